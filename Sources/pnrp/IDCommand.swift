@@ -1,0 +1,70 @@
+import Foundation
+import ArgumentParser
+import PNRP
+
+/// `pnrp id NAME`: validates a peer name and prints its P2P ID.
+struct IDCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "id",
+        abstract: "Validate a peer name and print its P2P ID.",
+        discussion: """
+            A peer name is AUTHORITY.CLASSIFIER ([MS-PNRP] 1.3.1). AUTHORITY is 0 for an unsecured name, \
+            which anyone may publish, or the 40 hex digits of the SHA-1 of the owner's public key for a \
+            secured name, which only the key's holder can publish. CLASSIFIER is any text of 1 to 149 \
+            UTF-16 code units without NUL.
+
+            The P2P ID is the upper 128 bits of every PNRP ID registered for the name: the first 16 bytes \
+            of SHA-1(ClassifierHash | Authority | ClassifierHash | "PNRP") ([MS-PNRP] 3.1.4.3).
+
+            Examples:
+              pnrp id 0.printer
+              pnrp id 9f3c0e0b6f1a5b0d2f9b8a3e0c4d5e6f708192a3.chat --json
+
+            Exit codes: 0 valid name, 2 invalid name (the rule it breaks is printed on stderr).
+            """
+    )
+
+    @Argument(help: "The peer name, e.g. 0.printer")
+    var name: String
+
+    @Flag(help: "Print a JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        let peerName: PeerName
+        do {
+            peerName = try PeerName(name)
+        } catch {
+            printError("pnrp id: invalid peer name '\(name)': \(error.description)")
+            throw ExitCode(2)
+        }
+        if json {
+            print(#"{"name":\#(jsonString(peerName.description)),"secured":\#(peerName.isSecured),"p2pID":"\#(peerName.p2pID)"}"#)
+        } else {
+            print(peerName.description)
+            print(peerName.p2pID.description)
+        }
+    }
+}
+
+/// A JSON string literal for `s` (quotes, backslashes and control characters escaped).
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+        default: out.unicodeScalars.append(u)
+        }
+    }
+    return out + "\""
+}
+
+/// Writes a line to standard error.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

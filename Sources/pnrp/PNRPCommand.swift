@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `pnrp` command: peer name tools and the in-memory cloud demo.
+@main
+struct PNRPCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pnrp",
+        abstract: "Peer Name Resolution Protocol ([MS-PNRP]) tools.",
+        subcommands: [IDCommand.self]
+    )
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs the system libraries this package links against:
+#   libsodium-dev (Ed25519, random bytes), libssl-dev (OpenSSL libcrypto: SHA-1, SHA-256), pkg-config.
+# Installs only what is missing, runs `apt-get update` at most once, and says what it did.
+set -euo pipefail
+
+need=()
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+if command -v pkg-config >/dev/null 2>&1; then
+  pkg-config --exists libsodium || need+=(libsodium-dev)
+  pkg-config --exists libcrypto || need+=(libssl-dev)
+else
+  need+=(libsodium-dev libssl-dev)
+fi
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "setup: libsodium $(pkg-config --modversion libsodium) and libcrypto $(pkg-config --modversion libcrypto) already installed."
+  exit 0
+fi
+
+echo "setup: missing system packages: ${need[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+    echo "setup: error: not root and no sudo. Install them yourself: apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+else
+  SUDO=
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "setup: error: apt-get not found. Install the equivalents of: ${need[*]} (pkg-config must find libsodium and libcrypto)." >&2
+  exit 1
+fi
+echo "setup: apt-get update"
+$SUDO apt-get update -qq
+echo "setup: apt-get install -y ${need[*]}"
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+
+for lib in libsodium libcrypto; do
+  if ! pkg-config --exists "$lib"; then
+    echo "setup: error: pkg-config still cannot find $lib after installing. Check PKG_CONFIG_PATH." >&2
+    exit 1
+  fi
+done
+echo "setup: installed ${need[*]}; libsodium $(pkg-config --modversion libsodium), libcrypto $(pkg-config --modversion libcrypto)."
