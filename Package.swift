@@ -49,7 +49,8 @@ let package = Package(
             dependencies: [
                 "PNRP", "PNRPInMemory",
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ]
+            ],
+            exclude: ["Oracle"]  // Python script that produced the P2P ID vectors; documentation only
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -8,13 +8,18 @@ struct IDCommand: ParsableCommand {
         commandName: "id",
         abstract: "Validate a peer name and print its P2P ID.",
         discussion: """
-            A peer name is AUTHORITY.CLASSIFIER ([MS-PNRP] 1.3.1). AUTHORITY is 0 for an unsecured name, \
-            which anyone may publish, or the 40 hex digits of the SHA-1 of the owner's public key for a \
-            secured name, which only the key's holder can publish. CLASSIFIER is any text of 1 to 149 \
-            UTF-16 code units without NUL.
+            A peer name is AUTHORITY.CLASSIFIER ([MS-PNRP] 2.2.4). AUTHORITY is 0 for an unsecured name, \
+            which anyone may publish, or the 40 lowercase hex digits of the SHA-1 of the owner's public key \
+            for a secured name, which only the key's holder can publish. CLASSIFIER is everything after the \
+            first '.': any text of 0 to 149 UTF-16 code units without NUL (a character outside the BMP \
+            counts as two). Nothing is trimmed, case-folded or normalised.
 
             The P2P ID is the upper 128 bits of every PNRP ID registered for the name: the first 16 bytes \
-            of SHA-1(ClassifierHash | Authority | ClassifierHash | "PNRP") ([MS-PNRP] 3.1.4.3).
+            of SHA-1(ClassifierHash | BinaryAuthority | ClassifierHash | "PNRP"), where ClassifierHash is \
+            the SHA-1 of the classifier's UTF-16LE code units ([MS-PNRP] 3.1.4.4.1).
+
+            Output: the name on the first line, the 32 hex digits of the P2P ID on the second; with \
+            --json, one object {"name", "secured", "p2pID"}.
 
             Examples:
               pnrp id 0.printer
