@@ -155,9 +155,9 @@ public struct PeerName: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// SHA-1 of the classifier's UTF-16LE code units, no terminator: the ClassifierHash of [MS-PNRP] 3.1.4.4.1.
-    /// The spec writes SHA-1(Classifier) without naming an encoding; the classifier is a WCHAR string
-    /// everywhere it travels (2.2.2.6.1 sends it as "a non-NULL-terminated Unicode string" of WCHAR entries),
-    /// so its little-endian UTF-16 bytes are hashed.
+    /// The spec writes SHA-1(Classifier) without naming an encoding; the classifier is a WCHAR string (2.2.4
+    /// counts it in WCHARs, 2.2.2.6.1 carries it as non-NULL-terminated WCHAR entries), and the hash is taken
+    /// over Windows' in-memory WCHARs, which are little-endian (see `docs/deviations.md`, item W4).
     public var classifierHash: [UInt8] { SHA1.hash(classifierUTF16LE) }
 
     /// The classifier as UTF-16LE bytes, no terminator.
