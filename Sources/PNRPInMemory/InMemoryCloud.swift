@@ -1,1 +1,243 @@
+import DequeModule
+import HeapModule
 import PNRP
+import PeerCrypto
+
+/// Settings of an in-memory cloud.
+public struct InMemoryCloudConfiguration: Sendable {
+    /// Seeds every random choice: node generators, latencies, losses, names.
+    public var seed: UInt64
+    /// Probability that any one datagram is lost, 0...1.
+    public var lossRate: Double
+    /// One-way latency range in microseconds; each datagram draws uniformly from it.
+    public var latencyMicroseconds: ClosedRange<UInt64>
+    /// Node settings applied to every node (endpoint and seed are filled in per node).
+    public var node: NodeConfiguration
+
+    /// Defaults: no loss, 1–20 ms latency.
+    public init(seed: UInt64, lossRate: Double = 0, latencyMicroseconds: ClosedRange<UInt64> = 1_000...20_000, node: NodeConfiguration = NodeConfiguration()) {
+        self.seed = seed
+        self.lossRate = lossRate
+        self.latencyMicroseconds = latencyMicroseconds
+        self.node = node
+    }
+}
+
+/// Per-message-type traffic counters.
+public struct TrafficCounters: Sendable {
+    /// Datagrams sent, by MessageType raw value.
+    public var datagrams: [UInt8: Int] = [:]
+    /// Bytes sent, by MessageType raw value.
+    public var bytes: [UInt8: Int] = [:]
+    /// Datagrams dropped by the loss model.
+    public var lost = 0
+    /// Datagrams addressed to nobody.
+    public var undeliverable = 0
+
+    /// Datagrams sent in total.
+    public var totalDatagrams: Int { datagrams.values.reduce(0, +) }
+    /// Bytes sent in total.
+    public var totalBytes: Int { bytes.values.reduce(0, +) }
+}
+
+/// A whole PNRP cloud in one process, in virtual time: every node is an unmodified `PNRPNode`, every
+/// datagram is really encoded, delayed, possibly lost, and decoded by its receiver.
+///
+/// Deterministic: one seed and one sequence of calls give one trace (see `traceHash`).
+public struct InMemoryCloud {
+    /// The nodes, in order of creation.
+    public private(set) var nodes: [PNRPNode] = []
+    /// Current virtual time.
+    public private(set) var now: NodeInstant = .virtualEpoch
+    /// Traffic so far.
+    public private(set) var traffic = TrafficCounters()
+    /// FNV-1a over every delivered datagram with its time, source and destination.
+    public private(set) var traceHash: UInt64 = 0xCBF2_9CE4_8422_2325
+    /// Events reported by nodes, oldest first, as (node index, event). Cleared by `takeEvents()`.
+    public private(set) var events: Deque<(node: Int, event: NodeEvent)> = []
+
+    private let configuration: InMemoryCloudConfiguration
+    private var random: RandomSource
+    private var queue = Heap<Scheduled>()
+    private var sequence: UInt64 = 0
+    private var indexByEndpoint: [IPv6Endpoint: Int] = [:]
+    private var scheduledPoll: [NodeInstant?] = []
+    private var alive: [Bool] = []
+
+    /// An empty cloud.
+    public init(configuration: InMemoryCloudConfiguration) {
+        self.configuration = configuration
+        self.random = RandomSource(seed: configuration.seed)
+    }
+
+    /// The PNRP endpoint of node `index`: `fd00::<index+1>`, port 3540.
+    public static func endpoint(ofNode index: Int) -> IPv6Endpoint {
+        IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: UInt64(index) + 1), port: 3540)
+    }
+
+    /// The node at `endpoint`, if any.
+    public func nodeIndex(at endpoint: IPv6Endpoint) -> Int? { indexByEndpoint[endpoint] }
+
+    /// Creates a node; when `bootstrap` names other nodes, it starts a synchronisation conversation with
+    /// them ([MS-PNRP] 3.1.4.3). Returns the node's index.
+    @discardableResult
+    public mutating func addNode(bootstrap: [Int] = []) -> Int {
+        let index = nodes.count
+        var cfg = configuration.node
+        cfg.localEndpoint = Self.endpoint(ofNode: index)
+        cfg.seed = random.next()
+        var node = PNRPNode(configuration: cfg, now: now)
+        for b in bootstrap { node.synchronize(with: Self.endpoint(ofNode: b), now: now) }
+        nodes.append(node)
+        indexByEndpoint[cfg.localEndpoint] = index
+        scheduledPoll.append(nil)
+        alive.append(true)
+        flush(index)
+        return index
+    }
+
+    /// Stops delivering to and from node `index` (a crash: no revocation is sent).
+    public mutating func crash(_ index: Int) { alive[index] = false }
+
+    /// True unless the node crashed.
+    public func isAlive(_ index: Int) -> Bool { alive[index] }
+
+    /// Runs `body` on node `index` at the current time, then sends what it produced.
+    @discardableResult
+    public mutating func withNode<R>(_ index: Int, _ body: (inout PNRPNode, NodeInstant) throws -> R) rethrows -> R {
+        let r = try body(&nodes[index], now)
+        flush(index)
+        return r
+    }
+
+    /// Delivers events in time order until `deadline` or until nothing is scheduled before it.
+    public mutating func run(until deadline: NodeInstant) {
+        while let top = queue.min, top.time <= deadline {
+            _ = queue.removeMin()
+            now = Swift.max(now, top.time)
+            dispatch(top)
+        }
+        now = Swift.max(now, deadline)
+    }
+
+    /// Runs for `duration` of virtual time.
+    public mutating func run(for duration: NodeDuration) { run(until: now + duration) }
+
+    /// Runs until `predicate` holds after some event, or `limit` virtual time passes. Returns whether it held.
+    public mutating func run(atMost limit: NodeDuration, until predicate: (InMemoryCloud) -> Bool) -> Bool {
+        let deadline = now + limit
+        if predicate(self) { return true }
+        while let top = queue.min, top.time <= deadline {
+            _ = queue.removeMin()
+            now = Swift.max(now, top.time)
+            dispatch(top)
+            if predicate(self) { return true }
+        }
+        now = Swift.max(now, deadline)
+        return predicate(self)
+    }
+
+    /// Removes and returns the events reported so far.
+    public mutating func takeEvents() -> [(node: Int, event: NodeEvent)] {
+        defer { events.removeAll() }
+        return Array(events)
+    }
+
+    /// Resolves `name` from node `index` and runs the cloud until the answer arrives (at most `limit`).
+    public mutating func resolve(from index: Int, name: PeerName, criteria: ResolveCriteria = .anyPeerName, limit: NodeDuration = .seconds(120)) -> Result<ResolveResult, ResolveFailure> {
+        let id = withNode(index) { node, now in node.resolve(name: name, criteria: criteria, now: now) }
+        var outcome: Result<ResolveResult, ResolveFailure>?
+        _ = run(atMost: limit) { cloud in
+            cloud.events.contains { e in
+                if e.node == index, case .resolved(id, _) = e.event { return true }
+                if e.node == index, case .resolveFailed(id, _) = e.event { return true }
+                return false
+            }
+        }
+        var kept = Deque<(node: Int, event: NodeEvent)>()
+        for e in events {
+            if e.node == index, case .resolved(id, let r) = e.event { outcome = .success(r); continue }
+            if e.node == index, case .resolveFailed(id, let f) = e.event { outcome = .failure(f); continue }
+            kept.append(e)
+        }
+        events = kept
+        return outcome ?? .failure(.notFound)
+    }
+
+    // MARK: - Scheduling
+
+    private struct Scheduled: Comparable {
+        var time: NodeInstant
+        var sequence: UInt64
+        var action: Action
+        static func < (a: Scheduled, b: Scheduled) -> Bool { (a.time, a.sequence) < (b.time, b.sequence) }
+        static func == (a: Scheduled, b: Scheduled) -> Bool { (a.time, a.sequence) == (b.time, b.sequence) }
+    }
+
+    private enum Action {
+        case deliver(datagram: [UInt8], from: IPv6Endpoint, to: Int)
+        case poll(Int)
+    }
+
+    private mutating func schedule(_ action: Action, at time: NodeInstant) {
+        sequence += 1
+        queue.insert(Scheduled(time: time, sequence: sequence, action: action))
+    }
+
+    private mutating func dispatch(_ item: Scheduled) {
+        switch item.action {
+        case .deliver(let datagram, let from, let to):
+            guard alive[to] else { traffic.undeliverable += 1; return }
+            mixTrace(datagram, from: from, to: to)
+            nodes[to].handle(datagram: datagram, from: from, now: now)
+            flush(to)
+        case .poll(let index):
+            guard scheduledPoll[index] == item.time else { return }  // superseded
+            scheduledPoll[index] = nil
+            guard alive[index] else { return }
+            nodes[index].poll(now: now)
+            flush(index)
+        }
+    }
+
+    /// Sends what node `index` produced and schedules its next timer.
+    private mutating func flush(_ index: Int) {
+        let from = Self.endpoint(ofNode: index)
+        for effect in nodes[index].takeEffects() {
+            switch effect {
+            case .send(let datagram, let to):
+                if datagram.count > 7 {
+                    traffic.datagrams[datagram[7], default: 0] += 1
+                    traffic.bytes[datagram[7], default: 0] += datagram.count
+                }
+                guard let target = indexByEndpoint[to] else { traffic.undeliverable += 1; continue }
+                if configuration.lossRate > 0, Double(random.next() >> 11) * 0x1p-53 < configuration.lossRate {
+                    traffic.lost += 1
+                    continue
+                }
+                let span = configuration.latencyMicroseconds.upperBound - configuration.latencyMicroseconds.lowerBound
+                let delay = configuration.latencyMicroseconds.lowerBound + (span == 0 ? 0 : random.next() % (span + 1))
+                schedule(.deliver(datagram: datagram, from: from, to: target), at: now + NodeDuration(nanoseconds: delay * 1000))
+            case .event(let e):
+                events.append((index, e))
+            }
+        }
+        if let deadline = nodes[index].nextDeadline {
+            let at = Swift.max(deadline, now)
+            if scheduledPoll[index].map({ at < $0 }) ?? true {
+                scheduledPoll[index] = at
+                schedule(.poll(index), at: at)
+            }
+        }
+    }
+
+    private mutating func mixTrace(_ datagram: [UInt8], from: IPv6Endpoint, to: Int) {
+        var h = traceHash
+        @inline(__always) func mix(_ b: UInt8) { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        for s in stride(from: 0, to: 64, by: 8) { mix(UInt8(truncatingIfNeeded: now.nanoseconds >> UInt64(s))) }
+        for s in stride(from: 0, to: 64, by: 8) { mix(UInt8(truncatingIfNeeded: from.address.low >> UInt64(s))) }
+        for s in stride(from: 0, to: 64, by: 8) { mix(UInt8(truncatingIfNeeded: UInt64(to) >> UInt64(s))) }
+        for b in datagram { mix(b) }
+        traceHash = h
+    }
+}

@@ -1,7 +1,7 @@
 import PeerCrypto
 import Testing
 
-private func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
+private func hex(_ b: [UInt8]) -> String { b.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
 private func unhex(_ s: String) -> [UInt8] {
     var out: [UInt8] = []
     var it = s.makeIterator()

@@ -1,0 +1,35 @@
+import PeerCrypto
+
+/// One entry of the Locally Registered PNRP ID List ([MS-PNRP] 3.2.1): a name this node publishes.
+struct LocalRegistration: Sendable {
+    let name: PeerName
+    let id: PNRPID
+    let key: Ed25519PrivateKey
+    let payload: [IPv6AppEndpoint]?
+    let friendlyName: String?
+    /// Signed CPA with a zero nonce, reused for INQUIREs that carry no nonce until it nears expiry.
+    var cachedCPA: CPA?
+    /// True once the registration resolve has finished.
+    var announced = false
+
+    /// This node's route entry for the registered ID.
+    func routeEntry(at endpoint: IPv6Endpoint) -> RouteEntry {
+        RouteEntry(id: id, port: endpoint.port, addresses: [endpoint.address])
+    }
+}
+
+/// Why a registration was refused ([MS-PNRP] 3.2.4.1).
+public enum RegistrationError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A secured name's authority is not the SHA-1 of the key offered: only the key's holder may publish it.
+    case notAuthority(PeerName)
+    /// The CPA could not be built (for example a payload with too many endpoints).
+    case cpa(CPAError)
+
+    public var description: String {
+        switch self {
+        case .notAuthority(let n):
+            "cannot register \(n): its authority is not the SHA-1 of this key's public key; use the key the name was made from, or an unsecured name (0.classifier)"
+        case .cpa(let e): "cannot build the CPA: \(e)"
+        }
+    }
+}

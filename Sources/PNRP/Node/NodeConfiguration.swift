@@ -1,0 +1,41 @@
+/// Settings of one node in one cloud. Defaults follow the SHOULD values of [MS-PNRP] 3.1.2 and 3.2.2.
+public struct NodeConfiguration: Sendable {
+    /// The endpoint this node listens on for this cloud (its Local Endpoint List, [MS-PNRP] 3.1.1).
+    public var localEndpoint: IPv6Endpoint
+    /// Seeds the node's random generator (message IDs, nonces, choices). Drivers take it from a secure
+    /// source; simulations from the scenario seed.
+    public var seed: UInt64
+    /// Maintenance Timer period ([MS-PNRP] 3.1.2: 15 s).
+    public var maintenanceInterval: NodeDuration
+    /// Message Retransmission Timer period ([MS-PNRP] 3.1.2: 1 s).
+    public var retransmitInterval: NodeDuration
+    /// Sends per request before it fails ([MS-PNRP] 3.1.4.3 and others: Retry Count 2).
+    public var retryCount: Int
+    /// Conversation Timer ([MS-PNRP] 3.2.2: 15 s).
+    public var conversationTimeout: NodeDuration
+    /// How long a CPA this node signs stays valid ([MS-PNRP] 2.2.3.1: 12 hours to 7 days).
+    public var cpaLifetime: NodeDuration
+    /// Cache levels that maintenance keeps filled (a cloud of n nodes needs about log10(n) + 1).
+    public var maintenanceDepth: Int
+    /// Most resolutions in progress at once; further requests fail at once ([MS-PNRP] 3.1.4.4.2 step 1).
+    public var maximumOutstandingResolves: Int
+    /// Most route entries awaiting validation at once ([MS-PNRP] 3.1.5.11).
+    public var maximumPendingAdds: Int
+    /// Most inbound synchronisation conversations at once; more get an empty ADVERTISE ([MS-PNRP] 3.2.5.3).
+    public var maximumConversations: Int
+
+    /// A configuration with the spec's defaults, listening on `localEndpoint`.
+    public init(localEndpoint: IPv6Endpoint = IPv6Endpoint(address: .loopback, port: 3540), seed: UInt64 = 0) {
+        self.localEndpoint = localEndpoint
+        self.seed = seed
+        maintenanceInterval = .seconds(15)
+        retransmitInterval = .seconds(1)
+        retryCount = 2
+        conversationTimeout = .seconds(15)
+        cpaLifetime = .hours(24)
+        maintenanceDepth = 4
+        maximumOutstandingResolves = 256
+        maximumPendingAdds = 256
+        maximumConversations = 64
+    }
+}

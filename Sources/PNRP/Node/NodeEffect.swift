@@ -1,0 +1,67 @@
+/// What a node asks its driver to do. The driver drains these with `PNRPNode.takeEffects()` after every
+/// input ([MS-PNRP] 3.1.5: every reply and request leaves the node as a datagram).
+public enum NodeEffect: Hashable, Sendable {
+    /// Send `datagram` from the node's endpoint to `destination`.
+    case send(datagram: [UInt8], to: IPv6Endpoint)
+    /// Tell the application something happened.
+    case event(NodeEvent)
+}
+
+/// Identifies one resolution started with `PNRPNode.resolve`.
+public struct ResolveID: Hashable, Sendable, CustomStringConvertible {
+    /// A per-node counter.
+    public var rawValue: UInt64
+    /// Wraps a counter value.
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
+    public var description: String { "resolve#\(rawValue)" }
+}
+
+/// The answer to a resolution ([MS-PNRP] 3.1.5.6.1.1).
+public struct ResolveResult: Hashable, Sendable {
+    /// The PNRP ID found.
+    public var id: PNRPID
+    /// Its verified CPA: endpoints, payload, key.
+    public var cpa: CPA
+    /// LOOKUP messages answered on the way (TotalUsefulHops).
+    public var hops: Int
+    /// Every endpoint asked, in order (the ResolvePath), ending with the publisher's.
+    public var path: [IPv6Endpoint]
+
+    /// Builds a result.
+    public init(id: PNRPID, cpa: CPA, hops: Int, path: [IPv6Endpoint]) {
+        (self.id, self.cpa, self.hops, self.path) = (id, cpa, hops, path)
+    }
+}
+
+/// Why a resolution returned no record.
+public enum ResolveFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The cache is empty: the node knows nobody in the cloud yet.
+    case noNeighbours
+    /// The search ended without reaching a node registering a matching ID ([MS-PNRP] 3.1.4.4.2 step 8).
+    case notFound
+    /// The best match did not return a CPA that verifies (forged, expired, wrong ID) and no other remained.
+    case noValidCPA
+    /// The node was stopped before the resolution finished.
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .noNeighbours: "no neighbours known: the node has not joined a cloud yet (add a seed node)"
+        case .notFound: "no node registers a matching PNRP ID"
+        case .noValidCPA: "the publisher's CPA did not verify"
+        case .cancelled: "cancelled"
+        }
+    }
+}
+
+/// Events a node reports to its application.
+public enum NodeEvent: Hashable, Sendable {
+    /// A resolution finished with a verified record.
+    case resolved(ResolveID, ResolveResult)
+    /// A resolution finished without one.
+    case resolveFailed(ResolveID, ResolveFailure)
+    /// A registration has found its neighbours and been flooded to its leaf set.
+    case registered(PNRPID)
+    /// A synchronisation conversation with a neighbour finished ([MS-PNRP] 3.1.4.3).
+    case synchronized(with: IPv6Endpoint, entries: Int)
+}

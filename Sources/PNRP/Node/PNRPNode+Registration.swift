@@ -1,0 +1,67 @@
+import PeerCrypto
+
+extension PNRPNode {
+    /// Registers `name` in this cloud ([MS-PNRP] 3.2.4.1) and returns its new PNRP ID.
+    ///
+    /// The ID is the name's P2P ID followed by a service location made of `serviceLocationPrefix` (default:
+    /// the upper 64 bits of our address) and 64 bits of SHA-1 over the key, our endpoint and a random salt.
+    /// The node then resolves ID + 1 (REASON_REGISTRATION) carrying its own route entry, so that the nodes
+    /// around the new ID learn it and flood it through their leaf sets; `.registered(id)` follows.
+    ///
+    /// - Throws: `RegistrationError.notAuthority` when a secured name's authority is not the SHA-1 of
+    ///   `key`'s public key.
+    public mutating func register(name: PeerName, key: Ed25519PrivateKey, payload: [IPv6AppEndpoint]? = nil, friendlyName: String? = nil, serviceLocationPrefix: UInt64? = nil, now: NodeInstant) throws(RegistrationError) -> PNRPID {
+        if name.isSecured, Authority.of(publicKey: key.publicKey.bytes) != name.authority { throw .notAuthority(name) }
+        return try registerUnchecked(name: name, key: key, payload: payload, friendlyName: friendlyName, serviceLocationPrefix: serviceLocationPrefix, now: now)
+    }
+
+    /// `register` without the authority check: what a node forging someone else's secured name would do.
+    /// Internal, for the tests that prove such registrations never resolve.
+    mutating func registerUnchecked(name: PeerName, key: Ed25519PrivateKey, payload: [IPv6AppEndpoint]?, friendlyName: String?, serviceLocationPrefix: UInt64?, now: NodeInstant) throws(RegistrationError) -> PNRPID {
+        let location = ServiceLocation.forRegistration(
+            prefix: serviceLocationPrefix ?? localEndpoint.address.high, publicKey: key.publicKey.bytes,
+            serviceAddresses: [localEndpoint], salt: random.bytes(8))
+        let id = PNRPID(p2pID: name.p2pID, serviceLocation: location)
+        var reg = LocalRegistration(name: name, id: id, key: key, payload: payload, friendlyName: friendlyName)
+        do {
+            reg.cachedCPA = try signedCPA(for: reg, nonce: [UInt8](repeating: 0, count: 16), now: now)
+        } catch .authorityMismatch where !name.isSecured {
+            throw .cpa(.authorityMismatch)
+        } catch .authorityMismatch {
+            // A forged secured name: sign as if the key owned it (verifiers will reject the CPA).
+            reg.cachedCPA = nil
+        } catch {
+            throw .cpa(error)
+        }
+        registrations[id] = reg
+        cache.addLocal(id)
+        startResolve(target: id.adding(PNRPID(0, 0, 0, 1)), criteria: .exact, precision: 0, reason: .registration, initialBestMatch: reg.routeEntry(at: localEndpoint), now: now)
+        return id
+    }
+
+    /// Unregisters `id` ([MS-PNRP] 3.2.4.2): a signed Revoke CPA goes to the nearest leaf-set member on
+    /// each side, and each edge of the leaf set is told about the neighbour on the other side. Returns
+    /// false when `id` is not registered here.
+    @discardableResult
+    public mutating func unregister(_ id: PNRPID, now: NodeInstant) -> Bool {
+        guard let reg = registrations.removeValue(forKey: id), let set = cache.leafSets[id] else { return false }
+        if let cpa = reg.cachedCPA ?? (try? signedCPA(for: reg, nonce: [UInt8](repeating: 0, count: 16), now: now)),
+            let revoke = try? cpa.revocation(notAfter: (now + configuration.cpaLifetime).fileTime, key: reg.key)
+        {
+            for neighbour in [set.upper.first, set.lower.first].compactMap({ $0 }) {
+                guard let entry = cache.entries[neighbour], let ep = entry.primaryEndpoint else { continue }
+                let flood = Flood(doNotAck: false, validateID: neighbour, revokeCPA: revoke, alreadyFlooded: [localEndpoint])
+                send(.flood(flood), to: ep, pendingAs: .flood(validateID: neighbour), now: now)
+            }
+        }
+        // Introduce the nearest neighbour on one side to the farthest member on the other ([MS-PNRP] 3.2.4.2).
+        let pairs: [(PNRPID?, PNRPID?)] = [(set.upper.first, set.lower.last), (set.lower.first, set.upper.last)]
+        for case let (carried?, destination?) in pairs where carried != destination {
+            guard let entry = cache.entries[carried], let dest = cache.entries[destination], let ep = dest.primaryEndpoint else { continue }
+            let flood = Flood(doNotAck: false, validateID: destination, routeEntry: entry, alreadyFlooded: [localEndpoint])
+            send(.flood(flood), to: ep, pendingAs: .flood(validateID: destination), now: now)
+        }
+        cache.removeLocal(id)
+        return true
+    }
+}

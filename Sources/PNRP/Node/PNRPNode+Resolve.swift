@@ -1,0 +1,175 @@
+import PeerCrypto
+
+extension PNRPNode {
+    /// Resolves a peer name ([MS-PNRP] 3.1.4.4): the target is the name's P2P ID with service location
+    /// `prefix ‖ 0x8000000000000000` (prefix: the upper 64 bits of our address unless given). The answer
+    /// arrives later as `.resolved` or `.resolveFailed` with the returned ID.
+    ///
+    /// With `includeLocal`, a matching name registered on this node answers at once
+    /// (PickBestMatchFromLocalIds).
+    public mutating func resolve(name: PeerName, criteria: ResolveCriteria = .anyPeerName, precision: UInt16 = 0, serviceLocationPrefix: UInt64? = nil, includeLocal: Bool = true, now: NodeInstant) -> ResolveID {
+        let target = PNRPID(p2pID: name.p2pID, serviceLocation: .forResolution(prefix: serviceLocationPrefix ?? localEndpoint.address.high))
+        if includeLocal {
+            let local = cache.localIDs.filter { Resolution.matches($0, target: target, criteria: criteria, precision: precision) }
+                .min { target.isCloser($0, than: $1) }
+            if let local, let reg = registrations[local], let cpa = try? signedCPA(for: reg, nonce: [UInt8](repeating: 0, count: 16), now: now) {
+                let rid = ResolveID(rawValue: nextResolveID)
+                nextResolveID += 1
+                emit(.resolved(rid, ResolveResult(id: local, cpa: cpa, hops: 0, path: [localEndpoint])))
+                return rid
+            }
+        }
+        return startResolve(target: target, criteria: criteria, precision: precision, reason: .applicationRequest, initialBestMatch: nil, now: now)
+    }
+
+    /// Creates an Outstanding Resolves entry and sends its first message ([MS-PNRP] 3.1.4.4.2).
+    @discardableResult
+    mutating func startResolve(target: PNRPID, criteria: ResolveCriteria, precision: UInt16, reason: ResolveReason, initialBestMatch: RouteEntry?, now: NodeInstant) -> ResolveID {
+        let rid = ResolveID(rawValue: nextResolveID)
+        nextResolveID += 1
+        guard resolutions.count < configuration.maximumOutstandingResolves else {
+            if reason == .applicationRequest { emit(.resolveFailed(rid, .cancelled)) }
+            return rid
+        }
+        var r = Resolution(id: rid, target: target, criteria: criteria, precision: precision, reason: reason, localEndpoint: localEndpoint)
+        r.currentBestMatch = initialBestMatch
+        if let first = cache.closest(to: target) {
+            r.nextHopStack.append(.init(entry: first, useCount: 0))
+        } else if initialBestMatch == nil {
+            if reason == .applicationRequest { emit(.resolveFailed(rid, .noNeighbours)) }
+            return rid
+        }
+        resolutions[rid] = r
+        advance(rid, now: now)
+        return rid
+    }
+
+    /// Steps 7–9 of [MS-PNRP] 3.1.4.4.2: INQUIRE a sufficiently close best match, else LOOKUP the next hop,
+    /// else finish.
+    mutating func advance(_ rid: ResolveID, now: NodeInstant) {
+        guard var r = resolutions[rid] else { return }
+        if let best = r.currentBestMatch, r.isSufficientlyClose(best.id), !cache.isLocal(best.id), let to = best.primaryEndpoint {
+            let nonce = random.bytes(16)
+            let inquire = Inquire(flags: [.wantCPA, .wantCertificateChain, .wantExtendedPayload], validateID: best.id, nonce: nonce)
+            let mid = send(.inquire(inquire), to: to, pendingAs: .inquireForResolve(rid), now: now)
+            r.outstanding = .inquire(messageID: mid, to: to, nonce: nonce, target: best)
+            resolutionByMessage[mid] = rid
+            resolutions[rid] = r
+            return
+        }
+        guard var hop = r.nextHopStack.popLast(), r.suspiciousCount <= Resolution.maximumSuspicious,
+            r.totalUsefulHops <= Resolution.maximumUsefulHops, let to = hop.entry.primaryEndpoint
+        else {
+            finish(rid, failure: r.rejectedCPAs > 0 ? .noValidCPA : .notFound, now: now)
+            return
+        }
+        let lookup = Lookup(
+            flags: cache.count < 8 ? .acceptNotCloser : [], precision: r.precision, criteria: r.criteria,
+            reasonCode: r.reason.rawValue, target: r.target, validateID: hop.entry.id, bestMatch: r.currentBestMatch,
+            flaggedPath: r.flaggedPath)
+        let mid = send(.lookup(lookup), to: to, pendingAs: .lookup(rid), now: now)
+        hop.useCount += 1
+        r.currentNextHop = hop
+        r.outstanding = .lookup(messageID: mid, to: to)
+        resolutionByMessage[mid] = rid
+        resolutions[rid] = r
+    }
+
+    /// [MS-PNRP] 3.1.5.6.1: the answer to a LOOKUP.
+    mutating func lookupAnswered(_ rid: ResolveID, messageID: UInt32, buffer: AuthorityBuffer, from source: IPv6Endpoint, now: NodeInstant) {
+        resolutionByMessage.removeValue(forKey: messageID)
+        guard var r = resolutions[rid], case .lookup(messageID, let sentTo) = r.outstanding else { return }
+        r.outstanding = .none
+        r.recordVisited(sentTo)
+        r.totalUsefulHops += 1
+        if buffer.flags.contains(.leafSet) { r.suspiciousCount += 1 }
+        var current = r.currentNextHop
+        r.currentNextHop = nil
+        if buffer.flags.contains(.notFound), let hop = current {
+            cache.remove(hop.entry.id)
+            current = nil
+        }
+        if let hop = current, r.currentBestMatch.map({ r.target.isCloser(hop.entry.id, than: $0.id) }) ?? true {
+            r.promoteBestMatch(hop.entry)
+        }
+        if let hop = current, hop.useCount >= Resolution.maximumUseCount { current = nil }
+        // A node that had nothing closer to offer is not asked again: its answer could only shrink
+        // (`docs/deviations.md`, item N2).
+        if buffer.routeEntry == nil { current = nil }
+        var pushedBack = false
+        if let hop = current {
+            r.nextHopStack.append(hop)
+            pushedBack = true
+        }
+        if var next = buffer.routeEntry {
+            let earlier = Set(r.resolvePath.dropLast())
+            if next.endpoints.contains(where: earlier.contains) || next.port <= 1024 || r.nextHopStack.contains(where: { $0.entry.id == next.id }) {
+                // Already asked, or already queued.
+            } else {
+                next.addresses = Array(next.addresses.prefix(RouteEntry.maximumAddresses))
+                let responderID = lookupValidateID(of: current, fallback: source, in: r)
+                if responderID.map({ r.target.isCloser(next.id, than: $0) }) ?? true || cache.count < 8 {
+                    r.nextHopStack.append(.init(entry: next, useCount: 0))
+                    consider(next, learnedFrom: source, now: now)
+                } else if pushedBack {
+                    r.nextHopStack.removeLast()
+                }
+            }
+        }
+        resolutions[rid] = r
+        advance(rid, now: now)
+    }
+
+    /// The ID of the node that answered (the Validate PNRP ID the LOOKUP carried).
+    private func lookupValidateID(of hop: Resolution.Hop?, fallback source: IPv6Endpoint, in r: Resolution) -> PNRPID? {
+        if let hop { return hop.entry.id }
+        if let best = r.currentBestMatch, best.endpoints.contains(source) { return best.id }
+        return cache.entries.values.first { $0.endpoints.contains(source) }?.id
+    }
+
+    /// [MS-PNRP] 3.1.5.6.1.1: the publisher's answer to the final INQUIRE; its CPA must verify.
+    mutating func inquireAnswered(_ rid: ResolveID, messageID: UInt32, buffer: AuthorityBuffer, from source: IPv6Endpoint, now: NodeInstant) {
+        resolutionByMessage.removeValue(forKey: messageID)
+        guard var r = resolutions[rid], case .inquire(messageID, let sentTo, let nonce, let target) = r.outstanding else { return }
+        r.outstanding = .none
+        if let cpa = buffer.validateCPA, !buffer.flags.contains(.notFound), !cpa.isRevocation,
+            (try? cpa.verify(now: now.fileTime, expectedID: target.id, expectedNonce: nonce)) != nil
+        {
+            r.recordVisited(sentTo)
+            resolutions[rid] = r
+            finish(rid, result: ResolveResult(id: target.id, cpa: cpa, hops: r.totalUsefulHops, path: Array(r.resolvePath.dropFirst())), now: now)
+            return
+        }
+        statistics.cpaRejected += 1
+        r.rejectedCPAs += 1
+        cache.remove(target.id)
+        r.demoteBestMatch()
+        resolutions[rid] = r
+        advance(rid, now: now)
+    }
+
+    /// Ends a resolution and reports it.
+    mutating func finish(_ rid: ResolveID, result: ResolveResult? = nil, failure: ResolveFailure = .notFound, now: NodeInstant) {
+        guard let r = resolutions.removeValue(forKey: rid) else { return }
+        switch r.outstanding {
+        case .lookup(let mid, _), .inquire(let mid, _, _, _):
+            pending.remove(mid)
+            resolutionByMessage.removeValue(forKey: mid)
+        case .none: break
+        }
+        if r.reason == .registration, let id = r.currentBestMatch.map(\.id).flatMap({ cache.isLocal($0) ? $0 : nil }) ?? registrationID(forTarget: r.target) {
+            if var reg = registrations[id], !reg.announced {
+                reg.announced = true
+                registrations[id] = reg
+                emit(.registered(id))
+            }
+        }
+        guard r.reportsResult else { return }
+        if let result { emit(.resolved(rid, result)) } else { emit(.resolveFailed(rid, failure)) }
+    }
+
+    private func registrationID(forTarget target: PNRPID) -> PNRPID? {
+        let id = target.subtracting(PNRPID(0, 0, 0, 1))
+        return registrations[id] != nil ? id : nil
+    }
+}

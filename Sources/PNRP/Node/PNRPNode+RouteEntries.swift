@@ -1,0 +1,190 @@
+import PeerCrypto
+
+extension PNRPNode {
+    /// Submits a route entry learned from a message to the cache ([MS-PNRP] 3.1.5.11, 3.2.5.1): entries the
+    /// cache would keep are first tested for return routability with an INQUIRE, and entries that would
+    /// enter a leaf set must also return a CPA that verifies.
+    mutating func consider(_ entry: RouteEntry, learnedFrom source: IPv6Endpoint, alreadyFlooded: [IPv6Endpoint]? = nil, viaFlood: Bool = false, now: NodeInstant) {
+        guard entry.port > 1024, let destination = entry.primaryEndpoint, destination != localEndpoint,
+            !pendingAddIDs.contains(entry.id), pendingAdds.count < configuration.maximumPendingAdds,
+            cache.wouldAccept(entry)
+        else { return }
+        let needCPA = cache.fallsInLeafSet(entry.id)
+        let nonce: [UInt8]? = needCPA ? random.bytes(16) : nil
+        let inquire = Inquire(flags: needCPA ? [.wantCPA, .wantCertificateChain] : [], validateID: entry.id, nonce: nonce)
+        let id = send(.inquire(inquire), to: destination, pendingAs: .inquireForAdd, now: now)
+        pendingAdds[id] = PendingAdd(entry: entry, needCPA: needCPA, nonce: nonce, alreadyFlooded: alreadyFlooded, floodSource: viaFlood ? source : nil)
+        pendingAddIDs.insert(entry.id)
+    }
+
+    /// [MS-PNRP] 3.2.5.6: answer an INQUIRE about one of our IDs, with a freshly signed CPA when asked.
+    mutating func receiveInquire(_ m: Inquire, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
+        guard var reg = registrations[m.validateID] else {
+            sendAuthority(AuthorityBuffer(flags: .notFound), answering: messageID, to: source, now: now)
+            return
+        }
+        var buffer = AuthorityBuffer(flags: [], routeEntry: reg.routeEntry(at: localEndpoint))
+        if m.flags.contains(.wantCPA) {
+            let nonce = m.nonce ?? [UInt8](repeating: 0, count: 16)
+            if nonce.allSatisfy({ $0 == 0 }), let cached = reg.cachedCPA, cached.notAfter > (now + .hours(1)).fileTime {
+                buffer.validateCPA = cached
+            } else if let cpa = try? signedCPA(for: reg, nonce: nonce, now: now) {
+                buffer.validateCPA = cpa
+                if m.nonce == nil {
+                    reg.cachedCPA = cpa
+                    registrations[m.validateID] = reg
+                }
+            }
+        }
+        sendAuthority(buffer, answering: messageID, to: source, now: now)
+    }
+
+    /// Builds and signs the CPA of a registration ([MS-PNRP] 3.2.5.7).
+    func signedCPA(for reg: LocalRegistration, nonce: [UInt8], now: NodeInstant) throws(CPAError) -> CPA {
+        try CPA.signed(
+            name: reg.name, serviceLocation: reg.id.serviceLocation, serviceAddresses: [localEndpoint],
+            payload: reg.payload, friendlyName: reg.friendlyName, notAfter: (now + configuration.cpaLifetime).fileTime,
+            nonce: nonce, key: reg.key)
+    }
+
+    /// Sends an AUTHORITY_BUFFER in one or more AUTHORITY fragments ([MS-PNRP] 3.2.5.10).
+    mutating func sendAuthority(_ buffer: AuthorityBuffer, answering requestID: UInt32, to destination: IPv6Endpoint, now: NodeInstant) {
+        guard let bytes = try? buffer.encoded(), let fragments = try? AuthorityFragment.fragments(of: bytes, ackedMessageID: requestID) else {
+            statistics.encodeFailures += 1
+            return
+        }
+        let headerID = freshMessageID()
+        for f in fragments { send(.authority(f), to: destination, messageID: headerID, now: now) }
+    }
+
+    /// [MS-PNRP] 3.1.5.6: match an AUTHORITY with the request it answers, reassemble, and dispatch.
+    mutating func receiveAuthority(_ m: AuthorityFragment, messageID headerID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
+        guard let request = pending[m.ackedMessageID], request.destination == source else {
+            statistics.dropped += 1
+            return
+        }
+        let bytes: [UInt8]
+        if m.offset == 0 && m.fragment.count == Int(m.bufferSize) {
+            bytes = m.fragment
+        } else {
+            do {
+                guard let complete = try reassembler.receive(m, messageID: headerID, from: source, now: now.nanoseconds) else { return }
+                bytes = complete
+            } catch {
+                statistics.malformed += 1
+                return
+            }
+        }
+        guard let buffer = try? AuthorityBuffer(decoding: bytes) else {
+            statistics.malformed += 1
+            return
+        }
+        pending.remove(m.ackedMessageID)
+        switch request.kind {
+        case .lookup(let rid): lookupAnswered(rid, messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)
+        case .inquireForResolve(let rid): inquireAnswered(rid, messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)
+        case .inquireForAdd: completeAdd(messageID: m.ackedMessageID, buffer: buffer, now: now)
+        default: statistics.dropped += 1
+        }
+    }
+
+    /// [MS-PNRP] 3.1.5.6.1.2 and 3.2.5.11: finish validating a route entry, cache it, and flood it on when
+    /// it joined a leaf set.
+    mutating func completeAdd(messageID: UInt32, buffer: AuthorityBuffer, now: NodeInstant) {
+        guard let add = pendingAdds.removeValue(forKey: messageID) else { return }
+        pendingAddIDs.remove(add.entry.id)
+        if buffer.flags.contains(.notFound) { return }
+        if add.needCPA {
+            guard let cpa = buffer.validateCPA else { return }
+            do {
+                try cpa.verify(now: now.fileTime, expectedID: add.entry.id, expectedNonce: add.nonce)
+            } catch {
+                statistics.cpaRejected += 1
+                return
+            }
+            guard !cpa.isRevocation, add.entry.endpoints.allSatisfy({ cpa.serviceAddresses.contains($0) }) else {
+                statistics.cpaRejected += 1
+                return
+            }
+        }
+        let outcome = cache.add(add.entry)
+        for local in outcome.leafSetsJoined {
+            floodNewNeighbour(add.entry, joinedLeafSetOf: local, alreadyFlooded: add.alreadyFlooded ?? [], floodSource: add.floodSource, now: now)
+        }
+    }
+
+    /// [MS-PNRP] 3.2.5.11: tell the nearest cached IDs on either side of a new leaf-set member about it, and
+    /// the sender of the FLOOD about us. The new member is also sent our own entry when it reached us through
+    /// a third node, so that both ends of the link know each other (`docs/deviations.md`, item N3).
+    mutating func floodNewNeighbour(_ entry: RouteEntry, joinedLeafSetOf local: PNRPID, alreadyFlooded: [IPv6Endpoint], floodSource: IPv6Endpoint?, now: NodeInstant) {
+        var excluded = Set(alreadyFlooded)
+        excluded.formUnion(entry.endpoints)
+        excluded.insert(localEndpoint)
+        var above: RouteEntry?
+        var below: RouteEntry?
+        for e in cache.entries.values where e.id != entry.id && !e.endpoints.contains(where: excluded.contains) {
+            if e.id.subtracting(entry.id) <= PNRPID.powerOfTwo(255) {
+                if above.map({ e.id.subtracting(entry.id) < $0.id.subtracting(entry.id) }) ?? true { above = e }
+            } else {
+                if below.map({ entry.id.subtracting(e.id) < entry.id.subtracting($0.id) }) ?? true { below = e }
+            }
+        }
+        let targets = [above, below].compactMap { $0 }
+        var list = alreadyFlooded
+        for t in targets { if let ep = t.primaryEndpoint, !list.contains(ep) { list.append(ep) } }
+        if list.count > WireFormat.maximumAlreadyFlooded { list = Array(list.suffix(WireFormat.maximumAlreadyFlooded)) }
+        for t in targets {
+            guard let ep = t.primaryEndpoint else { continue }
+            let flood = Flood(doNotAck: false, validateID: t.id, routeEntry: entry, alreadyFlooded: list)
+            send(.flood(flood), to: ep, pendingAs: .flood(validateID: t.id), now: now)
+        }
+        guard let reg = registrations[local] else { return }
+        let mine = reg.routeEntry(at: localEndpoint)
+        if let src = floodSource, !entry.endpoints.contains(src) {
+            send(.flood(Flood(doNotAck: false, validateID: .zero, routeEntry: mine, alreadyFlooded: [localEndpoint])), to: src, pendingAs: .flood(validateID: .zero), now: now)
+        }
+        if let ep = entry.primaryEndpoint, ep != floodSource {
+            send(.flood(Flood(doNotAck: false, validateID: entry.id, routeEntry: mine, alreadyFlooded: [localEndpoint])), to: ep, pendingAs: .flood(validateID: entry.id), now: now)
+        }
+    }
+
+    /// [MS-PNRP] 3.1.5.5, 3.2.5.5: ACK unless D is set, consider the route entry, apply a revocation.
+    mutating func receiveFlood(_ m: Flood, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
+        if !m.doNotAck {
+            let notHere = m.validateID != .zero && !cache.isLocal(m.validateID)
+            send(.ack(Ack(ackedMessageID: messageID, flags: notHere ? .notFound : nil)), to: source, now: now)
+        }
+        if let entry = m.routeEntry {
+            consider(entry, learnedFrom: source, alreadyFlooded: m.alreadyFlooded, viaFlood: true, now: now)
+        }
+        if let revoke = m.revokeCPA { applyRevocation(revoke, from: source, alreadyFlooded: m.alreadyFlooded, now: now) }
+    }
+
+    /// [MS-PNRP] 3.1.5.5, 1.3.3.3: a valid Revoke CPA removes its ID; when the ID was in one of our leaf sets
+    /// the revocation goes on to the nearest members on either side.
+    mutating func applyRevocation(_ cpa: CPA, from source: IPv6Endpoint, alreadyFlooded: [IPv6Endpoint], now: NodeInstant) {
+        guard cpa.isRevocation, let id = cpa.pnrpID else { return }
+        do { try cpa.verify(now: now.fileTime) } catch {
+            statistics.cpaRejected += 1
+            return
+        }
+        guard cache.entries[id] != nil else { return }
+        let wasNeighbour = cache.leafSets.values.contains { $0.contains(id) }
+        // The revocation must come from the key that signed the cached registration's CPA: a secured
+        // name's authority is checked by `verify`; an unsecured one is accepted as [MS-PNRP] 1.3.1.3 says.
+        cache.remove(id)
+        guard wasNeighbour else { return }
+        var list = alreadyFlooded
+        if !list.contains(source) { list.append(source) }
+        if !list.contains(localEndpoint) { list.append(localEndpoint) }
+        let excluded = Set(list)
+        let candidates = cache.entries.values.filter { !$0.endpoints.contains(where: excluded.contains) }
+        let above = candidates.filter { $0.id.subtracting(id) <= PNRPID.powerOfTwo(255) }.min { $0.id.subtracting(id) < $1.id.subtracting(id) }
+        let below = candidates.filter { $0.id.subtracting(id) > PNRPID.powerOfTwo(255) }.min { id.subtracting($0.id) < id.subtracting($1.id) }
+        for t in [above, below].compactMap({ $0 }) {
+            guard let ep = t.primaryEndpoint, list.count < WireFormat.maximumAlreadyFlooded else { continue }
+            list.append(ep)
+            send(.flood(Flood(doNotAck: false, validateID: t.id, revokeCPA: cpa, alreadyFlooded: list)), to: ep, pendingAs: .flood(validateID: t.id), now: now)
+        }
+    }
+}

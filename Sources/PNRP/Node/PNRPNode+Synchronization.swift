@@ -1,0 +1,83 @@
+import PeerCrypto
+
+extension PNRPNode {
+    /// Starts a synchronisation conversation with `peer` ([MS-PNRP] 3.1.4.3): SOLICIT → ADVERTISE →
+    /// REQUEST → ACK + one FLOOD per ID. The peer is remembered as a seed for rediscovery.
+    public mutating func synchronize(with peer: IPv6Endpoint, now: NodeInstant) {
+        if !seedEndpoints.contains(peer) { seedEndpoints.append(peer) }
+        let nonce = random.bytes(16)
+        let local = cache.localIDs.first.flatMap { registrations[$0] }?.routeEntry(at: localEndpoint)
+        let solicit = Solicit(solicitType: nil, routeEntry: local, hashedNonce: SHA1.hash(nonce))
+        let id = send(.solicit(solicit), to: peer, pendingAs: .solicit, now: now)
+        conversationsOut[id] = OutgoingConversation(nonce: nonce, peer: peer)
+    }
+
+    /// [MS-PNRP] 3.2.5.3: answer with about five IDs spread around the number space.
+    mutating func receiveSolicit(_ m: Solicit, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
+        var ids: [PNRPID] = []
+        if conversationsIn[source] != nil || conversationsIn.count < configuration.maximumConversations {
+            conversationsIn[source] = IncomingConversation(hashedNonce: m.hashedNonce, expires: now + configuration.conversationTimeout)
+            ids = cache.spreadSample(count: 5, using: &random).map(\.id)
+            if ids.count < 5 { ids += cache.localIDs.prefix(5 - ids.count) }
+        }
+        send(.advertise(Advertise(ackedMessageID: messageID, ids: ids, hashedNonce: m.hashedNonce)), to: source, now: now)
+        if let entry = m.routeEntry { consider(entry, learnedFrom: source, now: now) }
+    }
+
+    /// [MS-PNRP] 3.1.5.3: request every advertised ID.
+    mutating func receiveAdvertise(_ m: Advertise, from source: IPv6Endpoint, now: NodeInstant) {
+        guard pending[m.ackedMessageID]?.kind == .solicit, var convo = conversationsOut[m.ackedMessageID], convo.peer == source,
+            ConstantTime.equal(SHA1.hash(convo.nonce), m.hashedNonce)
+        else {
+            statistics.dropped += 1
+            return
+        }
+        pending.remove(m.ackedMessageID)
+        conversationsOut.removeValue(forKey: m.ackedMessageID)
+        let wanted = m.ids.filter { !cache.isLocal($0) && cache.entries[$0] == nil }
+        guard !wanted.isEmpty else {
+            emit(.synchronized(with: source, entries: 0))
+            return
+        }
+        let requestID = send(.request(Request(nonce: convo.nonce, ids: wanted)), to: source, pendingAs: .request, now: now)
+        convo.requestMessageID = requestID
+        convo.expected = wanted.count
+        conversationsOut[requestID] = convo
+    }
+
+    /// [MS-PNRP] 3.2.5.4: check the nonce, ACK, then FLOOD (D set) the route entry of each requested ID.
+    mutating func receiveRequest(_ m: Request, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
+        guard let convo = conversationsIn[source], ConstantTime.equal(SHA1.hash(m.nonce), convo.hashedNonce) else {
+            statistics.dropped += 1
+            return
+        }
+        conversationsIn.removeValue(forKey: source)
+        send(.ack(Ack(ackedMessageID: messageID)), to: source, now: now)
+        for id in m.ids.prefix(32) {
+            let entry: RouteEntry? = cache.entries[id] ?? registrations[id]?.routeEntry(at: localEndpoint)
+            guard let entry else { continue }
+            let flood = Flood(doNotAck: true, validateID: .zero, routeEntry: entry, alreadyFlooded: [])
+            send(.flood(flood), to: source, now: now)
+        }
+    }
+
+    /// [MS-PNRP] 3.1.5.4, 3.2.5.5: an ACK ends a REQUEST or a FLOOD; N on a FLOOD's ACK means the
+    /// destination no longer holds the Validate PNRP ID.
+    mutating func receiveAck(_ m: Ack, from source: IPv6Endpoint, now: NodeInstant) {
+        guard let entry = pending[m.ackedMessageID], entry.destination == source else {
+            statistics.dropped += 1
+            return
+        }
+        pending.remove(m.ackedMessageID)
+        switch entry.kind {
+        case .request:
+            if let convo = conversationsOut.removeValue(forKey: m.ackedMessageID) {
+                emit(.synchronized(with: source, entries: convo.expected))
+            }
+        case .flood(let validateID):
+            if m.flags?.contains(.notFound) == true, validateID != .zero { cache.remove(validateID) }
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/// The Pending List ([MS-PNRP] 3.1.1): requests sent and awaiting their acknowledgement, each with a Retry
+/// Count and a Message Retransmission Timer ([MS-PNRP] 3.1.6.3).
+struct PendingList: Sendable {
+    /// What the request was, for the follow-up when it fails.
+    enum Kind: Sendable, Equatable {
+        case solicit
+        case request
+        case flood(validateID: PNRPID)
+        case lookup(ResolveID)
+        case inquireForResolve(ResolveID)
+        case inquireForAdd
+    }
+
+    struct Entry: Sendable {
+        var datagram: [UInt8]
+        var destination: IPv6Endpoint
+        var retriesLeft: Int
+        var deadline: NodeInstant
+        var kind: Kind
+    }
+
+    private(set) var entries: [UInt32: Entry] = [:]
+
+    var count: Int { entries.count }
+
+    mutating func add(_ messageID: UInt32, _ entry: Entry) { entries[messageID] = entry }
+
+    @discardableResult
+    mutating func remove(_ messageID: UInt32) -> Entry? { entries.removeValue(forKey: messageID) }
+
+    subscript(_ messageID: UInt32) -> Entry? { entries[messageID] }
+
+    /// Earliest retransmission deadline.
+    var nextDeadline: NodeInstant? { entries.values.lazy.map(\.deadline).min() }
+
+    /// Entries due at `now`, in message ID order (deterministic).
+    func due(at now: NodeInstant) -> [UInt32] {
+        entries.filter { $0.value.deadline <= now }.keys.sorted()
+    }
+
+    mutating func update(_ messageID: UInt32, _ body: (inout Entry) -> Void) {
+        if var e = entries[messageID] {
+            body(&e)
+            entries[messageID] = e
+        }
+    }
+}

@@ -1,0 +1,90 @@
+/// One entry of the Outstanding Resolves Table ([MS-PNRP] 3.1.1): the state of an iterative resolution.
+///
+/// The node drives it: `PNRPNode` sends the LOOKUP or INQUIRE it asks for and feeds back the answers.
+struct Resolution: Sendable {
+    /// A NextHopStack entry: a node to ask and how often it was asked.
+    struct Hop: Sendable {
+        var entry: RouteEntry
+        var useCount: Int
+    }
+
+    /// What was last sent.
+    enum Outstanding: Sendable {
+        case none
+        case lookup(messageID: UInt32, to: IPv6Endpoint)
+        case inquire(messageID: UInt32, to: IPv6Endpoint, nonce: [UInt8], target: RouteEntry)
+    }
+
+    let id: ResolveID
+    let target: PNRPID
+    let criteria: ResolveCriteria
+    let precision: UInt16
+    let reason: ResolveReason
+    /// Endpoints already asked (the Flagged Path sent in every LOOKUP), starting with our own.
+    var resolvePath: [IPv6Endpoint]
+    var nextHopStack: [Hop] = []
+    var bestMatchStack: [RouteEntry] = []
+    var currentBestMatch: RouteEntry?
+    var currentNextHop: Hop?
+    var suspiciousCount = 0
+    var totalUsefulHops = 0
+    var outstanding: Outstanding = .none
+    /// CPAs that failed validation during this resolution.
+    var rejectedCPAs = 0
+    /// True when the application asked for this resolution (an answer is reported).
+    var reportsResult: Bool { reason == .applicationRequest }
+
+    /// Limits of [MS-PNRP] 3.1.4.4.2 step 8.
+    static let maximumSuspicious = 6
+    static let maximumUsefulHops = 22
+    /// A node is asked at most this many times ([MS-PNRP] 3.1.5.6.1).
+    static let maximumUseCount = 3
+
+    init(id: ResolveID, target: PNRPID, criteria: ResolveCriteria, precision: UInt16, reason: ResolveReason, localEndpoint: IPv6Endpoint) {
+        self.id = id
+        self.target = target
+        self.criteria = criteria
+        self.precision = precision
+        self.reason = reason
+        self.resolvePath = [localEndpoint]
+    }
+
+    /// True when `id` matches the target as far as the criteria require ([MS-PNRP] 2.2.2.8, 3.1.4.4.2).
+    func isSufficientlyClose(_ id: PNRPID) -> Bool {
+        Self.matches(id, target: target, criteria: criteria, precision: precision)
+    }
+
+    /// The ResolveCriteria test on its own.
+    static func matches(_ id: PNRPID, target: PNRPID, criteria: ResolveCriteria, precision: UInt16) -> Bool {
+        switch criteria {
+        case .exact: id == target
+        case .anyPeerName, .nearestPeerName: id.p2pID == target.p2pID
+        case .nearest64PeerName: id.commonPrefixLength(with: target) >= 192
+        case .upperBits: id.commonPrefixLength(with: target) >= Int(precision)
+        }
+    }
+
+    /// The Flagged Path for the next LOOKUP: the resolve path, at most 22 endpoints (our own kept first,
+    /// then the most recent).
+    var flaggedPath: [IPv6Endpoint] {
+        let limit = 22
+        if resolvePath.count <= limit { return resolvePath }
+        return [resolvePath[0]] + resolvePath.suffix(limit - 1)
+    }
+
+    /// Appends `endpoint` to the resolve path unless already there.
+    mutating func recordVisited(_ endpoint: IPv6Endpoint) {
+        if !resolvePath.contains(endpoint) { resolvePath.append(endpoint) }
+    }
+
+    /// Makes `entry` the current best match, keeping the previous one on the stack ([MS-PNRP] 3.1.5.6.1).
+    mutating func promoteBestMatch(_ entry: RouteEntry) {
+        if let b = currentBestMatch { bestMatchStack.append(b) }
+        currentBestMatch = entry
+    }
+
+    /// Replaces a best match whose CPA failed with the previous one ([MS-PNRP] 3.1.5.6.1.1).
+    mutating func demoteBestMatch() {
+        currentBestMatch = bestMatchStack.popLast()
+    }
+}

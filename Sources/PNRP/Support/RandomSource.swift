@@ -1,0 +1,48 @@
+/// The deterministic random generator the core draws from: xoshiro256** seeded through SplitMix64.
+///
+/// Protocol code never uses the system generator. A node's generator is seeded by its driver (from
+/// libsodium's random bytes on a real network, from the scenario seed in the simulator), so one seed and
+/// one sequence of inputs give one sequence of outputs.
+public struct RandomSource: RandomNumberGenerator, Sendable {
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    /// Seeds the four state words from `seed` with SplitMix64, as the xoshiro authors recommend.
+    public init(seed: UInt64) {
+        var x = seed
+        func splitMix() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+    }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = s3 << 45 | s3 >> 19
+        return result
+    }
+
+    /// `count` random bytes.
+    public mutating func bytes(_ count: Int) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(count)
+        while out.count < count {
+            var v = next()
+            for _ in 0..<Swift.min(8, count - out.count) { out.append(UInt8(truncatingIfNeeded: v)); v >>= 8 }
+        }
+        return out
+    }
+
+    /// A uniformly random 256-bit ID.
+    public mutating func pnrpID() -> PNRPID { PNRPID(next(), next(), next(), next()) }
+
+    /// A generator for a child component, derived so that parent and child sequences do not overlap in practice.
+    public mutating func fork() -> RandomSource { RandomSource(seed: next() ^ 0xA5A5_5A5A_DEAD_BEEF) }
+}
