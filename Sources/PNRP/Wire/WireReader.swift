@@ -62,6 +62,12 @@ package struct WireReader: Sendable {
         return UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])
     }
 
+    /// The next little-endian 16-bit value, or nil when fewer than 2 bytes remain; does not consume.
+    package func peekUInt16LE() -> UInt16? {
+        guard remaining >= 2 else { return nil }
+        return UInt16(bytes[index]) | UInt16(bytes[index + 1]) << 8
+    }
+
     /// The big-endian 16-bit value `ahead` bytes after the cursor, or nil when out of range; does not consume.
     package func peekUInt16(ahead: Int) -> UInt16? {
         guard ahead >= 0, remaining >= 2, ahead <= remaining - 2 else { return nil }
