@@ -5,7 +5,7 @@
 /// Size, announces a different Size (or Acked Message ID), is short without being the last, or contradicts
 /// bytes already received deletes its entry. Memory is bounded: at most `Limits.maximumEntries` entries and
 /// `Limits.maximumTotalBytes` buffer bytes; the oldest entries are evicted to make room, and entries older
-/// than `Limits.timeout` are dropped.
+/// than `Limits.timeout` are dropped. Decisions: `docs/deviations.md` W9.
 public struct AuthorityReassembler: Sendable {
     /// Identifies one reassembly ([MS-PNRP] 3.1.1 Reassembly List): header Message ID and source endpoint.
     public struct Key: Hashable, Sendable {

@@ -1,5 +1,6 @@
 /// Datagram codec: the 12-byte PNRP header ([MS-PNRP] 2.2.1) followed by the elements of one of the eight
 /// messages ([MS-PNRP] 2.2.2), each FieldID 4-byte aligned, padding zero when sent and ignored on receipt.
+/// The strictness decisions are `docs/deviations.md` W6-W8.
 extension PNRPMessage {
     /// The datagram bytes ([MS-PNRP] 2.2).
     ///

@@ -176,8 +176,8 @@ extension WireReader {
     }
 
     /// Reads a ROUTE_ENTRY structure filling the whole reader ([MS-PNRP] 2.2.3.4), with the checks a receiver
-    /// makes: address count 1...20, port greater than 1024, Length = 42 + 16 n. The version and flags bytes
-    /// are kept as received (flags MUST be ignored on receipt).
+    /// makes: address count 1...20, port greater than 1024, Length = 42 + 16 n (`docs/deviations.md` W8). The
+    /// version and flags bytes are kept as received (W7).
     mutating func readRouteEntry(elementOffset: Int) throws(WireError) -> RouteEntry {
         let id = try readPNRPID("ROUTE_ENTRY PNRP ID")
         let major = try readUInt8("ROUTE_ENTRY major version")
