@@ -1,0 +1,120 @@
+import Foundation
+import PeerCrypto
+import Testing
+
+@testable import PNRP
+@testable import PNRPInMemory
+
+/// Many-node clouds in virtual time: every node is the real state machine, every datagram is encoded,
+/// carried and decoded.
+@Suite struct CloudTests {
+    static func scenario(nodes: Int, seed: UInt64, loss: Double = 0, settle: NodeDuration = .minutes(5)) -> CloudScenario {
+        var s = CloudScenario(nodeCount: nodes, settleTime: settle, cloud: InMemoryCloudConfiguration(seed: seed, lossRate: loss))
+        s.cloud.node.maintenanceDepth = Int(log10(Double(nodes)).rounded(.up)) + 1
+        return s
+    }
+
+    @Test("1,000 nodes, 10,000 resolutions, no loss: every one succeeds within 2·log10(N)+2 hops on average")
+    func thousandNodesNoLoss() {
+        var runner = ScenarioRunner(scenario: Self.scenario(nodes: 1000, seed: 1000))
+        runner.join()
+        runner.settle()
+        #expect(runner.names.filter { $0.name.isSecured }.count > 400)
+        let report = runner.resolveRandomNames(count: 10_000)
+        let bound = 2 * log10(1000.0) + 2
+        print("1000 nodes, no loss: \(report.succeeded)/\(report.attempted), mean hops \(report.meanHops), max \(report.maximumHops), histogram \(report.hopHistogram)")
+        #expect(report.attempted == 10_000)
+        #expect(report.succeeded == 10_000, "failures: \(report.failures)")
+        #expect(report.wrongAnswers == 0)
+        #expect(report.meanHops <= bound)
+        #expect(runner.cloud.traffic.lost == 0)
+    }
+
+    @Test("1,000 nodes with 5 % datagram loss: at least 99.5 % of resolutions succeed")
+    func thousandNodesFivePercentLoss() {
+        var runner = ScenarioRunner(scenario: Self.scenario(nodes: 1000, seed: 2000, loss: 0.05))
+        runner.join()
+        runner.settle()
+        let report = runner.resolveRandomNames(count: 2_000)
+        print("1000 nodes, 5% loss: \(report.succeeded)/\(report.attempted), mean hops \(report.meanHops), lost datagrams \(runner.cloud.traffic.lost)")
+        #expect(runner.cloud.traffic.lost > 0)
+        #expect(report.wrongAnswers == 0)
+        #expect(report.successRate >= 0.995, "failures: \(report.failures)")
+    }
+
+    @Test("the same seed gives the same trace; another seed another")
+    func determinism() {
+        func run(_ seed: UInt64) -> (UInt64, Int, Double) {
+            var runner = ScenarioRunner(scenario: Self.scenario(nodes: 60, seed: seed, settle: .minutes(1)))
+            runner.join()
+            runner.settle()
+            let r = runner.resolveRandomNames(count: 100)
+            return (runner.cloud.traceHash, runner.cloud.traffic.totalBytes, r.meanHops)
+        }
+        let a = run(42), b = run(42), c = run(43)
+        #expect(a.0 == b.0)
+        #expect(a.1 == b.1)
+        #expect(a.2 == b.2)
+        #expect(a.0 != c.0)
+    }
+
+    @Test("a node forging another key's secured name never gets it resolved")
+    func forgedSecuredNameNeverResolves() throws {
+        var runner = ScenarioRunner(scenario: Self.scenario(nodes: 150, seed: 77, settle: .minutes(2)))
+        runner.join()
+        runner.settle()
+        let victimKey = try Ed25519PrivateKey(seed: [UInt8](repeating: 7, count: 32))
+        let attackerKey = try Ed25519PrivateKey(seed: [UInt8](repeating: 9, count: 32))
+        let stolen = try PeerName(authority: .of(publicKey: victimKey.publicKey.bytes), classifier: "bank")
+        let lonely = try PeerName(authority: .of(publicKey: victimKey.publicKey.bytes), classifier: "absent-owner")
+
+        // The public API refuses outright.
+        #expect(throws: RegistrationError.notAuthority(stolen)) {
+            try runner.cloud.withNode(10) { node, now in try node.register(name: stolen, key: attackerKey, now: now) }
+        }
+        // A modified node publishes anyway: one name also registered by its owner, one only by the forger.
+        let real = try runner.cloud.withNode(20) { node, now in try node.register(name: stolen, key: victimKey, now: now) }
+        for forger in [10, 30, 40] {
+            for name in [stolen, lonely] {
+                _ = try runner.cloud.withNode(forger) { node, now in
+                    try node.registerUnchecked(name: name, key: attackerKey, payload: nil, friendlyName: nil, serviceLocationPrefix: nil, now: now)
+                }
+            }
+        }
+        runner.cloud.run(for: .minutes(1))
+        var resolvedReal = 0
+        for from in stride(from: 0, to: 150, by: 5) where ![10, 20, 30, 40].contains(from) {
+            switch runner.cloud.resolve(from: from, name: stolen) {
+            case .success(let r):
+                #expect(r.id == real)
+                #expect(r.cpa.publicKey == victimKey.publicKey.bytes)
+                resolvedReal += 1
+            case .failure:
+                break
+            }
+            if case .success(let r) = runner.cloud.resolve(from: from, name: lonely) {
+                Issue.record("forged name resolved to \(r.id) from node \(from)")
+            }
+        }
+        #expect(resolvedReal > 0)
+        let rejected = runner.cloud.nodes.reduce(0) { $0 + $1.statistics.cpaRejected }
+        #expect(rejected > 0)
+    }
+
+    @Test("a revoked name stops resolving")
+    func unregisterRevokes() throws {
+        var runner = ScenarioRunner(scenario: Self.scenario(nodes: 80, seed: 5, settle: .minutes(1)))
+        runner.join()
+        runner.settle()
+        let victim = runner.names[40]
+        #expect(try runner.cloud.resolve(from: 3, name: victim.name).get().id == victim.id)
+        let removed = runner.cloud.withNode(victim.node) { node, now in node.unregister(victim.id, now: now) }
+        #expect(removed)
+        runner.cloud.run(for: .seconds(30))
+        for from in [3, 7, 11, 60] {
+            if case .success(let r) = runner.cloud.resolve(from: from, name: victim.name) {
+                Issue.record("unregistered name still resolved to \(r.id) from node \(from)")
+            }
+        }
+    }
+}
