@@ -71,6 +71,8 @@ struct DemoCommand: ParsableCommand {
         if !json {
             print("Cloud of \(nodes) nodes formed in \(runner.cloud.now - NodeInstant.virtualEpoch) of virtual time.")
             let sizes = runner.cloud.nodes.map(\.cache.count)
+            let health = CacheHealth(runner.cloud)
+            print("Leaf sets: \(String(format: "%.1f", health.meanLeafSetFill * 100)) % full on average; \(health.orphanedIDs) registered IDs known to no other node.")
             print("Cache entries per node: mean \(String(format: "%.1f", Double(sizes.reduce(0, +)) / Double(sizes.count))), min \(sizes.min() ?? 0), max \(sizes.max() ?? 0).")
             print("")
             for _ in 0..<min(show, resolutions) { showOne(&runner) }
@@ -131,5 +133,27 @@ final class ProgressLine {
     func finish() {
         if enabled && isTTY { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         last = .distantPast
+    }
+}
+
+/// How well the caches of a cloud cover its registrations.
+struct CacheHealth {
+    /// Mean fraction of the ten leaf-set places that are filled.
+    var meanLeafSetFill: Double
+    /// Registered IDs that no other node caches.
+    var orphanedIDs: Int
+
+    init(_ cloud: InMemoryCloud) {
+        var known = Set<PNRPID>()
+        var fill = 0.0, sets = 0
+        for node in cloud.nodes {
+            known.formUnion(node.cache.entries.keys)
+            for set in node.cache.leafSets.values {
+                fill += Double(set.upper.count + set.lower.count) / Double(2 * LeafSet.sideCapacity)
+                sets += 1
+            }
+        }
+        meanLeafSetFill = sets == 0 ? 0 : fill / Double(sets)
+        orphanedIDs = cloud.nodes.flatMap(\.registeredIDs).filter { !known.contains($0) }.count
     }
 }

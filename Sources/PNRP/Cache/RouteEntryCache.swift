@@ -146,12 +146,15 @@ public struct RouteEntryCache: Sendable {
         return outcome
     }
 
-    /// Removes the entry for `id` (unreachable, revoked, or reported unregistered). Leaf sets shrink;
-    /// they refill from later traffic and maintenance.
+    /// Removes the entry for `id` (unreachable, revoked, or reported unregistered). A leaf set that loses a
+    /// member takes the nearest other cached entry on that side in its place.
     public mutating func remove(_ id: PNRPID) {
         guard entries[id] != nil else { return }
-        for local in localIDs { leafSets[local]?.remove(id) }
         drop(id)
+        for local in localIDs where leafSets[local]?.remove(id) == true {
+            // Refill the gap from what is cached, so the set keeps its nearest known members.
+            for other in entries.keys { leafSets[local]?.insert(other) }
+        }
     }
 
     /// Removes every entry that lists `endpoint` (a node that stopped answering).

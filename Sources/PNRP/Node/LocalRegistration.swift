@@ -7,10 +7,16 @@ struct LocalRegistration: Sendable {
     let key: Ed25519PrivateKey
     let payload: [IPv6AppEndpoint]?
     let friendlyName: String?
+    /// True for a registration made without owning a secured name's key (tests of forgery only).
+    var forged = false
     /// Signed CPA with a zero nonce, reused for INQUIREs that carry no nonce until it nears expiry.
     var cachedCPA: CPA?
-    /// True once the registration resolve has finished.
+    /// True once a registration resolve has reached at least one other node.
     var announced = false
+    /// When the registration is announced again (a REASON_REGISTRATION resolve of ID + 1).
+    var nextAnnouncement: NodeInstant
+    /// Current interval between announcements; doubles up to the configured maximum.
+    var announcementInterval: NodeDuration
 
     /// This node's route entry for the registered ID.
     func routeEntry(at endpoint: IPv6Endpoint) -> RouteEntry {

@@ -17,6 +17,17 @@ public struct NodeConfiguration: Sendable {
     public var cpaLifetime: NodeDuration
     /// Cache levels that maintenance keeps filled (a cloud of n nodes needs about log10(n) + 1).
     public var maintenanceDepth: Int
+    /// First delay before a registration is announced again; each announcement doubles it up to
+    /// `maximumAnnouncementInterval` (`docs/deviations.md`, item N10).
+    public var announcementInterval: NodeDuration
+    /// Longest delay between two announcements of one registration.
+    public var maximumAnnouncementInterval: NodeDuration
+    /// Longest delay between cache-maintenance resolves that found nothing new (they back off from
+    /// `maintenanceInterval` by doubling).
+    public var maximumCacheMaintenanceInterval: NodeDuration
+    /// Split detections the whole cloud should run per maintenance interval ([MS-PNRP] 3.2.6.2.1: "roughly
+    /// constant over the entire cloud"); each node runs one with probability this / estimated cloud size.
+    public var splitDetectionsPerInterval: Double
     /// Most resolutions in progress at once; further requests fail at once ([MS-PNRP] 3.1.4.4.2 step 1).
     public var maximumOutstandingResolves: Int
     /// Most route entries awaiting validation at once ([MS-PNRP] 3.1.5.11).
@@ -34,6 +45,10 @@ public struct NodeConfiguration: Sendable {
         conversationTimeout = .seconds(15)
         cpaLifetime = .hours(24)
         maintenanceDepth = 4
+        announcementInterval = .seconds(30)
+        maximumAnnouncementInterval = .minutes(30)
+        maximumCacheMaintenanceInterval = .minutes(16)
+        splitDetectionsPerInterval = 4
         maximumOutstandingResolves = 256
         maximumPendingAdds = 256
         maximumConversations = 64

@@ -5,12 +5,13 @@ extension PNRPNode {
         if let entry = m.bestMatch { consider(entry, learnedFrom: source, now: now) }
         let validateNotLocal = m.validateID != .zero && !cache.isLocal(m.validateID)
         let flagged = Set(m.flaggedPath)
-        let bound: PNRPID? = m.flags.contains(.acceptNotCloser) ? nil : m.validateID
+        // A zero Validate PNRP ID (split detection through a seed, [MS-PNRP] 3.2.6.2.1) names no ID to beat.
+        let bound: PNRPID? = m.flags.contains(.acceptNotCloser) || m.validateID == .zero ? nil : m.validateID
 
         var closestLocal: PNRPID?
         if !flagged.contains(localEndpoint) {
             for id in cache.localIDs {
-                if !validateNotLocal, !m.target.isCloser(id, than: m.validateID) { continue }
+                if !validateNotLocal, m.validateID != .zero, !m.target.isCloser(id, than: m.validateID) { continue }
                 if closestLocal.map({ m.target.isCloser(id, than: $0) }) ?? true { closestLocal = id }
             }
         }

@@ -22,14 +22,12 @@ extension PNRPNode {
             prefix: serviceLocationPrefix ?? localEndpoint.address.high, publicKey: key.publicKey.bytes,
             serviceAddresses: [localEndpoint], salt: random.bytes(8))
         let id = PNRPID(p2pID: name.p2pID, serviceLocation: location)
-        var reg = LocalRegistration(name: name, id: id, key: key, payload: payload, friendlyName: friendlyName)
+        var reg = LocalRegistration(
+            name: name, id: id, key: key, payload: payload, friendlyName: friendlyName,
+            nextAnnouncement: now + configuration.announcementInterval, announcementInterval: configuration.announcementInterval * 2)
+        reg.forged = name.isSecured && Authority.of(publicKey: key.publicKey.bytes) != name.authority
         do {
             reg.cachedCPA = try signedCPA(for: reg, nonce: [UInt8](repeating: 0, count: 16), now: now)
-        } catch .authorityMismatch where !name.isSecured {
-            throw .cpa(.authorityMismatch)
-        } catch .authorityMismatch {
-            // A forged secured name: sign as if the key owned it (verifiers will reject the CPA).
-            reg.cachedCPA = nil
         } catch {
             throw .cpa(error)
         }

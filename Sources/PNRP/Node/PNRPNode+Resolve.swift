@@ -24,7 +24,7 @@ extension PNRPNode {
 
     /// Creates an Outstanding Resolves entry and sends its first message ([MS-PNRP] 3.1.4.4.2).
     @discardableResult
-    mutating func startResolve(target: PNRPID, criteria: ResolveCriteria, precision: UInt16, reason: ResolveReason, initialBestMatch: RouteEntry?, now: NodeInstant) -> ResolveID {
+    mutating func startResolve(target: PNRPID, criteria: ResolveCriteria, precision: UInt16, reason: ResolveReason, initialBestMatch: RouteEntry?, initialNextHop: RouteEntry? = nil, now: NodeInstant) -> ResolveID {
         let rid = ResolveID(rawValue: nextResolveID)
         nextResolveID += 1
         guard resolutions.count < configuration.maximumOutstandingResolves else {
@@ -33,7 +33,8 @@ extension PNRPNode {
         }
         var r = Resolution(id: rid, target: target, criteria: criteria, precision: precision, reason: reason, localEndpoint: localEndpoint)
         r.currentBestMatch = initialBestMatch
-        if let first = cache.closest(to: target) {
+        r.cacheCountAtStart = cache.count
+        if let first = initialNextHop ?? cache.closest(to: target) {
             r.nextHopStack.append(.init(entry: first, useCount: 0))
         } else if initialBestMatch == nil {
             if reason == .applicationRequest { emit(.resolveFailed(rid, .noNeighbours)) }
@@ -86,13 +87,15 @@ extension PNRPNode {
         var current = r.currentNextHop
         r.currentNextHop = nil
         if buffer.flags.contains(.notFound), let hop = current {
-            cache.remove(hop.entry.id)
+            evict(hop.entry.id, reason: .notRegistered)
             current = nil
         }
-        if let hop = current, r.currentBestMatch.map({ r.target.isCloser(hop.entry.id, than: $0.id) }) ?? true {
+        let responderID = lookupValidateID(of: current, fallback: source, in: r)
+        if let hop = current, hop.entry.id != .zero, r.currentBestMatch.map({ r.target.isCloser(hop.entry.id, than: $0.id) }) ?? true {
             r.promoteBestMatch(hop.entry)
         }
-        if let hop = current, hop.useCount >= Resolution.maximumUseCount { current = nil }
+        // A seed asked without knowing its ID (split detection) is asked once.
+        if let hop = current, hop.useCount >= Resolution.maximumUseCount || hop.entry.id == .zero { current = nil }
         // A node that had nothing closer to offer is not asked again: its answer could only shrink
         // (`docs/deviations.md`, item N2).
         if buffer.routeEntry == nil { current = nil }
@@ -107,7 +110,6 @@ extension PNRPNode {
                 // Already asked, or already queued.
             } else {
                 next.addresses = Array(next.addresses.prefix(RouteEntry.maximumAddresses))
-                let responderID = lookupValidateID(of: current, fallback: source, in: r)
                 if responderID.map({ r.target.isCloser(next.id, than: $0) }) ?? true || cache.count < 8 {
                     r.nextHopStack.append(.init(entry: next, useCount: 0))
                     consider(next, learnedFrom: source, now: now)
@@ -122,7 +124,7 @@ extension PNRPNode {
 
     /// The ID of the node that answered (the Validate PNRP ID the LOOKUP carried).
     private func lookupValidateID(of hop: Resolution.Hop?, fallback source: IPv6Endpoint, in r: Resolution) -> PNRPID? {
-        if let hop { return hop.entry.id }
+        if let hop { return hop.entry.id == .zero ? nil : hop.entry.id }
         if let best = r.currentBestMatch, best.endpoints.contains(source) { return best.id }
         return cache.entries.values.first { $0.endpoints.contains(source) }?.id
     }
@@ -142,7 +144,7 @@ extension PNRPNode {
         }
         statistics.cpaRejected += 1
         r.rejectedCPAs += 1
-        cache.remove(target.id)
+        evict(target.id, reason: .invalidCPA)
         r.demoteBestMatch()
         resolutions[rid] = r
         advance(rid, now: now)
@@ -157,19 +159,27 @@ extension PNRPNode {
             resolutionByMessage.removeValue(forKey: mid)
         case .none: break
         }
-        if r.reason == .registration, let id = r.currentBestMatch.map(\.id).flatMap({ cache.isLocal($0) ? $0 : nil }) ?? registrationID(forTarget: r.target) {
-            if var reg = registrations[id], !reg.announced {
+        switch r.reason {
+        case .registration:
+            let id = r.target.subtracting(PNRPID(0, 0, 0, 1))
+            if var reg = registrations[id], !reg.announced, r.totalUsefulHops > 0 {
                 reg.announced = true
                 registrations[id] = reg
                 emit(.registered(id))
             }
+        case .cacheMaintenance:
+            // Learned something: keep the pace; learned nothing: back off.
+            if cache.count > r.cacheCountAtStart {
+                cacheMaintenanceInterval = configuration.maintenanceInterval
+            } else {
+                cacheMaintenanceInterval = Swift.min(cacheMaintenanceInterval * 2, configuration.maximumCacheMaintenanceInterval)
+            }
+            nextCacheMaintenance = now + cacheMaintenanceInterval
+        default:
+            break
         }
         guard r.reportsResult else { return }
         if let result { emit(.resolved(rid, result)) } else { emit(.resolveFailed(rid, failure)) }
     }
 
-    private func registrationID(forTarget target: PNRPID) -> PNRPID? {
-        let id = target.subtracting(PNRPID(0, 0, 0, 1))
-        return registrations[id] != nil ? id : nil
-    }
 }

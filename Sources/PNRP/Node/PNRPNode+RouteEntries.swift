@@ -41,10 +41,23 @@ extension PNRPNode {
 
     /// Builds and signs the CPA of a registration ([MS-PNRP] 3.2.5.7).
     func signedCPA(for reg: LocalRegistration, nonce: [UInt8], now: NodeInstant) throws(CPAError) -> CPA {
-        try CPA.signed(
+        if reg.forged { return forgedCPA(for: reg, nonce: nonce, now: now) }
+        return try CPA.signed(
             name: reg.name, serviceLocation: reg.id.serviceLocation, serviceAddresses: [localEndpoint],
             payload: reg.payload, friendlyName: reg.friendlyName, notAfter: (now + configuration.cpaLifetime).fileTime,
             nonce: nonce, key: reg.key)
+    }
+
+    /// What a forger serves: a CPA claiming a secured name's authority, signed with a key that does not
+    /// hash to it. Only `registerUnchecked` (tests) creates such registrations; every verifier must reject it.
+    func forgedCPA(for reg: LocalRegistration, nonce: [UInt8], now: NodeInstant) -> CPA {
+        var cpa = CPA(
+            flags: [.binaryAuthority, .classifierHash], notAfter: (now + configuration.cpaLifetime).fileTime,
+            serviceLocation: reg.id.serviceLocation, nonce: nonce, binaryAuthority: reg.name.authority.binary,
+            classifierHash: reg.name.classifierHash, friendlyName: nil, serviceAddresses: [localEndpoint],
+            payload: reg.payload, publicKey: reg.key.publicKey.bytes, signature: [UInt8](repeating: 0, count: 64))
+        cpa.signature = reg.key.signature(for: cpa.signedBytes)
+        return cpa
     }
 
     /// Sends an AUTHORITY_BUFFER in one or more AUTHORITY fragments ([MS-PNRP] 3.2.5.10).
@@ -84,6 +97,7 @@ extension PNRPNode {
         case .lookup(let rid): lookupAnswered(rid, messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)
         case .inquireForResolve(let rid): inquireAnswered(rid, messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)
         case .inquireForAdd: completeAdd(messageID: m.ackedMessageID, buffer: buffer, now: now)
+        case .inquireForLiveness(let id): if buffer.flags.contains(.notFound) { evict(id, reason: .notRegistered) }
         default: statistics.dropped += 1
         }
     }
@@ -172,7 +186,7 @@ extension PNRPNode {
         let wasNeighbour = cache.leafSets.values.contains { $0.contains(id) }
         // The revocation must come from the key that signed the cached registration's CPA: a secured
         // name's authority is checked by `verify`; an unsecured one is accepted as [MS-PNRP] 1.3.1.3 says.
-        cache.remove(id)
+        evict(id, reason: .revoked)
         guard wasNeighbour else { return }
         var list = alreadyFlooded
         if !list.contains(source) { list.append(source) }

@@ -5,23 +5,44 @@ extension PNRPNode {
     /// REQUEST → ACK + one FLOOD per ID. The peer is remembered as a seed for rediscovery.
     public mutating func synchronize(with peer: IPv6Endpoint, now: NodeInstant) {
         if !seedEndpoints.contains(peer) { seedEndpoints.append(peer) }
+        solicit(peer, around: nil, now: now)
+    }
+
+    /// Sends a SOLICIT ([MS-PNRP] 2.2.2.1, 3.1.4.3). With `around`, it is of type LOCAL and carries that
+    /// registration's route entry: the peer then offers the IDs nearest to it, which refreshes a leaf set.
+    mutating func solicit(_ peer: IPv6Endpoint, around localID: PNRPID?, now: NodeInstant) {
         let nonce = random.bytes(16)
-        let local = cache.localIDs.first.flatMap { registrations[$0] }?.routeEntry(at: localEndpoint)
-        let solicit = Solicit(solicitType: nil, routeEntry: local, hashedNonce: SHA1.hash(nonce))
+        let local = (localID ?? cache.localIDs.first).flatMap { registrations[$0] }?.routeEntry(at: localEndpoint)
+        let solicit = Solicit(solicitType: localID == nil ? nil : .local, routeEntry: local, hashedNonce: SHA1.hash(nonce))
         let id = send(.solicit(solicit), to: peer, pendingAs: .solicit, now: now)
-        conversationsOut[id] = OutgoingConversation(nonce: nonce, peer: peer)
+        conversationsOut[id] = OutgoingConversation(nonce: nonce, peer: peer, local: localID != nil)
     }
 
     /// [MS-PNRP] 3.2.5.3: answer with about five IDs spread around the number space.
     mutating func receiveSolicit(_ m: Solicit, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
         var ids: [PNRPID] = []
-        if conversationsIn[source] != nil || conversationsIn.count < configuration.maximumConversations {
+        // A node still trying to reach its own seeds answers "too busy" (an empty ADVERTISE): a joiner that
+        // synchronised with it would otherwise start a separate cloud (`docs/deviations.md`, item N12).
+        let joined = hasSynchronized || seedEndpoints.isEmpty
+        if joined, conversationsIn[source] != nil || conversationsIn.count < configuration.maximumConversations {
             conversationsIn[source] = IncomingConversation(hashedNonce: m.hashedNonce, expires: now + configuration.conversationTimeout)
-            ids = cache.spreadSample(count: 5, using: &random).map(\.id)
-            if ids.count < 5 { ids += cache.localIDs.prefix(5 - ids.count) }
+            if m.solicitType == .local, let center = m.routeEntry?.id {
+                ids = nearestIDs(around: center)
+            } else {
+                ids = cache.spreadSample(count: 5, using: &random).map(\.id)
+                if ids.count < 5 { ids += cache.localIDs.prefix(5 - ids.count) }
+            }
         }
         send(.advertise(Advertise(ackedMessageID: messageID, ids: ids, hashedNonce: m.hashedNonce)), to: source, now: now)
         if let entry = m.routeEntry { consider(entry, learnedFrom: source, now: now) }
+    }
+
+    /// The IDs we know nearest to `center` (ours included): up to a leaf set's worth on each side.
+    func nearestIDs(around center: PNRPID) -> [PNRPID] {
+        var set = LeafSet(center: center)
+        for id in cache.entries.keys { set.insert(id) }
+        for id in cache.localIDs { set.insert(id) }
+        return set.members
     }
 
     /// [MS-PNRP] 3.1.5.3: request every advertised ID.
@@ -34,6 +55,9 @@ extension PNRPNode {
         }
         pending.remove(m.ackedMessageID)
         conversationsOut.removeValue(forKey: m.ackedMessageID)
+        // An empty list means "too busy" ([MS-PNRP] 3.1.5.3): try again at the next maintenance.
+        guard !m.ids.isEmpty else { return }
+        if !convo.local { hasSynchronized = true }
         let wanted = m.ids.filter { !cache.isLocal($0) && cache.entries[$0] == nil }
         guard !wanted.isEmpty else {
             emit(.synchronized(with: source, entries: 0))
@@ -75,7 +99,7 @@ extension PNRPNode {
                 emit(.synchronized(with: source, entries: convo.expected))
             }
         case .flood(let validateID):
-            if m.flags?.contains(.notFound) == true, validateID != .zero { cache.remove(validateID) }
+            if m.flags?.contains(.notFound) == true, validateID != .zero { evict(validateID, reason: .notRegistered) }
         default:
             break
         }

@@ -37,7 +37,16 @@ public struct PNRPNode: Sendable {
     var conversationsIn: [IPv6Endpoint: IncomingConversation] = [:]
     var reassembler = AuthorityReassembler()
     var nextMaintenance: NodeInstant
+    /// When the next cache-maintenance resolve may start, and the current back-off.
+    var nextCacheMaintenance: NodeInstant
+    var cacheMaintenanceInterval: NodeDuration
     var seedEndpoints: [IPv6Endpoint] = []
+    /// The last few distinct endpoints that sent us a request: live members of the cloud that split
+    /// detection can start from when they are not cached (`docs/deviations.md`, item N15).
+    var recentPeers: [IPv6Endpoint] = []
+    /// True once a synchronisation conversation got its ADVERTISE: until then the node keeps asking its
+    /// seeds, even if other nodes have found it meanwhile (`docs/deviations.md`, item N12).
+    var hasSynchronized = false
 
     /// Route entry awaiting its INQUIRE answer ([MS-PNRP] 3.1.5.11).
     struct PendingAdd: Sendable {
@@ -51,6 +60,8 @@ public struct PNRPNode: Sendable {
     struct OutgoingConversation: Sendable {
         var nonce: [UInt8]
         var peer: IPv6Endpoint
+        /// A LOCAL solicitation refreshing a leaf set (does not count as joining the cloud).
+        var local = false
         var requestMessageID: UInt32?
         var expected: Int = 0
     }
@@ -67,6 +78,8 @@ public struct PNRPNode: Sendable {
         self.cache = RouteEntryCache(center: random.pnrpID())
         self.nextMessageID = UInt32(truncatingIfNeeded: random.next())
         self.nextMaintenance = now + NodeDuration(nanoseconds: random.next() % configuration.maintenanceInterval.nanoseconds + 1)
+        self.nextCacheMaintenance = now
+        self.cacheMaintenanceInterval = configuration.maintenanceInterval
         self.random = random
     }
 
@@ -138,6 +151,10 @@ public struct PNRPNode: Sendable {
             return
         }
         statistics.received[message.type.rawValue, default: 0] += 1
+        switch message.type {
+        case .solicit, .request, .lookup, .inquire, .flood: rememberPeer(source)
+        default: break
+        }
         switch message.body {
         case .solicit(let m): receiveSolicit(m, messageID: message.messageID, from: source, now: now)
         case .advertise(let m): receiveAdvertise(m, from: source, now: now)
@@ -178,27 +195,46 @@ public struct PNRPNode: Sendable {
     /// Follow-up when a request got no answer after its last retransmission.
     mutating func requestFailed(messageID: UInt32, entry: PendingList.Entry, now: NodeInstant) {
         statistics.timeouts += 1
+        if entry.datagram.count > 7 { statistics.timeoutsByType[entry.datagram[7], default: 0] += 1 }
         reassembler.discard(messageID: messageID, from: entry.destination)
         switch entry.kind {
         case .solicit:
             conversationsOut.removeValue(forKey: messageID)
         case .request:
             conversationsOut = conversationsOut.filter { $0.value.requestMessageID != messageID }
-        case .flood:
-            cache.remove(endpoint: entry.destination)
+        case .flood(let validateID):
+            // [MS-PNRP] 3.2.6.3 removes the route at once; we first check the node with one INQUIRE, so two
+            // lost datagrams do not cut a live neighbour out of a leaf set (`docs/deviations.md`, item N13).
+            checkLiveness(of: entry.destination, id: validateID, now: now)
+        case .inquireForLiveness(let id):
+            if id != .zero { evict(id, reason: .unreachable) }
+            for e in cache.entries.values where e.endpoints.contains(entry.destination) { evict(e.id, reason: .unreachable) }
         case .lookup(let rid):
+            // [MS-PNRP] 3.1.6.3: the hop is given up. The node is checked with one INQUIRE and removed from
+            // the cache only if that fails too (`docs/deviations.md`, item N13).
             resolutionByMessage.removeValue(forKey: messageID)
-            cache.remove(endpoint: entry.destination)
             guard var r = resolutions[rid] else { return }
-            r.currentNextHop = nil
             r.outstanding = .none
+            r.unreachable.append(entry.destination)
+            if let hop = r.currentNextHop { checkLiveness(of: entry.destination, id: hop.entry.id, now: now) }
+            r.currentNextHop = nil
+            // With nothing left to try, fall back on the next-closest entry we know
+            // (`docs/deviations.md`, item N11).
+            if r.nextHopStack.isEmpty, let alternative = cache.closest(to: r.target, excluding: Set(r.resolvePath + r.unreachable)) {
+                r.nextHopStack.append(.init(entry: alternative, useCount: 0))
+            }
             resolutions[rid] = r
             advance(rid, now: now)
         case .inquireForResolve(let rid):
             resolutionByMessage.removeValue(forKey: messageID)
-            cache.remove(endpoint: entry.destination)
             guard var r = resolutions[rid] else { return }
-            r.demoteBestMatch()
+            // [MS-PNRP] 3.1.4.4.2 step 7: INQUIRE the best match again; after `maximumInquiryRounds`
+            // unanswered rounds it is given up for the previous one.
+            r.inquiryRounds += 1
+            if r.inquiryRounds >= Resolution.maximumInquiryRounds {
+                r.demoteBestMatch()
+                r.inquiryRounds = 0
+            }
             r.outstanding = .none
             resolutions[rid] = r
             advance(rid, now: now)
@@ -207,27 +243,113 @@ public struct PNRPNode: Sendable {
         }
     }
 
-    /// Maintenance Timer expiry ([MS-PNRP] 3.1.6.2): rediscover the cloud when the cache is empty, expire
-    /// conversations, and resolve a target in the coarsest empty cache slot so that the cache stays
-    /// spread around the number space (REASON_CACHE_MAINTENANCE).
+    /// Why a route entry left the cache.
+    public enum EvictionReason: String, Sendable, CaseIterable {
+        /// The node answered that it no longer registers the ID (N flag).
+        case notRegistered
+        /// The node answered neither a request nor the INQUIRE that checked it.
+        case unreachable
+        /// Its CPA failed validation.
+        case invalidCPA
+        /// A valid Revoke CPA arrived.
+        case revoked
+    }
+
+    /// Removes a route entry and counts why.
+    mutating func evict(_ id: PNRPID, reason: EvictionReason) {
+        guard cache.entries[id] != nil else { return }
+        statistics.evictions[reason.rawValue, default: 0] += 1
+        cache.remove(id)
+    }
+
+    /// Keeps `endpoint` among the last eight distinct requesters.
+    mutating func rememberPeer(_ endpoint: IPv6Endpoint) {
+        if let i = recentPeers.firstIndex(of: endpoint) { recentPeers.remove(at: i) }
+        recentPeers.append(endpoint)
+        if recentPeers.count > 8 { recentPeers.removeFirst() }
+    }
+
+    /// Sends one return-routability INQUIRE to a cached node that failed to answer; it is removed from the
+    /// cache only if this fails too or says the ID is gone.
+    mutating func checkLiveness(of endpoint: IPv6Endpoint, id: PNRPID, now: NodeInstant) {
+        let cachedID = id != .zero && cache.entries[id] != nil ? id : cache.entries.values.first { $0.endpoints.contains(endpoint) }?.id
+        guard let cachedID, !pending.entries.values.contains(where: { $0.kind == .inquireForLiveness(cachedID) }) else { return }
+        send(.inquire(Inquire(flags: [], validateID: cachedID)), to: endpoint, pendingAs: .inquireForLiveness(cachedID), now: now)
+    }
+
+    /// Maintenance Timer expiry ([MS-PNRP] 3.1.6.2, 3.2.6.2): rediscover the cloud when the cache is empty,
+    /// expire conversations, announce registrations that are due, and resolve a target in the coarsest
+    /// empty cache slot (REASON_CACHE_MAINTENANCE) so that the cache stays spread around the number space.
+    /// Cache-maintenance resolves back off while they find nothing new (`docs/deviations.md`, item N10).
     mutating func maintain(now: NodeInstant) {
         conversationsIn = conversationsIn.filter { $0.value.expires > now }
-        if cache.count == 0 {
+        let soliciting = pending.entries.values.contains { $0.kind == .solicit }
+        if (cache.count == 0 || !hasSynchronized) && !soliciting {
             for seed in seedEndpoints { synchronize(with: seed, now: now) }
-            return
         }
-        let maintenanceRunning = resolutions.values.contains { $0.reason == .cacheMaintenance }
-        if !maintenanceRunning, let target = cache.emptySlotTarget(depth: configuration.maintenanceDepth, using: &random) {
-            _ = startResolve(target: target, criteria: .exact, precision: 0, reason: .cacheMaintenance, initialBestMatch: nil, now: now)
-        }
-        // Registrations whose announcement resolve is over re-announce if their leaf set is still thin.
+        if cache.count == 0 { return }
+        detectSplit(now: now)
         for id in cache.localIDs {
-            guard let set = cache.leafSets[id], set.upper.isEmpty || set.lower.isEmpty, registrations[id]?.announced == true else { continue }
-            let running = resolutions.values.contains { $0.reason == .registration && $0.target == id.adding(PNRPID(0, 0, 0, 1)) }
-            if !running, let reg = registrations[id] {
-                _ = startResolve(target: id.adding(PNRPID(0, 0, 0, 1)), criteria: .exact, precision: 0, reason: .registration, initialBestMatch: reg.routeEntry(at: localEndpoint), now: now)
+            guard var reg = registrations[id], reg.nextAnnouncement <= now || !reg.announced else { continue }
+            let target = id.adding(PNRPID(0, 0, 0, 1))
+            guard !resolutions.values.contains(where: { $0.reason == .registration && $0.target == target }) else { continue }
+            reg.nextAnnouncement = now + reg.announcementInterval
+            reg.announcementInterval = Swift.min(reg.announcementInterval * 2, configuration.maximumAnnouncementInterval)
+            registrations[id] = reg
+            startResolve(target: target, criteria: .exact, precision: 0, reason: .registration, initialBestMatch: reg.routeEntry(at: localEndpoint), now: now)
+            // Ask the nearest neighbour on each side for the IDs around ours (`docs/deviations.md`, item N14).
+            if let set = cache.leafSets[id] {
+                for neighbour in [set.upper.first, set.lower.first].compactMap({ $0 }) {
+                    if let ep = cache.entries[neighbour]?.primaryEndpoint { solicit(ep, around: id, now: now) }
+                }
             }
         }
+        guard nextCacheMaintenance <= now, !resolutions.values.contains(where: { $0.reason == .cacheMaintenance }) else { return }
+        if let target = cache.emptySlotTarget(depth: configuration.maintenanceDepth, using: &random) {
+            nextCacheMaintenance = now + cacheMaintenanceInterval
+            startResolve(target: target, criteria: .exact, precision: 0, reason: .cacheMaintenance, initialBestMatch: nil, now: now)
+        }
+    }
+}
+
+extension PNRPNode {
+    /// Estimated number of nodes in the cloud ([MS-PNRP] 3.2.6.2.1.1): 2·2^256 / (B − A) for the nearest
+    /// leaf-set members A below and B above each local ID, averaged and divided by the number of local IDs.
+    /// Nil when no leaf set has members on both sides.
+    public var estimatedCloudSize: Double? {
+        var estimates: [Double] = []
+        for (id, set) in cache.leafSets {
+            guard let above = set.upper.first, let below = set.lower.first else { continue }
+            let span = above.subtracting(id).adding(id.subtracting(below)).approximateValue
+            guard span > 0 else { continue }
+            let estimate = 2 * 0x1p256 / span
+            if estimate < 0x1p32 { estimates.append(estimate) }
+        }
+        guard !estimates.isEmpty else { return nil }
+        return estimates.reduce(0, +) / Double(estimates.count) / Double(Swift.max(1, cache.localIDs.count))
+    }
+
+    /// Split detection ([MS-PNRP] 3.2.6.2.1): with a probability inversely proportional to the estimated
+    /// cloud size (so the whole cloud runs about `splitDetectionsPerInterval` of them per maintenance
+    /// interval), resolve a local ID + 1 starting from a far-away node. Answers from the other side of a split
+    /// enter our leaf sets and are flooded on, which joins the two parts again. The walk starts from a random
+    /// cached entry outside our leaf sets, a seed, or a node that recently sent us a request (`docs/deviations.md`, item N15).
+    mutating func detectSplit(now: NodeInstant) {
+        guard !cache.localIDs.isEmpty, !resolutions.values.contains(where: { $0.reason == .splitDetection }) else { return }
+        let size = Swift.max(1, estimatedCloudSize ?? 1)
+        let chance = Swift.min(1, configuration.splitDetectionsPerInterval / size)
+        guard Double(random.next() >> 11) * 0x1p-53 < chance else { return }
+        let local = cache.localIDs[Int(random.next() % UInt64(cache.localIDs.count))]
+        var candidates = cache.entries.values.filter { e in !cache.leafSets.values.contains { $0.contains(e.id) } }.sorted { $0.id < $1.id }
+        let cachedEndpoints = Set(cache.entries.values.compactMap(\.primaryEndpoint))
+        for ep in seedEndpoints + recentPeers where !cachedEndpoints.contains(ep) {
+            candidates.append(RouteEntry(id: .zero, port: ep.port, addresses: [ep.address]))
+        }
+        guard !candidates.isEmpty else { return }
+        let start = candidates[Int(random.next() % UInt64(candidates.count))]
+        startResolve(
+            target: local.adding(PNRPID(0, 0, 0, 1)), criteria: .exact, precision: 0, reason: .splitDetection,
+            initialBestMatch: nil, initialNextHop: start, now: now)
     }
 }
 
@@ -249,6 +371,10 @@ public struct NodeStatistics: Sendable, Hashable {
     public var retransmissions = 0
     /// Requests that failed after their last retransmission.
     public var timeouts = 0
+    /// Those failures by MessageType raw value of the request.
+    public var timeoutsByType: [UInt8: Int] = [:]
+    /// Route entries removed from the cache, by `PNRPNode.EvictionReason` raw value.
+    public var evictions: [String: Int] = [:]
     /// CPAs that failed validation.
     public var cpaRejected = 0
     /// Messages this node built but could not encode (always 0 unless there is a bug).

@@ -9,6 +9,8 @@ struct PendingList: Sendable {
         case lookup(ResolveID)
         case inquireForResolve(ResolveID)
         case inquireForAdd
+        /// A cached node that missed a FLOOD or a LOOKUP is asked once more before it is removed.
+        case inquireForLiveness(PNRPID)
     }
 
     struct Entry: Sendable {

@@ -29,6 +29,12 @@ struct Resolution: Sendable {
     var suspiciousCount = 0
     var totalUsefulHops = 0
     var outstanding: Outstanding = .none
+    /// Unanswered INQUIRE rounds sent to the current best match.
+    var inquiryRounds = 0
+    /// Endpoints whose LOOKUP went unanswered during this resolution.
+    var unreachable: [IPv6Endpoint] = []
+    /// Cache size when the resolution started (cache maintenance backs off when it learns nothing).
+    var cacheCountAtStart = 0
     /// CPAs that failed validation during this resolution.
     var rejectedCPAs = 0
     /// True when the application asked for this resolution (an answer is reported).
@@ -37,6 +43,8 @@ struct Resolution: Sendable {
     /// Limits of [MS-PNRP] 3.1.4.4.2 step 8.
     static let maximumSuspicious = 6
     static let maximumUsefulHops = 22
+    /// Unanswered INQUIRE rounds (each of `retryCount` transmissions) before a best match is given up.
+    static let maximumInquiryRounds = 2
     /// A node is asked at most this many times ([MS-PNRP] 3.1.5.6.1).
     static let maximumUseCount = 3
 
@@ -81,6 +89,7 @@ struct Resolution: Sendable {
     mutating func promoteBestMatch(_ entry: RouteEntry) {
         if let b = currentBestMatch { bestMatchStack.append(b) }
         currentBestMatch = entry
+        inquiryRounds = 0
     }
 
     /// Replaces a best match whose CPA failed with the previous one ([MS-PNRP] 3.1.5.6.1.1).
