@@ -161,7 +161,7 @@ public struct InMemoryCloud {
             kept.append(e)
         }
         events = kept
-        return outcome ?? .failure(.cancelled)
+        return outcome ?? .failure(.timedOut)
     }
 
     // MARK: - Scheduling

@@ -6,6 +6,6 @@ struct PNRPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pnrp",
         abstract: "Peer Name Resolution Protocol ([MS-PNRP]) tools.",
-        subcommands: [IDCommand.self, DemoCommand.self]
+        subcommands: [IDCommand.self, DemoCommand.self, BenchmarkCommand.self]
     )
 }

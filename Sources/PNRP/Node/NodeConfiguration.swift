@@ -28,6 +28,8 @@ public struct NodeConfiguration: Sendable {
     /// Split detections the whole cloud should run per maintenance interval ([MS-PNRP] 3.2.6.2.1: "roughly
     /// constant over the entire cloud"); each node runs one with probability this / estimated cloud size.
     public var splitDetectionsPerInterval: Double
+    /// Longest time a resolution may take before it fails with `.timedOut`.
+    public var resolveTimeout: NodeDuration
     /// Most resolutions in progress at once; further requests fail at once ([MS-PNRP] 3.1.4.4.2 step 1).
     public var maximumOutstandingResolves: Int
     /// Most route entries awaiting validation at once ([MS-PNRP] 3.1.5.11).
@@ -49,6 +51,7 @@ public struct NodeConfiguration: Sendable {
         maximumAnnouncementInterval = .minutes(30)
         maximumCacheMaintenanceInterval = .minutes(16)
         splitDetectionsPerInterval = 4
+        resolveTimeout = .seconds(60)
         maximumOutstandingResolves = 256
         maximumPendingAdds = 256
         maximumConversations = 64

@@ -41,8 +41,10 @@ public enum ResolveFailure: Error, Hashable, Sendable, CustomStringConvertible {
     case notFound
     /// The best match did not return a CPA that verifies (forged, expired, wrong ID) and no other remained.
     case noValidCPA
-    /// The node was stopped before the resolution finished.
+    /// The node was stopped, or had too many resolutions in progress to start this one.
     case cancelled
+    /// No answer within the resolution's time limit (`NodeConfiguration.resolveTimeout`).
+    case timedOut
 
     public var description: String {
         switch self {
@@ -50,6 +52,7 @@ public enum ResolveFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case .notFound: "no node registers a matching PNRP ID"
         case .noValidCPA: "the publisher's CPA did not verify"
         case .cancelled: "cancelled"
+        case .timedOut: "no answer within the time limit"
         }
     }
 }

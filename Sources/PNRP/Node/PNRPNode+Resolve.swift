@@ -34,6 +34,7 @@ extension PNRPNode {
         var r = Resolution(id: rid, target: target, criteria: criteria, precision: precision, reason: reason, localEndpoint: localEndpoint)
         r.currentBestMatch = initialBestMatch
         r.cacheCountAtStart = cache.count
+        r.deadline = now + configuration.resolveTimeout
         if let first = initialNextHop ?? cache.closest(to: target) {
             r.nextHopStack.append(.init(entry: first, useCount: 0))
         } else if initialBestMatch == nil {

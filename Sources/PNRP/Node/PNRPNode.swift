@@ -102,6 +102,7 @@ public struct PNRPNode: Sendable {
     public var nextDeadline: NodeInstant? {
         var t = nextMaintenance
         if let p = pending.nextDeadline, p < t { t = p }
+        for r in resolutions.values where r.deadline < t { t = r.deadline }
         return t
     }
 
@@ -185,6 +186,9 @@ public struct PNRPNode: Sendable {
                 pending.remove(messageID)
                 requestFailed(messageID: messageID, entry: entry, now: now)
             }
+        }
+        for (rid, r) in resolutions.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where r.deadline <= now {
+            finish(rid, failure: .timedOut, now: now)
         }
         if nextMaintenance <= now {
             nextMaintenance = now + configuration.maintenanceInterval

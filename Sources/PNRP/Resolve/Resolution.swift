@@ -29,6 +29,8 @@ struct Resolution: Sendable {
     var suspiciousCount = 0
     var totalUsefulHops = 0
     var outstanding: Outstanding = .none
+    /// When the resolution gives up.
+    var deadline = NodeInstant(nanoseconds: .max)
     /// Unanswered INQUIRE rounds sent to the current best match.
     var inquiryRounds = 0
     /// Endpoints whose LOOKUP went unanswered during this resolution.
