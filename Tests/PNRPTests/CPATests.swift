@@ -76,17 +76,6 @@ private func expectDecodeFailure(_ input: [UInt8], sourceLocation: SourceLocatio
     }
 }
 
-/// Deterministic generator for the mutation tests (SplitMix64).
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 // MARK: - Byte layout
 
@@ -437,7 +426,7 @@ private struct SplitMix: RandomNumberGenerator {
     /// exactly the input bytes.
     @Test func mutatedInputsNeverTrap() throws {
         let seeds = [try securedCPA().encoded(), try unsecuredCPA().encoded(), try securedCPA().revocation(notAfter: notAfter, key: ownerKey).encoded()]
-        var rng = SplitMix(state: 0x5EED_CAFE)
+        var rng = SplitMix64(seed: 0x5EED_CAFE)
         var accepted = 0
         for i in 0..<20_000 {
             var w = seeds[i % seeds.count]
@@ -482,7 +471,7 @@ private struct SplitMix: RandomNumberGenerator {
             count: 200,
             input: Gen.int(in: 1...4), Gen.int(in: 0...10), Gen.int(in: 0...26), Gen.int(in: 0...1), Gen.int(in: 0...Int.max)
         ) { addressCount, payloadCount, nameLength, secured, seed in
-            var rng = SplitMix(state: UInt64(seed))
+            var rng = SplitMix64(seed: UInt64(seed))
             let key = try Ed25519PrivateKey(seed: (0..<32).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
             let authority: Authority = secured == 1 ? .of(publicKey: key.publicKey.bytes) : .unsecured
             let name = try PeerName(authority: authority, classifier: "svc-\(rng.next() % 1000)")
