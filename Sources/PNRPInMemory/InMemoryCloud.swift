@@ -53,7 +53,10 @@ public struct InMemoryCloud {
     public private(set) var traffic = TrafficCounters()
     /// FNV-1a over every delivered datagram with its time, source and destination.
     public private(set) var traceHash: UInt64 = 0xCBF2_9CE4_8422_2325
-    /// Events reported by nodes, oldest first, as (node index, event). Cleared by `takeEvents()`.
+    /// The most events kept in `events`; older ones are dropped first.
+    public static let maximumKeptEvents = 100_000
+    /// Events reported by nodes, oldest first, as (node index, event), except the answers that `resolve`
+    /// waits for. Cleared by `takeEvents()`; at most `maximumKeptEvents` are kept.
     public private(set) var events: Deque<(node: Int, event: NodeEvent)> = []
 
     private let configuration: InMemoryCloudConfiguration
@@ -63,6 +66,8 @@ public struct InMemoryCloud {
     private var indexByEndpoint: [IPv6Endpoint: Int] = [:]
     private var scheduledPoll: [NodeInstant?] = []
     private var alive: [Bool] = []
+    private var watched: Set<OutcomeKey> = []
+    private var outcomes: [OutcomeKey: Result<ResolveResult, ResolveFailure>] = [:]
 
     /// An empty cloud.
     public init(configuration: InMemoryCloudConfiguration) {
@@ -146,22 +151,20 @@ public struct InMemoryCloud {
     /// Resolves `name` from node `index` and runs the cloud until the answer arrives (at most `limit`).
     public mutating func resolve(from index: Int, name: PeerName, criteria: ResolveCriteria = .anyPeerName, limit: NodeDuration = .seconds(120)) -> Result<ResolveResult, ResolveFailure> {
         let id = withNode(index) { node, now in node.resolve(name: name, criteria: criteria, now: now) }
-        var outcome: Result<ResolveResult, ResolveFailure>?
-        _ = run(atMost: limit) { cloud in
-            cloud.events.contains { e in
-                if e.node == index, case .resolved(id, _) = e.event { return true }
-                if e.node == index, case .resolveFailed(id, _) = e.event { return true }
-                return false
-            }
+        let key = OutcomeKey(node: index, id: id)
+        watched.insert(key)
+        defer {
+            watched.remove(key)
+            outcomes.removeValue(forKey: key)
         }
-        var kept = Deque<(node: Int, event: NodeEvent)>()
-        for e in events {
-            if e.node == index, case .resolved(id, let r) = e.event { outcome = .success(r); continue }
-            if e.node == index, case .resolveFailed(id, let f) = e.event { outcome = .failure(f); continue }
-            kept.append(e)
-        }
-        events = kept
-        return outcome ?? .failure(.timedOut)
+        _ = run(atMost: limit) { $0.outcomes[key] != nil }
+        return outcomes[key] ?? .failure(.timedOut)
+    }
+
+    /// A resolution being waited for by `resolve(from:name:criteria:limit:)`.
+    private struct OutcomeKey: Hashable {
+        var node: Int
+        var id: ResolveID
     }
 
     // MARK: - Scheduling
@@ -219,7 +222,15 @@ public struct InMemoryCloud {
                 let delay = configuration.latencyMicroseconds.lowerBound + (span == 0 ? 0 : random.next() % (span + 1))
                 schedule(.deliver(datagram: datagram, from: from, to: target), at: now + NodeDuration(nanoseconds: delay * 1000))
             case .event(let e):
-                events.append((index, e))
+                switch e {
+                case .resolved(let id, let r) where watched.contains(OutcomeKey(node: index, id: id)):
+                    outcomes[OutcomeKey(node: index, id: id)] = .success(r)
+                case .resolveFailed(let id, let f) where watched.contains(OutcomeKey(node: index, id: id)):
+                    outcomes[OutcomeKey(node: index, id: id)] = .failure(f)
+                default:
+                    events.append((index, e))
+                    if events.count > Self.maximumKeptEvents { events.removeFirst() }
+                }
             }
         }
         if let deadline = nodes[index].nextDeadline {
