@@ -150,7 +150,20 @@ public struct InMemoryCloud {
 
     /// Resolves `name` from node `index` and runs the cloud until the answer arrives (at most `limit`).
     public mutating func resolve(from index: Int, name: PeerName, criteria: ResolveCriteria = .anyPeerName, limit: NodeDuration = .seconds(120)) -> Result<ResolveResult, ResolveFailure> {
+        let before = events.count
         let id = withNode(index) { node, now in node.resolve(name: name, criteria: criteria, now: now) }
+        // A resolution can end at once (a local match, no neighbours): its answer is already logged.
+        for i in Swift.max(0, Swift.min(before, events.count))..<events.count where events[i].node == index {
+            switch events[i].event {
+            case .resolved(id, let r):
+                events.remove(at: i)
+                return .success(r)
+            case .resolveFailed(id, let f):
+                events.remove(at: i)
+                return .failure(f)
+            default: continue
+            }
+        }
         let key = OutcomeKey(node: index, id: id)
         watched.insert(key)
         defer {

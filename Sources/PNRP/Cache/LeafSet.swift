@@ -16,7 +16,7 @@ public struct LeafSet: Sendable {
 
     /// True when `id` lies above `center` on the shorter arc (clockwise).
     @inline(__always)
-    public func isUpper(_ id: PNRPID) -> Bool { id.subtracting(center) <= PNRPID.powerOfTwo(255) }
+    public func isUpper(_ id: PNRPID) -> Bool { id.subtracting(center) <= PNRPID.half }
 
     /// Clockwise offset of `id` from the centre (for ordering the upper side).
     @inline(__always) private func upOffset(_ id: PNRPID) -> PNRPID { id.subtracting(center) }

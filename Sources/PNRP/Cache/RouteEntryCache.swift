@@ -24,6 +24,8 @@ public struct RouteEntryCache: Sendable {
 
     private var slots: [Int: PNRPID] = [:]
     private var slotOf: [PNRPID: Int] = [:]
+    /// Public keys of the CPAs verified for cached entries (leaf-set members need one).
+    private var verifiedKeys: [PNRPID: [UInt8]] = [:]
 
     /// An empty cache centred on `center`.
     public init(center: PNRPID) { self.center = center }
@@ -39,7 +41,7 @@ public struct RouteEntryCache: Sendable {
     /// The (level, side, digit) slot key of `id` relative to the centre, packed into an Int.
     func slotKey(of id: PNRPID) -> Int {
         let forward = id.subtracting(center)
-        let upper = forward <= PNRPID.powerOfTwo(255)
+        let upper = forward <= PNRPID.half
         let d = upper ? forward : center.subtracting(id)
         let x = d.approximateValue * 0x1p-255  // (0, 1]
         var bound = 1.0
@@ -57,52 +59,62 @@ public struct RouteEntryCache: Sendable {
 
     // MARK: Local IDs
 
-    /// Adds a locally registered ID with an empty leaf set, filled from the entries already cached.
+    /// Adds a locally registered ID with a leaf set filled from the verified entries already cached.
     /// The first local ID becomes the cache centre.
     public mutating func addLocal(_ id: PNRPID) {
         guard leafSets[id] == nil else { return }
-        if localIDs.isEmpty && center != id {
+        var set = LeafSet(center: id)
+        for other in verifiedKeys.keys { set.insert(other) }
+        for other in localIDs { set.insert(other) }
+        leafSets[id] = set
+        let first = localIDs.isEmpty
+        localIDs.append(id)
+        // Other local IDs see the new one as a neighbour too.
+        for other in localIDs where other != id { leafSets[other]?.insert(id) }
+        if first && center != id {
             center = id
             reslot()
         }
-        localIDs.append(id)
-        var set = LeafSet(center: id)
-        for other in entries.keys { set.insert(other) }
-        for other in localIDs where other != id { set.insert(other) }
-        leafSets[id] = set
-        // Other local IDs see the new one as a neighbour too.
-        for other in localIDs where other != id { leafSets[other]?.insert(id) }
     }
 
     /// Removes a locally registered ID and its leaf set. Entries kept only for that set are dropped.
     public mutating func removeLocal(_ id: PNRPID) {
         guard leafSets.removeValue(forKey: id) != nil else { return }
         localIDs.removeAll { $0 == id }
-        for other in localIDs { leafSets[other]?.remove(id) }
+        for other in localIDs where leafSets[other]?.remove(id) == true { refill(other) }
         for e in Array(entries.keys) where !isRetained(e) { drop(e) }
     }
 
     // MARK: Remote entries
 
-    /// True when adding `entry` would change the cache: a new ID that enters a leaf set or an empty slot,
-    /// or a known ID at new addresses ([MS-PNRP] 3.1.5.11 "submitted to the cache for consideration").
+    /// True when `entry` is worth validating ([MS-PNRP] 3.1.5.11 "submitted to the cache for
+    /// consideration"): a new ID that would enter a leaf set or an empty slot, a cached ID at other
+    /// addresses, or a cached ID without a verified CPA that now belongs in a leaf set.
     public func wouldAccept(_ entry: RouteEntry) -> Bool {
         if isLocal(entry.id) { return false }
-        if let known = entries[entry.id] { return known != entry }
+        if let known = entries[entry.id] {
+            if !known.sameLocation(as: entry) { return true }
+            return verifiedKeys[entry.id] == nil && leafSets.values.contains { $0.wouldInclude(entry.id) }
+        }
         if slots[slotKey(of: entry.id)] == nil { return true }
         return leafSets.values.contains { $0.wouldInclude(entry.id) }
     }
 
-    /// True when `id` would enter (or lies within) the leaf set of a local ID; such entries need a verified
-    /// CPA before they are cached ([MS-PNRP] 3.2.5.1).
-    public func fallsInLeafSet(_ id: PNRPID) -> Bool {
-        leafSets.values.contains { $0.wouldInclude(id) || $0.contains(id) }
+    /// True when validating `entry` must include a CPA that verifies: it would enter (or lies within) the
+    /// leaf set of a local ID ([MS-PNRP] 3.2.5.1), or it would move a cached ID to other addresses
+    /// (`docs/deviations.md`, item N17).
+    public func needsCPA(_ entry: RouteEntry) -> Bool {
+        if let known = entries[entry.id], !known.sameLocation(as: entry) { return true }
+        return leafSets.values.contains { $0.wouldInclude(entry.id) || $0.contains(entry.id) }
     }
 
     /// Local IDs whose leaf set the target falls within ([MS-PNRP] 3.2.5.2 TargetSuspicious).
     public func leafSetCovers(_ target: PNRPID) -> Bool {
         leafSets.values.contains { $0.covers(target) }
     }
+
+    /// The public key of the verified CPA behind a cached entry, if one was checked.
+    public func verifiedKey(of id: PNRPID) -> [UInt8]? { verifiedKeys[id] }
 
     /// What an `add` changed.
     public struct AddOutcome: Sendable {
@@ -112,25 +124,32 @@ public struct RouteEntryCache: Sendable {
         public var leafSetsJoined: [PNRPID] = []
     }
 
-    /// Adds or refreshes `entry` ([MS-PNRP] 3.1.5.6.1.2, 3.2.5.11).
+    /// Adds or refreshes `entry` ([MS-PNRP] 3.1.5.6.1.2, 3.2.5.11). `verifiedKey` is the public key of the
+    /// CPA that was checked for it, if any: only such entries enter leaf sets, and only they may move a
+    /// cached ID to other addresses.
     @discardableResult
-    public mutating func add(_ entry: RouteEntry) -> AddOutcome {
+    public mutating func add(_ entry: RouteEntry, verifiedKey: [UInt8]? = nil) -> AddOutcome {
         var outcome = AddOutcome()
         if isLocal(entry.id) { return outcome }
-        if entries[entry.id] != nil {
-            entries[entry.id] = entry
+        if let known = entries[entry.id] {
             outcome.cached = true
+            if !known.sameLocation(as: entry) {
+                guard verifiedKey != nil else { return outcome }
+                entries[entry.id] = entry
+            }
+            guard let verifiedKey, verifiedKeys[entry.id] == nil else {
+                if let verifiedKey { verifiedKeys[entry.id] = verifiedKey }
+                return outcome
+            }
+            verifiedKeys[entry.id] = verifiedKey
+            outcome.leafSetsJoined = insertIntoLeafSets(entry.id)
             return outcome
         }
         var retained = false
-        var evicted: [PNRPID] = []
-        for local in localIDs {
-            guard let r = leafSets[local]?.insert(entry.id) else { continue }
-            if r.added {
-                outcome.leafSetsJoined.append(local)
-                retained = true
-            }
-            if let e = r.evicted { evicted.append(e) }
+        if let verifiedKey {
+            verifiedKeys[entry.id] = verifiedKey
+            outcome.leafSetsJoined = insertIntoLeafSets(entry.id)
+            retained = !outcome.leafSetsJoined.isEmpty
         }
         let key = slotKey(of: entry.id)
         if slots[key] == nil {
@@ -141,25 +160,48 @@ public struct RouteEntryCache: Sendable {
         if retained {
             entries[entry.id] = entry
             outcome.cached = true
+        } else {
+            verifiedKeys.removeValue(forKey: entry.id)
         }
-        for e in evicted where !isRetained(e) { drop(e) }
         return outcome
     }
 
+    /// Inserts a verified ID into every leaf set it belongs to; members pushed out are dropped unless a
+    /// slot or another leaf set keeps them. Returns the local IDs whose set gained it.
+    private mutating func insertIntoLeafSets(_ id: PNRPID) -> [PNRPID] {
+        var joined: [PNRPID] = []
+        var evicted: [PNRPID] = []
+        for local in localIDs {
+            guard let r = leafSets[local]?.insert(id) else { continue }
+            if r.added { joined.append(local) }
+            if let e = r.evicted { evicted.append(e) }
+        }
+        for e in evicted where e != id && !isRetained(e) && !isLocal(e) { drop(e) }
+        return joined
+    }
+
     /// Removes the entry for `id` (unreachable, revoked, or reported unregistered). A leaf set that loses a
-    /// member takes the nearest other cached entry on that side in its place.
+    /// member takes the nearest other verified entry on that side in its place.
     public mutating func remove(_ id: PNRPID) {
         guard entries[id] != nil else { return }
         drop(id)
-        for local in localIDs where leafSets[local]?.remove(id) == true {
-            // Refill the gap from what is cached, so the set keeps its nearest known members.
-            for other in entries.keys { leafSets[local]?.insert(other) }
-        }
+        for local in localIDs where leafSets[local]?.remove(id) == true { refill(local) }
     }
 
-    /// Removes every entry that lists `endpoint` (a node that stopped answering).
-    public mutating func remove(endpoint: IPv6Endpoint) {
-        for (id, e) in entries where e.port == endpoint.port && e.addresses.contains(endpoint.address) { remove(id) }
+    /// Refills the leaf set of `local` from the verified entries and the other local IDs.
+    private mutating func refill(_ local: PNRPID) {
+        for other in verifiedKeys.keys { leafSets[local]?.insert(other) }
+        for other in localIDs where other != local { leafSets[local]?.insert(other) }
+    }
+
+    /// The smallest cached ID registered at `endpoint`, if any (smallest, so the choice is the same in
+    /// every process whatever the dictionary order).
+    public func id(at endpoint: IPv6Endpoint) -> PNRPID? {
+        var best: PNRPID?
+        for e in entries.values where e.port == endpoint.port && e.addresses.contains(endpoint.address) {
+            if best.map({ e.id < $0 }) ?? true { best = e.id }
+        }
+        return best
     }
 
     private func isRetained(_ id: PNRPID) -> Bool {
@@ -168,25 +210,25 @@ public struct RouteEntryCache: Sendable {
 
     private mutating func drop(_ id: PNRPID) {
         entries.removeValue(forKey: id)
+        verifiedKeys.removeValue(forKey: id)
         if let key = slotOf.removeValue(forKey: id) {
             slots.removeValue(forKey: key)
         }
     }
 
+    /// Recomputes every slot after the centre moved. Entries that lose their slot and belong to no leaf set
+    /// are dropped.
     private mutating func reslot() {
         slots.removeAll(keepingCapacity: true)
         slotOf.removeAll(keepingCapacity: true)
-        var dropped: [PNRPID] = []
         for id in entries.keys.sorted() {
             let key = slotKey(of: id)
             if slots[key] == nil {
                 slots[key] = id
                 slotOf[id] = key
-            } else if !leafSets.values.contains(where: { $0.contains(id) }) {
-                dropped.append(id)
             }
         }
-        for id in dropped where leafSets.values.allSatisfy({ !$0.wouldInclude(id) }) { entries.removeValue(forKey: id) }
+        for id in Array(entries.keys) where !isRetained(id) { drop(id) }
     }
 
     // MARK: Queries

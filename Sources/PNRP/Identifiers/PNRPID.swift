@@ -30,6 +30,8 @@ public struct PNRPID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static let zero = PNRPID(0, 0, 0, 0)
     /// The largest ID, 2^256 - 1.
     public static let max = PNRPID(.max, .max, .max, .max)
+    /// 2^255: half the circle, the largest circular distance.
+    public static let half = PNRPID(1 << 63, 0, 0, 0)
 
     /// The upper 128 bits.
     public var p2pID: P2PID { P2PID(high: w0, low: w1) }

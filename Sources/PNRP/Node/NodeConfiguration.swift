@@ -37,6 +37,27 @@ public struct NodeConfiguration: Sendable {
     /// Most inbound synchronisation conversations at once; more get an empty ADVERTISE ([MS-PNRP] 3.2.5.3).
     public var maximumConversations: Int
 
+    /// This configuration with every value brought into a usable range (intervals of at least 1 ms,
+    /// counts of at least 1, depth 0...`RouteEntryCache.maximumLevel`), so no setting can make a node trap.
+    public func validated() -> NodeConfiguration {
+        var c = self
+        let ms = NodeDuration.milliseconds(1)
+        c.maintenanceInterval = Swift.max(c.maintenanceInterval, ms)
+        c.retransmitInterval = Swift.max(c.retransmitInterval, ms)
+        c.conversationTimeout = Swift.max(c.conversationTimeout, ms)
+        c.announcementInterval = Swift.max(c.announcementInterval, ms)
+        c.maximumAnnouncementInterval = Swift.max(c.maximumAnnouncementInterval, c.announcementInterval)
+        c.maximumCacheMaintenanceInterval = Swift.max(c.maximumCacheMaintenanceInterval, c.maintenanceInterval)
+        c.resolveTimeout = Swift.max(c.resolveTimeout, ms)
+        c.retryCount = Swift.max(c.retryCount, 1)
+        c.maintenanceDepth = Swift.min(Swift.max(c.maintenanceDepth, 0), RouteEntryCache.maximumLevel)
+        c.maximumOutstandingResolves = Swift.max(c.maximumOutstandingResolves, 1)
+        c.maximumPendingAdds = Swift.max(c.maximumPendingAdds, 1)
+        c.maximumConversations = Swift.max(c.maximumConversations, 1)
+        if !(c.splitDetectionsPerInterval >= 0) { c.splitDetectionsPerInterval = 0 }
+        return c
+    }
+
     /// A configuration with the spec's defaults, listening on `localEndpoint`.
     public init(localEndpoint: IPv6Endpoint = IPv6Endpoint(address: .loopback, port: 3540), seed: UInt64 = 0) {
         self.localEndpoint = localEndpoint

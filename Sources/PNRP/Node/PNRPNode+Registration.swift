@@ -33,6 +33,7 @@ extension PNRPNode {
         }
         registrations[id] = reg
         cache.addLocal(id)
+        revalidateLeafCandidates(now: now)
         startResolve(target: id.adding(PNRPID(0, 0, 0, 1)), criteria: .exact, precision: 0, reason: .registration, initialBestMatch: reg.routeEntry(at: localEndpoint), now: now)
         return id
     }

@@ -55,7 +55,6 @@ extension PNRPNode {
             let inquire = Inquire(flags: [.wantCPA, .wantCertificateChain, .wantExtendedPayload], validateID: best.id, nonce: nonce)
             let mid = send(.inquire(inquire), to: to, pendingAs: .inquireForResolve(rid), now: now)
             r.outstanding = .inquire(messageID: mid, to: to, nonce: nonce, target: best)
-            resolutionByMessage[mid] = rid
             resolutions[rid] = r
             return
         }
@@ -73,13 +72,11 @@ extension PNRPNode {
         hop.useCount += 1
         r.currentNextHop = hop
         r.outstanding = .lookup(messageID: mid, to: to)
-        resolutionByMessage[mid] = rid
         resolutions[rid] = r
     }
 
     /// [MS-PNRP] 3.1.5.6.1: the answer to a LOOKUP.
     mutating func lookupAnswered(_ rid: ResolveID, messageID: UInt32, buffer: AuthorityBuffer, from source: IPv6Endpoint, now: NodeInstant) {
-        resolutionByMessage.removeValue(forKey: messageID)
         guard var r = resolutions[rid], case .lookup(messageID, let sentTo) = r.outstanding else { return }
         r.outstanding = .none
         r.recordVisited(sentTo)
@@ -127,12 +124,11 @@ extension PNRPNode {
     private func lookupValidateID(of hop: Resolution.Hop?, fallback source: IPv6Endpoint, in r: Resolution) -> PNRPID? {
         if let hop { return hop.entry.id == .zero ? nil : hop.entry.id }
         if let best = r.currentBestMatch, best.endpoints.contains(source) { return best.id }
-        return cache.entries.values.first { $0.endpoints.contains(source) }?.id
+        return cache.id(at: source)
     }
 
     /// [MS-PNRP] 3.1.5.6.1.1: the publisher's answer to the final INQUIRE; its CPA must verify.
     mutating func inquireAnswered(_ rid: ResolveID, messageID: UInt32, buffer: AuthorityBuffer, from source: IPv6Endpoint, now: NodeInstant) {
-        resolutionByMessage.removeValue(forKey: messageID)
         guard var r = resolutions[rid], case .inquire(messageID, let sentTo, let nonce, let target) = r.outstanding else { return }
         r.outstanding = .none
         if let cpa = buffer.validateCPA, !buffer.flags.contains(.notFound), !cpa.isRevocation,
@@ -157,7 +153,6 @@ extension PNRPNode {
         switch r.outstanding {
         case .lookup(let mid, _), .inquire(let mid, _, _, _):
             pending.remove(mid)
-            resolutionByMessage.removeValue(forKey: mid)
         case .none: break
         }
         switch r.reason {

@@ -9,7 +9,7 @@ extension PNRPNode {
             !pendingAddIDs.contains(entry.id), pendingAdds.count < configuration.maximumPendingAdds,
             cache.wouldAccept(entry)
         else { return }
-        let needCPA = cache.fallsInLeafSet(entry.id)
+        let needCPA = cache.needsCPA(entry)
         let nonce: [UInt8]? = needCPA ? random.bytes(16) : nil
         let inquire = Inquire(flags: needCPA ? [.wantCPA, .wantCertificateChain] : [], validateID: entry.id, nonce: nonce)
         let id = send(.inquire(inquire), to: destination, pendingAs: .inquireForAdd, now: now)
@@ -72,7 +72,7 @@ extension PNRPNode {
 
     /// [MS-PNRP] 3.1.5.6: match an AUTHORITY with the request it answers, reassemble, and dispatch.
     mutating func receiveAuthority(_ m: AuthorityFragment, messageID headerID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
-        guard let request = pending[m.ackedMessageID], request.destination == source else {
+        guard let request = pending[m.ackedMessageID], request.destination == source, request.kind.isAnsweredByAuthority else {
             statistics.dropped += 1
             return
         }
@@ -98,7 +98,7 @@ extension PNRPNode {
         case .inquireForResolve(let rid): inquireAnswered(rid, messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)
         case .inquireForAdd: completeAdd(messageID: m.ackedMessageID, buffer: buffer, now: now)
         case .inquireForLiveness(let id): if buffer.flags.contains(.notFound) { evict(id, reason: .notRegistered) }
-        default: statistics.dropped += 1
+        case .solicit, .request, .flood: break  // excluded by the guard above
         }
     }
 
@@ -108,6 +108,7 @@ extension PNRPNode {
         guard let add = pendingAdds.removeValue(forKey: messageID) else { return }
         pendingAddIDs.remove(add.entry.id)
         if buffer.flags.contains(.notFound) { return }
+        var verifiedKey: [UInt8]?
         if add.needCPA {
             guard let cpa = buffer.validateCPA else { return }
             do {
@@ -120,9 +121,10 @@ extension PNRPNode {
                 statistics.cpaRejected += 1
                 return
             }
+            verifiedKey = cpa.publicKey
         }
-        let outcome = cache.add(add.entry)
-        for local in outcome.leafSetsJoined {
+        let outcome = cache.add(add.entry, verifiedKey: verifiedKey)
+        if let local = outcome.leafSetsJoined.first {
             floodNewNeighbour(add.entry, joinedLeafSetOf: local, alreadyFlooded: add.alreadyFlooded ?? [], floodSource: add.floodSource, now: now)
         }
     }
@@ -137,7 +139,7 @@ extension PNRPNode {
         var above: RouteEntry?
         var below: RouteEntry?
         for e in cache.entries.values where e.id != entry.id && !e.endpoints.contains(where: excluded.contains) {
-            if e.id.subtracting(entry.id) <= PNRPID.powerOfTwo(255) {
+            if e.id.subtracting(entry.id) <= PNRPID.half {
                 if above.map({ e.id.subtracting(entry.id) < $0.id.subtracting(entry.id) }) ?? true { above = e }
             } else {
                 if below.map({ entry.id.subtracting(e.id) < entry.id.subtracting($0.id) }) ?? true { below = e }
@@ -175,17 +177,25 @@ extension PNRPNode {
     }
 
     /// [MS-PNRP] 3.1.5.5, 1.3.3.3: a valid Revoke CPA removes its ID; when the ID was in one of our leaf sets
-    /// the revocation goes on to the nearest members on either side.
+    /// the revocation goes on to the nearest members on either side. The revocation must be signed by the
+    /// key whose CPA we verified for the entry (CPA C7: anyone can sign for an unsecured name); for an entry
+    /// cached without a CPA we only check that the node still holds the ID.
     mutating func applyRevocation(_ cpa: CPA, from source: IPv6Endpoint, alreadyFlooded: [IPv6Endpoint], now: NodeInstant) {
         guard cpa.isRevocation, let id = cpa.pnrpID else { return }
         do { try cpa.verify(now: now.fileTime) } catch {
             statistics.cpaRejected += 1
             return
         }
-        guard cache.entries[id] != nil else { return }
+        guard let entry = cache.entries[id] else { return }
+        guard let key = cache.verifiedKey(of: id) else {
+            if let ep = entry.primaryEndpoint { checkLiveness(of: ep, id: id, now: now) }
+            return
+        }
+        guard ConstantTime.equal(key, cpa.publicKey) else {
+            statistics.cpaRejected += 1
+            return
+        }
         let wasNeighbour = cache.leafSets.values.contains { $0.contains(id) }
-        // The revocation must come from the key that signed the cached registration's CPA: a secured
-        // name's authority is checked by `verify`; an unsecured one is accepted as [MS-PNRP] 1.3.1.3 says.
         evict(id, reason: .revoked)
         guard wasNeighbour else { return }
         var list = alreadyFlooded
@@ -193,8 +203,8 @@ extension PNRPNode {
         if !list.contains(localEndpoint) { list.append(localEndpoint) }
         let excluded = Set(list)
         let candidates = cache.entries.values.filter { !$0.endpoints.contains(where: excluded.contains) }
-        let above = candidates.filter { $0.id.subtracting(id) <= PNRPID.powerOfTwo(255) }.min { $0.id.subtracting(id) < $1.id.subtracting(id) }
-        let below = candidates.filter { $0.id.subtracting(id) > PNRPID.powerOfTwo(255) }.min { id.subtracting($0.id) < id.subtracting($1.id) }
+        let above = candidates.filter { $0.id.subtracting(id) <= PNRPID.half }.min { $0.id.subtracting(id) < $1.id.subtracting(id) }
+        let below = candidates.filter { $0.id.subtracting(id) > PNRPID.half }.min { id.subtracting($0.id) < id.subtracting($1.id) }
         for t in [above, below].compactMap({ $0 }) {
             guard let ep = t.primaryEndpoint, list.count < WireFormat.maximumAlreadyFlooded else { continue }
             list.append(ep)

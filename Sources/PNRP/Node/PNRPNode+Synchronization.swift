@@ -24,14 +24,15 @@ extension PNRPNode {
         // A node still trying to reach its own seeds answers "too busy" (an empty ADVERTISE): a joiner that
         // synchronised with it would otherwise start a separate cloud (`docs/deviations.md`, item N12).
         let joined = hasSynchronized || seedEndpoints.isEmpty
-        if joined, conversationsIn[source] != nil || conversationsIn.count < configuration.maximumConversations {
-            conversationsIn[source] = IncomingConversation(hashedNonce: m.hashedNonce, expires: now + configuration.conversationTimeout)
+        let key = ConversationKey(peer: source, hashedNonce: m.hashedNonce)
+        if joined, conversationsIn[key] != nil || conversationsIn.count < configuration.maximumConversations {
             if m.solicitType == .local, let center = m.routeEntry?.id {
                 ids = nearestIDs(around: center)
             } else {
                 ids = cache.spreadSample(count: 5, using: &random).map(\.id)
                 if ids.count < 5 { ids += cache.localIDs.prefix(5 - ids.count) }
             }
+            conversationsIn[key] = IncomingConversation(advertised: ids, expires: now + configuration.conversationTimeout)
         }
         send(.advertise(Advertise(ackedMessageID: messageID, ids: ids, hashedNonce: m.hashedNonce)), to: source, now: now)
         if let entry = m.routeEntry { consider(entry, learnedFrom: source, now: now) }
@@ -71,13 +72,16 @@ extension PNRPNode {
 
     /// [MS-PNRP] 3.2.5.4: check the nonce, ACK, then FLOOD (D set) the route entry of each requested ID.
     mutating func receiveRequest(_ m: Request, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
-        guard let convo = conversationsIn[source], ConstantTime.equal(SHA1.hash(m.nonce), convo.hashedNonce) else {
+        // The conversation is found by the SHA-1 of the nonce the REQUEST reveals ([MS-PNRP] 3.2.5.4).
+        let key = ConversationKey(peer: source, hashedNonce: SHA1.hash(m.nonce))
+        guard let convo = conversationsIn.removeValue(forKey: key) else {
             statistics.dropped += 1
             return
         }
-        conversationsIn.removeValue(forKey: source)
         send(.ack(Ack(ackedMessageID: messageID)), to: source, now: now)
-        for id in m.ids.prefix(32) {
+        // Only IDs we advertised in this conversation, each once: a REQUEST cannot make us send more.
+        var answered = Set<PNRPID>()
+        for id in m.ids where convo.advertised.contains(id) && answered.insert(id).inserted {
             let entry: RouteEntry? = cache.entries[id] ?? registrations[id]?.routeEntry(at: localEndpoint)
             guard let entry else { continue }
             let flood = Flood(doNotAck: true, validateID: .zero, routeEntry: entry, alreadyFlooded: [])
@@ -88,7 +92,9 @@ extension PNRPNode {
     /// [MS-PNRP] 3.1.5.4, 3.2.5.5: an ACK ends a REQUEST or a FLOOD; N on a FLOOD's ACK means the
     /// destination no longer holds the Validate PNRP ID.
     mutating func receiveAck(_ m: Ack, from source: IPv6Endpoint, now: NodeInstant) {
-        guard let entry = pending[m.ackedMessageID], entry.destination == source else {
+        // Only a REQUEST or a FLOOD is acknowledged by an ACK ([MS-PNRP] 3); an ACK naming anything else
+        // is dropped and leaves the request waiting for its real answer.
+        guard let entry = pending[m.ackedMessageID], entry.destination == source, entry.kind.isAcknowledgedByAck else {
             statistics.dropped += 1
             return
         }

@@ -20,21 +20,18 @@ public struct PNRPNode: Sendable {
 
     var random: RandomSource
     var outbox: [NodeEffect] = []
-    var nextMessageID: UInt32
     var nextResolveID: UInt64 = 1
     var pending = PendingList()
     var registrations: [PNRPID: LocalRegistration] = [:]
     var resolutions: [ResolveID: Resolution] = [:]
-    /// LastSentMessageID → resolution.
-    var resolutionByMessage: [UInt32: ResolveID] = [:]
     /// Pending Route Entry Add List, keyed by InquireMessageId ([MS-PNRP] 3.1.1).
     var pendingAdds: [UInt32: PendingAdd] = [:]
     /// IDs with a validation in flight, so one entry is not inquired twice at once.
     var pendingAddIDs: Set<PNRPID> = []
     /// Outgoing synchronisation conversations: SOLICIT message ID → state ([MS-PNRP] 3.1.1).
     var conversationsOut: [UInt32: OutgoingConversation] = [:]
-    /// Incoming synchronisation conversations by peer ([MS-PNRP] 3.2.1).
-    var conversationsIn: [IPv6Endpoint: IncomingConversation] = [:]
+    /// Incoming synchronisation conversations by peer and Hashed Nonce ([MS-PNRP] 3.2.1).
+    var conversationsIn: [ConversationKey: IncomingConversation] = [:]
     var reassembler = AuthorityReassembler()
     var nextMaintenance: NodeInstant
     /// When the next cache-maintenance resolve may start, and the current back-off.
@@ -44,6 +41,8 @@ public struct PNRPNode: Sendable {
     /// The last few distinct endpoints that sent us a request: live members of the cloud that split
     /// detection can start from when they are not cached (`docs/deviations.md`, item N15).
     var recentPeers: [IPv6Endpoint] = []
+    /// Set when an eviction may have made room in a leaf set for an entry cached without a CPA.
+    var leafCandidatesDue = false
     /// True once a synchronisation conversation got its ADVERTISE: until then the node keeps asking its
     /// seeds, even if other nodes have found it meanwhile (`docs/deviations.md`, item N12).
     var hasSynchronized = false
@@ -66,17 +65,23 @@ public struct PNRPNode: Sendable {
         var expected: Int = 0
     }
 
-    struct IncomingConversation: Sendable {
+    struct ConversationKey: Hashable, Sendable {
+        var peer: IPv6Endpoint
         var hashedNonce: [UInt8]
+    }
+
+    struct IncomingConversation: Sendable {
+        /// The IDs offered in our ADVERTISE; a REQUEST may ask for these only.
+        var advertised: [PNRPID]
         var expires: NodeInstant
     }
 
     /// A node with an empty cache. `now` starts the Maintenance Timer ([MS-PNRP] 3.1.4.1).
     public init(configuration: NodeConfiguration, now: NodeInstant) {
+        let configuration = configuration.validated()
         self.configuration = configuration
         var random = RandomSource(seed: configuration.seed)
         self.cache = RouteEntryCache(center: random.pnrpID())
-        self.nextMessageID = UInt32(truncatingIfNeeded: random.next())
         self.nextMaintenance = now + NodeDuration(nanoseconds: random.next() % configuration.maintenanceInterval.nanoseconds + 1)
         self.nextCacheMaintenance = now
         self.cacheMaintenanceInterval = configuration.maintenanceInterval
@@ -94,8 +99,9 @@ public struct PNRPNode: Sendable {
 
     /// Removes and returns the effects produced since the last call.
     public mutating func takeEffects() -> [NodeEffect] {
-        defer { outbox.removeAll(keepingCapacity: true) }
-        return outbox
+        var out: [NodeEffect] = []
+        swap(&out, &outbox)
+        return out
     }
 
     /// When the driver must call `poll(now:)` next.
@@ -108,9 +114,12 @@ public struct PNRPNode: Sendable {
 
     // MARK: - Sending
 
+    /// A random Message ID not in use by a pending request: an off-path host cannot guess the ID to forge
+    /// an answer with ([MS-PNRP] 2.2.1 only asks that IDs be unlikely to repeat).
     mutating func freshMessageID() -> UInt32 {
-        nextMessageID &+= 1
-        return nextMessageID
+        var id = UInt32(truncatingIfNeeded: random.next())
+        while pending[id] != nil { id = UInt32(truncatingIfNeeded: random.next()) }
+        return id
     }
 
     /// Encodes and queues `body`; returns the message ID. Messages built by this node always encode; one
@@ -216,7 +225,6 @@ public struct PNRPNode: Sendable {
         case .lookup(let rid):
             // [MS-PNRP] 3.1.6.3: the hop is given up. The node is checked with one INQUIRE and removed from
             // the cache only if that fails too (`docs/deviations.md`, item N13).
-            resolutionByMessage.removeValue(forKey: messageID)
             guard var r = resolutions[rid] else { return }
             r.outstanding = .none
             r.unreachable.append(entry.destination)
@@ -230,7 +238,6 @@ public struct PNRPNode: Sendable {
             resolutions[rid] = r
             advance(rid, now: now)
         case .inquireForResolve(let rid):
-            resolutionByMessage.removeValue(forKey: messageID)
             guard var r = resolutions[rid] else { return }
             // [MS-PNRP] 3.1.4.4.2 step 7: INQUIRE the best match again; after `maximumInquiryRounds`
             // unanswered rounds it is given up for the previous one.
@@ -264,6 +271,19 @@ public struct PNRPNode: Sendable {
         guard cache.entries[id] != nil else { return }
         statistics.evictions[reason.rawValue, default: 0] += 1
         cache.remove(id)
+        revalidateLeafCandidates(now: nil)
+    }
+
+    /// Cached entries that now belong in a leaf set but were cached without a CPA are validated again,
+    /// with one ([MS-PNRP] 3.2.5.1). `now` nil defers the INQUIREs to the next maintenance tick.
+    mutating func revalidateLeafCandidates(now: NodeInstant?) {
+        guard let now else {
+            leafCandidatesDue = true
+            return
+        }
+        leafCandidatesDue = false
+        let candidates = cache.entries.values.filter { cache.verifiedKey(of: $0.id) == nil && cache.wouldAccept($0) }.sorted { $0.id < $1.id }
+        for entry in candidates { consider(entry, learnedFrom: entry.primaryEndpoint ?? localEndpoint, now: now) }
     }
 
     /// Keeps `endpoint` among the last eight distinct requesters.
@@ -276,7 +296,7 @@ public struct PNRPNode: Sendable {
     /// Sends one return-routability INQUIRE to a cached node that failed to answer; it is removed from the
     /// cache only if this fails too or says the ID is gone.
     mutating func checkLiveness(of endpoint: IPv6Endpoint, id: PNRPID, now: NodeInstant) {
-        let cachedID = id != .zero && cache.entries[id] != nil ? id : cache.entries.values.first { $0.endpoints.contains(endpoint) }?.id
+        let cachedID = id != .zero && cache.entries[id] != nil ? id : cache.id(at: endpoint)
         guard let cachedID, !pending.entries.values.contains(where: { $0.kind == .inquireForLiveness(cachedID) }) else { return }
         send(.inquire(Inquire(flags: [], validateID: cachedID)), to: endpoint, pendingAs: .inquireForLiveness(cachedID), now: now)
     }
@@ -292,6 +312,7 @@ public struct PNRPNode: Sendable {
             for seed in seedEndpoints { synchronize(with: seed, now: now) }
         }
         if cache.count == 0 { return }
+        if leafCandidatesDue { revalidateLeafCandidates(now: now) }
         detectSplit(now: now)
         for id in cache.localIDs {
             guard var reg = registrations[id], reg.nextAnnouncement <= now || !reg.announced else { continue }
@@ -322,8 +343,8 @@ extension PNRPNode {
     /// Nil when no leaf set has members on both sides.
     public var estimatedCloudSize: Double? {
         var estimates: [Double] = []
-        for (id, set) in cache.leafSets {
-            guard let above = set.upper.first, let below = set.lower.first else { continue }
+        for id in cache.localIDs {  // registration order: the sum is the same in every process
+            guard let set = cache.leafSets[id], let above = set.upper.first, let below = set.lower.first else { continue }
             let span = above.subtracting(id).adding(id.subtracting(below)).approximateValue
             guard span > 0 else { continue }
             let estimate = 2 * 0x1p256 / span

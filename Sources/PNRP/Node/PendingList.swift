@@ -11,6 +11,22 @@ struct PendingList: Sendable {
         case inquireForAdd
         /// A cached node that missed a FLOOD or a LOOKUP is asked once more before it is removed.
         case inquireForLiveness(PNRPID)
+
+        /// True for the requests an ACK answers ([MS-PNRP] 3: REQUEST, and FLOOD with D clear).
+        var isAcknowledgedByAck: Bool {
+            switch self {
+            case .request, .flood: true
+            default: false
+            }
+        }
+
+        /// True for the requests an AUTHORITY answers ([MS-PNRP] 3.1.5.6: LOOKUP and INQUIRE).
+        var isAnsweredByAuthority: Bool {
+            switch self {
+            case .lookup, .inquireForResolve, .inquireForAdd, .inquireForLiveness: true
+            default: false
+            }
+        }
     }
 
     struct Entry: Sendable {

@@ -35,6 +35,9 @@ public struct RouteEntry: Hashable, Sendable, CustomStringConvertible {
     /// The first endpoint, where messages for this ID are sent.
     public var primaryEndpoint: IPv6Endpoint? { endpoints.first }
 
+    /// True when `other` names the same port and addresses (versions and reserved flags aside).
+    public func sameLocation(as other: RouteEntry) -> Bool { port == other.port && addresses == other.addresses }
+
     /// `id@[address]:port`.
     public var description: String { "\(id)@\(primaryEndpoint.map(\.description) ?? "-")" }
 }
