@@ -104,27 +104,39 @@ public struct ScenarioRunner {
     /// Lets the cloud run for the scenario's settle time (maintenance fills the caches).
     public mutating func settle() { cloud.run(for: scenario.settleTime) }
 
-    /// Resolves `count` random names from random other nodes, one after another.
-    public mutating func resolveRandomNames(count: Int, progress: (Int) -> Void = { _ in }) -> ResolutionReport {
+    /// Resolves `count` random names from random other nodes, `concurrency` at a time (one after another
+    /// by default).
+    public mutating func resolveRandomNames(count: Int, concurrency: Int = 1, progress: (Int) -> Void = { _ in }) -> ResolutionReport {
         var report = ResolutionReport()
         guard names.count > 1 else { return report }
-        for k in 0..<count {
-            let target = names[Int(random.next() % UInt64(names.count))]
-            var from = Int(random.next() % UInt64(cloud.nodes.count))
-            if from == target.node { from = (from + 1) % cloud.nodes.count }
-            report.attempted += 1
-            switch cloud.resolve(from: from, name: target.name) {
-            case .success(let r):
-                if r.id == target.id {
-                    report.succeeded += 1
-                    report.record(hops: r.hops)
-                } else {
-                    report.wrongAnswers += 1
-                }
-            case .failure(let f):
-                report.failures[f.description, default: 0] += 1
+        var done = 0
+        while done < count {
+            let batch = Swift.min(Swift.max(1, concurrency), count - done)
+            var targets: [ScenarioName] = []
+            var requests: [(from: Int, name: PeerName)] = []
+            for _ in 0..<batch {
+                let target = names[Int(random.next() % UInt64(names.count))]
+                var from = Int(random.next() % UInt64(cloud.nodes.count))
+                if from == target.node { from = (from + 1) % cloud.nodes.count }
+                targets.append(target)
+                requests.append((from, target.name))
             }
-            progress(k + 1)
+            for (target, outcome) in zip(targets, cloud.resolveConcurrently(requests)) {
+                report.attempted += 1
+                switch outcome {
+                case .success(let r):
+                    if r.id == target.id {
+                        report.succeeded += 1
+                        report.record(hops: r.hops)
+                    } else {
+                        report.wrongAnswers += 1
+                    }
+                case .failure(let f):
+                    report.failures[f.description, default: 0] += 1
+                }
+            }
+            done += batch
+            progress(done)
         }
         return report
     }

@@ -150,28 +150,45 @@ public struct InMemoryCloud {
 
     /// Resolves `name` from node `index` and runs the cloud until the answer arrives (at most `limit`).
     public mutating func resolve(from index: Int, name: PeerName, criteria: ResolveCriteria = .anyPeerName, limit: NodeDuration = .seconds(120)) -> Result<ResolveResult, ResolveFailure> {
-        let before = events.count
-        let id = withNode(index) { node, now in node.resolve(name: name, criteria: criteria, now: now) }
-        // A resolution can end at once (a local match, no neighbours): its answer is already logged.
-        for i in Swift.max(0, Swift.min(before, events.count))..<events.count where events[i].node == index {
-            switch events[i].event {
-            case .resolved(id, let r):
-                events.remove(at: i)
-                return .success(r)
-            case .resolveFailed(id, let f):
-                events.remove(at: i)
-                return .failure(f)
-            default: continue
+        resolveConcurrently([(index, name)], criteria: criteria, limit: limit)[0]
+    }
+
+    /// Starts every resolution at once, then runs the cloud until all have answered (at most `limit`).
+    /// Results come back in request order; one without an answer by then is `.timedOut`.
+    public mutating func resolveConcurrently(_ requests: [(from: Int, name: PeerName)], criteria: ResolveCriteria = .anyPeerName, limit: NodeDuration = .seconds(120)) -> [Result<ResolveResult, ResolveFailure>] {
+        var keys: [OutcomeKey] = []
+        for (index, name) in requests {
+            let before = events.count
+            let id = withNode(index) { node, now in node.resolve(name: name, criteria: criteria, now: now) }
+            let key = OutcomeKey(node: index, id: id)
+            keys.append(key)
+            watched.insert(key)
+            // A resolution can end at once (a local match, no neighbours): its answer is already logged.
+            for i in Swift.max(0, Swift.min(before, events.count))..<events.count where events[i].node == index {
+                if case .resolved(id, let r) = events[i].event {
+                    outcomes[key] = .success(r)
+                    events.remove(at: i)
+                    break
+                }
+                if case .resolveFailed(id, let f) = events[i].event {
+                    outcomes[key] = .failure(f)
+                    events.remove(at: i)
+                    break
+                }
             }
         }
-        let key = OutcomeKey(node: index, id: id)
-        watched.insert(key)
-        defer {
-            watched.remove(key)
-            outcomes.removeValue(forKey: key)
+        var missing = Set(keys.filter { outcomes[$0] == nil })
+        _ = run(atMost: limit) { cloud in
+            missing = missing.filter { cloud.outcomes[$0] == nil }
+            return missing.isEmpty
         }
-        _ = run(atMost: limit) { $0.outcomes[key] != nil }
-        return outcomes[key] ?? .failure(.timedOut)
+        defer {
+            for key in keys {
+                watched.remove(key)
+                outcomes.removeValue(forKey: key)
+            }
+        }
+        return keys.map { outcomes[$0] ?? .failure(.timedOut) }
     }
 
     /// A resolution being waited for by `resolve(from:name:criteria:limit:)`.
