@@ -146,77 +146,69 @@ extension CPA {
     /// input count). Never traps: every violation of [MS-PNRP] 2.2.3.1 (and of the Ed25519 key and signature
     /// layout, `docs/deviations.md` C2–C3) is a thrown `WireError`.
     public init<C: Collection<UInt8>>(decoding bytes: C) throws(WireError) {
-        let fast: Result<CPA, WireError>? = bytes.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(WireError) -> CPA in try CPA.parse(buffer) }
-        }
-        if let fast {
-            self = try fast.get()
-        } else {
-            let copy = Array(bytes)
-            self = try copy.withUnsafeBufferPointer { buffer throws(WireError) -> CPA in try CPA.parse(buffer) }
-        }
+        self = try CPA.parse(bytes as? ArraySlice<UInt8> ?? ArraySlice(bytes))
     }
 
-    private static func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(WireError) -> CPA {
-        var r = CPAReader(buffer)
-        let length = Int(try r.le16("CPA Length"))
+    private static func parse(_ buffer: ArraySlice<UInt8>) throws(WireError) -> CPA {
+        var r = WireReader(buffer)
+        let length = Int(try r.readUInt16LE("CPA Length"))
         guard length == buffer.count else { throw .badLength(field: "CPA Length", length: length, offset: 0) }
-        let versions = (try r.u8("CPA minor version"), try r.u8("CPA major version"), try r.u8("PNRP minor version"), try r.u8("PNRP major version"))
+        let versions = (try r.readUInt8("CPA minor version"), try r.readUInt8("CPA major version"), try r.readUInt8("PNRP minor version"), try r.readUInt8("PNRP major version"))
         guard versions == (0x00, 0x02, 0x00, 0x04) else {
             throw .badValue(field: "CPA version", reason: "expected CPA 2.0 / PNRP 4.0 (bytes 00 02 00 04), got \(hex2(versions.0)) \(hex2(versions.1)) \(hex2(versions.2)) \(hex2(versions.3))")
         }
-        let flags = CPAFlags(rawValue: try r.u8("CPA flags"))
+        let flags = CPAFlags(rawValue: try r.readUInt8("CPA flags"))
         if let problem = flags.structureProblem { throw .badValue(field: "CPA flags", reason: problem) }
-        var reserved = CPAReservedFields(afterFlags: try r.u8("CPA reserved byte"))
-        let notAfter = FileTime(rawValue: try r.le64("CPA Not After"))
-        let slLow = try r.le64("CPA Service Location")
-        let slHigh = try r.le64("CPA Service Location")
-        let nonce = try r.bytes(16, "CPA Nonce")
+        var reserved = CPAReservedFields(afterFlags: try r.readUInt8("CPA reserved byte"))
+        let notAfter = FileTime(rawValue: try r.readUInt64LE("CPA Not After"))
+        let slLow = try r.readUInt64LE("CPA Service Location")
+        let slHigh = try r.readUInt64LE("CPA Service Location")
+        let nonce = try r.readBytes(16, "CPA Nonce")
         if flags.contains(.revoke), nonce.contains(where: { $0 != 0 }) {
             throw .badValue(field: "CPA Nonce", reason: "a revocation (flag R) must carry an all-zero nonce")
         }
-        let binaryAuthority: [UInt8]? = flags.contains(.binaryAuthority) ? try r.reversedBytes(20, "CPA BinaryAuthority") : nil
-        let classifierHash: [UInt8]? = flags.contains(.classifierHash) ? try r.bytes(20, "CPA ClassifierHash") : nil
+        let binaryAuthority: [UInt8]? = flags.contains(.binaryAuthority) ? Array(try r.readBytes(20, "CPA BinaryAuthority").reversed()) : nil
+        let classifierHash: [UInt8]? = flags.contains(.classifierHash) ? try r.readBytes(20, "CPA ClassifierHash") : nil
         var friendlyName: String?
         if flags.contains(.friendlyName) {
             let at = r.offset
-            let n = Int(try r.le16("CPA FriendlyName Len"))
+            let n = Int(try r.readUInt16LE("CPA FriendlyName Len"))
             guard (1...maximumFriendlyNameBytes).contains(n) else { throw .badLength(field: "CPA FriendlyName", length: n, offset: at) }
-            let text = try r.slice(n, "CPA FriendlyName")
+            let text = try r.readSlice(n, "CPA FriendlyName")
             friendlyName = try decodeFriendlyName(text, utf8: flags.contains(.friendlyNameUTF8))
         }
         let countAt = r.offset
-        let addressCount = Int(try r.le16("CPA NumServiceAddresses"))
+        let addressCount = Int(try r.readUInt16LE("CPA NumServiceAddresses"))
         guard addressCount <= maximumServiceAddresses else { throw .badValue(field: "CPA NumServiceAddresses", reason: "\(addressCount) at offset \(countAt); at most \(maximumServiceAddresses) allowed") }
         if addressCount == 0 && !flags.contains(.revoke) {
             throw .badValue(field: "CPA NumServiceAddresses", reason: "0 at offset \(countAt); a CPA that is not a revocation must list at least one address")
         }
         let entryAt = r.offset
-        let entryLength = Int(try r.le16("CPA ServiceAddressLength"))
+        let entryLength = Int(try r.readUInt16LE("CPA ServiceAddressLength"))
         guard entryLength == IPv6Endpoint.byteCount else { throw .badLength(field: "CPA ServiceAddressLength", length: entryLength, offset: entryAt) }
         var serviceAddresses = [IPv6Endpoint]()
         serviceAddresses.reserveCapacity(addressCount)
         for _ in 0..<addressCount {
             let at = r.offset
-            let port = try r.be16("CPA service address")
-            let address = try r.address("CPA service address")
+            let port = try r.readUInt16("CPA service address")
+            let address = try r.readIPv6Address("CPA service address")
             guard port > 1024 else { throw .badValue(field: "CPA service address", reason: "port \(port) at offset \(at); IPV6_ENDPOINT ports must be greater than 1024") }
             serviceAddresses.append(IPv6Endpoint(address: address, port: port))
         }
         let payloadsAt = r.offset
-        let numPayloads = Int(try r.le16("CPA NumPayloads"))
+        let numPayloads = Int(try r.readUInt16LE("CPA NumPayloads"))
         let totalAt = r.offset
-        let totalBytes = Int(try r.le16("CPA Total Bytes"))
+        let totalBytes = Int(try r.readUInt16LE("CPA Total Bytes"))
         var payload: [IPv6AppEndpoint]?
         switch numPayloads {
         case 0:
             guard totalBytes == 4 else { throw .badLength(field: "CPA Total Bytes (no payload)", length: totalBytes, offset: totalAt) }
         case 1:
             let typeAt = r.offset
-            let type = try r.le32("CPA PAYLOAD Type")
+            let type = try r.readUInt32LE("CPA PAYLOAD Type")
             guard type == 1 else { throw .badValue(field: "CPA PAYLOAD Type", reason: "\(type) at offset \(typeAt); only 1 (IPv6 endpoint array) is defined") }
             let dataAt = r.offset
-            let dataLength = Int(try r.le16("CPA PAYLOAD DataLength"))
+            let dataLength = Int(try r.readUInt16LE("CPA PAYLOAD DataLength"))
             guard dataLength % IPv6AppEndpoint.byteCount == 0, (20...200).contains(dataLength) else {
                 throw .badLength(field: "CPA PAYLOAD DataLength", length: dataLength, offset: dataAt)
             }
@@ -224,9 +216,9 @@ extension CPA {
             var endpoints = [IPv6AppEndpoint]()
             endpoints.reserveCapacity(dataLength / IPv6AppEndpoint.byteCount)
             for _ in 0..<(dataLength / IPv6AppEndpoint.byteCount) {
-                let address = try r.address("CPA IPV6_APP_ENDPOINT")
-                let port = try r.be16("CPA IPV6_APP_ENDPOINT")
-                let proto = try r.le16("CPA IPV6_APP_ENDPOINT")
+                let address = try r.readIPv6Address("CPA IPV6_APP_ENDPOINT")
+                let port = try r.readUInt16("CPA IPV6_APP_ENDPOINT")
+                let proto = try r.readUInt16LE("CPA IPV6_APP_ENDPOINT")
                 endpoints.append(IPv6AppEndpoint(address: address, port: port, ipProtocol: proto))
             }
             payload = endpoints
@@ -235,30 +227,30 @@ extension CPA {
         }
 
         let keyAt = r.offset
-        let keyFieldLength = Int(try r.le16("CPA Public Key"))
-        let oidLength = Int(try r.le16("CPA Public Key"))
-        reserved.publicKeyReserved = try r.le16("CPA Public Key")
-        let keyLength = Int(try r.le16("CPA Public Key"))
-        reserved.publicKeyUnused = try r.u8("CPA Public Key")
-        let oid = try r.slice(oidLength, "CPA Public Key algorithm OID")
+        let keyFieldLength = Int(try r.readUInt16LE("CPA Public Key"))
+        let oidLength = Int(try r.readUInt16LE("CPA Public Key"))
+        reserved.publicKeyReserved = try r.readUInt16LE("CPA Public Key")
+        let keyLength = Int(try r.readUInt16LE("CPA Public Key"))
+        reserved.publicKeyUnused = try r.readUInt8("CPA Public Key")
+        let oid = try r.readSlice(oidLength, "CPA Public Key algorithm OID")
         guard oid.elementsEqual(publicKeyAlgorithmOID) else {
             let shown = String(decoding: oid.prefix(40).map { (0x20...0x7E).contains($0) ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
             throw .badValue(field: "CPA Public Key algorithm", reason: "OID \"\(shown)\" at offset \(keyAt + 9); only Ed25519 (1.3.101.112) is accepted")
         }
         guard keyLength == 32 else { throw .badLength(field: "CPA PublicKey cbData", length: keyLength, offset: keyAt + 6) }
         guard keyFieldLength == publicKeyStructureCount else { throw .badLength(field: "CPA Public Key Field Length", length: keyFieldLength, offset: keyAt) }
-        let publicKey = try r.bytes(32, "CPA PublicKey Data")
+        let publicKey = try r.readBytes(32, "CPA PublicKey Data")
 
         let sigAt = r.offset
-        let sigFieldLength = Int(try r.le16("CPA SIGNATURE"))
-        let sigLength = Int(try r.le16("CPA SIGNATURE"))
-        let algorithm = try r.le32("CPA SIGNATURE")
+        let sigFieldLength = Int(try r.readUInt16LE("CPA SIGNATURE"))
+        let sigLength = Int(try r.readUInt16LE("CPA SIGNATURE"))
+        let algorithm = try r.readUInt32LE("CPA SIGNATURE")
         guard sigFieldLength == signatureStructureCount else { throw .badLength(field: "CPA SIGNATURE Field Length", length: sigFieldLength, offset: sigAt) }
         guard sigLength == Ed25519.signatureByteCount else { throw .badLength(field: "CPA SIGNATURE Signature Length", length: sigLength, offset: sigAt + 2) }
         guard algorithm == signatureAlgorithmID else {
             throw .badValue(field: "CPA SIGNATURE ALG_ID", reason: "0x\(String(algorithm, radix: 16)) at offset \(sigAt + 4); only 0x\(String(signatureAlgorithmID, radix: 16)) (Ed25519) is accepted")
         }
-        let signature = try r.bytes(64, "CPA Signature Data")
+        let signature = try r.readBytes(64, "CPA Signature Data")
         guard r.offset == buffer.count else { throw .trailingBytes(count: buffer.count - r.offset, offset: r.offset) }
 
         var cpa = CPA(
@@ -271,7 +263,7 @@ extension CPA {
 
     /// Decodes FriendlyName bytes, refusing anything that would not re-encode to the same bytes (ill-formed
     /// UTF-8 or UTF-16, odd UTF-16 length) and NUL characters (the field is a non-NUL-terminated string).
-    private static func decodeFriendlyName(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, utf8: Bool) throws(WireError) -> String {
+    private static func decodeFriendlyName(_ bytes: ArraySlice<UInt8>, utf8: Bool) throws(WireError) -> String {
         func refuse(_ reason: String) -> WireError { .badValue(field: "CPA FriendlyName", reason: reason) }
         if utf8 {
             if bytes.contains(0) { throw refuse("contains a NUL character") }
@@ -305,81 +297,7 @@ extension CPAFlags {
 
 private func hex2(_ b: UInt8) -> String { b < 16 ? "0" + String(b, radix: 16) : String(b, radix: 16) }
 
-/// Bounds-checked little/big-endian reads over a contiguous buffer. Every read checks the remaining length
-/// first, so no input can make it trap.
-private struct CPAReader {
-    let base: UnsafeBufferPointer<UInt8>
-    var offset = 0
-
-    init(_ base: UnsafeBufferPointer<UInt8>) { self.base = base }
-
-    @inline(__always)
-    private func need(_ n: Int, _ what: String) throws(WireError) {
-        let available = base.count - offset
-        guard available >= n else { throw .truncated(what: what, offset: offset, needed: n, available: available) }
-    }
-
-    mutating func u8(_ what: String) throws(WireError) -> UInt8 {
-        try need(1, what)
-        defer { offset += 1 }
-        return base[offset]
-    }
-
-    mutating func le16(_ what: String) throws(WireError) -> UInt16 {
-        try need(2, what)
-        defer { offset += 2 }
-        return UInt16(base[offset]) | UInt16(base[offset + 1]) << 8
-    }
-
-    mutating func be16(_ what: String) throws(WireError) -> UInt16 {
-        try need(2, what)
-        defer { offset += 2 }
-        return UInt16(base[offset]) << 8 | UInt16(base[offset + 1])
-    }
-
-    mutating func le32(_ what: String) throws(WireError) -> UInt32 {
-        try need(4, what)
-        defer { offset += 4 }
-        var v: UInt32 = 0
-        for i in (0..<4).reversed() { v = v << 8 | UInt32(base[offset + i]) }
-        return v
-    }
-
-    mutating func le64(_ what: String) throws(WireError) -> UInt64 {
-        try need(8, what)
-        defer { offset += 8 }
-        var v: UInt64 = 0
-        for i in (0..<8).reversed() { v = v << 8 | UInt64(base[offset + i]) }
-        return v
-    }
-
-    private func be64(at o: Int) -> UInt64 {
-        var v: UInt64 = 0
-        for i in 0..<8 { v = v << 8 | UInt64(base[o + i]) }
-        return v
-    }
-
-    mutating func address(_ what: String) throws(WireError) -> IPv6Address {
-        try need(16, what)
-        defer { offset += 16 }
-        return IPv6Address(high: be64(at: offset), low: be64(at: offset + 8))
-    }
-
-    mutating func slice(_ n: Int, _ what: String) throws(WireError) -> Slice<UnsafeBufferPointer<UInt8>> {
-        try need(n, what)
-        defer { offset += n }
-        return base[offset..<(offset + n)]
-    }
-
-    mutating func bytes(_ n: Int, _ what: String) throws(WireError) -> [UInt8] {
-        Array(try slice(n, what))
-    }
-
-    mutating func reversedBytes(_ n: Int, _ what: String) throws(WireError) -> [UInt8] {
-        Array(try slice(n, what).reversed())
-    }
-}
-
+/// Little- and big-endian appends for the CPA encoder, which writes straight into the caller's buffer.
 extension [UInt8] {
     @inline(__always)
     fileprivate mutating func appendLE16(_ v: UInt16) {
