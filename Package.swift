@@ -8,12 +8,16 @@ let package = Package(
         .library(name: "PeerCrypto", targets: ["PeerCrypto"]),
         .library(name: "PNRP", targets: ["PNRP"]),
         .library(name: "PNRPInMemory", targets: ["PNRPInMemory"]),
+        .library(name: "PNRPSimulation", targets: ["PNRPSimulation"]),
         .executable(name: "pnrp", targets: ["pnrp"]),
+        .executable(name: "pnrp-sim", targets: ["pnrp-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // System libraries: the only C code the package links. Nothing but PeerCrypto imports them.
@@ -33,12 +37,31 @@ let package = Package(
             name: "PNRPInMemory",
             dependencies: ["PNRP", .product(name: "Collections", package: "swift-collections")]
         ),
+        .target(
+            name: "PNRPSimulation",
+            dependencies: [
+                "PNRP", "PNRPInMemory",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "pnrp-sim",
+            dependencies: [
+                "PNRPSimulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "pnrp",
             dependencies: [
                 "PNRP", "PNRPInMemory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .testTarget(
+            name: "PNRPSimulationTests",
+            dependencies: ["PNRPSimulation"]
         ),
         .testTarget(
             name: "PeerCryptoTests",

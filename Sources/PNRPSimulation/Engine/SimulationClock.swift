@@ -1,0 +1,30 @@
+import Foundation
+import PNRP
+
+/// Parses and prints the durations of scenario files: a number and a unit, `ms`, `s`, `m` or `h`
+/// (`250ms`, `15s`, `10m`, `2h`, `1.5s`).
+public enum DurationText {
+    /// The duration `text` names, or nil when it is not a number followed by a known unit.
+    public static func parse(_ text: String) -> NodeDuration? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let units: [(String, Double)] = [("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
+        for (suffix, scale) in units where t.hasSuffix(suffix) {
+            let number = t.dropLast(suffix.count)
+            // "ms" also ends in "s": make sure the number part is a number.
+            guard let value = Double(number), value >= 0, value.isFinite else { continue }
+            let ns = value * scale
+            guard ns < 1.8e19 else { return nil }
+            return NodeDuration(nanoseconds: UInt64(ns.rounded()))
+        }
+        return nil
+    }
+
+    /// The shortest exact text for `d`, as `parse` reads it.
+    public static func format(_ d: NodeDuration) -> String {
+        let ns = d.nanoseconds
+        if ns % 3_600_000_000_000 == 0 && ns > 0 { return "\(ns / 3_600_000_000_000)h" }
+        if ns % 60_000_000_000 == 0 && ns > 0 { return "\(ns / 60_000_000_000)m" }
+        if ns % 1_000_000_000 == 0 { return "\(ns / 1_000_000_000)s" }
+        return "\(Double(ns) / 1e6)ms"
+    }
+}

@@ -1,0 +1,162 @@
+import PNRP
+
+/// A simulation experiment as a scenario file describes it (`Simulations/SCHEMA.md`).
+public struct Scenario: Sendable, Equatable {
+    /// Short name, used for output files.
+    public var name: String
+    /// What the scenario shows, for the reader of its report.
+    public var description: String
+    /// Seeds every random choice of the run.
+    public var seed: UInt64
+    /// Nodes in the cloud.
+    public var nodes: Int
+    /// How the cloud forms.
+    public var join: JoinPlan
+    /// Virtual time measured after the cloud formed.
+    public var duration: NodeDuration
+    /// Latency, loss and reachability.
+    public var network: NetworkPlan
+    /// Nodes leaving and coming back.
+    public var churn: ChurnPlan
+    /// Registrations and resolutions.
+    public var workload: WorkloadPlan
+    /// Misbehaving nodes.
+    public var attackers: AttackPlan
+    /// Output settings.
+    public var report: ReportPlan
+
+    /// Builds a scenario.
+    public init(name: String, description: String = "", seed: UInt64 = 1, nodes: Int, join: JoinPlan = JoinPlan(), duration: NodeDuration = .minutes(5), network: NetworkPlan = NetworkPlan(), churn: ChurnPlan = ChurnPlan(), workload: WorkloadPlan = WorkloadPlan(), attackers: AttackPlan = AttackPlan(), report: ReportPlan = ReportPlan()) {
+        self.name = name
+        self.description = description
+        self.seed = seed
+        self.nodes = nodes
+        self.join = join
+        self.duration = duration
+        self.network = network
+        self.churn = churn
+        self.workload = workload
+        self.attackers = attackers
+        self.report = report
+    }
+}
+
+/// How nodes join: one every `interval`, each through the synchronisation conversation with a random
+/// earlier node, then the cloud runs for `settle` before measuring starts.
+public struct JoinPlan: Sendable, Equatable {
+    /// Virtual time between two joins.
+    public var interval: NodeDuration
+    /// Virtual time after the last join before the measured phase.
+    public var settle: NodeDuration
+
+    /// Defaults: a join every 200 ms, 2 minutes to settle.
+    public init(interval: NodeDuration = .milliseconds(200), settle: NodeDuration = .minutes(2)) {
+        self.interval = interval
+        self.settle = settle
+    }
+}
+
+/// One-way latency of a datagram.
+public enum LatencyModel: Sendable, Equatable {
+    /// Every datagram takes the same time.
+    case constant(NodeDuration)
+    /// Uniform between the bounds.
+    case uniform(min: NodeDuration, max: NodeDuration)
+    /// Each node gets a random point in the unit square; latency is `base` plus `scale` times the
+    /// Euclidean distance, plus a uniform jitter in 0...`jitter`.
+    case coordinates(base: NodeDuration, scale: NodeDuration, jitter: NodeDuration)
+}
+
+/// The network between the nodes.
+public struct NetworkPlan: Sendable, Equatable {
+    /// Latency of each datagram.
+    public var latency: LatencyModel
+    /// Probability that a datagram is lost, 0...1.
+    public var loss: Double
+    /// Share of nodes behind NAT, 0...1: they receive only from endpoints they sent to recently.
+    public var natFraction: Double
+    /// Nodes sharing a link are grouped this many to a link for link-local clouds (0: none).
+    public var linkLocalGroupSize: Int
+
+    /// Defaults: 1–20 ms uniform latency, no loss, no NAT, no link-local groups.
+    public init(latency: LatencyModel = .uniform(min: .milliseconds(1), max: .milliseconds(20)), loss: Double = 0, natFraction: Double = 0, linkLocalGroupSize: Int = 0) {
+        self.latency = latency
+        self.loss = loss
+        self.natFraction = natFraction
+        self.linkLocalGroupSize = linkLocalGroupSize
+    }
+}
+
+/// A distribution of durations (sessions, downtimes).
+public enum DurationDistribution: Sendable, Equatable {
+    /// Always the same value.
+    case constant(NodeDuration)
+    /// Exponential with the given mean.
+    case exponential(mean: NodeDuration)
+    /// Pareto (type I) with the given shape α > 0 and scale (minimum) xₘ.
+    case pareto(shape: Double, scale: NodeDuration)
+    /// Weibull with the given shape k > 0 and scale λ.
+    case weibull(shape: Double, scale: NodeDuration)
+}
+
+/// Churn: each node alternates sessions (online) and downtimes (offline), each drawn from its
+/// distribution. A node going offline just stops (a crash: no revocation); one coming back keeps its
+/// cache and rejoins.
+public struct ChurnPlan: Sendable, Equatable {
+    /// Session lengths; nil means no churn.
+    public var session: DurationDistribution?
+    /// Downtime lengths (required when `session` is set).
+    public var downtime: DurationDistribution?
+
+    /// No churn by default.
+    public init(session: DurationDistribution? = nil, downtime: DurationDistribution? = nil) {
+        self.session = session
+        self.downtime = downtime
+    }
+}
+
+/// What the applications do.
+public struct WorkloadPlan: Sendable, Equatable {
+    /// Resolutions started per second of virtual time in the whole cloud (Poisson arrivals), each from a
+    /// random online node for a random registered name.
+    public var resolutionsPerSecond: Double
+    /// Share of registered names that are secured, 0...1.
+    public var securedFraction: Double
+
+    /// Defaults: 10 resolutions per second, half the names secured.
+    public init(resolutionsPerSecond: Double = 10, securedFraction: Double = 0.5) {
+        self.resolutionsPerSecond = resolutionsPerSecond
+        self.securedFraction = securedFraction
+    }
+}
+
+/// What attacking nodes do.
+public enum AttackBehaviour: String, Sendable, Equatable, CaseIterable {
+    /// Drop every datagram they receive.
+    case drop
+    /// Register forged copies of other nodes' secured names (signed with their own key).
+    case forge
+}
+
+/// Misbehaving nodes.
+public struct AttackPlan: Sendable, Equatable {
+    /// Share of nodes that attack, 0...1.
+    public var fraction: Double
+    /// What they do.
+    public var behaviour: AttackBehaviour
+
+    /// No attackers by default.
+    public init(fraction: Double = 0, behaviour: AttackBehaviour = .drop) {
+        self.fraction = fraction
+        self.behaviour = behaviour
+    }
+}
+
+/// Output settings.
+public struct ReportPlan: Sendable, Equatable {
+    /// Time between two rows of the time series.
+    public var interval: NodeDuration
+
+    /// Default: one row a minute.
+    public init(interval: NodeDuration = .minutes(1)) { self.interval = interval }
+}
