@@ -9,18 +9,27 @@ public struct InMemoryCloudConfiguration: Sendable {
     public var seed: UInt64
     /// Probability that any one datagram is lost, 0...1.
     public var lossRate: Double
-    /// One-way latency range in microseconds; each datagram draws uniformly from it.
-    public var latencyMicroseconds: ClosedRange<UInt64>
+    /// One-way latency of each datagram.
+    public var latency: LinkLatency
     /// Node settings applied to every node (endpoint and seed are filled in per node).
     public var node: NodeConfiguration
 
     /// Defaults: no loss, 1–20 ms latency.
-    public init(seed: UInt64, lossRate: Double = 0, latencyMicroseconds: ClosedRange<UInt64> = 1_000...20_000, node: NodeConfiguration = NodeConfiguration()) {
+    public init(seed: UInt64, lossRate: Double = 0, latency: LinkLatency = .uniform(microseconds: 1_000...20_000), node: NodeConfiguration = NodeConfiguration()) {
         self.seed = seed
         self.lossRate = lossRate
-        self.latencyMicroseconds = latencyMicroseconds
+        self.latency = latency
         self.node = node
     }
+}
+
+/// How long a datagram takes from one node to another.
+public enum LinkLatency: Sendable, Equatable {
+    /// Uniform over a range of microseconds.
+    case uniform(microseconds: ClosedRange<UInt64>)
+    /// Each node sits at a random point of the unit square; a datagram takes `base` plus `scale` times
+    /// the distance between the two nodes, plus a uniform jitter in 0...`jitter`.
+    case coordinates(base: NodeDuration, scale: NodeDuration, jitter: NodeDuration)
 }
 
 /// Per-message-type traffic counters.
@@ -31,8 +40,10 @@ public struct TrafficCounters: Sendable {
     public var bytes: [UInt8: Int] = [:]
     /// Datagrams dropped by the loss model.
     public var lost = 0
-    /// Datagrams addressed to nobody.
+    /// Datagrams addressed to nobody, or to a node that is down.
     public var undeliverable = 0
+    /// Datagrams a NAT refused (no mapping for their source).
+    public var blockedByNAT = 0
 
     /// Datagrams sent in total.
     public var totalDatagrams: Int { datagrams.values.reduce(0, +) }
@@ -66,6 +77,14 @@ public struct InMemoryCloud {
     private var indexByEndpoint: [IPv6Endpoint: Int] = [:]
     private var scheduledPoll: [NodeInstant?] = []
     private var alive: [Bool] = []
+    /// Nodes that receive only from endpoints they sent to within `natMappingLifetime`.
+    private var behindNAT: [Bool] = []
+    /// For nodes behind NAT: when each remote endpoint was last sent to.
+    private var natMappings: [Int: [IPv6Endpoint: NodeInstant]] = [:]
+    /// Positions in the unit square, for `LinkLatency.coordinates`.
+    private var positions: [(Double, Double)] = []
+    /// How long a NAT keeps a mapping open after the last outgoing datagram.
+    public static let natMappingLifetime = NodeDuration.seconds(30)
     private var watched: Set<OutcomeKey> = []
     private var outcomes: [OutcomeKey: Result<ResolveResult, ResolveFailure>] = [:]
 
@@ -97,12 +116,30 @@ public struct InMemoryCloud {
         indexByEndpoint[cfg.localEndpoint] = index
         scheduledPoll.append(nil)
         alive.append(true)
+        behindNAT.append(false)
+        positions.append((Double(random.next() >> 11) * 0x1p-53, Double(random.next() >> 11) * 0x1p-53))
         flush(index)
         return index
     }
 
     /// Stops delivering to and from node `index` (a crash: no revocation is sent).
     public mutating func crash(_ index: Int) { alive[index] = false }
+
+    /// Brings a crashed node back with the state it had (its cache, registrations and timers); overdue
+    /// timers run at once.
+    public mutating func revive(_ index: Int) {
+        guard !alive[index] else { return }
+        alive[index] = true
+        scheduledPoll[index] = nil
+        flush(index)
+    }
+
+    /// Puts node `index` behind a NAT: from now on it receives a datagram only from an endpoint it sent
+    /// to within `natMappingLifetime`.
+    public mutating func placeBehindNAT(_ index: Int) { behindNAT[index] = true }
+
+    /// True when node `index` is behind a NAT.
+    public func isBehindNAT(_ index: Int) -> Bool { behindNAT[index] }
 
     /// True unless the node crashed.
     public func isAlive(_ index: Int) -> Bool { alive[index] }
@@ -221,6 +258,12 @@ public struct InMemoryCloud {
         switch item.action {
         case .deliver(let datagram, let from, let to):
             guard alive[to] else { traffic.undeliverable += 1; return }
+            if behindNAT[to] {
+                guard let opened = natMappings[to]?[from], now - opened <= Self.natMappingLifetime else {
+                    traffic.blockedByNAT += 1
+                    return
+                }
+            }
             mixTrace(datagram, from: from, to: to)
             nodes[to].handle(datagram: datagram, from: from, now: now)
             flush(to)
@@ -243,14 +286,13 @@ public struct InMemoryCloud {
                     traffic.datagrams[datagram[7], default: 0] += 1
                     traffic.bytes[datagram[7], default: 0] += datagram.count
                 }
+                if behindNAT[index] { natMappings[index, default: [:]][to] = now }
                 guard let target = indexByEndpoint[to] else { traffic.undeliverable += 1; continue }
                 if configuration.lossRate > 0, Double(random.next() >> 11) * 0x1p-53 < configuration.lossRate {
                     traffic.lost += 1
                     continue
                 }
-                let span = configuration.latencyMicroseconds.upperBound - configuration.latencyMicroseconds.lowerBound
-                let delay = configuration.latencyMicroseconds.lowerBound + (span == 0 ? 0 : random.next() % (span + 1))
-                schedule(.deliver(datagram: datagram, from: from, to: target), at: now + NodeDuration(nanoseconds: delay * 1000))
+                schedule(.deliver(datagram: datagram, from: from, to: target), at: now + delay(from: index, to: target))
             case .event(let e):
                 switch e {
                 case .resolved(let id, let r) where watched.contains(OutcomeKey(node: index, id: id)):
@@ -269,6 +311,21 @@ public struct InMemoryCloud {
                 scheduledPoll[index] = at
                 schedule(.poll(index), at: at)
             }
+        }
+    }
+
+    /// One datagram's latency under the configured model.
+    private mutating func delay(from a: Int, to b: Int) -> NodeDuration {
+        switch configuration.latency {
+        case .uniform(let range):
+            let span = range.upperBound &- range.lowerBound
+            let us = range.lowerBound &+ (span == .max ? random.next() : random.next() % (span + 1))
+            return NodeDuration(nanoseconds: us &* 1000)
+        case .coordinates(let base, let scale, let jitter):
+            let dx = positions[a].0 - positions[b].0, dy = positions[a].1 - positions[b].1
+            let distance = (dx * dx + dy * dy).squareRoot()
+            let jitterNs = jitter.nanoseconds == 0 ? 0 : random.next() % (jitter.nanoseconds &+ 1)
+            return NodeDuration(nanoseconds: base.nanoseconds &+ UInt64(Double(scale.nanoseconds) * distance) &+ jitterNs)
         }
     }
 

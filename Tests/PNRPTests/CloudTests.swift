@@ -77,7 +77,7 @@ import Testing
         for forger in [10, 30, 40] {
             for name in [stolen, lonely] {
                 _ = try runner.cloud.withNode(forger) { node, now in
-                    try node.registerUnchecked(name: name, key: attackerKey, payload: nil, friendlyName: nil, serviceLocationPrefix: nil, now: now)
+                    try node.registerWithoutAuthorityCheck(name: name, key: attackerKey, now: now)
                 }
             }
         }

@@ -12,12 +12,14 @@ extension PNRPNode {
     ///   `key`'s public key.
     public mutating func register(name: PeerName, key: Ed25519PrivateKey, payload: [IPv6AppEndpoint]? = nil, friendlyName: String? = nil, serviceLocationPrefix: UInt64? = nil, now: NodeInstant) throws(RegistrationError) -> PNRPID {
         if name.isSecured, Authority.of(publicKey: key.publicKey.bytes) != name.authority { throw .notAuthority(name) }
-        return try registerUnchecked(name: name, key: key, payload: payload, friendlyName: friendlyName, serviceLocationPrefix: serviceLocationPrefix, now: now)
+        return try registerWithoutAuthorityCheck(name: name, key: key, payload: payload, friendlyName: friendlyName, serviceLocationPrefix: serviceLocationPrefix, now: now)
     }
 
-    /// `register` without the authority check: what a node forging someone else's secured name would do.
-    /// Internal, for the tests that prove such registrations never resolve.
-    mutating func registerUnchecked(name: PeerName, key: Ed25519PrivateKey, payload: [IPv6AppEndpoint]?, friendlyName: String?, serviceLocationPrefix: UInt64?, now: NodeInstant) throws(RegistrationError) -> PNRPID {
+    /// `register` without the authority check: what a node forging someone else's secured name does. For
+    /// adversarial simulations and tests only — the node then serves a CPA claiming the name's authority but
+    /// signed with `key`, which every honest verifier rejects ([MS-PNRP] 3.1.5.7). Applications use
+    /// `register`.
+    public mutating func registerWithoutAuthorityCheck(name: PeerName, key: Ed25519PrivateKey, payload: [IPv6AppEndpoint]? = nil, friendlyName: String? = nil, serviceLocationPrefix: UInt64? = nil, now: NodeInstant) throws(RegistrationError) -> PNRPID {
         let location = ServiceLocation.forRegistration(
             prefix: serviceLocationPrefix ?? localEndpoint.address.high, publicKey: key.publicKey.bytes,
             serviceAddresses: [localEndpoint], salt: random.bytes(8))
