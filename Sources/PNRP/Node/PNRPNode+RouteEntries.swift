@@ -49,7 +49,7 @@ extension PNRPNode {
     }
 
     /// What a forger serves: a CPA claiming a secured name's authority, signed with a key that does not
-    /// hash to it. Only `registerUnchecked` (tests) creates such registrations; every verifier must reject it.
+    /// hash to it. Only `registerWithoutAuthorityCheck` (adversarial runs and tests) creates such registrations; every verifier must reject it.
     func forgedCPA(for reg: LocalRegistration, nonce: [UInt8], now: NodeInstant) -> CPA {
         var cpa = CPA(
             flags: [.binaryAuthority, .classifierHash], notAfter: (now + configuration.cpaLifetime).fileTime,
