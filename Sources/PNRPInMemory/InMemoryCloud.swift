@@ -34,6 +34,9 @@ public enum LinkLatency: Sendable, Equatable {
 
 /// Per-message-type traffic counters.
 public struct TrafficCounters: Sendable {
+    /// All counters at zero.
+    public init() {}
+
     /// Datagrams sent, by MessageType raw value.
     public var datagrams: [UInt8: Int] = [:]
     /// Bytes sent, by MessageType raw value.
