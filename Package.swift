@@ -41,6 +41,7 @@ let package = Package(
             name: "PNRPSimulation",
             dependencies: [
                 "PNRP", "PNRPInMemory",
+                .product(name: "Collections", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

@@ -1,0 +1,285 @@
+import Foundation
+import HeapModule
+import PNRP
+import PNRPInMemory
+import PeerCrypto
+
+/// Runs a `Scenario` on an `InMemoryCloud`: the cloud forms through the protocol, then, for the scenario's
+/// duration, resolutions arrive as a Poisson process, nodes churn, attackers act, and every report interval
+/// a row of metrics is taken. The same scenario and seed give the same result, byte for byte.
+public struct SimulationRun {
+    /// The scenario being run.
+    public let scenario: Scenario
+    /// The cloud (exposed for inspection after the run).
+    public private(set) var cloud: InMemoryCloud
+    private var random: RandomSource
+    private var names: [RegisteredName] = []
+    private var attacker: [Bool] = []
+    private var outstanding: [OutstandingKey: Pending] = [:]
+    private var result: SimulationResult
+
+    private struct RegisteredName {
+        var name: PeerName
+        var id: PNRPID
+        var node: Int
+    }
+
+    private struct OutstandingKey: Hashable {
+        var node: Int
+        var id: ResolveID
+    }
+
+    private struct Pending {
+        var started: NodeInstant
+        var target: Int
+    }
+
+    private enum Event: Comparable {
+        case report
+        case resolution
+        case down(Int)
+        case up(Int)
+
+        private var rank: (Int, Int) {
+            switch self {
+            case .report: (0, 0)
+            case .down(let i): (1, i)
+            case .up(let i): (2, i)
+            case .resolution: (3, 0)
+            }
+        }
+
+        static func < (a: Event, b: Event) -> Bool { a.rank < b.rank }
+    }
+
+    private struct Scheduled: Comparable {
+        var time: NodeInstant
+        var sequence: UInt64
+        var event: Event
+        static func < (a: Scheduled, b: Scheduled) -> Bool { (a.time, a.sequence) < (b.time, b.sequence) }
+    }
+
+    /// Prepares a run of `scenario`.
+    public init(scenario: Scenario) {
+        self.scenario = scenario
+        var node = NodeConfiguration()
+        node.maintenanceDepth = Swift.max(2, Int(log10(Double(Swift.max(scenario.nodes, 10))).rounded(.up)) + 1)
+        let latency: LinkLatency
+        switch scenario.network.latency {
+        case .constant(let d):
+            let us = d.nanoseconds / 1000
+            latency = .uniform(microseconds: us...us)
+        case .uniform(let lo, let hi):
+            latency = .uniform(microseconds: (lo.nanoseconds / 1000)...(Swift.max(lo, hi).nanoseconds / 1000))
+        case .coordinates(let base, let scale, let jitter):
+            latency = .coordinates(base: base, scale: scale, jitter: jitter)
+        }
+        self.cloud = InMemoryCloud(configuration: InMemoryCloudConfiguration(seed: scenario.seed, lossRate: scenario.network.loss, latency: latency, node: node))
+        self.random = RandomSource(seed: scenario.seed ^ 0x51A1_0F_5CE7A410)
+        self.result = SimulationResult(scenario: scenario)
+    }
+
+    /// Runs the whole scenario. `progress` receives the phase and the fraction done (0...1) of it.
+    public mutating func run(progress: (String, Double) -> Void = { _, _ in }) -> SimulationResult {
+        formCloud(progress: progress)
+        measure(progress: progress)
+        result.traceHash = cloud.traceHash
+        result.traffic = cloud.traffic
+        return result
+    }
+
+    // MARK: Forming the cloud
+
+    private mutating func formCloud(progress: (String, Double) -> Void) {
+        let n = scenario.nodes
+        let attackers = Int((Double(n) * scenario.attackers.fraction).rounded())
+        // Attackers are spread over the join order, never node 0 (the cloud's first node).
+        var isAttacker = [Bool](repeating: false, count: n)
+        var chosen = 0
+        while chosen < attackers && n > 1 {
+            let i = 1 + Int(random.next() % UInt64(n - 1))
+            if !isAttacker[i] { isAttacker[i] = true; chosen += 1 }
+        }
+        attacker = isAttacker
+        for i in 0..<n {
+            let bootstrap = i == 0 ? [] : [Int(random.next() % UInt64(i))]
+            let index = cloud.addNode(bootstrap: bootstrap)
+            if random.unitInterval() < scenario.network.natFraction { cloud.placeBehindNAT(index) }
+            cloud.run(for: .milliseconds(150))
+            let key = try! Ed25519PrivateKey(seed: random.bytes(32))  // 32 bytes by construction
+            let secured = random.unitInterval() < scenario.workload.securedFraction
+            let authority: Authority = secured ? .of(publicKey: key.publicKey.bytes) : .unsecured
+            let name = try! PeerName(authority: authority, classifier: "node-\(index)")  // valid by construction
+            if let id = try? cloud.withNode(index, { node, now in try node.register(name: name, key: key, now: now) }) {
+                if !isAttacker[index] { names.append(RegisteredName(name: name, id: id, node: index)) }
+            }
+            if isAttacker[index] && scenario.attackers.behaviour == .forge {
+                // Publish a forged copy of an honest secured name registered earlier.
+                let victims = names.filter { $0.name.isSecured }
+                if !victims.isEmpty {
+                    let victim = victims[Int(random.next() % UInt64(victims.count))]
+                    _ = try? cloud.withNode(index) { node, now in try node.registerWithoutAuthorityCheck(name: victim.name, key: key, now: now) }
+                }
+            }
+            cloud.run(for: scenario.join.interval)
+            if (i + 1) % Swift.max(1, n / 100) == 0 { progress("joining", Double(i + 1) / Double(n)) }
+        }
+        if scenario.attackers.behaviour == .drop {
+            for i in 0..<n where isAttacker[i] { cloud.crash(i) }
+        }
+        progress("settling", 0)
+        cloud.run(for: scenario.join.settle)
+        _ = cloud.takeEvents()
+        progress("settling", 1)
+    }
+
+    // MARK: The measured phase
+
+    private mutating func measure(progress: (String, Double) -> Void) {
+        let start = cloud.now
+        let end = start + scenario.duration
+        var queue = Heap<Scheduled>()
+        var sequence: UInt64 = 0
+        func schedule(_ e: Event, at t: NodeInstant) {
+            sequence += 1
+            queue.insert(Scheduled(time: t, sequence: sequence, event: e))
+        }
+        schedule(.report, at: start + scenario.report.interval)
+        if scenario.workload.resolutionsPerSecond > 0 {
+            schedule(.resolution, at: start + random.poissonGap(ratePerSecond: scenario.workload.resolutionsPerSecond))
+        }
+        if let session = scenario.churn.session, scenario.churn.downtime != nil {
+            for i in 0..<scenario.nodes where !attacker[i] { schedule(.down(i), at: start + session.sample(using: &random)) }
+        }
+        var interval = IntervalCounters(traffic: cloud.traffic)
+        while let next = queue.min, next.time <= end {
+            _ = queue.removeMin()
+            cloud.run(until: next.time)
+            collectOutcomes(into: &interval)
+            switch next.event {
+            case .report:
+                takeReport(&interval, elapsed: cloud.now - start)
+                schedule(.report, at: cloud.now + scenario.report.interval)
+                progress("running", Double((cloud.now - start).nanoseconds) / Double(scenario.duration.nanoseconds))
+            case .resolution:
+                startResolution(&interval)
+                schedule(.resolution, at: cloud.now + random.poissonGap(ratePerSecond: scenario.workload.resolutionsPerSecond))
+            case .down(let i):
+                cloud.crash(i)
+                if let downtime = scenario.churn.downtime { schedule(.up(i), at: cloud.now + downtime.sample(using: &random)) }
+            case .up(let i):
+                cloud.revive(i)
+                if let session = scenario.churn.session { schedule(.down(i), at: cloud.now + session.sample(using: &random)) }
+            }
+        }
+        cloud.run(until: end)
+        collectOutcomes(into: &interval)
+        // Resolutions still running get the node's own time limit to finish; none are started meanwhile.
+        let grace = end + NodeConfiguration().resolveTimeout + .seconds(1)
+        _ = cloud.run(atMost: grace - cloud.now) { $0.now >= grace }
+        collectOutcomes(into: &interval)
+        if (cloud.now - start) > NodeDuration.zero && interval.started + interval.finished > 0 {
+            takeReport(&interval, elapsed: cloud.now - start)
+        }
+        result.unanswered = outstanding.count
+        progress("running", 1)
+    }
+
+    private mutating func startResolution(_ interval: inout IntervalCounters) {
+        guard !names.isEmpty else { return }
+        let target = Int(random.next() % UInt64(names.count))
+        var from = Int(random.next() % UInt64(cloud.nodes.count))
+        var tries = 0
+        while (!cloud.isAlive(from) || attacker[from] || from == names[target].node) && tries < 32 {
+            from = Int(random.next() % UInt64(cloud.nodes.count))
+            tries += 1
+        }
+        guard cloud.isAlive(from), !attacker[from] else { return }
+        let name = names[target].name
+        let id = cloud.withNode(from) { node, now in node.resolve(name: name, now: now) }
+        outstanding[OutstandingKey(node: from, id: id)] = Pending(started: cloud.now, target: target)
+        interval.started += 1
+        result.started += 1
+        if name.isSecured { result.securedStarted += 1 }
+        collectOutcomes(into: &interval)
+    }
+
+    private mutating func collectOutcomes(into interval: inout IntervalCounters) {
+        for (node, event) in cloud.takeEvents() {
+            switch event {
+            case .resolved(let id, let r):
+                guard let p = outstanding.removeValue(forKey: OutstandingKey(node: node, id: id)) else { continue }
+                interval.finished += 1
+                let target = names[p.target]
+                if target.name.isSecured, Authority.of(publicKey: r.cpa.publicKey) != target.name.authority {
+                    result.forgedAccepted += 1
+                    interval.failed += 1
+                    continue
+                }
+                if r.id == target.id {
+                    result.succeeded += 1
+                    if target.name.isSecured { result.securedSucceeded += 1 }
+                    interval.succeeded += 1
+                    result.hops.record(r.hops)
+                    result.latency.record(cloud.now - p.started)
+                } else {
+                    result.otherRegistration += 1
+                    interval.failed += 1
+                }
+            case .resolveFailed(let id, let failure):
+                guard outstanding.removeValue(forKey: OutstandingKey(node: node, id: id)) != nil else { continue }
+                interval.finished += 1
+                interval.failed += 1
+                result.failures[failure.description, default: 0] += 1
+            default:
+                continue
+            }
+        }
+    }
+
+    private mutating func takeReport(_ interval: inout IntervalCounters, elapsed: NodeDuration) {
+        let seconds = Double(scenario.report.interval.nanoseconds) / 1e9
+        let aliveNodes = (0..<cloud.nodes.count).filter { cloud.isAlive($0) }
+        let aliveCount = Double(Swift.max(1, aliveNodes.count))
+        var row: [String: Double] = [:]
+        row["time_s"] = Double(elapsed.nanoseconds) / 1e9
+        row["alive_nodes"] = Double(aliveNodes.count)
+        row["resolutions_started"] = Double(interval.started)
+        row["resolutions_finished"] = Double(interval.finished)
+        row["success_rate"] = interval.finished == 0 ? .nan : Double(interval.succeeded) / Double(interval.finished)
+        let t = cloud.traffic
+        var totalBytes = 0
+        for type in MessageType.allCases {
+            let sent = (t.datagrams[type.rawValue] ?? 0) - (interval.traffic.datagrams[type.rawValue] ?? 0)
+            row["msgs_per_node_s_\(type)"] = Double(sent) / aliveCount / seconds
+            totalBytes += (t.bytes[type.rawValue] ?? 0) - (interval.traffic.bytes[type.rawValue] ?? 0)
+        }
+        row["bytes_per_node_s"] = Double(totalBytes) / aliveCount / seconds
+        // Cache and size estimates from a deterministic sample of at most 1,000 live nodes.
+        let step = Swift.max(1, aliveNodes.count / 1000)
+        var cacheSum = 0.0, estimateSum = 0.0, sampled = 0.0, estimated = 0.0
+        for i in stride(from: 0, to: aliveNodes.count, by: step) {
+            let node = cloud.nodes[aliveNodes[i]]
+            cacheSum += Double(node.cache.count)
+            sampled += 1
+            if let e = node.estimatedCloudSize {
+                estimateSum += e
+                estimated += 1
+            }
+        }
+        row["mean_cache_entries"] = sampled == 0 ? .nan : cacheSum / sampled
+        row["estimated_cloud_size"] = estimated == 0 ? .nan : estimateSum / estimated
+        row["true_cloud_size"] = Double(aliveNodes.count)
+        result.rows.append(row)
+        interval = IntervalCounters(traffic: t)
+    }
+}
+
+/// Counters of one report interval.
+private struct IntervalCounters {
+    var traffic: TrafficCounters
+    var started = 0
+    var finished = 0
+    var succeeded = 0
+    var failed = 0
+}

@@ -1,0 +1,195 @@
+import ArgumentParser
+import Foundation
+import PNRP
+import PNRPSimulation
+
+/// `pnrp-sim`: discrete-event simulations of PNRP clouds on the unmodified protocol core.
+@main
+struct PNRPSimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pnrp-sim",
+        abstract: "Simulate PNRP clouds from scenario files, reproducibly.",
+        discussion: """
+            Every simulated node runs the real protocol state machine; every datagram is encoded, \
+            delayed, possibly lost, and decoded; every CPA is signed and verified. A scenario file \
+            (YAML, see Simulations/SCHEMA.md) fixes the cloud size, network, churn, workload and \
+            attackers; the same file and seed always give the same output, byte for byte.
+
+            Examples:
+              pnrp-sim validate Simulations/scenarios/*.yaml
+              pnrp-sim run Simulations/scenarios/quickstart.yaml
+              pnrp-sim run Simulations/scenarios/lossy-network.yaml --seed 7 --report out/lossy
+            """,
+        subcommands: [RunCommand.self, ValidateCommand.self]
+    )
+}
+
+/// Exit codes with a meaning.
+enum SimExit {
+    /// The scenario file is invalid or unreadable.
+    static let badScenario = ExitCode(2)
+    /// Output could not be written.
+    static let outputFailed = ExitCode(3)
+}
+
+/// Writes a line to standard error.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// `pnrp-sim validate FILE...`
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check scenario files and report every problem with its file, line and key.",
+        discussion: "Exit codes: 0 all valid, 2 at least one invalid."
+    )
+
+    @Argument(help: "Scenario files (YAML).")
+    var files: [String]
+
+    func run() throws {
+        var bad = 0
+        for file in files {
+            do {
+                let s = try Scenario.load(path: file)
+                print("\(file): ok (\(s.name), \(s.nodes) nodes, \(DurationText.format(s.duration)))")
+            } catch {
+                printError(error.description)
+                bad += 1
+            }
+        }
+        if bad > 0 { throw SimExit.badScenario }
+    }
+}
+
+/// `pnrp-sim run FILE`
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run one scenario and print its summary.",
+        discussion: """
+            Progress goes to stderr: a bar with an estimate of the time left on a terminal, a line \
+            every few seconds otherwise. The summary goes to stdout (text, or JSON with --json).
+
+            --out DIR writes summary.json and timeseries.csv (one row per report interval); --report DIR \
+            writes the same plus SVG pictures: hop histogram, latency CDF, success and traffic over time.
+
+            Exit codes: 0 the run finished, 2 invalid scenario, 3 output could not be written.
+            """
+    )
+
+    @Argument(help: "Scenario file (YAML).")
+    var file: String
+
+    @Option(help: "Override the scenario's seed.")
+    var seed: UInt64?
+
+    @Option(help: "Override the number of nodes.")
+    var nodes: Int?
+
+    @Option(help: "Override the measured duration, e.g. 30s or 10m.")
+    var duration: String?
+
+    @Option(help: "Write summary.json and timeseries.csv into this directory.")
+    var out: String?
+
+    @Option(help: "Write summary, time series and SVG pictures into this directory.")
+    var report: String?
+
+    @Flag(help: "Print the JSON summary instead of text.")
+    var json = false
+
+    func run() throws {
+        var scenario: Scenario
+        do {
+            scenario = try Scenario.load(path: file)
+            if let seed { scenario.seed = seed }
+            if let nodes { scenario.nodes = nodes }
+            if let duration {
+                guard let d = DurationText.parse(duration), d > .zero else {
+                    printError("--duration: expected a duration such as 30s or 10m, found \"\(duration)\"")
+                    throw SimExit.badScenario
+                }
+                scenario.duration = d
+            }
+            try scenario.validate()
+        } catch let error as ScenarioError {
+            printError(error.description)
+            throw SimExit.badScenario
+        }
+        let started = Date()
+        let bar = ProgressReporter()
+        var simulation = SimulationRun(scenario: scenario)
+        let result = simulation.run { phase, fraction in bar.update(phase: phase, fraction: fraction) }
+        bar.finish()
+        let wall = Date().timeIntervalSince(started)
+        for dir in [out, report].compactMap({ $0 }) {
+            do { try result.write(to: dir, plots: dir == report) } catch {
+                printError("cannot write results to \(dir): \(error.localizedDescription)")
+                throw SimExit.outputFailed
+            }
+        }
+        if json {
+            print(result.summaryJSON())
+        } else {
+            printSummary(result)
+        }
+        printError(String(format: "wall time %.1f s, peak resident memory %.0f MiB", wall, Double(peakResidentBytes()) / 1_048_576))
+    }
+
+    private func printSummary(_ r: SimulationResult) {
+        let s = r.scenario
+        print("\(s.name): \(s.nodes) nodes, \(DurationText.format(s.duration)) measured, seed \(s.seed)")
+        print(String(format: "resolutions: %d started, %d succeeded (%.3f %%), secured %.3f %%", r.started, r.succeeded, r.successRate * 100, r.securedSuccessRate * 100))
+        for (reason, n) in r.failures.sorted(by: { $0.key < $1.key }) { print("  failed: \(n) × \(reason)") }
+        if r.unanswered > 0 { print("  unanswered at the end: \(r.unanswered)") }
+        print("forged answers accepted: \(r.forgedAccepted)")
+        let h = r.hops.percentiles
+        print(String(format: "hops: mean %.2f, p50 %.0f, p99 %.0f, max %.0f", r.hops.mean, h.p50, h.p99, h.max))
+        let l = r.latency.percentiles
+        print(String(format: "latency (virtual): p50 %.1f ms, p99 %.1f ms, max %.1f ms", l.p50, l.p99, l.max))
+        print("traffic: \(r.traffic.totalDatagrams) datagrams, \(r.traffic.totalBytes) bytes, \(r.traffic.lost) lost")
+        print("trace hash: \(String(r.traceHash, radix: 16))")
+    }
+}
+
+/// A progress bar with ETA on a terminal; plain lines every 10 seconds otherwise.
+final class ProgressReporter {
+    private let isTTY = isatty(STDERR_FILENO) != 0
+    private let started = Date()
+    private var last = Date.distantPast
+    private var lastPhase = ""
+
+    func update(phase: String, fraction: Double) {
+        let now = Date()
+        let changed = phase != lastPhase
+        guard changed || now.timeIntervalSince(last) >= (isTTY ? 0.2 : 10) else { return }
+        last = now
+        lastPhase = phase
+        let f = min(1, max(0, fraction))
+        if isTTY {
+            let width = 30
+            let filled = Int(Double(width) * f)
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            let elapsed = now.timeIntervalSince(started)
+            FileHandle.standardError.write(Data(String(format: "\r\u{1B}[K%@ [%@] %5.1f %% (%.0f s elapsed)", phase, bar, f * 100, elapsed).utf8))
+        } else {
+            FileHandle.standardError.write(Data(String(format: "%@: %.1f %%\n", phase, f * 100).utf8))
+        }
+    }
+
+    func finish() {
+        if isTTY { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
+
+/// Peak resident set size of this process in bytes (Linux: VmHWM in /proc/self/status), 0 when unknown.
+func peakResidentBytes() -> UInt64 {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(separator: " ").compactMap { UInt64($0) }.first ?? 0
+        return kb * 1024
+    }
+    return 0
+}
