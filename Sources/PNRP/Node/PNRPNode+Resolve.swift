@@ -117,6 +117,12 @@ extension PNRPNode {
             }
         }
         resolutions[rid] = r
+        // A cache-maintenance resolve has done its job once an answer lands in the slot it was filling
+        // (`docs/deviations.md`, item N19).
+        if r.reason == .cacheMaintenance, let next = buffer.routeEntry, cache.slotKey(of: next.id) == cache.slotKey(of: r.target) {
+            finish(rid, now: now)
+            return
+        }
         advance(rid, now: now)
     }
 
