@@ -69,9 +69,9 @@ public struct InMemoryCloud {
     public private(set) var traceHash: UInt64 = 0xCBF2_9CE4_8422_2325
     /// The most events kept in `events`; older ones are dropped first.
     public static let maximumKeptEvents = 100_000
-    /// Events reported by nodes, oldest first, as (node index, event), except the answers that `resolve`
+    /// Events reported by nodes, oldest first, as (node index, event, virtual time), except the answers that `resolve`
     /// waits for. Cleared by `takeEvents()`; at most `maximumKeptEvents` are kept.
-    public private(set) var events: Deque<(node: Int, event: NodeEvent)> = []
+    public private(set) var events: Deque<(node: Int, event: NodeEvent, time: NodeInstant)> = []
 
     private let configuration: InMemoryCloudConfiguration
     private var random: RandomSource
@@ -183,7 +183,7 @@ public struct InMemoryCloud {
     }
 
     /// Removes and returns the events reported so far.
-    public mutating func takeEvents() -> [(node: Int, event: NodeEvent)] {
+    public mutating func takeEvents() -> [(node: Int, event: NodeEvent, time: NodeInstant)] {
         defer { events.removeAll() }
         return Array(events)
     }
@@ -303,7 +303,7 @@ public struct InMemoryCloud {
                 case .resolveFailed(let id, let f) where watched.contains(OutcomeKey(node: index, id: id)):
                     outcomes[OutcomeKey(node: index, id: id)] = .failure(f)
                 default:
-                    events.append((index, e))
+                    events.append((index, e, now))
                     if events.count > Self.maximumKeptEvents { events.removeFirst() }
                 }
             }

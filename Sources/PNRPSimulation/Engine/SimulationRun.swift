@@ -205,7 +205,7 @@ public struct SimulationRun {
     }
 
     private mutating func collectOutcomes(into interval: inout IntervalCounters) {
-        for (node, event) in cloud.takeEvents() {
+        for (node, event, time) in cloud.takeEvents() {
             switch event {
             case .resolved(let id, let r):
                 guard let p = outstanding.removeValue(forKey: OutstandingKey(node: node, id: id)) else { continue }
@@ -221,7 +221,7 @@ public struct SimulationRun {
                     if target.name.isSecured { result.securedSucceeded += 1 }
                     interval.succeeded += 1
                     result.hops.record(r.hops)
-                    result.latency.record(cloud.now - p.started)
+                    result.latency.record(time - p.started)
                 } else {
                     result.otherRegistration += 1
                     interval.failed += 1
