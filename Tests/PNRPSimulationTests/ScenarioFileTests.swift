@@ -321,13 +321,13 @@ struct ScenarioFileTests {
         #expect(s.report.interval == .seconds(90))
         for d in [NodeDuration.zero, .milliseconds(200), .seconds(90), .minutes(5), .hours(48), NodeDuration(nanoseconds: 1), NodeDuration(nanoseconds: 123_456_789)] {
             #expect(DurationText.parse(DurationText.format(d)) == d)
-            #expect(DurationText.parse(ScenarioDurationText.format(d)) == d)
+            #expect(DurationText.parse(DurationText.format(d)) == d)
         }
-        #expect(ScenarioDurationText.format(.milliseconds(200)) == "200ms")
-        #expect(ScenarioDurationText.format(.seconds(90)) == "90s")
-        #expect(ScenarioDurationText.format(.minutes(120)) == "2h")
-        #expect(ScenarioDurationText.format(NodeDuration(nanoseconds: 1500)) == "0.0015ms")
-        #expect(ScenarioDurationText.format(NodeDuration(nanoseconds: 123_456_789)) == "123.456789ms")
+        #expect(DurationText.format(.milliseconds(200)) == "200ms")
+        #expect(DurationText.format(.seconds(90)) == "90s")
+        #expect(DurationText.format(.minutes(120)) == "2h")
+        #expect(DurationText.format(NodeDuration(nanoseconds: 1500)) == "0.0015ms")
+        #expect(DurationText.format(NodeDuration(nanoseconds: 123_456_789)) == "123.456789ms")
     }
 
     @Test func badEnumValues() {

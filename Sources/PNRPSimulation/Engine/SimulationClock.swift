@@ -19,12 +19,17 @@ public enum DurationText {
         return nil
     }
 
-    /// The shortest exact text for `d`, as `parse` reads it.
+    /// The shortest exact text for `d`, as `parse` reads it: the largest whole unit (`2h`, `10m`, `15s`,
+    /// `200ms`), else milliseconds with the decimals needed (`0.25ms`).
     public static func format(_ d: NodeDuration) -> String {
         let ns = d.nanoseconds
-        if ns % 3_600_000_000_000 == 0 && ns > 0 { return "\(ns / 3_600_000_000_000)h" }
-        if ns % 60_000_000_000 == 0 && ns > 0 { return "\(ns / 60_000_000_000)m" }
-        if ns % 1_000_000_000 == 0 { return "\(ns / 1_000_000_000)s" }
-        return "\(Double(ns) / 1e6)ms"
+        if ns == 0 { return "0s" }
+        for (unit, size) in [("h", UInt64(3_600_000_000_000)), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000)] where ns % size == 0 {
+            return "\(ns / size)\(unit)"
+        }
+        var fraction = String(ns % 1_000_000)
+        fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return "\(ns / 1_000_000).\(fraction)ms"
     }
 }

@@ -454,23 +454,6 @@ enum ScenarioNumberText {
     }
 }
 
-/// Durations as scenario files write them: the largest unit that divides the duration exactly,
-/// whole milliseconds rather than `200.0ms`, and exact decimals below a millisecond.
-enum ScenarioDurationText {
-    static func format(_ d: NodeDuration) -> String {
-        let ns = d.nanoseconds
-        for (unit, size) in [("h", UInt64(3_600_000_000_000)), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000)]
-        where ns % size == 0 && ns > 0 {
-            return "\(ns / size)\(unit)"
-        }
-        if ns == 0 { return "0s" }
-        var fraction = String(ns % 1_000_000)
-        fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        return "\(ns / 1_000_000).\(fraction)ms"
-    }
-}
-
 /// Finds the allowed key a mistyped key was most likely meant to be.
 enum ScenarioKeySuggestion {
     static func closest(to key: String, in allowed: [String]) -> String? {
@@ -519,7 +502,7 @@ extension Scenario {
             let pad = String(repeating: " ", count: indent * 2)
             lines.append(value.map { "\(pad)\(key): \($0)" } ?? "\(pad)\(key):")
         }
-        func d(_ x: NodeDuration) -> String { ScenarioDurationText.format(x) }
+        func d(_ x: NodeDuration) -> String { DurationText.format(x) }
         func n(_ x: Double) -> String {
             if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
             return "\(x)"
