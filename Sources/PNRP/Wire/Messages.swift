@@ -1,12 +1,20 @@
 /// The message types of [MS-PNRP] 2.2.1 (header byte 7). Any other value is dropped.
 public enum MessageType: UInt8, Sendable, CaseIterable {
+    /// SOLICIT (2.2.2.1): starts a synchronisation conversation.
     case solicit = 0x01
+    /// ADVERTISE (2.2.2.2): IDs offered in reply to a SOLICIT.
     case advertise = 0x02
+    /// REQUEST (2.2.2.3): asks for the route entries of advertised IDs.
     case request = 0x03
+    /// FLOOD (2.2.2.4): a route entry or a revocation.
     case flood = 0x04
+    /// INQUIRE (2.2.2.5): asks for a CPA, or whether an ID is still registered.
     case inquire = 0x07
+    /// AUTHORITY (2.2.2.6): a fragment of an AUTHORITY_BUFFER answering a LOOKUP or an INQUIRE.
     case authority = 0x08
+    /// ACK (2.2.2.7): acknowledges a REQUEST or a FLOOD.
     case ack = 0x09
+    /// LOOKUP (2.2.2.8): one hop of a resolution.
     case lookup = 0x0B
 }
 
@@ -27,15 +35,19 @@ public enum ResolveCriteria: UInt8, Sendable, CaseIterable {
 
 /// ResolveReasonCode of LOOKUP_CONTROLS ([MS-PNRP] 2.2.2.8). Informational; receivers ignore it.
 public enum ResolveReason: UInt8, Sendable, CaseIterable {
+    /// REASON_APP_REQUEST: an application asked.
     case applicationRequest = 0
+    /// REASON_REGISTRATION: announcing a new registration (3.2.4.1).
     case registration = 1
+    /// REASON_CACHE_MAINTENANCE: filling the cache (3.1.6.2).
     case cacheMaintenance = 2
+    /// REASON_SPLIT_DETECTION: testing for a cloud split (3.2.6.2.1).
     case splitDetection = 3
 }
 
 /// SolicitType of SOLICIT_CONTROLS ([MS-PNRP] 2.2.2.1).
 public enum SolicitType: UInt8, Sendable {
-    /// Any cached IDs.
+    /// Any cached IDs (SOLICIT_ANY).
     case any = 0x00
     /// IDs near the solicitor's own.
     case local = 0x01

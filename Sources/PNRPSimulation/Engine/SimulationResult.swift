@@ -9,8 +9,9 @@ public struct SimulationResult {
     public var started = 0
     /// Resolutions that returned the name's registered ID with a verified CPA.
     public var succeeded = 0
-    /// Resolutions of secured names started, and those that succeeded.
+    /// Resolutions of secured names started.
     public var securedStarted = 0
+    /// Resolutions of secured names that succeeded.
     public var securedSucceeded = 0
     /// Answers for a secured name whose CPA was not signed by the name's key (must stay 0).
     public var forgedAccepted = 0
