@@ -75,7 +75,7 @@ struct DemoCommand: ParsableCommand {
             print("Leaf sets: \(String(format: "%.1f", health.meanLeafSetFill * 100)) % full on average; \(health.orphanedIDs) registered IDs known to no other node.")
             print("Cache entries per node: mean \(String(format: "%.1f", Double(sizes.reduce(0, +)) / Double(sizes.count))), min \(sizes.min() ?? 0), max \(sizes.max() ?? 0).")
             print("")
-            for _ in 0..<min(show, resolutions) { showOne(&runner) }
+            for k in 0..<min(show, resolutions) { showOne(&runner, k) }
         }
         let report = runner.resolveRandomNames(count: resolutions) { k in progress.update("resolving: \(k)/\(resolutions)") }
         progress.finish()
@@ -96,10 +96,13 @@ struct DemoCommand: ParsableCommand {
         if report.succeeded != report.attempted { throw ExitCode(1) }
     }
 
-    private func showOne(_ runner: inout ScenarioRunner) {
-        guard runner.names.count > 1 else { return }
-        let target = runner.names[runner.names.count / 2 + Int(runner.cloud.now.nanoseconds % 7)]
-        let from = (target.node + runner.names.count / 3) % runner.names.count
+    /// Resolves the `k`-th example name (spread over the cloud) and prints its path.
+    private func showOne(_ runner: inout ScenarioRunner, _ k: Int) {
+        let n = runner.names.count
+        guard n > 1 else { return }
+        let target = runner.names[(k * 7919 + n / 2) % n]
+        var from = (target.node + n / 3 + k * 104_729) % n
+        if from == target.node { from = (from + 1) % n }
         print("node \(from) resolves \(target.name.isSecured ? "secured" : "unsecured") name \(target.name)")
         switch runner.cloud.resolve(from: from, name: target.name) {
         case .success(let r):
