@@ -154,28 +154,31 @@ struct RunCommand: ParsableCommand {
     }
 }
 
-/// A progress bar with ETA on a terminal; plain lines every 10 seconds otherwise.
+/// A progress bar with the estimated time left on a terminal; plain lines every 10 seconds otherwise.
 final class ProgressReporter {
     private let isTTY = isatty(STDERR_FILENO) != 0
-    private let started = Date()
     private var last = Date.distantPast
     private var lastPhase = ""
+    private var phaseStarted = Date()
 
     func update(phase: String, fraction: Double) {
         let now = Date()
         let changed = phase != lastPhase
+        if changed { phaseStarted = now }
         guard changed || now.timeIntervalSince(last) >= (isTTY ? 0.2 : 10) else { return }
         last = now
         lastPhase = phase
         let f = min(1, max(0, fraction))
+        let elapsed = now.timeIntervalSince(phaseStarted)
+        // Time left in this phase, extrapolated from its progress so far.
+        let eta = f > 0.01 ? String(format: ", about %.0f s left", elapsed / f * (1 - f)) : ""
         if isTTY {
             let width = 30
             let filled = Int(Double(width) * f)
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            let elapsed = now.timeIntervalSince(started)
-            FileHandle.standardError.write(Data(String(format: "\r\u{1B}[K%@ [%@] %5.1f %% (%.0f s elapsed)", phase, bar, f * 100, elapsed).utf8))
+            FileHandle.standardError.write(Data(String(format: "\r\u{1B}[K%@ [%@] %5.1f %%%@", phase, bar, f * 100, eta).utf8))
         } else {
-            FileHandle.standardError.write(Data(String(format: "%@: %.1f %%\n", phase, f * 100).utf8))
+            FileHandle.standardError.write(Data(String(format: "%@: %.1f %%%@\n", phase, f * 100, eta).utf8))
         }
     }
 
