@@ -102,8 +102,14 @@ public struct SimulationRun {
         }
         attacker = isAttacker
         for i in 0..<n {
-            let bootstrap = i == 0 ? [] : [Int(random.next() % UInt64(i))]
-            let index = cloud.addNode(bootstrap: bootstrap)
+            // Seeds are reachable nodes: a node behind NAT cannot answer a stranger's SOLICIT.
+            var seed = i == 0 ? nil : Int(random.next() % UInt64(i))
+            var tries = 0
+            while let s = seed, cloud.isBehindNAT(s), tries < 32 {
+                seed = Int(random.next() % UInt64(i))
+                tries += 1
+            }
+            let index = cloud.addNode(bootstrap: seed.map { [$0] } ?? [])
             if random.unitInterval() < scenario.network.natFraction { cloud.placeBehindNAT(index) }
             cloud.run(for: .milliseconds(150))
             let key = try! Ed25519PrivateKey(seed: random.bytes(32))  // 32 bytes by construction
@@ -187,7 +193,15 @@ public struct SimulationRun {
 
     private mutating func startResolution(_ interval: inout IntervalCounters) {
         guard !names.isEmpty else { return }
-        let target = Int(random.next() % UInt64(names.count))
+        // Names whose publisher is online: a name whose only publisher is down cannot resolve, and
+        // measuring that would only measure the churn model.
+        var target = Int(random.next() % UInt64(names.count))
+        var targetTries = 0
+        while !cloud.isAlive(names[target].node) && targetTries < 32 {
+            target = Int(random.next() % UInt64(names.count))
+            targetTries += 1
+        }
+        guard cloud.isAlive(names[target].node) else { return }
         var from = Int(random.next() % UInt64(cloud.nodes.count))
         var tries = 0
         while (!cloud.isAlive(from) || attacker[from] || from == names[target].node) && tries < 32 {
