@@ -239,7 +239,7 @@ public struct RouteEntryCache: Sendable {
         var best: RouteEntry?
         for e in entries.values {
             if let bound, !target.isCloser(e.id, than: bound) { continue }
-            if !excluded.isEmpty, e.endpoints.contains(where: excluded.contains) { continue }
+            if !excluded.isEmpty, e.hasEndpoint(in: excluded) { continue }
             if let b = best, !target.isCloser(e.id, than: b.id) { continue }
             best = e
         }

@@ -42,13 +42,21 @@ public struct PNRPID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var bytes: [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(32)
-        for w in [w0, w1, w2, w3] { for s in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: w >> UInt64(s))) } }
+        write(to: &out)
         return out
     }
 
     /// Appends the 32 bytes, most significant first, to `buffer`.
     public func write(to buffer: inout [UInt8]) {
-        for w in [w0, w1, w2, w3] { for s in stride(from: 56, through: 0, by: -8) { buffer.append(UInt8(truncatingIfNeeded: w >> UInt64(s))) } }
+        Self.appendBigEndian(w0, to: &buffer)
+        Self.appendBigEndian(w1, to: &buffer)
+        Self.appendBigEndian(w2, to: &buffer)
+        Self.appendBigEndian(w3, to: &buffer)
+    }
+
+    @inline(__always)
+    private static func appendBigEndian(_ w: UInt64, to buffer: inout [UInt8]) {
+        for s in stride(from: 56, through: 0, by: -8) { buffer.append(UInt8(truncatingIfNeeded: w >> UInt64(s))) }
     }
 
     /// 64 lowercase hex digits.

@@ -138,7 +138,7 @@ extension PNRPNode {
         excluded.insert(localEndpoint)
         var above: RouteEntry?
         var below: RouteEntry?
-        for e in cache.entries.values where e.id != entry.id && !e.endpoints.contains(where: excluded.contains) {
+        for e in cache.entries.values where e.id != entry.id && !e.hasEndpoint(in: excluded) {
             if e.id.subtracting(entry.id) <= PNRPID.half {
                 if above.map({ e.id.subtracting(entry.id) < $0.id.subtracting(entry.id) }) ?? true { above = e }
             } else {
@@ -202,7 +202,7 @@ extension PNRPNode {
         if !list.contains(source) { list.append(source) }
         if !list.contains(localEndpoint) { list.append(localEndpoint) }
         let excluded = Set(list)
-        let candidates = cache.entries.values.filter { !$0.endpoints.contains(where: excluded.contains) }
+        let candidates = cache.entries.values.filter { !$0.hasEndpoint(in: excluded) }
         let above = candidates.filter { $0.id.subtracting(id) <= PNRPID.half }.min { $0.id.subtracting(id) < $1.id.subtracting(id) }
         let below = candidates.filter { $0.id.subtracting(id) > PNRPID.half }.min { id.subtracting($0.id) < id.subtracting($1.id) }
         for t in [above, below].compactMap({ $0 }) {

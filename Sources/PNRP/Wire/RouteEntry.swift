@@ -33,7 +33,13 @@ public struct RouteEntry: Hashable, Sendable, CustomStringConvertible {
     public var endpoints: [IPv6Endpoint] { addresses.map { IPv6Endpoint(address: $0, port: port) } }
 
     /// The first endpoint, where messages for this ID are sent.
-    public var primaryEndpoint: IPv6Endpoint? { endpoints.first }
+    public var primaryEndpoint: IPv6Endpoint? { addresses.first.map { IPv6Endpoint(address: $0, port: port) } }
+
+    /// True when any of the entry's endpoints is in `set`.
+    @inline(__always)
+    public func hasEndpoint(in set: Set<IPv6Endpoint>) -> Bool {
+        addresses.contains { set.contains(IPv6Endpoint(address: $0, port: port)) }
+    }
 
     /// True when `other` names the same port and addresses (versions and reserved flags aside).
     public func sameLocation(as other: RouteEntry) -> Bool { port == other.port && addresses == other.addresses }
