@@ -246,6 +246,22 @@ public struct RouteEntryCache: Sendable {
         return best
     }
 
+    /// The cached entry nearest to `id` above it and the one nearest below it (in that order, either may be
+    /// missing), skipping `id` itself and entries with an endpoint in `excluded`: the neighbours a flood or a
+    /// revocation goes on to ([MS-PNRP] 3.2.5.11, 1.3.3.3).
+    public func nearestOnEachSide(of id: PNRPID, excluding excluded: Set<IPv6Endpoint>) -> [RouteEntry] {
+        var above: RouteEntry?, below: RouteEntry?
+        for e in entries.values where e.id != id && !e.hasEndpoint(in: excluded) {
+            let up = e.id.subtracting(id)
+            if up <= PNRPID.half {
+                if above.map({ up < $0.id.subtracting(id) }) ?? true { above = e }
+            } else if below.map({ id.subtracting(e.id) < id.subtracting($0.id) }) ?? true {
+                below = e
+            }
+        }
+        return [above, below].compactMap { $0 }
+    }
+
     /// Up to `count` entries spread around the circle: one per slot from the coarsest levels first
     /// ([MS-PNRP] 3.2.5.3 "roughly evenly spread around the number space").
     public func spreadSample(count: Int, using random: inout RandomSource) -> [RouteEntry] {

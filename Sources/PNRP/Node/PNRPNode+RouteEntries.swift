@@ -136,16 +136,7 @@ extension PNRPNode {
         var excluded = Set(alreadyFlooded)
         excluded.formUnion(entry.endpoints)
         excluded.insert(localEndpoint)
-        var above: RouteEntry?
-        var below: RouteEntry?
-        for e in cache.entries.values where e.id != entry.id && !e.hasEndpoint(in: excluded) {
-            if e.id.subtracting(entry.id) <= PNRPID.half {
-                if above.map({ e.id.subtracting(entry.id) < $0.id.subtracting(entry.id) }) ?? true { above = e }
-            } else {
-                if below.map({ entry.id.subtracting(e.id) < entry.id.subtracting($0.id) }) ?? true { below = e }
-            }
-        }
-        let targets = [above, below].compactMap { $0 }
+        let targets = cache.nearestOnEachSide(of: entry.id, excluding: excluded)
         var list = alreadyFlooded
         for t in targets { if let ep = t.primaryEndpoint, !list.contains(ep) { list.append(ep) } }
         if list.count > WireFormat.maximumAlreadyFlooded { list = Array(list.suffix(WireFormat.maximumAlreadyFlooded)) }
@@ -202,10 +193,7 @@ extension PNRPNode {
         if !list.contains(source) { list.append(source) }
         if !list.contains(localEndpoint) { list.append(localEndpoint) }
         let excluded = Set(list)
-        let candidates = cache.entries.values.filter { !$0.hasEndpoint(in: excluded) }
-        let above = candidates.filter { $0.id.subtracting(id) <= PNRPID.half }.min { $0.id.subtracting(id) < $1.id.subtracting(id) }
-        let below = candidates.filter { $0.id.subtracting(id) > PNRPID.half }.min { id.subtracting($0.id) < id.subtracting($1.id) }
-        for t in [above, below].compactMap({ $0 }) {
+        for t in cache.nearestOnEachSide(of: id, excluding: excluded) {
             guard let ep = t.primaryEndpoint, list.count < WireFormat.maximumAlreadyFlooded else { continue }
             list.append(ep)
             send(.flood(Flood(doNotAck: false, validateID: t.id, revokeCPA: cpa, alreadyFlooded: list)), to: ep, pendingAs: .flood(validateID: t.id), now: now)
