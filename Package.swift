@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "PNRP", targets: ["PNRP"]),
         .library(name: "PNRPInMemory", targets: ["PNRPInMemory"]),
         .library(name: "PNRPSimulation", targets: ["PNRPSimulation"]),
+        .library(name: "PNRPNetwork", targets: ["PNRPNetwork"]),
         .executable(name: "pnrp", targets: ["pnrp"]),
         .executable(name: "pnrp-sim", targets: ["pnrp-sim"]),
     ],
@@ -18,6 +19,10 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries: the only C code the package links. Nothing but PeerCrypto imports them.
@@ -53,12 +58,29 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The real-network driver: SwiftNIO sockets around the sans-IO core, persistence, the control socket.
+        .target(
+            name: "PNRPNetwork",
+            dependencies: [
+                "PNRP", "PeerCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         .executableTarget(
             name: "pnrp",
             dependencies: [
-                "PNRP", "PNRPInMemory",
+                "PNRP", "PNRPInMemory", "PNRPNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        .testTarget(
+            name: "PNRPNetworkTests",
+            dependencies: ["PNRPNetwork", "PNRP"]
         ),
         .testTarget(
             name: "PNRPSimulationTests",

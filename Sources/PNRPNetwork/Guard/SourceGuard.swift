@@ -1,0 +1,203 @@
+import PNRP
+
+/// Anti-abuse bookkeeping of one socket, as a value type driven by the host (no I/O, time as input):
+///
+/// - **Rate limit.** Each source address gets a token bucket (`ratePerSecond`, `burst`); datagrams beyond
+///   it are dropped before decoding.
+/// - **No amplification.** Until a source is *validated* — it answered one of our requests, echoing its
+///   random Message ID, which proves it receives datagrams at that address — the bytes we send it in reply
+///   never exceed the bytes it sent us. A reply that does not fit is held, and a 56-byte return-routability
+///   probe (an INQUIRE for PNRP ID 0, answered by any PNRP node with a 36-byte AUTHORITY) is sent instead
+///   when it fits the budget; the held replies go out when the probe's answer arrives.
+/// - **Bounded state.** At most `maximumSources` sources are tracked; the least recently seen are forgotten.
+///
+/// Deliberate addition to [MS-PNRP], listed in `docs/deviations.md` (item D1).
+public struct SourceGuard: Sendable {
+    /// Settings.
+    public struct Limits: Sendable, Hashable {
+        /// Datagrams per second a source may send on average.
+        public var ratePerSecond: Double = 200
+        /// Datagrams a source may send at once.
+        public var burst: Double = 400
+        /// Sources tracked at most.
+        public var maximumSources = 8192
+        /// Replies held per unvalidated source while its probe is out.
+        public var maximumHeld = 8
+        /// How long a held reply waits for the probe's answer.
+        public var holdTime = NodeDuration.seconds(3)
+        /// How long a validation lasts without traffic.
+        public var validationLifetime = NodeDuration.minutes(30)
+        /// Defaults suited to a public node.
+        public init() {}
+    }
+
+    /// What to do with an outgoing reply.
+    public enum Verdict: Equatable, Sendable {
+        /// Send it now.
+        case send
+        /// Held; send `probe` (an encoded INQUIRE) to validate the source, if not nil.
+        case held(probe: [UInt8]?)
+        /// Dropped: the source has too many replies held already.
+        case dropped
+    }
+
+    struct Source: Sendable {
+        var tokens: Double
+        var lastRefill: NodeInstant
+        var lastSeen: NodeInstant
+        var bytesIn = 0
+        /// Bytes of replies (and probes) sent to it.
+        var bytesOut = 0
+        var validatedUntil: NodeInstant?
+        /// Message IDs of our recent requests to this source (the echo that validates it).
+        var recentRequestIDs: [UInt32] = []
+        var probeID: UInt32?
+        var probeSentAt: NodeInstant?
+        var held: [(datagram: [UInt8], until: NodeInstant)] = []
+    }
+
+    /// The settings in force.
+    public let limits: Limits
+    private var sources: [IPv6Endpoint: Source] = [:]
+    private var nextProbeID: UInt32
+
+    /// Counters for metrics.
+    public private(set) var rateLimited = 0
+    /// Replies held for validation, and those that expired unsent.
+    public private(set) var heldReplies = 0, expiredReplies = 0
+    /// Probes sent.
+    public private(set) var probesSent = 0
+
+    /// A guard with `limits`; `probeIDSeed` keeps probe Message IDs unpredictable.
+    public init(limits: Limits = Limits(), probeIDSeed: UInt32) {
+        self.limits = limits
+        self.nextProbeID = probeIDSeed | 1
+    }
+
+    /// Number of sources tracked.
+    public var trackedSources: Int { sources.count }
+
+    /// Whether `source` is validated at `now`.
+    public func isValidated(_ source: IPv6Endpoint, now: NodeInstant) -> Bool {
+        guard let until = sources[source]?.validatedUntil else { return false }
+        return until > now
+    }
+
+    /// Accounts one received datagram. Returns `.drop` when over the rate limit, `.consumed` when it is the
+    /// answer to our probe (the caller then sends `release`), otherwise `.deliver`.
+    public enum Admission: Equatable, Sendable {
+        /// Hand it to the node.
+        case deliver
+        /// Over the source's rate: drop it.
+        case drop
+        /// It answered our probe; send these held replies now.
+        case probeAnswered(release: [[UInt8]])
+    }
+
+    /// Admits one datagram from `source`.
+    public mutating func admit(_ datagram: [UInt8], from source: IPv6Endpoint, now: NodeInstant) -> Admission {
+        var s = sources[source] ?? Source(tokens: limits.burst, lastRefill: now, lastSeen: now)
+        let elapsed = Double((now - s.lastRefill).nanoseconds) / 1e9
+        s.tokens = Swift.min(limits.burst, s.tokens + elapsed * limits.ratePerSecond)
+        s.lastRefill = now
+        s.lastSeen = now
+        guard s.tokens >= 1 else {
+            rateLimited += 1
+            store(source, s)
+            return .drop
+        }
+        s.tokens -= 1
+        s.bytesIn += datagram.count
+        var result = Admission.deliver
+        if let acked = DatagramPeek.ackedMessageID(of: datagram) {
+            if acked == s.probeID {
+                s.validatedUntil = now + limits.validationLifetime
+                s.probeID = nil
+                let release = s.held.filter { $0.until > now }.map(\.datagram)
+                expiredReplies += s.held.count - release.count
+                s.held = []
+                s.bytesOut += release.reduce(0) { $0 + $1.count }
+                result = .probeAnswered(release: release)
+            } else if s.recentRequestIDs.contains(acked) {
+                s.validatedUntil = now + limits.validationLifetime
+            }
+        }
+        store(source, s)
+        return result
+    }
+
+    /// Accounts a datagram the node sends on its own initiative (a request, a flood, a retransmission):
+    /// always sent, and not charged to the reply budget (the node chose the address; nobody can make it
+    /// send these by forging a source); requests remember their Message ID for the validating echo.
+    public mutating func initiated(_ datagram: [UInt8], to destination: IPv6Endpoint, now: NodeInstant) {
+        var s = sources[destination] ?? Source(tokens: limits.burst, lastRefill: now, lastSeen: now)
+        if let t = DatagramPeek.type(of: datagram), !DatagramPeek.isReply(t), let id = DatagramPeek.messageID(of: datagram) {
+            s.recentRequestIDs.append(id)
+            if s.recentRequestIDs.count > 16 { s.recentRequestIDs.removeFirst() }
+        }
+        store(destination, s)
+    }
+
+    /// Decides on a datagram produced in answer to one from `destination`.
+    public mutating func reply(_ datagram: [UInt8], to destination: IPv6Endpoint, now: NodeInstant) -> Verdict {
+        var s = sources[destination] ?? Source(tokens: limits.burst, lastRefill: now, lastSeen: now)
+        defer { store(destination, s) }
+        if let until = s.validatedUntil, until > now {
+            s.bytesOut += datagram.count
+            return .send
+        }
+        if s.held.isEmpty, s.bytesOut + datagram.count <= s.bytesIn {
+            s.bytesOut += datagram.count
+            return .send
+        }
+        guard s.held.count < limits.maximumHeld else {
+            expiredReplies += 1
+            return .dropped
+        }
+        s.held.append((datagram, now + limits.holdTime))
+        heldReplies += 1
+        // One probe per hold time, and only when the probe itself fits the budget.
+        let probeDue = s.probeSentAt.map { now - $0 >= limits.holdTime } ?? true
+        guard probeDue, s.bytesOut + Self.probeLength <= s.bytesIn else { return .held(probe: nil) }
+        let id = nextProbeID
+        nextProbeID = nextProbeID &* 0x9E37_79B1 &+ 0x7F4A_7C15  // odd multiplier: a full-period sequence
+        s.probeID = id
+        s.probeSentAt = now
+        s.bytesOut += Self.probeLength
+        probesSent += 1
+        return .held(probe: Self.probe(messageID: id))
+    }
+
+    /// Drops held replies past their time and forgets idle sources beyond the bound.
+    public mutating func sweep(now: NodeInstant) {
+        for (key, var s) in sources where !s.held.isEmpty {
+            let kept = s.held.filter { $0.until > now }
+            if kept.count != s.held.count {
+                expiredReplies += s.held.count - kept.count
+                s.held = kept
+                sources[key] = s
+            }
+        }
+        if sources.count > limits.maximumSources {
+            let excess = sources.count - limits.maximumSources
+            for key in sources.sorted(by: { ($0.value.lastSeen, $0.key) < ($1.value.lastSeen, $1.key) }).prefix(excess).map(\.key) {
+                sources.removeValue(forKey: key)
+            }
+        }
+    }
+
+    private mutating func store(_ key: IPv6Endpoint, _ s: Source) {
+        sources[key] = s
+        if sources.count > limits.maximumSources + limits.maximumSources / 8 { sweep(now: s.lastSeen) }
+    }
+
+    /// Bytes of the probe.
+    static let probeLength = 56
+
+    /// The probe: INQUIRE for PNRP ID 0 without nonce ([MS-PNRP] 2.2.2.5); every node answers it with an
+    /// AUTHORITY whose N flag is set (3.2.5.9).
+    static func probe(messageID: UInt32) -> [UInt8] {
+        let message = PNRPMessage(messageID: messageID, body: .inquire(Inquire(flags: [], validateID: .zero)))
+        return (try? message.encoded()) ?? []
+    }
+}

@@ -1,0 +1,47 @@
+import PNRP
+
+/// Settings of a `PNRPHost`: which clouds it joins, on which sockets, how it finds other nodes, and where it
+/// keeps its state.
+public struct HostConfiguration: Sendable {
+    /// Which link-local clouds to open ([MS-PNRP] 1.3.3: one per interface).
+    public enum LinkLocalClouds: Sendable, Hashable {
+        /// None.
+        case none
+        /// One on every up, multicast-capable interface with an IPv6 link-local address (loopback excluded).
+        case automatic
+        /// One on each named interface.
+        case interfaces([String])
+    }
+
+    /// Address of the global cloud's socket: IPv4 (`127.0.0.2`) or IPv6 (`::1`, `2001:db8::5`). Nil picks
+    /// the first global IPv6 address of an interface, else the first non-loopback IPv4, else `::1`.
+    public var address: String?
+    /// UDP port of every cloud ([MS-PNRP] 3.1.4.1: 3540 unless configured).
+    public var port: UInt16 = 3540
+    /// Whether to open the global cloud.
+    public var global = true
+    /// Link-local clouds to open.
+    public var linkLocal = LinkLocalClouds.automatic
+    /// Seed nodes of the global cloud ([MS-PNRP] 3.1.4.2.1), tried after the cached endpoints and SSDP.
+    public var seeds: [EndpointText] = []
+    /// Where the identity and the cache persist; nil keeps nothing.
+    public var stateDirectory: StateDirectory?
+    /// Multicast cloud discovery over SSDP ([MS-PNRP] 3.1.4.2.2): searching and answering.
+    public var multicastDiscovery = true
+    /// Port of the SSDP group (1900; tests may use another).
+    public var ssdpPort: UInt16 = SSDPMessage.port
+    /// Rate limits and the anti-amplification budget.
+    public var guardLimits = SourceGuard.Limits()
+    /// Protocol timers and bounds; the endpoint and the random seed are set per cloud.
+    public var node = NodeConfiguration()
+    /// Seed of the nodes' random generators; nil draws one from the system's secure generator.
+    public var randomSeed: UInt64?
+    /// The identity that signs registrations; nil loads or creates the state directory's (or a fresh one
+    /// when there is no state directory).
+    public var identity: NodeIdentity?
+    /// How often the cache snapshot is saved while running (and always at shutdown).
+    public var cacheSaveInterval = Duration.seconds(300)
+
+    /// Defaults: port 3540, global cloud on an automatic address, link-local clouds on every interface.
+    public init() {}
+}

@@ -1,0 +1,476 @@
+import Logging
+import NIOCore
+import PNRP
+import PeerCrypto
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The event-loop-confined driver of one host: it owns the `CloudTable` (one sans-IO `PNRPNode` per
+/// cloud), feeds it datagrams and timer ticks, and carries out its effects on the sockets. Every method
+/// runs on `eventLoop`; `PNRPHost` is the thread-safe face of it.
+final class HostEngine {
+    let eventLoop: any EventLoop
+    let configuration: HostConfiguration
+    let identity: NodeIdentity
+    let logger: Logger
+    let metrics = HostMetrics()
+    let events: AsyncStream<HostEvent>.Continuation
+
+    var table = CloudTable()
+    var sockets: [CloudScope: any Channel] = [:]
+    var zones: [CloudScope: UInt32] = [:]
+    var interfaceNames: [CloudScope: String] = [:]
+    var ssdpListener: (any Channel)?
+    var sourceGuard: SourceGuard
+    var random: RandomSource
+    var states: [CloudScope: CloudState] = [:]
+    /// CloudDiscoverySSDPTargetCount per cloud ([MS-PNRP] 3.1.5.1).
+    var ssdpTargets: [CloudScope: Int] = [:]
+    var nextDiscovery: [CloudScope: NodeInstant] = [:]
+    var discoveryInterval: [CloudScope: NodeDuration] = [:]
+    var snapshot: CacheSnapshot?
+    var lastSave: NodeInstant
+    var timer: Scheduled<Void>?
+    var timerDeadline: NodeInstant?
+    var housekeeping: Scheduled<Void>?
+    var resolves: [ResolveKey: PendingResolve] = [:]
+    var registrations: [UInt64: [(CloudScope, PNRPID)]] = [:]
+    var nextRegistrationID: UInt64 = 1
+    var isShutDown = false
+    /// Datagrams dropped by the guard, and those sent and received, for tests and `pnrp clouds`.
+    var counters = Counters()
+
+    struct Counters {
+        var datagramsIn = 0, datagramsOut = 0, bytesIn = 0, bytesOut = 0
+        var rateLimited = 0, amplificationDropped = 0, socketErrors = 0, ssdpIn = 0
+    }
+
+    struct ResolveKey: Hashable {
+        var cloud: CloudScope
+        var id: ResolveID
+    }
+
+    struct PendingResolve {
+        var promise: EventLoopPromise<PeerRecord>
+        var timeout: Scheduled<Void>?
+        var started: NodeInstant
+    }
+
+    init(eventLoop: any EventLoop, configuration: HostConfiguration, identity: NodeIdentity, seed: UInt64, logger: Logger, events: AsyncStream<HostEvent>.Continuation) {
+        self.eventLoop = eventLoop
+        self.configuration = configuration
+        self.identity = identity
+        self.logger = logger
+        self.events = events
+        var random = RandomSource(seed: seed)
+        self.sourceGuard = SourceGuard(limits: configuration.guardLimits, probeIDSeed: UInt32(truncatingIfNeeded: random.next()))
+        self.random = random
+        self.lastSave = HostClock.now()
+    }
+
+    // MARK: - Clouds and sockets
+
+    /// Opens `cloud` with its node listening on `endpoint`, whose datagrams arrive on `channel`.
+    func attach(_ cloud: CloudScope, endpoint: IPv6Endpoint, zone: UInt32, interface: String?, channel: any Channel) throws {
+        var node = configuration.node
+        node.localEndpoint = endpoint
+        node.seed = random.next()
+        try table.open(cloud, configuration: node, now: HostClock.now())
+        sockets[cloud] = channel
+        zones[cloud] = zone
+        interfaceNames[cloud] = interface
+        states[cloud] = .alone
+        discoveryInterval[cloud] = .seconds(5)
+    }
+
+    /// Starts cloud discovery ([MS-PNRP] 3.1.4.2) in every cloud: endpoints cached by the last run, then
+    /// SSDP, then seeds; and the timers.
+    func begin(snapshot: CacheSnapshot?) {
+        self.snapshot = snapshot
+        let now = HostClock.now()
+        for cloud in table.clouds { discover(cloud, now: now, firstTime: true) }
+        flush(now: now)
+        scheduleHousekeeping()
+    }
+
+    /// One round of cloud discovery for `cloud`.
+    func discover(_ cloud: CloudScope, now: NodeInstant, firstTime: Bool) {
+        if firstTime, let cached = snapshot?.endpoints(for: cloud), !cached.isEmpty {
+            // LocalOOB: the endpoints the last run had cached.
+            let own = table.node(cloud)?.localEndpoint
+            for text in cached.prefix(8) where text.endpoint != own {
+                try? table.withNode(cloud) { $0.synchronize(with: text.endpoint, now: now) }
+            }
+        }
+        if configuration.multicastDiscovery { search(cloud) }
+        if cloud == .global {
+            for seed in configuration.seeds where seed.endpoint != table.node(cloud)?.localEndpoint {
+                try? table.withNode(cloud) { $0.synchronize(with: seed.endpoint, now: now) }
+            }
+        }
+        let interval = discoveryInterval[cloud] ?? .seconds(5)
+        nextDiscovery[cloud] = now + interval
+        discoveryInterval[cloud] = Swift.min(interval * 2, .seconds(120))
+    }
+
+    /// Sends an SSDP M-SEARCH for `cloud` from its socket ([MS-PNRP] 3.1.4.2.2), so answers reach it.
+    func search(_ cloud: CloudScope) {
+        guard let channel = sockets[cloud], let endpoint = table.node(cloud)?.localEndpoint else { return }
+        ssdpTargets[cloud] = 0
+        let message = SSDPMessage.search(target: cloud.ssdpSearchTarget).bytes
+        let group: IPv6Endpoint
+        if endpoint.address.isIPv4Mapped {
+            guard let a = EndpointText.parseAddress(SSDPMessage.ipv4Group) else { return }
+            group = IPv6Endpoint(address: a, port: configuration.ssdpPort)
+        } else {
+            guard let a = EndpointText.parseAddress(SSDPMessage.ipv6Group) else { return }
+            group = IPv6Endpoint(address: a, port: configuration.ssdpPort)
+        }
+        // ff02::c is link-scoped: like a link-local address it needs the interface's zone.
+        if !endpoint.address.isIPv4Mapped, zones[cloud] ?? 0 == 0 { return }
+        let address = group.socketAddress(zone: zones[cloud] ?? 0)
+        write(message, to: address, on: channel)
+    }
+
+    // MARK: - Receiving
+
+    /// A datagram arrived on `cloud`'s socket.
+    func received(_ bytes: [UInt8], from address: SocketAddress, cloud: CloudScope) {
+        guard !isShutDown, let source = IPv6Endpoint(address) else { return }
+        let now = HostClock.now()
+        counters.datagramsIn += 1
+        counters.bytesIn += bytes.count
+        metrics.bytesIn.increment(by: bytes.count)
+        if SSDPMessage.looksLikeSSDP(bytes) {
+            counters.ssdpIn += 1
+            if case .response(let target, let location)? = SSDPMessage(parsing: bytes), target == cloud.ssdpSearchTarget {
+                ssdpResponse(location: location, cloud: cloud, now: now)
+            }
+            flush(now: now)
+            return
+        }
+        switch sourceGuard.admit(bytes, from: source, now: now) {
+        case .drop:
+            counters.rateLimited += 1
+            metrics.rateLimited.increment()
+            return
+        case .probeAnswered(let release):
+            if let channel = sockets[cloud] {
+                for d in release { write(d, to: source.socketAddress(zone: zones[cloud] ?? 0), on: channel) }
+            }
+            return
+        case .deliver:
+            break
+        }
+        if let t = DatagramPeek.type(of: bytes) { metrics.received[t]?.increment() }
+        let before = table.node(cloud)?.statistics.malformed ?? 0
+        try? table.withNode(cloud) { $0.handle(datagram: bytes, from: source, now: now) }
+        if (table.node(cloud)?.statistics.malformed ?? 0) > before { metrics.malformed.increment() }
+        flush(now: now, replyTo: (cloud, source))
+    }
+
+    /// [MS-PNRP] 3.1.5.1: synchronise with the first five members that answer a search.
+    func ssdpResponse(location: String, cloud: CloudScope, now: NodeInstant) {
+        guard let text = try? EndpointText(location), text.endpoint != table.node(cloud)?.localEndpoint else { return }
+        let count = ssdpTargets[cloud] ?? 0
+        guard count < 5 else { return }
+        ssdpTargets[cloud] = count + 1
+        try? table.withNode(cloud) { $0.synchronize(with: text.endpoint, now: now) }
+    }
+
+    /// An M-SEARCH arrived on the SSDP listener: answer for each open cloud it names on that interface.
+    func ssdpSearch(_ bytes: [UInt8], from address: SocketAddress, on channel: any Channel) {
+        guard !isShutDown, case .search(let target)? = SSDPMessage(parsing: bytes), let source = IPv6Endpoint(address) else { return }
+        counters.ssdpIn += 1
+        var zone: UInt32 = 0
+        if case .v6(let v6) = address { zone = v6.address.sin6_scope_id }
+        for cloud in table.clouds where cloud.ssdpSearchTarget == target {
+            guard let endpoint = table.node(cloud)?.localEndpoint, endpoint != source else { continue }
+            if case .linkLocal(let z) = cloud, z != zone { continue }
+            // Same address family only: an IPv4 searcher cannot reach an IPv6 endpoint and vice versa.
+            guard endpoint.address.isIPv4Mapped == source.address.isIPv4Mapped else { continue }
+            let answer = SSDPMessage.response(target: target, location: EndpointText.format(endpoint)).bytes
+            write(answer, to: address, on: channel)
+        }
+    }
+
+    // MARK: - Timers
+
+    func tick() {
+        timer = nil
+        timerDeadline = nil
+        guard !isShutDown else { return }
+        let now = HostClock.now()
+        table.poll(now: now)
+        flush(now: now)
+    }
+
+    /// Arms the timer for the table's next deadline.
+    func armTimer(now: NodeInstant) {
+        guard !isShutDown, let deadline = table.nextDeadline else { return }
+        if let current = timerDeadline, current <= deadline, timer != nil { return }
+        timer?.cancel()
+        let delay = deadline > now ? (deadline - now).nanoseconds : 0
+        timerDeadline = deadline
+        timer = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(clamping: delay))) { [self] in tick() }
+    }
+
+    /// Once a second: discovery rounds for clouds that are not active, guard upkeep, the periodic save.
+    func scheduleHousekeeping() {
+        housekeeping = eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in
+            guard !isShutDown else { return }
+            let now = HostClock.now()
+            for cloud in table.clouds {
+                if table.node(cloud)?.cloudState == .active {
+                    discoveryInterval[cloud] = .seconds(5)
+                } else if let due = nextDiscovery[cloud], due <= now {
+                    discover(cloud, now: now, firstTime: false)
+                }
+            }
+            sourceGuard.sweep(now: now)
+            if now - lastSave >= NodeDuration(nanoseconds: UInt64(configuration.cacheSaveInterval.components.seconds) * 1_000_000_000) {
+                saveCache(now: now)
+            }
+            flush(now: now)
+            scheduleHousekeeping()
+        }
+    }
+
+    // MARK: - Effects
+
+    /// Carries out every pending effect, then re-arms the timer. Datagrams to `replyTo` produced while
+    /// handling its datagram are replies, subject to the anti-amplification budget.
+    func flush(now: NodeInstant, replyTo: (CloudScope, IPv6Endpoint)? = nil) {
+        for item in table.takeEffects() {
+            switch item.effect {
+            case .send(let datagram, let destination):
+                guard let channel = sockets[item.cloud] else { continue }
+                let address = destination.socketAddress(zone: zones[item.cloud] ?? 0)
+                if let (cloud, source) = replyTo, cloud == item.cloud, source == destination {
+                    switch sourceGuard.reply(datagram, to: destination, now: now) {
+                    case .send:
+                        break
+                    case .held(let probe):
+                        if let probe { write(probe, to: address, on: channel) }
+                        continue
+                    case .dropped:
+                        counters.amplificationDropped += 1
+                        metrics.amplification.increment()
+                        continue
+                    }
+                } else {
+                    sourceGuard.initiated(datagram, to: destination, now: now)
+                }
+                if let t = DatagramPeek.type(of: datagram) { metrics.sent[t]?.increment() }
+                write(datagram, to: address, on: channel)
+            case .event(let event):
+                handle(event, cloud: item.cloud, now: now)
+            }
+        }
+        for cloud in table.clouds {
+            guard let node = table.node(cloud) else { continue }
+            let state = node.cloudState
+            if states[cloud] != state {
+                states[cloud] = state
+                events.yield(.cloudStateChanged(cloud, state))
+                logger.info("cloud state", metadata: ["cloud": "\(cloud)", "state": "\(state.rawValue)"])
+                metrics.state(cloud).record(state == .active ? 1 : 0)
+            }
+            metrics.cacheSize(cloud).record(node.cache.count)
+        }
+        for channel in sockets.values { channel.flush() }
+        ssdpListener?.flush()
+        armTimer(now: now)
+    }
+
+    func write(_ bytes: [UInt8], to address: SocketAddress, on channel: any Channel) {
+        counters.datagramsOut += 1
+        counters.bytesOut += bytes.count
+        metrics.bytesOut.increment(by: bytes.count)
+        let envelope = AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes))
+        channel.write(envelope, promise: nil)
+    }
+
+    func handle(_ event: NodeEvent, cloud: CloudScope, now: NodeInstant) {
+        switch event {
+        case .resolved(let rid, let result):
+            guard let pending = resolves.removeValue(forKey: ResolveKey(cloud: cloud, id: rid)) else { return }
+            pending.timeout?.cancel()
+            metrics.resolved.increment()
+            metrics.resolveLatency.recordNanoseconds(Int64(clamping: (now - pending.started).nanoseconds))
+            pending.promise.succeed(PeerRecord(cloud: cloud, result: result))
+        case .resolveFailed(let rid, let failure):
+            guard let pending = resolves.removeValue(forKey: ResolveKey(cloud: cloud, id: rid)) else { return }
+            pending.timeout?.cancel()
+            metrics.resolveFailed.increment()
+            pending.promise.fail(HostError.resolve(failure))
+        case .registered(let id):
+            events.yield(.registered(id, cloud))
+        case .synchronized(let peer, let entries):
+            events.yield(.synchronized(cloud, with: peer, entries: entries))
+        }
+    }
+
+    // MARK: - Application requests
+
+    /// Registers `name` in `clouds` (all open clouds when nil) and returns the handle number.
+    func register(_ name: PeerName, endpoints: [IPv6AppEndpoint], comment: String?, clouds: [CloudScope]?) throws -> (UInt64, [(CloudScope, PNRPID)]) {
+        guard !isShutDown else { throw HostError.shutDown }
+        let now = HostClock.now()
+        let targets = clouds ?? table.clouds
+        guard !targets.isEmpty else { throw HostError.noCloud }
+        var made: [(CloudScope, PNRPID)] = []
+        do {
+            for cloud in targets {
+                guard table.node(cloud) != nil else { throw HostError.cloudNotOpen(cloud) }
+                let id = try table.withNode(cloud) { node throws(RegistrationError) -> PNRPID in
+                    try node.register(name: name, key: identity.key, payload: endpoints.isEmpty ? nil : endpoints, friendlyName: comment, now: now)
+                }
+                made.append((cloud, id))
+            }
+        } catch {
+            for (cloud, id) in made { _ = try? table.withNode(cloud) { $0.unregister(id, now: now) } }
+            flush(now: now)
+            if let e = error as? RegistrationError { throw HostError.registration(e) }
+            throw error
+        }
+        let handle = nextRegistrationID
+        nextRegistrationID += 1
+        registrations[handle] = made
+        flush(now: now)
+        return (handle, made)
+    }
+
+    /// Revokes a registration ([MS-PNRP] 3.2.4.2).
+    func unregister(_ handle: UInt64) {
+        guard let made = registrations.removeValue(forKey: handle) else { return }
+        let now = HostClock.now()
+        for (cloud, id) in made { _ = try? table.withNode(cloud) { $0.unregister(id, now: now) } }
+        flush(now: now)
+    }
+
+    /// Starts a resolution; the future completes with the record or a `HostError`.
+    func resolve(_ name: PeerName, criteria: ResolveCriteria, cloud: CloudScope, timeout: Duration) -> EventLoopFuture<PeerRecord> {
+        let promise = eventLoop.makePromise(of: PeerRecord.self)
+        guard !isShutDown else {
+            promise.fail(HostError.shutDown)
+            return promise.futureResult
+        }
+        guard table.node(cloud) != nil else {
+            promise.fail(HostError.cloudNotOpen(cloud))
+            return promise.futureResult
+        }
+        let now = HostClock.now()
+        guard let rid = try? table.withNode(cloud, { $0.resolve(name: name, criteria: criteria, now: now) }) else {
+            promise.fail(HostError.cloudNotOpen(cloud))
+            return promise.futureResult
+        }
+        let key = ResolveKey(cloud: cloud, id: rid)
+        let nanos = Int64(clamping: timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let timer = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanos)) { [self] in
+            if let pending = resolves.removeValue(forKey: key) {
+                metrics.resolveFailed.increment()
+                pending.promise.fail(HostError.resolve(.timedOut))
+            }
+        }
+        resolves[key] = PendingResolve(promise: promise, timeout: timer, started: now)
+        flush(now: now)
+        return promise.futureResult
+    }
+
+    /// The status of every open cloud.
+    func cloudStatuses() -> [CloudStatus] {
+        table.clouds.compactMap { cloud in
+            guard let node = table.node(cloud) else { return nil }
+            return CloudStatus(
+                name: cloud.description, interface: interfaceNames[cloud], endpoint: EndpointText.format(node.localEndpoint, zone: zones[cloud] ?? 0),
+                state: node.cloudState.rawValue, cachedEntries: node.cache.count, registrations: node.registeredIDs.count,
+                estimatedSize: node.estimatedCloudSize)
+        }
+    }
+
+    /// Every cached route entry.
+    func cacheEntries() -> [CacheEntryView] {
+        var out: [CacheEntryView] = []
+        for cloud in table.clouds {
+            guard let node = table.node(cloud) else { continue }
+            let cache = node.cache
+            for entry in cache.entries.values.sorted(by: { $0.id < $1.id }) {
+                out.append(
+                    CacheEntryView(
+                        cloud: cloud.description, id: entry.id.description, endpoints: entry.endpoints.map { EndpointText.format($0, zone: zones[cloud] ?? 0) },
+                        level: cache.level(of: entry.id), verified: cache.verifiedKey(of: entry.id) != nil,
+                        leaf: cache.leafSets.values.contains { $0.contains(entry.id) }))
+            }
+        }
+        return out
+    }
+
+    // MARK: - Persistence and shutdown
+
+    /// Saves the endpoints of every cloud's cache (and of its seeds while the cache is empty).
+    func saveCache(now: NodeInstant) {
+        lastSave = now
+        guard let directory = configuration.stateDirectory else { return }
+        var clouds: [CacheSnapshot.Cloud] = []
+        for cloud in table.clouds {
+            guard let node = table.node(cloud) else { continue }
+            var endpoints = node.cache.entries.values.sorted { $0.id < $1.id }.compactMap(\.primaryEndpoint)
+            if endpoints.isEmpty { endpoints = snapshot?.endpoints(for: cloud).map(\.endpoint) ?? [] }
+            var seen = Set<IPv6Endpoint>()
+            endpoints = endpoints.filter { seen.insert($0).inserted && $0 != node.localEndpoint }
+            clouds.append(.init(scope: cloud.description, endpoints: endpoints.prefix(64).map { EndpointText.format($0) }))
+        }
+        let snapshot = CacheSnapshot(savedAt: Int(now.nanoseconds / 1_000_000_000), clouds: clouds)
+        do {
+            try snapshot.save(to: directory)
+        } catch {
+            logger.warning("cannot save the cache", metadata: ["error": "\(error)"])
+            events.yield(.warning(error.description))
+        }
+    }
+
+    /// Revokes every registration, saves the cache, fails pending resolutions; the caller closes the sockets.
+    func shutDown() {
+        guard !isShutDown else { return }
+        let now = HostClock.now()
+        for handle in registrations.keys.sorted() { unregister(handle) }
+        saveCache(now: now)
+        isShutDown = true
+        timer?.cancel()
+        housekeeping?.cancel()
+        for (_, pending) in resolves {
+            pending.timeout?.cancel()
+            pending.promise.fail(HostError.shutDown)
+        }
+        resolves = [:]
+        events.finish()
+    }
+
+    func socketError(_ error: any Error) {
+        counters.socketErrors += 1
+        logger.debug("socket error", metadata: ["error": "\(error)"])
+    }
+}
+
+extension PeerRecord {
+    init(cloud: CloudScope, result: ResolveResult) {
+        self.init(
+            cloud: cloud, id: result.id, nodeEndpoints: result.cpa.serviceAddresses, endpoints: result.cpa.payload ?? [],
+            comment: result.cpa.friendlyName, publicKey: result.cpa.publicKey, hops: result.hops, path: result.path,
+            notAfter: result.cpa.notAfter)
+    }
+}
+
+/// The host's clock: wall-clock time, since CPAs carry absolute expiry times ([MS-PNRP] 2.2.3.1).
+enum HostClock {
+    static func now() -> NodeInstant {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return NodeInstant(nanoseconds: UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec))
+    }
+}

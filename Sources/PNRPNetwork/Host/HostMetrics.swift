@@ -1,0 +1,31 @@
+import Metrics
+import PNRP
+
+/// The host's swift-metrics instruments: messages in and out by type, drops by reason, resolutions by
+/// outcome, and per-cloud cache size and state. Whatever backend the application bootstraps receives them.
+struct HostMetrics {
+    let received: [UInt8: Counter]
+    let sent: [UInt8: Counter]
+    let bytesIn = Counter(label: "pnrp_bytes_received_total")
+    let bytesOut = Counter(label: "pnrp_bytes_sent_total")
+    let malformed = Counter(label: "pnrp_datagrams_dropped_total", dimensions: [("reason", "malformed")])
+    let rateLimited = Counter(label: "pnrp_datagrams_dropped_total", dimensions: [("reason", "rate_limit")])
+    let amplification = Counter(label: "pnrp_datagrams_dropped_total", dimensions: [("reason", "amplification")])
+    let resolved = Counter(label: "pnrp_resolutions_total", dimensions: [("outcome", "found")])
+    let resolveFailed = Counter(label: "pnrp_resolutions_total", dimensions: [("outcome", "failed")])
+    let resolveLatency = Timer(label: "pnrp_resolution_duration")
+
+    init() {
+        var r: [UInt8: Counter] = [:]
+        var s: [UInt8: Counter] = [:]
+        for t in MessageType.allCases {
+            let name = "\(t)".uppercased()
+            r[t.rawValue] = Counter(label: "pnrp_messages_received_total", dimensions: [("type", name)])
+            s[t.rawValue] = Counter(label: "pnrp_messages_sent_total", dimensions: [("type", name)])
+        }
+        (received, sent) = (r, s)
+    }
+
+    func cacheSize(_ cloud: CloudScope) -> Gauge { Gauge(label: "pnrp_cache_entries", dimensions: [("cloud", cloud.description)]) }
+    func state(_ cloud: CloudScope) -> Gauge { Gauge(label: "pnrp_cloud_active", dimensions: [("cloud", cloud.description)]) }
+}

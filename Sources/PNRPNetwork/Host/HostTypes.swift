@@ -1,0 +1,96 @@
+import PNRP
+
+/// A record found by `PNRPHost.resolve`: the verified CPA of a publisher, in the terms an application uses.
+public struct PeerRecord: Sendable, Hashable {
+    /// The cloud it was found in.
+    public var cloud: CloudScope
+    /// The PNRP ID found.
+    public var id: PNRPID
+    /// Where the publisher's PNRP node listens (the CPA's service addresses).
+    public var nodeEndpoints: [IPv6Endpoint]
+    /// The application endpoints the publisher registered (the CPA payload, [MS-PNRP] 2.2.3.1).
+    public var endpoints: [IPv6AppEndpoint]
+    /// The text published with the name (the CPA's friendly name).
+    public var comment: String?
+    /// The publisher's public key.
+    public var publicKey: [UInt8]
+    /// LOOKUP hops the resolution took.
+    public var hops: Int
+    /// Every node asked, in order, ending with the publisher.
+    public var path: [IPv6Endpoint]
+    /// When the CPA expires.
+    public var notAfter: FileTime
+}
+
+/// Something that happened in a host, for applications and logs.
+public enum HostEvent: Sendable, Hashable {
+    /// A cloud's state changed.
+    case cloudStateChanged(CloudScope, CloudState)
+    /// A registration was announced in a cloud.
+    case registered(PNRPID, CloudScope)
+    /// A synchronisation with a neighbour finished.
+    case synchronized(CloudScope, with: IPv6Endpoint, entries: Int)
+    /// A problem worth a user's attention that did not stop the host (for example a corrupt state file).
+    case warning(String)
+}
+
+/// One open cloud, as `pnrp clouds` shows it.
+public struct CloudStatus: Sendable, Hashable, Codable {
+    /// `Global_` or `LinkLocal_<zone>`.
+    public var name: String
+    /// Interface name for a link-local cloud.
+    public var interface: String?
+    /// The node's endpoint in this cloud.
+    public var endpoint: String
+    /// `alone`, `synchronizing` or `active`.
+    public var state: String
+    /// Cached route entries.
+    public var cachedEntries: Int
+    /// IDs registered here.
+    public var registrations: Int
+    /// Estimated number of nodes, when the leaf sets allow an estimate.
+    public var estimatedSize: Double?
+}
+
+/// One cached route entry, as `pnrp cache` shows it.
+public struct CacheEntryView: Sendable, Hashable, Codable {
+    /// The cloud.
+    public var cloud: String
+    /// The PNRP ID in hex.
+    public var id: String
+    /// `host:port` texts.
+    public var endpoints: [String]
+    /// Cache level (shared leading digits with the node's own ID).
+    public var level: Int
+    /// True when a verified CPA stands behind it.
+    public var verified: Bool
+    /// True when it is in a leaf set.
+    public var leaf: Bool
+}
+
+/// Why a host operation failed.
+public enum HostError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A socket could not be opened.
+    case bind(String, String)
+    /// The cloud is not open on this host.
+    case cloudNotOpen(CloudScope)
+    /// No cloud is open (every cloud disabled, or no usable address).
+    case noCloud
+    /// The registration was refused.
+    case registration(RegistrationError)
+    /// The resolution failed.
+    case resolve(ResolveFailure)
+    /// The host has been shut down.
+    case shutDown
+
+    public var description: String {
+        switch self {
+        case .bind(let a, let why): "cannot listen on \(a): \(why); is another node using that port? pass --port or --address"
+        case .cloudNotOpen(let c): "cloud \(c) is not open on this node; see `pnrp clouds`"
+        case .noCloud: "no cloud could be opened: enable the global cloud or a link-local interface"
+        case .registration(let e): e.description
+        case .resolve(let e): e.description
+        case .shutDown: "the node is shutting down"
+        }
+    }
+}

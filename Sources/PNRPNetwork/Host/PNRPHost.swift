@@ -1,0 +1,231 @@
+import Logging
+import NIOCore
+import NIOPosix
+import PNRP
+import PeerCrypto
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A PNRP node on the real network: one UDP socket per cloud (the global cloud and a link-local cloud per
+/// interface), driven by SwiftNIO, around the sans-IO `PNRPNode` core.
+///
+/// ```swift
+/// let host = try await PNRPHost.start(configuration)
+/// let registration = try await host.register(try host.identity.securedName("printer"), endpoints: [app])
+/// let record = try await host.resolve(try PeerName("0.printer"), timeout: .seconds(5))
+/// await registration.cancel()
+/// await host.shutdown()
+/// ```
+///
+/// All methods may be called from any task; the node itself lives on one event loop.
+public final class PNRPHost: Sendable {
+    /// The event loop the node runs on.
+    public let eventLoop: any EventLoop
+    /// The identity that signs this host's registrations.
+    public let identity: NodeIdentity
+    /// Things that happen in the host (cloud state changes, announcements, warnings). Finishes at shutdown.
+    public let events: AsyncStream<HostEvent>
+    let engine: NIOLoopBound<HostEngine>
+    let channels: [any Channel]
+
+    private init(eventLoop: any EventLoop, identity: NodeIdentity, events: AsyncStream<HostEvent>, engine: NIOLoopBound<HostEngine>, channels: [any Channel]) {
+        self.eventLoop = eventLoop
+        self.identity = identity
+        self.events = events
+        self.engine = engine
+        self.channels = channels
+    }
+
+    /// Opens the clouds `configuration` asks for, binds their sockets and starts cloud discovery.
+    /// Throws `HostError.bind` when the global cloud's socket cannot be opened; a link-local cloud or the
+    /// SSDP listener that cannot be opened is reported as a `.warning` event and skipped.
+    public static func start(
+        _ configuration: HostConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "pnrp")
+    ) async throws -> PNRPHost {
+        let loop = group.next()
+        var warnings: [String] = []
+        let identity: NodeIdentity
+        if let given = configuration.identity {
+            identity = given
+        } else if let directory = configuration.stateDirectory, let loaded = try NodeIdentity.load(from: directory, createIfMissing: true, warnings: &warnings) {
+            identity = loaded
+        } else {
+            identity = NodeIdentity(key: Ed25519PrivateKey())
+        }
+        let snapshot = configuration.stateDirectory.flatMap { CacheSnapshot.load(from: $0, warnings: &warnings) }
+        let plan = try CloudPlan.make(configuration)
+        guard !plan.items.isEmpty else { throw HostError.noCloud }
+        let seed = configuration.randomSeed ?? SecureRandom.uint64()
+        let (stream, continuation) = AsyncStream<HostEvent>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        let engine = try await loop.submit {
+            NIOLoopBound(
+                HostEngine(eventLoop: loop, configuration: configuration, identity: identity, seed: seed, logger: logger, events: continuation),
+                eventLoop: loop)
+        }.get()
+
+        var channels: [any Channel] = []
+        do {
+            for item in plan.items {
+                let address = item.endpoint.socketAddress(zone: item.zone)
+                let channel: any Channel
+                do {
+                    channel = try await DatagramBootstrap(group: loop)
+                        .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                        .channelInitializer { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                try channel.pipeline.syncOperations.addHandler(DatagramHandler(engine: engine.value, role: .cloud(item.cloud)))
+                            }
+                        }
+                        .bind(to: address).get()
+                } catch {
+                    if item.cloud == .global { throw HostError.bind(EndpointText.format(item.endpoint), "\(error)") }
+                    warnings.append("link-local cloud on \(item.interface ?? "?") not opened: cannot bind \(EndpointText.format(item.endpoint, zone: item.zone)): \(error)")
+                    continue
+                }
+                channels.append(channel)
+                try await loop.submit {
+                    try engine.value.attach(item.cloud, endpoint: item.endpoint, zone: item.zone, interface: item.interface, channel: channel)
+                }.get()
+            }
+            if configuration.multicastDiscovery, !plan.multicastInterfaces.isEmpty {
+                do {
+                    let listener = try await openSSDPListener(configuration: configuration, plan: plan, engine: engine, loop: loop)
+                    channels.append(listener)
+                    try await loop.submit { engine.value.ssdpListener = listener }.get()
+                } catch {
+                    warnings.append("SSDP discovery disabled: cannot listen on port \(configuration.ssdpPort): \(error)")
+                }
+            }
+        } catch {
+            for channel in channels { try? await channel.close() }
+            continuation.finish()
+            throw error
+        }
+        for warning in warnings {
+            logger.warning("\(warning)")
+            continuation.yield(.warning(warning))
+        }
+        try await loop.submit { engine.value.begin(snapshot: snapshot) }.get()
+        return PNRPHost(eventLoop: loop, identity: identity, events: stream, engine: engine, channels: channels)
+    }
+
+    private static func openSSDPListener(configuration: HostConfiguration, plan: CloudPlan, engine: NIOLoopBound<HostEngine>, loop: any EventLoop) async throws -> any Channel {
+        let any = try SocketAddress(ipAddress: "::", port: Int(configuration.ssdpPort))
+        let channel = try await DatagramBootstrap(group: loop)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(DatagramHandler(engine: engine.value, role: .ssdpListener))
+                }
+            }
+            .bind(to: any).get()
+        guard let multicast = channel as? any MulticastChannel else { return channel }
+        let group = try SocketAddress(ipAddress: SSDPMessage.ipv6Group, port: Int(configuration.ssdpPort))
+        for device in plan.multicastInterfaces {
+            try await multicast.joinGroup(group, device: device).get()
+        }
+        return channel
+    }
+
+    /// Publishes `name` in every open cloud (or in `clouds`) with `endpoints` and `comment` in its signed
+    /// CPA ([MS-PNRP] 3.2.4.1). A secured name must be one of `identity`'s. The registration lasts until
+    /// the handle is cancelled or the host shuts down.
+    public func register(_ name: PeerName, endpoints: [IPv6AppEndpoint] = [], comment: String? = nil, clouds: [CloudScope]? = nil) async throws -> Registration {
+        let engine = self.engine
+        let (handle, ids) = try await eventLoop.submit { try engine.value.register(name, endpoints: endpoints, comment: comment, clouds: clouds) }.get()
+        return Registration(host: self, handle: handle, name: name, ids: ids.map { .init(cloud: $0.0, id: $0.1) })
+    }
+
+    /// Resolves `name` in `cloud` ([MS-PNRP] 3.2.4.3): the verified record of a publisher, or a
+    /// `HostError.resolve` saying why not (not found, timed out, no valid CPA, no neighbours).
+    public func resolve(_ name: PeerName, criteria: ResolveCriteria = .anyPeerName, cloud: CloudScope = .global, timeout: Duration = .seconds(10)) async throws -> PeerRecord {
+        let engine = self.engine
+        return try await eventLoop.flatSubmit { engine.value.resolve(name, criteria: criteria, cloud: cloud, timeout: timeout) }.get()
+    }
+
+    /// The open clouds and their state.
+    public func clouds() async throws -> [CloudStatus] {
+        let engine = self.engine
+        return try await eventLoop.submit { engine.value.cloudStatuses() }.get()
+    }
+
+    /// Every cached route entry of every cloud.
+    public func cacheEntries() async throws -> [CacheEntryView] {
+        let engine = self.engine
+        return try await eventLoop.submit { engine.value.cacheEntries() }.get()
+    }
+
+    /// Traffic and guard counters.
+    public func counters() async throws -> HostCounters {
+        let engine = self.engine
+        return try await eventLoop.submit {
+            let e = engine.value
+            let c = e.counters
+            var stats: [String: NodeStatistics] = [:]
+            for cloud in e.table.clouds { stats[cloud.description] = e.table.node(cloud)?.statistics }
+            return HostCounters(
+                datagramsIn: c.datagramsIn, datagramsOut: c.datagramsOut, bytesIn: c.bytesIn, bytesOut: c.bytesOut,
+                rateLimited: c.rateLimited, amplificationDropped: c.amplificationDropped, probesSent: e.sourceGuard.probesSent,
+                socketErrors: c.socketErrors, nodes: stats)
+        }.get()
+    }
+
+    /// Revokes every registration, saves the cache, then closes the sockets. Pending resolutions fail with
+    /// `HostError.shutDown`. Safe to call twice.
+    public func shutdown() async {
+        let engine = self.engine
+        try? await eventLoop.submit { engine.value.shutDown() }.get()
+        for channel in channels { try? await channel.close() }
+    }
+}
+
+/// Traffic counters of a host.
+public struct HostCounters: Sendable, Hashable {
+    /// Datagrams and bytes through the sockets, SSDP included.
+    public var datagramsIn: Int, datagramsOut: Int, bytesIn: Int, bytesOut: Int
+    /// Datagrams dropped for exceeding a source's rate.
+    public var rateLimited: Int
+    /// Replies dropped because an unvalidated source had too many held.
+    public var amplificationDropped: Int
+    /// Return-routability probes sent.
+    public var probesSent: Int
+    /// Socket errors seen.
+    public var socketErrors: Int
+    /// Each cloud's protocol counters.
+    public var nodes: [String: NodeStatistics]
+}
+
+/// A live registration. Cancel it to revoke the name ([MS-PNRP] 3.2.4.2).
+public final class Registration: Sendable {
+    /// One cloud's registered ID.
+    public struct Entry: Sendable, Hashable {
+        /// The cloud.
+        public var cloud: CloudScope
+        /// The PNRP ID published there.
+        public var id: PNRPID
+    }
+
+    /// The name.
+    public let name: PeerName
+    /// Where it is published.
+    public let ids: [Entry]
+    private let host: PNRPHost
+    private let handle: UInt64
+
+    init(host: PNRPHost, handle: UInt64, name: PeerName, ids: [Entry]) {
+        (self.host, self.handle, self.name, self.ids) = (host, handle, name, ids)
+    }
+
+    /// Revokes the name in every cloud it was published in.
+    public func cancel() async {
+        let engine = host.engine
+        let handle = self.handle
+        try? await host.eventLoop.submit { engine.value.unregister(handle) }.get()
+    }
+}

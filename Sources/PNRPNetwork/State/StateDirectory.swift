@@ -1,0 +1,125 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The directory where a node keeps what must survive a restart: its identity key, its cache, and the
+/// control socket. Files are replaced atomically (temporary file, fsync, rename, fsync of the directory);
+/// a file that cannot be read back is moved aside — never overwritten — and reported.
+public struct StateDirectory: Sendable, Hashable {
+    /// Absolute path of the directory.
+    public let path: String
+
+    /// `$XDG_STATE_HOME/pnrp`, else `$HOME/.local/state/pnrp`.
+    public static var defaultPath: String {
+        let env = ProcessInfo.processInfo.environment
+        if let xdg = env["XDG_STATE_HOME"], xdg.hasPrefix("/") { return xdg + "/pnrp" }
+        return (env["HOME"] ?? "/tmp") + "/.local/state/pnrp"
+    }
+
+    /// Uses `path` (created with mode 0700 when missing).
+    public init(path: String = StateDirectory.defaultPath) throws(StateError) {
+        self.path = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: self.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw .notADirectory(self.path) }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: self.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .io(self.path, "cannot create the directory: \(error.localizedDescription)")
+        }
+    }
+
+    /// Full path of a file in the directory.
+    public func file(_ name: String) -> String { path + "/" + name }
+
+    /// Reads a file; nil when it does not exist.
+    public func read(_ name: String) throws(StateError) -> [UInt8]? {
+        let p = file(name)
+        guard FileManager.default.fileExists(atPath: p) else { return nil }
+        guard let data = FileManager.default.contents(atPath: p) else { throw .io(p, "cannot read the file") }
+        return Array(data)
+    }
+
+    /// Replaces `name` with `bytes` atomically, with permissions `mode`.
+    public func writeAtomically(_ name: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws(StateError) {
+        let target = file(name)
+        let temporary = target + ".tmp.\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode)
+        guard fd >= 0 else { throw .io(temporary, "cannot create: \(String(cString: strerror(errno)))") }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in write(fd, raw.baseAddress! + written, bytes.count - written) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let message = String(cString: strerror(errno))
+                close(fd)
+                unlink(temporary)
+                throw .io(temporary, "cannot write: \(message)")
+            }
+            written += n
+        }
+        fchmod(fd, mode)
+        guard fsync(fd) == 0 else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            unlink(temporary)
+            throw .io(temporary, "fsync failed: \(message)")
+        }
+        close(fd)
+        guard rename(temporary, target) == 0 else {
+            let message = String(cString: strerror(errno))
+            unlink(temporary)
+            throw .io(target, "cannot replace: \(message)")
+        }
+        let dfd = open(path, O_RDONLY)
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    /// Moves an unreadable file aside as `name.corrupt-<unix seconds>` and returns the new path.
+    @discardableResult
+    public func moveAside(_ name: String) -> String {
+        let stamp = Int(Date().timeIntervalSince1970)
+        var aside = file("\(name).corrupt-\(stamp)")
+        var n = 1
+        while FileManager.default.fileExists(atPath: aside) {
+            aside = file("\(name).corrupt-\(stamp)-\(n)")
+            n += 1
+        }
+        rename(file(name), aside)
+        return aside
+    }
+
+    /// The permission bits of a file, if it exists.
+    public func mode(of name: String) -> mode_t? {
+        var st = stat()
+        guard stat(file(name), &st) == 0 else { return nil }
+        return st.st_mode & 0o777
+    }
+}
+
+/// A state-directory problem, with the path involved.
+public enum StateError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The path exists and is not a directory.
+    case notADirectory(String)
+    /// A system call failed.
+    case io(String, String)
+    /// A file's content is not what this program writes; it was moved to the second path.
+    case corrupt(String, movedTo: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notADirectory(let p): "\(p) exists and is not a directory; pass another --state-dir"
+        case .io(let p, let why): "\(p): \(why)"
+        case .corrupt(let p, let aside, let why): "\(p) was unreadable (\(why)); kept as \(aside) and started afresh"
+        }
+    }
+}
