@@ -41,19 +41,32 @@ public struct SourceGuard: Sendable {
         case dropped
     }
 
+    /// What is kept per source: about 80 bytes, no heap allocation unless replies are held.
     struct Source: Sendable {
-        var tokens: Double
+        var tokens: Float
         var lastRefill: NodeInstant
         var lastSeen: NodeInstant
-        var bytesIn = 0
+        var bytesIn: UInt32 = 0
         /// Bytes of replies (and probes) sent to it.
-        var bytesOut = 0
+        var bytesOut: UInt32 = 0
         var validatedUntil: NodeInstant?
-        /// Message IDs of our recent requests to this source (the echo that validates it).
-        var recentRequestIDs: [UInt32] = []
+        /// Message IDs of our last four requests to this source (the echo that validates it).
+        var recentRequestIDs = SIMD4<UInt32>(repeating: 0)
+        var nextRequestSlot: UInt8 = 0
         var probeID: UInt32?
         var probeSentAt: NodeInstant?
         var held: [(datagram: [UInt8], until: NodeInstant)] = []
+
+        init(tokens: Double, lastRefill: NodeInstant, lastSeen: NodeInstant) {
+            (self.tokens, self.lastRefill, self.lastSeen) = (Float(tokens), lastRefill, lastSeen)
+        }
+
+        func sentRequest(_ id: UInt32) -> Bool { id != 0 && any(recentRequestIDs .== SIMD4(repeating: id)) }
+
+        mutating func rememberRequest(_ id: UInt32) {
+            recentRequestIDs[Int(nextRequestSlot)] = id
+            nextRequestSlot = (nextRequestSlot + 1) % 4
+        }
     }
 
     /// The settings in force.
@@ -83,22 +96,25 @@ public struct SourceGuard: Sendable {
         return until > now
     }
 
-    /// Accounts one received datagram. Returns `.drop` when over the rate limit, `.consumed` when it is the
-    /// answer to our probe (the caller then sends `release`), otherwise `.deliver`.
+    /// What to do with a received datagram.
     public enum Admission: Equatable, Sendable {
-        /// Hand it to the node.
-        case deliver
+        /// Hand it to the node, after sending `release` (replies held until the source was validated, which
+        /// this datagram just did by answering one of our requests).
+        case deliver(release: [[UInt8]])
         /// Over the source's rate: drop it.
         case drop
-        /// It answered our probe; send these held replies now.
+        /// It answers our probe, which the node knows nothing of: send `release` and drop it.
         case probeAnswered(release: [[UInt8]])
+        /// It is another node's probe: send `answer` (smaller than the probe, so never an amplification)
+        /// instead of handing it to the node.
+        case answerProbe([UInt8])
     }
 
     /// Admits one datagram from `source`.
     public mutating func admit(_ datagram: [UInt8], from source: IPv6Endpoint, now: NodeInstant) -> Admission {
         var s = sources[source] ?? Source(tokens: limits.burst, lastRefill: now, lastSeen: now)
         let elapsed = Double((now - s.lastRefill).nanoseconds) / 1e9
-        s.tokens = Swift.min(limits.burst, s.tokens + elapsed * limits.ratePerSecond)
+        s.tokens = Float(Swift.min(limits.burst, Double(s.tokens) + elapsed * limits.ratePerSecond))
         s.lastRefill = now
         s.lastSeen = now
         guard s.tokens >= 1 else {
@@ -107,20 +123,22 @@ public struct SourceGuard: Sendable {
             return .drop
         }
         s.tokens -= 1
-        s.bytesIn += datagram.count
-        var result = Admission.deliver
-        if let acked = DatagramPeek.ackedMessageID(of: datagram) {
-            if acked == s.probeID {
-                s.validatedUntil = now + limits.validationLifetime
-                s.probeID = nil
-                let release = s.held.filter { $0.until > now }.map(\.datagram)
-                expiredReplies += s.held.count - release.count
-                s.held = []
-                s.bytesOut += release.reduce(0) { $0 + $1.count }
-                result = .probeAnswered(release: release)
-            } else if s.recentRequestIDs.contains(acked) {
-                s.validatedUntil = now + limits.validationLifetime
-            }
+        if datagram.count == Self.probeLength, let answer = Self.probeAnswer(to: datagram) {
+            store(source, s)
+            return .answerProbe(answer)
+        }
+        s.bytesIn.addSaturating(UInt32(clamping: datagram.count))
+        var result = Admission.deliver(release: [])
+        if let acked = DatagramPeek.ackedMessageID(of: datagram), acked == s.probeID || s.sentRequest(acked) {
+            // It received a datagram we sent to this address: validated. Held replies go out now.
+            s.validatedUntil = now + limits.validationLifetime
+            let wasProbe = acked == s.probeID
+            s.probeID = nil
+            let release = s.held.filter { $0.until > now }.map(\.datagram)
+            expiredReplies += s.held.count - release.count
+            s.held = []
+            s.bytesOut.addSaturating(UInt32(clamping: release.reduce(0) { $0 + $1.count }))
+            result = wasProbe ? .probeAnswered(release: release) : .deliver(release: release)
         }
         store(source, s)
         return result
@@ -132,8 +150,7 @@ public struct SourceGuard: Sendable {
     public mutating func initiated(_ datagram: [UInt8], to destination: IPv6Endpoint, now: NodeInstant) {
         var s = sources[destination] ?? Source(tokens: limits.burst, lastRefill: now, lastSeen: now)
         if let t = DatagramPeek.type(of: datagram), !DatagramPeek.isReply(t), let id = DatagramPeek.messageID(of: datagram) {
-            s.recentRequestIDs.append(id)
-            if s.recentRequestIDs.count > 16 { s.recentRequestIDs.removeFirst() }
+            s.rememberRequest(id)
         }
         store(destination, s)
     }
@@ -142,12 +159,9 @@ public struct SourceGuard: Sendable {
     public mutating func reply(_ datagram: [UInt8], to destination: IPv6Endpoint, now: NodeInstant) -> Verdict {
         var s = sources[destination] ?? Source(tokens: limits.burst, lastRefill: now, lastSeen: now)
         defer { store(destination, s) }
-        if let until = s.validatedUntil, until > now {
-            s.bytesOut += datagram.count
-            return .send
-        }
-        if s.held.isEmpty, s.bytesOut + datagram.count <= s.bytesIn {
-            s.bytesOut += datagram.count
+        if let until = s.validatedUntil, until > now { return .send }
+        if s.held.isEmpty, UInt64(s.bytesOut) + UInt64(datagram.count) <= UInt64(s.bytesIn) {
+            s.bytesOut.addSaturating(UInt32(datagram.count))
             return .send
         }
         guard s.held.count < limits.maximumHeld else {
@@ -156,16 +170,28 @@ public struct SourceGuard: Sendable {
         }
         s.held.append((datagram, now + limits.holdTime))
         heldReplies += 1
+        return .held(probe: makeProbe(&s, now: now))
+    }
+
+    /// A probe for `source` when it has replies held, no recent probe out, and the probe fits its budget
+    /// (called when more bytes arrive from it).
+    public mutating func probeIfDue(for source: IPv6Endpoint, now: NodeInstant) -> [UInt8]? {
+        guard var s = sources[source], !s.held.isEmpty else { return nil }
+        defer { sources[source] = s }
+        return makeProbe(&s, now: now)
+    }
+
+    private mutating func makeProbe(_ s: inout Source, now: NodeInstant) -> [UInt8]? {
         // One probe per hold time, and only when the probe itself fits the budget.
         let probeDue = s.probeSentAt.map { now - $0 >= limits.holdTime } ?? true
-        guard probeDue, s.bytesOut + Self.probeLength <= s.bytesIn else { return .held(probe: nil) }
+        guard probeDue, UInt64(s.bytesOut) + UInt64(Self.probeLength) <= UInt64(s.bytesIn) else { return nil }
         let id = nextProbeID
         nextProbeID = nextProbeID &* 0x9E37_79B1 &+ 0x7F4A_7C15  // odd multiplier: a full-period sequence
         s.probeID = id
         s.probeSentAt = now
-        s.bytesOut += Self.probeLength
+        s.bytesOut.addSaturating(UInt32(Self.probeLength))
         probesSent += 1
-        return .held(probe: Self.probe(messageID: id))
+        return Self.probe(messageID: id)
     }
 
     /// Drops held replies past their time and forgets idle sources beyond the bound.
@@ -191,6 +217,17 @@ public struct SourceGuard: Sendable {
         if sources.count > limits.maximumSources + limits.maximumSources / 8 { sweep(now: s.lastSeen) }
     }
 
+    /// The 36-byte answer to a probe: AUTHORITY with the N flag ([MS-PNRP] 3.2.5.9), or nil when
+    /// `datagram` is not a probe.
+    static func probeAnswer(to datagram: [UInt8]) -> [UInt8]? {
+        guard let message = try? PNRPMessage(decoding: datagram), case .inquire(let inquire) = message.body,
+            inquire.validateID == .zero, inquire.nonce == nil,
+            let buffer = try? AuthorityBuffer(flags: .notFound).encoded(),
+            let fragment = try? AuthorityFragment.fragments(of: buffer, ackedMessageID: message.messageID).first
+        else { return nil }
+        return try? PNRPMessage(messageID: message.messageID, body: .authority(fragment)).encoded()
+    }
+
     /// Bytes of the probe.
     static let probeLength = 56
 
@@ -199,5 +236,13 @@ public struct SourceGuard: Sendable {
     static func probe(messageID: UInt32) -> [UInt8] {
         let message = PNRPMessage(messageID: messageID, body: .inquire(Inquire(flags: [], validateID: .zero)))
         return (try? message.encoded()) ?? []
+    }
+}
+
+extension UInt32 {
+    /// Adds without wrapping: byte counts stop at the maximum.
+    fileprivate mutating func addSaturating(_ n: UInt32) {
+        let (sum, overflow) = addingReportingOverflow(n)
+        self = overflow ? .max : sum
     }
 }

@@ -17,7 +17,8 @@ final class HostEngine {
     let configuration: HostConfiguration
     let identity: NodeIdentity
     let logger: Logger
-    let metrics = HostMetrics()
+    let metrics = HostMetrics.shared
+    var gauges: [CloudScope: HostMetrics.CloudGauges] = [:]
     let events: AsyncStream<HostEvent>.Continuation
 
     var table = CloudTable()
@@ -84,6 +85,7 @@ final class HostEngine {
         zones[cloud] = zone
         interfaceNames[cloud] = interface
         states[cloud] = .alone
+        gauges[cloud] = HostMetrics.CloudGauges(cloud)
         discoveryInterval[cloud] = .seconds(5)
     }
 
@@ -153,18 +155,31 @@ final class HostEngine {
             flush(now: now)
             return
         }
+        let zone = zones[cloud] ?? 0
         switch sourceGuard.admit(bytes, from: source, now: now) {
         case .drop:
             counters.rateLimited += 1
             metrics.rateLimited.increment()
             return
         case .probeAnswered(let release):
+            if getenv("GUARDTRACE") != nil { print("\(table.node(cloud)!.localEndpoint.port) PROBE-ANSWERED by \(source.port) release \(release.count)") }
             if let channel = sockets[cloud] {
-                for d in release { write(d, to: source.socketAddress(zone: zones[cloud] ?? 0), on: channel) }
+                for d in release { write(d, to: source.socketAddress(zone: zone), on: channel) }
+                channel.flush()
             }
             return
-        case .deliver:
-            break
+        case .answerProbe(let answer):
+            if let channel = sockets[cloud] {
+                write(answer, to: source.socketAddress(zone: zone), on: channel)
+                channel.flush()
+            }
+            return
+        case .deliver(let release):
+            if getenv("GUARDTRACE") != nil, !release.isEmpty { print("\(table.node(cloud)!.localEndpoint.port) VALIDATED \(source.port) release \(release.count)") }
+            if let channel = sockets[cloud] {
+                for d in release { write(d, to: source.socketAddress(zone: zone), on: channel) }
+                if let probe = sourceGuard.probeIfDue(for: source, now: now) { write(probe, to: source.socketAddress(zone: zone), on: channel) }
+            }
         }
         if let t = DatagramPeek.type(of: bytes) { metrics.received[t]?.increment() }
         let before = table.node(cloud)?.statistics.malformed ?? 0
@@ -250,11 +265,12 @@ final class HostEngine {
             case .send(let datagram, let destination):
                 guard let channel = sockets[item.cloud] else { continue }
                 let address = destination.socketAddress(zone: zones[item.cloud] ?? 0)
-                if let (cloud, source) = replyTo, cloud == item.cloud, source == destination {
+                if let (cloud, source) = replyTo, cloud == item.cloud, source == destination, Self.isAnswer(datagram), getenv("NOGUARD") == nil {
                     switch sourceGuard.reply(datagram, to: destination, now: now) {
                     case .send:
                         break
                     case .held(let probe):
+                        if getenv("GUARDTRACE") != nil { print("\(table.node(item.cloud)!.localEndpoint.port) HOLD type \(datagram[7]) \(datagram.count)B to \(destination.port) probe=\(probe != nil)") }
                         if let probe { write(probe, to: address, on: channel) }
                         continue
                     case .dropped:
@@ -278,13 +294,21 @@ final class HostEngine {
                 states[cloud] = state
                 events.yield(.cloudStateChanged(cloud, state))
                 logger.info("cloud state", metadata: ["cloud": "\(cloud)", "state": "\(state.rawValue)"])
-                metrics.state(cloud).record(state == .active ? 1 : 0)
+                gauges[cloud]?.active.record(state == .active ? 1 : 0)
             }
-            metrics.cacheSize(cloud).record(node.cache.count)
+            gauges[cloud]?.cacheSize.record(node.cache.count)
         }
         for channel in sockets.values { channel.flush() }
         ssdpListener?.flush()
         armTimer(now: now)
+    }
+
+    /// Datagrams that answer the sender (ADVERTISE, AUTHORITY, ACK, and the FLOODs that answer a REQUEST)
+    /// are what a forged source could aim at a victim; the node's own requests (SOLICIT, REQUEST, INQUIRE,
+    /// LOOKUP) to the sender are answered by it, which validates it.
+    static func isAnswer(_ datagram: [UInt8]) -> Bool {
+        guard let t = DatagramPeek.type(of: datagram) else { return true }
+        return DatagramPeek.isReply(t) || t == MessageType.flood.rawValue
     }
 
     func write(_ bytes: [UInt8], to address: SocketAddress, on channel: any Channel) {

@@ -3,7 +3,10 @@ import PNRP
 
 /// The host's swift-metrics instruments: messages in and out by type, drops by reason, resolutions by
 /// outcome, and per-cloud cache size and state. Whatever backend the application bootstraps receives them.
-struct HostMetrics {
+struct HostMetrics: Sendable {
+    /// One set of instruments for the process: every host's counts add up under the same labels.
+    static let shared = HostMetrics()
+
     let received: [UInt8: Counter]
     let sent: [UInt8: Counter]
     let bytesIn = Counter(label: "pnrp_bytes_received_total")
@@ -26,6 +29,14 @@ struct HostMetrics {
         (received, sent) = (r, s)
     }
 
-    func cacheSize(_ cloud: CloudScope) -> Gauge { Gauge(label: "pnrp_cache_entries", dimensions: [("cloud", cloud.description)]) }
-    func state(_ cloud: CloudScope) -> Gauge { Gauge(label: "pnrp_cloud_active", dimensions: [("cloud", cloud.description)]) }
+    /// Gauges of one cloud: cached entries and whether it is active.
+    struct CloudGauges {
+        let cacheSize: Gauge
+        let active: Gauge
+
+        init(_ cloud: CloudScope) {
+            cacheSize = Gauge(label: "pnrp_cache_entries", dimensions: [("cloud", cloud.description)])
+            active = Gauge(label: "pnrp_cloud_active", dimensions: [("cloud", cloud.description)])
+        }
+    }
 }

@@ -28,6 +28,7 @@ public final class PNRPHost: Sendable {
     /// The identity that signs this host's registrations.
     public let identity: NodeIdentity
     /// Things that happen in the host (cloud state changes, announcements, warnings). Finishes at shutdown.
+    /// Read it continuously to see every event: only the newest 16 unread ones are kept.
     public let events: AsyncStream<HostEvent>
     let engine: NIOLoopBound<HostEngine>
     let channels: [any Channel]
@@ -61,7 +62,7 @@ public final class PNRPHost: Sendable {
         let plan = try CloudPlan.make(configuration)
         guard !plan.items.isEmpty else { throw HostError.noCloud }
         let seed = configuration.randomSeed ?? SecureRandom.uint64()
-        let (stream, continuation) = AsyncStream<HostEvent>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        let (stream, continuation) = AsyncStream<HostEvent>.makeStream(bufferingPolicy: .bufferingNewest(16))
         let engine = try await loop.submit {
             NIOLoopBound(
                 HostEngine(eventLoop: loop, configuration: configuration, identity: identity, seed: seed, logger: logger, events: continuation),
