@@ -94,6 +94,10 @@ public struct PNRPNode: Sendable {
     /// IDs this node has registered.
     public var registeredIDs: [PNRPID] { cache.localIDs }
 
+    /// True when every registration has been announced, that is, has reported `.registered`
+    /// ([MS-PNRP] 3.2.4.1: its registration resolve reached another node).
+    public var registrationsAnnounced: Bool { registrations.values.allSatisfy(\.announced) }
+
     /// Number of resolutions in progress.
     public var outstandingResolves: Int { resolutions.count }
 
@@ -134,6 +138,8 @@ public struct PNRPNode: Sendable {
         }
         statistics.sent[message.type.rawValue, default: 0] += 1
         statistics.bytesSent += bytes.count
+        statistics.bytesSentByType[message.type.rawValue, default: 0] += bytes.count
+        if case .lookup(let l) = body { statistics.lookupBytesByReason[l.reasonCode, default: 0] += bytes.count }
         outbox.append(.send(datagram: bytes, to: destination))
         if let kind {
             pending.add(id, .init(datagram: bytes, destination: destination, retriesLeft: configuration.retryCount, deadline: now + configuration.retransmitInterval, kind: kind))
@@ -190,6 +196,10 @@ public struct PNRPNode: Sendable {
                 pending.add(messageID, entry)
                 statistics.retransmissions += 1
                 statistics.bytesSent += entry.datagram.count
+                if entry.datagram.count > 7 { statistics.bytesSentByType[entry.datagram[7], default: 0] += entry.datagram.count }
+                if case .lookup(let rid) = entry.kind, let reason = resolutions[rid]?.reason {
+                    statistics.lookupBytesByReason[reason.rawValue, default: 0] += entry.datagram.count
+                }
                 outbox.append(.send(datagram: entry.datagram, to: entry.destination))
             } else {
                 pending.remove(messageID)
@@ -392,6 +402,11 @@ public struct NodeStatistics: Sendable, Hashable {
     public var sent: [UInt8: Int] = [:]
     /// Bytes sent, retransmissions included.
     public var bytesSent = 0
+    /// `bytesSent` by MessageType raw value.
+    public var bytesSentByType: [UInt8: Int] = [:]
+    /// Bytes of the LOOKUPs this node sent and of the AUTHORITY answers it gave to LOOKUPs, by the
+    /// LOOKUP's ResolveReason raw value (retransmissions included): what each purpose of resolving costs.
+    public var lookupBytesByReason: [UInt8: Int] = [:]
     /// Retransmissions.
     public var retransmissions = 0
     /// Requests that failed after their last retransmission.
