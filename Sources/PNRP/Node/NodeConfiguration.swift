@@ -27,6 +27,7 @@ public struct NodeConfiguration: Sendable {
     public var maximumCacheMaintenanceInterval: NodeDuration
     /// Split detections the whole cloud should run per maintenance interval ([MS-PNRP] 3.2.6.2.1: "roughly
     /// constant over the entire cloud"); each node runs one with probability this / estimated cloud size.
+    /// Default 0.5: about two a minute for the whole cloud (`docs/deviations.md`, item N15).
     public var splitDetectionsPerInterval: Double
     /// Longest time a resolution may take before it fails with `.timedOut`.
     public var resolveTimeout: NodeDuration
@@ -71,7 +72,7 @@ public struct NodeConfiguration: Sendable {
         announcementInterval = .seconds(30)
         maximumAnnouncementInterval = .minutes(30)
         maximumCacheMaintenanceInterval = .minutes(16)
-        splitDetectionsPerInterval = 4
+        splitDetectionsPerInterval = 0.5
         resolveTimeout = .seconds(60)
         maximumOutstandingResolves = 256
         maximumPendingAdds = 256
