@@ -17,6 +17,8 @@ struct LocalRegistration: Sendable {
     var nextAnnouncement: NodeInstant
     /// Current interval between announcements; doubles up to the configured maximum.
     var announcementInterval: NodeDuration
+    /// The leaf set's members at the previous announcement (`docs/deviations.md`, items N10, N14).
+    var leafSetAtLastAnnouncement: [PNRPID]?
 
     /// This node's route entry for the registered ID.
     func routeEntry(at endpoint: IPv6Endpoint) -> RouteEntry {

@@ -17,8 +17,9 @@ public struct NodeConfiguration: Sendable {
     public var cpaLifetime: NodeDuration
     /// Cache levels that maintenance keeps filled (a cloud of n nodes needs about log10(n) + 1).
     public var maintenanceDepth: Int
-    /// First delay before a registration is announced again; each announcement doubles it up to
-    /// `maximumAnnouncementInterval` (`docs/deviations.md`, item N10).
+    /// First delay before a registration is announced again ([MS-PNRP] 3.2.4.1 announces once); each
+    /// announcement doubles it up to `maximumAnnouncementInterval`, and a registration whose leaf set is
+    /// full and unchanged since its previous announcement waits the maximum (`docs/deviations.md`, item N10).
     public var announcementInterval: NodeDuration
     /// Longest delay between two announcements of one registration.
     public var maximumAnnouncementInterval: NodeDuration

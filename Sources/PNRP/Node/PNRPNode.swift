@@ -314,7 +314,8 @@ public struct PNRPNode: Sendable {
     /// Maintenance Timer expiry ([MS-PNRP] 3.1.6.2, 3.2.6.2): rediscover the cloud when the cache is empty,
     /// expire conversations, announce registrations that are due, and resolve a target in the coarsest
     /// empty cache slot (REASON_CACHE_MAINTENANCE) so that the cache stays spread around the number space.
-    /// Cache-maintenance resolves back off while they find nothing new (`docs/deviations.md`, item N10).
+    /// Announcements and cache-maintenance resolves back off once the registration is stable or they find
+    /// nothing new (`docs/deviations.md`, item N10).
     mutating func maintain(now: NodeInstant) {
         conversationsIn = conversationsIn.filter { $0.value.expires > now }
         let soliciting = pending.entries.values.contains { $0.kind == .solicit }
@@ -328,12 +329,18 @@ public struct PNRPNode: Sendable {
             guard var reg = registrations[id], reg.nextAnnouncement <= now || !reg.announced else { continue }
             let target = id.adding(PNRPID(0, 0, 0, 1))
             guard !resolutions.values.contains(where: { $0.reason == .registration && $0.target == target }) else { continue }
-            reg.nextAnnouncement = now + reg.announcementInterval
+            // A registration whose leaf set is full and unchanged since its previous announcement is
+            // stable: the next announcement waits the longest interval, and no LOCAL solicitation goes out
+            // (`docs/deviations.md`, items N10, N14).
+            let set = cache.leafSets[id]
+            let stable = set.map { $0.isFull && $0.members == reg.leafSetAtLastAnnouncement } ?? false
+            reg.leafSetAtLastAnnouncement = set?.members
+            reg.nextAnnouncement = now + (stable ? configuration.maximumAnnouncementInterval : reg.announcementInterval)
             reg.announcementInterval = Swift.min(reg.announcementInterval * 2, configuration.maximumAnnouncementInterval)
             registrations[id] = reg
             startResolve(target: target, criteria: .exact, precision: 0, reason: .registration, initialBestMatch: reg.routeEntry(at: localEndpoint), now: now)
             // Ask the nearest neighbour on each side for the IDs around ours (`docs/deviations.md`, item N14).
-            if let set = cache.leafSets[id] {
+            if !stable, let set {
                 for neighbour in [set.upper.first, set.lower.first].compactMap({ $0 }) {
                     if let ep = cache.entries[neighbour]?.primaryEndpoint { solicit(ep, around: id, now: now) }
                 }
