@@ -24,7 +24,7 @@ struct BenchmarkCommand: ParsableCommand {
             Idle traffic (--idle, instead of the above): --nodes nodes (default 200) join through the \
             protocol and register one secured name each. The cloud has formed when every node has \
             joined and every registration has been announced (each node reported `registered`). The \
-            cloud is then left idle for two windows of --window-minutes each; the bytes every node \
+            cloud is then left idle for --windows windows of --window-minutes each; the bytes every node \
             sent (retransmissions included) are reported per node and second, by message type and, \
             for LOOKUPs and their answers, by resolve reason. Then --resolutions random names \
             (default 300) are resolved, to show that the caches still serve. Virtual time; the same \
@@ -61,6 +61,9 @@ struct BenchmarkCommand: ParsableCommand {
     @Option(help: "Length of each idle window in virtual minutes (with --idle).")
     var windowMinutes: UInt64 = 10
 
+    @Option(help: "Number of consecutive idle windows (with --idle).")
+    var windows = 2
+
     @Option(help: "Seed of the benchmark cloud.")
     var seed: UInt64 = 1
 
@@ -71,6 +74,7 @@ struct BenchmarkCommand: ParsableCommand {
         if let nodes, nodes < 2 { throw ValidationError("--nodes must be at least 2") }
         if let resolutions, resolutions < 0 { throw ValidationError("--resolutions must not be negative") }
         if windowMinutes == 0 { throw ValidationError("--window-minutes must be at least 1") }
+        if windows < 1 { throw ValidationError("--windows must be at least 1") }
     }
 
     func run() throws {
@@ -128,7 +132,7 @@ struct BenchmarkCommand: ParsableCommand {
         }
     }
 
-    /// The idle-traffic measurement (`--idle`): form a cloud, leave it idle for two windows, then resolve.
+    /// The idle-traffic measurement (`--idle`): form a cloud, leave it idle for `--windows` windows, then resolve.
     private func idleFigures() throws -> [(String, Double, String)] {
         let nodes = self.nodes ?? 200
         let resolutions = self.resolutions ?? 300
@@ -144,7 +148,7 @@ struct BenchmarkCommand: ParsableCommand {
         }
         progress.update("idle")
         let window = NodeDuration.minutes(windowMinutes)
-        let windows = runner.measureIdleTraffic(windows: [window, window])
+        let windows = runner.measureIdleTraffic(windows: Array(repeating: window, count: self.windows))
         progress.update("resolving")
         let report = runner.resolveRandomNames(count: resolutions)
         progress.finish()
