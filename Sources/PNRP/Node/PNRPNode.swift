@@ -326,15 +326,23 @@ public struct PNRPNode: Sendable {
         if leafCandidatesDue { revalidateLeafCandidates(now: now) }
         detectSplit(now: now)
         for id in cache.localIDs {
-            guard var reg = registrations[id], reg.nextAnnouncement <= now || !reg.announced else { continue }
+            guard var reg = registrations[id] else { continue }
+            // The leaf set is noted one tick after an announcement, once its LOCAL conversations are over.
+            if reg.leafSetNoteDue {
+                reg.leafSetNoteDue = false
+                reg.notedLeafSet = cache.leafSets[id]?.members
+                registrations[id] = reg
+            }
+            guard reg.nextAnnouncement <= now || !reg.announced else { continue }
             let target = id.adding(PNRPID(0, 0, 0, 1))
             guard !resolutions.values.contains(where: { $0.reason == .registration && $0.target == target }) else { continue }
-            // A registration whose leaf set is full and unchanged since its previous announcement is
-            // stable: the next announcement waits the longest interval, and no LOCAL solicitation goes out
+            // A registration whose leaf set is full and unchanged since it was last noted is stable: the
+            // next announcement waits the longest interval, and no LOCAL solicitation goes out
             // (`docs/deviations.md`, items N10, N14).
             let set = cache.leafSets[id]
-            let stable = set.map { $0.isFull && $0.members == reg.leafSetAtLastAnnouncement } ?? false
-            reg.leafSetAtLastAnnouncement = set?.members
+            let stable = set.map { $0.isFull && $0.members == reg.notedLeafSet } ?? false
+            reg.notedLeafSet = set?.members
+            reg.leafSetNoteDue = !stable
             reg.nextAnnouncement = now + (stable ? configuration.maximumAnnouncementInterval : reg.announcementInterval)
             reg.announcementInterval = Swift.min(reg.announcementInterval * 2, configuration.maximumAnnouncementInterval)
             registrations[id] = reg
