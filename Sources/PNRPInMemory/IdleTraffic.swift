@@ -15,6 +15,8 @@ public struct IdleTrafficWindow: Sendable {
     /// Bytes of LOOKUPs and their AUTHORITY answers by ResolveReason raw value
     /// (`NodeStatistics.lookupBytesByReason`).
     public var lookupBytesByReason: [UInt8: Int]
+    /// Retransmissions in the window (`NodeStatistics.retransmissions`).
+    public var retransmissions: Int
 
     /// Bytes per node per second over the window.
     public var bytesPerNodePerSecond: Double { rate(bytes) }
@@ -32,10 +34,12 @@ struct TrafficSnapshot {
     var bytes = 0
     var byType: [UInt8: Int] = [:]
     var byReason: [UInt8: Int] = [:]
+    var retransmissions = 0
 
     init(_ nodes: [PNRPNode]) {
         for n in nodes {
             bytes += n.statistics.bytesSent
+            retransmissions += n.statistics.retransmissions
             byType.merge(n.statistics.bytesSentByType, uniquingKeysWith: +)
             byReason.merge(n.statistics.lookupBytesByReason, uniquingKeysWith: +)
         }
@@ -45,6 +49,7 @@ struct TrafficSnapshot {
     func subtracting(_ earlier: TrafficSnapshot) -> TrafficSnapshot {
         var d = self
         d.bytes -= earlier.bytes
+        d.retransmissions -= earlier.retransmissions
         for (k, v) in earlier.byType { d.byType[k, default: 0] -= v }
         for (k, v) in earlier.byReason { d.byReason[k, default: 0] -= v }
         return d
@@ -75,7 +80,7 @@ extension ScenarioRunner {
             cloud.run(for: length)
             let after = TrafficSnapshot(cloud.nodes)
             let d = after.subtracting(before)
-            windows.append(IdleTrafficWindow(start: offset, length: length, nodes: cloud.nodes.count, bytes: d.bytes, bytesByType: d.byType, lookupBytesByReason: d.byReason))
+            windows.append(IdleTrafficWindow(start: offset, length: length, nodes: cloud.nodes.count, bytes: d.bytes, bytesByType: d.byType, lookupBytesByReason: d.byReason, retransmissions: d.retransmissions))
             offset = offset + length
             before = after
         }

@@ -166,6 +166,7 @@ struct BenchmarkCommand: ParsableCommand {
             for reason in ResolveReason.allCases {
                 figures.append(("\(key).lookups.\(reason)", w.rate(w.lookupBytesByReason[reason.rawValue] ?? 0), "  LOOKUP + answers, \(reason)"))
             }
+            figures.append(("\(key).retransmissions", Double(w.retransmissions), "  retransmissions (all nodes)"))
         }
         figures.append(("idle.resolutions", Double(report.attempted), "resolutions after the idle windows"))
         figures.append(("idle.successRate", report.successRate, "resolution success rate"))
