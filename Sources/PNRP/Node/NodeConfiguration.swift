@@ -19,7 +19,7 @@ public struct NodeConfiguration: Sendable {
     public var maintenanceDepth: Int
     /// First delay before a registration is announced again ([MS-PNRP] 3.2.4.1 announces once); each
     /// announcement doubles it up to `maximumAnnouncementInterval`, and a registration whose leaf set is
-    /// full and unchanged since its previous announcement waits the maximum (`docs/deviations.md`, item N10).
+    /// full and has stopped changing waits the maximum (`docs/deviations.md`, item N10).
     public var announcementInterval: NodeDuration
     /// Longest delay between two announcements of one registration.
     public var maximumAnnouncementInterval: NodeDuration

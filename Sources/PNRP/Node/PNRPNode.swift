@@ -383,7 +383,8 @@ extension PNRPNode {
     /// cloud size (so the whole cloud runs about `splitDetectionsPerInterval` of them per maintenance
     /// interval), resolve a local ID + 1 starting from a far-away node. Answers from the other side of a split
     /// enter our leaf sets and are flooded on, which joins the two parts again. The walk starts from a random
-    /// cached entry outside our leaf sets, a seed, or a node that recently sent us a request (`docs/deviations.md`, item N15).
+    /// cached entry outside our leaf sets, a seed, or a node that recently sent us a request, and ends at the
+    /// nearest node it reaches (`docs/deviations.md`, items N15, N20).
     mutating func detectSplit(now: NodeInstant) {
         guard !cache.localIDs.isEmpty, !resolutions.values.contains(where: { $0.reason == .splitDetection }) else { return }
         let size = Swift.max(1, estimatedCloudSize ?? 1)
