@@ -21,20 +21,30 @@ struct BenchmarkCommand: ParsableCommand {
             Memory per node is the growth of the resident set while the cloud was built, divided by \
             the node count.
 
+            Idle traffic (--idle, instead of the above): --nodes nodes (default 200) join through the \
+            protocol and register one secured name each. The cloud has formed when every node has \
+            joined and every registration has been announced (each node reported `registered`). The \
+            cloud is then left idle for --windows windows of --window-minutes each; the bytes every node \
+            sent (retransmissions included) are reported per node and second, by message type and, \
+            for LOOKUPs and their answers, by resolve reason. Then --resolutions random names \
+            (default 300) are resolved, to show that the caches still serve. Virtual time; the same \
+            --seed gives the same figures.
+
             Examples:
               pnrp benchmark --skip-cloud
               pnrp benchmark --nodes 10000 --resolutions 10000 --json
+              pnrp benchmark --idle --nodes 200
             """
     )
 
     @Option(help: "Seconds per codec measurement.")
     var seconds = 2.0
 
-    @Option(help: "Nodes in the benchmark cloud.")
-    var nodes = 10_000
+    @Option(help: "Nodes in the benchmark cloud (default 10000; 200 with --idle).")
+    var nodes: Int?
 
-    @Option(help: "Resolutions timed in the benchmark cloud.")
-    var resolutions = 10_000
+    @Option(help: "Resolutions timed in the benchmark cloud (default 10000; 300 with --idle).")
+    var resolutions: Int?
 
     @Option(help: "Resolutions in flight at once in the benchmark cloud.")
     var concurrency = 100
@@ -45,11 +55,37 @@ struct BenchmarkCommand: ParsableCommand {
     @Flag(help: "Only run the codec measurements.")
     var skipCloud = false
 
+    @Flag(help: "Measure the idle maintenance traffic of a formed cloud instead.")
+    var idle = false
+
+    @Option(help: "Length of each idle window in virtual minutes (with --idle).")
+    var windowMinutes: UInt64 = 10
+
+    @Option(help: "Number of consecutive idle windows (with --idle).")
+    var windows = 2
+
+    @Option(help: "Seed of the benchmark cloud.")
+    var seed: UInt64 = 1
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    func validate() throws {
+        if let nodes, nodes < 2 { throw ValidationError("--nodes must be at least 2") }
+        if let resolutions, resolutions < 0 { throw ValidationError("--resolutions must not be negative") }
+        if windowMinutes == 0 { throw ValidationError("--window-minutes must be at least 1") }
+        if windows < 1 { throw ValidationError("--windows must be at least 1") }
+    }
+
     func run() throws {
         var figures: [(String, Double, String)] = []
+        if idle {
+            figures = try idleFigures()
+            report(figures)
+            return
+        }
+        let nodes = self.nodes ?? 10_000
+        let resolutions = self.resolutions ?? 10_000
         let (lookup, authority) = try sampleMessages()
         let lookupRate = measure(seconds) { _ = try? PNRPMessage(decoding: try! lookup.encoded()) }
         figures.append(("codec.lookup.encodeDecodePerSecond", lookupRate, "LOOKUP encode+decode per second (\(try lookup.encoded().count) bytes)"))
@@ -62,7 +98,7 @@ struct BenchmarkCommand: ParsableCommand {
         if !skipCloud {
             let progress = ProgressLine(enabled: !json)
             let rssBefore = residentBytes()
-            var scenario = CloudScenario(nodeCount: nodes, settleTime: .seconds(settleSeconds), cloud: InMemoryCloudConfiguration(seed: 1))
+            var scenario = CloudScenario(nodeCount: nodes, settleTime: .seconds(settleSeconds), cloud: InMemoryCloudConfiguration(seed: seed))
             scenario.cloud.node.maintenanceDepth = Int(log10(Double(nodes)).rounded(.up)) + 1
             var runner = ScenarioRunner(scenario: scenario)
             let joinStart = Date()
@@ -85,11 +121,57 @@ struct BenchmarkCommand: ParsableCommand {
             figures.append(("cloud.cacheEntriesPerNode", cacheMean, "route entries cached per node"))
         }
 
+        report(figures)
+    }
+
+    private func report(_ figures: [(String, Double, String)]) {
         if json {
             print("{" + figures.map { "\"\($0.0)\":\($0.1.isFinite ? String($0.1) : "null")" }.joined(separator: ",") + "}")
         } else {
             for f in figures { print(String(format: "%14.2f  %@", f.1, f.2)) }
         }
+    }
+
+    /// The idle-traffic measurement (`--idle`): form a cloud, leave it idle for `--windows` windows, then resolve.
+    private func idleFigures() throws -> [(String, Double, String)] {
+        let nodes = self.nodes ?? 200
+        let resolutions = self.resolutions ?? 300
+        let progress = ProgressLine(enabled: !json)
+        var scenario = CloudScenario(nodeCount: nodes, securedFraction: 1, settleTime: .seconds(0), cloud: InMemoryCloudConfiguration(seed: seed))
+        scenario.cloud.node.maintenanceDepth = Int(log10(Double(nodes)).rounded(.up)) + 1
+        var runner = ScenarioRunner(scenario: scenario)
+        runner.join { n in progress.update("joining: \(n)/\(nodes)") }
+        progress.update("forming")
+        guard let formed = runner.runUntilFormed() else {
+            progress.finish()
+            throw ValidationError("the cloud did not form within 10 virtual minutes of the last join")
+        }
+        progress.update("idle")
+        let window = NodeDuration.minutes(windowMinutes)
+        let windows = runner.measureIdleTraffic(windows: Array(repeating: window, count: self.windows))
+        progress.update("resolving")
+        let report = runner.resolveRandomNames(count: resolutions)
+        progress.finish()
+
+        var figures: [(String, Double, String)] = []
+        figures.append(("idle.nodes", Double(nodes), "nodes, one secured name each"))
+        figures.append(("idle.formedSeconds", Double(formed.nanoseconds - NodeInstant.virtualEpoch.nanoseconds) / 1e9, "virtual seconds from the first join until the cloud formed"))
+        for w in windows {
+            let from = w.start.nanoseconds / 60_000_000_000, to = (w.start + w.length).nanoseconds / 60_000_000_000
+            let key = "idle.minutes\(from)to\(to)"
+            figures.append(("\(key).bytesPerNodePerSecond", w.bytesPerNodePerSecond, "B/s per node sent in minutes \(from)-\(to) after forming"))
+            for type in MessageType.allCases {
+                figures.append(("\(key).\(type)", w.rate(w.bytesByType[type.rawValue] ?? 0), "  \(type)"))
+            }
+            for reason in ResolveReason.allCases {
+                figures.append(("\(key).lookups.\(reason)", w.rate(w.lookupBytesByReason[reason.rawValue] ?? 0), "  LOOKUP + answers, \(reason)"))
+            }
+            figures.append(("\(key).retransmissions", Double(w.retransmissions), "  retransmissions (all nodes)"))
+        }
+        figures.append(("idle.resolutions", Double(report.attempted), "resolutions after the idle windows"))
+        figures.append(("idle.successRate", report.successRate, "resolution success rate"))
+        figures.append(("idle.meanHops", report.meanHops, "mean hops"))
+        return figures
     }
 
     /// Representative messages: a LOOKUP carrying a best match and a 5-entry flagged path, and an

@@ -42,6 +42,24 @@ import Testing
         #expect(report.successRate >= 0.995, "failures: \(report.failures)")
     }
 
+    @Test("an idle 100-node cloud stays within its traffic budget and still resolves afterwards")
+    func idleTrafficBudget() {
+        var scenario = Self.scenario(nodes: 100, seed: 100, settle: .seconds(0))
+        scenario.securedFraction = 1
+        var runner = ScenarioRunner(scenario: scenario)
+        runner.join()
+        let formed = runner.runUntilFormed()
+        #expect(formed != nil, "not every registration was announced")
+        let windows = runner.measureIdleTraffic(windows: [.minutes(10), .minutes(10)])
+        let first = windows[0].bytesPerNodePerSecond, second = windows[1].bytesPerNodePerSecond
+        print("100 idle nodes: \(first) B/s per node in minutes 0-10, \(second) in minutes 10-20")
+        #expect(first <= 12)
+        #expect(second <= 2)
+        let report = runner.resolveRandomNames(count: 100)
+        #expect(report.succeeded == 100, "failures: \(report.failures)")
+        #expect(report.wrongAnswers == 0)
+    }
+
     @Test("the same seed gives the same trace; another seed another")
     func determinism() {
         func run(_ seed: UInt64) -> (UInt64, Int, Double) {

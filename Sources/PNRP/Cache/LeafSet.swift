@@ -79,4 +79,7 @@ public struct LeafSet: Sendable {
 
     /// All members, upper side first.
     public var members: [PNRPID] { upper + lower }
+
+    /// True when both sides hold `sideCapacity` members.
+    public var isFull: Bool { upper.count == Self.sideCapacity && lower.count == Self.sideCapacity }
 }

@@ -100,6 +100,13 @@ public struct RouteEntryCache: Sendable {
         return leafSets.values.contains { $0.wouldInclude(entry.id) }
     }
 
+    /// True when an ID not cached yet would enter a leaf set or an empty slot (`wouldAccept` for an ID
+    /// whose addresses are not known yet).
+    public func wouldAccept(id: PNRPID) -> Bool {
+        if isLocal(id) || entries[id] != nil { return false }
+        return slots[slotKey(of: id)] == nil || leafSets.values.contains { $0.wouldInclude(id) }
+    }
+
     /// True when validating `entry` must include a CPA that verifies: it would enter (or lies within) the
     /// leaf set of a local ID ([MS-PNRP] 3.2.5.1), or it would move a cached ID to other addresses
     /// (`docs/deviations.md`, item N17).

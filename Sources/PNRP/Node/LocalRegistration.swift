@@ -17,6 +17,11 @@ struct LocalRegistration: Sendable {
     var nextAnnouncement: NodeInstant
     /// Current interval between announcements; doubles up to the configured maximum.
     var announcementInterval: NodeDuration
+    /// The leaf set's members as noted after the previous announcement (`docs/deviations.md`, items N10, N14).
+    var notedLeafSet: [PNRPID]?
+    /// True when the leaf set is to be noted again at the next maintenance tick, after the LOCAL
+    /// solicitations of an announcement have been answered.
+    var leafSetNoteDue = false
 
     /// This node's route entry for the registered ID.
     func routeEntry(at endpoint: IPv6Endpoint) -> RouteEntry {

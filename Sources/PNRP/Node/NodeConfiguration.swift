@@ -17,8 +17,9 @@ public struct NodeConfiguration: Sendable {
     public var cpaLifetime: NodeDuration
     /// Cache levels that maintenance keeps filled (a cloud of n nodes needs about log10(n) + 1).
     public var maintenanceDepth: Int
-    /// First delay before a registration is announced again; each announcement doubles it up to
-    /// `maximumAnnouncementInterval` (`docs/deviations.md`, item N10).
+    /// First delay before a registration is announced again ([MS-PNRP] 3.2.4.1 announces once); each
+    /// announcement doubles it up to `maximumAnnouncementInterval`, and a registration whose leaf set is
+    /// full and has stopped changing waits the maximum (`docs/deviations.md`, item N10).
     public var announcementInterval: NodeDuration
     /// Longest delay between two announcements of one registration.
     public var maximumAnnouncementInterval: NodeDuration
@@ -27,6 +28,7 @@ public struct NodeConfiguration: Sendable {
     public var maximumCacheMaintenanceInterval: NodeDuration
     /// Split detections the whole cloud should run per maintenance interval ([MS-PNRP] 3.2.6.2.1: "roughly
     /// constant over the entire cloud"); each node runs one with probability this / estimated cloud size.
+    /// Default 0.5: about two a minute for the whole cloud (`docs/deviations.md`, item N15).
     public var splitDetectionsPerInterval: Double
     /// Longest time a resolution may take before it fails with `.timedOut`.
     public var resolveTimeout: NodeDuration
@@ -71,7 +73,7 @@ public struct NodeConfiguration: Sendable {
         announcementInterval = .seconds(30)
         maximumAnnouncementInterval = .minutes(30)
         maximumCacheMaintenanceInterval = .minutes(16)
-        splitDetectionsPerInterval = 4
+        splitDetectionsPerInterval = 0.5
         resolveTimeout = .seconds(60)
         maximumOutstandingResolves = 256
         maximumPendingAdds = 256

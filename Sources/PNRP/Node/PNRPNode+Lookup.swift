@@ -25,6 +25,6 @@ extension PNRPNode {
         var flags: AuthorityFlags = []
         if validateNotLocal { flags.insert(.notFound) }
         if suspicious { flags.insert(.leafSet) }
-        sendAuthority(AuthorityBuffer(flags: flags, routeEntry: answer), answering: messageID, to: source, now: now)
+        sendAuthority(AuthorityBuffer(flags: flags, routeEntry: answer), answering: messageID, to: source, lookupReason: m.reasonCode, now: now)
     }
 }

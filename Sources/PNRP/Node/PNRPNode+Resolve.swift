@@ -98,6 +98,7 @@ extension PNRPNode {
         // (`docs/deviations.md`, item N2).
         if buffer.routeEntry == nil { current = nil }
         var pushedBack = false
+        var closerHopOffered = false
         if let hop = current {
             r.nextHopStack.append(hop)
             pushedBack = true
@@ -110,6 +111,7 @@ extension PNRPNode {
                 next.addresses = Array(next.addresses.prefix(RouteEntry.maximumAddresses))
                 if responderID.map({ r.target.isCloser(next.id, than: $0) }) ?? true || cache.count < 8 {
                     r.nextHopStack.append(.init(entry: next, useCount: 0))
+                    closerHopOffered = true
                     consider(next, learnedFrom: source, now: now)
                 } else if pushedBack {
                     r.nextHopStack.removeLast()
@@ -120,6 +122,11 @@ extension PNRPNode {
         // A cache-maintenance resolve has done its job once an answer lands in the slot it was filling
         // (`docs/deviations.md`, item N19).
         if r.reason == .cacheMaintenance, let next = buffer.routeEntry, cache.slotKey(of: next.id) == cache.slotKey(of: r.target) {
+            finish(rid, now: now)
+            return
+        }
+        // A maintenance walk ends where the greedy descent ends (`docs/deviations.md`, item N20).
+        if r.reason.endsAtClosestNode, !closerHopOffered {
             finish(rid, now: now)
             return
         }

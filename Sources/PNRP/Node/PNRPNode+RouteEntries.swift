@@ -61,13 +61,16 @@ extension PNRPNode {
     }
 
     /// Sends an AUTHORITY_BUFFER in one or more AUTHORITY fragments ([MS-PNRP] 3.2.5.10).
-    mutating func sendAuthority(_ buffer: AuthorityBuffer, answering requestID: UInt32, to destination: IPv6Endpoint, now: NodeInstant) {
+    /// `lookupReason`, when it answers a LOOKUP, counts the bytes under that reason.
+    mutating func sendAuthority(_ buffer: AuthorityBuffer, answering requestID: UInt32, to destination: IPv6Endpoint, lookupReason: UInt8? = nil, now: NodeInstant) {
         guard let bytes = try? buffer.encoded(), let fragments = try? AuthorityFragment.fragments(of: bytes, ackedMessageID: requestID) else {
             statistics.encodeFailures += 1
             return
         }
         let headerID = freshMessageID()
+        let before = statistics.bytesSent
         for f in fragments { send(.authority(f), to: destination, messageID: headerID, now: now) }
+        if let lookupReason { statistics.lookupBytesByReason[lookupReason, default: 0] += statistics.bytesSent - before }
     }
 
     /// [MS-PNRP] 3.1.5.6: match an AUTHORITY with the request it answers, reassemble, and dispatch.

@@ -59,7 +59,9 @@ extension PNRPNode {
         // An empty list means "too busy" ([MS-PNRP] 3.1.5.3): try again at the next maintenance.
         guard !m.ids.isEmpty else { return }
         if !convo.local { hasSynchronized = true }
-        let wanted = m.ids.filter { !cache.isLocal($0) && cache.entries[$0] == nil }
+        // A LOCAL conversation refreshes leaf sets: only IDs the cache would keep are requested
+        // (`docs/deviations.md`, item N14).
+        let wanted = m.ids.filter { !cache.isLocal($0) && cache.entries[$0] == nil && (!convo.local || cache.wouldAccept(id: $0)) }
         guard !wanted.isEmpty else {
             emit(.synchronized(with: source, entries: 0))
             return

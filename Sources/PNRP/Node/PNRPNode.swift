@@ -94,6 +94,10 @@ public struct PNRPNode: Sendable {
     /// IDs this node has registered.
     public var registeredIDs: [PNRPID] { cache.localIDs }
 
+    /// True when every registration has been announced, that is, has reported `.registered`
+    /// ([MS-PNRP] 3.2.4.1: its registration resolve reached another node).
+    public var registrationsAnnounced: Bool { registrations.values.allSatisfy(\.announced) }
+
     /// Number of resolutions in progress.
     public var outstandingResolves: Int { resolutions.count }
 
@@ -134,6 +138,8 @@ public struct PNRPNode: Sendable {
         }
         statistics.sent[message.type.rawValue, default: 0] += 1
         statistics.bytesSent += bytes.count
+        statistics.bytesSentByType[message.type.rawValue, default: 0] += bytes.count
+        if case .lookup(let l) = body { statistics.lookupBytesByReason[l.reasonCode, default: 0] += bytes.count }
         outbox.append(.send(datagram: bytes, to: destination))
         if let kind {
             pending.add(id, .init(datagram: bytes, destination: destination, retriesLeft: configuration.retryCount, deadline: now + configuration.retransmitInterval, kind: kind))
@@ -190,6 +196,10 @@ public struct PNRPNode: Sendable {
                 pending.add(messageID, entry)
                 statistics.retransmissions += 1
                 statistics.bytesSent += entry.datagram.count
+                if entry.datagram.count > 7 { statistics.bytesSentByType[entry.datagram[7], default: 0] += entry.datagram.count }
+                if case .lookup(let rid) = entry.kind, let reason = resolutions[rid]?.reason {
+                    statistics.lookupBytesByReason[reason.rawValue, default: 0] += entry.datagram.count
+                }
                 outbox.append(.send(datagram: entry.datagram, to: entry.destination))
             } else {
                 pending.remove(messageID)
@@ -304,7 +314,8 @@ public struct PNRPNode: Sendable {
     /// Maintenance Timer expiry ([MS-PNRP] 3.1.6.2, 3.2.6.2): rediscover the cloud when the cache is empty,
     /// expire conversations, announce registrations that are due, and resolve a target in the coarsest
     /// empty cache slot (REASON_CACHE_MAINTENANCE) so that the cache stays spread around the number space.
-    /// Cache-maintenance resolves back off while they find nothing new (`docs/deviations.md`, item N10).
+    /// Announcements and cache-maintenance resolves back off once the registration is stable or they find
+    /// nothing new (`docs/deviations.md`, item N10).
     mutating func maintain(now: NodeInstant) {
         conversationsIn = conversationsIn.filter { $0.value.expires > now }
         let soliciting = pending.entries.values.contains { $0.kind == .solicit }
@@ -315,15 +326,29 @@ public struct PNRPNode: Sendable {
         if leafCandidatesDue { revalidateLeafCandidates(now: now) }
         detectSplit(now: now)
         for id in cache.localIDs {
-            guard var reg = registrations[id], reg.nextAnnouncement <= now || !reg.announced else { continue }
+            guard var reg = registrations[id] else { continue }
+            // The leaf set is noted one tick after an announcement, once its LOCAL conversations are over.
+            if reg.leafSetNoteDue {
+                reg.leafSetNoteDue = false
+                reg.notedLeafSet = cache.leafSets[id]?.members
+                registrations[id] = reg
+            }
+            guard reg.nextAnnouncement <= now || !reg.announced else { continue }
             let target = id.adding(PNRPID(0, 0, 0, 1))
             guard !resolutions.values.contains(where: { $0.reason == .registration && $0.target == target }) else { continue }
-            reg.nextAnnouncement = now + reg.announcementInterval
+            // A registration whose leaf set is full and unchanged since it was last noted is stable: the
+            // next announcement waits the longest interval, and no LOCAL solicitation goes out
+            // (`docs/deviations.md`, items N10, N14).
+            let set = cache.leafSets[id]
+            let stable = set.map { $0.isFull && $0.members == reg.notedLeafSet } ?? false
+            reg.notedLeafSet = set?.members
+            reg.leafSetNoteDue = !stable
+            reg.nextAnnouncement = now + (stable ? configuration.maximumAnnouncementInterval : reg.announcementInterval)
             reg.announcementInterval = Swift.min(reg.announcementInterval * 2, configuration.maximumAnnouncementInterval)
             registrations[id] = reg
             startResolve(target: target, criteria: .exact, precision: 0, reason: .registration, initialBestMatch: reg.routeEntry(at: localEndpoint), now: now)
             // Ask the nearest neighbour on each side for the IDs around ours (`docs/deviations.md`, item N14).
-            if let set = cache.leafSets[id] {
+            if !stable, let set {
                 for neighbour in [set.upper.first, set.lower.first].compactMap({ $0 }) {
                     if let ep = cache.entries[neighbour]?.primaryEndpoint { solicit(ep, around: id, now: now) }
                 }
@@ -358,7 +383,8 @@ extension PNRPNode {
     /// cloud size (so the whole cloud runs about `splitDetectionsPerInterval` of them per maintenance
     /// interval), resolve a local ID + 1 starting from a far-away node. Answers from the other side of a split
     /// enter our leaf sets and are flooded on, which joins the two parts again. The walk starts from a random
-    /// cached entry outside our leaf sets, a seed, or a node that recently sent us a request (`docs/deviations.md`, item N15).
+    /// cached entry outside our leaf sets, a seed, or a node that recently sent us a request, and ends at the
+    /// nearest node it reaches (`docs/deviations.md`, items N15, N20).
     mutating func detectSplit(now: NodeInstant) {
         guard !cache.localIDs.isEmpty, !resolutions.values.contains(where: { $0.reason == .splitDetection }) else { return }
         let size = Swift.max(1, estimatedCloudSize ?? 1)
@@ -392,6 +418,11 @@ public struct NodeStatistics: Sendable, Hashable {
     public var sent: [UInt8: Int] = [:]
     /// Bytes sent, retransmissions included.
     public var bytesSent = 0
+    /// `bytesSent` by MessageType raw value.
+    public var bytesSentByType: [UInt8: Int] = [:]
+    /// Bytes of the LOOKUPs this node sent and of the AUTHORITY answers it gave to LOOKUPs, by the
+    /// LOOKUP's ResolveReason raw value (retransmissions included): what each purpose of resolving costs.
+    public var lookupBytesByReason: [UInt8: Int] = [:]
     /// Retransmissions.
     public var retransmissions = 0
     /// Requests that failed after their last retransmission.

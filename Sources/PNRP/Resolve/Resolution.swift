@@ -99,3 +99,19 @@ struct Resolution: Sendable {
         currentBestMatch = bestMatchStack.popLast()
     }
 }
+
+extension ResolveReason {
+    /// True for the maintenance walks — announcing a registration ([MS-PNRP] 3.2.4.1), split detection
+    /// (3.2.6.2.1) and cache maintenance (3.2.6.2) — which look for the node nearest their target rather than
+    /// for a match (their targets, a local ID + 1 or a point in an empty cache slot, are held by nobody). Such a
+    /// walk ends at the first answer that offers no node closer than the one that answered: it has then
+    /// reached the nearest node that the part of the cloud it walked through knows, and backtracking
+    /// through the NextHopStack (3.1.5.6.1) could only revisit nodes farther away (`docs/deviations.md`,
+    /// item N20).
+    var endsAtClosestNode: Bool {
+        switch self {
+        case .registration, .splitDetection, .cacheMaintenance: true
+        case .applicationRequest: false
+        }
+    }
+}
