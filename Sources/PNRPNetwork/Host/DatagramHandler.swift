@@ -29,6 +29,14 @@ final class DatagramHandler: ChannelInboundHandler {
         }
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        switch role {
+        case .cloud(let cloud): engine.socketClosed(cloud)
+        case .ssdpListener: engine.socketClosed(nil)
+        }
+        context.fireChannelInactive()
+    }
+
     /// Socket errors (an ICMP error reported on a later send, a full buffer) are counted; the socket stays open.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         engine.socketError(error)

@@ -47,7 +47,7 @@ final class HostEngine {
 
     struct Counters {
         var datagramsIn = 0, datagramsOut = 0, bytesIn = 0, bytesOut = 0
-        var rateLimited = 0, amplificationDropped = 0, socketErrors = 0, ssdpIn = 0
+        var rateLimited = 0, amplificationDropped = 0, socketErrors = 0, ssdpIn = 0, undeliverable = 0
     }
 
     struct ResolveKey: Hashable {
@@ -162,7 +162,6 @@ final class HostEngine {
             metrics.rateLimited.increment()
             return
         case .probeAnswered(let release):
-            if getenv("GUARDTRACE") != nil { print("\(table.node(cloud)!.localEndpoint.port) PROBE-ANSWERED by \(source.port) release \(release.count)") }
             if let channel = sockets[cloud] {
                 for d in release { write(d, to: source.socketAddress(zone: zone), on: channel) }
                 channel.flush()
@@ -175,7 +174,6 @@ final class HostEngine {
             }
             return
         case .deliver(let release):
-            if getenv("GUARDTRACE") != nil, !release.isEmpty { print("\(table.node(cloud)!.localEndpoint.port) VALIDATED \(source.port) release \(release.count)") }
             if let channel = sockets[cloud] {
                 for d in release { write(d, to: source.socketAddress(zone: zone), on: channel) }
                 if let probe = sourceGuard.probeIfDue(for: source, now: now) { write(probe, to: source.socketAddress(zone: zone), on: channel) }
@@ -263,14 +261,17 @@ final class HostEngine {
         for item in table.takeEffects() {
             switch item.effect {
             case .send(let datagram, let destination):
-                guard let channel = sockets[item.cloud] else { continue }
+                guard let channel = sockets[item.cloud], let local = table.node(item.cloud)?.localEndpoint else { continue }
+                guard Self.canSend(to: destination, from: local, cloud: item.cloud) else {
+                    counters.undeliverable += 1
+                    continue
+                }
                 let address = destination.socketAddress(zone: zones[item.cloud] ?? 0)
-                if let (cloud, source) = replyTo, cloud == item.cloud, source == destination, Self.isAnswer(datagram), getenv("NOGUARD") == nil {
+                if let (cloud, source) = replyTo, cloud == item.cloud, source == destination, Self.isAnswer(datagram) {
                     switch sourceGuard.reply(datagram, to: destination, now: now) {
                     case .send:
                         break
                     case .held(let probe):
-                        if getenv("GUARDTRACE") != nil { print("\(table.node(item.cloud)!.localEndpoint.port) HOLD type \(datagram[7]) \(datagram.count)B to \(destination.port) probe=\(probe != nil)") }
                         if let probe { write(probe, to: address, on: channel) }
                         continue
                     case .dropped:
@@ -301,6 +302,26 @@ final class HostEngine {
         for channel in sockets.values { channel.flush() }
         ssdpListener?.flush()
         armTimer(now: now)
+    }
+
+    /// Whether a datagram to `destination` can leave the socket of `cloud` bound to `local`. Addresses a
+    /// peer wrote into a message are not trusted: a destination of the other family, unspecified, multicast,
+    /// broadcast, port 0, or of the wrong scope would make the send fail, and a failed send can close a
+    /// datagram socket, so such datagrams are dropped and counted instead.
+    static func canSend(to destination: IPv6Endpoint, from local: IPv6Endpoint, cloud: CloudScope) -> Bool {
+        let a = destination.address
+        guard destination.port != 0, a != .unspecified else { return false }
+        if local.address.isIPv4Mapped {
+            guard a.isIPv4Mapped else { return false }
+            let v4 = UInt32(truncatingIfNeeded: a.low)
+            let localIsLoopback = (UInt32(truncatingIfNeeded: local.address.low) >> 24) == 127
+            return v4 != 0xFFFF_FFFF && (v4 >> 28) != 0xE && (v4 >> 24) != 0 && ((v4 >> 24) == 127) == localIsLoopback
+        }
+        guard !a.isIPv4Mapped, a.high >> 56 != 0xFF else { return false }
+        switch cloud {
+        case .linkLocal: return a.isLinkLocal
+        case .global, .siteLocal: return !a.isLinkLocal && (a == .loopback) == (local.address == .loopback)
+        }
     }
 
     /// Datagrams that answer the sender (ADVERTISE, AUTHORITY, ACK, and the FLOODs that answer a REQUEST)
@@ -473,6 +494,14 @@ final class HostEngine {
         }
         resolves = [:]
         events.finish()
+    }
+
+    /// A socket closed while the host runs (it should not happen: sends that could fail are filtered).
+    func socketClosed(_ cloud: CloudScope?) {
+        guard !isShutDown else { return }
+        let message = "the socket of \(cloud.map(\.description) ?? "SSDP discovery") closed unexpectedly; restart the node"
+        logger.error("\(message)")
+        events.yield(.warning(message))
     }
 
     func socketError(_ error: any Error) {
