@@ -39,9 +39,13 @@ public enum SSDPMessage: Hashable, Sendable {
     /// Parses a datagram; nil for anything that is not a well-formed PNRP search or response. Lines are
     /// CRLF- or LF-terminated, header names case-insensitive; at most 2 KB is read.
     public init?(parsing datagram: [UInt8]) {
-        guard datagram.count <= 2048, let text = String(validating: datagram, as: UTF8.self) else { return nil }
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" }).map {
-            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        guard datagram.count <= 2048 else { return nil }
+        // Split on LF bytes ("\r\n" is one Character in Swift, so split the bytes), dropping a trailing CR.
+        var lines: [String] = []
+        for raw in datagram.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            let bytes = raw.last == 0x0D ? raw.dropLast() : raw
+            guard let line = String(validating: bytes, as: UTF8.self) else { return nil }
+            lines.append(line)
         }
         guard let first = lines.first else { return nil }
         var headers: [String: String] = [:]

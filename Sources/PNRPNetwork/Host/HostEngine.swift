@@ -386,6 +386,9 @@ final class HostEngine {
         let handle = nextRegistrationID
         nextRegistrationID += 1
         registrations[handle] = made
+        // A cloud that knows nobody yet is asked again now: the SOLICIT carries the new registration's route
+        // entry, so the contacted node learns of it without waiting for the next maintenance tick.
+        for (cloud, _) in made where table.node(cloud)?.cache.count == 0 { discover(cloud, now: now, firstTime: false) }
         flush(now: now)
         return (handle, made)
     }

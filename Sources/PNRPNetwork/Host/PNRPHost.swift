@@ -173,7 +173,7 @@ public final class PNRPHost: Sendable {
             return HostCounters(
                 datagramsIn: c.datagramsIn, datagramsOut: c.datagramsOut, bytesIn: c.bytesIn, bytesOut: c.bytesOut,
                 rateLimited: c.rateLimited, amplificationDropped: c.amplificationDropped, probesSent: e.sourceGuard.probesSent,
-                socketErrors: c.socketErrors, nodes: stats)
+                socketErrors: c.socketErrors, trackedSources: e.sourceGuard.trackedSources, nodes: stats)
         }.get()
     }
 
@@ -198,6 +198,8 @@ public struct HostCounters: Sendable, Hashable {
     public var probesSent: Int
     /// Socket errors seen.
     public var socketErrors: Int
+    /// Sources the anti-abuse guard keeps state for.
+    public var trackedSources: Int
     /// Each cloud's protocol counters.
     public var nodes: [String: NodeStatistics]
 }

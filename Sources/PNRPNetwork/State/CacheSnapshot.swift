@@ -14,6 +14,9 @@ public struct CacheSnapshot: Codable, Sendable, Hashable {
         public var scope: String
         /// `host:port` texts.
         public var endpoints: [String]
+
+        /// One cloud's entry.
+        public init(scope: String, endpoints: [String]) { (self.scope, self.endpoints) = (scope, endpoints) }
     }
 
     /// Format version (1).
