@@ -48,6 +48,10 @@ public struct SourceGuard: Sendable {
         var bytesIn = 0
         /// Bytes of replies (and probes) sent to it.
         var bytesOut = 0
+        /// Bytes of the datagram being handled not yet spent on replies to it: a reply that fits is sent
+        /// even while others are held, so a probe's answer (smaller than the probe) always goes out and two
+        /// unvalidated nodes cannot hold each other's probe answers forever.
+        var credit = 0
         var validatedUntil: NodeInstant?
         /// Message IDs of our recent requests to this source (the echo that validates it).
         var recentRequestIDs: [UInt32] = []
@@ -108,6 +112,7 @@ public struct SourceGuard: Sendable {
         }
         s.tokens -= 1
         s.bytesIn += datagram.count
+        s.credit = datagram.count
         var result = Admission.deliver
         if let acked = DatagramPeek.ackedMessageID(of: datagram) {
             if acked == s.probeID {
@@ -146,7 +151,8 @@ public struct SourceGuard: Sendable {
             s.bytesOut += datagram.count
             return .send
         }
-        if s.held.isEmpty, s.bytesOut + datagram.count <= s.bytesIn {
+        if datagram.count <= s.credit || (s.held.isEmpty && s.bytesOut + datagram.count <= s.bytesIn) {
+            s.credit = Swift.max(0, s.credit - datagram.count)
             s.bytesOut += datagram.count
             return .send
         }
