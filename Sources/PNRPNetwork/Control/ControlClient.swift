@@ -69,9 +69,18 @@ public struct ControlClient: Sendable {
         let frame: ControlFrame?
         do {
             frame = try await connection.executeThenClose { inbound, outbound in
-                try await outbound.write(ByteBuffer(bytes: bytes))
+                // A node refusing the connection answers at once and stops reading: its answer still counts.
+                let written: (any Error)?
+                do {
+                    try await outbound.write(ByteBuffer(bytes: bytes))
+                    written = nil
+                } catch {
+                    written = error
+                }
                 var iterator = inbound.makeAsyncIterator()
-                return try await iterator.next()
+                if let next = try await iterator.next() { return next }
+                if let written { throw written }
+                return nil
             }
         } catch {
             if NIODeadline.now() >= deadline { throw ControlError(.timeout, "the node did not answer within \(timeout)") }

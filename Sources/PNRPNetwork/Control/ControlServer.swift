@@ -124,9 +124,15 @@ public final class ControlServer: Sendable {
     private func serve(_ connection: NIOAsyncChannel<ControlFrame, ByteBuffer>, handler: any ControlHandler) async {
         guard connections.admit(connection.channel) else {
             let refusal = ControlResponse.failure(ControlError(.internal, "the node is serving \(connections.limit) connections already, or stopping; try again"))
-            try? await connection.executeThenClose { _, outbound in
+            // Answer, stop writing, and give the client a moment to send its request and read the answer.
+            let channel = connection.channel
+            let deadline = channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+            try? await connection.executeThenClose { inbound, outbound in
                 if let line = try? ControlCodec.line(refusal) { try await outbound.write(ByteBuffer(bytes: line)) }
+                try? await channel.close(mode: .output)
+                for try await _ in inbound {}
             }
+            deadline.cancel()
             return
         }
         defer { connections.remove(connection.channel) }

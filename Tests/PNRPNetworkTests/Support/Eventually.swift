@@ -1,0 +1,21 @@
+import Foundation
+
+/// Polls `condition` every 50 ms for at most `seconds`; true as soon as it holds.
+func eventually(_ seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let clock = ContinuousClock()
+    let end = clock.now + .milliseconds(Int(seconds * 1000))
+    while clock.now < end {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}
+
+/// Seconds `body` took, and its result.
+func timed<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let value = try await body()
+    let d = clock.now - start
+    return (value, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+}
