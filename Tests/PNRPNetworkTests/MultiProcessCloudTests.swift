@@ -20,6 +20,11 @@ struct MultiProcessCloudTests {
         return [node.index: registered.name]
     }
 
+    /// Whether `name` becomes resolvable from `node` within 15 s.
+    static func announced(_ name: String, _ node: DaemonCluster.Node) async -> Bool {
+        await eventually(15) { (try? await node.client.resolve(ResolveArguments(name: name, timeoutSeconds: 2))) != nil }
+    }
+
     /// Waits until every listed node's global cloud is active.
     static func waitActive(_ cluster: DaemonCluster, _ nodes: [DaemonCluster.Node], seconds: Double = 30) async throws {
         for node in nodes {
@@ -48,10 +53,11 @@ struct MultiProcessCloudTests {
 
         // A name registered on node 3 resolves from each of the nine others, each in under 2 s.
         let target = try #require(names[3])
+        // A registration is announced once its publisher has found its neighbours; wait (bounded) until one
+        // node resolves it, then time the first resolution from each of the others.
+        #expect(await Self.announced(target, cluster.nodes[0]), "\(target) never became resolvable")
         var latencies: [Double] = []
         for node in cluster.nodes where node.index != 3 {
-            // The registration reaches a node's cache by flooding and synchronisation; give that a bounded time.
-            _ = await eventually(10) { (try? await node.client.resolve(ResolveArguments(name: target, timeoutSeconds: 2))) != nil }
             let (result, seconds) = await timed { () async -> Result<ResolvedRecord, ControlError> in
                 do throws(ControlError) {
                     return .success(try await node.client.resolve(ResolveArguments(name: target, timeoutSeconds: 2)))
@@ -140,8 +146,8 @@ struct MultiProcessCloudTests {
         for node in cluster.nodes.dropFirst() { names.merge(try await Self.register(node)) { a, _ in a } }
         try await Self.waitActive(cluster, cluster.nodes)
         let target = try #require(names[1])
+        #expect(await Self.announced(target, cluster.nodes[0]), "\(target) never became resolvable")
         for node in cluster.nodes where node.index != 1 {
-            _ = await eventually(10) { (try? await node.client.resolve(ResolveArguments(name: target, timeoutSeconds: 2))) != nil }
             let (record, seconds) = try await timed { try await node.client.resolve(ResolveArguments(name: target, timeoutSeconds: 2)) }
             #expect(record.endpoints == ["[::1]:7001/tcp"])
             #expect(record.path.last == "[::1]:\(base + 1)")
