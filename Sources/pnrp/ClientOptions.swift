@@ -12,11 +12,8 @@ struct ClientOptions: ParsableArguments {
             valueName: "dir"))
     var stateDirectory: String?
 
-    /// The directory path, without creating it.
-    var path: String {
-        let p = stateDirectory ?? StateDirectory.defaultPath
-        return p.hasSuffix("/") && p.count > 1 ? String(p.dropLast()) : p
-    }
+    /// The directory's absolute path, without creating it.
+    var path: String { absolutePath(stateDirectory ?? StateDirectory.defaultPath) }
 
     /// A client of that node's control socket.
     var client: ControlClient { ControlClient(socketPath: path + "/" + ControlProtocol.socketFileName) }
@@ -34,6 +31,13 @@ struct ClientOptions: ParsableArguments {
             throw ExitStatus(error.kind).exitCode
         }
     }
+}
+
+/// `path` made absolute against the working directory, without a trailing slash.
+func absolutePath(_ path: String) -> String {
+    let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    let standard = URL(fileURLWithPath: full).standardizedFileURL.path
+    return standard.count > 1 && standard.hasSuffix("/") ? String(standard.dropLast()) : standard
 }
 
 /// Prints `value` as pretty, key-sorted JSON on stdout.

@@ -31,7 +31,7 @@ struct IdentityLocation: ParsableArguments {
 
     func directory() throws -> StateDirectory {
         do {
-            return try StateDirectory(path: stateDirectory ?? StateDirectory.defaultPath)
+            return try StateDirectory(path: absolutePath(stateDirectory ?? StateDirectory.defaultPath))
         } catch {
             printError("pnrp identity: \(error.description)")
             throw ExitStatus.badInput.exitCode

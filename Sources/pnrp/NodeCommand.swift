@@ -130,7 +130,7 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.cacheSaveInterval = .seconds(cacheSaveInterval ?? file.cacheSaveIntervalSeconds ?? 300)
         let directory: StateDirectory
         do {
-            directory = try StateDirectory(path: stateDirectory ?? file.stateDirectory ?? StateDirectory.defaultPath)
+            directory = try StateDirectory(path: absolutePath(stateDirectory ?? file.stateDirectory ?? StateDirectory.defaultPath))
         } catch {
             printError("pnrp node: \(error.description)")
             throw ExitStatus.badInput.exitCode
