@@ -16,7 +16,7 @@ struct CacheCommand: AsyncParsableCommand {
             """
     )
 
-    @Flag(help: "Print a JSON array instead of text.")
+    @Flag(help: ArgumentHelp("Print a JSON array instead of text.", discussion: "Example: pnrp cache --json | jq length"))
     var json = false
 
     @OptionGroup var options: ClientOptions

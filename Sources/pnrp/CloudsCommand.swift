@@ -17,7 +17,7 @@ struct CloudsCommand: AsyncParsableCommand {
             """
     )
 
-    @Flag(help: "Print a JSON array instead of text.")
+    @Flag(help: ArgumentHelp("Print a JSON array instead of text.", discussion: "Example: pnrp clouds --json | jq -r '.[].state'"))
     var json = false
 
     @OptionGroup var options: ClientOptions

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PNRPNetwork
 
 /// `pnrp identity create|show`: the node's long-term key, handled directly in the state directory.
@@ -55,10 +56,10 @@ struct IdentityShowCommand: AsyncParsableCommand {
             """
     )
 
-    @Flag(help: "Print only the authority (40 hex digits).")
+    @Flag(help: ArgumentHelp("Print only the authority (40 hex digits).", discussion: "Example: echo \"$(pnrp identity show --authority).chat\""))
     var authority = false
 
-    @Flag(help: "Print one JSON object {authority, publicKey, file}.")
+    @Flag(help: ArgumentHelp("Print one JSON object {authority, publicKey, file}.", discussion: "Example: pnrp identity show --json"))
     var json = false
 
     @OptionGroup var location: IdentityLocation
@@ -70,6 +71,11 @@ struct IdentityShowCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let path = absolutePath(location.stateDirectory ?? StateDirectory.defaultPath)
+        guard FileManager.default.fileExists(atPath: path) else {
+            printError("pnrp identity show: \(path) does not exist; create an identity with `pnrp identity create` (or start `pnrp node`)")
+            throw ExitStatus.notFound.exitCode
+        }
         let directory = try location.directory()
         let identity: NodeIdentity?
         do {
@@ -113,7 +119,7 @@ struct IdentityCreateCommand: AsyncParsableCommand {
             """
     )
 
-    @Flag(help: "Replace an existing identity (the old file is kept aside, never overwritten).")
+    @Flag(help: ArgumentHelp("Replace an existing identity (the old file is kept aside, never overwritten).", discussion: "Example: pnrp identity create --force"))
     var force = false
 
     @OptionGroup var location: IdentityLocation

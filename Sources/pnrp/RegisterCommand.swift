@@ -37,7 +37,7 @@ struct RegisterCommand: AsyncParsableCommand {
         help: ArgumentHelp("Text published with the name (the CPA's friendly name, up to 255 characters).", discussion: "Example: --payload \"2nd floor printer\""))
     var payload: String?
 
-    @Flag(help: "Print one JSON object instead of text.")
+    @Flag(help: ArgumentHelp("Print one JSON object instead of text.", discussion: "Example: pnrp register chat --secured --json"))
     var json = false
 
     @OptionGroup var options: ClientOptions

@@ -28,7 +28,7 @@ struct ResolveCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Cloud to search: global, or linklocal:IFACE.", discussion: "Example: --cloud linklocal:eth0"))
     var cloud = "global"
 
-    @Flag(help: "Print one JSON object instead of text.")
+    @Flag(help: ArgumentHelp("Print one JSON object instead of text.", discussion: "Example: pnrp resolve 0.printer --json | jq .path"))
     var json = false
 
     @OptionGroup var options: ClientOptions

@@ -18,7 +18,7 @@ struct StatusCommand: AsyncParsableCommand {
             """
     )
 
-    @Flag(help: "Print one JSON object instead of text.")
+    @Flag(help: ArgumentHelp("Print one JSON object instead of text.", discussion: "Example: pnrp status --json | jq .pid"))
     var json = false
 
     @OptionGroup var options: ClientOptions
