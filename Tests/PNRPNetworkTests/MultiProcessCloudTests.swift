@@ -37,25 +37,31 @@ struct MultiProcessCloudTests {
     func tenDaemonsOnIPv4() async throws {
         let cluster = try DaemonCluster()
         defer { cluster.cleanup() }
+        let phases = Phases()
+        defer { print("ten daemons, seconds since start: \(phases.report)") }
         let base = Self.basePort()
         let seed = "127.0.0.1:\(base)"
         // The seed publishes first, so the others find an entry to cache when they synchronise with it.
         try cluster.start(index: 0, address: "127.0.0.1", port: base, seeds: [], extra: ["--cache-save-interval", "1"])
         try await cluster.waitReady()
+        phases.mark("seed ready")
         #expect(cluster.readyLine(cluster.nodes[0])?.contains("Global_ 127.0.0.1:\(base) (alone)") == true)
         var names = try await Self.register(cluster.nodes[0])
         for i in 1..<10 {
             try cluster.start(index: i, address: "127.0.0.1", port: base + UInt16(i), seeds: [seed], extra: ["--cache-save-interval", "1"])
         }
         try await cluster.waitReady()
+        phases.mark("nine more ready")
         for node in cluster.nodes.dropFirst() { names.merge(try await Self.register(node)) { a, _ in a } }
         try await Self.waitActive(cluster, cluster.nodes)
+        phases.mark("all active")
 
         // A name registered on node 3 resolves from each of the nine others, each in under 2 s.
         let target = try #require(names[3])
         // A registration is announced once its publisher has found its neighbours; wait (bounded) until one
         // node resolves it, then time the first resolution from each of the others.
         #expect(await Self.announced(target, cluster.nodes[0]), "\(target) never became resolvable")
+        phases.mark("name announced")
         var latencies: [Double] = []
         for node in cluster.nodes where node.index != 3 {
             let (result, seconds) = await timed { () async -> Result<ResolvedRecord, ControlError> in
@@ -98,6 +104,7 @@ struct MultiProcessCloudTests {
         }
         #expect(saved, "node 5 never saved a cache with endpoints")
         try await cluster.kill9(victim)
+        phases.mark("node 5 killed")
 
         // Other names still resolve from other nodes.
         for (from, owner) in [(0, 7), (2, 9), (8, 1), (4, 6), (9, 3)] {
@@ -114,6 +121,7 @@ struct MultiProcessCloudTests {
         let restarted = try cluster.start(index: 5, address: "127.0.0.1", port: base + 5, seeds: [])
         try await cluster.waitReady()
         try await Self.waitActive(cluster, [restarted])
+        phases.mark("node 5 rejoined")
         let name7 = try #require(names[7])
         let rejoined = await eventually(10) { (try? await restarted.client.resolve(ResolveArguments(name: name7, timeoutSeconds: 2))) != nil }
         #expect(rejoined, "the restarted node cannot resolve: \(cluster.log(restarted))")
@@ -123,13 +131,16 @@ struct MultiProcessCloudTests {
         // Graceful stop: `pnrp stop` for one node, the control request for the others; each exits 0 and removes its socket.
         let stop = try runCLI(cluster, ["stop", "--state-dir", cluster.nodes[0].directory])
         #expect(stop.status == 0, "\(stop.stderr)")
+        phases.mark("node 0 stopped")
         for node in cluster.nodes.dropFirst() { _ = try await node.client.shutdown() }
+        phases.mark("others asked to stop")
         for node in cluster.nodes {
             try await cluster.waitExit(node, seconds: 15)
             #expect(node.process.terminationStatus == 0, "node \(node.index): \(cluster.log(node))")
             #expect(!FileManager.default.fileExists(atPath: node.directory + "/control.sock"))
             #expect(FileManager.default.fileExists(atPath: node.directory + "/cache.json"))
         }
+        phases.mark("all exited")
     }
 
     @Test("Four daemons on ::1: a name resolves from every other node in < 2 s; SIGTERM stops them")

@@ -19,3 +19,17 @@ func timed<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
     let d = clock.now - start
     return (value, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
 }
+
+/// Elapsed time at named points of a long test, printed to explain where its time goes.
+final class Phases {
+    private let clock = ContinuousClock()
+    private let start = ContinuousClock.now
+    private var marks: [(String, Double)] = []
+
+    func mark(_ name: String) {
+        let d = clock.now - start
+        marks.append((name, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18))
+    }
+
+    var report: String { marks.map { "\($0.0) \(String(format: "%.1f", $0.1))" }.joined(separator: ", ") }
+}
