@@ -90,6 +90,7 @@ step "node 5 resolves $name"
 for attempt in $(seq 1 15); do
   if "$pnrp" resolve "$name" --timeout 2 --state-dir "$root/node5" 2>"$root/resolve.err"; then break; fi
   if [ "$attempt" -eq 15 ]; then echo "demo: the name did not resolve:" >&2; cat "$root/resolve.err" >&2; exit 1; fi
+  if [ "$attempt" -eq 1 ]; then echo "(not announced yet: $(cat "$root/resolve.err"); retrying for up to 30 s)"; fi
   sleep 1
 done
 

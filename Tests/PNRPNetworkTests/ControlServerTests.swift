@@ -30,7 +30,7 @@ struct ControlServerTests {
     static func serve(_ handler: any ControlHandler, at path: String, maximumConnections: Int = ControlProtocol.maximumConnections) async throws
         -> (ControlServer, Task<Void, Never>)
     {
-        let server = try await ControlServer.bind(socketPath: path, maximumConnections: maximumConnections, logger: quietLogger)
+        let server = try await ControlServer.bind(socketPath: path, maximumConnections: maximumConnections, logger: TestHosts.logger)
         let task = Task { await server.run(handler: handler) }
         return (server, task)
     }
@@ -39,10 +39,10 @@ struct ControlServerTests {
     func operationsAgainstRealHosts() async throws {
         let temp = try TempDirectory()
         defer { temp.remove() }
-        let a = try await PNRPHost.start(try LoopbackCloudTests.configuration(address: "127.0.0.1", port: 41_700, seeds: []), logger: quietLogger)
-        var bConfiguration = try LoopbackCloudTests.configuration(address: "127.0.0.1", port: 41_701, seeds: ["127.0.0.1:41700"])
+        let a = try await PNRPHost.start(try TestHosts.configuration(address: "127.0.0.1", port: 41_700, seeds: []), logger: TestHosts.logger)
+        var bConfiguration = try TestHosts.configuration(address: "127.0.0.1", port: 41_701, seeds: ["127.0.0.1:41700"])
         bConfiguration.stateDirectory = try temp.directory
-        let b = try await PNRPHost.start(bConfiguration, logger: quietLogger)
+        let b = try await PNRPHost.start(bConfiguration, logger: TestHosts.logger)
         let daemon = NodeDaemon(host: b, stateDirectory: try temp.directory)
         let (server, task) = try await Self.serve(daemon, at: temp.socket)
         var stopped = false
@@ -203,7 +203,7 @@ struct ControlServerTests {
 
         // While it answers, a second server on the same path is refused.
         do {
-            _ = try await ControlServer.bind(socketPath: temp.socket, logger: quietLogger)
+            _ = try await ControlServer.bind(socketPath: temp.socket, logger: TestHosts.logger)
             Issue.record("a second server bound a live socket")
         } catch {
             #expect(error == .alreadyRunning(path: temp.socket, pid: 42))
@@ -224,7 +224,7 @@ struct ControlServerTests {
         // A file that is not a socket is never removed.
         _ = FileManager.default.createFile(atPath: temp.socket, contents: Data("keep me".utf8))
         do {
-            _ = try await ControlServer.bind(socketPath: temp.socket, logger: quietLogger)
+            _ = try await ControlServer.bind(socketPath: temp.socket, logger: TestHosts.logger)
             Issue.record("bound over a regular file")
         } catch {
             #expect(error == .notASocket(temp.socket))

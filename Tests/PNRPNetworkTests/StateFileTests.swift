@@ -81,9 +81,9 @@ struct StateFileTests {
         try await Self.withDirectory { directory in
             try directory.writeAtomically(NodeIdentity.fileName, Array("garbage".utf8))
             try directory.writeAtomically(CacheSnapshot.fileName, Array("garbage too".utf8))
-            var configuration = try LoopbackCloudTests.configuration(address: "127.0.0.1", port: 41_710, seeds: [])
+            var configuration = try TestHosts.configuration(address: "127.0.0.1", port: 41_710, seeds: [])
             configuration.stateDirectory = directory
-            let host = try await PNRPHost.start(configuration, logger: quietLogger)
+            let host = try await PNRPHost.start(configuration, logger: TestHosts.logger)
             var warnings: [String] = []
             for await event in host.events {
                 if case .warning(let text) = event { warnings.append(text) }

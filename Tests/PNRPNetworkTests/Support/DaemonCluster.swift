@@ -43,21 +43,30 @@ final class DaemonCluster: @unchecked Sendable {
 
     /// The `pnrp` executable built next to this test bundle (`swift build --build-tests` builds it), or
     /// `$PNRP_BINARY`.
-    static func locateBinary() throws -> URL {
+    static func locateBinary(file: String = #filePath) throws -> URL {
         if let given = ProcessInfo.processInfo.environment["PNRP_BINARY"] { return URL(fileURLWithPath: given) }
-        let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        var directory = executable.deletingLastPathComponent()
-        for _ in 0..<5 {
-            let candidate = directory.appendingPathComponent("pnrp")
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                FileManager.default.isExecutableFile(atPath: candidate.path)
-            {
-                return candidate
+        // The test executable (Linux: /proc/self/exe; macOS: the .xctest bundle) sits in the build directory.
+        var starts = Bundle.allBundles.map(\.bundleURL)
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { starts.insert(URL(fileURLWithPath: exe), at: 0) }
+        for start in starts {
+            var directory = start.deletingLastPathComponent()
+            for _ in 0..<4 {
+                if let found = executable(directory.appendingPathComponent("pnrp")) { return found }
+                directory = directory.deletingLastPathComponent()
             }
-            directory = directory.deletingLastPathComponent()
         }
-        throw HarnessError("the pnrp executable is not next to the test bundle (\(executable.path)); run `swift build --build-tests` first or set PNRP_BINARY")
+        // Last resort: the default build directory of the package this file belongs to.
+        let package = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        if let found = executable(package.appendingPathComponent(".build/debug/pnrp")) { return found }
+        throw HarnessError("the pnrp executable is not next to the test bundle (\(starts.first?.path ?? "?")); run `swift build --build-tests` first or set PNRP_BINARY")
+    }
+
+    private static func executable(_ candidate: URL) -> URL? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+            FileManager.default.isExecutableFile(atPath: candidate.path)
+        else { return nil }
+        return candidate
     }
 
     /// Starts `pnrp node` on `address`:`port` with state directory `node<index>` (kept across restarts).
