@@ -11,7 +11,7 @@ import Testing
 #endif
 
 /// The control server and client in one process, in front of real hosts on loopback.
-@Suite("Control server", .serialized)
+@Suite("Control server", .serialized, .timeLimit(.minutes(1)))
 struct ControlServerTests {
     /// A temporary state directory, removed by `remove()`.
     struct TempDirectory {
@@ -230,6 +230,67 @@ struct ControlServerTests {
             #expect(error == .notASocket(temp.socket))
         }
         #expect(FileManager.default.contents(atPath: temp.socket) == Data("keep me".utf8))
+    }
+
+    /// Holds `resolve` requests until released; answers `status` at once.
+    final class SlowHandler: ControlHandler, @unchecked Sendable {
+        private let lock = NSLock()
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+        private var released = false
+
+        func handle(_ request: ControlRequest) async -> ControlResponse {
+            guard case .resolve = request else { return await FixedHandler().handle(request) }
+            await withCheckedContinuation { c in
+                let resume = lock.withLock { () -> Bool in
+                    if released { return true }
+                    waiting.append(c)
+                    return false
+                }
+                if resume { c.resume() }
+            }
+            return .failure(ControlError(.internal, "released"))
+        }
+
+        var pending: Int { lock.withLock { waiting.count } }
+
+        func release() {
+            let all = lock.withLock {
+                released = true
+                defer { waiting = [] }
+                return waiting
+            }
+            for c in all { c.resume() }
+        }
+    }
+
+    @Test("Stopping does not wait for a request in progress, and its client learns the connection ended")
+    func stopDuringSlowRequest() async throws {
+        let temp = try TempDirectory()
+        defer { temp.remove() }
+        let handler = SlowHandler()
+        defer { handler.release() }
+        let (server, task) = try await Self.serve(handler, at: temp.socket)
+        let client = ControlClient(socketPath: temp.socket)
+        let resolving = Task { () -> ControlError? in
+            do throws(ControlError) {
+                _ = try await client.resolve(ResolveArguments(name: "0.slow", timeoutSeconds: 30))
+                return nil
+            } catch {
+                return error
+            }
+        }
+        #expect(await eventually(5) { handler.pending == 1 })
+        // Bounded: with a server that waited for its requests, `run` would not return until the release.
+        let returned = Flag()
+        Task {
+            await task.value
+            returned.set()
+        }
+        server.stop()
+        #expect(await eventually(2) { returned.isSet }, "run() did not return while a request was in progress")
+        let error = await resolving.value
+        #expect(error?.kind == .internal)
+        #expect(!FileManager.default.fileExists(atPath: temp.socket))
     }
 
     @Test("Every request and reply survives the JSON codec")

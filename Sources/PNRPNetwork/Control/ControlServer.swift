@@ -87,14 +87,15 @@ public final class ControlServer: Sendable {
     }
 
     /// Serves connections until `stop()` is called or a client's `shutdown` request has been answered;
-    /// then closes every connection and removes the socket file.
+    /// then closes every connection and removes the socket file. It returns without waiting for requests
+    /// still in progress (a resolution may take a minute): their answers are dropped with the connections,
+    /// and shutting the host down ends them.
     public func run(handler: any ControlHandler) async {
         do {
             try await channel.executeThenClose { inbound in
-                try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in inbound {
-                        group.addTask { await self.serve(connection, handler: handler) }
-                    }
+                for try await connection in inbound {
+                    // Unstructured on purpose: a stopping server must not wait for a slow request.
+                    Task { await self.serve(connection, handler: handler) }
                 }
             }
         } catch {

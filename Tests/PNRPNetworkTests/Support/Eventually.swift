@@ -33,3 +33,13 @@ final class Phases {
 
     var report: String { marks.map { "\($0.0) \(String(format: "%.1f", $0.1))" }.joined(separator: ", ") }
 }
+
+/// A flag one task sets and another polls.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    func set() { lock.withLock { value = true } }
+
+    var isSet: Bool { lock.withLock { value } }
+}
