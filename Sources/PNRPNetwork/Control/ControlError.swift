@@ -25,5 +25,6 @@ public struct ControlError: Error, Hashable, Sendable, Codable, CustomStringConv
         (self.kind, self.message) = (kind, message)
     }
 
+    /// The message.
     public var description: String { message }
 }

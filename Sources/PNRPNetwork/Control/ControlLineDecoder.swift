@@ -11,6 +11,7 @@ public enum ControlFrame: Sendable, Hashable {
 
 /// Splits a byte stream into newline-terminated lines of at most `maximumLength` bytes.
 public struct ControlLineDecoder: ByteToMessageDecoder {
+    /// Lines, or the news that one was too long.
     public typealias InboundOut = ControlFrame
 
     /// Longest line accepted, newline excluded.
@@ -23,6 +24,7 @@ public struct ControlLineDecoder: ByteToMessageDecoder {
         self.maximumLength = maximumLength
     }
 
+    /// Emits every complete line in `buffer`; keeps a partial one for later.
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         let view = buffer.readableBytesView
         let start = view.startIndex + scanned
@@ -62,6 +64,7 @@ public struct ControlLineDecoder: ByteToMessageDecoder {
         return .needMoreData
     }
 
+    /// Emits the complete lines left at end of input and drops a partial last one.
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
         // A last line without a newline is not a request: the peer closed mid-line.

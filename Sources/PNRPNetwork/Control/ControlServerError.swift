@@ -9,6 +9,7 @@ public enum ControlServerError: Error, Hashable, Sendable, CustomStringConvertib
     /// The socket could not be bound.
     case bind(String, String)
 
+    /// One sentence saying what is wrong and what to do.
     public var description: String {
         switch self {
         case .alreadyRunning(let path, let pid?):

@@ -114,6 +114,7 @@ public enum DaemonConfigError: Error, Hashable, Sendable, CustomStringConvertibl
     /// Line `number` of the file is wrong, and how.
     case line(String, Int, String)
 
+    /// One sentence saying what is wrong and what to do.
     public var description: String {
         switch self {
         case .unreadable(let path): "cannot read the config file \(path)"

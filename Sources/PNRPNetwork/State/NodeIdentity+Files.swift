@@ -44,6 +44,7 @@ public enum IdentityFileError: Error, Hashable, Sendable, CustomStringConvertibl
     /// The state directory failed.
     case state(StateError)
 
+    /// One sentence saying what is wrong and what to do.
     public var description: String {
         switch self {
         case .exists(let path, let authority):
