@@ -172,7 +172,7 @@ struct MultiProcessCloudTests {
         }
     }
 
-    @Test("A second daemon on the same state directory refuses to start; client commands without a daemon exit 5")
+    @Test("Client commands and their exit codes; a second daemon on the same state directory refuses to start; without a daemon, exit 5")
     func secondDaemonRefusedAndNoDaemon() async throws {
         let cluster = try DaemonCluster()
         defer { cluster.cleanup() }
@@ -185,6 +185,30 @@ struct MultiProcessCloudTests {
         #expect(clash.status == 1)
         #expect(clash.stderr.contains("already running"), "\(clash.stderr)")
         #expect(try await first.client.status().pid == first.process.processIdentifier)
+
+        // The client commands against that node, as scripts use them.
+        let dir = ["--state-dir", first.directory]
+        let registered = try runCLI(cluster, ["register", "0.cli-test", "--port", "8080", "--transport", "udp", "--payload", "hello", "--json"] + dir)
+        #expect(registered.status == 0, "\(registered.stderr)")
+        let name = try JSONDecoder().decode(RegisteredName.self, from: Data(registered.stdout.utf8))
+        #expect(name.name == "0.cli-test" && name.endpoints == ["127.0.0.1:8080/udp"] && name.comment == "hello")
+        let twice = try runCLI(cluster, ["register", "0.cli-test"] + dir)
+        #expect(twice.status == 2 && twice.stderr.contains("already registered"), "\(twice.stderr)")
+        let status = try JSONDecoder().decode(DaemonStatus.self, from: Data(try runCLI(cluster, ["status", "--json"] + dir).stdout.utf8))
+        #expect(status.registrations == ["0.cli-test"])
+        let identity = try runCLI(cluster, ["identity", "show", "--authority"] + dir)
+        #expect(identity.stdout == status.authority + "\n")
+        let shown = try runCLI(cluster, ["identity", "show", "--json"] + dir)
+        #expect(shown.stdout.contains(status.authority) && !shown.stdout.lowercased().contains("seed"))
+        let clouds = try JSONDecoder().decode([CloudStatus].self, from: Data(try runCLI(cluster, ["clouds", "--json"] + dir).stdout.utf8))
+        #expect(clouds.map(\.endpoint) == ["127.0.0.1:\(base)"])
+        #expect(try runCLI(cluster, ["cache", "--json"] + dir).status == 0)
+        #expect(try runCLI(cluster, ["resolve", "no-dot"] + dir).status == 2)
+        #expect(try runCLI(cluster, ["resolve", "0.x", "--cloud", "mars"] + dir).status == 2)
+        #expect(try runCLI(cluster, ["unregister", "0.cli-test"] + dir).status == 0)
+        let again = try runCLI(cluster, ["unregister", "0.cli-test"] + dir)
+        #expect(again.status == 3, "\(again.stderr)")
+        #expect(try runCLI(cluster, ["identity", "create"] + dir).status == 2)
 
         let empty = cluster.root + "/no-node-here"
         for arguments in [["status"], ["resolve", "0.x"], ["stop"], ["clouds", "--json"]] {
