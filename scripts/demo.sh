@@ -76,8 +76,16 @@ wait_ready 1
 # The seed publishes a name first, so the nodes that join find an entry to cache.
 "$pnrp" register node1 --secured --state-dir "$root/node1" >/dev/null
 for i in $(seq 2 $count); do start_node "$i" "$first"; done
+wait_active() { # i: waits at most 20 s until node i has joined the cloud (so its names are announced at once)
+  local i=$1 waited=0
+  until "$pnrp" clouds --state-dir "$root/node$i" | grep -q " active "; do
+    if [ $waited -ge 200 ]; then echo "demo: node $i did not join the cloud in 20 s:" >&2; cat "$root/node$i.err" >&2; exit 1; fi
+    sleep 0.1; waited=$((waited + 1))
+  done
+}
+for i in $(seq 2 $count); do wait_ready "$i"; done
 for i in $(seq 2 $count); do
-  wait_ready "$i"
+  wait_active "$i"
   "$pnrp" register "node$i" --secured --state-dir "$root/node$i" >/dev/null
 done
 
