@@ -96,4 +96,21 @@ struct SourceGuardTests {
         #expect(g.rateLimited == 80)
         #expect(g.admit(d, from: peer, now: t0 + .seconds(1)) == .deliver(release: []))
     }
+
+    @Test("A reply no larger than the datagram it answers goes out even while bigger replies are held")
+    func smallReplyPassesHeldQueue() {
+        var guardian = SourceGuard(probeIDSeed: 7)
+        // A 60-byte request asks for a 400-byte answer: held, and a probe goes out instead.
+        #expect(guardian.admit([UInt8](repeating: 0, count: 60), from: peer, now: t0) == .deliver(release: []))
+        guard case .held(let probe?) = guardian.reply([UInt8](repeating: 1, count: 400), to: peer, now: t0) else {
+            Issue.record("the oversized reply was not held with a probe")
+            return
+        }
+        #expect(probe.count == 56)
+        // Another 56-byte question: a 36-byte answer must not wait behind the held reply.
+        #expect(guardian.admit([UInt8](repeating: 0, count: 56), from: peer, now: t0) == .deliver(release: []))
+        #expect(guardian.reply([UInt8](repeating: 2, count: 36), to: peer, now: t0) == .send)
+        // The credit of one datagram is spent once: a second answer to it waits.
+        #expect(guardian.reply([UInt8](repeating: 3, count: 36), to: peer, now: t0) != .send)
+    }
 }

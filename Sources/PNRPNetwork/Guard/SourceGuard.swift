@@ -49,6 +49,9 @@ public struct SourceGuard: Sendable {
         var bytesIn: UInt32 = 0
         /// Bytes of replies (and probes) sent to it.
         var bytesOut: UInt32 = 0
+        /// Bytes of the datagram being handled not yet spent on replies to it: a reply that fits is sent
+        /// even while others are held, so an answer never larger than its question always goes out.
+        var credit: UInt32 = 0
         var validatedUntil: NodeInstant?
         /// Message IDs of our last four requests to this source (the echo that validates it).
         var recentRequestIDs = SIMD4<UInt32>(repeating: 0)
@@ -128,6 +131,7 @@ public struct SourceGuard: Sendable {
             return .answerProbe(answer)
         }
         s.bytesIn.addSaturating(UInt32(clamping: datagram.count))
+        s.credit = UInt32(clamping: datagram.count)
         var result = Admission.deliver(release: [])
         if let acked = DatagramPeek.ackedMessageID(of: datagram), acked == s.probeID || s.sentRequest(acked) {
             // It received a datagram we sent to this address: validated. Held replies go out now.
@@ -160,8 +164,10 @@ public struct SourceGuard: Sendable {
         var s = sources[destination] ?? Source(tokens: limits.burst, lastRefill: now, lastSeen: now)
         defer { store(destination, s) }
         if let until = s.validatedUntil, until > now { return .send }
-        if s.held.isEmpty, UInt64(s.bytesOut) + UInt64(datagram.count) <= UInt64(s.bytesIn) {
-            s.bytesOut.addSaturating(UInt32(datagram.count))
+        let size = UInt32(clamping: datagram.count)
+        if size <= s.credit || (s.held.isEmpty && UInt64(s.bytesOut) + UInt64(size) <= UInt64(s.bytesIn)) {
+            s.credit = s.credit > size ? s.credit - size : 0
+            s.bytesOut.addSaturating(size)
             return .send
         }
         guard s.held.count < limits.maximumHeld else {

@@ -245,7 +245,8 @@ final class HostEngine {
                 }
             }
             sourceGuard.sweep(now: now)
-            if now - lastSave >= NodeDuration(nanoseconds: UInt64(configuration.cacheSaveInterval.components.seconds) * 1_000_000_000) {
+            let interval = configuration.cacheSaveInterval.components
+            if now - lastSave >= NodeDuration(nanoseconds: UInt64(max(0, interval.seconds)) * 1_000_000_000 + UInt64(max(0, interval.attoseconds / 1_000_000_000))) {
                 saveCache(now: now)
             }
             flush(now: now)
@@ -460,7 +461,8 @@ final class HostEngine {
 
     // MARK: - Persistence and shutdown
 
-    /// Saves the endpoints of every cloud's cache (and of its seeds while the cache is empty).
+    /// Saves the endpoints of every cloud's cache; a cloud whose cache is empty keeps the endpoints loaded
+    /// at start, so a node that could not rejoin still knows whom to try next time.
     func saveCache(now: NodeInstant) {
         lastSave = now
         guard let directory = configuration.stateDirectory else { return }

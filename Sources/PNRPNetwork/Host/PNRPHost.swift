@@ -76,7 +76,6 @@ public final class PNRPHost: Sendable {
                 let channel: any Channel
                 do {
                     channel = try await DatagramBootstrap(group: loop)
-                        .channelOption(.socketOption(.so_reuseaddr), value: 1)
                         .channelInitializer { channel in
                             channel.eventLoop.makeCompletedFuture {
                                 try channel.pipeline.syncOperations.addHandler(DatagramHandler(engine: engine.value, role: .cloud(item.cloud)))

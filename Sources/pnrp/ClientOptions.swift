@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import PNRPNetwork
+
+/// The option every client command shares: which node to talk to.
+struct ClientOptions: ParsableArguments {
+    @Option(
+        name: .customLong("state-dir"),
+        help: ArgumentHelp(
+            "State directory of the node to talk to (default: $XDG_STATE_HOME/pnrp or ~/.local/state/pnrp).",
+            discussion: "Example: --state-dir /tmp/pnrp-a (the node was started with `pnrp node --state-dir /tmp/pnrp-a`).",
+            valueName: "dir"))
+    var stateDirectory: String?
+
+    /// The directory's absolute path, without creating it.
+    var path: String { absolutePath(stateDirectory ?? StateDirectory.defaultPath) }
+
+    /// A client of that node's control socket.
+    var client: ControlClient { ControlClient(socketPath: path + "/" + ControlProtocol.socketFileName) }
+
+    /// Runs `body` against the node; a failure prints one sentence on stderr and exits with its code.
+    func run<T>(_ command: String, _ body: (ControlClient) async throws(ControlError) -> T) async throws -> T {
+        do {
+            return try await body(client)
+        } catch {
+            if error.kind == .noDaemon {
+                printError("no pnrp node is running for state directory \(path); start one with `pnrp node`")
+            } else {
+                printError("pnrp \(command): \(error.message)")
+            }
+            throw ExitStatus(error.kind).exitCode
+        }
+    }
+}
+
+/// `path` made absolute against the working directory, without a trailing slash.
+func absolutePath(_ path: String) -> String {
+    let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    let standard = URL(fileURLWithPath: full).standardizedFileURL.path
+    return standard.count > 1 && standard.hasSuffix("/") ? String(standard.dropLast()) : standard
+}
+
+/// Prints `value` as pretty, key-sorted JSON on stdout.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let data = try encoder.encode(value)
+    print(String(decoding: data, as: UTF8.self))
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import PNRPNetwork
+
+/// `pnrp clouds`: the node's open clouds.
+struct CloudsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clouds",
+        abstract: "List the clouds the running node has joined and their state.",
+        discussion: """
+            State is alone (knows nobody), synchronizing (joining) or active (can resolve). The size is \
+            estimated from the leaf sets once they allow it.
+
+            Examples:
+              pnrp clouds
+              pnrp clouds --json
+            """
+    )
+
+    @Flag(help: ArgumentHelp("Print a JSON array instead of text.", discussion: "Example: pnrp clouds --json | jq -r '.[].state'"))
+    var json = false
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let clouds = try await options.run("clouds") { client throws(ControlError) in try await client.clouds() }
+        if json {
+            try printJSON(clouds)
+            return
+        }
+        for c in clouds { print(Self.line(c)) }
+    }
+
+    /// `Global_  127.0.0.2:3540  active  12 cached  1 registered  ~5 nodes`.
+    static func line(_ c: CloudStatus) -> String {
+        var parts = [c.name + (c.interface.map { " (\($0))" } ?? ""), c.endpoint, c.state, "\(c.cachedEntries) cached", "\(c.registrations) registered"]
+        if let size = c.estimatedSize, size.isFinite { parts.append("~\(Int(size.rounded())) nodes") }
+        return parts.joined(separator: "  ")
+    }
+}

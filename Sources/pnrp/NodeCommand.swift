@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PNRP
+import PNRPNetwork
+import ServiceLifecycle
+
+/// `pnrp node`: run a PNRP node in the foreground.
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Run a PNRP node (the daemon) in the foreground; other commands talk to it.",
+        discussion: """
+            The node joins the global cloud on --address:--port (UDP) and a link-local cloud on each \
+            interface, finding other nodes through the endpoints it cached on its last run, SSDP multicast \
+            and --seed nodes. It keeps its identity key and cache in --state-dir and listens for the client \
+            commands (`pnrp register`, `resolve`, `status`, `stop`...) on the Unix socket control.sock \
+            there (mode 0600: only its owner can use it). It logs to stderr and prints one line on stdout \
+            when ready:
+              pnrp node ready: Global_ 127.0.0.2:3540 (alone), control /home/me/.local/state/pnrp/control.sock
+
+            SIGTERM, SIGINT or `pnrp stop` stop it gracefully: registered names are revoked, the cache is \
+            saved (so a restart rejoins without seeds), sockets are closed and control.sock is removed.
+
+            --config FILE reads `key = value` lines (keys: address, port, seed (repeatable), state-dir, \
+            link-local (yes/no), interface (repeatable), multicast (yes/no), log-level, \
+            cache-save-interval); options on the command line override the file. Example file:
+              address = 192.0.2.10
+              seed = 192.0.2.1:3540
+              link-local = no
+
+            Examples:
+              pnrp node
+              pnrp node --address 127.0.0.2 --no-link-local --no-multicast --state-dir /tmp/pnrp-a
+              pnrp node --address 127.0.0.3 --seed 127.0.0.2:3540 --state-dir /tmp/pnrp-b --no-link-local
+              pnrp node --config /etc/pnrp/node.conf --log-level debug
+            """
+    )
+
+    @Option(help: ArgumentHelp("IPv4 or IPv6 address of the global cloud's socket (default: the first global address).", discussion: "Example: --address 127.0.0.2"))
+    var address: String?
+
+    @Option(help: ArgumentHelp("UDP port of every cloud (default 3540).", discussion: "Example: --port 3541"))
+    var port: UInt16?
+
+    @Option(
+        name: .customLong("seed"),
+        help: ArgumentHelp("A node of the global cloud to join through, host:port (repeatable).", discussion: "Example: --seed 127.0.0.2:3540 --seed [::1]:3541"))
+    var seeds: [String] = []
+
+    @Option(help: ArgumentHelp("Settings file of `key = value` lines; command-line options override it.", discussion: "Example: --config /etc/pnrp/node.conf"))
+    var config: String?
+
+    @Option(
+        name: .customLong("state-dir"),
+        help: ArgumentHelp(
+            "Directory of the identity, the cache and control.sock (default: $XDG_STATE_HOME/pnrp or ~/.local/state/pnrp).",
+            discussion: "Example: --state-dir /tmp/pnrp-a", valueName: "dir"))
+    var stateDirectory: String?
+
+    @Flag(
+        name: .customLong("link-local"), inversion: .prefixedNo,
+        help: ArgumentHelp("Open a link-local cloud on each interface (default: yes).", discussion: "Example: --no-link-local"))
+    var linkLocal: Bool?
+
+    @Option(
+        name: .customLong("interface"),
+        help: ArgumentHelp("Open link-local clouds only on this interface (repeatable).", discussion: "Example: --interface eth0"))
+    var interfaces: [String] = []
+
+    @Flag(
+        name: .customLong("multicast"), inversion: .prefixedNo,
+        help: ArgumentHelp("Find and answer other nodes with SSDP multicast (default: yes).", discussion: "Example: --no-multicast"))
+    var multicast: Bool?
+
+    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default: info).", discussion: "Example: --log-level debug"))
+    var logLevel: String?
+
+    @Option(help: ArgumentHelp("Seconds between saves of the cache (default 300; always saved at stop).", discussion: "Example: --cache-save-interval 60"))
+    var cacheSaveInterval: Int?
+
+    func validate() throws {
+        if let address, EndpointText.parseAddress(address) == nil { throw ValidationError("--address '\(address)' is not a numeric IPv4 or IPv6 address") }
+        if port == 0 { throw ValidationError("--port must be 1-65535") }
+        for seed in seeds {
+            do { _ = try EndpointText(seed) } catch { throw ValidationError("--seed: \(error.description)") }
+        }
+        if let logLevel, !DaemonConfigFile.logLevels.contains(logLevel.lowercased()) {
+            throw ValidationError("--log-level must be one of \(DaemonConfigFile.logLevels.joined(separator: ", "))")
+        }
+        if let cacheSaveInterval, cacheSaveInterval < 1 { throw ValidationError("--cache-save-interval must be at least 1 second") }
+        if linkLocal == false, !interfaces.isEmpty { throw ValidationError("--interface opens a link-local cloud; it cannot be combined with --no-link-local") }
+    }
+
+    func run() async throws {
+        var file = DaemonConfigFile()
+        if let config {
+            do {
+                file = try DaemonConfigFile.load(path: config)
+            } catch {
+                printError("pnrp node: \(error.description)")
+                throw ExitStatus.badInput.exitCode
+            }
+        }
+        let level = Logger.Level(rawValue: (logLevel ?? file.logLevel ?? "info").lowercased()) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "pnrp")
+
+        var configuration = HostConfiguration()
+        configuration.address = address ?? file.address
+        configuration.port = port ?? file.port ?? 3540
+        let seedTexts = seeds.isEmpty ? file.seeds : seeds
+        let interfaceNames = interfaces.isEmpty ? file.interfaces : interfaces
+        do {
+            configuration.seeds = try seedTexts.map { try EndpointText($0) }
+        } catch {
+            printError("pnrp node: \(error)")
+            throw ExitStatus.badInput.exitCode
+        }
+        if linkLocal ?? file.linkLocal ?? true {
+            configuration.linkLocal = interfaceNames.isEmpty ? .automatic : .interfaces(interfaceNames)
+        } else {
+            configuration.linkLocal = .none
+        }
+        configuration.multicastDiscovery = multicast ?? file.multicast ?? true
+        configuration.cacheSaveInterval = .seconds(cacheSaveInterval ?? file.cacheSaveIntervalSeconds ?? 300)
+        let directory: StateDirectory
+        do {
+            directory = try StateDirectory(path: absolutePath(stateDirectory ?? file.stateDirectory ?? StateDirectory.defaultPath))
+        } catch {
+            printError("pnrp node: \(error.description)")
+            throw ExitStatus.badInput.exitCode
+        }
+        configuration.stateDirectory = directory
+
+        let service = NodeService(configuration: configuration, directory: directory, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            printError("pnrp node: \(error)")
+            throw ExitStatus.failure.exitCode
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Logging
+import PNRP
+import PNRPNetwork
+import ServiceLifecycle
+
+/// The `pnrp node` daemon as a swift-service-lifecycle service: it opens the control socket, starts the
+/// host, serves control requests until a graceful shutdown (SIGTERM, SIGINT, or `pnrp stop`), then
+/// revokes the registered names, saves the cache, closes the sockets and removes the control socket.
+struct NodeService: Service {
+    let configuration: HostConfiguration
+    let directory: StateDirectory
+    let logger: Logger
+
+    func run() async throws {
+        let server = try await ControlServer.bind(socketPath: ControlProtocol.socketPath(in: directory), logger: logger)
+        let host: PNRPHost
+        do {
+            host = try await PNRPHost.start(configuration, logger: logger)
+        } catch {
+            await server.close()
+            throw error
+        }
+        let daemon = NodeDaemon(host: host, stateDirectory: directory)
+        let clouds = (try? await host.clouds()) ?? []
+        logger.info("identity", metadata: ["authority": "\(host.identity.authority)", "stateDirectory": "\(directory.path)"])
+        let ready = "pnrp node ready: \(clouds.map { "\($0.name) \($0.endpoint) (\($0.state))" }.joined(separator: ", ")), control \(server.socketPath)\n"
+        FileHandle.standardOutput.write(Data(ready.utf8))
+        await withGracefulShutdownHandler {
+            await server.run(handler: daemon)
+        } onGracefulShutdown: {
+            server.stop()
+        }
+        logger.info("stopping: revoking registered names, saving the cache")
+        await host.shutdown()
+        logger.info("stopped")
+    }
+}
