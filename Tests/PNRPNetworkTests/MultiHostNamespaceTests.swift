@@ -22,7 +22,7 @@ struct MultiHostNamespaceTests {
             processes.append(try lab.launch("/usr/sbin/ip", arguments, log: lab.stateDirectory(i) + "/node.log"))
         }
         for i in 0..<3 {
-            let ready = try await eventually(20) { FileManager.default.fileExists(atPath: lab.stateDirectory(i) + "/control.sock") }
+            let ready = await eventually(20) { FileManager.default.fileExists(atPath: lab.stateDirectory(i) + "/control.sock") }
             try #require(ready, "node \(i) did not start: \(lab.log(i))")
         }
         // Each host publishes a secured name in every cloud it is in.
@@ -36,8 +36,10 @@ struct MultiHostNamespaceTests {
         for cloud in ["linklocal:eth0", "global"] {
             for i in 0..<3 {
                 for j in 0..<3 where j != i {
-                    let found = try await eventually(30) {
-                        (try? lab.run(binary.path, ["resolve", names[j], "--cloud", cloud, "--timeout", "2", "--state-dir", lab.stateDirectory(i)]))?.status == 0
+                    let expectedCloud = cloud == "global" ? "cloud Global_" : "cloud LinkLocal_"
+                    let found = await eventually(30) {
+                        guard let r = try? lab.run(binary.path, ["resolve", names[j], "--cloud", cloud, "--timeout", "2", "--state-dir", lab.stateDirectory(i)]) else { return false }
+                        return r.status == 0 && r.stdout.contains(expectedCloud)
                     }
                     #expect(found, "node \(i) could not resolve \(names[j]) in \(cloud); logs: \(lab.log(i))")
                 }
