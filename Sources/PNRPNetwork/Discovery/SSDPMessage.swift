@@ -1,8 +1,8 @@
 import PNRP
 
 /// The two SSDP messages of PNRP's multicast cloud discovery ([MS-PNRP] 3.1.4.2.2, 3.1.5.1; SSDP as in
-/// UPnP Device Architecture 1.0 section 1): an M-SEARCH sent to the link-scope group `[FF02::C]:1900` (or
-/// `239.255.255.250:1900` over IPv4) with the search target `CloudScope.ssdpSearchTarget`, and the unicast
+/// UPnP Device Architecture 1.0 section 1): an M-SEARCH sent to the link-scope group `[FF02::C]:1900` with the
+/// search target `CloudScope.ssdpSearchTarget`, and the unicast
 /// `200 OK` a cloud member returns, whose `AL` header is the member's PNRP endpoint in RFC 2732 form
 /// (`[fe80::1]:3540`).
 public enum SSDPMessage: Hashable, Sendable {
@@ -15,8 +15,6 @@ public enum SSDPMessage: Hashable, Sendable {
     public static let port: UInt16 = 1900
     /// The IPv6 link-local SSDP group.
     public static let ipv6Group = "ff02::c"
-    /// The IPv4 SSDP group.
-    public static let ipv4Group = "239.255.255.250"
 
     /// The message as text.
     public var text: String {

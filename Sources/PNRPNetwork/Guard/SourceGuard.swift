@@ -227,7 +227,7 @@ public struct SourceGuard: Sendable {
     /// `datagram` is not a probe.
     static func probeAnswer(to datagram: [UInt8]) -> [UInt8]? {
         guard let message = try? PNRPMessage(decoding: datagram), case .inquire(let inquire) = message.body,
-            inquire.validateID == .zero, inquire.nonce == nil,
+            inquire.validateID == .zero, inquire.nonce == nil, inquire.flags.isEmpty,
             let buffer = try? AuthorityBuffer(flags: .notFound).encoded(),
             let fragment = try? AuthorityFragment.fragments(of: buffer, ackedMessageID: message.messageID).first
         else { return nil }

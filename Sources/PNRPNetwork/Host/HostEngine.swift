@@ -124,17 +124,11 @@ final class HostEngine {
         guard let channel = sockets[cloud], let endpoint = table.node(cloud)?.localEndpoint else { return }
         ssdpTargets[cloud] = 0
         let message = SSDPMessage.search(target: cloud.ssdpSearchTarget).bytes
-        let group: IPv6Endpoint
-        if endpoint.address.isIPv4Mapped {
-            guard let a = EndpointText.parseAddress(SSDPMessage.ipv4Group) else { return }
-            group = IPv6Endpoint(address: a, port: configuration.ssdpPort)
-        } else {
-            guard let a = EndpointText.parseAddress(SSDPMessage.ipv6Group) else { return }
-            group = IPv6Endpoint(address: a, port: configuration.ssdpPort)
-        }
-        // ff02::c is link-scoped: like a link-local address it needs the interface's zone.
-        if !endpoint.address.isIPv4Mapped, zones[cloud] ?? 0 == 0 { return }
-        let address = group.socketAddress(zone: zones[cloud] ?? 0)
+        // IPv6 only (docs/deviations.md, D4); ff02::c is link-scoped, so it needs an interface's zone.
+        guard !endpoint.address.isIPv4Mapped, let zone = zones[cloud], zone != 0,
+            let groupAddress = EndpointText.parseAddress(SSDPMessage.ipv6Group)
+        else { return }
+        let address = IPv6Endpoint(address: groupAddress, port: configuration.ssdpPort).socketAddress(zone: zone)
         write(message, to: address, on: channel)
     }
 
