@@ -41,40 +41,55 @@ public struct SourceGuard: Sendable {
         case dropped
     }
 
-    /// What is kept per source: about 80 bytes, no heap allocation unless replies are held.
+    /// What is kept per source: 56 bytes inline, no heap allocation. Sources with replies held also have
+    /// a `Probe` record.
     struct Source: Sendable {
-        var tokens: Float
-        var lastRefill: NodeInstant
         var lastSeen: NodeInstant
+        /// Nanoseconds of the instant the validation ends; 0 when not validated.
+        var validatedUntil: UInt64 = 0
+        var tokens: Float
         var bytesIn: UInt32 = 0
         /// Bytes of replies (and probes) sent to it.
         var bytesOut: UInt32 = 0
         /// Bytes of the datagram being handled not yet spent on replies to it: a reply that fits is sent
         /// even while others are held, so an answer never larger than its question always goes out.
         var credit: UInt32 = 0
-        var validatedUntil: NodeInstant?
         /// Message IDs of our last four requests to this source (the echo that validates it).
-        var recentRequestIDs = SIMD4<UInt32>(repeating: 0)
+        var recentRequestIDs: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
         var nextRequestSlot: UInt8 = 0
-        var probeID: UInt32?
-        var probeSentAt: NodeInstant?
-        var held: [(datagram: [UInt8], until: NodeInstant)] = []
 
-        init(tokens: Double, lastRefill: NodeInstant, lastSeen: NodeInstant) {
-            (self.tokens, self.lastRefill, self.lastSeen) = (Float(tokens), lastRefill, lastSeen)
+        init(tokens: Double, now: NodeInstant) {
+            (self.tokens, self.lastSeen) = (Float(tokens), now)
         }
 
-        func sentRequest(_ id: UInt32) -> Bool { id != 0 && any(recentRequestIDs .== SIMD4(repeating: id)) }
+        func sentRequest(_ id: UInt32) -> Bool {
+            id != 0 && (recentRequestIDs.0 == id || recentRequestIDs.1 == id || recentRequestIDs.2 == id || recentRequestIDs.3 == id)
+        }
 
         mutating func rememberRequest(_ id: UInt32) {
-            recentRequestIDs[Int(nextRequestSlot)] = id
+            switch nextRequestSlot {
+            case 0: recentRequestIDs.0 = id
+            case 1: recentRequestIDs.1 = id
+            case 2: recentRequestIDs.2 = id
+            default: recentRequestIDs.3 = id
+            }
             nextRequestSlot = (nextRequestSlot + 1) % 4
         }
+
+        func isValidated(at now: NodeInstant) -> Bool { validatedUntil > now.nanoseconds }
+    }
+
+    /// Replies held for a source until it is validated, and the probe sent to validate it.
+    struct Probe: Sendable {
+        var id: UInt32?
+        var sentAt: NodeInstant?
+        var held: [(datagram: [UInt8], until: NodeInstant)] = []
     }
 
     /// The settings in force.
     public let limits: Limits
     private var sources: [IPv6Endpoint: Source] = [:]
+    private var probes: [IPv6Endpoint: Probe] = [:]
     private var nextProbeID: UInt32
 
     /// Counters for metrics.
@@ -95,8 +110,7 @@ public struct SourceGuard: Sendable {
 
     /// Whether `source` is validated at `now`.
     public func isValidated(_ source: IPv6Endpoint, now: NodeInstant) -> Bool {
-        guard let until = sources[source]?.validatedUntil else { return false }
-        return until > now
+        sources[source]?.isValidated(at: now) ?? false
     }
 
     /// What to do with a received datagram.
@@ -115,10 +129,9 @@ public struct SourceGuard: Sendable {
 
     /// Admits one datagram from `source`.
     public mutating func admit(_ datagram: [UInt8], from source: IPv6Endpoint, now: NodeInstant) -> Admission {
-        var s = sources[source] ?? Source(tokens: limits.burst, lastRefill: now, lastSeen: now)
-        let elapsed = Double((now - s.lastRefill).nanoseconds) / 1e9
+        var s = sources[source] ?? Source(tokens: limits.burst, now: now)
+        let elapsed = Double((now - s.lastSeen).nanoseconds) / 1e9
         s.tokens = Float(Swift.min(limits.burst, Double(s.tokens) + elapsed * limits.ratePerSecond))
-        s.lastRefill = now
         s.lastSeen = now
         guard s.tokens >= 1 else {
             rateLimited += 1
@@ -133,16 +146,18 @@ public struct SourceGuard: Sendable {
         s.bytesIn.addSaturating(UInt32(clamping: datagram.count))
         s.credit = UInt32(clamping: datagram.count)
         var result = Admission.deliver(release: [])
-        if let acked = DatagramPeek.ackedMessageID(of: datagram), acked == s.probeID || s.sentRequest(acked) {
-            // It received a datagram we sent to this address: validated. Held replies go out now.
-            s.validatedUntil = now + limits.validationLifetime
-            let wasProbe = acked == s.probeID
-            s.probeID = nil
-            let release = s.held.filter { $0.until > now }.map(\.datagram)
-            expiredReplies += s.held.count - release.count
-            s.held = []
-            s.bytesOut.addSaturating(UInt32(clamping: release.reduce(0) { $0 + $1.count }))
-            result = wasProbe ? .probeAnswered(release: release) : .deliver(release: release)
+        if let acked = DatagramPeek.ackedMessageID(of: datagram) {
+            let probe = probes[source]
+            let wasProbe = probe?.id != nil && acked == probe?.id
+            if wasProbe || s.sentRequest(acked) {
+                // It received a datagram we sent to this address: validated. Held replies go out now.
+                s.validatedUntil = (now + limits.validationLifetime).nanoseconds
+                let held = probes.removeValue(forKey: source)?.held ?? []
+                let release = held.filter { $0.until > now }.map(\.datagram)
+                expiredReplies += held.count - release.count
+                s.bytesOut.addSaturating(UInt32(clamping: release.reduce(0) { $0 + $1.count }))
+                result = wasProbe ? .probeAnswered(release: release) : .deliver(release: release)
+            }
         }
         store(source, s)
         return result
@@ -152,7 +167,7 @@ public struct SourceGuard: Sendable {
     /// always sent, and not charged to the reply budget (the node chose the address; nobody can make it
     /// send these by forging a source); requests remember their Message ID for the validating echo.
     public mutating func initiated(_ datagram: [UInt8], to destination: IPv6Endpoint, now: NodeInstant) {
-        var s = sources[destination] ?? Source(tokens: limits.burst, lastRefill: now, lastSeen: now)
+        var s = sources[destination] ?? Source(tokens: limits.burst, now: now)
         if let t = DatagramPeek.type(of: datagram), !DatagramPeek.isReply(t), let id = DatagramPeek.messageID(of: datagram) {
             s.rememberRequest(id)
         }
@@ -161,59 +176,76 @@ public struct SourceGuard: Sendable {
 
     /// Decides on a datagram produced in answer to one from `destination`.
     public mutating func reply(_ datagram: [UInt8], to destination: IPv6Endpoint, now: NodeInstant) -> Verdict {
-        var s = sources[destination] ?? Source(tokens: limits.burst, lastRefill: now, lastSeen: now)
+        var s = sources[destination] ?? Source(tokens: limits.burst, now: now)
         defer { store(destination, s) }
-        if let until = s.validatedUntil, until > now { return .send }
+        if s.isValidated(at: now) { return .send }
         let size = UInt32(clamping: datagram.count)
-        if size <= s.credit || (s.held.isEmpty && UInt64(s.bytesOut) + UInt64(size) <= UInt64(s.bytesIn)) {
+        var probe = probes[destination] ?? Probe()
+        if size <= s.credit || (probe.held.isEmpty && UInt64(s.bytesOut) + UInt64(size) <= UInt64(s.bytesIn)) {
             s.credit = s.credit > size ? s.credit - size : 0
             s.bytesOut.addSaturating(size)
             return .send
         }
-        guard s.held.count < limits.maximumHeld else {
+        guard probe.held.count < limits.maximumHeld else {
             expiredReplies += 1
             return .dropped
         }
-        s.held.append((datagram, now + limits.holdTime))
+        probe.held.append((datagram, now + limits.holdTime))
         heldReplies += 1
-        return .held(probe: makeProbe(&s, now: now))
+        let sent = makeProbe(&s, &probe, now: now)
+        probes[destination] = probe
+        return .held(probe: sent)
     }
 
     /// A probe for `source` when it has replies held, no recent probe out, and the probe fits its budget
     /// (called when more bytes arrive from it).
     public mutating func probeIfDue(for source: IPv6Endpoint, now: NodeInstant) -> [UInt8]? {
-        guard var s = sources[source], !s.held.isEmpty else { return nil }
-        defer { sources[source] = s }
-        return makeProbe(&s, now: now)
+        guard var s = sources[source], var probe = probes[source], !probe.held.isEmpty else { return nil }
+        defer {
+            sources[source] = s
+            probes[source] = probe
+        }
+        return makeProbe(&s, &probe, now: now)
     }
 
-    private mutating func makeProbe(_ s: inout Source, now: NodeInstant) -> [UInt8]? {
+    private mutating func makeProbe(_ s: inout Source, _ probe: inout Probe, now: NodeInstant) -> [UInt8]? {
         // One probe per hold time, and only when the probe itself fits the budget.
-        let probeDue = s.probeSentAt.map { now - $0 >= limits.holdTime } ?? true
+        let probeDue = probe.sentAt.map { now - $0 >= limits.holdTime } ?? true
         guard probeDue, UInt64(s.bytesOut) + UInt64(Self.probeLength) <= UInt64(s.bytesIn) else { return nil }
         let id = nextProbeID
         nextProbeID = nextProbeID &* 0x9E37_79B1 &+ 0x7F4A_7C15  // odd multiplier: a full-period sequence
-        s.probeID = id
-        s.probeSentAt = now
+        probe.id = id
+        probe.sentAt = now
         s.bytesOut.addSaturating(UInt32(Self.probeLength))
         probesSent += 1
         return Self.probe(messageID: id)
     }
 
-    /// Drops held replies past their time and forgets idle sources beyond the bound.
+    /// How long an unvalidated source with nothing held is remembered without traffic.
+    static let idleLifetime = NodeDuration.minutes(10)
+
+    /// Drops held replies past their time, forgets sources idle for 10 minutes whose validation has
+    /// ended, and the least recently seen beyond the bound.
     public mutating func sweep(now: NodeInstant) {
-        for (key, var s) in sources where !s.held.isEmpty {
-            let kept = s.held.filter { $0.until > now }
-            if kept.count != s.held.count {
-                expiredReplies += s.held.count - kept.count
-                s.held = kept
-                sources[key] = s
+        for (key, var probe) in probes {
+            let kept = probe.held.filter { $0.until > now }
+            expiredReplies += probe.held.count - kept.count
+            if kept.isEmpty, probe.sentAt.map({ now - $0 >= limits.holdTime }) ?? true {
+                probes.removeValue(forKey: key)
+            } else if kept.count != probe.held.count {
+                probe.held = kept
+                probes[key] = probe
             }
         }
+        func keep(_ key: IPv6Endpoint, _ s: Source) -> Bool {
+            s.isValidated(at: now) || probes[key] != nil || now - s.lastSeen < Self.idleLifetime
+        }
+        if sources.contains(where: { !keep($0.key, $0.value) }) { sources = sources.filter { keep($0.key, $0.value) } }
         if sources.count > limits.maximumSources {
             let excess = sources.count - limits.maximumSources
             for key in sources.sorted(by: { ($0.value.lastSeen, $0.key) < ($1.value.lastSeen, $1.key) }).prefix(excess).map(\.key) {
                 sources.removeValue(forKey: key)
+                probes.removeValue(forKey: key)
             }
         }
     }

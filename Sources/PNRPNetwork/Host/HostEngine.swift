@@ -518,11 +518,19 @@ extension PeerRecord {
     }
 }
 
-/// The host's clock: wall-clock time, since CPAs carry absolute expiry times ([MS-PNRP] 2.2.3.1).
+/// The host's clock: wall-clock time, since CPAs carry absolute expiry times ([MS-PNRP] 2.2.3.1), read
+/// once and then advanced by the monotonic clock, so that setting the system clock never makes the
+/// nodes' timers jump.
 enum HostClock {
+    private static let anchor: (wall: UInt64, monotonic: UInt64) = (read(CLOCK_REALTIME), read(CLOCK_MONOTONIC))
+
     static func now() -> NodeInstant {
+        NodeInstant(nanoseconds: anchor.wall &+ (read(CLOCK_MONOTONIC) &- anchor.monotonic))
+    }
+
+    private static func read(_ clock: clockid_t) -> UInt64 {
         var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return NodeInstant(nanoseconds: UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec))
+        clock_gettime(clock, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }
