@@ -84,4 +84,26 @@ struct SSDPAndStateTests {
         #expect(warnings.isEmpty)
         #expect(loaded.endpoints(for: .global).map(\.description) == ["127.0.0.2:3540", "[::1]:3540"])
     }
+
+    @Test("An SSDP answer is never longer than the search it answers, even for the longest address")
+    func ssdpNoAmplification() {
+        let target = CloudScope.linkLocal(zone: 1).ssdpSearchTarget
+        let search = SSDPMessage.search(target: target).bytes
+        let longest = "[fe80:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535"
+        #expect(SSDPMessage.response(target: target, location: longest).bytes.count <= search.count)
+    }
+
+    @Test("A state directory that is a symbolic link is refused; one open to others is closed to 0700")
+    func stateDirectoryChecks() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("pnrp-dir-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let real = base + "/real"
+        try FileManager.default.createDirectory(atPath: real, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        try FileManager.default.createSymbolicLink(atPath: base + "/link", withDestinationPath: real)
+        #expect(throws: StateError.self) { try StateDirectory(path: base + "/link") }
+        _ = try StateDirectory(path: real)
+        let mode = try FileManager.default.attributesOfItem(atPath: real)[.posixPermissions] as? Int
+        #expect(mode == 0o700)
+    }
 }

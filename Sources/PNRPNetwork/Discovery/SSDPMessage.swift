@@ -22,7 +22,8 @@ public enum SSDPMessage: Hashable, Sendable {
         case .search(let target):
             "M-SEARCH * HTTP/1.1\r\nHOST: [FF02::C]:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 1\r\nST: \(target)\r\n\r\n"
         case .response(let target, let location):
-            "HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=1800\r\nEXT:\r\nST: \(target)\r\nUSN: uuid:pnrp::\(target)\r\nAL: \(location)\r\n\r\n"
+            // Only what PNRP reads (ST, AL): an answer never longer than the search it answers.
+            "HTTP/1.1 200 OK\r\nST: \(target)\r\nAL: \(location)\r\n\r\n"
         }
     }
 

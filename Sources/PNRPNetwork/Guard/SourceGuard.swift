@@ -1,4 +1,5 @@
 import PNRP
+import PeerCrypto
 
 /// Anti-abuse bookkeeping of one socket, as a value type driven by the host (no I/O, time as input):
 ///
@@ -90,7 +91,6 @@ public struct SourceGuard: Sendable {
     public let limits: Limits
     private var sources: [IPv6Endpoint: Source] = [:]
     private var probes: [IPv6Endpoint: Probe] = [:]
-    private var nextProbeID: UInt32
 
     /// Counters for metrics.
     public private(set) var rateLimited = 0
@@ -99,10 +99,9 @@ public struct SourceGuard: Sendable {
     /// Probes sent.
     public private(set) var probesSent = 0
 
-    /// A guard with `limits`; `probeIDSeed` keeps probe Message IDs unpredictable.
-    public init(limits: Limits = Limits(), probeIDSeed: UInt32) {
+    /// A guard with `limits`.
+    public init(limits: Limits = Limits()) {
         self.limits = limits
-        self.nextProbeID = probeIDSeed | 1
     }
 
     /// Number of sources tracked.
@@ -148,7 +147,7 @@ public struct SourceGuard: Sendable {
         var result = Admission.deliver(release: [])
         if let acked = DatagramPeek.ackedMessageID(of: datagram) {
             let probe = probes[source]
-            let wasProbe = probe?.id != nil && acked == probe?.id
+            let wasProbe = probe?.id != nil && acked == probe?.id && DatagramPeek.type(of: datagram) == MessageType.authority.rawValue
             if wasProbe || s.sentRequest(acked) {
                 // It received a datagram we sent to this address: validated. Held replies go out now.
                 s.validatedUntil = (now + limits.validationLifetime).nanoseconds
@@ -212,8 +211,10 @@ public struct SourceGuard: Sendable {
         // One probe per hold time, and only when the probe itself fits the budget.
         let probeDue = probe.sentAt.map { now - $0 >= limits.holdTime } ?? true
         guard probeDue, UInt64(s.bytesOut) + UInt64(Self.probeLength) <= UInt64(s.bytesIn) else { return nil }
-        let id = nextProbeID
-        nextProbeID = nextProbeID &* 0x9E37_79B1 &+ 0x7F4A_7C15  // odd multiplier: a full-period sequence
+        // The probe's Message ID is the return-routability secret: drawn from the system's secure generator,
+        // so an attacker cannot predict it and forge the answer from a victim's address.
+        var id = UInt32(truncatingIfNeeded: SecureRandom.uint64())
+        if id == 0 { id = 1 }
         probe.id = id
         probe.sentAt = now
         s.bytesOut.addSaturating(UInt32(Self.probeLength))

@@ -14,6 +14,10 @@ struct CloudPlan: Sendable {
     var items: [Item] = []
     /// Interfaces (name, index) on which the SSDP listener joins the group.
     var multicastInterfaces: [NIONetworkDevice] = []
+    /// IPv4 broadcast addresses of the interfaces.
+    var broadcasts: Set<IPv6Address> = []
+    /// Interfaces asked for by name that do not exist or have no IPv6 link-local address.
+    var missingInterfaces: [String] = []
 
     static func make(_ configuration: HostConfiguration) throws -> CloudPlan {
         var plan = CloudPlan()
@@ -36,6 +40,7 @@ struct CloudPlan: Sendable {
         case .automatic: wanted = nil
         case .interfaces(let names): wanted = Set(names)
         }
+        plan.broadcasts = Set(devices.compactMap { $0.broadcastAddress.flatMap(IPv6Endpoint.init)?.address })
         var seenZones = Set<UInt32>()
         for device in devices {
             guard let sa = device.address, let endpoint = IPv6Endpoint(sa), endpoint.address.isLinkLocal, !endpoint.address.isIPv4Mapped else { continue }
@@ -47,6 +52,10 @@ struct CloudPlan: Sendable {
             plan.items.append(
                 Item(cloud: .linkLocal(zone: zone), endpoint: IPv6Endpoint(address: endpoint.address, port: configuration.port), zone: zone, interface: device.name))
             plan.multicastInterfaces.append(device)
+        }
+        if case .interfaces(let names) = configuration.linkLocal {
+            let opened = Set(plan.items.compactMap(\.interface))
+            plan.missingInterfaces = names.filter { !opened.contains($0) }.sorted()
         }
         return plan
     }

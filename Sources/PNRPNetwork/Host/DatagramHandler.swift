@@ -31,8 +31,8 @@ final class DatagramHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         switch role {
-        case .cloud(let cloud): engine.socketClosed(cloud)
-        case .ssdpListener: engine.socketClosed(nil)
+        case .cloud(let cloud): engine.socketClosed(cloud, channel: context.channel)
+        case .ssdpListener: engine.socketClosed(nil, channel: context.channel)
         }
         context.fireChannelInactive()
     }

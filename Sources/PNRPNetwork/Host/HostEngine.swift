@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOPosix
 import PNRP
 import PeerCrypto
 
@@ -42,6 +43,8 @@ final class HostEngine {
     var registrations: [UInt64: [(CloudScope, PNRPID)]] = [:]
     var nextRegistrationID: UInt64 = 1
     var isShutDown = false
+    /// IPv4 broadcast addresses of the machine's interfaces: never a destination (docs/deviations.md, D3).
+    var broadcastAddresses: Set<IPv6Address> = []
     /// Datagrams dropped by the guard, and those sent and received, for tests and `pnrp clouds`.
     var counters = Counters()
 
@@ -67,9 +70,8 @@ final class HostEngine {
         self.identity = identity
         self.logger = logger
         self.events = events
-        var random = RandomSource(seed: seed)
-        self.sourceGuard = SourceGuard(limits: configuration.guardLimits, probeIDSeed: UInt32(truncatingIfNeeded: random.next()))
-        self.random = random
+        self.sourceGuard = SourceGuard(limits: configuration.guardLimits)
+        self.random = RandomSource(seed: seed)
         self.lastSave = HostClock.now()
     }
 
@@ -122,13 +124,13 @@ final class HostEngine {
     /// Sends an SSDP M-SEARCH for `cloud` from its socket ([MS-PNRP] 3.1.4.2.2), so answers reach it.
     func search(_ cloud: CloudScope) {
         guard let channel = sockets[cloud], let endpoint = table.node(cloud)?.localEndpoint else { return }
-        ssdpTargets[cloud] = 0
         let message = SSDPMessage.search(target: cloud.ssdpSearchTarget).bytes
         // IPv6 only (docs/deviations.md, D4); ff02::c is link-scoped, so it needs an interface's zone.
         guard !endpoint.address.isIPv4Mapped, let zone = zones[cloud], zone != 0,
             let groupAddress = EndpointText.parseAddress(SSDPMessage.ipv6Group)
         else { return }
         let address = IPv6Endpoint(address: groupAddress, port: configuration.ssdpPort).socketAddress(zone: zone)
+        ssdpTargets[cloud] = 0
         write(message, to: address, on: channel)
     }
 
@@ -141,9 +143,20 @@ final class HostEngine {
         counters.datagramsIn += 1
         counters.bytesIn += bytes.count
         metrics.bytesIn.increment(by: bytes.count)
+        // A source we could not answer (port 0 or privileged, broadcast, wrong family or scope) is dropped
+        // before anything is sent to it: a failed send would close the socket.
+        guard let local = table.node(cloud)?.localEndpoint, source.port > 1024,
+            Self.canSend(to: source, from: local, cloud: cloud, broadcasts: broadcastAddresses)
+        else {
+            counters.undeliverable += 1
+            return
+        }
         if SSDPMessage.looksLikeSSDP(bytes) {
             counters.ssdpIn += 1
-            if case .response(let target, let location)? = SSDPMessage(parsing: bytes), target == cloud.ssdpSearchTarget {
+            // Answers are taken only while this cloud's search is out, and only from link-local members.
+            if case .response(let target, let location)? = SSDPMessage(parsing: bytes), target == cloud.ssdpSearchTarget,
+                case .linkLocal = cloud, source.address.isLinkLocal, sourceGuard.admit([], from: source, now: now) != .drop
+            {
                 ssdpResponse(location: location, cloud: cloud, now: now)
             }
             flush(now: now)
@@ -183,26 +196,29 @@ final class HostEngine {
     /// [MS-PNRP] 3.1.5.1: synchronise with the first five members that answer a search.
     func ssdpResponse(location: String, cloud: CloudScope, now: NodeInstant) {
         guard let text = try? EndpointText(location), text.endpoint != table.node(cloud)?.localEndpoint else { return }
-        let count = ssdpTargets[cloud] ?? 0
-        guard count < 5 else { return }
+        guard let count = ssdpTargets[cloud], count < 5, (table.node(cloud)?.seeds.count ?? 0) < 32 else { return }
         ssdpTargets[cloud] = count + 1
         try? table.withNode(cloud) { $0.synchronize(with: text.endpoint, now: now) }
     }
 
-    /// An M-SEARCH arrived on the SSDP listener: answer for each open cloud it names on that interface.
+    /// An M-SEARCH arrived on the SSDP listener: a member of the link-local cloud of that interface answers,
+    /// to link-local searchers only (they are on the link: the address cannot come from elsewhere), within
+    /// their rate limit, and never with more bytes than the search had (docs/deviations.md, D1, D4).
     func ssdpSearch(_ bytes: [UInt8], from address: SocketAddress, on channel: any Channel) {
-        guard !isShutDown, case .search(let target)? = SSDPMessage(parsing: bytes), let source = IPv6Endpoint(address) else { return }
+        guard !isShutDown, case .v6(let v6) = address, let source = IPv6Endpoint(address), source.address.isLinkLocal, source.port > 1024,
+            case .search(let target)? = SSDPMessage(parsing: bytes)
+        else { return }
+        let zone = v6.address.sin6_scope_id
+        let now = HostClock.now()
         counters.ssdpIn += 1
-        var zone: UInt32 = 0
-        if case .v6(let v6) = address { zone = v6.address.sin6_scope_id }
-        for cloud in table.clouds where cloud.ssdpSearchTarget == target {
-            guard let endpoint = table.node(cloud)?.localEndpoint, endpoint != source else { continue }
-            if case .linkLocal(let z) = cloud, z != zone { continue }
-            // Same address family only: an IPv4 searcher cannot reach an IPv6 endpoint and vice versa.
-            guard endpoint.address.isIPv4Mapped == source.address.isIPv4Mapped else { continue }
-            let answer = SSDPMessage.response(target: target, location: EndpointText.format(endpoint)).bytes
-            write(answer, to: address, on: channel)
-        }
+        let cloud = CloudScope.linkLocal(zone: zone)
+        guard target == cloud.ssdpSearchTarget, sockets[cloud] != nil, let endpoint = table.node(cloud)?.localEndpoint, endpoint != source,
+            sourceGuard.admit([], from: source, now: now) != .drop
+        else { return }
+        let answer = SSDPMessage.response(target: target, location: EndpointText.format(endpoint)).bytes
+        guard answer.count <= bytes.count else { return }
+        write(answer, to: address, on: channel)
+        channel.flush()
     }
 
     // MARK: - Timers
@@ -239,8 +255,7 @@ final class HostEngine {
                 }
             }
             sourceGuard.sweep(now: now)
-            let interval = configuration.cacheSaveInterval.components
-            if now - lastSave >= NodeDuration(nanoseconds: UInt64(max(0, interval.seconds)) * 1_000_000_000 + UInt64(max(0, interval.attoseconds / 1_000_000_000))) {
+            if now - lastSave >= NodeDuration(configuration.cacheSaveInterval) {
                 saveCache(now: now)
             }
             flush(now: now)
@@ -257,7 +272,7 @@ final class HostEngine {
             switch item.effect {
             case .send(let datagram, let destination):
                 guard let channel = sockets[item.cloud], let local = table.node(item.cloud)?.localEndpoint else { continue }
-                guard Self.canSend(to: destination, from: local, cloud: item.cloud) else {
+                guard Self.canSend(to: destination, from: local, cloud: item.cloud, broadcasts: broadcastAddresses) else {
                     counters.undeliverable += 1
                     continue
                 }
@@ -303,9 +318,9 @@ final class HostEngine {
     /// peer wrote into a message are not trusted: a destination of the other family, unspecified, multicast,
     /// broadcast, port 0, or of the wrong scope would make the send fail, and a failed send can close a
     /// datagram socket, so such datagrams are dropped and counted instead.
-    static func canSend(to destination: IPv6Endpoint, from local: IPv6Endpoint, cloud: CloudScope) -> Bool {
+    static func canSend(to destination: IPv6Endpoint, from local: IPv6Endpoint, cloud: CloudScope, broadcasts: Set<IPv6Address> = []) -> Bool {
         let a = destination.address
-        guard destination.port != 0, a != .unspecified else { return false }
+        guard destination.port != 0, a != .unspecified, !broadcasts.contains(a) else { return false }
         if local.address.isIPv4Mapped {
             guard a.isIPv4Mapped else { return false }
             let v4 = UInt32(truncatingIfNeeded: a.low)
@@ -413,9 +428,11 @@ final class HostEngine {
             return promise.futureResult
         }
         let key = ResolveKey(cloud: cloud, id: rid)
-        let nanos = Int64(clamping: timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let nanos = Int64(clamping: NodeDuration(timeout).nanoseconds)
         let timer = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanos)) { [self] in
             if let pending = resolves.removeValue(forKey: key) {
+                // The node stops working on it too, so abandoned resolutions do not fill its slots.
+                _ = try? table.withNode(cloud) { $0.cancelResolve(rid) }
                 metrics.resolveFailed.increment()
                 pending.promise.fail(HostError.resolve(.timedOut))
             }
@@ -493,14 +510,56 @@ final class HostEngine {
         }
         resolves = [:]
         events.finish()
+        for channel in sockets.values { channel.close(promise: nil) }
+        ssdpListener?.close(promise: nil)
     }
 
-    /// A socket closed while the host runs (it should not happen: sends that could fail are filtered).
-    func socketClosed(_ cloud: CloudScope?) {
+    /// A socket closed while the host runs (sends that could fail are filtered, but a system error can still
+    /// close one): it is reported and opened again on the same endpoint, retrying every 5 s.
+    func socketClosed(_ cloud: CloudScope?, channel: any Channel) {
         guard !isShutDown else { return }
-        let message = "the socket of \(cloud.map(\.description) ?? "SSDP discovery") closed unexpectedly; restart the node"
+        guard let cloud else {
+            if let listener = ssdpListener, listener === channel { ssdpListener = nil }
+            logger.error("the SSDP listener closed unexpectedly; multicast discovery answers stop until restart")
+            return
+        }
+        guard let current = sockets[cloud], current === channel else { return }
+        sockets[cloud] = nil
+        let message = "the socket of \(cloud) closed unexpectedly; opening it again"
         logger.error("\(message)")
         events.yield(.warning(message))
+        reopen(cloud)
+    }
+
+    private func reopen(_ cloud: CloudScope) {
+        guard let endpoint = table.node(cloud)?.localEndpoint else { return }
+        let address = endpoint.socketAddress(zone: zones[cloud] ?? 0)
+        let engine = NIOLoopBound(self, eventLoop: eventLoop)
+        eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { [self] in
+            guard !isShutDown else { return }
+            DatagramBootstrap(group: eventLoop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(DatagramHandler(engine: engine.value, role: .cloud(cloud)))
+                    }
+                }
+                .bind(to: address)
+                .assumeIsolated()
+                .whenComplete { [self] result in
+                    switch result {
+                    case .success(let channel):
+                        if isShutDown {
+                            channel.close(promise: nil)
+                        } else {
+                            sockets[cloud] = channel
+                            logger.warning("socket of \(cloud) open again")
+                        }
+                    case .failure(let error):
+                        logger.error("cannot open the socket of \(cloud) again: \(error); retrying")
+                        reopen(cloud)
+                    }
+                }
+        }
     }
 
     func socketError(_ error: any Error) {
@@ -532,5 +591,19 @@ enum HostClock {
         var ts = timespec()
         clock_gettime(clock, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}
+
+extension NodeDuration {
+    /// A Swift `Duration` as a node duration: negative is zero, too long saturates.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0 else {
+            self.init(nanoseconds: 0)
+            return
+        }
+        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, overflow2) = whole.addingReportingOverflow(UInt64(max(0, attoseconds / 1_000_000_000)))
+        self.init(nanoseconds: overflow || overflow2 ? .max : total)
     }
 }

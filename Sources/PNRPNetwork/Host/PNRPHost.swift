@@ -69,6 +69,11 @@ public final class PNRPHost: Sendable {
                 eventLoop: loop)
         }.get()
 
+        for name in plan.missingInterfaces {
+            warnings.append("no link-local cloud on interface \(name): it does not exist or has no IPv6 link-local address")
+        }
+        let broadcasts = plan.broadcasts
+        try await loop.submit { engine.value.broadcastAddresses = broadcasts }.get()
         var channels: [any Channel] = []
         do {
             for item in plan.items {
@@ -119,6 +124,7 @@ public final class PNRPHost: Sendable {
         let channel = try await DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
+            .channelOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(DatagramHandler(engine: engine.value, role: .ssdpListener))
@@ -127,8 +133,13 @@ public final class PNRPHost: Sendable {
             .bind(to: any).get()
         guard let multicast = channel as? any MulticastChannel else { return channel }
         let group = try SocketAddress(ipAddress: SSDPMessage.ipv6Group, port: Int(configuration.ssdpPort))
-        for device in plan.multicastInterfaces {
-            try await multicast.joinGroup(group, device: device).get()
+        do {
+            for device in plan.multicastInterfaces {
+                try await multicast.joinGroup(group, device: device).get()
+            }
+        } catch {
+            try? await channel.close()
+            throw error
         }
         return channel
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PeerCrypto
 
 #if canImport(Glibc)
     import Glibc
@@ -13,25 +14,33 @@ public struct StateDirectory: Sendable, Hashable {
     /// Absolute path of the directory.
     public let path: String
 
-    /// `$XDG_STATE_HOME/pnrp`, else `$HOME/.local/state/pnrp`.
+    /// `$XDG_STATE_HOME/pnrp`, else `$HOME/.local/state/pnrp` (the home directory from the password
+    /// database when `HOME` is not set; never a shared directory such as /tmp).
     public static var defaultPath: String {
         let env = ProcessInfo.processInfo.environment
         if let xdg = env["XDG_STATE_HOME"], xdg.hasPrefix("/") { return xdg + "/pnrp" }
-        return (env["HOME"] ?? "/tmp") + "/.local/state/pnrp"
+        if let home = env["HOME"], home.hasPrefix("/") { return home + "/.local/state/pnrp" }
+        if let entry = getpwuid(geteuid()), let dir = entry.pointee.pw_dir { return String(cString: dir) + "/.local/state/pnrp" }
+        return "/nonexistent/pnrp"
     }
 
-    /// Uses `path` (created with mode 0700 when missing).
+    /// Uses `path` (created with mode 0700 when missing). An existing directory must be a real directory
+    /// (not a symbolic link) owned by this user; if others can read or write it, it is set to 0700.
     public init(path: String = StateDirectory.defaultPath) throws(StateError) {
         self.path = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: self.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw .notADirectory(self.path) }
-            return
+        var st = stat()
+        if lstat(self.path, &st) != 0 {
+            do {
+                try FileManager.default.createDirectory(atPath: self.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw .io(self.path, "cannot create the directory: \(error.localizedDescription)")
+            }
+            guard lstat(self.path, &st) == 0 else { throw .io(self.path, "cannot read the new directory") }
         }
-        do {
-            try FileManager.default.createDirectory(atPath: self.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .io(self.path, "cannot create the directory: \(error.localizedDescription)")
+        guard st.st_mode & S_IFMT == S_IFDIR else { throw .notADirectory(self.path) }
+        guard st.st_uid == geteuid() else { throw .io(self.path, "belongs to another user (uid \(st.st_uid)); use a directory of your own") }
+        if st.st_mode & 0o077 != 0, chmod(self.path, 0o700) != 0 {
+            throw .io(self.path, "others can access it and it cannot be set to 0700")
         }
     }
 
@@ -49,8 +58,10 @@ public struct StateDirectory: Sendable, Hashable {
     /// Replaces `name` with `bytes` atomically, with permissions `mode`.
     public func writeAtomically(_ name: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws(StateError) {
         let target = file(name)
-        let temporary = target + ".tmp.\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode)
+        // A fresh name nobody can have prepared, created exclusively and never through a symbolic link.
+        let suffix = SecureRandom.bytes(8).map { String($0, radix: 16) }.joined()
+        let temporary = target + ".tmp.\(suffix)"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .io(temporary, "cannot create: \(String(cString: strerror(errno)))") }
         var written = 0
         while written < bytes.count {
@@ -64,12 +75,11 @@ public struct StateDirectory: Sendable, Hashable {
             }
             written += n
         }
-        fchmod(fd, mode)
-        guard fsync(fd) == 0 else {
+        guard fchmod(fd, mode) == 0, fsync(fd) == 0 else {
             let message = String(cString: strerror(errno))
             close(fd)
             unlink(temporary)
-            throw .io(temporary, "fsync failed: \(message)")
+            throw .io(temporary, "cannot set its mode or flush it: \(message)")
         }
         close(fd)
         guard rename(temporary, target) == 0 else {
