@@ -58,6 +58,15 @@ struct NetworkBenchmarkCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    func validate() throws {
+        guard nodes >= 2 else { throw ValidationError("--nodes must be at least 2") }
+        guard Int(basePort) + nodes <= 65_535, basePort > 1024 else { throw ValidationError("--base-port + --nodes must stay within 1025...65535") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard resolutions >= 0, throughput >= 0, concurrency >= 1, settle >= 0, idleMinutes >= 0 else {
+            throw ValidationError("counts and durations must not be negative, --concurrency at least 1")
+        }
+    }
+
     func run() async throws {
         var logger = Logger(label: "pnrp-benchmark")
         logger.logLevel = .error

@@ -23,7 +23,7 @@ struct StopCommand: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func validate() throws {
-        guard wait >= 0 else { throw ValidationError("--wait must not be negative") }
+        guard wait >= 0, wait <= 86_400 else { throw ValidationError("--wait must be 0...86400 seconds") }
     }
 
     func run() async throws {

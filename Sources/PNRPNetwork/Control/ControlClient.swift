@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import PNRP
 
 #if canImport(Glibc)
     import Glibc
@@ -62,7 +63,7 @@ public struct ControlClient: Sendable {
             throw ControlError(.internal, "cannot connect to \(socketPath): \(error)")
         }
         let channel = connection.channel
-        let nanos = Int64(clamping: timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let nanos = Int64(clamping: NodeDuration(timeout).nanoseconds)
         let deadline = NIODeadline.now() + .nanoseconds(nanos)
         let timer = channel.eventLoop.scheduleTask(deadline: deadline) { channel.close(promise: nil) }
         defer { timer.cancel() }
