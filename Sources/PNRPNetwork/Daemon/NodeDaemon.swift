@@ -54,6 +54,7 @@ public actor NodeDaemon: ControlHandler {
         guard registrations[key] == nil else {
             throw ControlError(.badInput, "\(key) is already registered on this node; run `pnrp unregister \(key)` first")
         }
+        var service: (port: UInt16, ipProtocol: UInt16)?
         var endpoints: [IPv6AppEndpoint] = []
         if let port = a.port {
             guard port > 0 else { throw ControlError(.badInput, "the port must be 1-65535") }
@@ -63,11 +64,17 @@ public actor NodeDaemon: ControlHandler {
             case "udp": ipProtocol = 17
             default: throw ControlError(.badInput, "unknown transport '\(a.transport ?? "")'; write tcp or udp")
             }
+            // Each cloud publishes the node's own address in that cloud with this port.
+            service = (port, ipProtocol)
             let clouds = try await hostCall { try await host.clouds() }
-            let address = clouds.compactMap { try? EndpointText($0.endpoint).endpoint.address }.first ?? .loopback
-            endpoints = [IPv6AppEndpoint(address: address, port: port, ipProtocol: ipProtocol)]
+            endpoints = clouds.compactMap { try? EndpointText($0.endpoint).endpoint.address }.map { IPv6AppEndpoint(address: $0, port: port, ipProtocol: ipProtocol) }
         }
-        let registration = try await hostCall { try await host.register(name, endpoints: endpoints, comment: a.comment) }
+        let registration: Registration
+        if let service {
+            registration = try await hostCall { try await host.register(name, servicePort: service.port, ipProtocol: service.ipProtocol, comment: a.comment) }
+        } else {
+            registration = try await hostCall { try await host.register(name, comment: a.comment) }
+        }
         if registrations[key] != nil {
             // Another request registered the same name while this one waited: keep the first.
             await registration.cancel()

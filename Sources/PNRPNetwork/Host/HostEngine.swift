@@ -373,7 +373,8 @@ final class HostEngine {
     // MARK: - Application requests
 
     /// Registers `name` in `clouds` (all open clouds when nil) and returns the handle number.
-    func register(_ name: PeerName, endpoints: [IPv6AppEndpoint], comment: String?, clouds: [CloudScope]?) throws -> (UInt64, [(CloudScope, PNRPID)]) {
+    /// `servicePort` adds, in each cloud, this host's own address in that cloud with that port and protocol.
+    func register(_ name: PeerName, endpoints: [IPv6AppEndpoint], servicePort: (port: UInt16, ipProtocol: UInt16)? = nil, comment: String?, clouds: [CloudScope]?) throws -> (UInt64, [(CloudScope, PNRPID)]) {
         guard !isShutDown else { throw HostError.shutDown }
         let now = HostClock.now()
         let targets = clouds ?? table.clouds
@@ -381,9 +382,11 @@ final class HostEngine {
         var made: [(CloudScope, PNRPID)] = []
         do {
             for cloud in targets {
-                guard table.node(cloud) != nil else { throw HostError.cloudNotOpen(cloud) }
+                guard let local = table.node(cloud)?.localEndpoint else { throw HostError.cloudNotOpen(cloud) }
+                var payload = endpoints
+                if let service = servicePort { payload.append(IPv6AppEndpoint(address: local.address, port: service.port, ipProtocol: service.ipProtocol)) }
                 let id = try table.withNode(cloud) { node throws(RegistrationError) -> PNRPID in
-                    try node.register(name: name, key: identity.key, payload: endpoints.isEmpty ? nil : endpoints, friendlyName: comment, now: now)
+                    try node.register(name: name, key: identity.key, payload: payload.isEmpty ? nil : payload, friendlyName: comment, now: now)
                 }
                 made.append((cloud, id))
             }

@@ -4,7 +4,8 @@ import PNRP
 /// The host's swift-metrics instruments: messages in and out by type, drops by reason, resolutions by
 /// outcome, and per-cloud cache size and state. Whatever backend the application bootstraps receives them.
 struct HostMetrics: Sendable {
-    /// One set of instruments for the process: every host's counts add up under the same labels.
+    /// One set of instruments for the process: every host's counts add up under the same labels. Created
+    /// when the first host starts: bootstrap `MetricsSystem` before that, as swift-metrics asks.
     static let shared = HostMetrics()
 
     let received: [UInt8: Counter]

@@ -153,6 +153,17 @@ public final class PNRPHost: Sendable {
         return Registration(host: self, handle: handle, name: name, ids: ids.map { .init(cloud: $0.0, id: $0.1) })
     }
 
+    /// Publishes `name` with, in each cloud, this host's own address in that cloud and `port` (a service
+    /// this machine offers): a link-local cloud publishes the link-local address, the global cloud the
+    /// global one.
+    public func register(_ name: PeerName, servicePort port: UInt16, ipProtocol: UInt16 = 6, comment: String? = nil, clouds: [CloudScope]? = nil) async throws -> Registration {
+        let engine = self.engine
+        let (handle, ids) = try await eventLoop.submit {
+            try engine.value.register(name, endpoints: [], servicePort: (port, ipProtocol), comment: comment, clouds: clouds)
+        }.get()
+        return Registration(host: self, handle: handle, name: name, ids: ids.map { .init(cloud: $0.0, id: $0.1) })
+    }
+
     /// Resolves `name` in `cloud` ([MS-PNRP] 3.2.4.3): the verified record of a publisher, or a
     /// `HostError.resolve` saying why not (not found, timed out, no valid CPA, no neighbours).
     public func resolve(_ name: PeerName, criteria: ResolveCriteria = .anyPeerName, cloud: CloudScope = .global, timeout: Duration = .seconds(10)) async throws -> PeerRecord {
