@@ -42,12 +42,13 @@ public struct SourceGuard: Sendable {
         case dropped
     }
 
-    /// What is kept per source: 56 bytes inline, no heap allocation. Sources with replies held also have
-    /// a `Probe` record.
+    /// What is kept per source: 44 bytes inline, no heap allocation. Times are milliseconds on the guard's
+    /// own 32-bit clock (differences stay right across its wrap-around every 49 days). Sources with replies
+    /// held also have a `Probe` record.
     struct Source: Sendable {
-        var lastSeen: NodeInstant
-        /// Nanoseconds of the instant the validation ends; 0 when not validated.
-        var validatedUntil: UInt64 = 0
+        var lastSeen: UInt32
+        /// When the validation ends; equal to `lastSeen`-or-earlier when not validated.
+        var validatedUntil: UInt32
         var tokens: Float
         var bytesIn: UInt32 = 0
         /// Bytes of replies (and probes) sent to it.
@@ -59,8 +60,8 @@ public struct SourceGuard: Sendable {
         var recentRequestIDs: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
         var nextRequestSlot: UInt8 = 0
 
-        init(tokens: Double, now: NodeInstant) {
-            (self.tokens, self.lastSeen) = (Float(tokens), now)
+        init(tokens: Double, now: UInt32) {
+            (self.tokens, self.lastSeen, self.validatedUntil) = (Float(tokens), now, now)
         }
 
         func sentRequest(_ id: UInt32) -> Bool {
@@ -77,7 +78,7 @@ public struct SourceGuard: Sendable {
             nextRequestSlot = (nextRequestSlot + 1) % 4
         }
 
-        func isValidated(at now: NodeInstant) -> Bool { validatedUntil > now.nanoseconds }
+        func isValidated(at now: UInt32) -> Bool { Int32(bitPattern: validatedUntil &- now) > 0 }
     }
 
     /// Replies held for a source until it is validated, and the probe sent to validate it.
@@ -91,6 +92,24 @@ public struct SourceGuard: Sendable {
     public let limits: Limits
     private var sources: [IPv6Endpoint: Source] = [:]
     private var probes: [IPv6Endpoint: Probe] = [:]
+    /// The instant the guard's millisecond clock counts from.
+    private var epoch: NodeInstant?
+    private var latest = NodeInstant(nanoseconds: 0)
+
+    /// Milliseconds since the epoch, modulo 2^32.
+    private mutating func tick(_ now: NodeInstant) -> UInt32 {
+        let start = epoch ?? now
+        epoch = start
+        if latest < now { latest = now }
+        return UInt32(truncatingIfNeeded: (now - start).nanoseconds / 1_000_000)
+    }
+
+    private func tickValue(_ now: NodeInstant) -> UInt32 {
+        guard let epoch else { return 0 }
+        return UInt32(truncatingIfNeeded: (now - epoch).nanoseconds / 1_000_000)
+    }
+
+    private static func milliseconds(_ d: NodeDuration) -> UInt32 { UInt32(clamping: d.nanoseconds / 1_000_000) }
 
     /// Counters for metrics.
     public private(set) var rateLimited = 0
@@ -109,7 +128,7 @@ public struct SourceGuard: Sendable {
 
     /// Whether `source` is validated at `now`.
     public func isValidated(_ source: IPv6Endpoint, now: NodeInstant) -> Bool {
-        sources[source]?.isValidated(at: now) ?? false
+        sources[source]?.isValidated(at: tickValue(now)) ?? false
     }
 
     /// What to do with a received datagram.
@@ -128,10 +147,11 @@ public struct SourceGuard: Sendable {
 
     /// Admits one datagram from `source`.
     public mutating func admit(_ datagram: [UInt8], from source: IPv6Endpoint, now: NodeInstant) -> Admission {
-        var s = sources[source] ?? Source(tokens: limits.burst, now: now)
-        let elapsed = Double((now - s.lastSeen).nanoseconds) / 1e9
+        let t = tick(now)
+        var s = sources[source] ?? Source(tokens: limits.burst, now: t)
+        let elapsed = Double(t &- s.lastSeen) / 1000
         s.tokens = Float(Swift.min(limits.burst, Double(s.tokens) + elapsed * limits.ratePerSecond))
-        s.lastSeen = now
+        s.lastSeen = t
         guard s.tokens >= 1 else {
             rateLimited += 1
             store(source, s)
@@ -150,7 +170,7 @@ public struct SourceGuard: Sendable {
             let wasProbe = probe?.id != nil && acked == probe?.id && DatagramPeek.type(of: datagram) == MessageType.authority.rawValue
             if wasProbe || s.sentRequest(acked) {
                 // It received a datagram we sent to this address: validated. Held replies go out now.
-                s.validatedUntil = (now + limits.validationLifetime).nanoseconds
+                s.validatedUntil = t &+ Self.milliseconds(limits.validationLifetime)
                 let held = probes.removeValue(forKey: source)?.held ?? []
                 let release = held.filter { $0.until > now }.map(\.datagram)
                 expiredReplies += held.count - release.count
@@ -166,7 +186,8 @@ public struct SourceGuard: Sendable {
     /// always sent, and not charged to the reply budget (the node chose the address; nobody can make it
     /// send these by forging a source); requests remember their Message ID for the validating echo.
     public mutating func initiated(_ datagram: [UInt8], to destination: IPv6Endpoint, now: NodeInstant) {
-        var s = sources[destination] ?? Source(tokens: limits.burst, now: now)
+        let t = tick(now)
+        var s = sources[destination] ?? Source(tokens: limits.burst, now: t)
         if let t = DatagramPeek.type(of: datagram), !DatagramPeek.isReply(t), let id = DatagramPeek.messageID(of: datagram) {
             s.rememberRequest(id)
         }
@@ -175,9 +196,10 @@ public struct SourceGuard: Sendable {
 
     /// Decides on a datagram produced in answer to one from `destination`.
     public mutating func reply(_ datagram: [UInt8], to destination: IPv6Endpoint, now: NodeInstant) -> Verdict {
-        var s = sources[destination] ?? Source(tokens: limits.burst, now: now)
+        let t = tick(now)
+        var s = sources[destination] ?? Source(tokens: limits.burst, now: t)
         defer { store(destination, s) }
-        if s.isValidated(at: now) { return .send }
+        if s.isValidated(at: t) { return .send }
         let size = UInt32(clamping: datagram.count)
         var probe = probes[destination] ?? Probe()
         if size <= s.credit || (probe.held.isEmpty && UInt64(s.bytesOut) + UInt64(size) <= UInt64(s.bytesIn)) {
@@ -238,13 +260,16 @@ public struct SourceGuard: Sendable {
                 probes[key] = probe
             }
         }
+        let t = tickValue(now)
+        let idle = Self.milliseconds(Self.idleLifetime)
         func keep(_ key: IPv6Endpoint, _ s: Source) -> Bool {
-            s.isValidated(at: now) || probes[key] != nil || now - s.lastSeen < Self.idleLifetime
+            s.isValidated(at: t) || probes[key] != nil || t &- s.lastSeen < idle
         }
         if sources.contains(where: { !keep($0.key, $0.value) }) { sources = sources.filter { keep($0.key, $0.value) } }
         if sources.count > limits.maximumSources {
             let excess = sources.count - limits.maximumSources
-            for key in sources.sorted(by: { ($0.value.lastSeen, $0.key) < ($1.value.lastSeen, $1.key) }).prefix(excess).map(\.key) {
+            // Oldest first: the largest time since last seen.
+            for key in sources.sorted(by: { (t &- $0.value.lastSeen, $1.key) > (t &- $1.value.lastSeen, $0.key) }).prefix(excess).map(\.key) {
                 sources.removeValue(forKey: key)
                 probes.removeValue(forKey: key)
             }
@@ -253,7 +278,7 @@ public struct SourceGuard: Sendable {
 
     private mutating func store(_ key: IPv6Endpoint, _ s: Source) {
         sources[key] = s
-        if sources.count > limits.maximumSources + limits.maximumSources / 8 { sweep(now: s.lastSeen) }
+        if sources.count > limits.maximumSources + limits.maximumSources / 8 { sweep(now: latest) }
     }
 
     /// The 36-byte answer to a probe: AUTHORITY with the N flag ([MS-PNRP] 3.2.5.9), or nil when
