@@ -19,21 +19,14 @@ final class HostEngine {
     let identity: NodeIdentity
     let logger: Logger
     let metrics = HostMetrics.shared
-    var gauges: [CloudScope: HostMetrics.CloudGauges] = [:]
     let events: AsyncStream<HostEvent>.Continuation
 
     var table = CloudTable()
-    var sockets: [CloudScope: any Channel] = [:]
-    var zones: [CloudScope: UInt32] = [:]
-    var interfaceNames: [CloudScope: String] = [:]
+    /// The driver's state of each open cloud.
+    var drivers: [CloudScope: CloudDriver] = [:]
     var ssdpListener: (any Channel)?
     var sourceGuard: SourceGuard
     var random: RandomSource
-    var states: [CloudScope: CloudState] = [:]
-    /// CloudDiscoverySSDPTargetCount per cloud ([MS-PNRP] 3.1.5.1).
-    var ssdpTargets: [CloudScope: Int] = [:]
-    var nextDiscovery: [CloudScope: NodeInstant] = [:]
-    var discoveryInterval: [CloudScope: NodeDuration] = [:]
     var snapshot: CacheSnapshot?
     var lastSave: NodeInstant
     var timer: Scheduled<Void>?
@@ -51,6 +44,20 @@ final class HostEngine {
     struct Counters {
         var datagramsIn = 0, datagramsOut = 0, bytesIn = 0, bytesOut = 0
         var rateLimited = 0, amplificationDropped = 0, socketErrors = 0, ssdpIn = 0, undeliverable = 0
+    }
+
+    /// What the driver keeps per cloud, besides the node itself.
+    struct CloudDriver {
+        var socket: (any Channel)?
+        /// The interface index of a link-local cloud (its IPv6 zone), 0 otherwise.
+        var zone: UInt32
+        var interface: String?
+        var state = CloudState.alone
+        /// CloudDiscoverySSDPTargetCount ([MS-PNRP] 3.1.5.1); nil while no search is out.
+        var ssdpTargets: Int?
+        var nextDiscovery: NodeInstant?
+        var discoveryInterval = NodeDuration.seconds(5)
+        let gauges: HostMetrics.CloudGauges
     }
 
     struct ResolveKey: Hashable {
@@ -83,12 +90,7 @@ final class HostEngine {
         node.localEndpoint = endpoint
         node.seed = random.next()
         try table.open(cloud, configuration: node, now: HostClock.now())
-        sockets[cloud] = channel
-        zones[cloud] = zone
-        interfaceNames[cloud] = interface
-        states[cloud] = .alone
-        gauges[cloud] = HostMetrics.CloudGauges(cloud)
-        discoveryInterval[cloud] = .seconds(5)
+        drivers[cloud] = CloudDriver(socket: channel, zone: zone, interface: interface, gauges: HostMetrics.CloudGauges(cloud))
     }
 
     /// Starts cloud discovery ([MS-PNRP] 3.1.4.2) in every cloud: endpoints cached by the last run, then
@@ -116,21 +118,21 @@ final class HostEngine {
                 try? table.withNode(cloud) { $0.synchronize(with: seed.endpoint, now: now) }
             }
         }
-        let interval = discoveryInterval[cloud] ?? .seconds(5)
-        nextDiscovery[cloud] = now + interval
-        discoveryInterval[cloud] = Swift.min(interval * 2, .seconds(120))
+        let interval = drivers[cloud]?.discoveryInterval ?? .seconds(5)
+        drivers[cloud]?.nextDiscovery = now + interval
+        drivers[cloud]?.discoveryInterval = Swift.min(interval * 2, .seconds(120))
     }
 
     /// Sends an SSDP M-SEARCH for `cloud` from its socket ([MS-PNRP] 3.1.4.2.2), so answers reach it.
     func search(_ cloud: CloudScope) {
-        guard let channel = sockets[cloud], let endpoint = table.node(cloud)?.localEndpoint else { return }
+        guard let channel = drivers[cloud]?.socket, let endpoint = table.node(cloud)?.localEndpoint else { return }
         let message = SSDPMessage.search(target: cloud.ssdpSearchTarget).bytes
         // IPv6 only (docs/deviations.md, D4); ff02::c is link-scoped, so it needs an interface's zone.
-        guard !endpoint.address.isIPv4Mapped, let zone = zones[cloud], zone != 0,
+        guard !endpoint.address.isIPv4Mapped, let zone = drivers[cloud]?.zone, zone != 0,
             let groupAddress = EndpointText.parseAddress(SSDPMessage.ipv6Group)
         else { return }
         let address = IPv6Endpoint(address: groupAddress, port: configuration.ssdpPort).socketAddress(zone: zone)
-        ssdpTargets[cloud] = 0
+        drivers[cloud]?.ssdpTargets = 0
         write(message, to: address, on: channel)
     }
 
@@ -162,26 +164,26 @@ final class HostEngine {
             flush(now: now)
             return
         }
-        let zone = zones[cloud] ?? 0
+        let zone = (drivers[cloud]?.zone ?? 0)
         switch sourceGuard.admit(bytes, from: source, now: now) {
         case .drop:
             counters.rateLimited += 1
             metrics.rateLimited.increment()
             return
         case .probeAnswered(let release):
-            if let channel = sockets[cloud] {
+            if let channel = drivers[cloud]?.socket {
                 for d in release { write(d, to: source.socketAddress(zone: zone), on: channel) }
                 channel.flush()
             }
             return
         case .answerProbe(let answer):
-            if let channel = sockets[cloud] {
+            if let channel = drivers[cloud]?.socket {
                 write(answer, to: source.socketAddress(zone: zone), on: channel)
                 channel.flush()
             }
             return
         case .deliver(let release):
-            if let channel = sockets[cloud] {
+            if let channel = drivers[cloud]?.socket {
                 for d in release { write(d, to: source.socketAddress(zone: zone), on: channel) }
                 if let probe = sourceGuard.probeIfDue(for: source, now: now) { write(probe, to: source.socketAddress(zone: zone), on: channel) }
             }
@@ -196,8 +198,8 @@ final class HostEngine {
     /// [MS-PNRP] 3.1.5.1: synchronise with the first five members that answer a search.
     func ssdpResponse(location: String, cloud: CloudScope, now: NodeInstant) {
         guard let text = try? EndpointText(location), text.endpoint != table.node(cloud)?.localEndpoint else { return }
-        guard let count = ssdpTargets[cloud], count < 5, (table.node(cloud)?.seeds.count ?? 0) < 32 else { return }
-        ssdpTargets[cloud] = count + 1
+        guard let count = drivers[cloud]?.ssdpTargets, count < 5, (table.node(cloud)?.seeds.count ?? 0) < 32 else { return }
+        drivers[cloud]?.ssdpTargets = count + 1
         try? table.withNode(cloud) { $0.synchronize(with: text.endpoint, now: now) }
     }
 
@@ -212,7 +214,7 @@ final class HostEngine {
         let now = HostClock.now()
         counters.ssdpIn += 1
         let cloud = CloudScope.linkLocal(zone: zone)
-        guard target == cloud.ssdpSearchTarget, sockets[cloud] != nil, let endpoint = table.node(cloud)?.localEndpoint, endpoint != source,
+        guard target == cloud.ssdpSearchTarget, drivers[cloud]?.socket != nil, let endpoint = table.node(cloud)?.localEndpoint, endpoint != source,
             sourceGuard.admit([], from: source, now: now) != .drop
         else { return }
         let answer = SSDPMessage.response(target: target, location: EndpointText.format(endpoint)).bytes
@@ -249,8 +251,8 @@ final class HostEngine {
             let now = HostClock.now()
             for cloud in table.clouds {
                 if table.node(cloud)?.cloudState == .active {
-                    discoveryInterval[cloud] = .seconds(5)
-                } else if let due = nextDiscovery[cloud], due <= now {
+                    drivers[cloud]?.discoveryInterval = .seconds(5)
+                } else if let due = drivers[cloud]?.nextDiscovery, due <= now {
                     discover(cloud, now: now, firstTime: false)
                 }
             }
@@ -271,12 +273,12 @@ final class HostEngine {
         for item in table.takeEffects() {
             switch item.effect {
             case .send(let datagram, let destination):
-                guard let channel = sockets[item.cloud], let local = table.node(item.cloud)?.localEndpoint else { continue }
+                guard let channel = drivers[item.cloud]?.socket, let local = table.node(item.cloud)?.localEndpoint else { continue }
                 guard Self.canSend(to: destination, from: local, cloud: item.cloud, broadcasts: broadcastAddresses) else {
                     counters.undeliverable += 1
                     continue
                 }
-                let address = destination.socketAddress(zone: zones[item.cloud] ?? 0)
+                let address = destination.socketAddress(zone: (drivers[item.cloud]?.zone ?? 0))
                 if let (cloud, source) = replyTo, cloud == item.cloud, source == destination, Self.isAnswer(datagram) {
                     switch sourceGuard.reply(datagram, to: destination, now: now) {
                     case .send:
@@ -301,15 +303,15 @@ final class HostEngine {
         for cloud in table.clouds {
             guard let node = table.node(cloud) else { continue }
             let state = node.cloudState
-            if states[cloud] != state {
-                states[cloud] = state
+            if drivers[cloud]?.state != state {
+                drivers[cloud]?.state = state
                 events.yield(.cloudStateChanged(cloud, state))
                 logger.info("cloud state", metadata: ["cloud": "\(cloud)", "state": "\(state.rawValue)"])
-                gauges[cloud]?.active.record(state == .active ? 1 : 0)
+                drivers[cloud]?.gauges.active.record(state == .active ? 1 : 0)
             }
-            gauges[cloud]?.cacheSize.record(node.cache.count)
+            drivers[cloud]?.gauges.cacheSize.record(node.cache.count)
         }
-        for channel in sockets.values { channel.flush() }
+        for driver in drivers.values { driver.socket?.flush() }
         ssdpListener?.flush()
         armTimer(now: now)
     }
@@ -450,7 +452,7 @@ final class HostEngine {
         table.clouds.compactMap { cloud in
             guard let node = table.node(cloud) else { return nil }
             return CloudStatus(
-                name: cloud.description, interface: interfaceNames[cloud], endpoint: EndpointText.format(node.localEndpoint, zone: zones[cloud] ?? 0),
+                name: cloud.description, interface: drivers[cloud]?.interface, endpoint: EndpointText.format(node.localEndpoint, zone: (drivers[cloud]?.zone ?? 0)),
                 state: node.cloudState.rawValue, cachedEntries: node.cache.count, registrations: node.registeredIDs.count,
                 estimatedSize: node.estimatedCloudSize)
         }
@@ -465,7 +467,7 @@ final class HostEngine {
             for entry in cache.entries.values.sorted(by: { $0.id < $1.id }) {
                 out.append(
                     CacheEntryView(
-                        cloud: cloud.description, id: entry.id.description, endpoints: entry.endpoints.map { EndpointText.format($0, zone: zones[cloud] ?? 0) },
+                        cloud: cloud.description, id: entry.id.description, endpoints: entry.endpoints.map { EndpointText.format($0, zone: (drivers[cloud]?.zone ?? 0)) },
                         level: cache.level(of: entry.id), verified: cache.verifiedKey(of: entry.id) != nil,
                         leaf: cache.leafSets.values.contains { $0.contains(entry.id) }))
             }
@@ -513,7 +515,7 @@ final class HostEngine {
         }
         resolves = [:]
         events.finish()
-        for channel in sockets.values { channel.close(promise: nil) }
+        for channel in drivers.values.compactMap(\.socket) { channel.close(promise: nil) }
         ssdpListener?.close(promise: nil)
     }
 
@@ -526,8 +528,8 @@ final class HostEngine {
             logger.error("the SSDP listener closed unexpectedly; multicast discovery answers stop until restart")
             return
         }
-        guard let current = sockets[cloud], current === channel else { return }
-        sockets[cloud] = nil
+        guard let current = drivers[cloud]?.socket, current === channel else { return }
+        drivers[cloud]?.socket = nil
         let message = "the socket of \(cloud) closed unexpectedly; opening it again"
         logger.error("\(message)")
         events.yield(.warning(message))
@@ -536,7 +538,7 @@ final class HostEngine {
 
     private func reopen(_ cloud: CloudScope) {
         guard let endpoint = table.node(cloud)?.localEndpoint else { return }
-        let address = endpoint.socketAddress(zone: zones[cloud] ?? 0)
+        let address = endpoint.socketAddress(zone: (drivers[cloud]?.zone ?? 0))
         let engine = NIOLoopBound(self, eventLoop: eventLoop)
         eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { [self] in
             guard !isShutDown else { return }
@@ -554,7 +556,7 @@ final class HostEngine {
                         if isShutDown {
                             channel.close(promise: nil)
                         } else {
-                            sockets[cloud] = channel
+                            drivers[cloud]?.socket = channel
                             logger.warning("socket of \(cloud) open again")
                         }
                     case .failure(let error):
