@@ -205,7 +205,7 @@ public struct RouteEntryCache: Sendable {
     /// every process whatever the dictionary order).
     public func id(at endpoint: IPv6Endpoint) -> PNRPID? {
         var best: PNRPID?
-        for e in entries.values where e.port == endpoint.port && e.addresses.contains(endpoint.address) {
+        for e in entries.values where e.hasEndpoint(endpoint) {
             if best.map({ e.id < $0 }) ?? true { best = e.id }
         }
         return best

@@ -25,7 +25,7 @@ struct LocalRegistration: Sendable {
 
     /// This node's route entry for the registered ID.
     func routeEntry(at endpoint: IPv6Endpoint) -> RouteEntry {
-        RouteEntry(id: id, port: endpoint.port, addresses: [endpoint.address])
+        RouteEntry(id: id, port: endpoint.port, address: endpoint.address)
     }
 }
 

@@ -150,7 +150,7 @@ extension PNRPNode {
         }
         guard let reg = registrations[local] else { return }
         let mine = reg.routeEntry(at: localEndpoint)
-        if let src = floodSource, !entry.endpoints.contains(src) {
+        if let src = floodSource, !entry.hasEndpoint(src) {
             send(.flood(Flood(doNotAck: false, validateID: .zero, routeEntry: mine, alreadyFlooded: [localEndpoint])), to: src, pendingAs: .flood(validateID: .zero), now: now)
         }
         if let ep = entry.primaryEndpoint, ep != floodSource {

@@ -231,7 +231,7 @@ public struct PNRPNode: Sendable {
             checkLiveness(of: entry.destination, id: validateID, now: now)
         case .inquireForLiveness(let id):
             if id != .zero { evict(id, reason: .unreachable) }
-            for e in cache.entries.values where e.endpoints.contains(entry.destination) { evict(e.id, reason: .unreachable) }
+            for e in cache.entries.values where e.hasEndpoint(entry.destination) { evict(e.id, reason: .unreachable) }
         case .lookup(let rid):
             // [MS-PNRP] 3.1.6.3: the hop is given up. The node is checked with one INQUIRE and removed from
             // the cache only if that fails too (`docs/deviations.md`, item N13).
@@ -394,7 +394,7 @@ extension PNRPNode {
         var candidates = cache.entries.values.filter { e in !cache.leafSets.values.contains { $0.contains(e.id) } }.sorted { $0.id < $1.id }
         let cachedEndpoints = Set(cache.entries.values.compactMap(\.primaryEndpoint))
         for ep in seedEndpoints + recentPeers where !cachedEndpoints.contains(ep) {
-            candidates.append(RouteEntry(id: .zero, port: ep.port, addresses: [ep.address]))
+            candidates.append(RouteEntry(id: .zero, port: ep.port, address: ep.address))
         }
         guard !candidates.isEmpty else { return }
         let start = candidates[Int(random.next() % UInt64(candidates.count))]
