@@ -180,7 +180,7 @@ extension PNRPNode {
             statistics.cpaRejected += 1
             return
         }
-        guard let entry = cache.entries[id] else { return }
+        guard let entry = cache.entry(id) else { return }
         guard let key = cache.verifiedKey(of: id) else {
             if let ep = entry.primaryEndpoint { checkLiveness(of: ep, id: id, now: now) }
             return
@@ -189,7 +189,7 @@ extension PNRPNode {
             statistics.cpaRejected += 1
             return
         }
-        let wasNeighbour = cache.leafSets.values.contains { $0.contains(id) }
+        let wasNeighbour = cache.isInLeafSet(id)
         evict(id, reason: .revoked)
         guard wasNeighbour else { return }
         var list = alreadyFlooded

@@ -41,7 +41,7 @@ extension PNRPNode {
     /// The IDs we know nearest to `center` (ours included): up to a leaf set's worth on each side.
     func nearestIDs(around center: PNRPID) -> [PNRPID] {
         var set = LeafSet(center: center)
-        for id in cache.entries.keys { set.insert(id) }
+        for id in cache.entries.ids { set.insert(id) }
         for id in cache.localIDs { set.insert(id) }
         return set.members
     }
@@ -61,7 +61,7 @@ extension PNRPNode {
         if !convo.local { hasSynchronized = true }
         // A LOCAL conversation refreshes leaf sets: only IDs the cache would keep are requested
         // (`docs/deviations.md`, item N14).
-        let wanted = m.ids.filter { !cache.isLocal($0) && cache.entries[$0] == nil && (!convo.local || cache.wouldAccept(id: $0)) }
+        let wanted = m.ids.filter { !cache.isLocal($0) && !cache.contains($0) && (!convo.local || cache.wouldAccept(id: $0)) }
         guard !wanted.isEmpty else {
             emit(.synchronized(with: source, entries: 0))
             return
@@ -84,7 +84,7 @@ extension PNRPNode {
         // Only IDs we advertised in this conversation, each once: a REQUEST cannot make us send more.
         var answered = Set<PNRPID>()
         for id in m.ids where convo.advertised.contains(id) && answered.insert(id).inserted {
-            let entry: RouteEntry? = cache.entries[id] ?? registrations[id]?.routeEntry(at: localEndpoint)
+            let entry: RouteEntry? = cache.entry(id) ?? registrations[id]?.routeEntry(at: localEndpoint)
             guard let entry else { continue }
             let flood = Flood(doNotAck: true, validateID: .zero, routeEntry: entry, alreadyFlooded: [])
             send(.flood(flood), to: source, now: now)

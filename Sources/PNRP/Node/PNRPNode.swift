@@ -231,7 +231,7 @@ public struct PNRPNode: Sendable {
             checkLiveness(of: entry.destination, id: validateID, now: now)
         case .inquireForLiveness(let id):
             if id != .zero { evict(id, reason: .unreachable) }
-            for e in cache.entries.values where e.hasEndpoint(entry.destination) { evict(e.id, reason: .unreachable) }
+            for e in cache.entries where e.hasEndpoint(entry.destination) { evict(e.id, reason: .unreachable) }
         case .lookup(let rid):
             // [MS-PNRP] 3.1.6.3: the hop is given up. The node is checked with one INQUIRE and removed from
             // the cache only if that fails too (`docs/deviations.md`, item N13).
@@ -278,7 +278,7 @@ public struct PNRPNode: Sendable {
 
     /// Removes a route entry and counts why.
     mutating func evict(_ id: PNRPID, reason: EvictionReason) {
-        guard cache.entries[id] != nil else { return }
+        guard cache.contains(id) else { return }
         statistics.evictions[reason.rawValue, default: 0] += 1
         cache.remove(id)
         revalidateLeafCandidates(now: nil)
@@ -292,7 +292,7 @@ public struct PNRPNode: Sendable {
             return
         }
         leafCandidatesDue = false
-        let candidates = cache.entries.values.filter { cache.verifiedKey(of: $0.id) == nil && cache.wouldAccept($0) }.sorted { $0.id < $1.id }
+        let candidates = cache.entries.filter { !cache.isVerified($0.id) && cache.wouldAccept($0) }  // in ID order
         for entry in candidates { consider(entry, learnedFrom: entry.primaryEndpoint ?? localEndpoint, now: now) }
     }
 
@@ -306,7 +306,7 @@ public struct PNRPNode: Sendable {
     /// Sends one return-routability INQUIRE to a cached node that failed to answer; it is removed from the
     /// cache only if this fails too or says the ID is gone.
     mutating func checkLiveness(of endpoint: IPv6Endpoint, id: PNRPID, now: NodeInstant) {
-        let cachedID = id != .zero && cache.entries[id] != nil ? id : cache.id(at: endpoint)
+        let cachedID = id != .zero && cache.contains(id) ? id : cache.id(at: endpoint)
         guard let cachedID, !pending.entries.values.contains(where: { $0.kind == .inquireForLiveness(cachedID) }) else { return }
         send(.inquire(Inquire(flags: [], validateID: cachedID)), to: endpoint, pendingAs: .inquireForLiveness(cachedID), now: now)
     }
@@ -330,7 +330,7 @@ public struct PNRPNode: Sendable {
             // The leaf set is noted one tick after an announcement, once its LOCAL conversations are over.
             if reg.leafSetNoteDue {
                 reg.leafSetNoteDue = false
-                reg.notedLeafSet = cache.leafSets[id]?.members
+                reg.notedLeafSet = cache.leafSet(of: id)?.members
                 registrations[id] = reg
             }
             guard reg.nextAnnouncement <= now || !reg.announced else { continue }
@@ -339,7 +339,7 @@ public struct PNRPNode: Sendable {
             // A registration whose leaf set is full and unchanged since it was last noted is stable: the
             // next announcement waits the longest interval, and no LOCAL solicitation goes out
             // (`docs/deviations.md`, items N10, N14).
-            let set = cache.leafSets[id]
+            let set = cache.leafSet(of: id)
             let stable = set.map { $0.isFull && $0.members == reg.notedLeafSet } ?? false
             reg.notedLeafSet = set?.members
             reg.leafSetNoteDue = !stable
@@ -350,7 +350,7 @@ public struct PNRPNode: Sendable {
             // Ask the nearest neighbour on each side for the IDs around ours (`docs/deviations.md`, item N14).
             if !stable, let set {
                 for neighbour in [set.upper.first, set.lower.first].compactMap({ $0 }) {
-                    if let ep = cache.entries[neighbour]?.primaryEndpoint { solicit(ep, around: id, now: now) }
+                    if let ep = cache.entry(neighbour)?.primaryEndpoint { solicit(ep, around: id, now: now) }
                 }
             }
         }
@@ -368,8 +368,9 @@ extension PNRPNode {
     /// Nil when no leaf set has members on both sides.
     public var estimatedCloudSize: Double? {
         var estimates: [Double] = []
-        for id in cache.localIDs {  // registration order: the sum is the same in every process
-            guard let set = cache.leafSets[id], let above = set.upper.first, let below = set.lower.first else { continue }
+        for set in cache.leafSets {  // registration order: the sum is the same in every process
+            let id = set.center
+            guard let above = set.upper.first, let below = set.lower.first else { continue }
             let span = above.subtracting(id).adding(id.subtracting(below)).approximateValue
             guard span > 0 else { continue }
             let estimate = 2 * 0x1p256 / span
@@ -391,8 +392,8 @@ extension PNRPNode {
         let chance = Swift.min(1, configuration.splitDetectionsPerInterval / size)
         guard Double(random.next() >> 11) * 0x1p-53 < chance else { return }
         let local = cache.localIDs[Int(random.next() % UInt64(cache.localIDs.count))]
-        var candidates = cache.entries.values.filter { e in !cache.leafSets.values.contains { $0.contains(e.id) } }.sorted { $0.id < $1.id }
-        let cachedEndpoints = Set(cache.entries.values.compactMap(\.primaryEndpoint))
+        var candidates = cache.entries.filter { !cache.isInLeafSet($0.id) }  // in ID order
+        let cachedEndpoints = Set(cache.entries.compactMap(\.primaryEndpoint))
         for ep in seedEndpoints + recentPeers where !cachedEndpoints.contains(ep) {
             candidates.append(RouteEntry(id: .zero, port: ep.port, address: ep.address))
         }
