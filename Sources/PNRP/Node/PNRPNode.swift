@@ -279,7 +279,7 @@ public struct PNRPNode: Sendable {
     /// Removes a route entry and counts why.
     mutating func evict(_ id: PNRPID, reason: EvictionReason) {
         guard cache.contains(id) else { return }
-        statistics.evictions[reason.rawValue, default: 0] += 1
+        statistics.countEviction(reason)
         cache.remove(id)
         revalidateLeafCandidates(now: nil)
     }
@@ -403,37 +403,4 @@ extension PNRPNode {
             target: local.adding(PNRPID(0, 0, 0, 1)), criteria: .exact, precision: 0, reason: .splitDetection,
             initialBestMatch: nil, initialNextHop: start, now: now)
     }
-}
-
-/// Protocol counters of one node.
-public struct NodeStatistics: Sendable, Hashable {
-    /// Datagrams received, valid or not.
-    public var datagramsReceived = 0
-    /// Datagrams that failed to decode.
-    public var malformed = 0
-    /// Datagrams dropped for their source port or as unsolicited answers.
-    public var dropped = 0
-    /// Messages received by MessageType raw value.
-    public var received: [UInt8: Int] = [:]
-    /// Messages sent by MessageType raw value (first transmissions).
-    public var sent: [UInt8: Int] = [:]
-    /// Bytes sent, retransmissions included.
-    public var bytesSent = 0
-    /// `bytesSent` by MessageType raw value.
-    public var bytesSentByType: [UInt8: Int] = [:]
-    /// Bytes of the LOOKUPs this node sent and of the AUTHORITY answers it gave to LOOKUPs, by the
-    /// LOOKUP's ResolveReason raw value (retransmissions included): what each purpose of resolving costs.
-    public var lookupBytesByReason: [UInt8: Int] = [:]
-    /// Retransmissions.
-    public var retransmissions = 0
-    /// Requests that failed after their last retransmission.
-    public var timeouts = 0
-    /// Those failures by MessageType raw value of the request.
-    public var timeoutsByType: [UInt8: Int] = [:]
-    /// Route entries removed from the cache, by `PNRPNode.EvictionReason` raw value.
-    public var evictions: [String: Int] = [:]
-    /// CPAs that failed validation.
-    public var cpaRejected = 0
-    /// Messages this node built but could not encode (always 0 unless there is a bug).
-    public var encodeFailures = 0
 }
