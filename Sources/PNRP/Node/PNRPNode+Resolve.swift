@@ -163,6 +163,7 @@ extension PNRPNode {
     /// Ends a resolution and reports it.
     mutating func finish(_ rid: ResolveID, result: ResolveResult? = nil, failure: ResolveFailure = .notFound, now: NodeInstant) {
         guard let r = resolutions.removeValue(forKey: rid) else { return }
+        resolutions.releaseStorageIfEmpty()
         switch r.outstanding {
         case .lookup(let mid, _), .inquire(let mid, _, _, _):
             pending.remove(mid)

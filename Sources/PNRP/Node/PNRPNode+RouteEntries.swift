@@ -110,6 +110,8 @@ extension PNRPNode {
     mutating func completeAdd(messageID: UInt32, buffer: AuthorityBuffer, now: NodeInstant) {
         guard let add = pendingAdds.removeValue(forKey: messageID) else { return }
         pendingAddIDs.remove(add.entry.id)
+        pendingAdds.releaseStorageIfEmpty()
+        pendingAddIDs.releaseStorageIfEmpty()
         if buffer.flags.contains(.notFound) { return }
         var verifiedKey: [UInt8]?
         if add.needCPA {

@@ -56,6 +56,7 @@ extension PNRPNode {
         }
         pending.remove(m.ackedMessageID)
         conversationsOut.removeValue(forKey: m.ackedMessageID)
+        conversationsOut.releaseStorageIfEmpty()
         // An empty list means "too busy" ([MS-PNRP] 3.1.5.3): try again at the next maintenance.
         guard !m.ids.isEmpty else { return }
         if !convo.local { hasSynchronized = true }
@@ -80,6 +81,7 @@ extension PNRPNode {
             statistics.dropped += 1
             return
         }
+        conversationsIn.releaseStorageIfEmpty()
         send(.ack(Ack(ackedMessageID: messageID)), to: source, now: now)
         // Only IDs we advertised in this conversation, each once: a REQUEST cannot make us send more.
         var answered = Set<PNRPID>()
@@ -104,6 +106,7 @@ extension PNRPNode {
         switch entry.kind {
         case .request:
             if let convo = conversationsOut.removeValue(forKey: m.ackedMessageID) {
+                conversationsOut.releaseStorageIfEmpty()
                 emit(.synchronized(with: source, entries: convo.expected))
             }
         case .flood(let validateID):

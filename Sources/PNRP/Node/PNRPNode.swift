@@ -223,8 +223,10 @@ public struct PNRPNode: Sendable {
         switch entry.kind {
         case .solicit:
             conversationsOut.removeValue(forKey: messageID)
+            conversationsOut.releaseStorageIfEmpty()
         case .request:
             conversationsOut = conversationsOut.filter { $0.value.requestMessageID != messageID }
+            conversationsOut.releaseStorageIfEmpty()
         case .flood(let validateID):
             // [MS-PNRP] 3.2.6.3 removes the route at once; we first check the node with one INQUIRE, so two
             // lost datagrams do not cut a live neighbour out of a leaf set (`docs/deviations.md`, item N13).
@@ -260,7 +262,11 @@ public struct PNRPNode: Sendable {
             resolutions[rid] = r
             advance(rid, now: now)
         case .inquireForAdd:
-            if let add = pendingAdds.removeValue(forKey: messageID) { pendingAddIDs.remove(add.entry.id) }
+            if let add = pendingAdds.removeValue(forKey: messageID) {
+                pendingAddIDs.remove(add.entry.id)
+                pendingAdds.releaseStorageIfEmpty()
+                pendingAddIDs.releaseStorageIfEmpty()
+            }
         }
     }
 
@@ -299,8 +305,9 @@ public struct PNRPNode: Sendable {
     /// Keeps `endpoint` among the last eight distinct requesters.
     mutating func rememberPeer(_ endpoint: IPv6Endpoint) {
         if let i = recentPeers.firstIndex(of: endpoint) { recentPeers.remove(at: i) }
+        // Make room first, so the list never grows past eight (nor its storage past eight places).
+        if recentPeers.count == 8 { recentPeers.removeFirst() }
         recentPeers.append(endpoint)
-        if recentPeers.count > 8 { recentPeers.removeFirst() }
     }
 
     /// Sends one return-routability INQUIRE to a cached node that failed to answer; it is removed from the
@@ -317,7 +324,10 @@ public struct PNRPNode: Sendable {
     /// Announcements and cache-maintenance resolves back off once the registration is stable or they find
     /// nothing new (`docs/deviations.md`, item N10).
     mutating func maintain(now: NodeInstant) {
-        conversationsIn = conversationsIn.filter { $0.value.expires > now }
+        if !conversationsIn.isEmpty {
+            conversationsIn = conversationsIn.filter { $0.value.expires > now }
+            conversationsIn.releaseStorageIfEmpty()
+        }
         let soliciting = pending.entries.values.contains { $0.kind == .solicit }
         if (cache.count == 0 || !hasSynchronized) && !soliciting {
             for seed in seedEndpoints { synchronize(with: seed, now: now) }
@@ -330,7 +340,7 @@ public struct PNRPNode: Sendable {
             // The leaf set is noted one tick after an announcement, once its LOCAL conversations are over.
             if reg.leafSetNoteDue {
                 reg.leafSetNoteDue = false
-                reg.notedLeafSet = cache.leafSet(of: id)?.members
+                reg.notedLeafSet = cache.leafSet(of: id)
                 registrations[id] = reg
             }
             guard reg.nextAnnouncement <= now || !reg.announced else { continue }
@@ -340,8 +350,8 @@ public struct PNRPNode: Sendable {
             // next announcement waits the longest interval, and no LOCAL solicitation goes out
             // (`docs/deviations.md`, items N10, N14).
             let set = cache.leafSet(of: id)
-            let stable = set.map { $0.isFull && $0.members == reg.notedLeafSet } ?? false
-            reg.notedLeafSet = set?.members
+            let stable = set.map { $0.isFull && $0.hasSameMembers(as: reg.notedLeafSet) } ?? false
+            reg.notedLeafSet = set
             reg.leafSetNoteDue = !stable
             reg.nextAnnouncement = now + (stable ? configuration.maximumAnnouncementInterval : reg.announcementInterval)
             reg.announcementInterval = Swift.min(reg.announcementInterval * 2, configuration.maximumAnnouncementInterval)
