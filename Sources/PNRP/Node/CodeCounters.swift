@@ -1,18 +1,39 @@
 /// Counters keyed by a one-byte code: a `MessageType` or a `ResolveReason` raw value.
 ///
 /// Reads and writes like a `[UInt8: Int]` (`counters[code]`, `counters[code, default: 0] += n`, iteration
-/// over `(key, value)` pairs) but keeps codes 0...11 — every message type and resolve reason — inline, so a
-/// node's counters need no heap storage. Any other code (a peer may send any resolve reason) goes to a
-/// dictionary that stays empty in practice. Iteration is in ascending code order.
+/// over `(key, value)` pairs) but keeps the nine codes in use — the message types 1-4, 7-9 and 11 and the
+/// resolve reasons 0-3 — inline, so a node's counters need no heap storage. Any other code (a peer may send
+/// any resolve reason) goes to a dictionary that stays empty in practice. Iteration is in ascending code
+/// order.
 public struct CodeCounters: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
-    /// Codes below this are stored inline.
-    public static let inlineCodes: UInt8 = 12
+    /// Number of codes stored inline.
+    static let inlineSlots = 9
 
-    private var inline: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    /// Bit `c` set when inline code `c` has a value.
+    private var inline: (Int, Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+    /// Bit `s` set when inline slot `s` has a value.
     private var present: UInt16 = 0
     /// Values of codes not stored inline.
     private var others: [UInt8: Int] = [:]
+
+    /// The inline slot of `code`: codes 0-4 in slots 0-4, 7-9 in slots 5-7, 11 in slot 8.
+    @inline(__always)
+    private static func slot(of code: UInt8) -> Int? {
+        switch code {
+        case 0...4: Int(code)
+        case 7...9: Int(code) - 2
+        case 11: 8
+        default: nil
+        }
+    }
+
+    /// The code stored in inline slot `slot`.
+    private static func code(ofSlot slot: Int) -> UInt8 {
+        switch slot {
+        case 0...4: UInt8(slot)
+        case 5...7: UInt8(slot + 2)
+        default: 11
+        }
+    }
 
     /// No counters.
     public init() {}
@@ -25,23 +46,28 @@ public struct CodeCounters: Sendable, Hashable, Sequence, ExpressibleByDictionar
     /// The value for `code`, or nil when it was never set; setting nil removes it.
     public subscript(code: UInt8) -> Int? {
         get {
-            guard code < Self.inlineCodes else { return others[code] }
-            guard present & (1 << code) != 0 else { return nil }
-            return withUnsafeBytes(of: inline) { $0.load(fromByteOffset: Int(code) * MemoryLayout<Int>.stride, as: Int.self) }
+            guard let s = Self.slot(of: code) else { return others[code] }
+            return value(inSlot: s)
         }
         set {
-            guard code < Self.inlineCodes else {
+            guard let s = Self.slot(of: code) else {
                 others[code] = newValue
                 return
             }
             if let newValue {
-                present |= 1 << code
-                withUnsafeMutableBytes(of: &inline) { $0.storeBytes(of: newValue, toByteOffset: Int(code) * MemoryLayout<Int>.stride, as: Int.self) }
+                present |= 1 << s
+                withUnsafeMutableBytes(of: &inline) { $0.storeBytes(of: newValue, toByteOffset: s * MemoryLayout<Int>.stride, as: Int.self) }
             } else {
-                present &= ~(1 << code)
-                withUnsafeMutableBytes(of: &inline) { $0.storeBytes(of: 0, toByteOffset: Int(code) * MemoryLayout<Int>.stride, as: Int.self) }
+                present &= ~(1 << s)
+                withUnsafeMutableBytes(of: &inline) { $0.storeBytes(of: 0, toByteOffset: s * MemoryLayout<Int>.stride, as: Int.self) }
             }
         }
+    }
+
+    /// The value in inline slot `s`, or nil when it has none.
+    private func value(inSlot s: Int) -> Int? {
+        guard present & (1 << s) != 0 else { return nil }
+        return withUnsafeBytes(of: inline) { $0.load(fromByteOffset: s * MemoryLayout<Int>.stride, as: Int.self) }
     }
 
     /// The value for `code`, or `defaultValue` when it was never set.
@@ -59,22 +85,25 @@ public struct CodeCounters: Sendable, Hashable, Sequence, ExpressibleByDictionar
     /// The codes with a value and their values, in ascending code order.
     public func makeIterator() -> IndexingIterator<[(key: UInt8, value: Int)]> {
         var out: [(key: UInt8, value: Int)] = []
-        for code in 0..<Self.inlineCodes { if let v = self[code] { out.append((code, v)) } }
-        for (code, v) in others.sorted(by: { $0.key < $1.key }) { out.append((code, v)) }
+        for s in 0..<Self.inlineSlots { if let v = value(inSlot: s) { out.append((Self.code(ofSlot: s), v)) } }
+        if !others.isEmpty {
+            out.append(contentsOf: others.map { ($0.key, $0.value) })
+            out.sort { $0.key < $1.key }
+        }
         return out.makeIterator()
     }
 
     /// True when both hold the same codes with the same values.
     public static func == (a: CodeCounters, b: CodeCounters) -> Bool {
         guard a.present == b.present, a.others == b.others else { return false }
-        for code in 0..<inlineCodes where a[code] != b[code] { return false }
+        for s in 0..<inlineSlots where a.value(inSlot: s) != b.value(inSlot: s) { return false }
         return true
     }
 
     /// Hashes the codes and values.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(present)
-        for code in 0..<Self.inlineCodes { hasher.combine(self[code] ?? 0) }
+        for s in 0..<Self.inlineSlots { hasher.combine(value(inSlot: s) ?? 0) }
         hasher.combine(others)
     }
 }

@@ -1,6 +1,7 @@
 /// Protocol counters of one node.
 ///
-/// The per-type counters are `CodeCounters`, kept inline: a node's statistics need no heap storage.
+/// The per-type counters are `CodeCounters` and the eviction counts plain fields, all inline: a node's
+/// statistics need no heap storage.
 public struct NodeStatistics: Sendable, Hashable {
     /// Datagrams received, valid or not.
     public var datagramsReceived = 0
@@ -29,8 +30,10 @@ public struct NodeStatistics: Sendable, Hashable {
     public var cpaRejected = 0
     /// Messages this node built but could not encode (always 0 unless there is a bug).
     public var encodeFailures = 0
-    /// Evictions by position of the reason in `PNRPNode.EvictionReason.allCases`.
-    private var evictionsByReason = CodeCounters()
+    /// Evictions by reason (`PNRPNode.EvictionReason` order); `evictionsCounted` has bit i set once the
+    /// i-th reason has a count.
+    private var evictedNotRegistered = 0, evictedUnreachable = 0, evictedInvalidCPA = 0, evictedRevoked = 0
+    private var evictionsCounted: UInt8 = 0
     /// Evictions counted under a key that names no `PNRPNode.EvictionReason` (set through `evictions`).
     private var otherEvictions: [String: Int] = [:]
 
@@ -41,17 +44,19 @@ public struct NodeStatistics: Sendable, Hashable {
     public var evictions: [String: Int] {
         get {
             var out = otherEvictions
-            for (i, reason) in PNRPNode.EvictionReason.allCases.enumerated() {
-                if let n = evictionsByReason[UInt8(i)] { out[reason.rawValue] = n }
+            for reason in PNRPNode.EvictionReason.allCases where evictionsCounted & Self.bit(reason) != 0 {
+                out[reason.rawValue] = evictionCount(reason)
             }
             return out
         }
         set {
-            evictionsByReason = CodeCounters()
+            evictionsCounted = 0
+            for reason in PNRPNode.EvictionReason.allCases { setEvictionCount(reason, 0) }
             otherEvictions = [:]
             for (key, n) in newValue {
-                if let i = PNRPNode.EvictionReason.allCases.firstIndex(where: { $0.rawValue == key }) {
-                    evictionsByReason[UInt8(i)] = n
+                if let reason = PNRPNode.EvictionReason(rawValue: key) {
+                    setEvictionCount(reason, n)
+                    evictionsCounted |= Self.bit(reason)
                 } else {
                     otherEvictions[key] = n
                 }
@@ -61,7 +66,34 @@ public struct NodeStatistics: Sendable, Hashable {
 
     /// Counts one eviction for `reason`.
     mutating func countEviction(_ reason: PNRPNode.EvictionReason) {
-        let i = PNRPNode.EvictionReason.allCases.firstIndex(of: reason) ?? 0
-        evictionsByReason[UInt8(i), default: 0] += 1
+        setEvictionCount(reason, evictionCount(reason) + 1)
+        evictionsCounted |= Self.bit(reason)
+    }
+
+    private static func bit(_ reason: PNRPNode.EvictionReason) -> UInt8 {
+        switch reason {
+        case .notRegistered: 1
+        case .unreachable: 2
+        case .invalidCPA: 4
+        case .revoked: 8
+        }
+    }
+
+    private func evictionCount(_ reason: PNRPNode.EvictionReason) -> Int {
+        switch reason {
+        case .notRegistered: evictedNotRegistered
+        case .unreachable: evictedUnreachable
+        case .invalidCPA: evictedInvalidCPA
+        case .revoked: evictedRevoked
+        }
+    }
+
+    private mutating func setEvictionCount(_ reason: PNRPNode.EvictionReason, _ n: Int) {
+        switch reason {
+        case .notRegistered: evictedNotRegistered = n
+        case .unreachable: evictedUnreachable = n
+        case .invalidCPA: evictedInvalidCPA = n
+        case .revoked: evictedRevoked = n
+        }
     }
 }
