@@ -22,7 +22,7 @@ public struct PNRPNode: Sendable {
     var outbox: [NodeEffect] = []
     var nextResolveID: UInt64 = 1
     var pending = PendingList()
-    var registrations: [PNRPID: LocalRegistration] = [:]
+    var registrations = LocalRegistrationList()
     var resolutions: [ResolveID: Resolution] = [:]
     /// Pending Route Entry Add List, keyed by InquireMessageId ([MS-PNRP] 3.1.1).
     var pendingAdds: [UInt32: PendingAdd] = [:]
