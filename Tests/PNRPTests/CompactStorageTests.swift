@@ -27,6 +27,16 @@ struct CompactStorageTests {
         #expect(copy.hashValue == counters.hashValue)
         copy[3, default: 0] += 1
         #expect(copy != counters)
+        // Values beyond 32 bits, or negative, are kept exactly.
+        copy[1] = Int(UInt32.max)
+        copy[1, default: 0] += 1
+        #expect(copy[1] == Int(UInt32.max) + 1)
+        copy[2] = -5
+        #expect(copy[2] == -5)
+        copy[1] = 9
+        copy[2] = 10
+        #expect(copy[1] == 9 && copy[2] == 10)
+        #expect(copy.filter { $0.key == 1 || $0.key == 2 }.map(\.value) == [9, 10])
         #expect(CodeCounters()[4] == nil)
         #expect(([7: 0] as CodeCounters)[7] == 0)
     }

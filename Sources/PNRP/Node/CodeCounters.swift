@@ -2,17 +2,18 @@
 ///
 /// Reads and writes like a `[UInt8: Int]` (`counters[code]`, `counters[code, default: 0] += n`, iteration
 /// over `(key, value)` pairs) but keeps the nine codes in use — the message types 1-4, 7-9 and 11 and the
-/// resolve reasons 0-3 — inline, so a node's counters need no heap storage. Any other code (a peer may send
-/// any resolve reason) goes to a dictionary that stays empty in practice. Iteration is in ascending code
-/// order.
+/// resolve reasons 0-3 — inline as 32-bit values, so a node's counters need no heap storage (48 bytes in
+/// all). Any other code (a peer may send any resolve reason), and any value outside 0...UInt32.max, goes to
+/// a dictionary that stays empty in practice. Iteration is in ascending code order.
 public struct CodeCounters: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
     /// Number of codes stored inline.
     static let inlineSlots = 9
 
-    private var inline: (Int, Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+    private var inline: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
     /// Bit `s` set when inline slot `s` has a value.
     private var present: UInt16 = 0
-    /// Values of codes not stored inline.
+    /// Values not stored inline: codes without a slot, and values that do not fit in 32 bits. A code is
+    /// never both here and inline.
     private var others: [UInt8: Int] = [:]
 
     /// The inline slot of `code`: codes 0-4 in slots 0-4, 7-9 in slots 5-7, 11 in slot 8.
@@ -46,28 +47,34 @@ public struct CodeCounters: Sendable, Hashable, Sequence, ExpressibleByDictionar
     /// The value for `code`, or nil when it was never set; setting nil removes it.
     public subscript(code: UInt8) -> Int? {
         get {
-            guard let s = Self.slot(of: code) else { return others[code] }
-            return value(inSlot: s)
+            if let s = Self.slot(of: code), let v = value(inSlot: s) { return v }
+            return others.isEmpty ? nil : others[code]
         }
         set {
-            guard let s = Self.slot(of: code) else {
-                others[code] = newValue
+            let s = Self.slot(of: code)
+            if let s, let newValue, let small = UInt32(exactly: newValue) {
+                present |= 1 << s
+                store(small, inSlot: s)
+                if !others.isEmpty { others[code] = nil }
                 return
             }
-            if let newValue {
-                present |= 1 << s
-                withUnsafeMutableBytes(of: &inline) { $0.storeBytes(of: newValue, toByteOffset: s * MemoryLayout<Int>.stride, as: Int.self) }
-            } else {
+            if let s {
                 present &= ~(1 << s)
-                withUnsafeMutableBytes(of: &inline) { $0.storeBytes(of: 0, toByteOffset: s * MemoryLayout<Int>.stride, as: Int.self) }
+                store(0, inSlot: s)
             }
+            others[code] = newValue
         }
     }
 
     /// The value in inline slot `s`, or nil when it has none.
     private func value(inSlot s: Int) -> Int? {
         guard present & (1 << s) != 0 else { return nil }
-        return withUnsafeBytes(of: inline) { $0.load(fromByteOffset: s * MemoryLayout<Int>.stride, as: Int.self) }
+        return Int(withUnsafeBytes(of: inline) { $0.load(fromByteOffset: s * MemoryLayout<UInt32>.stride, as: UInt32.self) })
+    }
+
+    /// Writes inline slot `s`.
+    private mutating func store(_ value: UInt32, inSlot s: Int) {
+        withUnsafeMutableBytes(of: &inline) { $0.storeBytes(of: value, toByteOffset: s * MemoryLayout<UInt32>.stride, as: UInt32.self) }
     }
 
     /// The value for `code`, or `defaultValue` when it was never set.
