@@ -40,8 +40,8 @@ struct TrafficSnapshot {
         for n in nodes {
             bytes += n.statistics.bytesSent
             retransmissions += n.statistics.retransmissions
-            byType.merge(n.statistics.bytesSentByType, uniquingKeysWith: +)
-            byReason.merge(n.statistics.lookupBytesByReason, uniquingKeysWith: +)
+            for (k, v) in n.statistics.bytesSentByType { byType[k, default: 0] += v }
+            for (k, v) in n.statistics.lookupBytesByReason { byReason[k, default: 0] += v }
         }
     }
 

@@ -150,8 +150,8 @@ struct CacheHealth {
         var known = Set<PNRPID>()
         var fill = 0.0, sets = 0
         for node in cloud.nodes {
-            known.formUnion(node.cache.entries.keys)
-            for set in node.cache.leafSets.values {
+            known.formUnion(node.cache.entries.ids)
+            for set in node.cache.leafSets {
                 fill += Double(set.upper.count + set.lower.count) / Double(2 * LeafSet.sideCapacity)
                 sets += 1
             }

@@ -52,18 +52,23 @@ public struct LeafSet: Sendable {
     @discardableResult
     public mutating func insert(_ id: PNRPID) -> (added: Bool, evicted: PNRPID?) {
         guard wouldInclude(id) else { return (false, nil) }
+        // A full side drops its farthest member before the insert (which then lands before it), so a side
+        // never holds more than `sideCapacity` IDs and its storage is allocated once, at that size.
+        var evicted: PNRPID?
         if isUpper(id) {
             let key = upOffset(id)
             let at = upper.firstIndex { upOffset($0) > key } ?? upper.count
+            if upper.count == Self.sideCapacity { evicted = upper.removeLast() }
+            if upper.capacity < Self.sideCapacity { upper.reserveCapacity(Self.sideCapacity) }
             upper.insert(id, at: at)
-            if upper.count > Self.sideCapacity { return (true, upper.removeLast()) }
         } else {
             let key = downOffset(id)
             let at = lower.firstIndex { downOffset($0) > key } ?? lower.count
+            if lower.count == Self.sideCapacity { evicted = lower.removeLast() }
+            if lower.capacity < Self.sideCapacity { lower.reserveCapacity(Self.sideCapacity) }
             lower.insert(id, at: at)
-            if lower.count > Self.sideCapacity { return (true, lower.removeLast()) }
         }
-        return (true, nil)
+        return (true, evicted)
     }
 
     /// Removes `id`; returns whether it was a member.
@@ -76,6 +81,12 @@ public struct LeafSet: Sendable {
 
     /// True when `id` is a member.
     public func contains(_ id: PNRPID) -> Bool { upper.contains(id) || lower.contains(id) }
+
+    /// True when `other` has the same members on each side, in the same order.
+    public func hasSameMembers(as other: LeafSet?) -> Bool {
+        guard let other else { return false }
+        return upper == other.upper && lower == other.lower
+    }
 
     /// All members, upper side first.
     public var members: [PNRPID] { upper + lower }

@@ -15,26 +15,59 @@ public struct RouteEntryCache: Sendable {
     /// The ID the levels are measured from: the first locally registered ID, or a random ID for a
     /// resolve-only node.
     public private(set) var center: PNRPID
-    /// Every cached remote entry by ID.
-    public private(set) var entries: [PNRPID: RouteEntry] = [:]
-    /// Leaf sets by locally registered ID.
-    public private(set) var leafSets: [PNRPID: LeafSet] = [:]
-    /// Locally registered IDs in registration order.
-    public private(set) var localIDs: [PNRPID] = []
+    /// The leaf sets of the locally registered IDs, in registration order.
+    public private(set) var leafSets: [LeafSet] = []
 
-    private var slots: [Int: PNRPID] = [:]
-    private var slotOf: [PNRPID: Int] = [:]
-    /// Public keys of the CPAs verified for cached entries (leaf-set members need one).
-    private var verifiedKeys: [PNRPID: [UInt8]] = [:]
+    /// Every cached remote entry, in ascending ID order: the entry, its verified key and the slot it holds.
+    private var records: [CachedRouteEntry] = []
+    /// Verified keys that are not 32 bytes long (none in practice: only Ed25519 keys verify).
+    private var otherKeys: [PNRPID: [UInt8]] = [:]
 
     /// An empty cache centred on `center`.
     public init(center: PNRPID) { self.center = center }
 
+    /// Every cached remote entry, in ascending ID order.
+    public var entries: Entries { Entries(records: records) }
+
     /// Number of remote entries.
-    public var count: Int { entries.count }
+    public var count: Int { records.count }
+
+    /// Locally registered IDs in registration order.
+    public var localIDs: [PNRPID] { leafSets.map(\.center) }
 
     /// True when `id` is a locally registered ID.
-    public func isLocal(_ id: PNRPID) -> Bool { leafSets[id] != nil }
+    public func isLocal(_ id: PNRPID) -> Bool { leafSets.contains { $0.center == id } }
+
+    /// The leaf set of the locally registered ID `id`.
+    public func leafSet(of id: PNRPID) -> LeafSet? { leafSets.first { $0.center == id } }
+
+    /// True when `id` is a member of the leaf set of any local ID.
+    public func isInLeafSet(_ id: PNRPID) -> Bool { leafSets.contains { $0.contains(id) } }
+
+    /// The cached remote entry for `id`.
+    public func entry(_ id: PNRPID) -> RouteEntry? {
+        guard let i = index(of: id) else { return nil }
+        return records[i].entry
+    }
+
+    /// True when a remote entry for `id` is cached.
+    public func contains(_ id: PNRPID) -> Bool { index(of: id) != nil }
+
+    /// The position of `id` in `records`, or nil.
+    private func index(of id: PNRPID) -> Int? {
+        let i = insertionIndex(of: id)
+        return i < records.count && records[i].id == id ? i : nil
+    }
+
+    /// The first position in `records` whose ID is not less than `id`.
+    private func insertionIndex(of id: PNRPID) -> Int {
+        var low = 0, high = records.count
+        while low < high {
+            let mid = (low + high) / 2
+            if records[mid].id < id { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
 
     // MARK: Levels
 
@@ -57,20 +90,25 @@ public struct RouteEntryCache: Sendable {
     /// The level of `id` (0 = farthest tenth of the circle).
     public func level(of id: PNRPID) -> Int { slotKey(of: id) / 20 }
 
+    /// True when a cached entry holds the slot `key` (keys are never 0: the digit is at least 1).
+    private func isSlotTaken(_ key: Int) -> Bool {
+        let k = UInt16(key)
+        return records.contains { $0.slot == k }
+    }
+
     // MARK: Local IDs
 
     /// Adds a locally registered ID with a leaf set filled from the verified entries already cached.
     /// The first local ID becomes the cache centre.
     public mutating func addLocal(_ id: PNRPID) {
-        guard leafSets[id] == nil else { return }
+        guard !isLocal(id) else { return }
         var set = LeafSet(center: id)
-        for other in verifiedKeys.keys { set.insert(other) }
-        for other in localIDs { set.insert(other) }
-        leafSets[id] = set
-        let first = localIDs.isEmpty
-        localIDs.append(id)
+        for r in records where r.isVerified { set.insert(r.id) }
+        for other in leafSets { set.insert(other.center) }
+        let first = leafSets.isEmpty
         // Other local IDs see the new one as a neighbour too.
-        for other in localIDs where other != id { leafSets[other]?.insert(id) }
+        for i in leafSets.indices { leafSets[i].insert(id) }
+        leafSets.append(set)
         if first && center != id {
             center = id
             reslot()
@@ -79,10 +117,10 @@ public struct RouteEntryCache: Sendable {
 
     /// Removes a locally registered ID and its leaf set. Entries kept only for that set are dropped.
     public mutating func removeLocal(_ id: PNRPID) {
-        guard leafSets.removeValue(forKey: id) != nil else { return }
-        localIDs.removeAll { $0 == id }
-        for other in localIDs where leafSets[other]?.remove(id) == true { refill(other) }
-        for e in Array(entries.keys) where !isRetained(e) { drop(e) }
+        guard let at = leafSets.firstIndex(where: { $0.center == id }) else { return }
+        leafSets.remove(at: at)
+        for i in leafSets.indices where leafSets[i].remove(id) { refill(i) }
+        dropUnretained()
     }
 
     // MARK: Remote entries
@@ -92,36 +130,50 @@ public struct RouteEntryCache: Sendable {
     /// addresses, or a cached ID without a verified CPA that now belongs in a leaf set.
     public func wouldAccept(_ entry: RouteEntry) -> Bool {
         if isLocal(entry.id) { return false }
-        if let known = entries[entry.id] {
-            if !known.sameLocation(as: entry) { return true }
-            return verifiedKeys[entry.id] == nil && leafSets.values.contains { $0.wouldInclude(entry.id) }
+        if let i = index(of: entry.id) {
+            let known = records[i]
+            if !known.entry.sameLocation(as: entry) { return true }
+            return !known.isVerified && leafSets.contains { $0.wouldInclude(entry.id) }
         }
-        if slots[slotKey(of: entry.id)] == nil { return true }
-        return leafSets.values.contains { $0.wouldInclude(entry.id) }
+        if !isSlotTaken(slotKey(of: entry.id)) { return true }
+        return leafSets.contains { $0.wouldInclude(entry.id) }
     }
 
     /// True when an ID not cached yet would enter a leaf set or an empty slot (`wouldAccept` for an ID
     /// whose addresses are not known yet).
     public func wouldAccept(id: PNRPID) -> Bool {
-        if isLocal(id) || entries[id] != nil { return false }
-        return slots[slotKey(of: id)] == nil || leafSets.values.contains { $0.wouldInclude(id) }
+        if isLocal(id) || contains(id) { return false }
+        return !isSlotTaken(slotKey(of: id)) || leafSets.contains { $0.wouldInclude(id) }
     }
 
     /// True when validating `entry` must include a CPA that verifies: it would enter (or lies within) the
     /// leaf set of a local ID ([MS-PNRP] 3.2.5.1), or it would move a cached ID to other addresses
     /// (`docs/deviations.md`, item N17).
     public func needsCPA(_ entry: RouteEntry) -> Bool {
-        if let known = entries[entry.id], !known.sameLocation(as: entry) { return true }
-        return leafSets.values.contains { $0.wouldInclude(entry.id) || $0.contains(entry.id) }
+        if let i = index(of: entry.id), !records[i].entry.sameLocation(as: entry) { return true }
+        return leafSets.contains { $0.wouldInclude(entry.id) || $0.contains(entry.id) }
     }
 
     /// Local IDs whose leaf set the target falls within ([MS-PNRP] 3.2.5.2 TargetSuspicious).
     public func leafSetCovers(_ target: PNRPID) -> Bool {
-        leafSets.values.contains { $0.covers(target) }
+        leafSets.contains { $0.covers(target) }
     }
 
     /// The public key of the verified CPA behind a cached entry, if one was checked.
-    public func verifiedKey(of id: PNRPID) -> [UInt8]? { verifiedKeys[id] }
+    public func verifiedKey(of id: PNRPID) -> [UInt8]? {
+        guard let i = index(of: id) else { return nil }
+        switch records[i].keyStorage {
+        case .none: return nil
+        case .inline: return records[i].inlineKey
+        case .sideTable: return otherKeys[id]
+        }
+    }
+
+    /// True when a CPA was verified for the cached entry `id`.
+    public func isVerified(_ id: PNRPID) -> Bool {
+        guard let i = index(of: id) else { return false }
+        return records[i].isVerified
+    }
 
     /// What an `add` changed.
     public struct AddOutcome: Sendable {
@@ -138,39 +190,48 @@ public struct RouteEntryCache: Sendable {
     public mutating func add(_ entry: RouteEntry, verifiedKey: [UInt8]? = nil) -> AddOutcome {
         var outcome = AddOutcome()
         if isLocal(entry.id) { return outcome }
-        if let known = entries[entry.id] {
+        if let i = index(of: entry.id) {
             outcome.cached = true
-            if !known.sameLocation(as: entry) {
+            if !records[i].entry.sameLocation(as: entry) {
                 guard verifiedKey != nil else { return outcome }
-                entries[entry.id] = entry
+                records[i].entry = entry
             }
-            guard let verifiedKey, verifiedKeys[entry.id] == nil else {
-                if let verifiedKey { verifiedKeys[entry.id] = verifiedKey }
-                return outcome
-            }
-            verifiedKeys[entry.id] = verifiedKey
-            outcome.leafSetsJoined = insertIntoLeafSets(entry.id)
+            guard let verifiedKey else { return outcome }
+            let wasVerified = records[i].isVerified
+            store(verifiedKey, at: i)
+            if !wasVerified { outcome.leafSetsJoined = insertIntoLeafSets(entry.id) }
             return outcome
         }
         var retained = false
-        if let verifiedKey {
-            verifiedKeys[entry.id] = verifiedKey
+        if verifiedKey != nil {
             outcome.leafSetsJoined = insertIntoLeafSets(entry.id)
             retained = !outcome.leafSetsJoined.isEmpty
         }
+        var record = CachedRouteEntry(entry: entry)
         let key = slotKey(of: entry.id)
-        if slots[key] == nil {
-            slots[key] = entry.id
-            slotOf[entry.id] = key
+        if !isSlotTaken(key) {
+            record.slot = UInt16(key)
             retained = true
         }
         if retained {
-            entries[entry.id] = entry
+            let at = insertionIndex(of: entry.id)
+            if records.count == records.capacity { records.reserveCapacity(records.count + Swift.max(4, records.count / 4)) }
+            records.insert(record, at: at)
+            if let verifiedKey { store(verifiedKey, at: at) }
             outcome.cached = true
-        } else {
-            verifiedKeys.removeValue(forKey: entry.id)
         }
         return outcome
+    }
+
+    /// Stores `key` as the verified key of `records[i]`.
+    private mutating func store(_ key: [UInt8], at i: Int) {
+        let id = records[i].id
+        if records[i].storeInlineKey(key) {
+            if !otherKeys.isEmpty { otherKeys.removeValue(forKey: id) }
+        } else {
+            records[i].markKeyInSideTable()
+            otherKeys[id] = key
+        }
     }
 
     /// Inserts a verified ID into every leaf set it belongs to; members pushed out are dropped unless a
@@ -178,9 +239,9 @@ public struct RouteEntryCache: Sendable {
     private mutating func insertIntoLeafSets(_ id: PNRPID) -> [PNRPID] {
         var joined: [PNRPID] = []
         var evicted: [PNRPID] = []
-        for local in localIDs {
-            guard let r = leafSets[local]?.insert(id) else { continue }
-            if r.added { joined.append(local) }
+        for i in leafSets.indices {
+            let r = leafSets[i].insert(id)
+            if r.added { joined.append(leafSets[i].center) }
             if let e = r.evicted { evicted.append(e) }
         }
         for e in evicted where e != id && !isRetained(e) && !isLocal(e) { drop(e) }
@@ -190,52 +251,47 @@ public struct RouteEntryCache: Sendable {
     /// Removes the entry for `id` (unreachable, revoked, or reported unregistered). A leaf set that loses a
     /// member takes the nearest other verified entry on that side in its place.
     public mutating func remove(_ id: PNRPID) {
-        guard entries[id] != nil else { return }
+        guard contains(id) else { return }
         drop(id)
-        for local in localIDs where leafSets[local]?.remove(id) == true { refill(local) }
+        for i in leafSets.indices where leafSets[i].remove(id) { refill(i) }
     }
 
-    /// Refills the leaf set of `local` from the verified entries and the other local IDs.
-    private mutating func refill(_ local: PNRPID) {
-        for other in verifiedKeys.keys { leafSets[local]?.insert(other) }
-        for other in localIDs where other != local { leafSets[local]?.insert(other) }
+    /// Refills `leafSets[i]` from the verified entries and the other local IDs.
+    private mutating func refill(_ i: Int) {
+        for r in records where r.isVerified { leafSets[i].insert(r.id) }
+        for j in leafSets.indices where j != i { leafSets[i].insert(leafSets[j].center) }
     }
 
-    /// The smallest cached ID registered at `endpoint`, if any (smallest, so the choice is the same in
-    /// every process whatever the dictionary order).
+    /// The smallest cached ID registered at `endpoint`, if any.
     public func id(at endpoint: IPv6Endpoint) -> PNRPID? {
-        var best: PNRPID?
-        for e in entries.values where e.port == endpoint.port && e.addresses.contains(endpoint.address) {
-            if best.map({ e.id < $0 }) ?? true { best = e.id }
-        }
-        return best
+        records.first { $0.entry.hasEndpoint(endpoint) }?.id
     }
 
     private func isRetained(_ id: PNRPID) -> Bool {
-        slotOf[id] != nil || leafSets.values.contains { $0.contains(id) }
+        if let i = index(of: id), records[i].slot != 0 { return true }
+        return isInLeafSet(id)
     }
 
     private mutating func drop(_ id: PNRPID) {
-        entries.removeValue(forKey: id)
-        verifiedKeys.removeValue(forKey: id)
-        if let key = slotOf.removeValue(forKey: id) {
-            slots.removeValue(forKey: key)
-        }
+        guard let i = index(of: id) else { return }
+        records.remove(at: i)
+        if !otherKeys.isEmpty { otherKeys.removeValue(forKey: id) }
+    }
+
+    /// Drops every entry that holds no slot and belongs to no leaf set.
+    private mutating func dropUnretained() {
+        for id in records.map(\.id) where !isRetained(id) { drop(id) }
     }
 
     /// Recomputes every slot after the centre moved. Entries that lose their slot and belong to no leaf set
     /// are dropped.
     private mutating func reslot() {
-        slots.removeAll(keepingCapacity: true)
-        slotOf.removeAll(keepingCapacity: true)
-        for id in entries.keys.sorted() {
-            let key = slotKey(of: id)
-            if slots[key] == nil {
-                slots[key] = id
-                slotOf[id] = key
-            }
+        for i in records.indices { records[i].slot = 0 }
+        for i in records.indices {
+            let key = slotKey(of: records[i].id)
+            if !isSlotTaken(key) { records[i].slot = UInt16(key) }
         }
-        for id in Array(entries.keys) where !isRetained(id) { drop(id) }
+        dropUnretained()
     }
 
     // MARK: Queries
@@ -244,7 +300,8 @@ public struct RouteEntryCache: Sendable {
     /// `closerThan` is given, that is strictly closer to `target` than that ID ([MS-PNRP] 3.2.5.2).
     public func closest(to target: PNRPID, excluding excluded: Set<IPv6Endpoint> = [], closerThan bound: PNRPID? = nil) -> RouteEntry? {
         var best: RouteEntry?
-        for e in entries.values {
+        for r in records {
+            let e = r.entry
             if let bound, !target.isCloser(e.id, than: bound) { continue }
             if !excluded.isEmpty, e.hasEndpoint(in: excluded) { continue }
             if let b = best, !target.isCloser(e.id, than: b.id) { continue }
@@ -258,7 +315,8 @@ public struct RouteEntryCache: Sendable {
     /// revocation goes on to ([MS-PNRP] 3.2.5.11, 1.3.3.3).
     public func nearestOnEachSide(of id: PNRPID, excluding excluded: Set<IPv6Endpoint>) -> [RouteEntry] {
         var above: RouteEntry?, below: RouteEntry?
-        for e in entries.values where e.id != id && !e.hasEndpoint(in: excluded) {
+        for r in records where r.id != id && !r.entry.hasEndpoint(in: excluded) {
+            let e = r.entry
             let up = e.id.subtracting(id)
             if up <= PNRPID.half {
                 if above.map({ up < $0.id.subtracting(id) }) ?? true { above = e }
@@ -272,23 +330,23 @@ public struct RouteEntryCache: Sendable {
     /// Up to `count` entries spread around the circle: one per slot from the coarsest levels first
     /// ([MS-PNRP] 3.2.5.3 "roughly evenly spread around the number space").
     public func spreadSample(count: Int, using random: inout RandomSource) -> [RouteEntry] {
-        let keys = slots.keys.sorted()
+        let slotted = records.filter { $0.slot != 0 }.sorted { $0.slot < $1.slot }
         var picked: [RouteEntry] = []
         // Walk levels coarse to fine; within the first level that overflows, choose at random.
-        var byLevel: [[PNRPID]] = []
-        for k in keys {
-            let level = k / 20
+        var byLevel: [[RouteEntry]] = []
+        for r in slotted {
+            let level = Int(r.slot) / 20
             while byLevel.count <= level { byLevel.append([]) }
-            byLevel[level].append(slots[k]!)
+            byLevel[level].append(r.entry)
         }
         for var level in byLevel where picked.count < count {
             while !level.isEmpty && picked.count < count {
                 let i = Int(random.next() % UInt64(level.count))
-                if let e = entries[level.remove(at: i)] { picked.append(e) }
+                picked.append(level.remove(at: i))
             }
         }
         if picked.count < count {
-            for e in entries.values.sorted(by: { $0.id < $1.id }) where picked.count < count && !picked.contains(e) { picked.append(e) }
+            for r in records where picked.count < count && !picked.contains(r.entry) { picked.append(r.entry) }
         }
         return picked
     }
@@ -298,7 +356,7 @@ public struct RouteEntryCache: Sendable {
     public func emptySlotTarget(depth: Int, using random: inout RandomSource) -> PNRPID? {
         for level in 0...Swift.min(depth, Self.maximumLevel) {
             var empty: [Int] = []
-            for side in [0, 10] { for digit in 1...9 where slots[level * 20 + side + digit] == nil { empty.append(side + digit) } }
+            for side in [0, 10] { for digit in 1...9 where !isSlotTaken(level * 20 + side + digit) { empty.append(side + digit) } }
             guard !empty.isEmpty else { continue }
             let pick = empty[Int(random.next() % UInt64(empty.count))]
             // Distance = 2^255 · (digit + 0.5) / 10^(level+1), computed from the 64-bit fraction.

@@ -17,15 +17,16 @@ struct LocalRegistration: Sendable {
     var nextAnnouncement: NodeInstant
     /// Current interval between announcements; doubles up to the configured maximum.
     var announcementInterval: NodeDuration
-    /// The leaf set's members as noted after the previous announcement (`docs/deviations.md`, items N10, N14).
-    var notedLeafSet: [PNRPID]?
+    /// The leaf set as noted after the previous announcement (`docs/deviations.md`, items N10, N14). A copy
+    /// of the cache's leaf set, so it shares that set's storage until the set changes.
+    var notedLeafSet: LeafSet?
     /// True when the leaf set is to be noted again at the next maintenance tick, after the LOCAL
     /// solicitations of an announcement have been answered.
     var leafSetNoteDue = false
 
     /// This node's route entry for the registered ID.
     func routeEntry(at endpoint: IPv6Endpoint) -> RouteEntry {
-        RouteEntry(id: id, port: endpoint.port, addresses: [endpoint.address])
+        RouteEntry(id: id, port: endpoint.port, address: endpoint.address)
     }
 }
 

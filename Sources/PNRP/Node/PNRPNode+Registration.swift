@@ -45,12 +45,12 @@ extension PNRPNode {
     /// false when `id` is not registered here.
     @discardableResult
     public mutating func unregister(_ id: PNRPID, now: NodeInstant) -> Bool {
-        guard let reg = registrations.removeValue(forKey: id), let set = cache.leafSets[id] else { return false }
+        guard let reg = registrations.removeValue(forKey: id), let set = cache.leafSet(of: id) else { return false }
         if let cpa = reg.cachedCPA ?? (try? signedCPA(for: reg, nonce: [UInt8](repeating: 0, count: 16), now: now)),
             let revoke = try? cpa.revocation(notAfter: (now + configuration.cpaLifetime).fileTime, key: reg.key)
         {
             for neighbour in [set.upper.first, set.lower.first].compactMap({ $0 }) {
-                guard let entry = cache.entries[neighbour], let ep = entry.primaryEndpoint else { continue }
+                guard let entry = cache.entry(neighbour), let ep = entry.primaryEndpoint else { continue }
                 let flood = Flood(doNotAck: false, validateID: neighbour, revokeCPA: revoke, alreadyFlooded: [localEndpoint])
                 send(.flood(flood), to: ep, pendingAs: .flood(validateID: neighbour), now: now)
             }
@@ -58,7 +58,7 @@ extension PNRPNode {
         // Introduce the nearest neighbour on one side to the farthest member on the other ([MS-PNRP] 3.2.4.2).
         let pairs: [(PNRPID?, PNRPID?)] = [(set.upper.first, set.lower.last), (set.lower.first, set.upper.last)]
         for case let (carried?, destination?) in pairs where carried != destination {
-            guard let entry = cache.entries[carried], let dest = cache.entries[destination], let ep = dest.primaryEndpoint else { continue }
+            guard let entry = cache.entry(carried), let dest = cache.entry(destination), let ep = dest.primaryEndpoint else { continue }
             let flood = Flood(doNotAck: false, validateID: destination, routeEntry: entry, alreadyFlooded: [localEndpoint])
             send(.flood(flood), to: ep, pendingAs: .flood(validateID: destination), now: now)
         }

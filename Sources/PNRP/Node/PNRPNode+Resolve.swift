@@ -136,7 +136,7 @@ extension PNRPNode {
     /// The ID of the node that answered (the Validate PNRP ID the LOOKUP carried).
     private func lookupValidateID(of hop: Resolution.Hop?, fallback source: IPv6Endpoint, in r: Resolution) -> PNRPID? {
         if let hop { return hop.entry.id == .zero ? nil : hop.entry.id }
-        if let best = r.currentBestMatch, best.endpoints.contains(source) { return best.id }
+        if let best = r.currentBestMatch, best.hasEndpoint(source) { return best.id }
         return cache.id(at: source)
     }
 
@@ -163,6 +163,7 @@ extension PNRPNode {
     /// Ends a resolution and reports it.
     mutating func finish(_ rid: ResolveID, result: ResolveResult? = nil, failure: ResolveFailure = .notFound, now: NodeInstant) {
         guard let r = resolutions.removeValue(forKey: rid) else { return }
+        resolutions.releaseStorageIfEmpty()
         switch r.outstanding {
         case .lookup(let mid, _), .inquire(let mid, _, _, _):
             pending.remove(mid)

@@ -110,6 +110,8 @@ extension PNRPNode {
     mutating func completeAdd(messageID: UInt32, buffer: AuthorityBuffer, now: NodeInstant) {
         guard let add = pendingAdds.removeValue(forKey: messageID) else { return }
         pendingAddIDs.remove(add.entry.id)
+        pendingAdds.releaseStorageIfEmpty()
+        pendingAddIDs.releaseStorageIfEmpty()
         if buffer.flags.contains(.notFound) { return }
         var verifiedKey: [UInt8]?
         if add.needCPA {
@@ -150,7 +152,7 @@ extension PNRPNode {
         }
         guard let reg = registrations[local] else { return }
         let mine = reg.routeEntry(at: localEndpoint)
-        if let src = floodSource, !entry.endpoints.contains(src) {
+        if let src = floodSource, !entry.hasEndpoint(src) {
             send(.flood(Flood(doNotAck: false, validateID: .zero, routeEntry: mine, alreadyFlooded: [localEndpoint])), to: src, pendingAs: .flood(validateID: .zero), now: now)
         }
         if let ep = entry.primaryEndpoint, ep != floodSource {
@@ -180,7 +182,7 @@ extension PNRPNode {
             statistics.cpaRejected += 1
             return
         }
-        guard let entry = cache.entries[id] else { return }
+        guard let entry = cache.entry(id) else { return }
         guard let key = cache.verifiedKey(of: id) else {
             if let ep = entry.primaryEndpoint { checkLiveness(of: ep, id: id, now: now) }
             return
@@ -189,7 +191,7 @@ extension PNRPNode {
             statistics.cpaRejected += 1
             return
         }
-        let wasNeighbour = cache.leafSets.values.contains { $0.contains(id) }
+        let wasNeighbour = cache.isInLeafSet(id)
         evict(id, reason: .revoked)
         guard wasNeighbour else { return }
         var list = alreadyFlooded

@@ -41,7 +41,7 @@ extension PNRPNode {
     /// The IDs we know nearest to `center` (ours included): up to a leaf set's worth on each side.
     func nearestIDs(around center: PNRPID) -> [PNRPID] {
         var set = LeafSet(center: center)
-        for id in cache.entries.keys { set.insert(id) }
+        for id in cache.entries.ids { set.insert(id) }
         for id in cache.localIDs { set.insert(id) }
         return set.members
     }
@@ -56,12 +56,13 @@ extension PNRPNode {
         }
         pending.remove(m.ackedMessageID)
         conversationsOut.removeValue(forKey: m.ackedMessageID)
+        conversationsOut.releaseStorageIfEmpty()
         // An empty list means "too busy" ([MS-PNRP] 3.1.5.3): try again at the next maintenance.
         guard !m.ids.isEmpty else { return }
         if !convo.local { hasSynchronized = true }
         // A LOCAL conversation refreshes leaf sets: only IDs the cache would keep are requested
         // (`docs/deviations.md`, item N14).
-        let wanted = m.ids.filter { !cache.isLocal($0) && cache.entries[$0] == nil && (!convo.local || cache.wouldAccept(id: $0)) }
+        let wanted = m.ids.filter { !cache.isLocal($0) && !cache.contains($0) && (!convo.local || cache.wouldAccept(id: $0)) }
         guard !wanted.isEmpty else {
             emit(.synchronized(with: source, entries: 0))
             return
@@ -80,11 +81,12 @@ extension PNRPNode {
             statistics.dropped += 1
             return
         }
+        conversationsIn.releaseStorageIfEmpty()
         send(.ack(Ack(ackedMessageID: messageID)), to: source, now: now)
         // Only IDs we advertised in this conversation, each once: a REQUEST cannot make us send more.
         var answered = Set<PNRPID>()
         for id in m.ids where convo.advertised.contains(id) && answered.insert(id).inserted {
-            let entry: RouteEntry? = cache.entries[id] ?? registrations[id]?.routeEntry(at: localEndpoint)
+            let entry: RouteEntry? = cache.entry(id) ?? registrations[id]?.routeEntry(at: localEndpoint)
             guard let entry else { continue }
             let flood = Flood(doNotAck: true, validateID: .zero, routeEntry: entry, alreadyFlooded: [])
             send(.flood(flood), to: source, now: now)
@@ -104,6 +106,7 @@ extension PNRPNode {
         switch entry.kind {
         case .request:
             if let convo = conversationsOut.removeValue(forKey: m.ackedMessageID) {
+                conversationsOut.releaseStorageIfEmpty()
                 emit(.synchronized(with: source, entries: convo.expected))
             }
         case .flood(let validateID):

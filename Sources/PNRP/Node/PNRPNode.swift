@@ -22,7 +22,7 @@ public struct PNRPNode: Sendable {
     var outbox: [NodeEffect] = []
     var nextResolveID: UInt64 = 1
     var pending = PendingList()
-    var registrations: [PNRPID: LocalRegistration] = [:]
+    var registrations = LocalRegistrationList()
     var resolutions: [ResolveID: Resolution] = [:]
     /// Pending Route Entry Add List, keyed by InquireMessageId ([MS-PNRP] 3.1.1).
     var pendingAdds: [UInt32: PendingAdd] = [:]
@@ -223,15 +223,17 @@ public struct PNRPNode: Sendable {
         switch entry.kind {
         case .solicit:
             conversationsOut.removeValue(forKey: messageID)
+            conversationsOut.releaseStorageIfEmpty()
         case .request:
             conversationsOut = conversationsOut.filter { $0.value.requestMessageID != messageID }
+            conversationsOut.releaseStorageIfEmpty()
         case .flood(let validateID):
             // [MS-PNRP] 3.2.6.3 removes the route at once; we first check the node with one INQUIRE, so two
             // lost datagrams do not cut a live neighbour out of a leaf set (`docs/deviations.md`, item N13).
             checkLiveness(of: entry.destination, id: validateID, now: now)
         case .inquireForLiveness(let id):
             if id != .zero { evict(id, reason: .unreachable) }
-            for e in cache.entries.values where e.endpoints.contains(entry.destination) { evict(e.id, reason: .unreachable) }
+            for e in cache.entries where e.hasEndpoint(entry.destination) { evict(e.id, reason: .unreachable) }
         case .lookup(let rid):
             // [MS-PNRP] 3.1.6.3: the hop is given up. The node is checked with one INQUIRE and removed from
             // the cache only if that fails too (`docs/deviations.md`, item N13).
@@ -260,7 +262,11 @@ public struct PNRPNode: Sendable {
             resolutions[rid] = r
             advance(rid, now: now)
         case .inquireForAdd:
-            if let add = pendingAdds.removeValue(forKey: messageID) { pendingAddIDs.remove(add.entry.id) }
+            if let add = pendingAdds.removeValue(forKey: messageID) {
+                pendingAddIDs.remove(add.entry.id)
+                pendingAdds.releaseStorageIfEmpty()
+                pendingAddIDs.releaseStorageIfEmpty()
+            }
         }
     }
 
@@ -278,8 +284,8 @@ public struct PNRPNode: Sendable {
 
     /// Removes a route entry and counts why.
     mutating func evict(_ id: PNRPID, reason: EvictionReason) {
-        guard cache.entries[id] != nil else { return }
-        statistics.evictions[reason.rawValue, default: 0] += 1
+        guard cache.contains(id) else { return }
+        statistics.countEviction(reason)
         cache.remove(id)
         revalidateLeafCandidates(now: nil)
     }
@@ -292,21 +298,22 @@ public struct PNRPNode: Sendable {
             return
         }
         leafCandidatesDue = false
-        let candidates = cache.entries.values.filter { cache.verifiedKey(of: $0.id) == nil && cache.wouldAccept($0) }.sorted { $0.id < $1.id }
+        let candidates = cache.entries.filter { !cache.isVerified($0.id) && cache.wouldAccept($0) }  // in ID order
         for entry in candidates { consider(entry, learnedFrom: entry.primaryEndpoint ?? localEndpoint, now: now) }
     }
 
     /// Keeps `endpoint` among the last eight distinct requesters.
     mutating func rememberPeer(_ endpoint: IPv6Endpoint) {
         if let i = recentPeers.firstIndex(of: endpoint) { recentPeers.remove(at: i) }
+        // Make room first, so the list never grows past eight (nor its storage past eight places).
+        if recentPeers.count == 8 { recentPeers.removeFirst() }
         recentPeers.append(endpoint)
-        if recentPeers.count > 8 { recentPeers.removeFirst() }
     }
 
     /// Sends one return-routability INQUIRE to a cached node that failed to answer; it is removed from the
     /// cache only if this fails too or says the ID is gone.
     mutating func checkLiveness(of endpoint: IPv6Endpoint, id: PNRPID, now: NodeInstant) {
-        let cachedID = id != .zero && cache.entries[id] != nil ? id : cache.id(at: endpoint)
+        let cachedID = id != .zero && cache.contains(id) ? id : cache.id(at: endpoint)
         guard let cachedID, !pending.entries.values.contains(where: { $0.kind == .inquireForLiveness(cachedID) }) else { return }
         send(.inquire(Inquire(flags: [], validateID: cachedID)), to: endpoint, pendingAs: .inquireForLiveness(cachedID), now: now)
     }
@@ -317,7 +324,10 @@ public struct PNRPNode: Sendable {
     /// Announcements and cache-maintenance resolves back off once the registration is stable or they find
     /// nothing new (`docs/deviations.md`, item N10).
     mutating func maintain(now: NodeInstant) {
-        conversationsIn = conversationsIn.filter { $0.value.expires > now }
+        if !conversationsIn.isEmpty {
+            conversationsIn = conversationsIn.filter { $0.value.expires > now }
+            conversationsIn.releaseStorageIfEmpty()
+        }
         let soliciting = pending.entries.values.contains { $0.kind == .solicit }
         if (cache.count == 0 || !hasSynchronized) && !soliciting {
             for seed in seedEndpoints { synchronize(with: seed, now: now) }
@@ -330,7 +340,7 @@ public struct PNRPNode: Sendable {
             // The leaf set is noted one tick after an announcement, once its LOCAL conversations are over.
             if reg.leafSetNoteDue {
                 reg.leafSetNoteDue = false
-                reg.notedLeafSet = cache.leafSets[id]?.members
+                reg.notedLeafSet = cache.leafSet(of: id)
                 registrations[id] = reg
             }
             guard reg.nextAnnouncement <= now || !reg.announced else { continue }
@@ -339,9 +349,9 @@ public struct PNRPNode: Sendable {
             // A registration whose leaf set is full and unchanged since it was last noted is stable: the
             // next announcement waits the longest interval, and no LOCAL solicitation goes out
             // (`docs/deviations.md`, items N10, N14).
-            let set = cache.leafSets[id]
-            let stable = set.map { $0.isFull && $0.members == reg.notedLeafSet } ?? false
-            reg.notedLeafSet = set?.members
+            let set = cache.leafSet(of: id)
+            let stable = set.map { $0.isFull && $0.hasSameMembers(as: reg.notedLeafSet) } ?? false
+            reg.notedLeafSet = set
             reg.leafSetNoteDue = !stable
             reg.nextAnnouncement = now + (stable ? configuration.maximumAnnouncementInterval : reg.announcementInterval)
             reg.announcementInterval = Swift.min(reg.announcementInterval * 2, configuration.maximumAnnouncementInterval)
@@ -350,7 +360,7 @@ public struct PNRPNode: Sendable {
             // Ask the nearest neighbour on each side for the IDs around ours (`docs/deviations.md`, item N14).
             if !stable, let set {
                 for neighbour in [set.upper.first, set.lower.first].compactMap({ $0 }) {
-                    if let ep = cache.entries[neighbour]?.primaryEndpoint { solicit(ep, around: id, now: now) }
+                    if let ep = cache.entry(neighbour)?.primaryEndpoint { solicit(ep, around: id, now: now) }
                 }
             }
         }
@@ -368,8 +378,9 @@ extension PNRPNode {
     /// Nil when no leaf set has members on both sides.
     public var estimatedCloudSize: Double? {
         var estimates: [Double] = []
-        for id in cache.localIDs {  // registration order: the sum is the same in every process
-            guard let set = cache.leafSets[id], let above = set.upper.first, let below = set.lower.first else { continue }
+        for set in cache.leafSets {  // registration order: the sum is the same in every process
+            let id = set.center
+            guard let above = set.upper.first, let below = set.lower.first else { continue }
             let span = above.subtracting(id).adding(id.subtracting(below)).approximateValue
             guard span > 0 else { continue }
             let estimate = 2 * 0x1p256 / span
@@ -391,10 +402,10 @@ extension PNRPNode {
         let chance = Swift.min(1, configuration.splitDetectionsPerInterval / size)
         guard Double(random.next() >> 11) * 0x1p-53 < chance else { return }
         let local = cache.localIDs[Int(random.next() % UInt64(cache.localIDs.count))]
-        var candidates = cache.entries.values.filter { e in !cache.leafSets.values.contains { $0.contains(e.id) } }.sorted { $0.id < $1.id }
-        let cachedEndpoints = Set(cache.entries.values.compactMap(\.primaryEndpoint))
+        var candidates = cache.entries.filter { !cache.isInLeafSet($0.id) }  // in ID order
+        let cachedEndpoints = Set(cache.entries.compactMap(\.primaryEndpoint))
         for ep in seedEndpoints + recentPeers where !cachedEndpoints.contains(ep) {
-            candidates.append(RouteEntry(id: .zero, port: ep.port, addresses: [ep.address]))
+            candidates.append(RouteEntry(id: .zero, port: ep.port, address: ep.address))
         }
         guard !candidates.isEmpty else { return }
         let start = candidates[Int(random.next() % UInt64(candidates.count))]
@@ -402,37 +413,4 @@ extension PNRPNode {
             target: local.adding(PNRPID(0, 0, 0, 1)), criteria: .exact, precision: 0, reason: .splitDetection,
             initialBestMatch: nil, initialNextHop: start, now: now)
     }
-}
-
-/// Protocol counters of one node.
-public struct NodeStatistics: Sendable, Hashable {
-    /// Datagrams received, valid or not.
-    public var datagramsReceived = 0
-    /// Datagrams that failed to decode.
-    public var malformed = 0
-    /// Datagrams dropped for their source port or as unsolicited answers.
-    public var dropped = 0
-    /// Messages received by MessageType raw value.
-    public var received: [UInt8: Int] = [:]
-    /// Messages sent by MessageType raw value (first transmissions).
-    public var sent: [UInt8: Int] = [:]
-    /// Bytes sent, retransmissions included.
-    public var bytesSent = 0
-    /// `bytesSent` by MessageType raw value.
-    public var bytesSentByType: [UInt8: Int] = [:]
-    /// Bytes of the LOOKUPs this node sent and of the AUTHORITY answers it gave to LOOKUPs, by the
-    /// LOOKUP's ResolveReason raw value (retransmissions included): what each purpose of resolving costs.
-    public var lookupBytesByReason: [UInt8: Int] = [:]
-    /// Retransmissions.
-    public var retransmissions = 0
-    /// Requests that failed after their last retransmission.
-    public var timeouts = 0
-    /// Those failures by MessageType raw value of the request.
-    public var timeoutsByType: [UInt8: Int] = [:]
-    /// Route entries removed from the cache, by `PNRPNode.EvictionReason` raw value.
-    public var evictions: [String: Int] = [:]
-    /// CPAs that failed validation.
-    public var cpaRejected = 0
-    /// Messages this node built but could not encode (always 0 unless there is a bug).
-    public var encodeFailures = 0
 }

@@ -44,7 +44,10 @@ struct PendingList: Sendable {
     mutating func add(_ messageID: UInt32, _ entry: Entry) { entries[messageID] = entry }
 
     @discardableResult
-    mutating func remove(_ messageID: UInt32) -> Entry? { entries.removeValue(forKey: messageID) }
+    mutating func remove(_ messageID: UInt32) -> Entry? {
+        defer { entries.releaseStorageIfEmpty() }
+        return entries.removeValue(forKey: messageID)
+    }
 
     subscript(_ messageID: UInt32) -> Entry? { entries[messageID] }
 

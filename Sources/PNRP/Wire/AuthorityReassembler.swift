@@ -116,6 +116,7 @@ public struct AuthorityReassembler: Sendable {
         entry.receivedCount += 1
         if entry.receivedCount == entry.received.count {
             totalBytes -= entry.size
+            entries.releaseStorageIfEmpty()
             return entry.buffer
         }
         entries[key] = entry
@@ -134,6 +135,7 @@ public struct AuthorityReassembler: Sendable {
     /// Abandons the reassembly for `key`, if any.
     public mutating func remove(_ key: Key) {
         if let entry = entries.removeValue(forKey: key) { totalBytes -= entry.size }
+        entries.releaseStorageIfEmpty()
     }
 
     /// Abandons every reassembly from `source` whose fragments carry `messageID` either as their header

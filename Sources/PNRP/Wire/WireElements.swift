@@ -37,8 +37,8 @@ extension WireWriter {
 
     /// Writes a ROUTE_ENTRY structure ([MS-PNRP] 2.2.3.4), refusing what a receiver must reject.
     mutating func writeRouteEntry(_ entry: RouteEntry) throws(WireError) {
-        guard WireFormat.routeEntryAddressCount.contains(entry.addresses.count) else {
-            throw .unencodable("a ROUTE_ENTRY carries 1...20 addresses, not \(entry.addresses.count)")
+        guard WireFormat.routeEntryAddressCount.contains(entry.addressCount) else {
+            throw .unencodable("a ROUTE_ENTRY carries 1...20 addresses, not \(entry.addressCount)")
         }
         guard entry.port >= WireFormat.minimumPort else {
             throw .unencodable("ROUTE_ENTRY port \(entry.port) is not greater than 1024")
@@ -48,8 +48,8 @@ extension WireWriter {
         writeUInt8(entry.versionMinor)
         writeUInt16(entry.port)
         writeUInt8(entry.flags)
-        writeUInt8(UInt8(entry.addresses.count))
-        for address in entry.addresses { writeIPv6Address(address) }
+        writeUInt8(UInt8(entry.addressCount))
+        entry.forEachAddress { writeIPv6Address($0) }
     }
 
     /// Writes a ROUTING_ENTRY element with its padding ([MS-PNRP] 2.2.3.4).
@@ -193,6 +193,10 @@ extension WireReader {
         }
         guard remaining == 16 * count else {
             throw .badLength(field: "ROUTING_ENTRY", length: 4 + consumed + remaining, offset: elementOffset)
+        }
+        if count == 1 {
+            let address = try readIPv6Address("ROUTE_ENTRY address")
+            return RouteEntry(id: id, port: port, address: address, versionMajor: major, versionMinor: minor, flags: flags)
         }
         var addresses: [IPv6Address] = []
         addresses.reserveCapacity(count)

@@ -464,12 +464,12 @@ final class HostEngine {
         for cloud in table.clouds {
             guard let node = table.node(cloud) else { continue }
             let cache = node.cache
-            for entry in cache.entries.values.sorted(by: { $0.id < $1.id }) {
+            for entry in cache.entries {  // in ID order
                 out.append(
                     CacheEntryView(
                         cloud: cloud.description, id: entry.id.description, endpoints: entry.endpoints.map { EndpointText.format($0, zone: (drivers[cloud]?.zone ?? 0)) },
-                        level: cache.level(of: entry.id), verified: cache.verifiedKey(of: entry.id) != nil,
-                        leaf: cache.leafSets.values.contains { $0.contains(entry.id) }))
+                        level: cache.level(of: entry.id), verified: cache.isVerified(entry.id),
+                        leaf: cache.isInLeafSet(entry.id)))
             }
         }
         return out
@@ -485,7 +485,7 @@ final class HostEngine {
         var clouds: [CacheSnapshot.Cloud] = []
         for cloud in table.clouds {
             guard let node = table.node(cloud) else { continue }
-            var endpoints = node.cache.entries.values.sorted { $0.id < $1.id }.compactMap(\.primaryEndpoint)
+            var endpoints = node.cache.entries.compactMap(\.primaryEndpoint)  // in ID order
             if endpoints.isEmpty { endpoints = snapshot?.endpoints(for: cloud).map(\.endpoint) ?? [] }
             var seen = Set<IPv6Endpoint>()
             endpoints = endpoints.filter { seen.insert($0).inserted && $0 != node.localEndpoint }

@@ -1,0 +1,29 @@
+/// The Locally Registered PNRP ID List ([MS-PNRP] 3.2.1): the node's registrations in registration order.
+///
+/// A node registers one or a few IDs, so they are kept in a plain array searched by ID, read and written
+/// like a dictionary keyed by ID. (A dictionary holding one registration kept room for two.)
+struct LocalRegistrationList: Sendable {
+    /// The registrations, in registration order.
+    private(set) var values: [LocalRegistration] = []
+
+    /// The registration of `id`; setting nil removes it, setting another value replaces it or appends it.
+    subscript(id: PNRPID) -> LocalRegistration? {
+        get { values.first { $0.id == id } }
+        set {
+            let i = values.firstIndex { $0.id == id }
+            switch (i, newValue) {
+            case (let i?, let reg?): values[i] = reg
+            case (let i?, nil): values.remove(at: i)
+            case (nil, let reg?): values.append(reg)
+            case (nil, nil): break
+            }
+        }
+    }
+
+    /// Removes and returns the registration of `id`.
+    @discardableResult
+    mutating func removeValue(forKey id: PNRPID) -> LocalRegistration? {
+        guard let i = values.firstIndex(where: { $0.id == id }) else { return nil }
+        return values.remove(at: i)
+    }
+}

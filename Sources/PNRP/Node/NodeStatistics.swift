@@ -1,0 +1,99 @@
+/// Protocol counters of one node.
+///
+/// The per-type counters are `CodeCounters` and the eviction counts plain fields, all inline: a node's
+/// statistics need no heap storage.
+public struct NodeStatistics: Sendable, Hashable {
+    /// Datagrams received, valid or not.
+    public var datagramsReceived = 0
+    /// Datagrams that failed to decode.
+    public var malformed = 0
+    /// Datagrams dropped for their source port or as unsolicited answers.
+    public var dropped = 0
+    /// Messages received by MessageType raw value.
+    public var received = CodeCounters()
+    /// Messages sent by MessageType raw value (first transmissions).
+    public var sent = CodeCounters()
+    /// Bytes sent, retransmissions included.
+    public var bytesSent = 0
+    /// `bytesSent` by MessageType raw value.
+    public var bytesSentByType = CodeCounters()
+    /// Bytes of the LOOKUPs this node sent and of the AUTHORITY answers it gave to LOOKUPs, by the
+    /// LOOKUP's ResolveReason raw value (retransmissions included): what each purpose of resolving costs.
+    public var lookupBytesByReason = CodeCounters()
+    /// Retransmissions.
+    public var retransmissions = 0
+    /// Requests that failed after their last retransmission.
+    public var timeouts = 0
+    /// Those failures by MessageType raw value of the request.
+    public var timeoutsByType = CodeCounters()
+    /// CPAs that failed validation.
+    public var cpaRejected = 0
+    /// Messages this node built but could not encode (always 0 unless there is a bug).
+    public var encodeFailures = 0
+    /// Evictions by reason (`PNRPNode.EvictionReason` order); `evictionsCounted` has bit i set once the
+    /// i-th reason has a count.
+    private var evictedNotRegistered = 0, evictedUnreachable = 0, evictedInvalidCPA = 0, evictedRevoked = 0
+    private var evictionsCounted: UInt8 = 0
+    /// Evictions counted under a key that names no `PNRPNode.EvictionReason` (set through `evictions`).
+    private var otherEvictions: [String: Int] = [:]
+
+    /// No counts.
+    public init() {}
+
+    /// Route entries removed from the cache, by `PNRPNode.EvictionReason` raw value.
+    public var evictions: [String: Int] {
+        get {
+            var out = otherEvictions
+            for reason in PNRPNode.EvictionReason.allCases where evictionsCounted & Self.bit(reason) != 0 {
+                out[reason.rawValue] = evictionCount(reason)
+            }
+            return out
+        }
+        set {
+            evictionsCounted = 0
+            for reason in PNRPNode.EvictionReason.allCases { setEvictionCount(reason, 0) }
+            otherEvictions = [:]
+            for (key, n) in newValue {
+                if let reason = PNRPNode.EvictionReason(rawValue: key) {
+                    setEvictionCount(reason, n)
+                    evictionsCounted |= Self.bit(reason)
+                } else {
+                    otherEvictions[key] = n
+                }
+            }
+        }
+    }
+
+    /// Counts one eviction for `reason`.
+    mutating func countEviction(_ reason: PNRPNode.EvictionReason) {
+        setEvictionCount(reason, evictionCount(reason) + 1)
+        evictionsCounted |= Self.bit(reason)
+    }
+
+    private static func bit(_ reason: PNRPNode.EvictionReason) -> UInt8 {
+        switch reason {
+        case .notRegistered: 1
+        case .unreachable: 2
+        case .invalidCPA: 4
+        case .revoked: 8
+        }
+    }
+
+    private func evictionCount(_ reason: PNRPNode.EvictionReason) -> Int {
+        switch reason {
+        case .notRegistered: evictedNotRegistered
+        case .unreachable: evictedUnreachable
+        case .invalidCPA: evictedInvalidCPA
+        case .revoked: evictedRevoked
+        }
+    }
+
+    private mutating func setEvictionCount(_ reason: PNRPNode.EvictionReason, _ n: Int) {
+        switch reason {
+        case .notRegistered: evictedNotRegistered = n
+        case .unreachable: evictedUnreachable = n
+        case .invalidCPA: evictedInvalidCPA = n
+        case .revoked: evictedRevoked = n
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Testing
+
+@testable import PNRP
+
+/// The compact forms of per-node state read and write like the collections they replace.
+struct CompactStorageTests {
+    @Test("CodeCounters behaves like [UInt8: Int], inline and overflow codes alike")
+    func codeCountersMatchADictionary() {
+        var counters = CodeCounters()
+        var reference: [UInt8: Int] = [:]
+        var random = RandomSource(seed: 5)
+        for _ in 0..<2_000 {
+            let code = UInt8(truncatingIfNeeded: random.next() % 16 == 0 ? random.next() : random.next() % 12)
+            let n = Int(random.next() % 1_000)
+            counters[code, default: 0] += n
+            reference[code, default: 0] += n
+        }
+        counters[200] = nil
+        reference[200] = nil
+        for code in UInt8.min...UInt8.max { #expect(counters[code] == reference[code]) }
+        #expect(counters.count == reference.count)
+        #expect(counters.map(\.key) == reference.keys.sorted())
+        #expect(counters.map(\.value) == reference.sorted { $0.key < $1.key }.map(\.value))
+        var copy = CodeCounters()
+        for (k, v) in reference { copy[k] = v }
+        #expect(copy == counters)
+        #expect(copy.hashValue == counters.hashValue)
+        copy[3, default: 0] += 1
+        #expect(copy != counters)
+        // Values beyond 32 bits, or negative, are kept exactly.
+        copy[1] = Int(UInt32.max)
+        copy[1, default: 0] += 1
+        #expect(copy[1] == Int(UInt32.max) + 1)
+        copy[2] = -5
+        #expect(copy[2] == -5)
+        copy[1] = 9
+        copy[2] = 10
+        #expect(copy[1] == 9 && copy[2] == 10)
+        #expect(copy.filter { $0.key == 1 || $0.key == 2 }.map(\.value) == [9, 10])
+        #expect(CodeCounters()[4] == nil)
+        #expect(([7: 0] as CodeCounters)[7] == 0)
+    }
+
+    @Test("NodeStatistics.evictions reads and writes like a dictionary")
+    func evictionsRoundTrip() {
+        var s = NodeStatistics()
+        #expect(s.evictions.isEmpty)
+        s.countEviction(.revoked)
+        s.countEviction(.revoked)
+        s.countEviction(.unreachable)
+        #expect(s.evictions == ["revoked": 2, "unreachable": 1])
+        s.evictions["invalidCPA", default: 0] += 3
+        s.evictions["other"] = 4
+        s.evictions["notRegistered"] = 0
+        #expect(s.evictions == ["revoked": 2, "unreachable": 1, "invalidCPA": 3, "other": 4, "notRegistered": 0])
+        s.evictions = [:]
+        #expect(s.evictions.isEmpty)
+        #expect(s == NodeStatistics())
+    }
+
+    @Test("a route entry with one address and one with several compare and encode as before")
+    func routeEntryAddresses() throws {
+        let a = IPv6Address(high: 0x2001_0DB8_0000_0000, low: 1), b = IPv6Address(high: 0x2001_0DB8_0000_0000, low: 2)
+        let id = PNRPID(1, 2, 3, 4)
+        var one = RouteEntry(id: id, port: 3540, addresses: [a])
+        #expect(one == RouteEntry(id: id, port: 3540, address: a))
+        #expect(one.addresses == [a] && one.addressCount == 1 && one.primaryAddress == a)
+        one.addresses.append(b)
+        #expect(one.addresses == [a, b] && one.addressCount == 2)
+        #expect(one.hasEndpoint(IPv6Endpoint(address: b, port: 3540)))
+        #expect(!one.hasEndpoint(IPv6Endpoint(address: b, port: 3541)))
+        #expect(!one.sameLocation(as: RouteEntry(id: id, port: 3540, address: a)))
+        one.addresses = [a]
+        #expect(one == RouteEntry(id: id, port: 3540, address: a))
+        let none = RouteEntry(id: id, port: 3540, addresses: [])
+        #expect(none.addresses.isEmpty && none.primaryEndpoint == nil && none.addressCount == 0)
+        #expect(none != RouteEntry(id: id, port: 3540, address: IPv6Address(high: 0, low: 0)))
+        for entry in [one, RouteEntry(id: id, port: 3540, addresses: [a, b])] {
+            var w = WireWriter()
+            try w.writeRouteEntry(entry)
+            var r = WireReader(w.bytes)
+            #expect(try r.readRouteEntry(elementOffset: 0) == entry)
+        }
+    }
+
+    @Test("the cache keeps verified keys of any length and forgets them with their entry")
+    func cacheKeys() {
+        var cache = RouteEntryCache(center: PNRPID(0, 0, 0, 0))
+        cache.addLocal(PNRPID(0, 0, 0, 0))
+        let near = RouteEntry(id: PNRPID(0, 0, 0, 5), port: 3540, address: IPv6Address(high: 1, low: 1))
+        let other = RouteEntry(id: PNRPID(0, 0, 0, 6), port: 3540, address: IPv6Address(high: 1, low: 2))
+        let key32 = (0..<32).map { UInt8($0 * 7 & 0xFF) }, key5: [UInt8] = [1, 2, 3, 4, 5]
+        #expect(cache.add(near, verifiedKey: key32).leafSetsJoined == [PNRPID(0, 0, 0, 0)])
+        #expect(cache.add(other, verifiedKey: key5).cached)
+        #expect(cache.verifiedKey(of: near.id) == key32)
+        #expect(cache.verifiedKey(of: other.id) == key5)
+        #expect(cache.isVerified(near.id) && cache.isInLeafSet(other.id))
+        #expect(cache.entries.map(\.id) == [near.id, other.id])
+        cache.add(other, verifiedKey: key32)
+        #expect(cache.verifiedKey(of: other.id) == key32)
+        cache.remove(near.id)
+        #expect(cache.entry(near.id) == nil && cache.verifiedKey(of: near.id) == nil && cache.count == 1)
+    }
+}
