@@ -7,24 +7,12 @@ import Testing
 
 /// Hosts in one process, each on its own loopback socket, through the real UDP stack.
 /// A logger that only shows problems, so test output stays readable.
-let quietLogger: Logger = {
-    var l = Logger(label: "pnrp-test")
-    l.logLevel = .warning
-    return l
-}()
+let quietLogger = TestHosts.logger
 
 @Suite("Loopback cloud", .serialized)
 struct LoopbackCloudTests {
     static func configuration(address: String, port: UInt16, seeds: [String]) throws -> HostConfiguration {
-        var c = HostConfiguration()
-        c.address = address
-        c.port = port
-        c.linkLocal = .none
-        c.multicastDiscovery = false
-        c.seeds = try seeds.map { try EndpointText($0) }
-        c.node.maintenanceInterval = .seconds(1)
-        c.node.retransmitInterval = .milliseconds(200)
-        return c
+        try TestHosts.configuration(address: address, port: port, seeds: seeds)
     }
 
     /// Starts `count` hosts on `address` ports base..., each seeded with the first; waits until every

@@ -96,17 +96,7 @@ public struct StateDirectory: Sendable, Hashable {
 
     /// Moves an unreadable file aside as `name.corrupt-<unix seconds>` and returns the new path.
     @discardableResult
-    public func moveAside(_ name: String) -> String {
-        let stamp = Int(Date().timeIntervalSince1970)
-        var aside = file("\(name).corrupt-\(stamp)")
-        var n = 1
-        while FileManager.default.fileExists(atPath: aside) {
-            aside = file("\(name).corrupt-\(stamp)-\(n)")
-            n += 1
-        }
-        rename(file(name), aside)
-        return aside
-    }
+    public func moveAside(_ name: String) -> String { moveAside(name, label: "corrupt") }
 
     /// The permission bits of a file, if it exists.
     public func mode(of name: String) -> mode_t? {
