@@ -61,11 +61,12 @@ struct NetworkNamespaces {
     let root: String
 
     init(hosts: Int) throws {
-        prefix = "pnrpt\(getpid() % 100_000)"
+        prefix = "pnrpt\(getpid())"
         subnet = 100 + Int(getpid() % 100)
         self.hosts = hosts
         root = FileManager.default.temporaryDirectory.path + "/\(prefix)-state"
         tearDown()
+        removeLeftovers()
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let hub = prefix + "hub"
         var commands: [[String]] = [
@@ -105,6 +106,18 @@ struct NetworkNamespaces {
         for i in 0..<hosts { _ = try? run("/usr/sbin/ip", ["netns", "delete", namespace(i)]) }
         _ = try? run("/usr/sbin/ip", ["netns", "delete", prefix + "hub"])
         try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// Deletes namespaces of earlier runs whose test process is gone (a crashed run cannot clean up).
+    func removeLeftovers() {
+        guard let listing = try? run("/usr/sbin/ip", ["netns", "list"]) else { return }
+        for line in listing.stdout.split(separator: "\n") {
+            let name = String(line.split(separator: " ").first ?? "")
+            guard name.hasPrefix("pnrpt") else { continue }
+            let digits = name.dropFirst(5).prefix { $0.isNumber }
+            guard let pid = Int32(digits), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            _ = try? run("/usr/sbin/ip", ["netns", "delete", name])
+        }
     }
 
     func launch(_ executable: String, _ arguments: [String], log: String) throws -> Process {
