@@ -117,6 +117,9 @@ struct NetworkNamespaces {
             let digits = name.dropFirst(5).prefix { $0.isNumber }
             guard let pid = Int32(digits), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
             _ = try? run("/usr/sbin/ip", ["netns", "delete", name])
+            // Its nodes, if they outlived it, and its state directories.
+            _ = try? run("/usr/bin/pkill", ["-KILL", "-f", "pnrpt\(pid)-state/"])
+            try? FileManager.default.removeItem(atPath: FileManager.default.temporaryDirectory.path + "/pnrpt\(pid)-state")
         }
     }
 
