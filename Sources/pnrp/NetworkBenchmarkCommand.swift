@@ -75,12 +75,7 @@ struct NetworkBenchmarkCommand: AsyncParsableCommand {
         // One host started and stopped first, so the one-time costs of the process (libraries, the event
         // loop thread's allocator arena, type metadata) are not counted as per-host memory.
         do {
-            var c = HostConfiguration()
-            c.address = "127.0.0.1"
-            c.port = basePort &- 1
-            c.linkLocal = .none
-            c.multicastDiscovery = false
-            let warmUp = try await PNRPHost.start(c, group: group, logger: logger)
+            let warmUp = try await PNRPHost.start(hostConfiguration(port: basePort - 1), group: group, logger: logger)
             let warmUpName = try warmUp.identity.securedName("warm-up")
             _ = try await warmUp.register(warmUpName)
             _ = try? await warmUp.resolve(warmUpName, timeout: .milliseconds(100))
@@ -92,11 +87,7 @@ struct NetworkBenchmarkCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let formStart = clock.now
         for i in 0..<nodes {
-            var c = HostConfiguration()
-            c.address = "127.0.0.1"
-            c.port = basePort + UInt16(i)
-            c.linkLocal = .none
-            c.multicastDiscovery = false
+            var c = hostConfiguration(port: basePort + UInt16(i))
             c.randomSeed = seed &* 1_000_003 &+ UInt64(i)
             if i > 0 { c.seeds = [try EndpointText("127.0.0.1:\(basePort)")] }
             let host = try await PNRPHost.start(c, group: group, logger: logger)
@@ -217,6 +208,16 @@ struct NetworkBenchmarkCommand: AsyncParsableCommand {
             print("benchmark-network: \(nodes) hosts on 127.0.0.1, \(threads) event-loop thread(s)")
             for (_, value, label) in figures { print(String(format: "  %12.3f  %@", value, label)) }
         }
+    }
+
+    /// A host on 127.0.0.1:`port`: global cloud only, no multicast, default timers.
+    private func hostConfiguration(port: UInt16) -> HostConfiguration {
+        var c = HostConfiguration()
+        c.address = "127.0.0.1"
+        c.port = port
+        c.linkLocal = .none
+        c.multicastDiscovery = false
+        return c
     }
 
     private func totalBytesSent(_ hosts: [PNRPHost]) async throws -> Int {

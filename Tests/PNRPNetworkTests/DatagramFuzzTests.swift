@@ -72,7 +72,7 @@ struct DatagramFuzzTests {
         let target = hosts[0]
         let name = try hosts[1].identity.securedName("survivor")
         _ = try await hosts[1].register(name)
-        let resolvedBefore = try await LoopbackCloudTests.waitUntil(10) { (try? await hosts[2].resolve(name, timeout: .seconds(1))) != nil }
+        let resolvedBefore = await eventually(10) { (try? await hosts[2].resolve(name, timeout: .seconds(1))) != nil }
         #expect(resolvedBefore)
 
         let group = MultiThreadedEventLoopGroup.singleton
@@ -111,7 +111,7 @@ struct DatagramFuzzTests {
         let stats = try #require(try await target.counters().nodes["Global_"])
         #expect(stats.malformed > total / 2)
         // And it still serves: the name resolves from the fuzzed host and through it.
-        let after = try await LoopbackCloudTests.waitUntil(10) { (try? await target.resolve(name, timeout: .seconds(1))) != nil }
+        let after = await eventually(10) { (try? await target.resolve(name, timeout: .seconds(1))) != nil }
         #expect(after)
         for h in hosts { await h.shutdown() }
     }

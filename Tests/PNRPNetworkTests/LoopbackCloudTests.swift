@@ -27,16 +27,6 @@ struct LoopbackCloudTests {
         return hosts
     }
 
-    static func waitUntil(_ seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
-        let clock = ContinuousClock()
-        let end = clock.now + .milliseconds(Int(seconds * 1000))
-        while clock.now < end {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return try await condition()
-    }
-
     @Test("A secured name registered on one host resolves from every other (IPv4 and IPv6)", arguments: ["127.0.0.1", "::1"])
     func resolveAcrossHosts(address: String) async throws {
         let base: UInt16 = address == "::1" ? 41_600 : 41_500
@@ -49,7 +39,7 @@ struct LoopbackCloudTests {
         #expect(registration.ids.count == 1)
         var found = 0
         for (i, host) in hosts.enumerated() where i != 2 {
-            let ok = try await Self.waitUntil(5) {
+            let ok = await eventually(5) {
                 guard let record = try? await host.resolve(name, timeout: .seconds(1)) else { return false }
                 #expect(record.endpoints == [app])
                 #expect(record.comment == "second floor")

@@ -90,7 +90,7 @@ struct NetworkNamespaces {
             let r = try run("/usr/sbin/ip", c)
             guard r.status == 0 else {
                 tearDown()
-                throw NamespaceError("ip \(c.joined(separator: " ")) failed: \(r.stderr)")
+                throw HarnessError("ip \(c.joined(separator: " ")) failed: \(r.stderr)")
             }
         }
         for i in 0..<hosts { try FileManager.default.createDirectory(atPath: stateDirectory(i), withIntermediateDirectories: true) }
@@ -138,24 +138,6 @@ struct NetworkNamespaces {
     /// Runs a command to completion (bounded: killed after 30 s).
     @discardableResult
     func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let deadline = Date().addingTimeInterval(30)
-        while p.isRunning, Date() < deadline { usleep(10_000) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
-        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (p.terminationStatus, o, e)
+        try runBounded(URL(fileURLWithPath: executable), arguments, scratch: FileManager.default.temporaryDirectory.path, seconds: 30)
     }
-}
-
-struct NamespaceError: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
 }

@@ -224,28 +224,6 @@ struct MultiProcessCloudTests {
 
     /// Runs the `pnrp` binary to completion (at most `seconds`).
     func runCLI(_ cluster: DaemonCluster, _ arguments: [String], seconds: Double = 20) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = cluster.binary
-        process.arguments = arguments
-        let id = UUID().uuidString
-        let out = cluster.root + "/cli-\(id).out", err = cluster.root + "/cli-\(id).err"
-        _ = FileManager.default.createFile(atPath: out, contents: nil)
-        _ = FileManager.default.createFile(atPath: err, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: out)
-        process.standardError = FileHandle(forWritingAtPath: err)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let end = Date().addingTimeInterval(seconds)
-        while process.isRunning {
-            if Date() > end {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                throw HarnessError("pnrp \(arguments.joined(separator: " ")) did not finish within \(seconds) s")
-            }
-            usleep(10_000)
-        }
-        let stdout = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, stdout, stderr)
+        try runBounded(cluster.binary, arguments, scratch: cluster.root, seconds: seconds)
     }
 }

@@ -148,18 +148,20 @@ public final class PNRPHost: Sendable {
     /// CPA ([MS-PNRP] 3.2.4.1). A secured name must be one of `identity`'s. The registration lasts until
     /// the handle is cancelled or the host shuts down.
     public func register(_ name: PeerName, endpoints: [IPv6AppEndpoint] = [], comment: String? = nil, clouds: [CloudScope]? = nil) async throws -> Registration {
-        let engine = self.engine
-        let (handle, ids) = try await eventLoop.submit { try engine.value.register(name, endpoints: endpoints, comment: comment, clouds: clouds) }.get()
-        return Registration(host: self, handle: handle, name: name, ids: ids.map { .init(cloud: $0.0, id: $0.1) })
+        try await register(name, endpoints: endpoints, servicePort: nil, comment: comment, clouds: clouds)
     }
 
     /// Publishes `name` with, in each cloud, this host's own address in that cloud and `port` (a service
     /// this machine offers): a link-local cloud publishes the link-local address, the global cloud the
     /// global one.
     public func register(_ name: PeerName, servicePort port: UInt16, ipProtocol: UInt16 = 6, comment: String? = nil, clouds: [CloudScope]? = nil) async throws -> Registration {
+        try await register(name, endpoints: [], servicePort: (port, ipProtocol), comment: comment, clouds: clouds)
+    }
+
+    private func register(_ name: PeerName, endpoints: [IPv6AppEndpoint], servicePort: (port: UInt16, ipProtocol: UInt16)?, comment: String?, clouds: [CloudScope]?) async throws -> Registration {
         let engine = self.engine
         let (handle, ids) = try await eventLoop.submit {
-            try engine.value.register(name, endpoints: [], servicePort: (port, ipProtocol), comment: comment, clouds: clouds)
+            try engine.value.register(name, endpoints: endpoints, servicePort: servicePort, comment: comment, clouds: clouds)
         }.get()
         return Registration(host: self, handle: handle, name: name, ids: ids.map { .init(cloud: $0.0, id: $0.1) })
     }
