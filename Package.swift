@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -40,7 +41,11 @@ let package = Package(
         .target(name: "PNRP", dependencies: ["PeerCrypto"]),
         .target(
             name: "PNRPInMemory",
-            dependencies: ["PNRP", .product(name: "Collections", package: "swift-collections")]
+            dependencies: [
+                "PNRP", "PeerCrypto",
+                .product(name: "Collections", package: "swift-collections"),
+                .product(name: "Atomics", package: "swift-atomics"),
+            ]
         ),
         .target(
             name: "PNRPSimulation",

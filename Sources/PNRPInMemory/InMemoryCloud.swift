@@ -32,15 +32,38 @@ public enum LinkLatency: Sendable, Equatable {
     case coordinates(base: NodeDuration, scale: NodeDuration, jitter: NodeDuration)
 }
 
+/// A count per message type code (the header's MessageType byte, [MS-PNRP] 2.2.1).
+public struct CountsByMessageType: Sendable, Equatable {
+    private var counts = [Int](repeating: 0, count: 256)
+
+    /// All counts at zero.
+    public init() {}
+
+    /// The count for a message type code.
+    public subscript(code: UInt8) -> Int {
+        get { counts[Int(code)] }
+        set { counts[Int(code)] = newValue }
+    }
+
+    /// The count for a message type.
+    public subscript(type: MessageType) -> Int {
+        get { counts[Int(type.rawValue)] }
+        set { counts[Int(type.rawValue)] = newValue }
+    }
+
+    /// The sum over every type.
+    public var total: Int { counts.reduce(0, +) }
+}
+
 /// Per-message-type traffic counters.
 public struct TrafficCounters: Sendable {
     /// All counters at zero.
     public init() {}
 
-    /// Datagrams sent, by MessageType raw value.
-    public var datagrams: [UInt8: Int] = [:]
-    /// Bytes sent, by MessageType raw value.
-    public var bytes: [UInt8: Int] = [:]
+    /// Datagrams sent, by message type.
+    public var datagrams = CountsByMessageType()
+    /// Bytes sent, by message type.
+    public var bytes = CountsByMessageType()
     /// Datagrams dropped by the loss model.
     public var lost = 0
     /// Datagrams addressed to nobody, or to a node that is down.
@@ -49,9 +72,9 @@ public struct TrafficCounters: Sendable {
     public var blockedByNAT = 0
 
     /// Datagrams sent in total.
-    public var totalDatagrams: Int { datagrams.values.reduce(0, +) }
+    public var totalDatagrams: Int { datagrams.total }
     /// Bytes sent in total.
-    public var totalBytes: Int { bytes.values.reduce(0, +) }
+    public var totalBytes: Int { bytes.total }
 }
 
 /// A whole PNRP cloud in one process, in virtual time: every node is an unmodified `PNRPNode`, every
@@ -77,7 +100,6 @@ public struct InMemoryCloud {
     private var random: RandomSource
     private var queue = Heap<Scheduled>()
     private var sequence: UInt64 = 0
-    private var indexByEndpoint: [IPv6Endpoint: Int] = [:]
     private var scheduledPoll: [NodeInstant?] = []
     private var alive: [Bool] = []
     /// Nodes that receive only from endpoints they sent to within `natMappingLifetime`.
@@ -102,8 +124,12 @@ public struct InMemoryCloud {
         IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: UInt64(index) + 1), port: 3540)
     }
 
-    /// The node at `endpoint`, if any.
-    public func nodeIndex(at endpoint: IPv6Endpoint) -> Int? { indexByEndpoint[endpoint] }
+    /// The node at `endpoint`, if any: the inverse of `endpoint(ofNode:)`.
+    public func nodeIndex(at endpoint: IPv6Endpoint) -> Int? {
+        let a = endpoint.address
+        guard a.high == 0xFD00_0000_0000_0000, endpoint.port == 3540, a.low >= 1, a.low <= UInt64(nodes.count) else { return nil }
+        return Int(a.low - 1)
+    }
 
     /// Creates a node; when `bootstrap` names other nodes, it starts a synchronisation conversation with
     /// them ([MS-PNRP] 3.1.4.3). Returns the node's index.
@@ -116,7 +142,6 @@ public struct InMemoryCloud {
         var node = PNRPNode(configuration: cfg, now: now)
         for b in bootstrap { node.synchronize(with: Self.endpoint(ofNode: b), now: now) }
         nodes.append(node)
-        indexByEndpoint[cfg.localEndpoint] = index
         scheduledPoll.append(nil)
         alive.append(true)
         behindNAT.append(false)
@@ -286,11 +311,11 @@ public struct InMemoryCloud {
             switch effect {
             case .send(let datagram, let to):
                 if datagram.count > 7 {
-                    traffic.datagrams[datagram[7], default: 0] += 1
-                    traffic.bytes[datagram[7], default: 0] += datagram.count
+                    traffic.datagrams[datagram[7]] += 1
+                    traffic.bytes[datagram[7]] += datagram.count
                 }
                 if behindNAT[index] { natMappings[index, default: [:]][to] = now }
-                guard let target = indexByEndpoint[to] else { traffic.undeliverable += 1; continue }
+                guard let target = nodeIndex(at: to) else { traffic.undeliverable += 1; continue }
                 if configuration.lossRate > 0, Double(random.next() >> 11) * 0x1p-53 < configuration.lossRate {
                     traffic.lost += 1
                     continue
@@ -308,7 +333,7 @@ public struct InMemoryCloud {
                 }
             }
         }
-        if let deadline = nodes[index].nextDeadline {
+        if let deadline = nodes[index].deadlineInPlace() {
             let at = Swift.max(deadline, now)
             if scheduledPoll[index].map({ at < $0 }) ?? true {
                 scheduledPoll[index] = at
@@ -341,4 +366,10 @@ public struct InMemoryCloud {
         for b in datagram { mix(b) }
         traceHash = h
     }
+}
+
+extension PNRPNode {
+    /// `nextDeadline` read through a mutating access: reading it from `nodes[index]` directly would copy the
+    /// whole node (retaining every field) on each datagram.
+    fileprivate mutating func deadlineInPlace() -> NodeInstant? { nextDeadline }
 }

@@ -136,6 +136,9 @@ struct RunCommand: ParsableCommand {
             printSummary(result)
         }
         printError(String(format: "wall time %.1f s, peak resident memory %.0f MiB", wall, Double(peakResidentBytes()) / 1_048_576))
+        // Machine-dependent, so on stderr only: how the shared signature cache split the work (deviations S1).
+        let c = simulation.signatureCache.statistics
+        printError("CPA signature checks: \(c.checkedAhead) ahead on a second thread, \(c.misses) by the receiving node, \(c.hits) answers found waiting (\(c.waited) after a short wait)")
     }
 
     private func printSummary(_ r: SimulationResult) {

@@ -20,6 +20,12 @@ struct LocalRegistrationList: Sendable {
         }
     }
 
+    /// The position of `id`'s registration in `values`.
+    func index(of id: PNRPID) -> Int? { values.firstIndex { $0.id == id } }
+
+    /// Changes the registration at `index` in place (no copy of the registration).
+    mutating func modify<R>(at index: Int, _ body: (inout LocalRegistration) -> R) -> R { body(&values[index]) }
+
     /// Removes and returns the registration of `id`.
     @discardableResult
     mutating func removeValue(forKey id: PNRPID) -> LocalRegistration? {

@@ -38,6 +38,8 @@ public struct NodeConfiguration: Sendable {
     public var maximumPendingAdds: Int
     /// Most inbound synchronisation conversations at once; more get an empty ADVERTISE ([MS-PNRP] 3.2.5.3).
     public var maximumConversations: Int
+    /// Checks CPA signatures and hears about the CPAs this node signs (default: `DirectCPASignatureChecker`).
+    public var cpaSignatures: any CPASignatureChecker
 
     /// This configuration with every value brought into a usable range (intervals of at least 1 ms,
     /// counts of at least 1, depth 0...`RouteEntryCache.maximumLevel`), so no setting can make a node trap.
@@ -78,5 +80,6 @@ public struct NodeConfiguration: Sendable {
         maximumOutstandingResolves = 256
         maximumPendingAdds = 256
         maximumConversations = 64
+        cpaSignatures = DirectCPASignatureChecker()
     }
 }

@@ -49,6 +49,7 @@ extension PNRPNode {
         if let cpa = reg.cachedCPA ?? (try? signedCPA(for: reg, nonce: [UInt8](repeating: 0, count: 16), now: now)),
             let revoke = try? cpa.revocation(notAfter: (now + configuration.cpaLifetime).fileTime, key: reg.key)
         {
+            configuration.cpaSignatures.didSign(revoke)
             for neighbour in [set.upper.first, set.lower.first].compactMap({ $0 }) {
                 guard let entry = cache.entry(neighbour), let ep = entry.primaryEndpoint else { continue }
                 let flood = Flood(doNotAck: false, validateID: neighbour, revokeCPA: revoke, alreadyFlooded: [localEndpoint])

@@ -145,7 +145,7 @@ extension PNRPNode {
         guard var r = resolutions[rid], case .inquire(messageID, let sentTo, let nonce, let target) = r.outstanding else { return }
         r.outstanding = .none
         if let cpa = buffer.validateCPA, !buffer.flags.contains(.notFound), !cpa.isRevocation,
-            (try? cpa.verify(now: now.fileTime, expectedID: target.id, expectedNonce: nonce)) != nil
+            (try? cpa.verify(now: now.fileTime, expectedID: target.id, expectedNonce: nonce, signatures: configuration.cpaSignatures)) != nil
         {
             r.recordVisited(sentTo)
             resolutions[rid] = r

@@ -41,11 +41,15 @@ extension PNRPNode {
 
     /// Builds and signs the CPA of a registration ([MS-PNRP] 3.2.5.7).
     func signedCPA(for reg: LocalRegistration, nonce: [UInt8], now: NodeInstant) throws(CPAError) -> CPA {
-        if reg.forged { return forgedCPA(for: reg, nonce: nonce, now: now) }
-        return try CPA.signed(
-            name: reg.name, serviceLocation: reg.id.serviceLocation, serviceAddresses: [localEndpoint],
-            payload: reg.payload, friendlyName: reg.friendlyName, notAfter: (now + configuration.cpaLifetime).fileTime,
-            nonce: nonce, key: reg.key)
+        let cpa =
+            reg.forged
+            ? forgedCPA(for: reg, nonce: nonce, now: now)
+            : try CPA.signed(
+                name: reg.name, serviceLocation: reg.id.serviceLocation, serviceAddresses: [localEndpoint],
+                payload: reg.payload, friendlyName: reg.friendlyName, notAfter: (now + configuration.cpaLifetime).fileTime,
+                nonce: nonce, key: reg.key)
+        configuration.cpaSignatures.didSign(cpa)
+        return cpa
     }
 
     /// What a forger serves: a CPA claiming a secured name's authority, signed with a key that does not
@@ -117,7 +121,7 @@ extension PNRPNode {
         if add.needCPA {
             guard let cpa = buffer.validateCPA else { return }
             do {
-                try cpa.verify(now: now.fileTime, expectedID: add.entry.id, expectedNonce: add.nonce)
+                try cpa.verify(now: now.fileTime, expectedID: add.entry.id, expectedNonce: add.nonce, signatures: configuration.cpaSignatures)
             } catch {
                 statistics.cpaRejected += 1
                 return
@@ -178,7 +182,7 @@ extension PNRPNode {
     /// cached without a CPA we only check that the node still holds the ID.
     mutating func applyRevocation(_ cpa: CPA, from source: IPv6Endpoint, alreadyFlooded: [IPv6Endpoint], now: NodeInstant) {
         guard cpa.isRevocation, let id = cpa.pnrpID else { return }
-        do { try cpa.verify(now: now.fileTime) } catch {
+        do { try cpa.verify(now: now.fileTime, signatures: configuration.cpaSignatures) } catch {
             statistics.cpaRejected += 1
             return
         }

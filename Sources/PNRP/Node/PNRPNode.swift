@@ -335,15 +335,19 @@ public struct PNRPNode: Sendable {
         if cache.count == 0 { return }
         if leafCandidatesDue { revalidateLeafCandidates(now: now) }
         detectSplit(now: now)
-        for id in cache.localIDs {
-            guard var reg = registrations[id] else { continue }
+        for localSet in cache.leafSets {  // a snapshot: the loop body may change the cache
+            let id = localSet.center
+            guard let at = registrations.index(of: id) else { continue }
             // The leaf set is noted one tick after an announcement, once its LOCAL conversations are over.
-            if reg.leafSetNoteDue {
-                reg.leafSetNoteDue = false
-                reg.notedLeafSet = cache.leafSet(of: id)
-                registrations[id] = reg
+            if registrations.values[at].leafSetNoteDue {
+                let noted = cache.leafSet(of: id)
+                registrations.modify(at: at) {
+                    $0.leafSetNoteDue = false
+                    $0.notedLeafSet = noted
+                }
             }
-            guard reg.nextAnnouncement <= now || !reg.announced else { continue }
+            guard registrations.values[at].nextAnnouncement <= now || !registrations.values[at].announced else { continue }
+            var reg = registrations.values[at]
             let target = id.adding(PNRPID(0, 0, 0, 1))
             guard !resolutions.values.contains(where: { $0.reason == .registration && $0.target == target }) else { continue }
             // A registration whose leaf set is full and unchanged since it was last noted is stable: the
@@ -377,17 +381,20 @@ extension PNRPNode {
     /// leaf-set members A below and B above each local ID, averaged and divided by the number of local IDs.
     /// Nil when no leaf set has members on both sides.
     public var estimatedCloudSize: Double? {
-        var estimates: [Double] = []
+        var sum = 0.0, count = 0
         for set in cache.leafSets {  // registration order: the sum is the same in every process
             let id = set.center
             guard let above = set.upper.first, let below = set.lower.first else { continue }
             let span = above.subtracting(id).adding(id.subtracting(below)).approximateValue
             guard span > 0 else { continue }
             let estimate = 2 * 0x1p256 / span
-            if estimate < 0x1p32 { estimates.append(estimate) }
+            if estimate < 0x1p32 {
+                sum += estimate
+                count += 1
+            }
         }
-        guard !estimates.isEmpty else { return nil }
-        return estimates.reduce(0, +) / Double(estimates.count) / Double(Swift.max(1, cache.localIDs.count))
+        guard count > 0 else { return nil }
+        return sum / Double(count) / Double(Swift.max(1, cache.leafSets.count))
     }
 
     /// Split detection ([MS-PNRP] 3.2.6.2.1): with a probability inversely proportional to the estimated

@@ -174,13 +174,14 @@ extension CPA {
     /// 7. when given, its nonce is `expectedNonce`: `.nonceMismatch`.
     ///
     /// A revocation that passes is valid: whether to act on it (`isRevocation`, `revokes(_:)`) is the node's
-    /// decision.
-    public func verify(now: FileTime, expectedID: PNRPID? = nil, expectedNonce: [UInt8]? = nil) throws(CPAError) {
+    /// decision. `signatures` performs step 3 (a node passes its configured checker).
+    public func verify(
+        now: FileTime, expectedID: PNRPID? = nil, expectedNonce: [UInt8]? = nil,
+        signatures: any CPASignatureChecker = DirectCPASignatureChecker()
+    ) throws(CPAError) {
         try checkStructure()
         if isSecured, let ba = binaryAuthority, SHA1.hash(publicKey) != ba { throw .authorityMismatch }
-        let key: Ed25519PublicKey
-        do { key = try Ed25519PublicKey(bytes: publicKey) } catch { throw .unsupportedKeyAlgorithm("public key has \(publicKey.count) bytes") }
-        guard key.isValidSignature(signature, for: signedBytes) else { throw .badSignature }
+        guard signatures.isValidSignature(of: self) else { throw .badSignature }
         if now > notAfter { throw .expired(notAfter: notAfter, now: now) }
         let latest = now.adding(seconds: Self.maximumValiditySeconds + Self.clockSkewSeconds)
         if notAfter > latest { throw .validityTooLong(notAfter: notAfter, latestAccepted: latest) }

@@ -269,10 +269,10 @@ extension WireReader {
 
     /// Throws unless the input is exhausted: a known FieldID where nothing more is allowed is reported as an
     /// unexpected (out-of-order or repeated) field, anything else as trailing bytes.
-    func expectNoMoreElements(in context: String) throws(WireError) {
+    func expectNoMoreElements(in context: @autoclosure () -> String) throws(WireError) {
         guard !isAtEnd else { return }
         if let id = nextFieldID, FieldID(rawValue: id) != nil, remaining >= 4 {
-            throw .unexpectedField(fieldID: id, offset: offset, expected: "end of \(context)")
+            throw .unexpectedField(fieldID: id, offset: offset, expected: "end of \(context())")
         }
         throw .trailingBytes(count: remaining, offset: offset)
     }

@@ -34,6 +34,12 @@ extension SimulationResult {
                 ("datagrams", .integer(traffic.totalDatagrams)), ("bytes", .integer(traffic.totalBytes)),
                 ("lost", .integer(traffic.lost)), ("blockedByNAT", .integer(traffic.blockedByNAT)),
                 ("undeliverable", .integer(traffic.undeliverable)),
+                ("byType", .raw(jsonObject(MessageType.allCases.map { type in
+                    ("\(type)", .raw(jsonObject([
+                        ("datagrams", .integer(traffic.datagrams[type])),
+                        ("bytes", .integer(traffic.bytes[type])),
+                    ])))
+                }))),
             ]))),
             ("traceHash", .string(String(traceHash, radix: 16))),
         ])

@@ -17,6 +17,8 @@ public struct SimulationRun {
     private var attacker: [Bool] = []
     private var outstanding: [OutstandingKey: Pending] = [:]
     private var result: SimulationResult
+    /// The CPA signature checker shared by every node of the run.
+    public let signatureCache = SharedCPASignatureCache()
 
     private struct RegisteredName {
         var name: PeerName
@@ -64,6 +66,7 @@ public struct SimulationRun {
         self.scenario = scenario
         var node = NodeConfiguration()
         node.maintenanceDepth = Swift.max(2, Int(log10(Double(Swift.max(scenario.nodes, 10))).rounded(.up)) + 1)
+        node.cpaSignatures = signatureCache
         let latency: LinkLatency
         switch scenario.network.latency {
         case .constant(let d):
@@ -264,9 +267,9 @@ public struct SimulationRun {
         let t = cloud.traffic
         var totalBytes = 0
         for type in MessageType.allCases {
-            let sent = (t.datagrams[type.rawValue] ?? 0) - (interval.traffic.datagrams[type.rawValue] ?? 0)
+            let sent = t.datagrams[type] - interval.traffic.datagrams[type]
             row["msgs_per_node_s_\(type)"] = Double(sent) / aliveCount / seconds
-            totalBytes += (t.bytes[type.rawValue] ?? 0) - (interval.traffic.bytes[type.rawValue] ?? 0)
+            totalBytes += t.bytes[type] - interval.traffic.bytes[type]
         }
         row["bytes_per_node_s"] = Double(totalBytes) / aliveCount / seconds
         // Cache and size estimates from a deterministic sample of at most 1,000 live nodes.
