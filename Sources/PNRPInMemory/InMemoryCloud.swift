@@ -98,8 +98,7 @@ public struct InMemoryCloud {
 
     private let configuration: InMemoryCloudConfiguration
     private var random: RandomSource
-    private var queue = Heap<Scheduled>()
-    private var sequence: UInt64 = 0
+    private var queue = EventQueue()
     private var scheduledPoll: [NodeInstant?] = []
     private var alive: [Bool] = []
     /// Nodes that receive only from endpoints they sent to within `natMappingLifetime`.
@@ -182,11 +181,7 @@ public struct InMemoryCloud {
 
     /// Delivers events in time order until `deadline` or until nothing is scheduled before it.
     public mutating func run(until deadline: NodeInstant) {
-        while let top = queue.min, top.time <= deadline {
-            _ = queue.removeMin()
-            now = Swift.max(now, top.time)
-            dispatch(top)
-        }
+        while let event = queue.popFirst(notAfter: deadline) { dispatch(event) }
         now = Swift.max(now, deadline)
     }
 
@@ -197,10 +192,8 @@ public struct InMemoryCloud {
     public mutating func run(atMost limit: NodeDuration, until predicate: (InMemoryCloud) -> Bool) -> Bool {
         let deadline = now + limit
         if predicate(self) { return true }
-        while let top = queue.min, top.time <= deadline {
-            _ = queue.removeMin()
-            now = Swift.max(now, top.time)
-            dispatch(top)
+        while let event = queue.popFirst(notAfter: deadline) {
+            dispatch(event)
             if predicate(self) { return true }
         }
         now = Swift.max(now, deadline)
@@ -264,27 +257,11 @@ public struct InMemoryCloud {
 
     // MARK: - Scheduling
 
-    private struct Scheduled: Comparable {
-        var time: NodeInstant
-        var sequence: UInt64
-        var action: Action
-        static func < (a: Scheduled, b: Scheduled) -> Bool { (a.time, a.sequence) < (b.time, b.sequence) }
-        static func == (a: Scheduled, b: Scheduled) -> Bool { (a.time, a.sequence) == (b.time, b.sequence) }
-    }
-
-    private enum Action {
-        case deliver(datagram: [UInt8], from: IPv6Endpoint, to: Int)
-        case poll(Int)
-    }
-
-    private mutating func schedule(_ action: Action, at time: NodeInstant) {
-        sequence += 1
-        queue.insert(Scheduled(time: time, sequence: sequence, action: action))
-    }
-
-    private mutating func dispatch(_ item: Scheduled) {
-        switch item.action {
-        case .deliver(let datagram, let from, let to):
+    private mutating func dispatch(_ event: EventQueue.Event) {
+        switch event {
+        case .delivery(let d):
+            now = Swift.max(now, d.time)
+            let from = Self.endpoint(ofNode: Int(d.from)), to = Int(d.to)
             guard alive[to] else { traffic.undeliverable += 1; return }
             if behindNAT[to] {
                 guard let opened = natMappings[to]?[from], now - opened <= Self.natMappingLifetime else {
@@ -292,21 +269,23 @@ public struct InMemoryCloud {
                     return
                 }
             }
-            mixTrace(datagram, from: from, to: to)
-            nodes[to].handle(datagram: datagram, from: from, now: now)
+            mixTrace(d.datagram, from: from, to: to)
+            nodes[to].handle(datagram: d.datagram, from: from, now: now)
             flush(to)
-        case .poll(let index):
-            guard scheduledPoll[index] == item.time else { return }  // superseded
+        case .wakeup(let w):
+            now = Swift.max(now, w.time)
+            let index = Int(w.node)
+            guard scheduledPoll[index] == w.time else { return }  // superseded
             scheduledPoll[index] = nil
             guard alive[index] else { return }
-            nodes[index].poll(now: now)
+            // A wake-up before the node's deadline does nothing (a request it was waiting on got its answer).
+            if let due = nodes[index].deadlineInPlace(), due <= now { nodes[index].poll(now: now) }
             flush(index)
         }
     }
 
     /// Sends what node `index` produced and schedules its next timer.
     private mutating func flush(_ index: Int) {
-        let from = Self.endpoint(ofNode: index)
         for effect in nodes[index].takeEffects() {
             switch effect {
             case .send(let datagram, let to):
@@ -320,7 +299,7 @@ public struct InMemoryCloud {
                     traffic.lost += 1
                     continue
                 }
-                schedule(.deliver(datagram: datagram, from: from, to: target), at: now + delay(from: index, to: target))
+                queue.deliver(datagram, from: index, to: target, at: now + delay(from: index, to: target))
             case .event(let e):
                 switch e {
                 case .resolved(let id, let r) where watched.contains(OutcomeKey(node: index, id: id)):
@@ -337,7 +316,7 @@ public struct InMemoryCloud {
             let at = Swift.max(deadline, now)
             if scheduledPoll[index].map({ at < $0 }) ?? true {
                 scheduledPoll[index] = at
-                schedule(.poll(index), at: at)
+                queue.wake(index, at: at)
             }
         }
     }
@@ -357,13 +336,26 @@ public struct InMemoryCloud {
         }
     }
 
+    /// FNV-1a, eight bytes at a time, over the delivery time, the sender's address, the receiver and the
+    /// datagram (its length, its whole 8-byte words, then its last bytes).
     private mutating func mixTrace(_ datagram: [UInt8], from: IPv6Endpoint, to: Int) {
         var h = traceHash
-        @inline(__always) func mix(_ b: UInt8) { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        for s in stride(from: 0, to: 64, by: 8) { mix(UInt8(truncatingIfNeeded: now.nanoseconds >> UInt64(s))) }
-        for s in stride(from: 0, to: 64, by: 8) { mix(UInt8(truncatingIfNeeded: from.address.low >> UInt64(s))) }
-        for s in stride(from: 0, to: 64, by: 8) { mix(UInt8(truncatingIfNeeded: UInt64(to) >> UInt64(s))) }
-        for b in datagram { mix(b) }
+        @inline(__always) func mix(_ word: UInt64) { h = (h ^ word) &* 0x0000_0100_0000_01B3 }
+        mix(now.nanoseconds)
+        mix(from.address.low)
+        mix(UInt64(to))
+        mix(UInt64(datagram.count))
+        datagram.withUnsafeBytes { raw in
+            var i = 0
+            while i + 8 <= raw.count {
+                mix(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+                i += 8
+            }
+            while i < raw.count {
+                mix(UInt64(raw[i]))
+                i += 1
+            }
+        }
         traceHash = h
     }
 }

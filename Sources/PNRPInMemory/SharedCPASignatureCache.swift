@@ -1,4 +1,5 @@
 import Atomics
+import Dispatch
 import DequeModule
 import Foundation
 import PNRP
@@ -51,38 +52,41 @@ public final class SharedCPASignatureCache: CPASignatureChecker, Sendable {
     /// What the cache has done so far.
     public var statistics: Counters { table.withLock { $0.counters } }
 
-    public func isValidSignature(of cpa: CPA) -> Bool { table.check(Key(cpa: cpa)) }
+    public func isValidSignature(of cpa: CPA) -> Bool { table.check(cpa) }
 
     public func didSign(_ cpa: CPA) {
         guard checkAhead else { return }
-        table.enqueue(Key(cpa: cpa))
+        table.enqueue(cpa)
     }
 
     /// Waits until every check queued so far has finished (for tests).
     public func waitForChecksAhead() { table.waitUntilIdle() }
 
-    /// A CPA as a dictionary key: hashed by its signature, equal only when every field is equal and the
-    /// friendly names have the same bytes (`String` equality alone treats canonically equivalent names
-    /// as equal, though they encode, and so sign, differently).
-    struct Key: Hashable, Sendable {
-        let cpa: CPA
-
-        func hash(into hasher: inout Hasher) { hasher.combine(cpa.signature) }
-
-        static func == (a: Key, b: Key) -> Bool {
-            guard a.cpa == b.cpa else { return false }
-            switch (a.cpa.friendlyName, b.cpa.friendlyName) {
-            case (nil, nil): return true
-            case (let x?, let y?): return x.utf8.elementsEqual(y.utf8)
-            default: return false
-            }
+    /// True when `a` and `b` are the same CPA: every field equal and the friendly names equal byte for
+    /// byte (`String` equality alone treats canonically equivalent names as equal, though they encode,
+    /// and so sign, differently).
+    static func same(_ a: CPA, _ b: CPA) -> Bool {
+        guard a == b else { return false }
+        switch (a.friendlyName, b.friendlyName) {
+        case (nil, nil): return true
+        case (let x?, let y?): return x.utf8.elementsEqual(y.utf8)
+        default: return false
         }
+    }
 
-        /// libsodium's verdict on the signature.
-        func verify() -> Bool {
-            guard let key = try? Ed25519PublicKey(bytes: cpa.publicKey) else { return false }
-            return key.isValidSignature(cpa.signature, for: cpa.signedBytes)
-        }
+    /// Where a CPA is looked for: the first eight bytes of its signature. Two CPAs may share them (a forger
+    /// can copy a signature); `same(_:_:)` decides, and a CPA whose place is held by another is simply
+    /// checked on the spot.
+    static func fingerprint(_ cpa: CPA) -> UInt64 {
+        var f: UInt64 = 0
+        for b in cpa.signature.prefix(8) { f = f << 8 | UInt64(b) }
+        return f
+    }
+
+    /// libsodium's verdict on the signature.
+    static func verify(_ cpa: CPA) -> Bool {
+        guard let key = try? Ed25519PublicKey(bytes: cpa.publicKey) else { return false }
+        return key.isValidSignature(cpa.signature, for: cpa.signedBytes)
     }
 
     /// The shared state, behind one lock; also what the background thread holds, so that the cache itself
@@ -98,142 +102,178 @@ public final class SharedCPASignatureCache: CPASignatureChecker, Sendable {
             case done(Bool)
         }
 
+        /// One remembered CPA; the slots form a ring, the oldest reused first.
+        struct Slot {
+            var cpa: CPA?
+            var fingerprint: UInt64 = 0
+            /// Which use of the slot this is: a verdict is stored only into the use it was computed for.
+            var generation: UInt64 = 0
+            var state = State.queued
+        }
+
         struct Contents {
-            var entries: [Key: State] = [:]
-            var order: [Key] = []
-            var oldest = 0
-            var jobs = Deque<Key>()
+            var slots: [Slot]
+            var next = 0
+            var generation: UInt64 = 0
+            var index: [UInt64: Int] = [:]
+            /// Slots to check ahead, with the generation they had when queued.
+            var jobs = Deque<(slot: Int, generation: UInt64)>()
             var counters = Counters()
             var workerSleeping = false
             var stopped = false
         }
 
-        private let condition = NSCondition()
-        private var contents = Contents()  // guarded by `condition`
-        private let capacity: Int
+        /// Guards `contents`. Critical sections are a few dictionary operations and both threads run on
+        /// their own core, so a spin lock costs less than a mutex, whose contention means system calls.
+        private let guardFlag = ManagedAtomic<Bool>(false)
+        private var contents: Contents  // guarded by `guardFlag`
+        /// Where the background thread sleeps when there is nothing to check.
+        private let wakeUp = DispatchSemaphore(value: 0)
         /// Jobs queued and not yet taken; read without the lock by the spinning background thread.
         private let queuedJobs = ManagedAtomic<Int>(0)
         /// Checks finished so far; a node waiting for a running check spins until this moves.
         private let finishedChecks = ManagedAtomic<Int>(0)
-        /// Spins of the background thread before it sleeps (about 50 µs).
-        private static let idleSpins = 20_000
+        /// Spins of the background thread before it sleeps (about a millisecond).
+        private static let idleSpins = 1_000_000
 
         init(capacity: Int) {
-            self.capacity = capacity
-            contents.entries.reserveCapacity(capacity)
+            contents = Contents(slots: [Slot](repeating: Slot(), count: capacity))
+            contents.index.reserveCapacity(capacity)
         }
 
         func withLock<R>(_ body: (inout Contents) -> R) -> R {
-            condition.lock()
-            defer { condition.unlock() }
+            lock()
+            defer { unlock() }
             return body(&contents)
         }
 
-        /// The verdict for `key`: remembered, finished by the background thread, or computed here.
-        func check(_ key: Key) -> Bool {
+        private func lock() {
+            while !guardFlag.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
+                while guardFlag.load(ordering: .relaxed) {}
+            }
+        }
+
+        private func unlock() { guardFlag.store(false, ordering: .releasing) }
+
+        /// The slot holding `cpa`: .found, .absent (nothing under its fingerprint), or .taken (another CPA
+        /// with the same fingerprint). Must hold the lock.
+        private func find(_ cpa: CPA, _ fingerprint: UInt64) -> (slot: Int?, taken: Bool) {
+            guard let i = contents.index[fingerprint] else { return (nil, false) }
+            guard let held = contents.slots[i].cpa, SharedCPASignatureCache.same(held, cpa) else { return (nil, true) }
+            return (i, false)
+        }
+
+        /// The verdict for `cpa`: remembered, finished by the background thread, or computed here.
+        func check(_ cpa: CPA) -> Bool {
+            let fingerprint = SharedCPASignatureCache.fingerprint(cpa)
             var waited = false
             while true {
                 let finished = finishedChecks.load(ordering: .acquiring)
-                condition.lock()
-                switch contents.entries[key] {
-                case .done(let valid):
-                    contents.counters.hits += 1
-                    if waited { contents.counters.waited += 1 }
-                    condition.unlock()
-                    return valid
-                case .running:
-                    condition.unlock()
-                    waited = true
-                    while finishedChecks.load(ordering: .acquiring) == finished { spinPause() }
-                    continue
-                case .queued:
-                    contents.entries[key] = .running
-                case nil:
-                    remember(key)
-                    contents.entries[key] = .running
+                lock()
+                let (found, taken) = find(cpa, fingerprint)
+                var slot: (Int, UInt64)?
+                if let i = found {
+                    switch contents.slots[i].state {
+                    case .done(let valid):
+                        contents.counters.hits += 1
+                        if waited { contents.counters.waited += 1 }
+                        unlock()
+                        return valid
+                    case .running:
+                        unlock()
+                        waited = true
+                        while finishedChecks.load(ordering: .acquiring) == finished {}
+                        continue
+                    case .queued:
+                        contents.slots[i].state = .running
+                        slot = (i, contents.slots[i].generation)
+                    }
+                } else if !taken {
+                    slot = remember(cpa, fingerprint, state: .running)
                 }
                 contents.counters.misses += 1
-                condition.unlock()
-                let valid = key.verify()
-                finish(key, valid, ahead: false)
+                unlock()
+                let valid = SharedCPASignatureCache.verify(cpa)
+                if let (i, generation) = slot { finish(i, generation, valid, ahead: false) }
                 return valid
             }
         }
 
-        func enqueue(_ key: Key) {
-            condition.lock()
-            defer { condition.unlock() }
-            guard contents.entries[key] == nil else { return }
-            remember(key)
-            contents.entries[key] = .queued
-            contents.jobs.append(key)
+        func enqueue(_ cpa: CPA) {
+            let fingerprint = SharedCPASignatureCache.fingerprint(cpa)
+            lock()
+            guard contents.index[fingerprint] == nil else {  // known, or its place is held by another CPA
+                unlock()
+                return
+            }
+            contents.jobs.append(remember(cpa, fingerprint, state: .queued))
             queuedJobs.wrappingIncrement(ordering: .releasing)
-            if contents.workerSleeping { condition.signal() }
+            let sleeping = contents.workerSleeping
+            contents.workerSleeping = false
+            unlock()
+            if sleeping { wakeUp.signal() }
         }
 
         func checkAheadLoop() {
             while true {
                 var spins = 0
-                while queuedJobs.load(ordering: .acquiring) == 0 && spins < Self.idleSpins {
-                    spinPause()
-                    spins += 1
-                }
-                condition.lock()
+                while queuedJobs.load(ordering: .acquiring) == 0 && spins < Self.idleSpins { spins += 1 }
+                lock()
                 if contents.stopped {
-                    condition.unlock()
+                    unlock()
                     return
                 }
-                guard let key = contents.jobs.popFirst() else {
+                guard let job = contents.jobs.popFirst() else {
                     contents.workerSleeping = true
-                    condition.wait()
-                    contents.workerSleeping = false
-                    condition.unlock()
+                    unlock()
+                    wakeUp.wait()  // a signal sent before this wait is not lost: the semaphore counts it
                     continue
                 }
                 queuedJobs.wrappingDecrement(ordering: .releasing)
-                guard case .queued = contents.entries[key] else {
-                    condition.unlock()
+                let slot = contents.slots[job.slot]
+                guard slot.generation == job.generation, case .queued = slot.state, let cpa = slot.cpa else {
+                    unlock()
                     continue
                 }
-                contents.entries[key] = .running
-                condition.unlock()
-                finish(key, key.verify(), ahead: true)
+                contents.slots[job.slot].state = .running
+                unlock()
+                finish(job.slot, job.generation, SharedCPASignatureCache.verify(cpa), ahead: true)
             }
         }
 
         func waitUntilIdle() {
-            while withLock({ !$0.jobs.isEmpty || $0.entries.values.contains { if case .running = $0 { true } else { false } } }) {
+            while withLock({ c in !c.jobs.isEmpty || c.slots.contains { if case .running = $0.state { $0.cpa != nil } else { false } } }) {
                 Thread.sleep(forTimeInterval: 0.001)
             }
         }
 
         func stop() {
-            condition.lock()
+            lock()
             contents.stopped = true
-            condition.signal()
-            condition.unlock()
+            unlock()
+            wakeUp.signal()
         }
 
-        private func finish(_ key: Key, _ valid: Bool, ahead: Bool) {
-            condition.lock()
+        private func finish(_ slot: Int, _ generation: UInt64, _ valid: Bool, ahead: Bool) {
+            lock()
             if ahead { contents.counters.checkedAhead += 1 }
-            if contents.entries[key] != nil { contents.entries[key] = .done(valid) }
-            condition.unlock()
+            // The slot may have been reused meanwhile; then the verdict is simply not kept.
+            if contents.slots[slot].generation == generation { contents.slots[slot].state = .done(valid) }
+            unlock()
             finishedChecks.wrappingIncrement(ordering: .releasing)
         }
 
-        /// Makes room for `key` in the first-in first-out order. Must hold the lock.
-        private func remember(_ key: Key) {
-            if contents.order.count < capacity {
-                contents.order.append(key)
-            } else {
-                contents.entries.removeValue(forKey: contents.order[contents.oldest])
-                contents.order[contents.oldest] = key
-                contents.oldest = (contents.oldest + 1) % capacity
-            }
+        /// Puts `cpa` in the next slot of the ring, forgetting the oldest CPA; returns the slot and its
+        /// generation. Must hold the lock.
+        private func remember(_ cpa: CPA, _ fingerprint: UInt64, state: State) -> (slot: Int, generation: UInt64) {
+            let i = contents.next
+            contents.next = (i + 1) % contents.slots.count
+            contents.generation += 1
+            let old = contents.slots[i]
+            if old.cpa != nil, contents.index[old.fingerprint] == i { contents.index.removeValue(forKey: old.fingerprint) }
+            contents.slots[i] = Slot(cpa: cpa, fingerprint: fingerprint, generation: contents.generation, state: state)
+            contents.index[fingerprint] = i
+            return (i, contents.generation)
         }
-
-        /// One turn of a spin loop (the atomic load around it keeps the loop from being optimised away).
-        @inline(__always) private func spinPause() {}
     }
 }

@@ -135,7 +135,8 @@ struct RunCommand: ParsableCommand {
         } else {
             printSummary(result)
         }
-        printError(String(format: "wall time %.1f s, peak resident memory %.0f MiB", wall, Double(peakResidentBytes()) / 1_048_576))
+        let simulationCPU = threadCPUSeconds().map { String(format: ", simulation thread %.1f s of CPU", $0) } ?? ""
+        printError(String(format: "wall time %.1f s, peak resident memory %.0f MiB", wall, Double(peakResidentBytes()) / 1_048_576) + simulationCPU)
         // Machine-dependent, so on stderr only: how the shared signature cache split the work (deviations S1).
         let c = simulation.signatureCache.statistics
         printError("CPA signature checks: \(c.checkedAhead) ahead on a second thread, \(c.misses) by the receiving node, \(c.hits) answers found waiting (\(c.waited) after a short wait)")
@@ -198,4 +199,16 @@ func peakResidentBytes() -> UInt64 {
         return kb * 1024
     }
     return 0
+}
+
+/// CPU seconds (user + system) used so far by the calling thread, or nil where the system cannot tell.
+func threadCPUSeconds() -> Double? {
+    #if os(Linux)
+        var usage = rusage()
+        guard getrusage(__rusage_who_t(1), &usage) == 0 else { return nil }  // 1: RUSAGE_THREAD
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    #else
+        return nil
+    #endif
 }

@@ -206,8 +206,10 @@ public struct PNRPNode: Sendable {
                 requestFailed(messageID: messageID, entry: entry, now: now)
             }
         }
-        for (rid, r) in resolutions.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where r.deadline <= now {
-            finish(rid, failure: .timedOut, now: now)
+        if resolutions.values.contains(where: { $0.deadline <= now }) {
+            for (rid, r) in resolutions.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where r.deadline <= now {
+                finish(rid, failure: .timedOut, now: now)
+            }
         }
         if nextMaintenance <= now {
             nextMaintenance = now + configuration.maintenanceInterval

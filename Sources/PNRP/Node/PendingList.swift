@@ -56,7 +56,10 @@ struct PendingList: Sendable {
 
     /// Entries due at `now`, in message ID order (deterministic).
     func due(at now: NodeInstant) -> [UInt32] {
-        entries.filter { $0.value.deadline <= now }.keys.sorted()
+        var due: [UInt32] = []
+        for (id, entry) in entries where entry.deadline <= now { due.append(id) }
+        due.sort()
+        return due
     }
 
     mutating func update(_ messageID: UInt32, _ body: (inout Entry) -> Void) {

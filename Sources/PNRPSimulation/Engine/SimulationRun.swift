@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import HeapModule
 import PNRP
@@ -14,6 +15,8 @@ public struct SimulationRun {
     public private(set) var cloud: InMemoryCloud
     private var random: RandomSource
     private var names: [RegisteredName] = []
+    /// Positions in `names` of the secured names.
+    private var securedNames: [Int] = []
     private var attacker: [Bool] = []
     private var outstanding: [OutstandingKey: Pending] = [:]
     private var result: SimulationResult
@@ -93,6 +96,17 @@ public struct SimulationRun {
 
     // MARK: Forming the cloud
 
+    /// How long after joining (the synchronisation with its seed) a node registers its name.
+    static let registrationDelay = NodeDuration.milliseconds(150)
+
+    /// A node that joined and registers its name once its synchronisation had time to finish.
+    private struct PendingRegistration {
+        var time: NodeInstant
+        var node: Int
+        var key: Ed25519PrivateKey
+        var name: PeerName
+    }
+
     private mutating func formCloud(progress: (String, Double) -> Void) {
         let n = scenario.nodes
         let attackers = Int((Double(n) * scenario.attackers.fraction).rounded())
@@ -104,35 +118,44 @@ public struct SimulationRun {
             if !isAttacker[i] { isAttacker[i] = true; chosen += 1 }
         }
         attacker = isAttacker
+        names.reserveCapacity(n)
+        // Node i joins at start + i × interval and registers `registrationDelay` later; joins overlap
+        // when the interval is shorter than that. Seeds are nodes that registered already, so the others
+        // wait for the first node's registration.
+        let start = cloud.now
+        var registering = Deque<PendingRegistration>()
+        var registered = 0
         for i in 0..<n {
+            let joinAt = i == 0 ? start : start + Self.registrationDelay + scenario.join.interval * UInt64(i)
+            while let r = registering.first, r.time <= joinAt {
+                registering.removeFirst()
+                cloud.run(until: r.time)
+                register(r)
+                registered += 1
+            }
+            cloud.run(until: joinAt)
             // Seeds are reachable nodes: a node behind NAT cannot answer a stranger's SOLICIT.
-            var seed = i == 0 ? nil : Int(random.next() % UInt64(i))
+            let pool = registered
+            var seed = pool == 0 ? nil : Int(random.next() % UInt64(pool))
             var tries = 0
             while let s = seed, cloud.isBehindNAT(s), tries < 32 {
-                seed = Int(random.next() % UInt64(i))
+                seed = Int(random.next() % UInt64(pool))
                 tries += 1
             }
             let index = cloud.addNode(bootstrap: seed.map { [$0] } ?? [])
             if random.unitInterval() < scenario.network.natFraction { cloud.placeBehindNAT(index) }
-            cloud.run(for: .milliseconds(150))
             let key = try! Ed25519PrivateKey(seed: random.bytes(32))  // 32 bytes by construction
             let secured = random.unitInterval() < scenario.workload.securedFraction
             let authority: Authority = secured ? .of(publicKey: key.publicKey.bytes) : .unsecured
             let name = try! PeerName(authority: authority, classifier: "node-\(index)")  // valid by construction
-            if let id = try? cloud.withNode(index, { node, now in try node.register(name: name, key: key, now: now) }) {
-                if !isAttacker[index] { names.append(RegisteredName(name: name, id: id, node: index)) }
-            }
-            if isAttacker[index] && scenario.attackers.behaviour == .forge {
-                // Publish a forged copy of an honest secured name registered earlier.
-                let victims = names.filter { $0.name.isSecured }
-                if !victims.isEmpty {
-                    let victim = victims[Int(random.next() % UInt64(victims.count))]
-                    _ = try? cloud.withNode(index) { node, now in try node.registerWithoutAuthorityCheck(name: victim.name, key: key, now: now) }
-                }
-            }
-            cloud.run(for: scenario.join.interval)
+            registering.append(PendingRegistration(time: joinAt + Self.registrationDelay, node: index, key: key, name: name))
             if (i + 1) % Swift.max(1, n / 100) == 0 { progress("joining", Double(i + 1) / Double(n)) }
         }
+        while let r = registering.popFirst() {
+            cloud.run(until: r.time)
+            register(r)
+        }
+        cloud.run(for: scenario.join.interval)
         if scenario.attackers.behaviour == .drop {
             for i in 0..<n where isAttacker[i] { cloud.crash(i) }
         }
@@ -140,6 +163,22 @@ public struct SimulationRun {
         cloud.run(for: scenario.join.settle)
         _ = cloud.takeEvents()
         progress("settling", 1)
+    }
+
+    /// Registers a joined node's name; a forging attacker also publishes a forged copy of an honest
+    /// secured name registered earlier.
+    private mutating func register(_ r: PendingRegistration) {
+        let index = r.node
+        if let id = try? cloud.withNode(index, { node, now in try node.register(name: r.name, key: r.key, now: now) }) {
+            if !attacker[index] {
+                names.append(RegisteredName(name: r.name, id: id, node: index))
+                if r.name.isSecured { securedNames.append(names.count - 1) }
+            }
+        }
+        if attacker[index] && scenario.attackers.behaviour == .forge && !securedNames.isEmpty {
+            let victim = names[securedNames[Int(random.next() % UInt64(securedNames.count))]]
+            _ = try? cloud.withNode(index) { node, now in try node.registerWithoutAuthorityCheck(name: victim.name, key: r.key, now: now) }
+        }
     }
 
     // MARK: The measured phase
@@ -154,7 +193,17 @@ public struct SimulationRun {
             queue.insert(Scheduled(time: t, sequence: sequence, event: e))
         }
         schedule(.report, at: start + scenario.report.interval)
-        if scenario.workload.resolutionsPerSecond > 0 {
+        // With a fixed count, arrival times are sorted uniform draws over the duration, made one at a time
+        // in increasing order (each next point is the minimum of the remaining uniforms above the last).
+        var remaining = scenario.workload.resolutions ?? 0
+        var position = 0.0
+        func nextFixedArrival() -> NodeInstant {
+            position += (1 - position) * (1 - Foundation.pow(random.unitInterval(), 1 / Double(remaining)))
+            return start + NodeDuration(nanoseconds: UInt64((Double(scenario.duration.nanoseconds) * Swift.min(1, position)).rounded(.down)))
+        }
+        if remaining > 0 {
+            schedule(.resolution, at: nextFixedArrival())
+        } else if scenario.workload.resolutions == nil && scenario.workload.resolutionsPerSecond > 0 {
             schedule(.resolution, at: start + random.poissonGap(ratePerSecond: scenario.workload.resolutionsPerSecond))
         }
         if let session = scenario.churn.session, scenario.churn.downtime != nil {
@@ -172,7 +221,12 @@ public struct SimulationRun {
                 progress("running", Double((cloud.now - start).nanoseconds) / Double(scenario.duration.nanoseconds))
             case .resolution:
                 startResolution(&interval)
-                schedule(.resolution, at: cloud.now + random.poissonGap(ratePerSecond: scenario.workload.resolutionsPerSecond))
+                if scenario.workload.resolutions != nil {
+                    remaining -= 1
+                    if remaining > 0 { schedule(.resolution, at: nextFixedArrival()) }
+                } else {
+                    schedule(.resolution, at: cloud.now + random.poissonGap(ratePerSecond: scenario.workload.resolutionsPerSecond))
+                }
             case .down(let i):
                 cloud.crash(i)
                 if let downtime = scenario.churn.downtime { schedule(.up(i), at: cloud.now + downtime.sample(using: &random)) }

@@ -122,11 +122,15 @@ public struct WorkloadPlan: Sendable, Equatable {
     public var resolutionsPerSecond: Double
     /// Share of registered names that are secured, 0...1.
     public var securedFraction: Double
+    /// When set, exactly this many resolutions start during the measured phase, at random times spread
+    /// uniformly over it (a Poisson process conditioned on its count); `resolutionsPerSecond` is ignored.
+    public var resolutions: Int?
 
     /// Defaults: 10 resolutions per second, half the names secured.
-    public init(resolutionsPerSecond: Double = 10, securedFraction: Double = 0.5) {
+    public init(resolutionsPerSecond: Double = 10, securedFraction: Double = 0.5, resolutions: Int? = nil) {
         self.resolutionsPerSecond = resolutionsPerSecond
         self.securedFraction = securedFraction
+        self.resolutions = resolutions
     }
 }
 

@@ -58,7 +58,7 @@ struct ScenarioFileReader {
     static let latencyModels = ["constant", "uniform", "coordinates"]
     static let churnModels = ["none", "alternating"]
     static let distributionModels = ["constant", "exponential", "pareto", "weibull"]
-    static let workloadKeys = ["resolutionsPerSecond", "securedFraction"]
+    static let workloadKeys = ["resolutionsPerSecond", "resolutions", "securedFraction"]
     static let attackerKeys = ["fraction", "behaviour"]
     static let reportKeys = ["interval"]
     static let maximumNodes = 1_000_000
@@ -193,6 +193,9 @@ struct ScenarioFileReader {
         }
         if let node = w["securedFraction"] {
             plan.securedFraction = try number(node, path: w.path("securedFraction"), expected: "a number from 0 to 1") { $0 >= 0 && $0 <= 1 }
+        }
+        if let node = w["resolutions"] {
+            plan.resolutions = try integer(node, path: w.path("resolutions"), in: 0...100_000_000, expected: "a whole number of resolutions from 0 to 100,000,000")
         }
         return plan
     }
@@ -549,7 +552,11 @@ extension Scenario {
             add(1, "model", "none")
         }
         add(0, "workload")
-        add(1, "resolutionsPerSecond", n(workload.resolutionsPerSecond))
+        if let count = workload.resolutions {
+            add(1, "resolutions", "\(count)")
+        } else {
+            add(1, "resolutionsPerSecond", n(workload.resolutionsPerSecond))
+        }
         add(1, "securedFraction", n(workload.securedFraction))
         add(0, "attackers")
         add(1, "fraction", n(attackers.fraction))

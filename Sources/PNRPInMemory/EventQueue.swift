@@ -1,0 +1,70 @@
+import HeapModule
+import PNRP
+
+/// The in-memory cloud's future: datagrams in flight and timer wake-ups, in (time, sequence) order.
+///
+/// Two heaps, one per kind: nearly every node always has a wake-up waiting (its maintenance timer), so
+/// the wake-ups far outnumber the datagrams in flight; keeping the datagrams in their own, much smaller,
+/// heap makes each send and delivery cheaper. The sequence number, shared by both, keeps the order of
+/// events at the same instant the order in which they were scheduled.
+struct EventQueue {
+    /// A datagram from node `from` to node `to`, delivered at `time`.
+    struct Delivery: Comparable {
+        var time: NodeInstant
+        var sequence: UInt64
+        var datagram: [UInt8]
+        var from: UInt32
+        var to: UInt32
+        static func < (a: Delivery, b: Delivery) -> Bool { (a.time, a.sequence) < (b.time, b.sequence) }
+        static func == (a: Delivery, b: Delivery) -> Bool { (a.time, a.sequence) == (b.time, b.sequence) }
+    }
+
+    /// A wake-up of node `node` at `time`.
+    struct Wakeup: Comparable {
+        var time: NodeInstant
+        var sequence: UInt64
+        var node: UInt32
+        static func < (a: Wakeup, b: Wakeup) -> Bool { (a.time, a.sequence) < (b.time, b.sequence) }
+        static func == (a: Wakeup, b: Wakeup) -> Bool { (a.time, a.sequence) == (b.time, b.sequence) }
+    }
+
+    /// The next event.
+    enum Event {
+        case delivery(Delivery)
+        case wakeup(Wakeup)
+    }
+
+    private var deliveries = Heap<Delivery>()
+    private var wakeups = Heap<Wakeup>()
+    private var sequence: UInt64 = 0
+
+    /// Schedules a datagram.
+    mutating func deliver(_ datagram: [UInt8], from: Int, to: Int, at time: NodeInstant) {
+        sequence += 1
+        deliveries.insert(Delivery(time: time, sequence: sequence, datagram: datagram, from: UInt32(from), to: UInt32(to)))
+    }
+
+    /// Schedules a wake-up.
+    mutating func wake(_ node: Int, at time: NodeInstant) {
+        sequence += 1
+        wakeups.insert(Wakeup(time: time, sequence: sequence, node: UInt32(node)))
+    }
+
+    /// Removes and returns the earliest event if it is due at or before `deadline`.
+    mutating func popFirst(notAfter deadline: NodeInstant) -> Event? {
+        let d = deliveries.min, w = wakeups.min
+        switch (d, w) {
+        case (let d?, let w?):
+            if (d.time, d.sequence) < (w.time, w.sequence) {
+                return d.time <= deadline ? .delivery(deliveries.removeMin()) : nil
+            }
+            return w.time <= deadline ? .wakeup(wakeups.removeMin()) : nil
+        case (let d?, nil):
+            return d.time <= deadline ? .delivery(deliveries.removeMin()) : nil
+        case (nil, let w?):
+            return w.time <= deadline ? .wakeup(wakeups.removeMin()) : nil
+        case (nil, nil):
+            return nil
+        }
+    }
+}
