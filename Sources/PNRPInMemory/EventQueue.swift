@@ -8,11 +8,12 @@ import PNRP
 /// heap makes each send and delivery cheaper. The sequence number, shared by both, keeps the order of
 /// events at the same instant the order in which they were scheduled.
 struct EventQueue {
-    /// A datagram from node `from` to node `to`, delivered at `time`.
+    /// A datagram from node `from` to node `to`, delivered at `time`; its bytes wait in `payloads` at
+    /// `payload`, so that the heap moves only plain values (no reference counting while it sifts).
     struct Delivery: Comparable {
         var time: NodeInstant
         var sequence: UInt64
-        var datagram: [UInt8]
+        var payload: UInt32
         var from: UInt32
         var to: UInt32
         static func < (a: Delivery, b: Delivery) -> Bool { (a.time, a.sequence) < (b.time, b.sequence) }
@@ -30,18 +31,38 @@ struct EventQueue {
 
     /// The next event.
     enum Event {
-        case delivery(Delivery)
+        case delivery(Delivery, datagram: [UInt8])
         case wakeup(Wakeup)
     }
 
     private var deliveries = Heap<Delivery>()
+    /// Bytes of the datagrams in flight; free places are reused.
+    private var payloads: [[UInt8]] = []
+    private var freePayloads: [UInt32] = []
     private var wakeups = Heap<Wakeup>()
     private var sequence: UInt64 = 0
 
     /// Schedules a datagram.
     mutating func deliver(_ datagram: [UInt8], from: Int, to: Int, at time: NodeInstant) {
         sequence += 1
-        deliveries.insert(Delivery(time: time, sequence: sequence, datagram: datagram, from: UInt32(from), to: UInt32(to)))
+        let payload: UInt32
+        if let free = freePayloads.popLast() {
+            payload = free
+            payloads[Int(free)] = datagram
+        } else {
+            payload = UInt32(payloads.count)
+            payloads.append(datagram)
+        }
+        deliveries.insert(Delivery(time: time, sequence: sequence, payload: payload, from: UInt32(from), to: UInt32(to)))
+    }
+
+    /// Removes the earliest delivery and takes its bytes out of `payloads`.
+    private mutating func takeDelivery() -> Event {
+        let d = deliveries.removeMin()
+        var datagram: [UInt8] = []
+        swap(&datagram, &payloads[Int(d.payload)])
+        freePayloads.append(d.payload)
+        return .delivery(d, datagram: datagram)
     }
 
     /// Schedules a wake-up.
@@ -56,11 +77,11 @@ struct EventQueue {
         switch (d, w) {
         case (let d?, let w?):
             if (d.time, d.sequence) < (w.time, w.sequence) {
-                return d.time <= deadline ? .delivery(deliveries.removeMin()) : nil
+                return d.time <= deadline ? takeDelivery() : nil
             }
             return w.time <= deadline ? .wakeup(wakeups.removeMin()) : nil
         case (let d?, nil):
-            return d.time <= deadline ? .delivery(deliveries.removeMin()) : nil
+            return d.time <= deadline ? takeDelivery() : nil
         case (nil, let w?):
             return w.time <= deadline ? .wakeup(wakeups.removeMin()) : nil
         case (nil, nil):

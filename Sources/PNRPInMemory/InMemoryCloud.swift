@@ -259,7 +259,7 @@ public struct InMemoryCloud {
 
     private mutating func dispatch(_ event: EventQueue.Event) {
         switch event {
-        case .delivery(let d):
+        case .delivery(let d, let datagram):
             now = Swift.max(now, d.time)
             let from = Self.endpoint(ofNode: Int(d.from)), to = Int(d.to)
             guard alive[to] else { traffic.undeliverable += 1; return }
@@ -269,8 +269,8 @@ public struct InMemoryCloud {
                     return
                 }
             }
-            mixTrace(d.datagram, from: from, to: to)
-            nodes[to].handle(datagram: d.datagram, from: from, now: now)
+            mixTrace(datagram, from: from, to: to)
+            nodes[to].handle(datagram: datagram, from: from, now: now)
             flush(to)
         case .wakeup(let w):
             now = Swift.max(now, w.time)

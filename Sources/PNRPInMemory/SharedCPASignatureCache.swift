@@ -102,17 +102,14 @@ public final class SharedCPASignatureCache: CPASignatureChecker, Sendable {
             case done(Bool)
         }
 
-        /// One remembered CPA; the slots form a ring, the oldest reused first.
-        struct Slot {
-            var cpa: CPA?
-            var fingerprint: UInt64 = 0
-            /// Which use of the slot this is: a verdict is stored only into the use it was computed for.
-            var generation: UInt64 = 0
-            var state = State.queued
-        }
-
+        /// The remembered CPAs, one slot per index across the four arrays (kept apart so that reading a
+        /// state never copies a CPA); the slots form a ring, the oldest reused first.
         struct Contents {
-            var slots: [Slot]
+            var cpas: [CPA?]
+            var fingerprints: [UInt64]
+            /// Which use of each slot this is: a verdict is stored only into the use it was computed for.
+            var generations: [UInt64]
+            var states: [State]
             var next = 0
             var generation: UInt64 = 0
             var index: [UInt64: Int] = [:]
@@ -137,7 +134,9 @@ public final class SharedCPASignatureCache: CPASignatureChecker, Sendable {
         private static let idleSpins = 1_000_000
 
         init(capacity: Int) {
-            contents = Contents(slots: [Slot](repeating: Slot(), count: capacity))
+            contents = Contents(
+                cpas: [CPA?](repeating: nil, count: capacity), fingerprints: [UInt64](repeating: 0, count: capacity),
+                generations: [UInt64](repeating: 0, count: capacity), states: [State](repeating: .queued, count: capacity))
             contents.index.reserveCapacity(capacity)
         }
 
@@ -159,7 +158,7 @@ public final class SharedCPASignatureCache: CPASignatureChecker, Sendable {
         /// with the same fingerprint). Must hold the lock.
         private func find(_ cpa: CPA, _ fingerprint: UInt64) -> (slot: Int?, taken: Bool) {
             guard let i = contents.index[fingerprint] else { return (nil, false) }
-            guard let held = contents.slots[i].cpa, SharedCPASignatureCache.same(held, cpa) else { return (nil, true) }
+            guard contents.cpas[i].map({ SharedCPASignatureCache.same($0, cpa) }) == true else { return (nil, true) }
             return (i, false)
         }
 
@@ -173,7 +172,7 @@ public final class SharedCPASignatureCache: CPASignatureChecker, Sendable {
                 let (found, taken) = find(cpa, fingerprint)
                 var slot: (Int, UInt64)?
                 if let i = found {
-                    switch contents.slots[i].state {
+                    switch contents.states[i] {
                     case .done(let valid):
                         contents.counters.hits += 1
                         if waited { contents.counters.waited += 1 }
@@ -185,8 +184,8 @@ public final class SharedCPASignatureCache: CPASignatureChecker, Sendable {
                         while finishedChecks.load(ordering: .acquiring) == finished {}
                         continue
                     case .queued:
-                        contents.slots[i].state = .running
-                        slot = (i, contents.slots[i].generation)
+                        contents.states[i] = .running
+                        slot = (i, contents.generations[i])
                     }
                 } else if !taken {
                     slot = remember(cpa, fingerprint, state: .running)
@@ -230,19 +229,20 @@ public final class SharedCPASignatureCache: CPASignatureChecker, Sendable {
                     continue
                 }
                 queuedJobs.wrappingDecrement(ordering: .releasing)
-                let slot = contents.slots[job.slot]
-                guard slot.generation == job.generation, case .queued = slot.state, let cpa = slot.cpa else {
+                guard contents.generations[job.slot] == job.generation, case .queued = contents.states[job.slot],
+                    let cpa = contents.cpas[job.slot]
+                else {
                     unlock()
                     continue
                 }
-                contents.slots[job.slot].state = .running
+                contents.states[job.slot] = .running
                 unlock()
                 finish(job.slot, job.generation, SharedCPASignatureCache.verify(cpa), ahead: true)
             }
         }
 
         func waitUntilIdle() {
-            while withLock({ c in !c.jobs.isEmpty || c.slots.contains { if case .running = $0.state { $0.cpa != nil } else { false } } }) {
+            while withLock({ c in !c.jobs.isEmpty || c.states.indices.contains { if case .running = c.states[$0] { c.cpas[$0] != nil } else { false } } }) {
                 Thread.sleep(forTimeInterval: 0.001)
             }
         }
@@ -258,7 +258,7 @@ public final class SharedCPASignatureCache: CPASignatureChecker, Sendable {
             lock()
             if ahead { contents.counters.checkedAhead += 1 }
             // The slot may have been reused meanwhile; then the verdict is simply not kept.
-            if contents.slots[slot].generation == generation { contents.slots[slot].state = .done(valid) }
+            if contents.generations[slot] == generation { contents.states[slot] = .done(valid) }
             unlock()
             finishedChecks.wrappingIncrement(ordering: .releasing)
         }
@@ -267,11 +267,14 @@ public final class SharedCPASignatureCache: CPASignatureChecker, Sendable {
         /// generation. Must hold the lock.
         private func remember(_ cpa: CPA, _ fingerprint: UInt64, state: State) -> (slot: Int, generation: UInt64) {
             let i = contents.next
-            contents.next = (i + 1) % contents.slots.count
+            contents.next = (i + 1) % contents.cpas.count
             contents.generation += 1
-            let old = contents.slots[i]
-            if old.cpa != nil, contents.index[old.fingerprint] == i { contents.index.removeValue(forKey: old.fingerprint) }
-            contents.slots[i] = Slot(cpa: cpa, fingerprint: fingerprint, generation: contents.generation, state: state)
+            let oldFingerprint = contents.fingerprints[i]
+            if contents.generations[i] != 0, contents.index[oldFingerprint] == i { contents.index.removeValue(forKey: oldFingerprint) }
+            contents.cpas[i] = cpa
+            contents.fingerprints[i] = fingerprint
+            contents.generations[i] = contents.generation
+            contents.states[i] = state
             contents.index[fingerprint] = i
             return (i, contents.generation)
         }

@@ -148,6 +148,7 @@ struct RunCommand: ParsableCommand {
         print(String(format: "resolutions: %d started, %d succeeded (%.3f %%), secured %.3f %%", r.started, r.succeeded, r.successRate * 100, r.securedSuccessRate * 100))
         for (reason, n) in r.failures.sorted(by: { $0.key < $1.key }) { print("  failed: \(n) × \(reason)") }
         if r.unanswered > 0 { print("  unanswered at the end: \(r.unanswered)") }
+        print("registrations lost (publisher online, name not found): \(r.registrationsLost)")
         print("forged answers accepted: \(r.forgedAccepted)")
         let h = r.hops.percentiles
         print(String(format: "hops: mean %.2f, p50 %.0f, p99 %.0f, max %.0f", r.hops.mean, h.p50, h.p99, h.max))

@@ -44,6 +44,9 @@ struct ScenarioFileTests {
         #expect(try load("quickstart.yaml").nodes == 1000)
         #expect(try load("scale-100k.yaml").nodes == 100_000)
         #expect(try load("scale-1m.yaml").nodes == 1_000_000)
+        // The must-reach runs: as many resolutions as nodes.
+        #expect(try load("scale-100k.yaml").workload.resolutions == 100_000)
+        #expect(try load("scale-1m.yaml").workload.resolutions == 1_000_000)
         #expect(try load("lossy-network.yaml").network.loss == 0.05)
         #expect(try load("nat-mix.yaml").network.natFraction == 0.3)
         #expect(try load("link-local-groups.yaml").network.linkLocalGroupSize >= 2)
@@ -140,6 +143,7 @@ struct ScenarioFileTests {
                      churn: ChurnPlan(session: .pareto(shape: 1.5, scale: .minutes(2)), downtime: .weibull(shape: 1e-5, scale: .hours(30))),
                      workload: WorkloadPlan(resolutionsPerSecond: 12.75, securedFraction: 1),
                      attackers: AttackPlan(fraction: 0.2, behaviour: .forge), report: ReportPlan(interval: .seconds(61))),
+            Scenario(name: "counted", nodes: 4, workload: WorkloadPlan(resolutionsPerSecond: 10, securedFraction: 0.25, resolutions: 5000)),
             Scenario(name: "null", description: "yes", seed: 42, nodes: 3,
                      network: NetworkPlan(latency: .coordinates(base: .zero, scale: .seconds(1), jitter: .milliseconds(3))),
                      churn: ChurnPlan(session: .constant(.seconds(5)), downtime: .exponential(mean: .milliseconds(10)))),
@@ -158,6 +162,13 @@ struct ScenarioFileTests {
                     "fraction: 0", "behaviour: drop", "interval: 1m"] {
             #expect(text.contains(key), "\(key)")
         }
+    }
+
+    @Test func resolutionCountIsAWholeNumber() {
+        let e = failure("name: q\nnodes: 10\nworkload:\n  resolutions: -3\n")
+        #expect(e?.description.contains("workload.resolutions") == true, "\(String(describing: e))")
+        #expect(failure("name: q\nnodes: 10\nworkload:\n  resolutions: 2.5\n") != nil)
+        #expect(failure("name: q\nnodes: 10\nworkload:\n  resolutions: 1_000\n") == nil)
     }
 
     @Test func validateRejectsInvalidScenarios() {

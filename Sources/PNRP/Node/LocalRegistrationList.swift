@@ -20,6 +20,12 @@ struct LocalRegistrationList: Sendable {
         }
     }
 
+    /// The route entry of `id`'s registration at `endpoint`, read in place (no copy of the registration).
+    func routeEntry(of id: PNRPID, at endpoint: IPv6Endpoint) -> RouteEntry? {
+        guard let i = index(of: id) else { return nil }
+        return values[i].routeEntry(at: endpoint)
+    }
+
     /// The position of `id`'s registration in `values`.
     func index(of id: PNRPID) -> Int? { values.firstIndex { $0.id == id } }
 

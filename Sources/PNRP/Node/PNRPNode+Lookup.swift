@@ -19,8 +19,10 @@ extension PNRPNode {
         let suspicious = closestRemote == nil && cache.leafSetCovers(m.target)
 
         var answer: RouteEntry? = closestRemote
-        if let local = closestLocal, let reg = registrations[local] {
-            if answer.map({ m.target.isCloser(local, than: $0.id) }) ?? true { answer = reg.routeEntry(at: localEndpoint) }
+        if let local = closestLocal, answer.map({ m.target.isCloser(local, than: $0.id) }) ?? true,
+            let mine = registrations.routeEntry(of: local, at: localEndpoint)
+        {
+            answer = mine
         }
         var flags: AuthorityFlags = []
         if validateNotLocal { flags.insert(.notFound) }

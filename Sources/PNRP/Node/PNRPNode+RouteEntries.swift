@@ -154,8 +154,7 @@ extension PNRPNode {
             let flood = Flood(doNotAck: false, validateID: t.id, routeEntry: entry, alreadyFlooded: list)
             send(.flood(flood), to: ep, pendingAs: .flood(validateID: t.id), now: now)
         }
-        guard let reg = registrations[local] else { return }
-        let mine = reg.routeEntry(at: localEndpoint)
+        guard let mine = registrations.routeEntry(of: local, at: localEndpoint) else { return }
         if let src = floodSource, !entry.hasEndpoint(src) {
             send(.flood(Flood(doNotAck: false, validateID: .zero, routeEntry: mine, alreadyFlooded: [localEndpoint])), to: src, pendingAs: .flood(validateID: .zero), now: now)
         }

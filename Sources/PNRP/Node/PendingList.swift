@@ -52,7 +52,11 @@ struct PendingList: Sendable {
     subscript(_ messageID: UInt32) -> Entry? { entries[messageID] }
 
     /// Earliest retransmission deadline.
-    var nextDeadline: NodeInstant? { entries.values.lazy.map(\.deadline).min() }
+    var nextDeadline: NodeInstant? {
+        var earliest: NodeInstant?
+        for entry in entries.values where earliest.map({ entry.deadline < $0 }) ?? true { earliest = entry.deadline }
+        return earliest
+    }
 
     /// Entries due at `now`, in message ID order (deterministic).
     func due(at now: NodeInstant) -> [UInt32] {

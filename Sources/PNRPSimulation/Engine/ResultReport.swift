@@ -21,6 +21,7 @@ extension SimulationResult {
             ("forgedAnswersAccepted", .integer(forgedAccepted)),
             ("otherRegistrationAnswers", .integer(otherRegistration)),
             ("unanswered", .integer(unanswered)),
+            ("registrationsLost", .integer(registrationsLost)),
             ("failures", .raw(jsonObject(failureItems))),
             ("hops", .raw(jsonObject([
                 ("mean", .number(hops.mean)), ("p50", .number(hopsP.p50)), ("p90", .number(hopsP.p90)),

@@ -21,6 +21,9 @@ public struct SimulationResult {
     public var failures: [String: Int] = [:]
     /// Resolutions without any answer when the run ended.
     public var unanswered = 0
+    /// Registered names, published by a node that was online, that a resolution reported as registered
+    /// nowhere: the cloud had stopped routing to them (each name counted once).
+    public var registrationsLost = 0
     /// Hop counts of successful resolutions.
     public var hops = CountHistogram()
     /// Virtual time from start to answer of successful resolutions.
@@ -44,6 +47,6 @@ public struct SimulationResult {
     public static var columns: [String] {
         ["time_s", "alive_nodes", "resolutions_started", "resolutions_finished", "success_rate"]
             + MessageType.allCases.map { "msgs_per_node_s_\($0)" }
-            + ["bytes_per_node_s", "mean_cache_entries", "estimated_cloud_size", "true_cloud_size"]
+            + ["bytes_per_node_s", "mean_cache_entries", "estimated_cloud_size", "true_cloud_size", "registrations_lost"]
     }
 }

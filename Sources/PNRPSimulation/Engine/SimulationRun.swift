@@ -15,6 +15,8 @@ public struct SimulationRun {
     public private(set) var cloud: InMemoryCloud
     private var random: RandomSource
     private var names: [RegisteredName] = []
+    /// Positions in `names` of the names found lost (see `SimulationResult.registrationsLost`).
+    private var lostNames = Set<Int>()
     /// Positions in `names` of the secured names.
     private var securedNames: [Int] = []
     private var attacker: [Bool] = []
@@ -245,6 +247,7 @@ public struct SimulationRun {
             takeReport(&interval, elapsed: cloud.now - start)
         }
         result.unanswered = outstanding.count
+        result.registrationsLost = lostNames.count
         progress("running", 1)
     }
 
@@ -298,10 +301,14 @@ public struct SimulationRun {
                     interval.failed += 1
                 }
             case .resolveFailed(let id, let failure):
-                guard outstanding.removeValue(forKey: OutstandingKey(node: node, id: id)) != nil else { continue }
+                guard let p = outstanding.removeValue(forKey: OutstandingKey(node: node, id: id)) else { continue }
                 interval.finished += 1
                 interval.failed += 1
                 result.failures[failure.description, default: 0] += 1
+                // The cloud no longer routes to a name whose publisher is online: that registration is lost.
+                if failure == .notFound, cloud.isAlive(names[p.target].node), lostNames.insert(p.target).inserted {
+                    interval.registrationsLost += 1
+                }
             default:
                 continue
             }
@@ -341,6 +348,7 @@ public struct SimulationRun {
         row["mean_cache_entries"] = sampled == 0 ? .nan : cacheSum / sampled
         row["estimated_cloud_size"] = estimated == 0 ? .nan : estimateSum / estimated
         row["true_cloud_size"] = Double(aliveNodes.count)
+        row["registrations_lost"] = Double(interval.registrationsLost)
         result.rows.append(row)
         interval = IntervalCounters(traffic: t)
     }
@@ -353,4 +361,5 @@ private struct IntervalCounters {
     var finished = 0
     var succeeded = 0
     var failed = 0
+    var registrationsLost = 0
 }
