@@ -103,6 +103,10 @@ public struct InMemoryCloud {
     private var alive: [Bool] = []
     /// Nodes that receive only from endpoints they sent to within `natMappingLifetime`.
     private var behindNAT: [Bool] = []
+    /// Nodes whose traffic goes through `tamperer`.
+    private var tampered: [Bool] = []
+    private var tamperer: (any DatagramTamperer)?
+    private var futureTampered = Set<Int>()
     /// For nodes behind NAT: when each remote endpoint was last sent to.
     private var natMappings: [Int: [IPv6Endpoint: NodeInstant]] = [:]
     /// Positions in the unit square, for `LinkLatency.coordinates`.
@@ -144,6 +148,7 @@ public struct InMemoryCloud {
         scheduledPoll.append(nil)
         alive.append(true)
         behindNAT.append(false)
+        tampered.append(futureTampered.contains(index))
         positions.append((Double(random.next() >> 11) * 0x1p-53, Double(random.next() >> 11) * 0x1p-53))
         flush(index)
         return index
@@ -164,6 +169,14 @@ public struct InMemoryCloud {
     /// Puts node `index` behind a NAT: from now on it receives a datagram only from an endpoint it sent
     /// to within `natMappingLifetime`.
     public mutating func placeBehindNAT(_ index: Int) { behindNAT[index] = true }
+
+    /// Hands the traffic of nodes `misbehaving` to `tamperer` (see `DatagramTamperer`).
+    /// Nodes not created yet join misbehaving when their index is among `misbehaving`.
+    public mutating func setTamperer(_ tamperer: any DatagramTamperer, misbehaving: some Sequence<Int>) {
+        self.tamperer = tamperer
+        futureTampered = Set(misbehaving)
+        for i in futureTampered where i < tampered.count { tampered[i] = true }
+    }
 
     /// True when node `index` is behind a NAT.
     public func isBehindNAT(_ index: Int) -> Bool { behindNAT[index] }
@@ -270,6 +283,7 @@ public struct InMemoryCloud {
                 }
             }
             mixTrace(datagram, from: from, to: to)
+            if tampered[to] { tamperer?.observe(datagram, to: to, from: from, now: now) }
             nodes[to].handle(datagram: datagram, from: from, now: now)
             flush(to)
         case .wakeup(let w):
@@ -288,7 +302,12 @@ public struct InMemoryCloud {
     private mutating func flush(_ index: Int) {
         for effect in nodes[index].takeEffects() {
             switch effect {
-            case .send(let datagram, let to):
+            case .send(let sent, let to):
+                var datagram = sent
+                if tampered[index], let tamperer {
+                    guard let replacement = tamperer.tamper(sent, from: index, to: to, now: now) else { continue }
+                    datagram = replacement
+                }
                 if datagram.count > 7 {
                     traffic.datagrams[datagram[7]] += 1
                     traffic.bytes[datagram[7]] += datagram.count

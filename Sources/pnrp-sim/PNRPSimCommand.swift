@@ -149,7 +149,10 @@ struct RunCommand: ParsableCommand {
         for (reason, n) in r.failures.sorted(by: { $0.key < $1.key }) { print("  failed: \(n) × \(reason)") }
         if r.unanswered > 0 { print("  unanswered at the end: \(r.unanswered)") }
         print("registrations lost (publisher online, name not found): \(r.registrationsLost)")
-        print("forged answers accepted: \(r.forgedAccepted)")
+        print("forged answers accepted: \(r.forgedAccepted), misdirected answers accepted: \(r.misdirectedAccepted)")
+        if r.steeredLookups + r.replayedCPAs > 0 {
+            print("attacks: \(r.steeredLookups) LOOKUP answers steered to colluders, \(r.replayedCPAs) final INQUIREs answered with a replayed CPA")
+        }
         let h = r.hops.percentiles
         print(String(format: "hops: mean %.2f, p50 %.0f, p99 %.0f, max %.0f", r.hops.mean, h.p50, h.p99, h.max))
         let l = r.latency.percentiles

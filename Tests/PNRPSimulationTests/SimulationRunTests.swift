@@ -72,6 +72,25 @@ import Testing
         #expect(r.securedSuccessRate > 0.95, "failures: \(r.failures)")
     }
 
+    @Test("steering and replaying attackers: their answers are refused, honest routes still resolve", arguments: [AttackBehaviour.steer, .stale])
+    func steeringAttackers(_ behaviour: AttackBehaviour) {
+        var s = Self.small(behaviour.rawValue, nodes: 100)
+        s.attackers = AttackPlan(fraction: 0.2, behaviour: behaviour)
+        var run = SimulationRun(scenario: s)
+        let r = run.run()
+        #expect(r.steeredLookups > 0)
+        if behaviour == .stale { #expect(r.replayedCPAs > 0) }
+        #expect(r.forgedAccepted == 0 && r.misdirectedAccepted == 0)
+        #expect(r.started > 300)
+        // One in five nodes lies about every next hop; most resolutions still find the publisher.
+        #expect(r.successRate > 0.6, "failures: \(r.failures)")
+        let again = { () -> String in
+            var rerun = SimulationRun(scenario: s)
+            return rerun.run().summaryJSON()
+        }()
+        #expect(again == r.summaryJSON())
+    }
+
     @Test("the shipped 1,000-node quickstart agrees with the core's test harness")
     func quickstartAgreesWithHarness() throws {
         // Simulator: the shipped scenario file, one minute measured (about 1,200 resolutions).

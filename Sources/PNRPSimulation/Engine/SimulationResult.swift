@@ -15,6 +15,13 @@ public struct SimulationResult {
     public var securedSucceeded = 0
     /// Answers for a secured name whose CPA was not signed by the name's key (must stay 0).
     public var forgedAccepted = 0
+    /// Accepted answers whose CPA does not name the publisher's endpoint: a replayed or misdirected
+    /// answer got through (must stay 0).
+    public var misdirectedAccepted = 0
+    /// LOOKUP answers the attackers rewrote to steer a resolution to a colluder.
+    public var steeredLookups = 0
+    /// Final INQUIREs the attackers answered with a replayed CPA.
+    public var replayedCPAs = 0
     /// Answers naming another registration of the name than the one targeted.
     public var otherRegistration = 0
     /// Failures by reason.

@@ -15,6 +15,8 @@ public struct SimulationRun {
     public private(set) var cloud: InMemoryCloud
     private var random: RandomSource
     private var names: [RegisteredName] = []
+    /// The attackers' hands on the wire, in `steer` and `stale` runs.
+    private var steeringAttackers: SteeringAttackers?
     /// Positions in `names` of the names found lost (see `SimulationResult.registrationsLost`).
     private var lostNames = Set<Int>()
     /// Positions in `names` of the secured names.
@@ -121,6 +123,12 @@ public struct SimulationRun {
         }
         attacker = isAttacker
         names.reserveCapacity(n)
+        if scenario.attackers.behaviour == .steer || scenario.attackers.behaviour == .stale {
+            let colluders = (0..<n).filter { isAttacker[$0] }
+            let steering = SteeringAttackers(colluders: colluders, replayCPAs: scenario.attackers.behaviour == .stale, seed: random.next())
+            cloud.setTamperer(steering, misbehaving: colluders)
+            steeringAttackers = steering
+        }
         // Node i joins at start + i × interval and registers `registrationDelay` later; joins overlap
         // when the interval is shorter than that. Seeds are nodes that registered already, so the others
         // wait for the first node's registration.
@@ -247,6 +255,8 @@ public struct SimulationRun {
             takeReport(&interval, elapsed: cloud.now - start)
         }
         result.unanswered = outstanding.count
+        result.steeredLookups = steeringAttackers?.steered ?? 0
+        result.replayedCPAs = steeringAttackers?.replayed ?? 0
         result.registrationsLost = lostNames.count
         progress("running", 1)
     }
@@ -287,6 +297,11 @@ public struct SimulationRun {
                 let target = names[p.target]
                 if target.name.isSecured, Authority.of(publicKey: r.cpa.publicKey) != target.name.authority {
                     result.forgedAccepted += 1
+                    interval.failed += 1
+                    continue
+                }
+                if r.id == target.id, !r.cpa.serviceAddresses.contains(InMemoryCloud.endpoint(ofNode: target.node)) {
+                    result.misdirectedAccepted += 1
                     interval.failed += 1
                     continue
                 }

@@ -140,6 +140,12 @@ public enum AttackBehaviour: String, Sendable, Equatable, CaseIterable {
     case drop
     /// Register forged copies of other nodes' secured names (signed with their own key).
     case forge
+    /// Answer every LOOKUP with a route entry claiming the exact target at another attacker
+    /// (`SteeringAttackers`).
+    case steer
+    /// Steer like `steer`, and answer the resolver's final INQUIRE with a recorded, outdated CPA of the
+    /// target (a replay).
+    case stale
 }
 
 /// Misbehaving nodes.

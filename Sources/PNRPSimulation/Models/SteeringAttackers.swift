@@ -1,0 +1,84 @@
+import PNRP
+import PNRPInMemory
+
+/// Colluding attackers that steer resolutions to one another ([MS-PNRP] 3.1.4.4 LOOKUP answers are
+/// trusted as hints): every LOOKUP an attacker answers gets, instead of its honest next hop, a route
+/// entry claiming the exact target ID at another attacker's endpoint. With `replayCPAs`, the attacker
+/// then asked for that ID (the resolver's final INQUIRE) answers with a CPA of the target recorded from
+/// earlier traffic — genuine, but signed for another nonce and naming the publisher's addresses. The
+/// resolver must refuse both (3.1.5.7: nonce, ID and addresses) and fall back on honest entries.
+final class SteeringAttackers: DatagramTamperer {
+    private let colluders: [Int]
+    private let replayCPAs: Bool
+    private var random: RandomSource
+    /// Targets of LOOKUPs received by attackers, by (attacker, message ID).
+    private var lookupTargets: [LookupKey: PNRPID] = [:]
+    /// IDs asked for by INQUIREs received by attackers, by (attacker, message ID).
+    private var inquiredIDs: [LookupKey: PNRPID] = [:]
+    /// CPAs the attackers saw, by the ID they speak for (shared among colluders).
+    private var recorded: [PNRPID: CPA] = [:]
+    /// LOOKUP answers rewritten, and INQUIRE answers given a recorded CPA.
+    private(set) var steered = 0, replayed = 0
+
+    private struct LookupKey: Hashable {
+        var node: Int
+        var messageID: UInt32
+    }
+
+    init(colluders: [Int], replayCPAs: Bool, seed: UInt64) {
+        self.colluders = colluders
+        self.replayCPAs = replayCPAs
+        self.random = RandomSource(seed: seed)
+    }
+
+    func observe(_ datagram: [UInt8], to node: Int, from source: IPv6Endpoint, now: NodeInstant) {
+        guard let message = try? PNRPMessage(decoding: datagram) else { return }
+        switch message.body {
+        case .lookup(let lookup):
+            lookupTargets[LookupKey(node: node, messageID: message.messageID)] = lookup.target
+        case .inquire(let inquire):
+            inquiredIDs[LookupKey(node: node, messageID: message.messageID)] = inquire.validateID
+        case .authority(let fragment):
+            guard replayCPAs, let buffer = Self.wholeBuffer(fragment), let cpa = buffer.validateCPA, !cpa.isRevocation,
+                let id = cpa.pnrpID
+            else { return }
+            recorded[id] = cpa
+        default:
+            return
+        }
+    }
+
+    func tamper(_ datagram: [UInt8], from node: Int, to destination: IPv6Endpoint, now: NodeInstant) -> [UInt8]? {
+        guard let message = try? PNRPMessage(decoding: datagram), case .authority(let fragment) = message.body,
+            var buffer = Self.wholeBuffer(fragment)
+        else { return datagram }
+        let key = LookupKey(node: node, messageID: fragment.ackedMessageID)
+        if let target = lookupTargets.removeValue(forKey: key) {
+            let others = colluders.filter { $0 != node }
+            guard !others.isEmpty else { return datagram }
+            let colluder = others[Int(random.next() % UInt64(others.count))]
+            let endpoint = InMemoryCloud.endpoint(ofNode: colluder)
+            buffer.routeEntry = RouteEntry(id: target, port: endpoint.port, address: endpoint.address)
+            buffer.flags.remove(.notFound)
+            steered += 1
+        } else if let id = inquiredIDs.removeValue(forKey: key), replayCPAs, let cpa = recorded[id] {
+            buffer.flags.remove(.notFound)
+            buffer.validateCPA = cpa
+            let endpoint = InMemoryCloud.endpoint(ofNode: node)
+            buffer.routeEntry = RouteEntry(id: id, port: endpoint.port, address: endpoint.address)
+            replayed += 1
+        } else {
+            return datagram
+        }
+        guard let bytes = try? buffer.encoded(), let fragments = try? AuthorityFragment.fragments(of: bytes, ackedMessageID: fragment.ackedMessageID),
+            fragments.count == 1, let out = try? PNRPMessage(messageID: message.messageID, body: .authority(fragments[0])).encoded()
+        else { return datagram }
+        return out
+    }
+
+    /// The AUTHORITY_BUFFER of an AUTHORITY that carries all of it in one fragment.
+    private static func wholeBuffer(_ fragment: AuthorityFragment) -> AuthorityBuffer? {
+        guard fragment.offset == 0, fragment.fragment.count == Int(fragment.bufferSize) else { return nil }
+        return try? AuthorityBuffer(decoding: fragment.fragment)
+    }
+}
