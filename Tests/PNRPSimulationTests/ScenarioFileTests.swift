@@ -10,7 +10,7 @@ struct ScenarioFileTests {
 
     static let shippedFiles = [
         "quickstart.yaml", "scale-100k.yaml", "scale-1m.yaml", "churn-pareto.yaml", "lossy-network.yaml",
-        "nat-mix.yaml", "adversarial-20pct.yaml", "link-local-groups.yaml",
+        "nat-mix.yaml", "adversarial-20pct.yaml", "steering-20pct.yaml", "link-local-groups.yaml",
     ]
 
     /// Parses `text`, expecting an error.
@@ -52,6 +52,7 @@ struct ScenarioFileTests {
         #expect(try load("link-local-groups.yaml").network.linkLocalGroupSize >= 2)
         let adversarial = try load("adversarial-20pct.yaml")
         #expect(adversarial.attackers == AttackPlan(fraction: 0.2, behaviour: .forge))
+        #expect(try load("steering-20pct.yaml").attackers == AttackPlan(fraction: 0.2, behaviour: .stale))
         let churn = try load("churn-pareto.yaml").churn
         guard case .pareto(let shape, let scale)? = churn.session else {
             Issue.record("churn-pareto has no Pareto sessions")
@@ -347,7 +348,7 @@ struct ScenarioFileTests {
                                    allowed: ["constant", "uniform", "coordinates"], found: "\"gaussian\""))
         #expect(e?.description == "t.yaml:5:12: network.latency.model: expected one of constant, uniform, coordinates, found \"gaussian\"")
         #expect(failure("name: a\nnodes: 10\nattackers: {behaviour: lie}\n")
-                == .badEnumValue(.init(file: "t.yaml", line: 3, column: 24), path: "attackers.behaviour", allowed: ["drop", "forge"], found: "\"lie\""))
+                == .badEnumValue(.init(file: "t.yaml", line: 3, column: 24), path: "attackers.behaviour", allowed: ["drop", "forge", "steer", "stale"], found: "\"lie\""))
         #expect(failure("name: a\nnodes: 10\nchurn: {model: sometimes}\n")?.keyPath == "churn.model")
         #expect(failure("name: a\nnodes: 10\nchurn:\n  session: {model: lognormal, mean: 1m}\n  downtime: {model: constant, value: 1m}\n")
                 == .badEnumValue(.init(file: "t.yaml", line: 4, column: 20), path: "churn.session.model",
