@@ -88,7 +88,7 @@ public struct InMemoryCloud {
     public private(set) var now: NodeInstant = .virtualEpoch
     /// Traffic so far.
     public private(set) var traffic = TrafficCounters()
-    /// FNV-1a over every delivered datagram with its time, source and destination.
+    /// A 64-bit digest (word-wise FNV-1a with folding) of every delivered datagram with its time, source and destination.
     public private(set) var traceHash: UInt64 = 0xCBF2_9CE4_8422_2325
     /// The most events kept in `events`; older ones are dropped first.
     public static let maximumKeptEvents = 100_000
@@ -175,7 +175,7 @@ public struct InMemoryCloud {
     public mutating func setTamperer(_ tamperer: any DatagramTamperer, misbehaving: some Sequence<Int>) {
         self.tamperer = tamperer
         futureTampered = Set(misbehaving)
-        for i in futureTampered where i < tampered.count { tampered[i] = true }
+        for i in tampered.indices { tampered[i] = futureTampered.contains(i) }
     }
 
     /// True when node `index` is behind a NAT.
@@ -355,11 +355,14 @@ public struct InMemoryCloud {
         }
     }
 
-    /// FNV-1a, eight bytes at a time, over the delivery time, the sender's address, the receiver and the
+    /// FNV-1a with a folding step, eight bytes at a time, over the delivery time, the sender's address, the receiver and the
     /// datagram (its length, its whole 8-byte words, then its last bytes).
     private mutating func mixTrace(_ datagram: [UInt8], from: IPv6Endpoint, to: Int) {
         var h = traceHash
-        @inline(__always) func mix(_ word: UInt64) { h = (h ^ word) &* 0x0000_0100_0000_01B3 }
+        @inline(__always) func mix(_ word: UInt64) {
+            h = (h ^ word) &* 0x0000_0100_0000_01B3
+            h ^= h >> 32  // carry the high bytes of each word down, which the multiply alone never does
+        }
         mix(now.nanoseconds)
         mix(from.address.low)
         mix(UInt64(to))

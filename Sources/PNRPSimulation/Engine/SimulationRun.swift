@@ -113,7 +113,7 @@ public struct SimulationRun {
 
     private mutating func formCloud(progress: (String, Double) -> Void) {
         let n = scenario.nodes
-        let attackers = Int((Double(n) * scenario.attackers.fraction).rounded())
+        let attackers = Swift.min(Int((Double(n) * scenario.attackers.fraction).rounded()), n - 1)  // node 0 is honest
         // Attackers are spread over the join order, never node 0 (the cloud's first node).
         var isAttacker = [Bool](repeating: false, count: n)
         var chosen = 0
@@ -300,7 +300,12 @@ public struct SimulationRun {
                     interval.failed += 1
                     continue
                 }
-                if r.id == target.id, !r.cpa.serviceAddresses.contains(InMemoryCloud.endpoint(ofNode: target.node)) {
+                // An answer must come from the publisher: its CPA names the publisher's endpoint and is
+                // not one the attackers replayed.
+                if r.id == target.id,
+                    !r.cpa.serviceAddresses.contains(InMemoryCloud.endpoint(ofNode: target.node))
+                        || steeringAttackers?.replayedSignatures.contains(r.cpa.signature) == true
+                {
                     result.misdirectedAccepted += 1
                     interval.failed += 1
                     continue

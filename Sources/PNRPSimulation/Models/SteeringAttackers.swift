@@ -17,11 +17,15 @@ final class SteeringAttackers: DatagramTamperer {
     private var inquiredIDs: [LookupKey: PNRPID] = [:]
     /// CPAs the attackers saw, by the ID they speak for (shared among colluders).
     private var recorded: [PNRPID: CPA] = [:]
-    /// LOOKUP answers rewritten, and INQUIRE answers given a recorded CPA.
+    /// LOOKUP answers rewritten, and INQUIRE answers given a recorded CPA (counted once sent).
     private(set) var steered = 0, replayed = 0
+    /// Signatures of the CPAs replayed: an answer carrying one was a replay, whatever its addresses say.
+    private(set) var replayedSignatures = Set<[UInt8]>()
 
+    /// A request received by an attacker: which attacker, from whom, with which message ID.
     private struct LookupKey: Hashable {
         var node: Int
+        var peer: IPv6Endpoint
         var messageID: UInt32
     }
 
@@ -35,9 +39,9 @@ final class SteeringAttackers: DatagramTamperer {
         guard let message = try? PNRPMessage(decoding: datagram) else { return }
         switch message.body {
         case .lookup(let lookup):
-            lookupTargets[LookupKey(node: node, messageID: message.messageID)] = lookup.target
+            lookupTargets[LookupKey(node: node, peer: source, messageID: message.messageID)] = lookup.target
         case .inquire(let inquire):
-            inquiredIDs[LookupKey(node: node, messageID: message.messageID)] = inquire.validateID
+            inquiredIDs[LookupKey(node: node, peer: source, messageID: message.messageID)] = inquire.validateID
         case .authority(let fragment):
             guard replayCPAs, let buffer = Self.wholeBuffer(fragment), let cpa = buffer.validateCPA, !cpa.isRevocation,
                 let id = cpa.pnrpID
@@ -49,30 +53,36 @@ final class SteeringAttackers: DatagramTamperer {
     }
 
     func tamper(_ datagram: [UInt8], from node: Int, to destination: IPv6Endpoint, now: NodeInstant) -> [UInt8]? {
-        guard let message = try? PNRPMessage(decoding: datagram), case .authority(let fragment) = message.body,
-            var buffer = Self.wholeBuffer(fragment)
-        else { return datagram }
-        let key = LookupKey(node: node, messageID: fragment.ackedMessageID)
-        if let target = lookupTargets.removeValue(forKey: key) {
+        guard let message = try? PNRPMessage(decoding: datagram), case .authority(let fragment) = message.body else { return datagram }
+        let key = LookupKey(node: node, peer: destination, messageID: fragment.ackedMessageID)
+        let target = lookupTargets.removeValue(forKey: key), inquired = inquiredIDs.removeValue(forKey: key)
+        guard var buffer = Self.wholeBuffer(fragment) else { return datagram }
+        var replayedCPA: CPA?
+        if let target {
             let others = colluders.filter { $0 != node }
             guard !others.isEmpty else { return datagram }
             let colluder = others[Int(random.next() % UInt64(others.count))]
             let endpoint = InMemoryCloud.endpoint(ofNode: colluder)
             buffer.routeEntry = RouteEntry(id: target, port: endpoint.port, address: endpoint.address)
             buffer.flags.remove(.notFound)
-            steered += 1
-        } else if let id = inquiredIDs.removeValue(forKey: key), replayCPAs, let cpa = recorded[id] {
+        } else if let id = inquired, replayCPAs, let cpa = recorded[id] {
             buffer.flags.remove(.notFound)
             buffer.validateCPA = cpa
             let endpoint = InMemoryCloud.endpoint(ofNode: node)
             buffer.routeEntry = RouteEntry(id: id, port: endpoint.port, address: endpoint.address)
-            replayed += 1
+            replayedCPA = cpa
         } else {
             return datagram
         }
         guard let bytes = try? buffer.encoded(), let fragments = try? AuthorityFragment.fragments(of: bytes, ackedMessageID: fragment.ackedMessageID),
             fragments.count == 1, let out = try? PNRPMessage(messageID: message.messageID, body: .authority(fragments[0])).encoded()
         else { return datagram }
+        if let replayedCPA {
+            replayed += 1
+            replayedSignatures.insert(replayedCPA.signature)
+        } else {
+            steered += 1
+        }
         return out
     }
 

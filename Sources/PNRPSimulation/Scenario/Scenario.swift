@@ -122,8 +122,9 @@ public struct WorkloadPlan: Sendable, Equatable {
     public var resolutionsPerSecond: Double
     /// Share of registered names that are secured, 0...1.
     public var securedFraction: Double
-    /// When set, exactly this many resolutions start during the measured phase, at random times spread
+    /// When set, exactly this many resolutions are due during the measured phase, at random times spread
     /// uniformly over it (a Poisson process conditioned on its count); `resolutionsPerSecond` is ignored.
+    /// Each starts unless no online publisher or resolver is found (possible only under churn).
     public var resolutions: Int?
 
     /// Defaults: 10 resolutions per second, half the names secured.
