@@ -150,6 +150,9 @@ struct RunCommand: ParsableCommand {
         if r.unanswered > 0 { print("  unanswered at the end: \(r.unanswered)") }
         print("registrations lost (publisher online, name not found): \(r.registrationsLost)")
         print("forged answers accepted: \(r.forgedAccepted), misdirected answers accepted: \(r.misdirectedAccepted)")
+        if s.attackers.behaviour == .eclipse, r.victimStarted > 0 {
+            print(String(format: "eclipse victim: %d resolutions of its name, %.3f %% succeeded", r.victimStarted, Double(r.victimSucceeded) / Double(r.victimStarted) * 100))
+        }
         if r.steeredLookups + r.replayedCPAs > 0 {
             print("attacks: \(r.steeredLookups) LOOKUP answers steered to colluders, \(r.replayedCPAs) final INQUIREs answered with a replayed CPA")
         }

@@ -348,7 +348,7 @@ struct ScenarioFileTests {
                                    allowed: ["constant", "uniform", "coordinates"], found: "\"gaussian\""))
         #expect(e?.description == "t.yaml:5:12: network.latency.model: expected one of constant, uniform, coordinates, found \"gaussian\"")
         #expect(failure("name: a\nnodes: 10\nattackers: {behaviour: lie}\n")
-                == .badEnumValue(.init(file: "t.yaml", line: 3, column: 24), path: "attackers.behaviour", allowed: ["drop", "forge", "steer", "stale"], found: "\"lie\""))
+                == .badEnumValue(.init(file: "t.yaml", line: 3, column: 24), path: "attackers.behaviour", allowed: ["drop", "forge", "steer", "stale", "eclipse"], found: "\"lie\""))
         #expect(failure("name: a\nnodes: 10\nchurn: {model: sometimes}\n")?.keyPath == "churn.model")
         #expect(failure("name: a\nnodes: 10\nchurn:\n  session: {model: lognormal, mean: 1m}\n  downtime: {model: constant, value: 1m}\n")
                 == .badEnumValue(.init(file: "t.yaml", line: 4, column: 20), path: "churn.session.model",

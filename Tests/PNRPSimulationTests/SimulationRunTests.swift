@@ -72,7 +72,7 @@ import Testing
         #expect(r.securedSuccessRate > 0.95, "failures: \(r.failures)")
     }
 
-    @Test("steering and replaying attackers: their answers are refused, honest routes still resolve", arguments: [AttackBehaviour.steer, .stale])
+    @Test("steering, replaying and eclipsing attackers: their answers are refused, honest routes still resolve", arguments: [AttackBehaviour.steer, .stale, .eclipse])
     func steeringAttackers(_ behaviour: AttackBehaviour) {
         var s = Self.small(behaviour.rawValue, nodes: 100)
         s.attackers = AttackPlan(fraction: 0.2, behaviour: behaviour)
@@ -83,7 +83,8 @@ import Testing
         #expect(r.forgedAccepted == 0 && r.misdirectedAccepted == 0)
         #expect(r.started > 300)
         // One in five nodes lies about every next hop; most resolutions still find the publisher.
-        #expect(r.successRate > 0.6, "failures: \(r.failures)")
+        #expect(r.successRate > (behaviour == .eclipse ? 0.4 : 0.6), "failures: \(r.failures)")
+        if behaviour == .eclipse { #expect(r.victimStarted > 100) }
         let again = { () -> String in
             var rerun = SimulationRun(scenario: s)
             return rerun.run().summaryJSON()

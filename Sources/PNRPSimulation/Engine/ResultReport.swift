@@ -22,6 +22,8 @@ extension SimulationResult {
             ("misdirectedAnswersAccepted", .integer(misdirectedAccepted)),
             ("steeredLookups", .integer(steeredLookups)),
             ("replayedCPAs", .integer(replayedCPAs)),
+            ("firstNameResolutionsStarted", .integer(victimStarted)),
+            ("firstNameSuccessRate", .number(victimStarted == 0 ? 0 : Double(victimSucceeded) / Double(victimStarted))),
             ("otherRegistrationAnswers", .integer(otherRegistration)),
             ("unanswered", .integer(unanswered)),
             ("registrationsLost", .integer(registrationsLost)),

@@ -22,6 +22,8 @@ public struct SimulationResult {
     public var steeredLookups = 0
     /// Final INQUIREs the attackers answered with a replayed CPA.
     public var replayedCPAs = 0
+    /// Resolutions of the first registered name (the victim of an eclipse run), and their successes.
+    public var victimStarted = 0, victimSucceeded = 0
     /// Answers naming another registration of the name than the one targeted.
     public var otherRegistration = 0
     /// Failures by reason.

@@ -123,7 +123,7 @@ public struct SimulationRun {
         }
         attacker = isAttacker
         names.reserveCapacity(n)
-        if scenario.attackers.behaviour == .steer || scenario.attackers.behaviour == .stale {
+        if [.steer, .stale, .eclipse].contains(scenario.attackers.behaviour) {
             let colluders = (0..<n).filter { isAttacker[$0] }
             let steering = SteeringAttackers(colluders: colluders, replayCPAs: scenario.attackers.behaviour == .stale, seed: random.next())
             cloud.setTamperer(steering, misbehaving: colluders)
@@ -134,6 +134,7 @@ public struct SimulationRun {
         // wait for the first node's registration.
         let start = cloud.now
         var registering = Deque<PendingRegistration>()
+        var eclipseColluders = 0
         var registered = 0
         for i in 0..<n {
             let joinAt = i == 0 ? start : start + Self.registrationDelay + scenario.join.interval * UInt64(i)
@@ -157,7 +158,13 @@ public struct SimulationRun {
             let key = try! Ed25519PrivateKey(seed: random.bytes(32))  // 32 bytes by construction
             let secured = random.unitInterval() < scenario.workload.securedFraction
             let authority: Authority = secured ? .of(publicKey: key.publicKey.bytes) : .unsecured
-            let name = try! PeerName(authority: authority, classifier: "node-\(index)")  // valid by construction
+            var name = try! PeerName(authority: authority, classifier: "node-\(index)")  // valid by construction
+            if scenario.attackers.behaviour == .eclipse, isAttacker[index], eclipseColluders < EclipseAttack.maximumColluders,
+                let victim = names.first
+            {
+                name = EclipseAttack.nameNear(victim.name.p2pID, attacker: index, cloudSize: n)
+                eclipseColluders += 1
+            }
             registering.append(PendingRegistration(time: joinAt + Self.registrationDelay, node: index, key: key, name: name))
             if (i + 1) % Swift.max(1, n / 100) == 0 { progress("joining", Double(i + 1) / Double(n)) }
         }
@@ -266,6 +273,8 @@ public struct SimulationRun {
         // Names whose publisher is online: a name whose only publisher is down cannot resolve, and
         // measuring that would only measure the churn model.
         var target = Int(random.next() % UInt64(names.count))
+        // In an eclipse run every other resolution is for the victim's name (the first registered).
+        if scenario.attackers.behaviour == .eclipse, random.next() & 1 == 0 { target = 0 }
         var targetTries = 0
         while !cloud.isAlive(names[target].node) && targetTries < 32 {
             target = Int(random.next() % UInt64(names.count))
@@ -282,6 +291,7 @@ public struct SimulationRun {
         let name = names[target].name
         let id = cloud.withNode(from) { node, now in node.resolve(name: name, now: now) }
         outstanding[OutstandingKey(node: from, id: id)] = Pending(started: cloud.now, target: target)
+        if target == 0 { result.victimStarted += 1 }
         interval.started += 1
         result.started += 1
         if name.isSecured { result.securedStarted += 1 }
@@ -311,6 +321,7 @@ public struct SimulationRun {
                     continue
                 }
                 if r.id == target.id {
+                    if p.target == 0 { result.victimSucceeded += 1 }
                     result.succeeded += 1
                     if target.name.isSecured { result.securedSucceeded += 1 }
                     interval.succeeded += 1

@@ -147,6 +147,11 @@ public enum AttackBehaviour: String, Sendable, Equatable, CaseIterable {
     /// Steer like `steer`, and answer the resolver's final INQUIRE with a recorded, outdated CPA of the
     /// target (a replay).
     case stale
+    /// Surround one victim (the first node): up to `EclipseAttack.maximumColluders` attackers register
+    /// unsecured names whose IDs they chose, by trying classifiers, to lie next to the victim's, so that
+    /// they fill its neighbours' leaf sets; all attackers then steer like `steer`. Half the
+    /// resolutions target the victim.
+    case eclipse
 }
 
 /// Misbehaving nodes.
