@@ -150,6 +150,10 @@ struct RunCommand: ParsableCommand {
         if r.unanswered > 0 { print("  unanswered at the end: \(r.unanswered)") }
         print("registrations lost (publisher online, name not found): \(r.registrationsLost)")
         print("forged answers accepted: \(r.forgedAccepted), misdirected answers accepted: \(r.misdirectedAccepted)")
+        if r.linkLocalStarted > 0 {
+            print(String(format: "link-local: %d resolutions on their link, %.3f %% succeeded, mean hops %.2f", r.linkLocalStarted, Double(r.linkLocalSucceeded) / Double(r.linkLocalStarted) * 100, r.linkLocalHops.mean))
+            for (reason, n) in r.linkLocalFailures.sorted(by: { $0.key < $1.key }) { print("  failed on the link: \(n) × \(reason)") }
+        }
         if s.attackers.behaviour == .eclipse, r.victimStarted > 0 {
             print(String(format: "eclipse victim: %d resolutions of its name, %.3f %% succeeded", r.victimStarted, Double(r.victimSucceeded) / Double(r.victimStarted) * 100))
         }

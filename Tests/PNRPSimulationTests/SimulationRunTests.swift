@@ -92,6 +92,25 @@ import Testing
         #expect(again == r.summaryJSON())
     }
 
+    @Test("nodes grouped on links form one link-local cloud per group, and resolve names on their link")
+    func linkLocalGroups() {
+        var s = Self.small("links", nodes: 60)
+        s.network.linkLocalGroupSize = 12
+        var run = SimulationRun(scenario: s)
+        let r = run.run()
+        #expect(r.linkLocalStarted > 50)
+        #expect(r.linkLocalSucceeded == r.linkLocalStarted, "failures: \(r.linkLocalFailures)")
+        #expect(r.successRate >= 0.999, "global failures: \(r.failures)")
+        // Each group is a cloud of its own: no link-local node ever caches a member of another group.
+        let link = run.linkLocal!
+        for i in 0..<60 {
+            let group = i / 12
+            for entry in link.nodes[i].cache.entries {
+                #expect(entry.primaryEndpoint.flatMap { link.nodeIndex(at: $0) }.map { $0 / 12 } == group)
+            }
+        }
+    }
+
     @Test("the shipped 1,000-node quickstart agrees with the core's test harness")
     func quickstartAgreesWithHarness() throws {
         // Simulator: the shipped scenario file, one minute measured (about 1,200 resolutions).

@@ -22,6 +22,11 @@ public struct SimulationResult {
     public var steeredLookups = 0
     /// Final INQUIREs the attackers answered with a replayed CPA.
     public var replayedCPAs = 0
+    /// Resolutions inside a link-local cloud (scenarios with `linkLocalGroupSize`), their successes and hops.
+    public var linkLocalStarted = 0, linkLocalSucceeded = 0
+    public var linkLocalHops = CountHistogram()
+    /// Link-local failures by reason.
+    public var linkLocalFailures: [String: Int] = [:]
     /// Resolutions of the first registered name (the victim of an eclipse run), and their successes.
     public var victimStarted = 0, victimSucceeded = 0
     /// Answers naming another registration of the name than the one targeted.

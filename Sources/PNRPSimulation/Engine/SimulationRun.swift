@@ -15,6 +15,16 @@ public struct SimulationRun {
     public private(set) var cloud: InMemoryCloud
     private var random: RandomSource
     private var names: [RegisteredName] = []
+    /// The link-local clouds, when the scenario groups nodes on links: one in-memory cloud in which each
+    /// node joins through a member of its own group, so each group forms a cloud of its own (its link).
+    /// Node indices are those of the global cloud.
+    public private(set) var linkLocal: InMemoryCloud?
+    /// Names registered in the link-local clouds, and per group the positions of its names.
+    private var linkNames: [RegisteredName] = []
+    private var linkNamesByGroup: [[Int]] = []
+    /// Per group, the members that registered in their link-local cloud (seeds for later members).
+    private var linkRegistered: [[Int]] = []
+    private var linkOutstanding: [OutstandingKey: Pending] = [:]
     /// The attackers' hands on the wire, in `steer` and `stale` runs.
     private var steeringAttackers: SteeringAttackers?
     /// Positions in `names` of the names found lost (see `SimulationResult.registrationsLost`).
@@ -85,6 +95,13 @@ public struct SimulationRun {
             latency = .coordinates(base: base, scale: scale, jitter: jitter)
         }
         self.cloud = InMemoryCloud(configuration: InMemoryCloudConfiguration(seed: scenario.seed, lossRate: scenario.network.loss, latency: latency, node: node))
+        let groupSize = scenario.network.linkLocalGroupSize
+        if groupSize >= 2 {
+            self.linkLocal = InMemoryCloud(configuration: InMemoryCloudConfiguration(seed: scenario.seed ^ 0x11C4_110C, lossRate: scenario.network.loss, latency: latency, node: node))
+            let groups = (scenario.nodes + groupSize - 1) / groupSize
+            linkNamesByGroup = Array(repeating: [], count: groups)
+            linkRegistered = Array(repeating: [], count: groups)
+        }
         self.random = RandomSource(seed: scenario.seed ^ 0x51A1_0F_5CE7A410)
         self.result = SimulationResult(scenario: scenario)
     }
@@ -99,6 +116,12 @@ public struct SimulationRun {
     }
 
     // MARK: Forming the cloud
+
+    /// Runs every cloud (global and link-local) until `time`.
+    private mutating func advance(until time: NodeInstant) {
+        cloud.run(until: time)
+        linkLocal?.run(until: time)
+    }
 
     /// How long after joining (the synchronisation with its seed) a node registers its name.
     static let registrationDelay = NodeDuration.milliseconds(150)
@@ -140,11 +163,11 @@ public struct SimulationRun {
             let joinAt = i == 0 ? start : start + Self.registrationDelay + scenario.join.interval * UInt64(i)
             while let r = registering.first, r.time <= joinAt {
                 registering.removeFirst()
-                cloud.run(until: r.time)
+                advance(until: r.time)
                 register(r)
                 registered += 1
             }
-            cloud.run(until: joinAt)
+            advance(until: joinAt)
             // Seeds are reachable nodes: a node behind NAT cannot answer a stranger's SOLICIT.
             let pool = registered
             var seed = pool == 0 ? nil : Int(random.next() % UInt64(pool))
@@ -154,6 +177,14 @@ public struct SimulationRun {
                 tries += 1
             }
             let index = cloud.addNode(bootstrap: seed.map { [$0] } ?? [])
+            if linkLocal != nil {
+                // On its link, a node finds a member that already registered there (SSDP, in a real network),
+                // or else the group's first member, which it keeps asking until that one has registered.
+                let group = index / scenario.network.linkLocalGroupSize
+                let members = linkRegistered[group], firstMember = group * scenario.network.linkLocalGroupSize
+                let linkSeed = members.isEmpty ? (index == firstMember ? nil : firstMember) : members[Int(random.next() % UInt64(members.count))]
+                linkLocal!.addNode(bootstrap: linkSeed.map { [$0] } ?? [])
+            }
             if random.unitInterval() < scenario.network.natFraction { cloud.placeBehindNAT(index) }
             let key = try! Ed25519PrivateKey(seed: random.bytes(32))  // 32 bytes by construction
             let secured = random.unitInterval() < scenario.workload.securedFraction
@@ -169,16 +200,20 @@ public struct SimulationRun {
             if (i + 1) % Swift.max(1, n / 100) == 0 { progress("joining", Double(i + 1) / Double(n)) }
         }
         while let r = registering.popFirst() {
-            cloud.run(until: r.time)
+            advance(until: r.time)
             register(r)
         }
-        cloud.run(for: scenario.join.interval)
+        advance(until: cloud.now + scenario.join.interval)
         if scenario.attackers.behaviour == .drop {
-            for i in 0..<n where isAttacker[i] { cloud.crash(i) }
+            for i in 0..<n where isAttacker[i] {
+                cloud.crash(i)
+                linkLocal?.crash(i)
+            }
         }
         progress("settling", 0)
-        cloud.run(for: scenario.join.settle)
+        advance(until: cloud.now + scenario.join.settle)
         _ = cloud.takeEvents()
+        _ = linkLocal?.takeEvents()
         progress("settling", 1)
     }
 
@@ -190,6 +225,14 @@ public struct SimulationRun {
             if !attacker[index] {
                 names.append(RegisteredName(name: r.name, id: id, node: index))
                 if r.name.isSecured { securedNames.append(names.count - 1) }
+            }
+        }
+        if linkLocal != nil, let id = try? linkLocal!.withNode(index, { node, now in try node.register(name: r.name, key: r.key, now: now) }) {
+            let group = index / scenario.network.linkLocalGroupSize
+            linkRegistered[group].append(index)
+            if !attacker[index] {
+                linkNames.append(RegisteredName(name: r.name, id: id, node: index))
+                linkNamesByGroup[group].append(linkNames.count - 1)
             }
         }
         if attacker[index] && scenario.attackers.behaviour == .forge && !securedNames.isEmpty {
@@ -229,7 +272,7 @@ public struct SimulationRun {
         var interval = IntervalCounters(traffic: cloud.traffic)
         while let next = queue.min, next.time <= end {
             _ = queue.removeMin()
-            cloud.run(until: next.time)
+            advance(until: next.time)
             collectOutcomes(into: &interval)
             switch next.event {
             case .report:
@@ -237,7 +280,8 @@ public struct SimulationRun {
                 schedule(.report, at: cloud.now + scenario.report.interval)
                 progress("running", Double((cloud.now - start).nanoseconds) / Double(scenario.duration.nanoseconds))
             case .resolution:
-                startResolution(&interval)
+                // With link-local clouds, one resolution in four stays on the resolver's link.
+                if linkLocal != nil, random.next() % 4 == 0 { startLinkLocalResolution() } else { startResolution(&interval) }
                 if scenario.workload.resolutions != nil {
                     remaining -= 1
                     if remaining > 0 { schedule(.resolution, at: nextFixedArrival()) }
@@ -246,17 +290,19 @@ public struct SimulationRun {
                 }
             case .down(let i):
                 cloud.crash(i)
+                linkLocal?.crash(i)
                 if let downtime = scenario.churn.downtime { schedule(.up(i), at: cloud.now + downtime.sample(using: &random)) }
             case .up(let i):
                 cloud.revive(i)
+                linkLocal?.revive(i)
                 if let session = scenario.churn.session { schedule(.down(i), at: cloud.now + session.sample(using: &random)) }
             }
         }
-        cloud.run(until: end)
+        advance(until: end)
         collectOutcomes(into: &interval)
         // Resolutions still running get the node's own time limit to finish; none are started meanwhile.
         let grace = end + NodeConfiguration().resolveTimeout + .seconds(1)
-        _ = cloud.run(atMost: grace - cloud.now) { $0.now >= grace }
+        advance(until: grace)
         collectOutcomes(into: &interval)
         if (cloud.now - start) > NodeDuration.zero && interval.started + interval.finished > 0 {
             takeReport(&interval, elapsed: cloud.now - start)
@@ -298,7 +344,56 @@ public struct SimulationRun {
         collectOutcomes(into: &interval)
     }
 
+    /// A resolution on one link: from a live member of a group for a name registered by another live
+    /// member, in the link-local cloud.
+    private mutating func startLinkLocalResolution() {
+        guard var link = linkLocal, !linkNames.isEmpty else { return }
+        let target = Int(random.next() % UInt64(linkNames.count))
+        let publisher = linkNames[target].node
+        let group = publisher / scenario.network.linkLocalGroupSize
+        let size = scenario.network.linkLocalGroupSize
+        let first = group * size, count = Swift.min(size, scenario.nodes - first)
+        var from = first + Int(random.next() % UInt64(count))
+        var tries = 0
+        while (from == publisher || !link.isAlive(from) || attacker[from]) && tries < 32 {
+            from = first + Int(random.next() % UInt64(count))
+            tries += 1
+        }
+        guard from != publisher, link.isAlive(from), link.isAlive(publisher), !attacker[from] else { return }
+        let name = linkNames[target].name
+        let id = link.withNode(from) { node, now in node.resolve(name: name, now: now) }
+        linkLocal = link
+        linkOutstanding[OutstandingKey(node: from, id: id)] = Pending(started: link.now, target: target)
+        result.linkLocalStarted += 1
+        collectLinkLocalOutcomes()
+    }
+
+    private mutating func collectLinkLocalOutcomes() {
+        guard linkLocal != nil else { return }
+        for (node, event, _) in linkLocal!.takeEvents() {
+            switch event {
+            case .resolved(let id, let r):
+                guard let p = linkOutstanding.removeValue(forKey: OutstandingKey(node: node, id: id)) else { continue }
+                let target = linkNames[p.target]
+                if r.id == target.id, r.cpa.serviceAddresses.contains(InMemoryCloud.endpoint(ofNode: target.node)),
+                    !target.name.isSecured || Authority.of(publicKey: r.cpa.publicKey) == target.name.authority
+                {
+                    result.linkLocalSucceeded += 1
+                    result.linkLocalHops.record(r.hops)
+                } else {
+                    result.linkLocalFailures["answered by another registration", default: 0] += 1
+                }
+            case .resolveFailed(let id, let failure):
+                guard linkOutstanding.removeValue(forKey: OutstandingKey(node: node, id: id)) != nil else { continue }
+                result.linkLocalFailures[failure.description, default: 0] += 1
+            default:
+                continue
+            }
+        }
+    }
+
     private mutating func collectOutcomes(into interval: inout IntervalCounters) {
+        collectLinkLocalOutcomes()
         for (node, event, time) in cloud.takeEvents() {
             switch event {
             case .resolved(let id, let r):
