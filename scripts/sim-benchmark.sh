@@ -9,7 +9,7 @@
 # from its JSON summary, kept in $PNRP_BENCH_OUT (default .benchmarks/sim). Usage:
 #
 #   bash scripts/sim-benchmark.sh           # 100k and the 1k/10k/100k hop table: about 5 minutes
-#   bash scripts/sim-benchmark.sh --full    # adds 1M nodes: about half an hour, about 8 GB of memory
+#   bash scripts/sim-benchmark.sh --full    # adds 1M nodes: about 40 minutes, about 6.5 GB of memory
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
