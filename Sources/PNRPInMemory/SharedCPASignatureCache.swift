@@ -83,11 +83,8 @@ public final class SharedCPASignatureCache: CPASignatureChecker, Sendable {
         return f
     }
 
-    /// libsodium's verdict on the signature.
-    static func verify(_ cpa: CPA) -> Bool {
-        guard let key = try? Ed25519PublicKey(bytes: cpa.publicKey) else { return false }
-        return key.isValidSignature(cpa.signature, for: cpa.signedBytes)
-    }
+    /// libsodium's verdict on the signature: exactly what a node checking directly gets.
+    static func verify(_ cpa: CPA) -> Bool { DirectCPASignatureChecker().isValidSignature(of: cpa) }
 
     /// The shared state, behind one lock; also what the background thread holds, so that the cache itself
     /// can go away and stop the thread. Nobody sleeps on the lock while work is about: a node that needs

@@ -8,10 +8,9 @@ struct LocalRegistrationList: Sendable {
 
     /// The registration of `id`; setting nil removes it, setting another value replaces it or appends it.
     subscript(id: PNRPID) -> LocalRegistration? {
-        get { values.first { $0.id == id } }
+        get { index(of: id).map { values[$0] } }
         set {
-            let i = values.firstIndex { $0.id == id }
-            switch (i, newValue) {
+            switch (index(of: id), newValue) {
             case (let i?, let reg?): values[i] = reg
             case (let i?, nil): values.remove(at: i)
             case (nil, let reg?): values.append(reg)
@@ -35,7 +34,7 @@ struct LocalRegistrationList: Sendable {
     /// Removes and returns the registration of `id`.
     @discardableResult
     mutating func removeValue(forKey id: PNRPID) -> LocalRegistration? {
-        guard let i = values.firstIndex(where: { $0.id == id }) else { return nil }
+        guard let i = index(of: id) else { return nil }
         return values.remove(at: i)
     }
 }

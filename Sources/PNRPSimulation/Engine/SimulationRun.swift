@@ -19,9 +19,8 @@ public struct SimulationRun {
     /// node joins through a member of its own group, so each group forms a cloud of its own (its link).
     /// Node indices are those of the global cloud.
     public private(set) var linkLocal: InMemoryCloud?
-    /// Names registered in the link-local clouds, and per group the positions of its names.
+    /// Names registered in the link-local clouds.
     private var linkNames: [RegisteredName] = []
-    private var linkNamesByGroup: [[Int]] = []
     /// Per group, the members that registered in their link-local cloud (seeds for later members).
     private var linkRegistered: [[Int]] = []
     private var linkOutstanding: [OutstandingKey: Pending] = [:]
@@ -98,9 +97,7 @@ public struct SimulationRun {
         let groupSize = scenario.network.linkLocalGroupSize
         if groupSize >= 2 {
             self.linkLocal = InMemoryCloud(configuration: InMemoryCloudConfiguration(seed: scenario.seed ^ 0x11C4_110C, lossRate: scenario.network.loss, latency: latency, node: node))
-            let groups = (scenario.nodes + groupSize - 1) / groupSize
-            linkNamesByGroup = Array(repeating: [], count: groups)
-            linkRegistered = Array(repeating: [], count: groups)
+            linkRegistered = Array(repeating: [], count: (scenario.nodes + groupSize - 1) / groupSize)
         }
         self.random = RandomSource(seed: scenario.seed ^ 0x51A1_0F_5CE7A410)
         self.result = SimulationResult(scenario: scenario)
@@ -230,10 +227,7 @@ public struct SimulationRun {
         if linkLocal != nil, let id = try? linkLocal!.withNode(index, { node, now in try node.register(name: r.name, key: r.key, now: now) }) {
             let group = index / scenario.network.linkLocalGroupSize
             linkRegistered[group].append(index)
-            if !attacker[index] {
-                linkNames.append(RegisteredName(name: r.name, id: id, node: index))
-                linkNamesByGroup[group].append(linkNames.count - 1)
-            }
+            if !attacker[index] { linkNames.append(RegisteredName(name: r.name, id: id, node: index)) }
         }
         if attacker[index] && scenario.attackers.behaviour == .forge && !securedNames.isEmpty {
             let victim = names[securedNames[Int(random.next() % UInt64(securedNames.count))]]
@@ -347,7 +341,7 @@ public struct SimulationRun {
     /// A resolution on one link: from a live member of a group for a name registered by another live
     /// member, in the link-local cloud.
     private mutating func startLinkLocalResolution() {
-        guard var link = linkLocal, !linkNames.isEmpty else { return }
+        guard let link = linkLocal, !linkNames.isEmpty else { return }
         let target = Int(random.next() % UInt64(linkNames.count))
         let publisher = linkNames[target].node
         let group = publisher / scenario.network.linkLocalGroupSize
@@ -361,8 +355,8 @@ public struct SimulationRun {
         }
         guard from != publisher, link.isAlive(from), link.isAlive(publisher), !attacker[from] else { return }
         let name = linkNames[target].name
-        let id = link.withNode(from) { node, now in node.resolve(name: name, now: now) }
-        linkLocal = link
+        // Through `linkLocal!` itself: a mutation through the local copy would copy the whole cloud.
+        let id = linkLocal!.withNode(from) { node, now in node.resolve(name: name, now: now) }
         linkOutstanding[OutstandingKey(node: from, id: id)] = Pending(started: link.now, target: target)
         result.linkLocalStarted += 1
         collectLinkLocalOutcomes()
@@ -374,13 +368,11 @@ public struct SimulationRun {
             switch event {
             case .resolved(let id, let r):
                 guard let p = linkOutstanding.removeValue(forKey: OutstandingKey(node: node, id: id)) else { continue }
-                let target = linkNames[p.target]
-                if r.id == target.id, r.cpa.serviceAddresses.contains(InMemoryCloud.endpoint(ofNode: target.node)),
-                    !target.name.isSecured || Authority.of(publicKey: r.cpa.publicKey) == target.name.authority
-                {
+                switch verdict(on: r, for: linkNames[p.target]) {
+                case .genuine:
                     result.linkLocalSucceeded += 1
                     result.linkLocalHops.record(r.hops)
-                } else {
+                case .forged, .misdirected, .otherRegistration:
                     result.linkLocalFailures["answered by another registration", default: 0] += 1
                 }
             case .resolveFailed(let id, let failure):
@@ -392,6 +384,29 @@ public struct SimulationRun {
         }
     }
 
+    /// How an accepted answer relates to the registration it was asked for, in order of precedence.
+    private enum AnswerVerdict {
+        /// A secured name answered with a CPA its key does not own.
+        case forged
+        /// The right ID, but a CPA that does not name the publisher's endpoint or that attackers replayed.
+        case misdirected
+        /// Another registration of the name.
+        case otherRegistration
+        /// The publisher's own answer.
+        case genuine
+    }
+
+    private func verdict(on r: ResolveResult, for target: RegisteredName) -> AnswerVerdict {
+        if target.name.isSecured, Authority.of(publicKey: r.cpa.publicKey) != target.name.authority { return .forged }
+        guard r.id == target.id else { return .otherRegistration }
+        if !r.cpa.serviceAddresses.contains(InMemoryCloud.endpoint(ofNode: target.node))
+            || steeringAttackers?.replayedSignatures.contains(r.cpa.signature) == true
+        {
+            return .misdirected
+        }
+        return .genuine
+    }
+
     private mutating func collectOutcomes(into interval: inout IntervalCounters) {
         collectLinkLocalOutcomes()
         for (node, event, time) in cloud.takeEvents() {
@@ -400,31 +415,23 @@ public struct SimulationRun {
                 guard let p = outstanding.removeValue(forKey: OutstandingKey(node: node, id: id)) else { continue }
                 interval.finished += 1
                 let target = names[p.target]
-                if target.name.isSecured, Authority.of(publicKey: r.cpa.publicKey) != target.name.authority {
+                switch verdict(on: r, for: target) {
+                case .forged:
                     result.forgedAccepted += 1
                     interval.failed += 1
-                    continue
-                }
-                // An answer must come from the publisher: its CPA names the publisher's endpoint and is
-                // not one the attackers replayed.
-                if r.id == target.id,
-                    !r.cpa.serviceAddresses.contains(InMemoryCloud.endpoint(ofNode: target.node))
-                        || steeringAttackers?.replayedSignatures.contains(r.cpa.signature) == true
-                {
+                case .misdirected:
                     result.misdirectedAccepted += 1
                     interval.failed += 1
-                    continue
-                }
-                if r.id == target.id {
+                case .otherRegistration:
+                    result.otherRegistration += 1
+                    interval.failed += 1
+                case .genuine:
                     if p.target == 0 { result.victimSucceeded += 1 }
                     result.succeeded += 1
                     if target.name.isSecured { result.securedSucceeded += 1 }
                     interval.succeeded += 1
                     result.hops.record(r.hops)
                     result.latency.record(time - p.started)
-                } else {
-                    result.otherRegistration += 1
-                    interval.failed += 1
                 }
             case .resolveFailed(let id, let failure):
                 guard let p = outstanding.removeValue(forKey: OutstandingKey(node: node, id: id)) else { continue }
