@@ -52,8 +52,11 @@ public final class SharedCPASignatureCache: CPASignatureChecker, Sendable {
     /// What the cache has done so far.
     public var statistics: Counters { table.withLock { $0.counters } }
 
+    /// The verdict for `cpa`: remembered, finished ahead on the background thread, or checked now; always
+    /// the verdict `DirectCPASignatureChecker` gives.
     public func isValidSignature(of cpa: CPA) -> Bool { table.check(cpa) }
 
+    /// Queues `cpa` for a check on the background thread (when checking ahead).
     public func didSign(_ cpa: CPA) {
         guard checkAhead else { return }
         table.enqueue(cpa)

@@ -21,10 +21,13 @@ public struct DirectCPASignatureChecker: CPASignatureChecker {
     /// A direct checker.
     public init() {}
 
+    /// libsodium's check of the signature over `cpa.signedBytes` ([MS-PNRP] 3.1.5.9); false for a key that
+    /// is not 32 bytes.
     public func isValidSignature(of cpa: CPA) -> Bool {
         guard let key = try? Ed25519PublicKey(bytes: cpa.publicKey) else { return false }
         return key.isValidSignature(cpa.signature, for: cpa.signedBytes)
     }
 
+    /// Nothing: a direct checker checks when asked.
     public func didSign(_ cpa: CPA) {}
 }

@@ -24,6 +24,7 @@ public struct SimulationResult {
     public var replayedCPAs = 0
     /// Resolutions inside a link-local cloud (scenarios with `linkLocalGroupSize`), their successes and hops.
     public var linkLocalStarted = 0, linkLocalSucceeded = 0
+    /// Hop counts of the successful link-local resolutions.
     public var linkLocalHops = CountHistogram()
     /// Link-local failures by reason.
     public var linkLocalFailures: [String: Int] = [:]
