@@ -143,7 +143,8 @@ struct ScenarioFileTests {
                      network: NetworkPlan(latency: .constant(.milliseconds(7)), loss: 0.999, natFraction: 0.123456789, linkLocalGroupSize: 1_000_000),
                      churn: ChurnPlan(session: .pareto(shape: 1.5, scale: .minutes(2)), downtime: .weibull(shape: 1e-5, scale: .hours(30))),
                      workload: WorkloadPlan(resolutionsPerSecond: 12.75, securedFraction: 1),
-                     attackers: AttackPlan(fraction: 0.2, behaviour: .forge), report: ReportPlan(interval: .seconds(61))),
+                     attackers: AttackPlan(fraction: 0.2, behaviour: .forge), report: ReportPlan(interval: .seconds(61)),
+                     protocolChoices: ProtocolPlan(leafSetValidationNonce: true)),
             Scenario(name: "counted", nodes: 4, workload: WorkloadPlan(resolutionsPerSecond: 10, securedFraction: 0.25, resolutions: 5000)),
             Scenario(name: "null", description: "yes", seed: 42, nodes: 3,
                      network: NetworkPlan(latency: .coordinates(base: .zero, scale: .seconds(1), jitter: .milliseconds(3))),
@@ -340,6 +341,19 @@ struct ScenarioFileTests {
         #expect(DurationText.format(.minutes(120)) == "2h")
         #expect(DurationText.format(NodeDuration(nanoseconds: 1500)) == "0.0015ms")
         #expect(DurationText.format(NodeDuration(nanoseconds: 123_456_789)) == "123.456789ms")
+    }
+
+    @Test func protocolChoices() throws {
+        #expect(try Scenario(yaml: "name: a\nnodes: 10\n").protocolChoices.leafSetValidationNonce == false)
+        #expect(try Scenario(yaml: "name: a\nnodes: 10\nprotocol:\n  leafSetValidationNonce: true\n").protocolChoices.leafSetValidationNonce)
+        #expect(try Scenario(yaml: "name: a\nnodes: 10\nprotocol: {leafSetValidationNonce: False}\n").protocolChoices.leafSetValidationNonce == false)
+        #expect(failure("name: a\nnodes: 10\nprotocol: {leafSetValidationNonce: yes}\n")
+                == .badEnumValue(.init(file: "t.yaml", line: 3, column: 36), path: "protocol.leafSetValidationNonce", allowed: ["true", "false"], found: "\"yes\""))
+        #expect(failure("name: a\nnodes: 10\nprotocol: {leafSetValidationNonce: \"true\"}\n")?.keyPath == "protocol.leafSetValidationNonce")
+        guard case .unknownKey(_, "protocol.nonce", _, _)? = failure("name: a\nnodes: 10\nprotocol: {nonce: true}\n") else {
+            Issue.record("expected unknownKey for protocol.nonce")
+            return
+        }
     }
 
     @Test func badEnumValues() {

@@ -135,4 +135,37 @@ import Testing
             }
         }
     }
+
+    @Test("leaf-set validation asks for the CPA signed at registration; with the nonce option every validation is signed afresh")
+    func leafSetValidationNonce() throws {
+        func run(nonce: Bool) -> (signed: Int, withNonce: Int, fullLeafSets: Int, resolved: Int) {
+            let recorder = SigningRecorder()
+            var s = Self.scenario(nodes: 40, seed: 9, settle: .minutes(1))
+            s.cloud.node.cpaSignatures = recorder
+            s.cloud.node.leafSetValidationNonce = nonce
+            var runner = ScenarioRunner(scenario: s)
+            runner.join()
+            runner.settle()
+            let before = recorder.nonces
+            let full = (0..<40).filter { i in runner.cloud.nodes[i].cache.leafSets.first?.isFull ?? false }.count
+            let resolved = [5, 17, 33].filter { (try? runner.cloud.resolve(from: $0, name: runner.names[($0 * 7) % 40].name).get()) != nil }.count
+            return (before.count, before.filter { $0 != CPA.zeroNonce }.count, full, resolved)
+        }
+        let plain = run(nonce: false), fresh = run(nonce: true)
+        // One zero-nonce CPA per registration; nothing else was signed while the cloud formed.
+        #expect(plain.withNonce == 0)
+        #expect(plain.signed == 40)
+        #expect(fresh.withNonce > 5 * 40)
+        #expect(plain.fullLeafSets == 40 && fresh.fullLeafSets == 40)
+        #expect(plain.resolved == 3 && fresh.resolved == 3)
+    }
+}
+
+/// A signature checker that checks directly and records the nonce of every CPA its nodes sign.
+final class SigningRecorder: CPASignatureChecker, @unchecked Sendable {
+    private let lock = NSLock()
+    private var signed: [[UInt8]] = []
+    var nonces: [[UInt8]] { lock.withLock { signed } }
+    func isValidSignature(of cpa: CPA) -> Bool { DirectCPASignatureChecker().isValidSignature(of: cpa) }
+    func didSign(_ cpa: CPA) { lock.withLock { signed.append(cpa.nonce) } }
 }

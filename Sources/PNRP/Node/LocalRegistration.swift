@@ -13,6 +13,9 @@ struct LocalRegistration: Sendable {
     var cachedCPA: CPA?
     /// True once a registration resolve has reached at least one other node.
     var announced = false
+    /// True once an announcement has started from a far node rather than from our own cache
+    /// (`docs/deviations.md`, item N10).
+    var announcedFromAfar = false
     /// When the registration is announced again (a REASON_REGISTRATION resolve of ID + 1).
     var nextAnnouncement: NodeInstant
     /// Current interval between announcements; doubles up to the configured maximum.

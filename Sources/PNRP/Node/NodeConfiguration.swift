@@ -40,6 +40,11 @@ public struct NodeConfiguration: Sendable {
     public var maximumConversations: Int
     /// Checks CPA signatures and hears about the CPAs this node signs (default: `DirectCPASignatureChecker`).
     public var cpaSignatures: any CPASignatureChecker
+    /// Whether the INQUIRE that validates a route entry entering a leaf set carries a fresh nonce
+    /// ([MS-PNRP] 2.2.2.5: optional). Off (the default), the publisher answers with the CPA it signed once
+    /// with a zero nonce; on, every validation costs the publisher a signature (`docs/deviations.md`, N9).
+    /// The final INQUIRE of a resolution always carries one.
+    public var leafSetValidationNonce: Bool
 
     /// This configuration with every value brought into a usable range (intervals of at least 1 ms,
     /// counts of at least 1, depth 0...`RouteEntryCache.maximumLevel`), so no setting can make a node trap.
@@ -81,5 +86,6 @@ public struct NodeConfiguration: Sendable {
         maximumPendingAdds = 256
         maximumConversations = 64
         cpaSignatures = DirectCPASignatureChecker()
+        leafSetValidationNonce = false
     }
 }

@@ -29,7 +29,7 @@ extension PNRPNode {
             nextAnnouncement: now + configuration.announcementInterval, announcementInterval: configuration.announcementInterval * 2)
         reg.forged = name.isSecured && Authority.of(publicKey: key.publicKey.bytes) != name.authority
         do {
-            reg.cachedCPA = try signedCPA(for: reg, nonce: [UInt8](repeating: 0, count: 16), now: now)
+            reg.cachedCPA = try signedCPA(for: reg, nonce: CPA.zeroNonce, now: now)
         } catch {
             throw .cpa(error)
         }
@@ -46,7 +46,7 @@ extension PNRPNode {
     @discardableResult
     public mutating func unregister(_ id: PNRPID, now: NodeInstant) -> Bool {
         guard let reg = registrations.removeValue(forKey: id), let set = cache.leafSet(of: id) else { return false }
-        if let cpa = reg.cachedCPA ?? (try? signedCPA(for: reg, nonce: [UInt8](repeating: 0, count: 16), now: now)),
+        if let cpa = reg.cachedCPA ?? (try? signedCPA(for: reg, nonce: CPA.zeroNonce, now: now)),
             let revoke = try? cpa.revocation(notAfter: (now + configuration.cpaLifetime).fileTime, key: reg.key)
         {
             configuration.cpaSignatures.didSign(revoke)

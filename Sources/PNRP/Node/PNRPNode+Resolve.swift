@@ -12,7 +12,7 @@ extension PNRPNode {
         if includeLocal {
             let local = cache.localIDs.filter { Resolution.matches($0, target: target, criteria: criteria, precision: precision) }
                 .min { target.isCloser($0, than: $1) }
-            if let local, let reg = registrations[local], let cpa = try? signedCPA(for: reg, nonce: [UInt8](repeating: 0, count: 16), now: now) {
+            if let local, let reg = registrations[local], let cpa = try? signedCPA(for: reg, nonce: CPA.zeroNonce, now: now) {
                 let rid = ResolveID(rawValue: nextResolveID)
                 nextResolveID += 1
                 emit(.resolved(rid, ResolveResult(id: local, cpa: cpa, hops: 0, path: [localEndpoint])))

@@ -10,7 +10,7 @@ extension PNRPNode {
             cache.wouldAccept(entry)
         else { return }
         let needCPA = cache.needsCPA(entry)
-        let nonce: [UInt8]? = needCPA ? random.bytes(16) : nil
+        let nonce: [UInt8]? = needCPA && configuration.leafSetValidationNonce ? random.bytes(16) : nil
         let inquire = Inquire(flags: needCPA ? [.wantCPA, .wantCertificateChain] : [], validateID: entry.id, nonce: nonce)
         let id = send(.inquire(inquire), to: destination, pendingAs: .inquireForAdd, now: now)
         pendingAdds[id] = PendingAdd(entry: entry, needCPA: needCPA, nonce: nonce, alreadyFlooded: alreadyFlooded, floodSource: viaFlood ? source : nil)
@@ -25,7 +25,7 @@ extension PNRPNode {
         }
         var buffer = AuthorityBuffer(flags: [], routeEntry: reg.routeEntry(at: localEndpoint))
         if m.flags.contains(.wantCPA) {
-            let nonce = m.nonce ?? [UInt8](repeating: 0, count: 16)
+            let nonce = m.nonce ?? CPA.zeroNonce
             if nonce.allSatisfy({ $0 == 0 }), let cached = reg.cachedCPA, cached.notAfter > (now + .hours(1)).fileTime {
                 buffer.validateCPA = cached
             } else if let cpa = try? signedCPA(for: reg, nonce: nonce, now: now) {
@@ -121,7 +121,9 @@ extension PNRPNode {
         if add.needCPA {
             guard let cpa = buffer.validateCPA else { return }
             do {
-                try cpa.verify(now: now.fileTime, expectedID: add.entry.id, expectedNonce: add.nonce, signatures: configuration.cpaSignatures)
+                // An INQUIRE without a nonce asks for a CPA signed with a zero one ([MS-PNRP] 3.2.5.6).
+                let nonce = add.nonce ?? CPA.zeroNonce
+                try cpa.verify(now: now.fileTime, expectedID: add.entry.id, expectedNonce: nonce, signatures: configuration.cpaSignatures)
             } catch {
                 statistics.cpaRejected += 1
                 return

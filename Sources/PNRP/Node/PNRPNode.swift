@@ -361,8 +361,14 @@ public struct PNRPNode: Sendable {
             reg.leafSetNoteDue = !stable
             reg.nextAnnouncement = now + (stable ? configuration.maximumAnnouncementInterval : reg.announcementInterval)
             reg.announcementInterval = Swift.min(reg.announcementInterval * 2, configuration.maximumAnnouncementInterval)
+            // The first announcement after the registration's own walks from a far node, so that it can
+            // reach the other strand of a ring that formed interleaved (`docs/deviations.md`, item N10).
+            let start = reg.announced && !reg.announcedFromAfar ? farStartingPoint() : nil
+            if start != nil { reg.announcedFromAfar = true }
             registrations[id] = reg
-            startResolve(target: target, criteria: .exact, precision: 0, reason: .registration, initialBestMatch: reg.routeEntry(at: localEndpoint), now: now)
+            startResolve(
+                target: target, criteria: .exact, precision: 0, reason: .registration, initialBestMatch: reg.routeEntry(at: localEndpoint),
+                initialNextHop: start, now: now)
             // Ask the nearest neighbour on each side for the IDs around ours (`docs/deviations.md`, item N14).
             if !stable, let set {
                 for neighbour in [set.upper.first, set.lower.first].compactMap({ $0 }) {
@@ -411,15 +417,22 @@ extension PNRPNode {
         let chance = Swift.min(1, configuration.splitDetectionsPerInterval / size)
         guard Double(random.next() >> 11) * 0x1p-53 < chance else { return }
         let local = cache.localIDs[Int(random.next() % UInt64(cache.localIDs.count))]
+        guard let start = farStartingPoint() else { return }
+        startResolve(
+            target: local.adding(PNRPID(0, 0, 0, 1)), criteria: .exact, precision: 0, reason: .splitDetection,
+            initialBestMatch: nil, initialNextHop: start, now: now)
+    }
+
+    /// Where a walk that must not follow our own cache starts (`docs/deviations.md`, items N10, N15): a random
+    /// cached entry outside our leaf sets, a seed, or one of the last nodes that sent us a request (the last
+    /// two with a zero ID, as [MS-PNRP] 3.2.6.2.1 starts from a seed). Nil when there is none.
+    mutating func farStartingPoint() -> RouteEntry? {
         var candidates = cache.entries.filter { !cache.isInLeafSet($0.id) }  // in ID order
         let cachedEndpoints = Set(cache.entries.compactMap(\.primaryEndpoint))
         for ep in seedEndpoints + recentPeers where !cachedEndpoints.contains(ep) {
             candidates.append(RouteEntry(id: .zero, port: ep.port, address: ep.address))
         }
-        guard !candidates.isEmpty else { return }
-        let start = candidates[Int(random.next() % UInt64(candidates.count))]
-        startResolve(
-            target: local.adding(PNRPID(0, 0, 0, 1)), criteria: .exact, precision: 0, reason: .splitDetection,
-            initialBestMatch: nil, initialNextHop: start, now: now)
+        guard !candidates.isEmpty else { return nil }
+        return candidates[Int(random.next() % UInt64(candidates.count))]
     }
 }

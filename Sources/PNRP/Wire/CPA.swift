@@ -94,6 +94,8 @@ public struct CPA: Hashable, Sendable {
     public var serviceLocation: ServiceLocation
     /// 16 bytes echoed from the INQUIRE that asked for this CPA (zeros when none; zeros in a revocation).
     public var nonce: [UInt8]
+    /// The nonce of a CPA asked for without one, and of every revocation ([MS-PNRP] 3.2.5.6, 2.2.3.1).
+    public static let zeroNonce = [UInt8](repeating: 0, count: 16)
     /// SHA-1 of the public key (20 bytes) when the name is secured (flag A).
     public var binaryAuthority: [UInt8]?
     /// SHA-1 of the classifier (20 bytes) (flag C).

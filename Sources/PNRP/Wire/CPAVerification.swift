@@ -114,7 +114,7 @@ extension CPA {
         var r = self
         r.flags.insert(.revoke)
         r.notAfter = notAfter
-        r.nonce = [UInt8](repeating: 0, count: 16)
+        r.nonce = CPA.zeroNonce
         r.payload = nil
         r.publicKey = key.publicKey.bytes
         r.reserved = .zero

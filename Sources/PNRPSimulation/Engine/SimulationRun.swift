@@ -83,6 +83,7 @@ public struct SimulationRun {
         var node = NodeConfiguration()
         node.maintenanceDepth = Swift.max(2, Int(log10(Double(Swift.max(scenario.nodes, 10))).rounded(.up)) + 1)
         node.cpaSignatures = signatureCache
+        node.leafSetValidationNonce = scenario.protocolChoices.leafSetValidationNonce
         let latency: LinkLatency
         switch scenario.network.latency {
         case .constant(let d):

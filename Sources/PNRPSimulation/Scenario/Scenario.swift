@@ -24,9 +24,11 @@ public struct Scenario: Sendable, Equatable {
     public var attackers: AttackPlan
     /// Output settings.
     public var report: ReportPlan
+    /// Protocol choices every node makes the same way.
+    public var protocolChoices: ProtocolPlan
 
     /// Builds a scenario.
-    public init(name: String, description: String = "", seed: UInt64 = 1, nodes: Int, join: JoinPlan = JoinPlan(), duration: NodeDuration = .minutes(5), network: NetworkPlan = NetworkPlan(), churn: ChurnPlan = ChurnPlan(), workload: WorkloadPlan = WorkloadPlan(), attackers: AttackPlan = AttackPlan(), report: ReportPlan = ReportPlan()) {
+    public init(name: String, description: String = "", seed: UInt64 = 1, nodes: Int, join: JoinPlan = JoinPlan(), duration: NodeDuration = .minutes(5), network: NetworkPlan = NetworkPlan(), churn: ChurnPlan = ChurnPlan(), workload: WorkloadPlan = WorkloadPlan(), attackers: AttackPlan = AttackPlan(), report: ReportPlan = ReportPlan(), protocolChoices: ProtocolPlan = ProtocolPlan()) {
         self.name = name
         self.description = description
         self.seed = seed
@@ -38,6 +40,18 @@ public struct Scenario: Sendable, Equatable {
         self.workload = workload
         self.attackers = attackers
         self.report = report
+        self.protocolChoices = protocolChoices
+    }
+}
+
+/// Node settings a scenario may change, taken as they are by every node (`NodeConfiguration`).
+public struct ProtocolPlan: Sendable, Equatable {
+    /// Whether leaf-set validation INQUIREs carry a fresh nonce (`NodeConfiguration.leafSetValidationNonce`).
+    public var leafSetValidationNonce: Bool
+
+    /// Defaults: those of `NodeConfiguration`.
+    public init(leafSetValidationNonce: Bool = NodeConfiguration().leafSetValidationNonce) {
+        self.leafSetValidationNonce = leafSetValidationNonce
     }
 }
 

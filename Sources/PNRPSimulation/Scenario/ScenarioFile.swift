@@ -52,7 +52,8 @@ extension Scenario {
 struct ScenarioFileReader {
     let file: String
 
-    static let rootKeys = ["name", "description", "seed", "nodes", "duration", "join", "network", "churn", "workload", "attackers", "report"]
+    static let rootKeys = ["name", "description", "seed", "nodes", "duration", "join", "network", "churn", "workload", "attackers", "report", "protocol"]
+    static let protocolKeys = ["leafSetValidationNonce"]
     static let joinKeys = ["interval", "settle"]
     static let networkKeys = ["latency", "loss", "nat", "linkLocalGroupSize"]
     static let latencyModels = ["constant", "uniform", "coordinates"]
@@ -86,6 +87,13 @@ struct ScenarioFileReader {
             let r = try section(entry)
             try r.check(allowed: Self.reportKeys)
             if let node = r["interval"] { s.report.interval = try duration(node, path: r.path("interval"), positive: true) }
+        }
+        if let entry = top.entry("protocol") {
+            let p = try section(entry)
+            try p.check(allowed: Self.protocolKeys)
+            if let node = p["leafSetValidationNonce"] {
+                s.protocolChoices.leafSetValidationNonce = try boolean(node, path: p.path("leafSetValidationNonce"))
+            }
         }
         return s
     }
@@ -315,6 +323,18 @@ struct ScenarioFileReader {
             throw .invalidValue(location(node), path: "name", expected: expected, found: found(node))
         }
         return s.string
+    }
+
+    /// `true` or `false`, unquoted.
+    func boolean(_ node: Node, path: String) throws(ScenarioError) -> Bool {
+        guard case .scalar(let s) = node, s.style == .plain else {
+            throw .wrongType(location(node), path: path, expected: "true or false", found: found(node))
+        }
+        switch s.string {
+        case "true", "True", "TRUE": return true
+        case "false", "False", "FALSE": return false
+        default: throw .badEnumValue(location(node), path: path, allowed: ["true", "false"], found: found(node))
+        }
     }
 
     /// A plain number for which `valid` holds.
@@ -563,6 +583,8 @@ extension Scenario {
         add(1, "behaviour", attackers.behaviour.rawValue)
         add(0, "report")
         add(1, "interval", d(report.interval))
+        add(0, "protocol")
+        add(1, "leafSetValidationNonce", protocolChoices.leafSetValidationNonce ? "true" : "false")
         return lines.joined(separator: "\n") + "\n"
     }
 }
