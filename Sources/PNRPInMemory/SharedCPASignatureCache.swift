@@ -130,8 +130,9 @@ public final class SharedCPASignatureCache: CPASignatureChecker, Sendable {
         private let queuedJobs = ManagedAtomic<Int>(0)
         /// Checks finished so far; a node waiting for a running check spins until this moves.
         private let finishedChecks = ManagedAtomic<Int>(0)
-        /// Spins of the background thread before it sleeps (about a millisecond).
-        private static let idleSpins = 1_000_000
+        /// Spins of the background thread before it sleeps (some tens of microseconds). Most CPAs are signed
+        /// once per registration, so checks come a few per join: a longer spin kept a core busy for nothing.
+        private static let idleSpins = 20_000
 
         init(capacity: Int) {
             contents = Contents(

@@ -149,6 +149,9 @@ struct RunCommand: ParsableCommand {
         for (reason, n) in r.failures.sorted(by: { $0.key < $1.key }) { print("  failed: \(n) × \(reason)") }
         if r.unanswered > 0 { print("  unanswered at the end: \(r.unanswered)") }
         print("registrations lost (publisher online, name not found): \(r.registrationsLost)")
+        if let before = r.unlinkedNeighboursAfterJoin, let after = r.unlinkedNeighboursAtEnd {
+            print("neighbouring IDs not in each other's leaf sets: \(before) when measuring started, \(after) at the end")
+        }
         print("forged answers accepted: \(r.forgedAccepted), misdirected answers accepted: \(r.misdirectedAccepted)")
         if r.linkLocalStarted > 0 {
             print(String(format: "link-local: %d resolutions on their link, %.3f %% succeeded, mean hops %.2f", r.linkLocalStarted, Double(r.linkLocalSucceeded) / Double(r.linkLocalStarted) * 100, r.linkLocalHops.mean))

@@ -34,6 +34,8 @@ import Testing
         #expect(r.forgedAccepted == 0)
         #expect(r.rows.count >= 3)
         #expect(r.hops.mean > 0.5 && r.hops.mean < 4)
+        // The ring closed: every registered ID holds its neighbours in its leaf set, and they hold it.
+        #expect(r.unlinkedNeighboursAfterJoin == 0 && r.unlinkedNeighboursAtEnd == 0)
         let csv = r.timeSeries.csv()
         #expect(csv.hasPrefix("time_s,alive_nodes,"))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pnrp-sim-test-\(UUID().uuidString)").path
@@ -44,6 +46,7 @@ import Testing
         }
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as? [String: Any]
         #expect(summary?["forgedAnswersAccepted"] as? Int == 0)
+        #expect(summary?["unlinkedNeighboursAtEnd"] as? Int == 0)
     }
 
     @Test("churn takes nodes down and brings them back; resolutions of names whose owner is up keep working")

@@ -101,4 +101,54 @@ struct CompactStorageTests {
         cache.remove(near.id)
         #expect(cache.entry(near.id) == nil && cache.verifiedKey(of: near.id) == nil && cache.count == 1)
     }
+
+    @Test("closest and nearestOnEachSide find what a scan of every entry finds")
+    func cacheSearchesMatchAFullScan() {
+        var random = RandomSource(seed: 77)
+        func randomID(near base: PNRPID? = nil) -> PNRPID {
+            let id = PNRPID(random.next(), random.next(), random.next(), random.next())
+            guard let base else { return id }
+            return base.adding(id.shiftedRight(Int(random.next() % 250) + 3))  // close to `base`, either side
+        }
+        for trial in 0..<400 {
+            let center = randomID()
+            var cache = RouteEntryCache(center: center)
+            cache.addLocal(center)
+            let clustered = trial % 2 == 0
+            for k in 0..<Int(random.next() % 80) + 1 {
+                let id = clustered ? randomID(near: center) : randomID()
+                cache.add(RouteEntry(id: id, port: 3540, address: IPv6Address(high: 1, low: UInt64(k))), verifiedKey: nil)
+            }
+            let entries = Array(cache.entries)
+            var targets = [randomID(), randomID(near: center), center, center.adding(PNRPID.half)]
+            if entries.count >= 2 {
+                let a = entries[0].id, b = entries[entries.count - 1].id
+                targets += [a, a.adding(b.subtracting(a).shiftedRight(1)), b.adding(a.subtracting(b).shiftedRight(1))]  // ties
+            }
+            for target in targets {
+                let excluded = Set(entries.filter { _ in random.next() % 3 == 0 }.compactMap(\.primaryEndpoint))
+                let bounds: [PNRPID?] = [nil, randomID(), entries.randomElement(using: &random)?.id]
+                for bound in bounds {
+                    var expected: RouteEntry?
+                    for e in entries {
+                        if let bound, !target.isCloser(e.id, than: bound) { continue }
+                        if e.hasEndpoint(in: excluded) { continue }
+                        if let b = expected, !target.isCloser(e.id, than: b.id) { continue }
+                        expected = e
+                    }
+                    #expect(cache.closest(to: target, excluding: excluded, closerThan: bound) == expected)
+                }
+                var above: RouteEntry?, below: RouteEntry?
+                for e in entries where e.id != target && !e.hasEndpoint(in: excluded) {
+                    let up = e.id.subtracting(target)
+                    if up <= PNRPID.half {
+                        if above.map({ up < $0.id.subtracting(target) }) ?? true { above = e }
+                    } else if below.map({ target.subtracting(e.id) < target.subtracting($0.id) }) ?? true {
+                        below = e
+                    }
+                }
+                #expect(cache.nearestOnEachSide(of: target, excluding: excluded) == [above, below].compactMap { $0 })
+            }
+        }
+    }
 }

@@ -299,30 +299,45 @@ public struct RouteEntryCache: Sendable {
     /// The cached remote entry closest to `target` whose endpoints are not in `excluded` and, when
     /// `closerThan` is given, that is strictly closer to `target` than that ID ([MS-PNRP] 3.2.5.2).
     public func closest(to target: PNRPID, excluding excluded: Set<IPv6Endpoint> = [], closerThan bound: PNRPID? = nil) -> RouteEntry? {
-        var best: RouteEntry?
-        for r in records {
-            let e = r.entry
-            if let bound, !target.isCloser(e.id, than: bound) { continue }
-            if !excluded.isEmpty, e.hasEndpoint(in: excluded) { continue }
-            if let b = best, !target.isCloser(e.id, than: b.id) { continue }
-            best = e
+        // The records are in ID order around the circle, so the ones not yet visited always form one arc
+        // whose distance to `target` rises then falls: the nearer of its two ends is the nearest of all.
+        // Walking outwards from `target`'s place visits the records nearest first.
+        let n = records.count
+        guard n > 0 else { return nil }
+        var up = insertionIndex(of: target) % n
+        var down = (up + n - 1) % n
+        for _ in 0..<n {
+            let above = records[up].entry, below = records[down].entry
+            let takeAbove = up == down || target.isCloser(above.id, than: below.id)
+            let e = takeAbove ? above : below
+            if let bound, !target.isCloser(e.id, than: bound) { return nil }  // and so is every later one
+            if excluded.isEmpty || !e.hasEndpoint(in: excluded) { return e }
+            if takeAbove { up = (up + 1) % n } else { down = (down + n - 1) % n }
         }
-        return best
+        return nil
     }
 
     /// The cached entry nearest to `id` above it and the one nearest below it (in that order, either may be
     /// missing), skipping `id` itself and entries with an endpoint in `excluded`: the neighbours a flood or a
-    /// revocation goes on to ([MS-PNRP] 3.2.5.11, 1.3.3.3).
+    /// revocation goes on to ([MS-PNRP] 3.2.5.11, 1.3.3.3). "Above" is up to half the circle away going up.
     public func nearestOnEachSide(of id: PNRPID, excluding excluded: Set<IPv6Endpoint>) -> [RouteEntry] {
+        let n = records.count
+        guard n > 0 else { return [] }
+        let start = insertionIndex(of: id)
         var above: RouteEntry?, below: RouteEntry?
-        for r in records where r.id != id && !r.entry.hasEndpoint(in: excluded) {
-            let e = r.entry
-            let up = e.id.subtracting(id)
-            if up <= PNRPID.half {
-                if above.map({ up < $0.id.subtracting(id) }) ?? true { above = e }
-            } else if below.map({ id.subtracting(e.id) < id.subtracting($0.id) }) ?? true {
-                below = e
-            }
+        // Going up from `id`, the distance upwards grows: the first usable record is the nearest, and once
+        // one is more than half the circle away, so are all the rest.
+        for k in 0..<n {
+            let r = records[(start + k) % n]
+            if r.id == id || r.entry.hasEndpoint(in: excluded) { continue }
+            if r.id.subtracting(id) <= PNRPID.half { above = r.entry }
+            break
+        }
+        for k in 1...n {
+            let r = records[(start + n - k) % n]
+            if r.id == id || r.entry.hasEndpoint(in: excluded) { continue }
+            if r.id.subtracting(id) > PNRPID.half { below = r.entry }
+            break
         }
         return [above, below].compactMap { $0 }
     }

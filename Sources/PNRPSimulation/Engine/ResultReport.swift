@@ -30,6 +30,8 @@ extension SimulationResult {
             ("otherRegistrationAnswers", .integer(otherRegistration)),
             ("unanswered", .integer(unanswered)),
             ("registrationsLost", .integer(registrationsLost)),
+            ("unlinkedNeighboursAfterJoin", unlinkedNeighboursAfterJoin.map { .integer($0) } ?? .raw("null")),
+            ("unlinkedNeighboursAtEnd", unlinkedNeighboursAtEnd.map { .integer($0) } ?? .raw("null")),
             ("failures", .raw(jsonObject(failureItems))),
             ("hops", .raw(jsonObject([
                 ("mean", .number(hops.mean)), ("p50", .number(hopsP.p50)), ("p90", .number(hopsP.p90)),

@@ -39,6 +39,12 @@ public struct SimulationResult {
     /// Registered names, published by a node that was online, that a resolution reported as registered
     /// nowhere: the cloud had stopped routing to them (each name counted once).
     public var registrationsLost = 0
+    /// Pairs of neighbouring registered IDs (among honest names whose publisher is online, in ID order around
+    /// the circle) where either does not hold the other in its leaf set, when measuring started: the places
+    /// where the ring had not closed yet. Nil when the run had fewer than two such names.
+    public var unlinkedNeighboursAfterJoin: Int?
+    /// The same count when the run ended.
+    public var unlinkedNeighboursAtEnd: Int?
     /// Hop counts of successful resolutions.
     public var hops = CountHistogram()
     /// Virtual time from start to answer of successful resolutions.

@@ -213,6 +213,22 @@ public struct SimulationRun {
         _ = cloud.takeEvents()
         _ = linkLocal?.takeEvents()
         progress("settling", 1)
+        result.unlinkedNeighboursAfterJoin = unlinkedNeighbours()
+    }
+
+    /// Neighbouring registered IDs of honest, online publishers, in ID order around the circle, that do not
+    /// hold each other in their leaf sets (`SimulationResult.unlinkedNeighboursAfterJoin`).
+    private mutating func unlinkedNeighbours() -> Int? {
+        let ring = names.filter { cloud.isAlive($0.node) }.sorted { $0.id < $1.id }
+        guard ring.count >= 2 else { return nil }
+        var unlinked = 0
+        for k in ring.indices {
+            let a = ring[k], b = ring[(k + 1) % ring.count]
+            let aHoldsB = cloud.withNode(a.node) { node, _ in node.cache.leafSet(of: a.id)?.contains(b.id) ?? false }
+            let bHoldsA = cloud.withNode(b.node) { node, _ in node.cache.leafSet(of: b.id)?.contains(a.id) ?? false }
+            if !(aHoldsB && bHoldsA) { unlinked += 1 }
+        }
+        return unlinked
     }
 
     /// Registers a joined node's name; a forging attacker also publishes a forged copy of an honest
@@ -306,6 +322,7 @@ public struct SimulationRun {
         result.steeredLookups = steeringAttackers?.steered ?? 0
         result.replayedCPAs = steeringAttackers?.replayed ?? 0
         result.registrationsLost = lostNames.count
+        result.unlinkedNeighboursAtEnd = unlinkedNeighbours()
         progress("running", 1)
     }
 
