@@ -22,6 +22,12 @@ struct PNRPSimCommand: ParsableCommand {
             """,
         subcommands: [RunCommand.self, ValidateCommand.self]
     )
+
+    /// Restarts with huge pages for the heap when the system offers them (`HugePages`), then runs the command.
+    static func main() {
+        HugePages.restartWithHugePagesIfAvailable()
+        main(nil)
+    }
 }
 
 /// Exit codes with a meaning.

@@ -33,8 +33,10 @@ public struct SimulationRun {
     private var attacker: [Bool] = []
     private var outstanding: [OutstandingKey: Pending] = [:]
     private var result: SimulationResult
-    /// The CPA signature checker shared by every node of the run.
-    public let signatureCache = SharedCPASignatureCache()
+    /// The CPA signature checker shared by every node of the run. It remembers two CPAs per node (a
+    /// registration's CPA is checked by every node that takes it into a leaf set, some of them long after
+    /// it was signed); with fewer, a million-node run checked ten million CPAs a second time.
+    public let signatureCache: SharedCPASignatureCache
 
     private struct RegisteredName {
         var name: PeerName
@@ -80,6 +82,7 @@ public struct SimulationRun {
     /// Prepares a run of `scenario`.
     public init(scenario: Scenario) {
         self.scenario = scenario
+        signatureCache = SharedCPASignatureCache(capacity: Swift.max(1 << 16, 2 * scenario.nodes))
         var node = NodeConfiguration()
         node.maintenanceDepth = Swift.max(2, Int(log10(Double(Swift.max(scenario.nodes, 10))).rounded(.up)) + 1)
         node.cpaSignatures = signatureCache
