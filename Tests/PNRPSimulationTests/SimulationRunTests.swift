@@ -1,6 +1,7 @@
 import Foundation
 import PNRP
 import PNRPInMemory
+import PeerCrypto
 import Testing
 
 @testable import PNRPSimulation
@@ -93,6 +94,39 @@ import Testing
             return rerun.run().summaryJSON()
         }()
         #expect(again == r.summaryJSON())
+    }
+
+    @Test("a replaying colluder answers for IDs it does not hold with a recorded CPA, and for its own IDs honestly")
+    func replayOnlyForOthersIDs() throws {
+        let key = try PeerCrypto.Ed25519PrivateKey(seed: [UInt8](repeating: 0x33, count: 32))
+        let name = try PeerName(authority: .of(publicKey: key.publicKey.bytes), classifier: "victim")
+        let victimEndpoint = InMemoryCloud.endpoint(ofNode: 7)
+        let cpa = try CPA.signed(
+            name: name, serviceLocation: ServiceLocation(high: 1, low: 2), serviceAddresses: [victimEndpoint], payload: nil,
+            friendlyName: nil, notAfter: FileTime(rawValue: 0x01D9_0000_0000_0000), nonce: CPA.zeroNonce, key: key)
+        let id = try #require(cpa.pnrpID)
+        let attackers = SteeringAttackers(colluders: [0, 1], replayCPAs: true, seed: 1)
+        let resolver = InMemoryCloud.endpoint(ofNode: 5)
+        func authority(acking request: UInt32, _ buffer: AuthorityBuffer) throws -> [UInt8] {
+            let bytes = try buffer.encoded()
+            let fragment = try #require(AuthorityFragment.fragments(of: bytes, ackedMessageID: request).first)
+            return try PNRPMessage(messageID: 900 + request, body: .authority(fragment)).encoded()
+        }
+        // Colluder 1 records the victim's CPA from an answer it receives.
+        attackers.observe(try authority(acking: 1, AuthorityBuffer(flags: [], validateCPA: cpa)), to: 1, from: victimEndpoint, now: .virtualEpoch)
+        // Colluder 0 is asked about the victim's ID, which it does not hold: its "not found" becomes a replay.
+        let inquire = try PNRPMessage(messageID: 2, body: .inquire(Inquire(flags: [.wantCPA], validateID: id))).encoded()
+        attackers.observe(inquire, to: 0, from: resolver, now: .virtualEpoch)
+        let notFound = try authority(acking: 2, AuthorityBuffer(flags: .notFound))
+        let replayed = try #require(attackers.tamper(notFound, from: 0, to: resolver, now: .virtualEpoch))
+        #expect(replayed != notFound)
+        #expect(attackers.replayed == 1)
+        // Asked about an ID it holds (its own answer carries the CPA), it answers as it would anyway.
+        let again = try PNRPMessage(messageID: 3, body: .inquire(Inquire(flags: [.wantCPA], validateID: id))).encoded()
+        attackers.observe(again, to: 0, from: resolver, now: .virtualEpoch)
+        let own = try authority(acking: 3, AuthorityBuffer(flags: [], validateCPA: cpa))
+        #expect(attackers.tamper(own, from: 0, to: resolver, now: .virtualEpoch) == own)
+        #expect(attackers.replayed == 1)
     }
 
     @Test("nodes grouped on links form one link-local cloud per group, and resolve names on their link")

@@ -3,10 +3,12 @@ import PNRPInMemory
 
 /// Colluding attackers that steer resolutions to one another ([MS-PNRP] 3.1.4.4 LOOKUP answers are
 /// trusted as hints): every LOOKUP an attacker answers gets, instead of its honest next hop, a route
-/// entry claiming the exact target ID at another attacker's endpoint. With `replayCPAs`, the attacker
-/// then asked for that ID (the resolver's final INQUIRE) answers with a CPA of the target recorded from
-/// earlier traffic — genuine, but signed for another nonce and naming the publisher's addresses. The
-/// resolver must refuse both (3.1.5.7: nonce, ID and addresses) and fall back on honest entries.
+/// entry claiming the exact target ID at another attacker's endpoint. With `replayCPAs`, the claim uses
+/// the real ID of a registration of the target's name when the colluders have recorded its CPA, and the
+/// attacker then asked for that ID (the resolver's final INQUIRE) answers with that CPA — genuine, but
+/// signed for another nonce and naming the publisher's addresses. The resolver must refuse both
+/// (3.1.5.7: nonce, ID and addresses) and fall back on honest entries. An attacker asked about an ID it
+/// holds itself answers honestly: a replay there would only get it refused from its neighbours' leaf sets.
 final class SteeringAttackers: DatagramTamperer {
     private let colluders: [Int]
     private let replayCPAs: Bool
@@ -17,6 +19,8 @@ final class SteeringAttackers: DatagramTamperer {
     private var inquiredIDs: [LookupKey: PNRPID] = [:]
     /// CPAs the attackers saw, by the ID they speak for (shared among colluders).
     private var recorded: [PNRPID: CPA] = [:]
+    /// The ID of a recorded CPA for each peer name (its P2P ID) seen.
+    private var recordedIDs: [P2PID: PNRPID] = [:]
     /// LOOKUP answers rewritten, and INQUIRE answers given a recorded CPA (counted once sent).
     private(set) var steered = 0, replayed = 0
     /// Signatures of the CPAs replayed: an answer carrying one was a replay, whatever its addresses say.
@@ -47,6 +51,7 @@ final class SteeringAttackers: DatagramTamperer {
                 let id = cpa.pnrpID
             else { return }
             recorded[id] = cpa
+            recordedIDs[id.p2pID] = id
         default:
             return
         }
@@ -63,9 +68,12 @@ final class SteeringAttackers: DatagramTamperer {
             guard !others.isEmpty else { return datagram }
             let colluder = others[Int(random.next() % UInt64(others.count))]
             let endpoint = InMemoryCloud.endpoint(ofNode: colluder)
-            buffer.routeEntry = RouteEntry(id: target, port: endpoint.port, address: endpoint.address)
+            let claimed = replayCPAs ? recordedIDs[target.p2pID] ?? target : target
+            buffer.routeEntry = RouteEntry(id: claimed, port: endpoint.port, address: endpoint.address)
             buffer.flags.remove(.notFound)
-        } else if let id = inquired, replayCPAs, let cpa = recorded[id] {
+        } else if let id = inquired, replayCPAs, buffer.flags.contains(.notFound), let cpa = recorded[id] {
+            // Only for an ID the attacker does not hold: answering for its own IDs with a replay would only
+            // get the attacker refused from its neighbours' leaf sets.
             buffer.flags.remove(.notFound)
             buffer.validateCPA = cpa
             let endpoint = InMemoryCloud.endpoint(ofNode: node)
