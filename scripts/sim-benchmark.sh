@@ -8,8 +8,8 @@
 # Each run's wall time and peak resident memory come from the simulator itself (stderr); success and hops
 # from its JSON summary, kept in $PNRP_BENCH_OUT (default .benchmarks/sim). Usage:
 #
-#   bash scripts/sim-benchmark.sh           # 100k and the 1k/10k/100k hop table: about 5 minutes
-#   bash scripts/sim-benchmark.sh --full    # adds 1M nodes: about 40 minutes, about 6.5 GB of memory
+#   bash scripts/sim-benchmark.sh           # 100k and the 1k/10k/100k hop table: about 2 minutes after the build
+#   bash scripts/sim-benchmark.sh --full    # adds 1M nodes: about 20 minutes, about 7 GB of memory
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -167,7 +167,7 @@ struct RunCommand: ParsableCommand {
             print(String(format: "eclipse victim: %d resolutions of its name, %.3f %% succeeded", r.victimStarted, Double(r.victimSucceeded) / Double(r.victimStarted) * 100))
         }
         if r.steeredLookups + r.replayedCPAs > 0 {
-            print("attacks: \(r.steeredLookups) LOOKUP answers steered to colluders, \(r.replayedCPAs) final INQUIREs answered with a replayed CPA")
+            print("attacks: \(r.steeredLookups) LOOKUP answers steered to colluders, \(r.replayedCPAs) INQUIREs answered with a replayed CPA")
         }
         let h = r.hops.percentiles
         print(String(format: "hops: mean %.2f, p50 %.0f, p99 %.0f, max %.0f", r.hops.mean, h.p50, h.p99, h.max))

@@ -108,7 +108,8 @@ struct CompactStorageTests {
         func randomID(near base: PNRPID? = nil) -> PNRPID {
             let id = PNRPID(random.next(), random.next(), random.next(), random.next())
             guard let base else { return id }
-            return base.adding(id.shiftedRight(Int(random.next() % 250) + 3))  // close to `base`, either side
+            let step = id.shiftedRight(Int(random.next() % 250) + 3)
+            return random.next() % 2 == 0 ? base.adding(step) : base.subtracting(step)  // close to `base`, either side
         }
         for trial in 0..<400 {
             let center = randomID()

@@ -17,7 +17,8 @@ extension PNRPNode {
         pendingAddIDs.insert(entry.id)
     }
 
-    /// [MS-PNRP] 3.2.5.6: answer an INQUIRE about one of our IDs, with a freshly signed CPA when asked.
+    /// [MS-PNRP] 3.2.5.6: answer an INQUIRE about one of our IDs, with a CPA when asked: signed for the
+    /// INQUIRE's nonce, or, without one (or with a zero one), the CPA signed once with a zero nonce.
     mutating func receiveInquire(_ m: Inquire, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
         guard var reg = registrations[m.validateID] else {
             sendAuthority(AuthorityBuffer(flags: .notFound), answering: messageID, to: source, now: now)
@@ -26,11 +27,11 @@ extension PNRPNode {
         var buffer = AuthorityBuffer(flags: [], routeEntry: reg.routeEntry(at: localEndpoint))
         if m.flags.contains(.wantCPA) {
             let nonce = m.nonce ?? CPA.zeroNonce
-            if nonce.allSatisfy({ $0 == 0 }), let cached = reg.cachedCPA, cached.notAfter > (now + .hours(1)).fileTime {
+            if nonce == CPA.zeroNonce, let cached = reg.cachedCPA, cached.notAfter > (now + .hours(1)).fileTime {
                 buffer.validateCPA = cached
             } else if let cpa = try? signedCPA(for: reg, nonce: nonce, now: now) {
                 buffer.validateCPA = cpa
-                if m.nonce == nil {
+                if nonce == CPA.zeroNonce {
                     reg.cachedCPA = cpa
                     registrations[m.validateID] = reg
                 }

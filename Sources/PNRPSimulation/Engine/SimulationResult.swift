@@ -20,7 +20,8 @@ public struct SimulationResult {
     public var misdirectedAccepted = 0
     /// LOOKUP answers the attackers rewrote to steer a resolution to a colluder.
     public var steeredLookups = 0
-    /// Final INQUIREs the attackers answered with a replayed CPA.
+    /// INQUIREs asking for a CPA (final INQUIREs and leaf-set validations) that attackers answered with a
+    /// recorded CPA of an ID they do not hold.
     public var replayedCPAs = 0
     /// Resolutions inside a link-local cloud (scenarios with `linkLocalGroupSize`), their successes and hops.
     public var linkLocalStarted = 0, linkLocalSucceeded = 0

@@ -227,8 +227,8 @@ public struct SimulationRun {
         var unlinked = 0
         for k in ring.indices {
             let a = ring[k], b = ring[(k + 1) % ring.count]
-            let aHoldsB = cloud.withNode(a.node) { node, _ in node.cache.leafSet(of: a.id)?.contains(b.id) ?? false }
-            let bHoldsA = cloud.withNode(b.node) { node, _ in node.cache.leafSet(of: b.id)?.contains(a.id) ?? false }
+            let aHoldsB = cloud.nodes[a.node].cache.leafSet(of: a.id)?.contains(b.id) ?? false
+            let bHoldsA = cloud.nodes[b.node].cache.leafSet(of: b.id)?.contains(a.id) ?? false
             if !(aHoldsB && bHoldsA) { unlinked += 1 }
         }
         return unlinked

@@ -15,13 +15,15 @@ final class SteeringAttackers: DatagramTamperer {
     private var random: RandomSource
     /// Targets of LOOKUPs received by attackers, by (attacker, message ID).
     private var lookupTargets: [LookupKey: PNRPID] = [:]
-    /// IDs asked for by INQUIREs received by attackers, by (attacker, message ID).
-    private var inquiredIDs: [LookupKey: PNRPID] = [:]
+    /// IDs asked for by INQUIREs received by attackers, by (attacker, message ID), and whether a CPA was asked for.
+    private var inquiredIDs: [LookupKey: (id: PNRPID, wantsCPA: Bool)] = [:]
     /// CPAs the attackers saw, by the ID they speak for (shared among colluders).
     private var recorded: [PNRPID: CPA] = [:]
     /// The ID of a recorded CPA for each peer name (its P2P ID) seen.
     private var recordedIDs: [P2PID: PNRPID] = [:]
-    /// LOOKUP answers rewritten, and INQUIRE answers given a recorded CPA (counted once sent).
+    /// LOOKUP answers rewritten, and answers to INQUIREs asking for a CPA given a recorded one (counted once
+    /// sent). An INQUIRE that asks for no CPA (a reachability check) is answered "found" as well, and
+    /// counted in neither.
     private(set) var steered = 0, replayed = 0
     /// Signatures of the CPAs replayed: an answer carrying one was a replay, whatever its addresses say.
     private(set) var replayedSignatures = Set<[UInt8]>()
@@ -45,7 +47,7 @@ final class SteeringAttackers: DatagramTamperer {
         case .lookup(let lookup):
             lookupTargets[LookupKey(node: node, peer: source, messageID: message.messageID)] = lookup.target
         case .inquire(let inquire):
-            inquiredIDs[LookupKey(node: node, peer: source, messageID: message.messageID)] = inquire.validateID
+            inquiredIDs[LookupKey(node: node, peer: source, messageID: message.messageID)] = (inquire.validateID, inquire.flags.contains(.wantCPA))
         case .authority(let fragment):
             guard replayCPAs, let buffer = Self.wholeBuffer(fragment), let cpa = buffer.validateCPA, !cpa.isRevocation,
                 let id = cpa.pnrpID
@@ -62,7 +64,8 @@ final class SteeringAttackers: DatagramTamperer {
         let key = LookupKey(node: node, peer: destination, messageID: fragment.ackedMessageID)
         let target = lookupTargets.removeValue(forKey: key), inquired = inquiredIDs.removeValue(forKey: key)
         guard var buffer = Self.wholeBuffer(fragment) else { return datagram }
-        var replayedCPA: CPA?
+        enum Rewrite { case steered, replayed(CPA), claimedReachable(CPA) }
+        let rewrite: Rewrite
         if let target {
             let others = colluders.filter { $0 != node }
             guard !others.isEmpty else { return datagram }
@@ -71,25 +74,27 @@ final class SteeringAttackers: DatagramTamperer {
             let claimed = replayCPAs ? recordedIDs[target.p2pID] ?? target : target
             buffer.routeEntry = RouteEntry(id: claimed, port: endpoint.port, address: endpoint.address)
             buffer.flags.remove(.notFound)
-        } else if let id = inquired, replayCPAs, buffer.flags.contains(.notFound), let cpa = recorded[id] {
+            rewrite = .steered
+        } else if let (id, wantsCPA) = inquired, replayCPAs, buffer.flags.contains(.notFound), let cpa = recorded[id] {
             // Only for an ID the attacker does not hold: answering for its own IDs with a replay would only
             // get the attacker refused from its neighbours' leaf sets.
             buffer.flags.remove(.notFound)
             buffer.validateCPA = cpa
             let endpoint = InMemoryCloud.endpoint(ofNode: node)
             buffer.routeEntry = RouteEntry(id: id, port: endpoint.port, address: endpoint.address)
-            replayedCPA = cpa
+            rewrite = wantsCPA ? .replayed(cpa) : .claimedReachable(cpa)
         } else {
             return datagram
         }
         guard let bytes = try? buffer.encoded(), let fragments = try? AuthorityFragment.fragments(of: bytes, ackedMessageID: fragment.ackedMessageID),
             fragments.count == 1, let out = try? PNRPMessage(messageID: message.messageID, body: .authority(fragments[0])).encoded()
         else { return datagram }
-        if let replayedCPA {
+        switch rewrite {
+        case .steered: steered += 1
+        case .replayed(let cpa):
             replayed += 1
-            replayedSignatures.insert(replayedCPA.signature)
-        } else {
-            steered += 1
+            replayedSignatures.insert(cpa.signature)
+        case .claimedReachable(let cpa): replayedSignatures.insert(cpa.signature)
         }
         return out
     }

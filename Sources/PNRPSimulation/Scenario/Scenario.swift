@@ -158,8 +158,8 @@ public enum AttackBehaviour: String, Sendable, Equatable, CaseIterable {
     /// Answer every LOOKUP with a route entry claiming the exact target at another attacker
     /// (`SteeringAttackers`).
     case steer
-    /// Steer like `steer`, and answer the resolver's final INQUIRE with a recorded, outdated CPA of the
-    /// target (a replay).
+    /// Steer like `steer`, claiming the real ID of a registration of the target's name whose CPA the
+    /// colluders recorded, and answer INQUIREs about IDs the attacker does not hold with that CPA (a replay).
     case stale
     /// Surround one victim (the first node): up to `EclipseAttack.maximumColluders` attackers register
     /// unsecured names whose IDs they chose, by trying classifiers, to lie next to the victim's, so that
