@@ -47,8 +47,8 @@ public struct CountsByMessageType: Sendable, Equatable {
 
     /// The count for a message type.
     public subscript(type: MessageType) -> Int {
-        get { counts[Int(type.rawValue)] }
-        set { counts[Int(type.rawValue)] = newValue }
+        get { self[type.rawValue] }
+        set { self[type.rawValue] = newValue }
     }
 
     /// The sum over every type.

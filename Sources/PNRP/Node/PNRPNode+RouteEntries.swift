@@ -85,7 +85,7 @@ extension PNRPNode {
             return
         }
         let bytes: [UInt8]
-        if m.offset == 0 && m.fragment.count == Int(m.bufferSize) {
+        if m.isWholeBuffer {
             bytes = m.fragment
         } else {
             do {

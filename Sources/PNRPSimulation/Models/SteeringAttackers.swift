@@ -101,7 +101,7 @@ final class SteeringAttackers: DatagramTamperer {
 
     /// The AUTHORITY_BUFFER of an AUTHORITY that carries all of it in one fragment.
     private static func wholeBuffer(_ fragment: AuthorityFragment) -> AuthorityBuffer? {
-        guard fragment.offset == 0, fragment.fragment.count == Int(fragment.bufferSize) else { return nil }
+        guard fragment.isWholeBuffer else { return nil }
         return try? AuthorityBuffer(decoding: fragment.fragment)
     }
 }
