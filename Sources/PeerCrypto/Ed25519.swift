@@ -105,27 +105,3 @@ public enum Ed25519 {
     /// Detached signature length in bytes.
     public static let signatureByteCount = 64
 }
-
-/// A fixed-size heap buffer for secret bytes, wiped with `sodium_memzero` on release.
-final class SecretBox: @unchecked Sendable {
-    // Written once in `init` (through `withMutableBytes`), then only read.
-    private let pointer: UnsafeMutableRawBufferPointer
-
-    init(count: Int) {
-        pointer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
-        pointer.initializeMemory(as: UInt8.self, repeating: 0)
-    }
-
-    deinit {
-        sodium_memzero(pointer.baseAddress!, pointer.count)
-        pointer.deallocate()
-    }
-
-    func withMutableBytes<R>(_ body: (UnsafeMutableBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try body(pointer.bindMemory(to: UInt8.self))
-    }
-
-    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try body(UnsafeBufferPointer(pointer.bindMemory(to: UInt8.self)))
-    }
-}
