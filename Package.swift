@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "PeerCrypto", targets: ["PeerCrypto"]),
         .library(name: "PNRP", targets: ["PNRP"]),
+        .library(name: "EasyConnect", targets: ["EasyConnect"]),
         .library(name: "PNRPInMemory", targets: ["PNRPInMemory"]),
         .library(name: "PNRPSimulation", targets: ["PNRPSimulation"]),
         .library(name: "PNRPNetwork", targets: ["PNRPNetwork"]),
@@ -39,6 +40,8 @@ let package = Package(
         ),
         .target(name: "PeerCrypto", dependencies: ["CSodium", "CCrypto"]),
         .target(name: "PNRP", dependencies: ["PeerCrypto"]),
+        // Easy Connect remote assistance: the CPace password handshake (Handshake/) and what runs over it.
+        .target(name: "EasyConnect", dependencies: ["PeerCrypto"]),
         .target(
             name: "PNRPInMemory",
             dependencies: [
@@ -95,6 +98,14 @@ let package = Package(
             name: "PeerCryptoTests",
             dependencies: ["PeerCrypto"],
             exclude: ["Oracle"]  // Python script that produced the vectors with no published source; documentation only
+        ),
+        .testTarget(
+            name: "EasyConnectTests",
+            dependencies: [
+                "EasyConnect", "PeerCrypto",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            exclude: ["CPaceOracle"]  // Python script that produced the key confirmation vectors; documentation only
         ),
         .testTarget(
             name: "PNRPTests",
