@@ -178,7 +178,9 @@ public final class PNRPHost: Sendable {
         try await register(name, endpoints: [], servicePort: (port, ipProtocol), comment: comment, clouds: clouds, key: key, extendedPayload: extendedPayload)
     }
 
-    private func register(
+    /// Both kinds of endpoints at once: `endpoints` as given, plus this host's address in each cloud with
+    /// `servicePort` (for the daemon, whose clients may send both).
+    func register(
         _ name: PeerName, endpoints: [IPv6AppEndpoint], servicePort: (port: UInt16, ipProtocol: UInt16)?, comment: String?, clouds: [CloudScope]?,
         key: Ed25519PrivateKey?, extendedPayload: [UInt8]?
     ) async throws -> Registration {
