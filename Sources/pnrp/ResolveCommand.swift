@@ -10,7 +10,9 @@ struct ResolveCommand: AsyncParsableCommand {
         discussion: """
             The node searches the cloud ([MS-PNRP] 3.2.4.3) and returns the publisher's signed record \
             only after checking its signature; for a secured name the key fingerprint printed equals the \
-            name's authority. Exit codes: 3 nobody publishes the name, 4 no answer within --timeout.
+            name's authority. A signed extended payload, when the publisher has one, is checked too; the \
+            text output gives its size only, --json gives it in base64 (`extendedPayload`). Exit codes: 3 \
+            nobody publishes the name, 4 no answer within --timeout.
 
             Examples:
               pnrp resolve 0.printer
@@ -49,6 +51,11 @@ struct ResolveCommand: AsyncParsableCommand {
         print("  PNRP ID \(r.id)")
         print("  CPA verified, key fingerprint \(r.keyFingerprint), expires \(Date(timeIntervalSince1970: Double(r.expiresAt)))")
         if let comment = r.comment { print("  comment: \(comment)") }
+        if let extended = r.extendedPayload {
+            // The size only: the bytes may be anything, and never go raw to a terminal.
+            let count = Data(base64Encoded: extended)?.count ?? 0
+            print("  extended payload: \(count) bytes (signature verified; --json shows them in base64)")
+        }
         print("  path:")
         for (i, hop) in r.path.enumerated() {
             print("    \(i == r.path.count - 1 ? "publisher" : "hop \(i + 1)    "): \(hop)")

@@ -7,10 +7,15 @@ struct LocalRegistration: Sendable {
     let key: Ed25519PrivateKey
     let payload: [IPv6AppEndpoint]?
     let friendlyName: String?
+    /// Binary data published as the registration's EXTENDED_PAYLOAD (1...4096 bytes), or nil
+    /// ([MS-PNRP] 2.2.3.3); its CPAs then carry flag X.
+    let extendedPayload: [UInt8]?
     /// True for a registration made without owning a secured name's key (tests of forgery only).
     var forged = false
     /// Signed CPA with a zero nonce, reused for INQUIREs that carry no nonce until it nears expiry.
     var cachedCPA: CPA?
+    /// Signed EXTENDED_PAYLOAD with a zero nonce, reused like `cachedCPA`.
+    var cachedExtendedPayload: ExtendedPayload?
     /// True once a registration resolve has reached at least one other node.
     var announced = false
     /// True once an announcement has started from a far node rather than from our own cache
@@ -39,12 +44,16 @@ public enum RegistrationError: Error, Hashable, Sendable, CustomStringConvertibl
     case notAuthority(PeerName)
     /// The CPA could not be built (for example a payload with too many endpoints).
     case cpa(CPAError)
+    /// The extended payload has this many bytes; [MS-PNRP] 2.2.3.3 allows 1...4096 of binary data.
+    case extendedPayloadSize(Int)
 
     public var description: String {
         switch self {
         case .notAuthority(let n):
             "cannot register \(n): its authority is not the SHA-1 of this key's public key; use the key the name was made from, or an unsecured name (0.classifier)"
         case .cpa(let e): "cannot build the CPA: \(e)"
+        case .extendedPayloadSize(let n):
+            "an extended payload of \(n) bytes cannot be published: it must have 1 to \(ExtendedPayload.maximumBinaryBytes) bytes ([MS-PNRP] 2.2.3.3); leave it out, or shorten it"
         }
     }
 }

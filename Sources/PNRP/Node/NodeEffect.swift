@@ -26,10 +26,15 @@ public struct ResolveResult: Hashable, Sendable {
     public var hops: Int
     /// Every endpoint asked, in order (the ResolvePath), ending with the publisher's.
     public var path: [IPv6Endpoint]
+    /// The publisher's extended payload, when its CPA announced one (flag X): the payload data only, and
+    /// only after the EXTENDED_PAYLOAD verified under the CPA's key for this resolution's INQUIRE
+    /// ([MS-PNRP] 3.1.5.8). Binary data as published; a string payload as its UTF-8 text without the NUL
+    /// (`docs/deviations.md` W10).
+    public var extendedPayload: [UInt8]?
 
     /// Builds a result.
-    public init(id: PNRPID, cpa: CPA, hops: Int, path: [IPv6Endpoint]) {
-        (self.id, self.cpa, self.hops, self.path) = (id, cpa, hops, path)
+    public init(id: PNRPID, cpa: CPA, hops: Int, path: [IPv6Endpoint], extendedPayload: [UInt8]? = nil) {
+        (self.id, self.cpa, self.hops, self.path, self.extendedPayload) = (id, cpa, hops, path, extendedPayload)
     }
 }
 

@@ -8,24 +8,33 @@ extension PNRPNode {
     /// The node then resolves ID + 1 (REASON_REGISTRATION) carrying its own route entry, so that the nodes
     /// around the new ID learn it and flood it through their leaf sets; `.registered(id)` follows.
     ///
+    /// With `extendedPayload` (1...4096 bytes of binary data), the registration's CPAs carry flag X, and an
+    /// INQUIRE that asks for it (flag X) is answered with an EXTENDED_PAYLOAD signed by `key` for that
+    /// INQUIRE's nonce ([MS-PNRP] 2.2.3.3, 3.2.5.6, 3.2.5.8).
+    ///
     /// - Throws: `RegistrationError.notAuthority` when a secured name's authority is not the SHA-1 of
-    ///   `key`'s public key.
-    public mutating func register(name: PeerName, key: Ed25519PrivateKey, payload: [IPv6AppEndpoint]? = nil, friendlyName: String? = nil, serviceLocationPrefix: UInt64? = nil, now: NodeInstant) throws(RegistrationError) -> PNRPID {
+    ///   `key`'s public key; `.extendedPayloadSize` when `extendedPayload` is empty or longer than 4096 bytes.
+    public mutating func register(name: PeerName, key: Ed25519PrivateKey, payload: [IPv6AppEndpoint]? = nil, friendlyName: String? = nil, extendedPayload: [UInt8]? = nil, serviceLocationPrefix: UInt64? = nil, now: NodeInstant) throws(RegistrationError) -> PNRPID {
         if name.isSecured, Authority.of(publicKey: key.publicKey.bytes) != name.authority { throw .notAuthority(name) }
-        return try registerWithoutAuthorityCheck(name: name, key: key, payload: payload, friendlyName: friendlyName, serviceLocationPrefix: serviceLocationPrefix, now: now)
+        return try registerWithoutAuthorityCheck(
+            name: name, key: key, payload: payload, friendlyName: friendlyName, extendedPayload: extendedPayload, serviceLocationPrefix: serviceLocationPrefix,
+            now: now)
     }
 
     /// `register` without the authority check: what a node forging someone else's secured name does. For
     /// adversarial simulations and tests only — the node then serves a CPA claiming the name's authority but
     /// signed with `key`, which every honest verifier rejects ([MS-PNRP] 3.1.5.7). Applications use
     /// `register`.
-    public mutating func registerWithoutAuthorityCheck(name: PeerName, key: Ed25519PrivateKey, payload: [IPv6AppEndpoint]? = nil, friendlyName: String? = nil, serviceLocationPrefix: UInt64? = nil, now: NodeInstant) throws(RegistrationError) -> PNRPID {
+    public mutating func registerWithoutAuthorityCheck(name: PeerName, key: Ed25519PrivateKey, payload: [IPv6AppEndpoint]? = nil, friendlyName: String? = nil, extendedPayload: [UInt8]? = nil, serviceLocationPrefix: UInt64? = nil, now: NodeInstant) throws(RegistrationError) -> PNRPID {
+        if let extendedPayload, !(1...ExtendedPayload.maximumBinaryBytes).contains(extendedPayload.count) {
+            throw .extendedPayloadSize(extendedPayload.count)
+        }
         let location = ServiceLocation.forRegistration(
             prefix: serviceLocationPrefix ?? localEndpoint.address.high, publicKey: key.publicKey.bytes,
             serviceAddresses: [localEndpoint], salt: random.bytes(8))
         let id = PNRPID(p2pID: name.p2pID, serviceLocation: location)
         var reg = LocalRegistration(
-            name: name, id: id, key: key, payload: payload, friendlyName: friendlyName,
+            name: name, id: id, key: key, payload: payload, friendlyName: friendlyName, extendedPayload: extendedPayload,
             nextAnnouncement: now + configuration.announcementInterval, announcementInterval: configuration.announcementInterval * 2)
         reg.forged = name.isSecured && Authority.of(publicKey: key.publicKey.bytes) != name.authority
         do {

@@ -15,7 +15,7 @@ extension PNRPNode {
             if let local, let reg = registrations[local], let cpa = try? signedCPA(for: reg, nonce: CPA.zeroNonce, now: now) {
                 let rid = ResolveID(rawValue: nextResolveID)
                 nextResolveID += 1
-                emit(.resolved(rid, ResolveResult(id: local, cpa: cpa, hops: 0, path: [localEndpoint])))
+                emit(.resolved(rid, ResolveResult(id: local, cpa: cpa, hops: 0, path: [localEndpoint], extendedPayload: reg.extendedPayload)))
                 return rid
             }
         }
@@ -140,16 +140,21 @@ extension PNRPNode {
         return cache.id(at: source)
     }
 
-    /// [MS-PNRP] 3.1.5.6.1.1: the publisher's answer to the final INQUIRE; its CPA must verify.
+    /// [MS-PNRP] 3.1.5.6.1.1: the publisher's answer to the final INQUIRE; its CPA must verify (3.1.5.7), and
+    /// when the CPA has flag X the buffer must carry an EXTENDED_PAYLOAD that verifies under the CPA's key for
+    /// this INQUIRE's ID and nonce (3.1.5.8). Either failure makes the whole answer invalid.
     mutating func inquireAnswered(_ rid: ResolveID, messageID: UInt32, buffer: AuthorityBuffer, from source: IPv6Endpoint, now: NodeInstant) {
         guard var r = resolutions[rid], case .inquire(messageID, let sentTo, let nonce, let target) = r.outstanding else { return }
         r.outstanding = .none
         if let cpa = buffer.validateCPA, !buffer.flags.contains(.notFound), !cpa.isRevocation,
-            (try? cpa.verify(now: now.fileTime, expectedID: target.id, expectedNonce: nonce, signatures: configuration.cpaSignatures)) != nil
+            (try? cpa.verify(now: now.fileTime, expectedID: target.id, expectedNonce: nonce, signatures: configuration.cpaSignatures)) != nil,
+            case .success(let extendedPayload) = Self.verifiedExtendedPayload(of: cpa, in: buffer, id: target.id, nonce: nonce, now: now)
         {
             r.recordVisited(sentTo)
             resolutions[rid] = r
-            finish(rid, result: ResolveResult(id: target.id, cpa: cpa, hops: r.totalUsefulHops, path: Array(r.resolvePath.dropFirst())), now: now)
+            let result = ResolveResult(
+                id: target.id, cpa: cpa, hops: r.totalUsefulHops, path: Array(r.resolvePath.dropFirst()), extendedPayload: extendedPayload?.content.data)
+            finish(rid, result: result, now: now)
             return
         }
         statistics.cpaRejected += 1
@@ -158,6 +163,20 @@ extension PNRPNode {
         r.demoteBestMatch()
         resolutions[rid] = r
         advance(rid, now: now)
+    }
+
+    /// The extended payload that comes with a verified `cpa` ([MS-PNRP] 3.1.5.7, 3.1.5.8): nil when the CPA
+    /// does not announce one (flag X clear; a payload sent anyway is ignored, never handed on); the verified
+    /// payload when it does; a failure when it is missing or does not verify under the CPA's key for `id`
+    /// and `nonce`.
+    static func verifiedExtendedPayload(of cpa: CPA, in buffer: AuthorityBuffer, id: PNRPID, nonce: [UInt8], now: NodeInstant) -> Result<ExtendedPayload?, ExtendedPayloadError> {
+        guard cpa.flags.contains(.extendedPayload) else { return .success(nil) }
+        guard let bytes = buffer.extendedPayload else { return .failure(.missing) }
+        do {
+            return .success(try ExtendedPayload.verified(bytes, now: now.fileTime, expectedID: id, expectedNonce: nonce, publicKey: cpa.publicKey))
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// Ends a resolution and reports it.

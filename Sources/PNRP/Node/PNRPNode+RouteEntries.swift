@@ -18,26 +18,50 @@ extension PNRPNode {
     }
 
     /// [MS-PNRP] 3.2.5.6: answer an INQUIRE about one of our IDs, with a CPA when asked: signed for the
-    /// INQUIRE's nonce, or, without one (or with a zero one), the CPA signed once with a zero nonce.
+    /// INQUIRE's nonce, or, without one (or with a zero one), the CPA signed once with a zero nonce. When the
+    /// INQUIRE asks for the extended payload (flag X) and the registration has one, the buffer carries an
+    /// EXTENDED_PAYLOAD signed for the same nonce (3.2.5.8), cached the same way for the zero nonce.
     mutating func receiveInquire(_ m: Inquire, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
         guard var reg = registrations[m.validateID] else {
             sendAuthority(AuthorityBuffer(flags: .notFound), answering: messageID, to: source, now: now)
             return
         }
         var buffer = AuthorityBuffer(flags: [], routeEntry: reg.routeEntry(at: localEndpoint))
+        let nonce = m.nonce ?? CPA.zeroNonce
+        let freshAfter = (now + .hours(1)).fileTime
+        var cacheChanged = false
         if m.flags.contains(.wantCPA) {
-            let nonce = m.nonce ?? CPA.zeroNonce
-            if nonce == CPA.zeroNonce, let cached = reg.cachedCPA, cached.notAfter > (now + .hours(1)).fileTime {
+            if nonce == CPA.zeroNonce, let cached = reg.cachedCPA, cached.notAfter > freshAfter {
                 buffer.validateCPA = cached
             } else if let cpa = try? signedCPA(for: reg, nonce: nonce, now: now) {
                 buffer.validateCPA = cpa
                 if nonce == CPA.zeroNonce {
                     reg.cachedCPA = cpa
-                    registrations[m.validateID] = reg
+                    cacheChanged = true
                 }
             }
         }
+        if m.flags.contains(.wantExtendedPayload), reg.extendedPayload != nil {
+            if nonce == CPA.zeroNonce, let cached = reg.cachedExtendedPayload, cached.notAfter > freshAfter {
+                buffer.extendedPayload = cached.encoded()
+            } else if let payload = signedExtendedPayload(for: reg, nonce: nonce, now: now) {
+                buffer.extendedPayload = payload.encoded()
+                if nonce == CPA.zeroNonce {
+                    reg.cachedExtendedPayload = payload
+                    cacheChanged = true
+                }
+            }
+        }
+        if cacheChanged { registrations[m.validateID] = reg }
         sendAuthority(buffer, answering: messageID, to: source, now: now)
+    }
+
+    /// Builds and signs the EXTENDED_PAYLOAD of a registration for `nonce` ([MS-PNRP] 3.2.5.8), with the key
+    /// that signs its CPA and the CPA's lifetime; nil when it has none.
+    func signedExtendedPayload(for reg: LocalRegistration, nonce: [UInt8], now: NodeInstant) -> ExtendedPayload? {
+        guard let data = reg.extendedPayload else { return nil }
+        return try? ExtendedPayload.signed(
+            pnrpID: reg.id, nonce: nonce, notAfter: (now + configuration.cpaLifetime).fileTime, content: .binary(data), key: reg.key)
     }
 
     /// Builds and signs the CPA of a registration ([MS-PNRP] 3.2.5.7).
@@ -48,7 +72,7 @@ extension PNRPNode {
             : try CPA.signed(
                 name: reg.name, serviceLocation: reg.id.serviceLocation, serviceAddresses: [localEndpoint],
                 payload: reg.payload, friendlyName: reg.friendlyName, notAfter: (now + configuration.cpaLifetime).fileTime,
-                nonce: nonce, key: reg.key)
+                nonce: nonce, key: reg.key, hasExtendedPayload: reg.extendedPayload != nil)
         configuration.cpaSignatures.didSign(cpa)
         return cpa
     }
@@ -57,7 +81,7 @@ extension PNRPNode {
     /// hash to it. Only `registerWithoutAuthorityCheck` (adversarial runs and tests) creates such registrations; every verifier must reject it.
     func forgedCPA(for reg: LocalRegistration, nonce: [UInt8], now: NodeInstant) -> CPA {
         var cpa = CPA(
-            flags: [.binaryAuthority, .classifierHash], notAfter: (now + configuration.cpaLifetime).fileTime,
+            flags: reg.extendedPayload == nil ? [.binaryAuthority, .classifierHash] : [.binaryAuthority, .classifierHash, .extendedPayload], notAfter: (now + configuration.cpaLifetime).fileTime,
             serviceLocation: reg.id.serviceLocation, nonce: nonce, binaryAuthority: reg.name.authority.binary,
             classifierHash: reg.name.classifierHash, friendlyName: nil, serviceAddresses: [localEndpoint],
             payload: reg.payload, publicKey: reg.key.publicKey.bytes, signature: [UInt8](repeating: 0, count: 64))

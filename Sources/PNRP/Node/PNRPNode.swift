@@ -98,6 +98,10 @@ public struct PNRPNode: Sendable {
     /// ([MS-PNRP] 3.2.4.1: its registration resolve reached another node).
     public var registrationsAnnounced: Bool { registrations.values.allSatisfy(\.announced) }
 
+    /// True when the registration of `id` has been announced: its registration resolve reached another node
+    /// ([MS-PNRP] 3.2.4.1), as `.registered(id)` reported. False for an ID not registered here.
+    public func isAnnounced(_ id: PNRPID) -> Bool { registrations[id]?.announced ?? false }
+
     /// Number of resolutions in progress.
     public var outstandingResolves: Int { resolutions.count }
 

@@ -6,7 +6,7 @@
 /// - CLASSIFIER code units are UTF-16 **big-endian** (network order, the 2.2 default; W4) and must be valid
 ///   UTF-16 (no lone surrogates) on receipt.
 /// - CERT_CHAIN and EXTENDED_PAYLOAD are carried as opaque bytes, at least one byte each; their inner syntax
-///   (2.2.3.5, 2.2.3.3) is checked by whoever validates them (W8).
+///   (2.2.3.5, 2.2.3.3) is checked by whoever validates them (W8): `ExtendedPayload.verified(...)` (C8, W10).
 /// - The whole buffer is at most 37348 bytes (the largest SPLIT_CONTROLS Size, 2.2.2.6), in both directions (W8).
 extension AuthorityBuffer {
     /// The defined flag bits (L, B, N); the rest are reserved: zero when sent, ignored on receipt.

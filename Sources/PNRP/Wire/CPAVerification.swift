@@ -78,12 +78,14 @@ extension CPA {
     ///   - nonce: the 16 bytes of the INQUIRE's NONCE, or 16 zero bytes when it had none ([MS-PNRP] 3.2.5.6).
     ///   - payload: application endpoints (1...10), or nil for none.
     ///   - friendlyName: 1...78 bytes of UTF-8 without NUL, or nil.
+    ///   - hasExtendedPayload: sets flag X: the registration publishes an EXTENDED_PAYLOAD, which receivers
+    ///     that ask for it must then get and validate ([MS-PNRP] 2.2.3.1, 3.1.5.7).
     /// - Throws: `.authorityMismatch` when `name` is secured and `key` does not own it; `.malformed` when an
     ///   argument breaks [MS-PNRP] 2.2.3.1 (nonce size, 1...4 addresses with ports > 1024, payload size,
     ///   friendly name size).
     public static func signed(
         name: PeerName, serviceLocation: ServiceLocation, serviceAddresses: [IPv6Endpoint], payload: [IPv6AppEndpoint]?,
-        friendlyName: String?, notAfter: FileTime, nonce: [UInt8], key: Ed25519PrivateKey
+        friendlyName: String?, notAfter: FileTime, nonce: [UInt8], key: Ed25519PrivateKey, hasExtendedPayload: Bool = false
     ) throws(CPAError) -> CPA {
         let publicKey = key.publicKey.bytes
         var flags: CPAFlags = [.classifierHash]
@@ -94,6 +96,7 @@ extension CPA {
             binaryAuthority = authority
         }
         if friendlyName != nil { flags.formUnion([.friendlyName, .friendlyNameUTF8]) }
+        if hasExtendedPayload { flags.insert(.extendedPayload) }
         var cpa = CPA(
             flags: flags, notAfter: notAfter, serviceLocation: serviceLocation, nonce: nonce,
             binaryAuthority: binaryAuthority, classifierHash: name.classifierHash, friendlyName: friendlyName,
@@ -104,15 +107,16 @@ extension CPA {
         return cpa
     }
 
-    /// A revocation of this registration (R set, nonce zero, no payload), signed with `key`
-    /// ([MS-PNRP] 2.2.3.1, 3.2.4.2). The service addresses, service location, hashes and friendly name stay,
-    /// so the revocation speaks for the same PNRP ID.
+    /// A revocation of this registration (R set, nonce zero, no payload, X clear: a revocation has no
+    /// extended payload), signed with `key` ([MS-PNRP] 2.2.3.1, 3.2.4.2). The service addresses, service
+    /// location, hashes and friendly name stay, so the revocation speaks for the same PNRP ID.
     ///
     /// - Throws: `.authorityMismatch` when this CPA is secured and `key` does not own its authority;
     ///   `.malformed` when this CPA is structurally invalid.
     public func revocation(notAfter: FileTime, key: Ed25519PrivateKey) throws(CPAError) -> CPA {
         var r = self
         r.flags.insert(.revoke)
+        r.flags.remove(.extendedPayload)
         r.notAfter = notAfter
         r.nonce = CPA.zeroNonce
         r.payload = nil

@@ -228,7 +228,8 @@ public struct AuthorityBuffer: Hashable, Sendable {
     public var certificateChain: [UInt8]?
     /// CLASSIFIER, when present.
     public var classifier: String?
-    /// EXTENDED_PAYLOAD structure bytes, when present.
+    /// EXTENDED_PAYLOAD structure bytes, when present: decode and validate them with `ExtendedPayload.verified(...)`
+    /// ([MS-PNRP] 2.2.3.3, 3.1.5.8).
     public var extendedPayload: [UInt8]?
     /// For a LOOKUP reply: the entry closest to the target.
     public var routeEntry: RouteEntry?

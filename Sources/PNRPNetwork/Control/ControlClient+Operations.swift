@@ -46,3 +46,25 @@ extension ControlClient {
         ControlError(.internal, "the node answered '\(op)' with another kind of reply; is it the same pnrp version?")
     }
 }
+
+extension ControlClient {
+    /// Opens a session: one connection kept open for many requests, which registrations made with
+    /// `untilDisconnect` last as long as.
+    public func openSession() async throws(ControlError) -> ControlSession {
+        try await ControlSession.open(socketPath: socketPath, group: group)
+    }
+}
+
+/// The typed operations of a session that depend on its connection.
+extension ControlSession {
+    /// Publishes a name; with `untilDisconnect` it lasts until this session closes.
+    public func register(_ arguments: RegisterArguments) async throws(ControlError) -> RegisteredName {
+        guard case .registered(let v) = try await send(.register(arguments)) else { throw ControlClient.mismatch("register") }
+        return v
+    }
+
+    /// Revokes a name registered through this node's control socket.
+    public func unregister(_ name: String) async throws(ControlError) {
+        guard case .unregistered = try await send(.unregister(UnregisterArguments(name: name))) else { throw ControlClient.mismatch("unregister") }
+    }
+}

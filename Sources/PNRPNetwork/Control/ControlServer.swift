@@ -50,7 +50,7 @@ public final class ControlServer: Sendable {
                     child.eventLoop.makeCompletedFuture {
                         let sync = child.pipeline.syncOperations
                         try sync.addHandler(IdleStateHandler(allTimeout: idle))
-                        try sync.addHandler(IdleConnectionCloser())
+                        try sync.addHandler(IdleConnectionCloser(connections: connections))
                         try sync.addHandler(ByteToMessageHandler(ControlLineDecoder(maximumLength: ControlProtocol.maximumLineBytes)))
                         return try NIOAsyncChannel<ControlFrame, ByteBuffer>(wrappingChannelSynchronously: child)
                     }
@@ -123,7 +123,7 @@ public final class ControlServer: Sendable {
     public var openConnections: Int { connections.count }
 
     private func serve(_ connection: NIOAsyncChannel<ControlFrame, ByteBuffer>, handler: any ControlHandler) async {
-        guard connections.admit(connection.channel) else {
+        guard let id = connections.admit(connection.channel) else {
             let refusal = ControlResponse.failure(ControlError(.internal, "the node is serving \(connections.limit) connections already, or stopping; try again"))
             // Answer, stop writing, and give the client a moment to send its request and read the answer.
             let channel = connection.channel
@@ -136,12 +136,13 @@ public final class ControlServer: Sendable {
             deadline.cancel()
             return
         }
-        defer { connections.remove(connection.channel) }
         var shutdownRequested = false
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await frame in inbound {
-                    let (response, request) = await answer(frame, handler: handler)
+                    let (response, request) = await answer(frame, on: id, handler: handler)
+                    // A registration that ends with this connection: the connection is no longer closed for idleness.
+                    if case .register(let a)? = request, a.untilDisconnect, case .success = response { connections.pin(connection.channel) }
                     let line = (try? ControlCodec.line(response)) ?? Self.unencodableAnswer
                     try await outbound.write(ByteBuffer(bytes: line))
                     if request == .shutdown, case .success = response {
@@ -153,6 +154,8 @@ public final class ControlServer: Sendable {
         } catch {
             logger.debug("control connection ended", metadata: ["error": "\(error)"])
         }
+        connections.remove(connection.channel)
+        await handler.connectionClosed(id)
         if shutdownRequested {
             logger.info("stop requested through the control socket")
             stop()
@@ -162,14 +165,14 @@ public final class ControlServer: Sendable {
     /// Sent in the (never expected) case that an answer cannot be encoded.
     static let unencodableAnswer = Array(#"{"error":{"kind":"internal","message":"the node could not encode its answer"},"ok":false,"version":1}"#.utf8) + [0x0A]
 
-    private func answer(_ frame: ControlFrame, handler: any ControlHandler) async -> (ControlResponse, ControlRequest?) {
+    private func answer(_ frame: ControlFrame, on id: ControlConnectionID, handler: any ControlHandler) async -> (ControlResponse, ControlRequest?) {
         switch frame {
         case .oversized:
             return (.failure(ControlError(.badInput, "the request line is longer than \(ControlProtocol.maximumLineBytes) bytes")), nil)
         case .line(let bytes):
             do {
                 let request = try ControlCodec.request(bytes.readableBytesView)
-                return (await handler.handle(request), request)
+                return (await handler.handle(request, on: id), request)
             } catch {
                 return (.failure(error), nil)
             }

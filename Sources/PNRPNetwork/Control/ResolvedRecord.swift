@@ -23,12 +23,19 @@ public struct ResolvedRecord: Sendable, Hashable, Codable {
     public var expiresAt: Int
     /// How long the resolution took inside the daemon, in milliseconds.
     public var milliseconds: Double
+    /// Base64 of the publisher's extended payload, verified under its CPA's key ([MS-PNRP] 3.1.5.8,
+    /// `docs/deviations.md` W10); absent when it publishes none.
+    public var extendedPayload: String?
+    /// The publisher's raw 32-byte Ed25519 public key in hex (its SHA-1 is `keyFingerprint`).
+    public var publicKey: String?
 
     /// Builds the value.
     public init(
         name: String, cloud: String, id: String, nodeEndpoints: [String], endpoints: [String], comment: String?, hops: Int, path: [String],
-        keyFingerprint: String, expiresAt: Int, milliseconds: Double
+        keyFingerprint: String, expiresAt: Int, milliseconds: Double, extendedPayload: String? = nil, publicKey: String? = nil
     ) {
+        self.extendedPayload = extendedPayload
+        self.publicKey = publicKey
         self.name = name
         self.cloud = cloud
         self.id = id

@@ -34,6 +34,8 @@ final class HostEngine {
     var housekeeping: Scheduled<Void>?
     var resolves: [ResolveKey: PendingResolve] = [:]
     var registrations: [UInt64: [(CloudScope, PNRPID)]] = [:]
+    /// Revocations scheduled by registrations made with a lifetime, by handle.
+    var expiries: [UInt64: Scheduled<Void>] = [:]
     var nextRegistrationID: UInt64 = 1
     var isShutDown = false
     /// IPv4 broadcast addresses of the machine's interfaces: never a destination (docs/deviations.md, D3).
@@ -376,7 +378,12 @@ final class HostEngine {
 
     /// Registers `name` in `clouds` (all open clouds when nil) and returns the handle number.
     /// `servicePort` adds, in each cloud, this host's own address in that cloud with that port and protocol.
-    func register(_ name: PeerName, endpoints: [IPv6AppEndpoint], servicePort: (port: UInt16, ipProtocol: UInt16)? = nil, comment: String?, clouds: [CloudScope]?) throws -> (UInt64, [(CloudScope, PNRPID)]) {
+    /// `key` signs the CPAs and the extended payload (the host identity when nil); with `lifetime`, the
+    /// registration is revoked by itself after that long.
+    func register(
+        _ name: PeerName, endpoints: [IPv6AppEndpoint], servicePort: (port: UInt16, ipProtocol: UInt16)? = nil, comment: String?, clouds: [CloudScope]?,
+        key: Ed25519PrivateKey? = nil, extendedPayload: [UInt8]? = nil, lifetime: Duration? = nil
+    ) throws -> (UInt64, [(CloudScope, PNRPID)]) {
         guard !isShutDown else { throw HostError.shutDown }
         let now = HostClock.now()
         let targets = clouds ?? table.clouds
@@ -388,7 +395,9 @@ final class HostEngine {
                 var payload = endpoints
                 if let service = servicePort { payload.append(IPv6AppEndpoint(address: local.address, port: service.port, ipProtocol: service.ipProtocol)) }
                 let id = try table.withNode(cloud) { node throws(RegistrationError) -> PNRPID in
-                    try node.register(name: name, key: identity.key, payload: payload.isEmpty ? nil : payload, friendlyName: comment, now: now)
+                    try node.register(
+                        name: name, key: key ?? identity.key, payload: payload.isEmpty ? nil : payload, friendlyName: comment, extendedPayload: extendedPayload,
+                        now: now)
                 }
                 made.append((cloud, id))
             }
@@ -401,6 +410,10 @@ final class HostEngine {
         let handle = nextRegistrationID
         nextRegistrationID += 1
         registrations[handle] = made
+        if let lifetime {
+            let nanos = Int64(clamping: NodeDuration(lifetime).nanoseconds)
+            expiries[handle] = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanos)) { [self] in unregister(handle) }
+        }
         // A cloud that knows nobody yet is asked again now: the SOLICIT carries the new registration's route
         // entry, so the contacted node learns of it without waiting for the next maintenance tick.
         for (cloud, _) in made where table.node(cloud)?.cache.count == 0 { discover(cloud, now: now, firstTime: false) }
@@ -410,6 +423,7 @@ final class HostEngine {
 
     /// Revokes a registration ([MS-PNRP] 3.2.4.2).
     func unregister(_ handle: UInt64) {
+        expiries.removeValue(forKey: handle)?.cancel()
         guard let made = registrations.removeValue(forKey: handle) else { return }
         let now = HostClock.now()
         for (cloud, id) in made { _ = try? table.withNode(cloud) { $0.unregister(id, now: now) } }
@@ -418,19 +432,81 @@ final class HostEngine {
 
     /// Starts a resolution; the future completes with the record or a `HostError`.
     func resolve(_ name: PeerName, criteria: ResolveCriteria, cloud: CloudScope, timeout: Duration) -> EventLoopFuture<PeerRecord> {
+        startResolve(name, criteria: criteria, cloud: cloud, timeout: timeout).future
+    }
+
+    /// Resolves `name` in every open cloud at once ([MS-PNRP] 3.2.4.3 in each cloud): the first verified
+    /// record wins and the other resolutions are abandoned. When none succeeds, the failure is the most
+    /// telling one: a timeout in any cloud (the answer may still exist), else not found (or no valid CPA),
+    /// else the rest (no neighbours: a cloud that knows nobody has no say).
+    func resolveInEveryCloud(_ name: PeerName, timeout: Duration) -> EventLoopFuture<PeerRecord> {
+        let combined = eventLoop.makePromise(of: PeerRecord.self)
+        let clouds = table.clouds
+        guard !isShutDown else {
+            combined.fail(HostError.shutDown)
+            return combined.futureResult
+        }
+        guard !clouds.isEmpty else {
+            combined.fail(HostError.noCloud)
+            return combined.futureResult
+        }
+        let started = clouds.map { startResolve(name, criteria: .anyPeerName, cloud: $0, timeout: timeout) }
+        var remaining = started.count
+        var failures: [HostError] = []
+        var done = false
+        for (index, attempt) in started.enumerated() {
+            attempt.future.assumeIsolated().whenComplete { [self] result in
+                remaining -= 1
+                guard !done else { return }
+                switch result {
+                case .success(let record):
+                    done = true
+                    for (other, o) in started.enumerated() where other != index { if let key = o.key { abandon(key) } }
+                    combined.succeed(record)
+                case .failure(let error):
+                    failures.append(error as? HostError ?? .resolve(.cancelled))
+                    if remaining == 0 {
+                        done = true
+                        combined.fail(Self.mostTelling(failures))
+                    }
+                }
+            }
+        }
+        return combined.futureResult
+    }
+
+    /// Of the failures of one name in several clouds, the one that says most about the name.
+    static func mostTelling(_ failures: [HostError]) -> HostError {
+        if failures.contains(.resolve(.timedOut)) { return .resolve(.timedOut) }
+        if failures.contains(.resolve(.notFound)) { return .resolve(.notFound) }
+        if failures.contains(.resolve(.noValidCPA)) { return .resolve(.noValidCPA) }
+        return failures.first ?? .noCloud
+    }
+
+    /// Gives up a resolution another cloud answered: the node stops working on it, its promise fails.
+    func abandon(_ key: ResolveKey) {
+        guard let pending = resolves.removeValue(forKey: key) else { return }
+        pending.timeout?.cancel()
+        _ = try? table.withNode(key.cloud) { $0.cancelResolve(key.id) }
+        pending.promise.fail(HostError.resolve(.cancelled))
+        flush(now: HostClock.now())
+    }
+
+    /// Starts a resolution in one cloud; returns its key (nil when it could not start) and its future.
+    private func startResolve(_ name: PeerName, criteria: ResolveCriteria, cloud: CloudScope, timeout: Duration) -> (key: ResolveKey?, future: EventLoopFuture<PeerRecord>) {
         let promise = eventLoop.makePromise(of: PeerRecord.self)
         guard !isShutDown else {
             promise.fail(HostError.shutDown)
-            return promise.futureResult
+            return (nil, promise.futureResult)
         }
         guard table.node(cloud) != nil else {
             promise.fail(HostError.cloudNotOpen(cloud))
-            return promise.futureResult
+            return (nil, promise.futureResult)
         }
         let now = HostClock.now()
         guard let rid = try? table.withNode(cloud, { $0.resolve(name: name, criteria: criteria, now: now) }) else {
             promise.fail(HostError.cloudNotOpen(cloud))
-            return promise.futureResult
+            return (nil, promise.futureResult)
         }
         let key = ResolveKey(cloud: cloud, id: rid)
         let nanos = Int64(clamping: NodeDuration(timeout).nanoseconds)
@@ -444,7 +520,7 @@ final class HostEngine {
         }
         resolves[key] = PendingResolve(promise: promise, timeout: timer, started: now)
         flush(now: now)
-        return promise.futureResult
+        return (key, promise.futureResult)
     }
 
     /// The status of every open cloud.
@@ -503,6 +579,8 @@ final class HostEngine {
     /// Revokes every registration, saves the cache, fails pending resolutions; the caller closes the sockets.
     func shutDown() {
         guard !isShutDown else { return }
+        for expiry in expiries.values { expiry.cancel() }
+        expiries = [:]
         let now = HostClock.now()
         for handle in registrations.keys.sorted() { unregister(handle) }
         saveCache(now: now)
@@ -578,7 +656,7 @@ extension PeerRecord {
         self.init(
             cloud: cloud, id: result.id, nodeEndpoints: result.cpa.serviceAddresses, endpoints: result.cpa.payload ?? [],
             comment: result.cpa.friendlyName, publicKey: result.cpa.publicKey, hops: result.hops, path: result.path,
-            notAfter: result.cpa.notAfter)
+            notAfter: result.cpa.notAfter, extendedPayload: result.extendedPayload)
     }
 }
 

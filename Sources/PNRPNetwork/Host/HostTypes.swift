@@ -20,6 +20,9 @@ public struct PeerRecord: Sendable, Hashable {
     public var path: [IPv6Endpoint]
     /// When the CPA expires.
     public var notAfter: FileTime
+    /// The publisher's extended payload, verified under its CPA's key for this resolution's INQUIRE
+    /// ([MS-PNRP] 3.1.5.8, `docs/deviations.md` W10); nil when it publishes none.
+    public var extendedPayload: [UInt8]?
 }
 
 /// Something that happened in a host, for applications and logs.

@@ -30,15 +30,21 @@ public final class PNRPHost: Sendable {
     /// Things that happen in the host (cloud state changes, announcements, warnings). Finishes at shutdown.
     /// Read it continuously to see every event: only the newest 16 unread ones are kept.
     public let events: AsyncStream<HostEvent>
+    /// "embedded node on ENDPOINT" (the global cloud's endpoint, else the first cloud's), for messages.
+    public let serviceDescription: String
     let engine: NIOLoopBound<HostEngine>
     let channels: [any Channel]
 
-    private init(eventLoop: any EventLoop, identity: NodeIdentity, events: AsyncStream<HostEvent>, engine: NIOLoopBound<HostEngine>, channels: [any Channel]) {
+    private init(
+        eventLoop: any EventLoop, identity: NodeIdentity, events: AsyncStream<HostEvent>, engine: NIOLoopBound<HostEngine>, channels: [any Channel],
+        serviceDescription: String
+    ) {
         self.eventLoop = eventLoop
         self.identity = identity
         self.events = events
         self.engine = engine
         self.channels = channels
+        self.serviceDescription = serviceDescription
     }
 
     /// Opens the clouds `configuration` asks for, binds their sockets and starts cloud discovery.
@@ -116,7 +122,10 @@ public final class PNRPHost: Sendable {
             continuation.yield(.warning(warning))
         }
         try await loop.submit { engine.value.begin(snapshot: snapshot) }.get()
-        return PNRPHost(eventLoop: loop, identity: identity, events: stream, engine: engine, channels: channels)
+        let shown = plan.items.first { $0.cloud == .global } ?? plan.items[0]
+        return PNRPHost(
+            eventLoop: loop, identity: identity, events: stream, engine: engine, channels: channels,
+            serviceDescription: "embedded node on \(EndpointText.format(shown.endpoint, zone: shown.zone))")
     }
 
     private static func openSSDPListener(configuration: HostConfiguration, plan: CloudPlan, engine: NIOLoopBound<HostEngine>, loop: any EventLoop) async throws -> any Channel {
@@ -145,23 +154,39 @@ public final class PNRPHost: Sendable {
     }
 
     /// Publishes `name` in every open cloud (or in `clouds`) with `endpoints` and `comment` in its signed
-    /// CPA ([MS-PNRP] 3.2.4.1). A secured name must be one of `identity`'s. The registration lasts until
-    /// the handle is cancelled or the host shuts down.
-    public func register(_ name: PeerName, endpoints: [IPv6AppEndpoint] = [], comment: String? = nil, clouds: [CloudScope]? = nil) async throws -> Registration {
-        try await register(name, endpoints: endpoints, servicePort: nil, comment: comment, clouds: clouds)
+    /// CPA ([MS-PNRP] 3.2.4.1). The CPAs are signed with `key`, or with `identity`'s key when nil; a secured
+    /// name must be the key's (its authority is the SHA-1 of the key's public key). `extendedPayload`
+    /// (1...4096 bytes) is published as the registration's EXTENDED_PAYLOAD, signed with the same key
+    /// ([MS-PNRP] 2.2.3.3). The registration lasts until the handle is cancelled or the host shuts down.
+    ///
+    /// Throws `HostError.registration` when the key does not own a secured name or the payload's size is
+    /// out of range.
+    public func register(
+        _ name: PeerName, endpoints: [IPv6AppEndpoint] = [], comment: String? = nil, clouds: [CloudScope]? = nil, key: Ed25519PrivateKey? = nil,
+        extendedPayload: [UInt8]? = nil
+    ) async throws -> Registration {
+        try await register(name, endpoints: endpoints, servicePort: nil, comment: comment, clouds: clouds, key: key, extendedPayload: extendedPayload)
     }
 
     /// Publishes `name` with, in each cloud, this host's own address in that cloud and `port` (a service
     /// this machine offers): a link-local cloud publishes the link-local address, the global cloud the
-    /// global one.
-    public func register(_ name: PeerName, servicePort port: UInt16, ipProtocol: UInt16 = 6, comment: String? = nil, clouds: [CloudScope]? = nil) async throws -> Registration {
-        try await register(name, endpoints: [], servicePort: (port, ipProtocol), comment: comment, clouds: clouds)
+    /// global one. `key` and `extendedPayload` as in `register(_:endpoints:comment:clouds:key:extendedPayload:)`.
+    public func register(
+        _ name: PeerName, servicePort port: UInt16, ipProtocol: UInt16 = 6, comment: String? = nil, clouds: [CloudScope]? = nil,
+        key: Ed25519PrivateKey? = nil, extendedPayload: [UInt8]? = nil
+    ) async throws -> Registration {
+        try await register(name, endpoints: [], servicePort: (port, ipProtocol), comment: comment, clouds: clouds, key: key, extendedPayload: extendedPayload)
     }
 
-    private func register(_ name: PeerName, endpoints: [IPv6AppEndpoint], servicePort: (port: UInt16, ipProtocol: UInt16)?, comment: String?, clouds: [CloudScope]?) async throws -> Registration {
+    /// Both kinds of endpoints at once: `endpoints` as given, plus this host's address in each cloud with
+    /// `servicePort` (for the daemon, whose clients may send both).
+    func register(
+        _ name: PeerName, endpoints: [IPv6AppEndpoint], servicePort: (port: UInt16, ipProtocol: UInt16)?, comment: String?, clouds: [CloudScope]?,
+        key: Ed25519PrivateKey?, extendedPayload: [UInt8]?
+    ) async throws -> Registration {
         let engine = self.engine
         let (handle, ids) = try await eventLoop.submit {
-            try engine.value.register(name, endpoints: endpoints, servicePort: servicePort, comment: comment, clouds: clouds)
+            try engine.value.register(name, endpoints: endpoints, servicePort: servicePort, comment: comment, clouds: clouds, key: key, extendedPayload: extendedPayload)
         }.get()
         return Registration(host: self, handle: handle, name: name, ids: ids.map { .init(cloud: $0.0, id: $0.1) })
     }
