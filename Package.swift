@@ -11,8 +11,10 @@ let package = Package(
         .library(name: "PNRPInMemory", targets: ["PNRPInMemory"]),
         .library(name: "PNRPSimulation", targets: ["PNRPSimulation"]),
         .library(name: "PNRPNetwork", targets: ["PNRPNetwork"]),
+        .library(name: "EasyConnectNetwork", targets: ["EasyConnectNetwork"]),
         .executable(name: "pnrp", targets: ["pnrp"]),
         .executable(name: "pnrp-sim", targets: ["pnrp-sim"]),
+        .executable(name: "easy-connect", targets: ["easy-connect"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,8 +42,9 @@ let package = Package(
         ),
         .target(name: "PeerCrypto", dependencies: ["CSodium", "CCrypto"]),
         .target(name: "PNRP", dependencies: ["PeerCrypto"]),
-        // Easy Connect remote assistance: the CPace password handshake (Handshake/) and what runs over it.
-        .target(name: "EasyConnect", dependencies: ["PeerCrypto"]),
+        // Easy Connect remote assistance, sans-IO: passwords, rendezvous names, sealed invitations, the CPace
+        // handshake, the session and file-transfer state machines, the User's invitation.
+        .target(name: "EasyConnect", dependencies: ["PeerCrypto", "PNRP"]),
         .target(
             name: "PNRPInMemory",
             dependencies: [
@@ -86,6 +89,28 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The Easy Connect driver: TCP sessions over SwiftNIO, files on disk, the PNRP node or daemon.
+        .target(
+            name: "EasyConnectNetwork",
+            dependencies: [
+                "EasyConnect", "PNRP", "PNRPNetwork", "PeerCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "easy-connect",
+            dependencies: [
+                "EasyConnect", "EasyConnectNetwork", "PNRP", "PNRPNetwork", "PeerCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "EasyConnectNetworkTests",
+            dependencies: ["EasyConnectNetwork", "EasyConnect", "PNRP", "PNRPNetwork", "PNRPInMemory", "PeerCrypto"]
+        ),
         .testTarget(
             name: "PNRPNetworkTests",
             dependencies: ["PNRPNetwork", "PNRP"]
@@ -102,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "EasyConnectTests",
             dependencies: [
-                "EasyConnect", "PeerCrypto",
+                "EasyConnect", "PeerCrypto", "PNRP",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["CPaceOracle"]  // Python script that produced the key confirmation vectors; documentation only

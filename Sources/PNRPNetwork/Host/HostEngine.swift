@@ -662,11 +662,12 @@ extension PeerRecord {
 
 /// The host's clock: wall-clock time, since CPAs carry absolute expiry times ([MS-PNRP] 2.2.3.1), read
 /// once and then advanced by the monotonic clock, so that setting the system clock never makes the
-/// nodes' timers jump.
-enum HostClock {
+/// nodes' timers jump. The Easy Connect driver runs its cores on it too.
+public enum HostClock {
     private static let anchor: (wall: UInt64, monotonic: UInt64) = (read(CLOCK_REALTIME), read(CLOCK_MONOTONIC))
 
-    static func now() -> NodeInstant {
+    /// Now, in nanoseconds since 1970.
+    public static func now() -> NodeInstant {
         NodeInstant(nanoseconds: anchor.wall &+ (read(CLOCK_MONOTONIC) &- anchor.monotonic))
     }
 

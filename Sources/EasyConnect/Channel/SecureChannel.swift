@@ -1,0 +1,68 @@
+import PeerCrypto
+
+/// The encrypted record layer of a session: one libsodium secretstream (XChaCha20-Poly1305) per
+/// direction, each record a 4-byte length and one secretstream message. Reordered, replayed, dropped or
+/// altered records fail to open, and a stream ends only with a FINAL-tagged record, so a truncation by
+/// an attacker shows as a lost connection, never as a clean end.
+final class SecureChannel {
+    private let sender: SecretStreamPush
+    private var receiver: SecretStreamPull?
+
+    /// Starts the sending direction with `key`; its header goes to the peer in the handshake.
+    init(sendingKey: [UInt8]) throws(HandshakeError) {
+        do {
+            sender = try SecretStreamPush(key: sendingKey)
+        } catch {
+            throw .crypto("secretstream: \(error)")
+        }
+    }
+
+    /// The header the peer needs to open what this side sends.
+    var sendingHeader: [UInt8] { sender.header }
+
+    /// Starts the receiving direction with the peer's header.
+    func startReceiving(key: [UInt8], header: [UInt8]) throws(HandshakeError) {
+        do {
+            receiver = try SecretStreamPull(key: key, header: header)
+        } catch {
+            throw .crypto("secretstream: \(error)")
+        }
+    }
+
+    /// One framed record carrying `plaintext`; `final` marks the last record of the stream.
+    func seal(_ plaintext: [UInt8], final: Bool = false) throws(MessageError) -> [UInt8] {
+        let length = plaintext.count + SecretStreamPush.additionalByteCount
+        var record = [UInt8](repeating: 0, count: 4 + length)
+        record[0] = UInt8(length >> 24 & 0xFF); record[1] = UInt8(length >> 16 & 0xFF)
+        record[2] = UInt8(length >> 8 & 0xFF); record[3] = UInt8(length & 0xFF)
+        let sender = self.sender
+        let pushed = plaintext.withUnsafeBytes { input in
+            record.withUnsafeMutableBytes { output in
+                Result { () throws(SecretStreamError) -> Int in
+                    try sender.push(input, tag: final ? .final : .message, into: UnsafeMutableRawBufferPointer(rebasing: output[4...]))
+                }
+            }
+        }
+        if case .failure(let error) = pushed { throw .unencodable("cannot encrypt a record: \(error)") }
+        return record
+    }
+
+    /// Opens one record body; throws when it was altered, reordered, replayed, or comes after the end.
+    func open(_ body: [UInt8]) throws(MessageError) -> (plaintext: [UInt8], final: Bool) {
+        guard let receiver else { throw .badValue(field: "record", reason: "arrived before the channel was set up") }
+        guard body.count >= SecretStreamPush.additionalByteCount else { throw .truncated(field: "encrypted record") }
+        var plain = [UInt8](repeating: 0, count: body.count - SecretStreamPush.additionalByteCount)
+        let pulled = body.withUnsafeBytes { input in
+            plain.withUnsafeMutableBytes { output in
+                Result { () throws(SecretStreamError) -> (count: Int, tag: SecretStreamTag) in try receiver.pull(input, into: output) }
+            }
+        }
+        switch pulled {
+        case .success(let (count, tag)):
+            if count < plain.count { plain.removeLast(plain.count - count) }
+            return (plain, tag == .final)
+        case .failure:
+            throw .badValue(field: "encrypted record", reason: "does not authenticate (altered, reordered, replayed or after the end of the stream)")
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import PNRP
+import PeerCrypto
+
+/// What a User publishes for a Helper: where to connect, whom to expect, and until when. It travels only
+/// sealed (`SealedInvitation`) in the extended payload of the rendezvous registration, so the cloud sees
+/// neither the endpoints nor the names.
+///
+/// Plain layout (version 1, integers big-endian):
+///
+/// | bytes | field |
+/// |---|---|
+/// | 1 | version = 1 |
+/// | 16 | invitation ID (random; binds the PAKE to this invitation) |
+/// | 8 | expiry, Unix seconds |
+/// | 32 | the User's Ed25519 public key |
+/// | 1 + n | display name, UTF-8, n ≤ 64 |
+/// | 1 + n | computer name, UTF-8, n ≤ 64 |
+/// | 1 | endpoint count, 1…16 |
+/// | 22 each | address (16), port (2), scope index (4) |
+public struct Invitation: Hashable, Sendable {
+    /// Format version this build writes and reads.
+    public static let version: UInt8 = 1
+    /// Longest display or computer name, in UTF-8 bytes.
+    public static let maximumNameBytes = 64
+    /// Most endpoints an invitation lists.
+    public static let maximumEndpoints = 16
+    /// Length of the invitation ID.
+    public static let idByteCount = 16
+
+    /// Random identifier of this invitation.
+    public var id: [UInt8]
+    /// When the invitation stops being valid, in Unix seconds.
+    public var expiresAt: UInt64
+    /// The User's long-term public key (their identity for trust records).
+    public var userKey: Ed25519PublicKey
+    /// How the User calls themself.
+    public var displayName: String
+    /// The User's machine.
+    public var computerName: String
+    /// Where the User's session listener waits.
+    public var endpoints: [SessionEndpoint]
+
+    /// Builds an invitation; `encoded()` checks the limits.
+    public init(id: [UInt8], expiresAt: UInt64, userKey: Ed25519PublicKey, displayName: String, computerName: String, endpoints: [SessionEndpoint]) {
+        self.id = id
+        self.expiresAt = expiresAt
+        self.userKey = userKey
+        self.displayName = displayName
+        self.computerName = computerName
+        self.endpoints = endpoints
+    }
+
+    /// The plain bytes.
+    public func encoded() throws(MessageError) -> [UInt8] {
+        guard id.count == Self.idByteCount else { throw .unencodable("invitation ID must have \(Self.idByteCount) bytes") }
+        guard (1...Self.maximumEndpoints).contains(endpoints.count) else {
+            throw .unencodable("an invitation lists 1 to \(Self.maximumEndpoints) endpoints, not \(endpoints.count)")
+        }
+        for (field, name) in [("display name", displayName), ("computer name", computerName)] where DisplayText.containsControl(name) {
+            throw .unencodable("the \(field) contains control characters")
+        }
+        var w = MessageWriter(capacity: 128 + endpoints.count * SessionEndpoint.byteCount)
+        w.write(Self.version)
+        w.write(bytes: id)
+        w.write(expiresAt)
+        w.write(bytes: userKey.bytes)
+        try w.writeShortText(displayName, field: "display name", maximumBytes: Self.maximumNameBytes)
+        try w.writeShortText(computerName, field: "computer name", maximumBytes: Self.maximumNameBytes)
+        w.write(UInt8(endpoints.count))
+        for e in endpoints {
+            w.write(bytes: e.address.bytes)
+            w.write(e.port)
+            w.write(e.scopeID)
+        }
+        return w.bytes
+    }
+
+    /// Decodes plain bytes, refusing anything malformed.
+    public init(decoding bytes: [UInt8]) throws(MessageError) {
+        var r = MessageReader(bytes)
+        let version = try r.readUInt8("version")
+        guard version == Self.version else {
+            throw .badValue(field: "version", reason: "is \(version); this program reads version \(Self.version) (update easy-connect)")
+        }
+        let id = try r.readBytes(Self.idByteCount, "invitation ID")
+        let expiresAt = try r.readUInt64("expiry")
+        let key: Ed25519PublicKey
+        do {
+            key = try Ed25519PublicKey(bytes: try r.readBytes(32, "public key"))
+        } catch let e as MessageError {
+            throw e
+        } catch {
+            throw .badValue(field: "public key", reason: "\(error)")
+        }
+        let displayName = try r.readShortText("display name", maximumBytes: Self.maximumNameBytes)
+        let computerName = try r.readShortText("computer name", maximumBytes: Self.maximumNameBytes)
+        for (field, name) in [("display name", displayName), ("computer name", computerName)] where DisplayText.containsControl(name) {
+            throw .badValue(field: field, reason: "contains control characters")
+        }
+        let count = Int(try r.readUInt8("endpoint count"))
+        guard (1...Self.maximumEndpoints).contains(count) else {
+            throw .badValue(field: "endpoint count", reason: "is \(count); it must be 1 to \(Self.maximumEndpoints)")
+        }
+        var endpoints: [SessionEndpoint] = []
+        for i in 0..<count {
+            guard let address = IPv6Address(bytes: try r.readBytes(16, "endpoint \(i + 1) address")) else {
+                throw .truncated(field: "endpoint \(i + 1) address")
+            }
+            let port = try r.readUInt16("endpoint \(i + 1) port")
+            guard port != 0 else { throw .badValue(field: "endpoint \(i + 1) port", reason: "is 0") }
+            let scope = try r.readUInt32("endpoint \(i + 1) scope")
+            endpoints.append(SessionEndpoint(address: address, port: port, scopeID: scope))
+        }
+        try r.expectEnd(of: "the invitation")
+        self.init(id: id, expiresAt: expiresAt, userKey: key, displayName: displayName, computerName: computerName, endpoints: endpoints)
+    }
+
+    /// A short public tag of the invitation, sent by the User's listener as its greeting so that a Helper
+    /// racing several endpoints knows which one holds this invitation before spending a PAKE attempt.
+    public var greetingTag: [UInt8] {
+        Array(SHA512.hash(Array("EasyConnect/1 greeting tag".utf8) + id).prefix(16))
+    }
+}

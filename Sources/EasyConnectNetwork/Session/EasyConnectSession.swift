@@ -1,0 +1,286 @@
+import EasyConnect
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PNRP
+import PNRPNetwork
+import PeerCrypto
+
+/// An Easy Connect session on the real network, from either side.
+///
+/// ```swift
+/// // The User: publish an invitation and read the password to the Helper.
+/// let user = try await EasyConnectSession.invite(options: InviteOptions(session: options), nameService: names)
+/// for await event in user.events { … case .consentRequest: try await user.perform(.accept(nil)) … }
+///
+/// // The Helper: find the invitation with the password and connect.
+/// let helper = await EasyConnectSession.help(password: try EasyConnectPassword(parsing: typed), options: HelpOptions(session: options), nameService: names)
+/// ```
+///
+/// Events arrive in order on `events` and end with `.disconnected`; commands go through `perform`.
+public final class EasyConnectSession: Sendable {
+    /// Which side this is.
+    public let role: ConnectionRole
+    /// Everything that happens, in order; finishes after `.disconnected`.
+    public let events: AsyncStream<EasyConnectEvent>
+    let engine: NIOLoopBound<SessionEngine>
+    let loop: any EventLoop
+    let threadPool: NIOThreadPool
+    let lookup: NIOLockedValueBox<Task<Void, Never>?>
+
+    private init(role: ConnectionRole, events: AsyncStream<EasyConnectEvent>, engine: NIOLoopBound<SessionEngine>, loop: any EventLoop, threadPool: NIOThreadPool) {
+        self.role = role
+        self.events = events
+        self.engine = engine
+        self.loop = loop
+        self.threadPool = threadPool
+        self.lookup = NIOLockedValueBox(nil)
+    }
+
+    /// Carries out a command; returns the transfer ID for `.sendFile`.
+    @discardableResult
+    public func perform(_ command: EasyConnectCommand) async throws(EasyConnectError) -> UInt32? {
+        let engine = self.engine
+        let result: Result<UInt32?, EasyConnectError>
+        do {
+            result = try await loop.submit { () -> Result<UInt32?, EasyConnectError> in
+                Result { () throws(EasyConnectError) -> UInt32? in try engine.value.perform(command) }
+            }.get()
+        } catch {
+            throw .failed(SessionOutcome(.internalError, "the session's event loop is gone: \(error)"))
+        }
+        return try result.get()
+    }
+
+    /// Ends the session from this side (withdraws a waiting invitation, stops a Helper still connecting).
+    public func end(reason: String = "") async {
+        lookup.withLockedValue { $0?.cancel() }
+        let engine = self.engine
+        try? await loop.submit { engine.value.disconnect(reason: reason) }.get()
+    }
+
+    /// Waits for the end and returns how it ended.
+    public func outcome() async -> SessionOutcome {
+        let engine = self.engine
+        let future = try? await loop.submit { engine.value.endPromise.futureResult }.get()
+        guard let future else { return SessionOutcome(.internalError, "the session's event loop is gone") }
+        let outcome = (try? await future.get()) ?? SessionOutcome(.internalError, "the session ended without an outcome")
+        try? await threadPool.shutdownGracefully()
+        return outcome
+    }
+
+    private static func makeEngine(role: ConnectionRole, core: @escaping @Sendable () -> SessionEngine.Core, options: SessionOptions, loop: any EventLoop) async throws(EasyConnectError) -> (NIOLoopBound<SessionEngine>, AsyncStream<EasyConnectEvent>, NIOThreadPool) {
+        let downloads: DownloadDirectory
+        do {
+            downloads = try DownloadDirectory(path: options.downloadDirectory)
+        } catch {
+            throw .file(error.description)
+        }
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let (stream, continuation) = AsyncStream<EasyConnectEvent>.makeStream(bufferingPolicy: .unbounded)
+        let tag = SecureRandom.uint64()
+        do {
+            let engine = try await loop.submit {
+                NIOLoopBound(
+                    SessionEngine(
+                        loop: loop, role: role, core: core(), downloads: downloads, threadPool: pool, continuation: continuation,
+                        chunkBytes: options.chunkBytes, tagSeed: tag), eventLoop: loop)
+            }.get()
+            return (engine, stream, pool)
+        } catch {
+            try? await pool.shutdownGracefully()
+            throw .failed(SessionOutcome(.internalError, "cannot start the session: \(error)"))
+        }
+    }
+
+    // MARK: - The User
+
+    /// Publishes a new invitation (msra `/geteasyhelp`): a fresh password, a listener on every address
+    /// (or `listenAddresses`), the invitation sealed under the password's rendezvous name in every cloud
+    /// `nameService` has open. Returns once published; the first event is `.invitation` with the password.
+    public static func invite(options: InviteOptions, nameService: any PeerNameService) async throws(EasyConnectError) -> EasyConnectSession {
+        guard options.lifetime > .zero, options.lifetime <= InviteOptions.maximumLifetime else {
+            throw .failed(SessionOutcome(.internalError, "an invitation lives from 1 second to 30 minutes"))
+        }
+        let session = options.session
+        let box = EngineBox()
+        let loop = session.group.next()
+        let listener = try await SessionListener.bind(addresses: options.listenAddresses, port: options.port, loop: loop, box: box)
+        let endpoints = listener.endpoints
+        var system = SystemEntropy()
+        let created = UInt64(HostClock.now().nanoseconds / 1_000_000_000)
+        let expiresAt = created + UInt64(options.lifetime.components.seconds)
+        var chosen: (EasyConnectPassword, Invitation, [InvitationPublication])?
+        for _ in 0..<5 {
+            let password = EasyConnectPassword.generate(using: &system)
+            let invitation = Invitation(
+                id: system.bytes(Invitation.idByteCount), expiresAt: expiresAt, userKey: session.identity.key.publicKey,
+                displayName: session.identity.displayName, computerName: session.identity.computerName, endpoints: endpoints)
+            let publications: [InvitationPublication]
+            do {
+                publications = try InvitationPublication.prepare(password: password, invitation: invitation, createdAtUnixSeconds: created, parameters: session.rendezvous, entropy: &system)
+            } catch {
+                await listener.close()
+                throw .failed(SessionOutcome(.internalError, error.description))
+            }
+            // A rendezvous name someone already publishes would send Helpers to the wrong invitation: draw again.
+            if (try? await nameService.resolve(publications[0].rendezvous.name, within: .seconds(2))) != nil { continue }
+            chosen = (password, invitation, publications)
+            break
+        }
+        guard let (password, invitation, publications) = chosen else {
+            await listener.close()
+            throw .failed(SessionOutcome(.internalError, "every password drawn names an invitation already waiting in the cloud; try again"))
+        }
+        let signingKey = Ed25519PrivateKey()
+        var published: [PublishedName] = []
+        for publication in publications {
+            let request = NamePublication(
+                name: publication.rendezvous.name, key: signingKey, endpoints: [], extendedPayload: publication.sealedInvitation, comment: nil,
+                lifetime: options.lifetime)
+            do {
+                published.append(try await nameService.publish(request))
+            } catch {
+                for p in published { await nameService.revoke(p) }
+                await listener.close()
+                throw .failed(SessionOutcome(.noCloud, "cannot publish the invitation: \(error)"))
+            }
+        }
+        let seed = system.bytes(32)
+        let identity = session.identity, configuration = options.invitation
+        let core: @Sendable () -> SessionEngine.Core = {
+            .user(UserInvitation(password: password, invitation: invitation, identity: identity, configuration: configuration, randomSeed: seed))
+        }
+        let (engine, stream, pool): (NIOLoopBound<SessionEngine>, AsyncStream<EasyConnectEvent>, NIOThreadPool)
+        do {
+            (engine, stream, pool) = try await makeEngine(role: .user, core: core, options: session, loop: loop)
+        } catch {
+            for p in published { await nameService.revoke(p) }
+            await listener.close()
+            throw error
+        }
+        let names = nameService, publishedNames = published
+        let revoke: @Sendable () -> Void = { Task { for p in publishedNames { await names.revoke(p) } } }
+        let description = nameService.serviceDescription
+        try? await loop.submit {
+            let e = engine.value
+            e.revokeNames = revoke
+            e.listeners = listener.channels
+            e.continuation.yield(.nameService(description))
+            e.continuation.yield(.invitation(password: password.grouped, expiresAt: expiresAt, endpoints: endpoints.map(\.description)))
+            e.continuation.yield(.status(.waitingForHelper))
+            e.reschedule()
+        }.get()
+        box.set(engine.value, loop: loop)
+        return EasyConnectSession(role: .user, events: stream, engine: engine, loop: loop, threadPool: pool)
+    }
+
+    // MARK: - The Helper
+
+    /// Finds the invitation `password` names and connects to it (msra `/offereasyhelp`). Returns at once;
+    /// progress arrives as `.status` events, and a failure (no invitation, wrong password, declined …) as
+    /// `.disconnected` with its outcome.
+    public static func help(password: EasyConnectPassword, options: HelpOptions, nameService: any PeerNameService) async throws(EasyConnectError) -> EasyConnectSession {
+        let loop = options.session.group.next()
+        let (engine, stream, pool) = try await makeEngine(role: .helper, core: { .helper(candidates: [:], winner: nil) }, options: options.session, loop: loop)
+        let session = EasyConnectSession(role: .helper, events: stream, engine: engine, loop: loop, threadPool: pool)
+        let description = nameService.serviceDescription
+        try? await loop.submit {
+            engine.value.continuation.yield(.nameService(description))
+            engine.value.continuation.yield(.status(.attemptingToConnect))
+        }.get()
+        let task = Task {
+            let result = await findInvitation(password: password, options: options, nameService: nameService)
+            try? await loop.submit {
+                let e = engine.value
+                switch result {
+                case .failure(let outcome): e.finish(outcome)
+                case .success(let (invitation, zone)):
+                    let addresses = connectAddresses(invitation.endpoints, zone: zone)
+                    e.startRace(
+                        addresses,
+                        setup: HelperSetup(password: password, invitation: invitation, identity: options.session.identity, configuration: options.session.connection, seeds: SystemEntropy()),
+                        connectTimeout: .nanoseconds(Int64(options.connectTimeout.components.seconds) * 1_000_000_000 + options.connectTimeout.components.attoseconds / 1_000_000_000))
+                }
+            }.get()
+        }
+        session.lookup.withLockedValue { $0 = task }
+        return session
+    }
+
+    /// Derives the rendezvous of the Helper's epoch (and, if nothing is found, of the neighbouring
+    /// epochs), resolves it, and opens the invitation.
+    static func findInvitation(password: EasyConnectPassword, options: HelpOptions, nameService: any PeerNameService) async -> Result<(Invitation, UInt32), SessionOutcome> {
+        let parameters = options.session.rendezvous
+        let nowSeconds = UInt64(HostClock.now().nanoseconds / 1_000_000_000)
+        var lastFailure = SessionOutcome(.notFound, "no invitation found for this password — check the first characters")
+        for epoch in parameters.helperEpochs(atUnixSeconds: nowSeconds) {
+            if Task.isCancelled { return .failure(SessionOutcome(.ended, "you stopped connecting")) }
+            let rendezvous: Rendezvous
+            do {
+                rendezvous = try Rendezvous.derive(from: password, epoch: epoch, parameters: parameters)
+            } catch {
+                return .failure(SessionOutcome(.internalError, error.description))
+            }
+            let record: NameRecord
+            do {
+                record = try await nameService.resolve(rendezvous.name, within: options.resolveTimeout)
+            } catch {
+                switch error {
+                case .notFound: continue
+                case .timedOut:
+                    lastFailure = SessionOutcome(.notFound, "no invitation found for this password (the lookup timed out) — check the first characters, or the network")
+                    continue
+                default: return .failure(SessionOutcome(.noCloud, "cannot look up the invitation: \(error)"))
+                }
+            }
+            guard let sealed = record.extendedPayload else { continue }
+            let invitation: Invitation
+            do {
+                invitation = try SealedInvitation.open(sealed, for: rendezvous)
+                try invitation.checkNotExpired(atUnixSeconds: UInt64(HostClock.now().nanoseconds / 1_000_000_000))
+            } catch .expired {
+                return .failure(SessionOutcome(.expired, InvitationError.expired(expiresAt: 0).description))
+            } catch {
+                lastFailure = SessionOutcome(.notFound, "an invitation was found under this password's name but does not open with it (\(error)) — check the first characters")
+                continue
+            }
+            var zone: UInt32 = 0
+            if record.cloud.hasPrefix("LinkLocal_"), let z = UInt32(record.cloud.dropFirst("LinkLocal_".count)) { zone = z }
+            return .success((invitation, zone))
+        }
+        return .failure(lastFailure)
+    }
+
+    /// Socket addresses for the invitation's endpoints: link-local ones on the interface the invitation
+    /// was found on, or on every interface with a link-local address.
+    static func connectAddresses(_ endpoints: [SessionEndpoint], zone: UInt32) -> [SocketAddress] {
+        var out: [SocketAddress] = []
+        let interfaces = zone != 0 ? [zone] : LocalAddresses.linkLocalInterfaces()
+        for e in endpoints {
+            let endpoint = IPv6Endpoint(address: e.address, port: e.port)
+            if e.address.isLinkLocal {
+                for z in interfaces.prefix(4) { out.append(endpoint.socketAddress(zone: z)) }
+            } else {
+                out.append(endpoint.socketAddress())
+            }
+        }
+        return Array(out.prefix(32))
+    }
+}
+
+/// Lets the listener's connections reach an engine created after the socket was bound.
+final class EngineBox: Sendable {
+    private let state = NIOLockedValueBox<(SessionEngine, any EventLoop)?>(nil)
+    private let counter = NIOLockedValueBox<UInt64>(0)
+
+    func set(_ engine: SessionEngine, loop: any EventLoop) { state.withLockedValue { $0 = (engine, loop) } }
+    var engine: (SessionEngine, any EventLoop)? { state.withLockedValue { $0 } }
+    func nextID() -> ConnectionID {
+        counter.withLockedValue {
+            $0 += 1
+            return ConnectionID($0)
+        }
+    }
+}

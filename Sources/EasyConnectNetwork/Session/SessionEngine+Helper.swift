@@ -1,0 +1,117 @@
+import EasyConnect
+import NIOCore
+import NIOPosix
+import PNRP
+import PNRPNetwork
+import PeerCrypto
+
+/// What a Helper's engine needs to open connections to the User's endpoints.
+struct HelperSetup {
+    var password: EasyConnectPassword
+    var invitation: Invitation
+    var identity: LocalIdentity
+    var configuration: ConnectionConfiguration
+    var seeds: SystemEntropy
+}
+
+extension SessionEngine {
+    /// Connects to every address at once (happy eyeballs); the first whose listener greets with our
+    /// invitation's tag wins and runs the handshake, the others are closed before any PAKE message.
+    func startRace(_ addresses: [SocketAddress], setup: HelperSetup, connectTimeout: TimeAmount) {
+        loop.preconditionInEventLoop()
+        helperSetup = setup
+        guard !addresses.isEmpty else {
+            finish(SessionOutcome(.connectionLost, "the invitation lists no address this computer can reach"))
+            return
+        }
+        racing = addresses.count
+        for (n, address) in addresses.enumerated() {
+            let id = ConnectionID(UInt64(n + 1))
+            let engine = self
+            ClientBootstrap(group: loop)
+                .connectTimeout(connectTimeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(SessionChannelHandler(engine: engine, id: id))
+                    }
+                }
+                .connect(to: address)
+                .whenComplete { [self] result in
+                    racing -= 1
+                    if case .failure(let error) = result {
+                        raceErrors.append("\(describe(address)): \(error)")
+                    }
+                    checkRaceLost()
+                }
+        }
+    }
+
+    private func describe(_ address: SocketAddress) -> String {
+        IPv6Endpoint(address).map { EndpointText.format($0) } ?? "\(address)"
+    }
+
+    /// A connection attempt succeeded: it gets its own handshake state, waiting for the greeting.
+    func helperCandidateConnected(_ id: ConnectionID) {
+        guard case .helper(var candidates, let winner) = core, let setup = helperSetup else { return }
+        guard winner == nil else {
+            channels[id]?.close(promise: nil)
+            return
+        }
+        var seeds = setup.seeds
+        candidates[id] = EasyConnectConnection(
+            helperWith: setup.password, invitation: setup.invitation, identity: setup.identity, configuration: setup.configuration,
+            randomSeed: seeds.bytes(32), now: now)
+        core = .helper(candidates: candidates, winner: winner)
+        reschedule()
+    }
+
+    /// Moves a Helper connection's output and events to the socket and the person.
+    func processHelper(_ id: ConnectionID) {
+        guard case .helper(var candidates, var winner) = core, var connection = candidates[id] else { return }
+        let output = connection.takeOutput()
+        let events = connection.takeEvents()
+        candidates[id] = connection
+        core = .helper(candidates: candidates, winner: winner)
+        write(output, to: id)
+        for event in events {
+            if event == .greeted {
+                guard winner == nil else {
+                    closeAfterWrites(id)
+                    candidates[id] = nil
+                    core = .helper(candidates: candidates, winner: winner)
+                    continue
+                }
+                winner = id
+                try? candidates[id]!.beginHandshake(now: now)
+                for other in candidates.keys.sorted() where other != id {
+                    candidates[other] = nil
+                    channels[other]?.close(promise: nil)
+                }
+                core = .helper(candidates: candidates, winner: winner)
+                processHelper(id)
+                return
+            }
+            if id == winner {
+                handleSessionEvent(event)
+            } else if case .closed(let reason) = event {
+                raceErrors.append("\(remotes[id] ?? "?"): \(reason)")
+            }
+        }
+        if candidates[id]?.isClosed == true {
+            closeAfterWrites(id)
+            if id != winner {
+                candidates[id] = nil
+                core = .helper(candidates: candidates, winner: winner)
+                checkRaceLost()
+            }
+        }
+        reschedule()
+    }
+
+    /// Ends the attempt when every address failed before one greeted.
+    func checkRaceLost() {
+        guard case .helper(let candidates, nil) = core, racing == 0, candidates.isEmpty, !ended else { return }
+        finish(SessionOutcome(.connectionLost, "could not reach the person's computer at any of the addresses in the invitation (\(raceErrors.joined(separator: "; ")))"))
+    }
+}

@@ -1,0 +1,390 @@
+import EasyConnect
+import NIOCore
+import NIOPosix
+import PNRP
+import PNRPNetwork
+import PeerCrypto
+
+/// The event-loop-confined driver of one Easy Connect session: it owns the sans-IO core (the User's
+/// `UserInvitation`, or the Helper's racing connections and then its one `EasyConnectConnection`),
+/// feeds it bytes, time and commands, writes what it returns, stores and reads files on a thread pool,
+/// and reports `EasyConnectEvent`s. Every method runs on `loop`; `EasyConnectSession` is its thread-safe face.
+final class SessionEngine: @unchecked Sendable {
+    enum Core {
+        case user(UserInvitation)
+        case helper(candidates: [ConnectionID: EasyConnectConnection], winner: ConnectionID?)
+    }
+
+    struct IncomingFile {
+        var partial: PartialFile
+        var safeName: String
+        var size: UInt64
+        var written: UInt64 = 0
+        var pendingWrites = 0
+        var completed: [UInt8]?
+        var lastProgress = NodeInstant(nanoseconds: 0)
+    }
+
+    struct OutgoingFileState {
+        var file: OutgoingFile
+        var handed: UInt64 = 0
+        var reading = false
+        var accepted = false
+        var digest: [UInt8]?
+        var lastProgress = NodeInstant(nanoseconds: 0)
+    }
+
+    let loop: any EventLoop
+    let role: ConnectionRole
+    let threadPool: NIOThreadPool
+    let downloads: DownloadDirectory
+    let continuation: AsyncStream<EasyConnectEvent>.Continuation
+    let endPromise: EventLoopPromise<SessionOutcome>
+    let chunkBytes: Int
+    var core: Core
+    var channels: [ConnectionID: any Channel] = [:]
+    var lastWrite: [ConnectionID: EventLoopFuture<Void>] = [:]
+    var remotes: [ConnectionID: String] = [:]
+    var pendingCloses: Set<ConnectionID> = []
+    var timer: Scheduled<Void>?
+    var ended = false
+    var incoming: [UInt32: IncomingFile] = [:]
+    var outgoing: [UInt32: OutgoingFileState] = [:]
+    var pendingDiskBytes = 0
+    var readingPaused = false
+    var nextTag: UInt64
+    /// User: revokes the published names (runs once).
+    var revokeNames: (@Sendable () -> Void)?
+    /// User: the listening sockets.
+    var listeners: [any Channel] = []
+    /// Helper: connection attempts still in progress, and why the failed ones failed.
+    var racing = 0
+    var raceErrors: [String] = []
+    /// Helper: what a new connection attempt needs.
+    var helperSetup: HelperSetup?
+
+    init(loop: any EventLoop, role: ConnectionRole, core: Core, downloads: DownloadDirectory, threadPool: NIOThreadPool, continuation: AsyncStream<EasyConnectEvent>.Continuation, chunkBytes: Int, tagSeed: UInt64) {
+        self.loop = loop
+        self.role = role
+        self.core = core
+        self.downloads = downloads
+        self.threadPool = threadPool
+        self.continuation = continuation
+        self.chunkBytes = chunkBytes
+        self.endPromise = loop.makePromise(of: SessionOutcome.self)
+        self.nextTag = tagSeed
+    }
+
+    var now: NodeInstant { HostClock.now() }
+
+    // MARK: - Transport
+
+    func channelActive(_ id: ConnectionID, channel: any Channel) {
+        loop.preconditionInEventLoop()
+        channels[id] = channel
+        remotes[id] = channel.remoteAddress.flatMap { IPv6Endpoint($0) }.map { EndpointText.format($0) } ?? "?"
+        guard !ended else {
+            channel.close(promise: nil)
+            return
+        }
+        switch core {
+        case .user(var invitation):
+            invitation.accept(id, now: now)
+            core = .user(invitation)
+            processUser()
+        case .helper:
+            helperCandidateConnected(id)
+        }
+    }
+
+    func received(_ id: ConnectionID, _ bytes: ByteBufferView) {
+        switch core {
+        case .user(var invitation):
+            invitation.receive(id, Array(bytes), now: now)
+            core = .user(invitation)
+            processUser()
+        case .helper(var candidates, let winner):
+            guard candidates[id] != nil else { return }
+            candidates[id]!.receive(bytes, now: now)
+            core = .helper(candidates: candidates, winner: winner)
+            processHelper(id)
+        }
+    }
+
+    func channelInactive(_ id: ConnectionID) {
+        channels[id] = nil
+        lastWrite[id] = nil
+        pendingCloses.remove(id)
+        switch core {
+        case .user(var invitation):
+            invitation.transportClosed(id, now: now)
+            core = .user(invitation)
+            processUser()
+        case .helper(var candidates, let winner):
+            guard candidates[id] != nil else { return }
+            candidates[id]!.transportClosed(now: now)
+            core = .helper(candidates: candidates, winner: winner)
+            processHelper(id)
+        }
+    }
+
+    /// Writes framed records to a connection (flushing once).
+    func write(_ records: [[UInt8]], to id: ConnectionID) {
+        guard let channel = channels[id], !records.isEmpty else { return }
+        var future: EventLoopFuture<Void>?
+        for record in records {
+            var buffer = channel.allocator.buffer(capacity: record.count)
+            buffer.writeBytes(record)
+            future = channel.write(buffer)
+        }
+        channel.flush()
+        guard let future else { return }
+        let total = records.reduce(0) { $0 + $1.count }
+        lastWrite[id] = future
+        unsentBytes += total
+        future.whenComplete { [self] _ in
+            unsentBytes -= total
+            if unsentBytes < Self.sendBacklogLimit { resumeOutgoing() }
+        }
+    }
+
+    /// Bytes handed to the sockets and not yet written.
+    var unsentBytes = 0
+    /// File chunks wait while this much is queued for the socket.
+    static let sendBacklogLimit = 4 << 20
+
+    /// Closes a connection once what was written to it has gone out.
+    func closeAfterWrites(_ id: ConnectionID) {
+        guard let channel = channels[id], !pendingCloses.contains(id) else { return }
+        pendingCloses.insert(id)
+        if let last = lastWrite[id] {
+            last.whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            channel.close(promise: nil)
+        }
+    }
+
+    // MARK: - The User's core
+
+    func processUser() {
+        guard case .user(var invitation) = core else { return }
+        let effects = invitation.takeEffects()
+        core = .user(invitation)
+        for effect in effects {
+            switch effect {
+            case .send(let id, let records): write(records, to: id)
+            case .close(let id): closeAfterWrites(id)
+            case .revokeNames:
+                revokeNames?()
+                revokeNames = nil
+            case .stopListening:
+                for l in listeners { l.close(promise: nil) }
+                listeners = []
+            case .event(let event): handleUserEvent(event)
+            }
+        }
+        reschedule()
+    }
+
+    private func handleUserEvent(_ event: UserInvitationEvent) {
+        switch event {
+        case .attemptFailed(let remaining): continuation.yield(.attemptFailed(remaining: remaining))
+        case .helperArrived: break
+        case .consentRequested(let id, let peer): continuation.yield(.consentRequest(id, peer))
+        case .consentCancelled(let id): continuation.yield(.consentCancelled(id))
+        case .sessionStarted(let id, let peer): continuation.yield(.connected(peer, remote: remotes[id] ?? "?"))
+        case .session(_, let e): handleSessionEvent(e)
+        case .connectionEnded: break
+        case .invitationEnded(let end):
+            switch end {
+            case .tooManyFailedAttempts: finish(SessionOutcome(.withdrawn, end.description))
+            case .expired: finish(SessionOutcome(.timedOut, end.description))
+            case .cancelled: finish(SessionOutcome(.ended, "you cancelled the invitation"))
+            case .sessionEnded(let reason): finish(SessionOutcome(reason))
+            }
+        }
+    }
+
+    // MARK: - Events of the session, both roles
+
+    func handleSessionEvent(_ event: ConnectionEvent) {
+        switch event {
+        case .greeted, .authenticated, .attemptFailed, .consentRequested: break
+        case .awaitingConsent: continuation.yield(.status(.waitingForAcceptance))
+        case .connected(let peer):
+            if role == .helper, case .helper(_, let winner?) = core { continuation.yield(.connected(peer, remote: remotes[winner] ?? "?")) }
+        case .chat(let text): continuation.yield(.chat(text))
+        case .controlRequested: continuation.yield(.controlRequested)
+        case .controlGranted: continuation.yield(.controlGranted)
+        case .controlDenied: continuation.yield(.controlDenied)
+        case .controlEnded(let r): continuation.yield(.controlEnded(r))
+        case .paused: continuation.yield(.paused)
+        case .resumed: continuation.yield(.resumed)
+        case .fileOffered(let offer):
+            continuation.yield(.fileOffer(id: offer.id, name: offer.offeredName, safeName: offer.safeName, bytes: offer.size))
+            offers[offer.id] = offer
+        case .fileAccepted(let id):
+            outgoing[id]?.accepted = true
+            pumpOutgoing(id)
+        case .fileDeclined(let id):
+            outgoing[id] = nil
+            continuation.yield(.fileDeclined(id: id))
+        case .fileData(let id, let bytes): storeIncoming(id, bytes)
+        case .fileComplete(let id, let digest):
+            incoming[id]?.completed = digest
+            commitIfReady(id)
+        case .fileDelivered(let id):
+            if let s = outgoing.removeValue(forKey: id) {
+                continuation.yield(.fileSent(id: id, name: s.file.name, bytes: s.file.size, sha256: Hex.encode(s.digest ?? [])))
+            }
+        case .fileFailed(let id, let isIncoming, let reason):
+            if isIncoming {
+                incoming.removeValue(forKey: id)?.partial.discard()
+                offers[id] = nil
+            } else {
+                outgoing[id] = nil
+            }
+            continuation.yield(.fileFailed(id: id, direction: isIncoming ? .incoming : .outgoing, reason: reason))
+        case .closed(let reason):
+            if role == .helper { finish(SessionOutcome(reason)) }
+        }
+    }
+
+    // MARK: - Commands
+
+    /// Runs `body` on the session's connection and carries out what follows.
+    func withConnection<R>(_ body: (inout EasyConnectConnection) throws(SessionCommandError) -> R) throws(SessionCommandError) -> R {
+        guard !ended else { throw .notInSession }
+        switch core {
+        case .user(var invitation):
+            defer {
+                core = .user(invitation)
+                processUser()
+            }
+            return try invitation.withSession(now: now, body)
+        case .helper(var candidates, let winner):
+            guard let winner, candidates[winner]?.isInSession == true else { throw .notInSession }
+            defer {
+                core = .helper(candidates: candidates, winner: winner)
+                processHelper(winner)
+            }
+            return try body(&candidates[winner]!)
+        }
+    }
+
+    func perform(_ command: EasyConnectCommand) throws(EasyConnectError) -> UInt32? {
+        let t = now
+        do {
+            switch command {
+            case .accept(let id), .decline(let id):
+                guard case .user(var invitation) = core else { throw SessionCommandError.wrongRole(action: "answer the consent question", allowedFor: .user) }
+                defer {
+                    core = .user(invitation)
+                    processUser()
+                }
+                guard let target = id ?? invitation.promptedConnection else { throw SessionCommandError.notNow(action: "answer", why: "no helper is waiting for an answer") }
+                if case .accept = command {
+                    try invitation.answerConsent(target, accept: true, now: t)
+                } else {
+                    try invitation.answerConsent(target, accept: false, now: t)
+                }
+            case .chat(let text): try withConnection { (c) throws(SessionCommandError) in try c.sendChat(text, now: t) }
+            case .sendFile(let path): return try offerFile(path)
+            case .acceptFile(let id): try acceptIncoming(id)
+            case .declineFile(let id):
+                try withConnection { (c) throws(SessionCommandError) in try c.declineFile(id, now: t) }
+                offers[id] = nil
+            case .cancelFile(let id): try withConnection { (c) throws(SessionCommandError) in try c.cancelFile(id, reason: "cancelled", now: t) }
+            case .requestControl: try withConnection { (c) throws(SessionCommandError) in try c.requestControl(now: t) }
+            case .grantControl: try withConnection { (c) throws(SessionCommandError) in try c.grantControl(now: t) }
+            case .denyControl: try withConnection { (c) throws(SessionCommandError) in try c.denyControl(now: t) }
+            case .giveUpControl: try withConnection { (c) throws(SessionCommandError) in try c.giveUpControl(now: t) }
+            case .panic: try withConnection { (c) throws(SessionCommandError) in try c.panic(now: t) }
+            case .pause: try withConnection { (c) throws(SessionCommandError) in try c.pause(now: t) }
+            case .resume: try withConnection { (c) throws(SessionCommandError) in try c.resume(now: t) }
+            case .disconnect: disconnect(reason: "")
+            }
+        } catch let e as SessionCommandError {
+            throw .command(e)
+        } catch let e as EasyConnectError {
+            throw e
+        } catch {
+            throw .file("\(error)")
+        }
+        return nil
+    }
+
+    /// Ends the session from this side (or withdraws the waiting invitation, or stops connecting).
+    func disconnect(reason: String) {
+        guard !ended else { return }
+        switch core {
+        case .user(var invitation):
+            invitation.cancel(reason: reason, now: now)
+            core = .user(invitation)
+            processUser()
+        case .helper(var candidates, let winner):
+            for id in candidates.keys.sorted() {
+                candidates[id]!.disconnect(reason: reason, now: now)
+            }
+            core = .helper(candidates: candidates, winner: winner)
+            for id in candidates.keys.sorted() { processHelper(id) }
+            finish(SessionOutcome(.ended, winner == nil ? "you stopped connecting" : DisconnectReason.local(reason).description))
+        }
+    }
+
+    var offers: [UInt32: IncomingFileOffer] = [:]
+
+    // MARK: - Timers
+
+    func reschedule() {
+        timer?.cancel()
+        timer = nil
+        guard !ended else { return }
+        let deadline: NodeInstant?
+        switch core {
+        case .user(let invitation): deadline = invitation.nextDeadline
+        case .helper(let candidates, _): deadline = candidates.values.compactMap(\.nextDeadline).min()
+        }
+        guard let deadline else { return }
+        let delay = deadline - now
+        timer = loop.scheduleTask(in: .nanoseconds(Int64(clamping: delay.nanoseconds) + 1_000_000)) { [self] in self.tick() }
+    }
+
+    private func tick() {
+        timer = nil
+        guard !ended else { return }
+        switch core {
+        case .user(var invitation):
+            invitation.poll(now: now)
+            core = .user(invitation)
+            processUser()
+        case .helper(var candidates, let winner):
+            let t = now
+            for id in candidates.keys.sorted() { candidates[id]!.poll(now: t) }
+            core = .helper(candidates: candidates, winner: winner)
+            for id in candidates.keys.sorted() { processHelper(id) }
+            reschedule()
+        }
+    }
+
+    // MARK: - Ending
+
+    /// Reports the outcome once, closes every connection, drops partial files, revokes names.
+    func finish(_ outcome: SessionOutcome) {
+        guard !ended else { return }
+        ended = true
+        timer?.cancel()
+        timer = nil
+        for (_, file) in incoming { file.partial.discard() }
+        incoming = [:]
+        outgoing = [:]
+        revokeNames?()
+        revokeNames = nil
+        for l in listeners { l.close(promise: nil) }
+        listeners = []
+        for id in channels.keys.sorted() { closeAfterWrites(id) }
+        continuation.yield(.disconnected(outcome))
+        continuation.finish()
+        endPromise.succeed(outcome)
+    }
+}
