@@ -105,6 +105,7 @@ let package = Package(
                 "EasyConnect", "EasyConnectNetwork", "PNRP", "PNRPNetwork", "PeerCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -171,8 +171,9 @@ public final class EasyConnectSession: Sendable {
             e.continuation.yield(.invitation(password: password.grouped, expiresAt: expiresAt, endpoints: endpoints.map(\.description)))
             e.continuation.yield(.status(.waitingForHelper))
             e.reschedule()
+            // The engine may only be touched on its loop: hand it to the listener from there.
+            box.set(e, loop: loop)
         }.get()
-        box.set(engine.value, loop: loop)
         return EasyConnectSession(role: .user, events: stream, engine: engine, loop: loop, threadPool: pool)
     }
 

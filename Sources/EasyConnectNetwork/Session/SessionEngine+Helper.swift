@@ -39,10 +39,13 @@ extension SessionEngine {
                 .connect(to: address)
                 .whenComplete { [self] result in
                     racing -= 1
+                    // NIO completes the connect before `channelActive` makes the connection a candidate:
+                    // only a failure can decide the race here (a connection that later fails does it in
+                    // `processHelper`).
                     if case .failure(let error) = result {
                         raceErrors.append("\(describe(address)): \(error)")
+                        checkRaceLost()
                     }
-                    checkRaceLost()
                 }
         }
     }

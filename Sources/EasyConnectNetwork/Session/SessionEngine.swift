@@ -144,7 +144,9 @@ final class SessionEngine: @unchecked Sendable {
         unsentBytes += total
         future.whenComplete { [self] _ in
             unsentBytes -= total
-            if unsentBytes < Self.sendBacklogLimit { resumeOutgoing() }
+            // A write can complete inside `flush()`, in the middle of handing a file chunk to the connection:
+            // resume sending files on the next turn of the loop, never re-entrantly.
+            if unsentBytes < Self.sendBacklogLimit { loop.execute { [self] in resumeOutgoing() } }
         }
     }
 
@@ -246,7 +248,8 @@ final class SessionEngine: @unchecked Sendable {
             }
             continuation.yield(.fileFailed(id: id, direction: isIncoming ? .incoming : .outgoing, reason: reason))
         case .closed(let reason):
-            if role == .helper { finish(SessionOutcome(reason)) }
+            // Both roles: the User's invitation reports the end of its session only as this event.
+            finish(SessionOutcome(reason))
         }
     }
 

@@ -1,0 +1,133 @@
+import ArgumentParser
+import EasyConnect
+import EasyConnectNetwork
+import Foundation
+import PNRPNetwork
+
+/// `easy-connect invite` (msra `/geteasyhelp`): the User publishes an invitation and waits for a Helper.
+struct InviteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "invite",
+        abstract: "Ask for help: publish an invitation and show the password to read to your helper.",
+        discussion: """
+            Publishes an Easy Connect invitation in the PNRP cloud (through a running `pnrp node`, else a node \
+            embedded in this process) and shows a 12-character password in three groups of four, such as \
+            BCDF GHJK MNPQ, with the time it expires. Read the password to the person who will help you; they \
+            type it into `easy-connect help`. When they connect you are asked:
+
+              Would you like to allow Bob (bob-pc, key 0123456789abcdef…) to connect
+              to your computer? [y/N]
+
+            Answer y or n on a line of its own (no answer in --consent-timeout seconds counts as no). The first \
+            helper you allow gets the session; the invitation is then withdrawn from the cloud. Three wrong \
+            passwords withdraw it as well. Only one invitation waits at a time: a second `invite` with the same \
+            --data-dir exits with code 12 while this one runs.
+
+            \(HumanView.commandList(role: .user))
+
+            Ctrl-C, SIGTERM or SIGHUP end it gracefully: a waiting invitation is withdrawn (its names revoked), a \
+            session is ended with a goodbye, partial downloads are removed. A second signal stops at once.
+
+            With --json, stdout carries one JSON event per line and stdin takes one JSON command per line \
+            (README.md, "easy-connect"); for example {"command":"accept"} answers the consent question.
+
+            Examples:
+              easy-connect invite
+              easy-connect invite --lifetime 600 --name "Ada"
+              easy-connect invite --listen 192.0.2.5 --port 5900
+              easy-connect invite --json --no-daemon --seed 192.0.2.1:3540
+
+            \(ExitStatus.table)
+            """
+    )
+
+    @Option(help: ArgumentHelp("Seconds the invitation waits for a helper: 1 to 1800 (30 minutes, the default).", discussion: "Example: --lifetime 600"))
+    var lifetime = 1800
+
+    @Option(
+        name: .customLong("listen"),
+        help: ArgumentHelp(
+            "Address to accept helpers on and publish (repeatable; default: every address of this computer).",
+            discussion: "Examples: --listen 192.0.2.5, --listen ::1, --listen fe80::1%eth0", valueName: "address"))
+    var listenAddresses: [String] = []
+
+    @Option(help: ArgumentHelp("TCP port to accept helpers on (default: a free port).", discussion: "Example: --port 5900"))
+    var port: UInt16?
+
+    @Option(
+        name: .customLong("consent-timeout"),
+        help: ArgumentHelp("Seconds to answer \"Would you like to allow …?\" before it counts as no (default 120).", discussion: "Example: --consent-timeout 30"))
+    var consentTimeout = 120
+
+    @OptionGroup var options: SessionOptionsGroup
+
+    func validate() throws {
+        guard (1...1800).contains(lifetime) else { throw ValidationError("--lifetime must be from 1 to 1800 seconds (an invitation waits at most 30 minutes)") }
+        guard (1...3600).contains(consentTimeout) else { throw ValidationError("--consent-timeout must be from 1 to 3600 seconds") }
+        for text in listenAddresses {
+            do { _ = try EndpointText(text, defaultPort: port ?? 0) } catch { throw ValidationError("--listen: \(error.description)") }
+        }
+    }
+
+    func run() async throws {
+        let console = Console(command: "easy-connect invite", json: options.json)
+        options.bootstrapLogging()
+        let inbox = Inbox()
+        do {
+            try await invite(console: console, inbox: inbox)
+        } catch let failure as CommandFailure {
+            throw console.fail(failure)
+        }
+    }
+
+    private func invite(console: Console, inbox: Inbox) async throws {
+        let launch = try SessionLaunch(options: options, console: console, role: .user)
+        let lockPath = launch.data.state.file("invitation.lock")
+        guard let lock = try FileLock.acquire(lockPath, wait: false) else { throw Self.busy(lockPath) }
+        defer { lock.release() }
+        lock.write("pid=\(getpid())\nstate=starting\n")
+
+        var settings = InviteOptions(session: try launch.sessionOptions())
+        settings.lifetime = .seconds(lifetime)
+        settings.listenAddresses = listenAddresses
+        settings.port = port ?? 0
+        settings.invitation.connection.consentTimeout = .seconds(UInt64(consentTimeout))
+        settings.session.connection.consentTimeout = .seconds(UInt64(consentTimeout))
+
+        let (nodeDirectory, nodeLock) = try launch.data.nodeDirectory(role: .user)
+        defer { nodeLock.release() }
+        var items = inbox.stream.makeAsyncIterator()
+        inbox.readStandardInput()
+        let names = try await launch.openNames(nodeDirectory: nodeDirectory)
+        let session: EasyConnectSession
+        do {
+            session = try await EasyConnectSession.invite(options: settings, nameService: names.service)
+        } catch {
+            await bounded(.seconds(10)) { await names.close() }
+            throw CommandFailure(error)
+        }
+        var runner = SessionRunner(session: session, names: names, console: console, inbox: inbox, invitationLock: lock, downloadPath: settings.session.downloadDirectory)
+        let outcome = await runner.run(&items)
+        if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
+    }
+
+    /// The refusal when another `invite` holds the lock, saying which process and until when.
+    static func busy(_ lockPath: String) -> CommandFailure {
+        let text = (try? String(contentsOfFile: lockPath, encoding: .utf8)) ?? ""
+        var fields: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+        }
+        var details: [String] = []
+        if let pid = fields["pid"].flatMap(Int32.init) { details.append("process \(pid)") }
+        let message: String
+        if fields["state"] == "session" {
+            message = "a session from an earlier invitation is still running\(details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"); finish it first"
+        } else {
+            if let expires = fields["expires"].flatMap(UInt64.init) { details.append("until \(formatClock(expires))") }
+            message = "an invitation is already waiting\(details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"); finish it first"
+        }
+        return CommandFailure(status: .invitationWaiting, reason: "invitation-waiting", code: "invitation-waiting", message: message)
+    }
+}

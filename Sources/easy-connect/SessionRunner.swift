@@ -1,0 +1,195 @@
+import EasyConnect
+import EasyConnectNetwork
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Drives a started session to its end: shows its events (as sentences, or as JSON lines), carries out what
+/// the person or script types, ends it gracefully on a signal, then lets the name service go (an embedded
+/// node revokes its names and saves its cache) and returns how it ended (its `exitStatus` is the command's).
+struct SessionRunner {
+    /// The session.
+    let session: EasyConnectSession
+    /// Where the invitation is published or looked up; closed at the end.
+    let names: NameServiceConnection
+    /// Output.
+    let console: Console
+    /// Input, signals and events.
+    let inbox: Inbox
+    /// The User's `invitation.lock`, which tells a second `invite` what this one is doing.
+    let invitationLock: FileLock?
+    /// How long to wait for the session to end once asked to.
+    var endGrace = Duration.seconds(8)
+
+    private var view: HumanView
+    private var encoder = EventJSON()
+    private var stopping = false
+
+    /// A runner for `session`.
+    init(session: EasyConnectSession, names: NameServiceConnection, console: Console, inbox: Inbox, invitationLock: FileLock?, downloadPath: String) {
+        (self.session, self.names, self.console, self.inbox, self.invitationLock) = (session, names, console, inbox, invitationLock)
+        view = HumanView(role: session.role, console: console, downloadPath: downloadPath)
+    }
+
+    /// Runs until the session ends; returns how it ended.
+    mutating func run(_ items: inout AsyncStream<Inbox.Item>.Iterator) async -> SessionOutcome {
+        inbox.forward(session.events)
+        var outcome: SessionOutcome?
+        loop: while let item = await items.next() {
+            switch item {
+            case .event(let event):
+                show(event)
+                if case .disconnected(let ended) = event {
+                    outcome = ended
+                    break loop
+                }
+            case .line(let line):
+                if console.json {
+                    await handleJSON(line)
+                } else {
+                    await handleTyped(line)
+                }
+            case .inputEnded:
+                // Scripts may close stdin in JSON mode; on a terminal, Ctrl-D means "quit".
+                if !console.json, console.stdinIsTerminal { await stop(reason: "") }
+            case .signal(let number):
+                let name = number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : number == SIGHUP ? "SIGHUP" : "signal \(number)"
+                console.err("\(console.command): \(name): ending the session")
+                await stop(reason: "")
+            case .deadline:
+                guard stopping else { continue }
+                let late = SessionOutcome(.internalError, "the session did not end within \(endGrace.components.seconds) seconds of being asked to")
+                show(.disconnected(late))
+                outcome = late
+                break loop
+            }
+        }
+        console.clearProgress()
+        let ended: SessionOutcome
+        if let outcome {
+            ended = outcome
+        } else {
+            // The session never said it ended: say it here, so that the last line is always `disconnected`.
+            ended = SessionOutcome(.internalError, "the session's events stopped without an outcome")
+            show(.disconnected(ended))
+        }
+        await bounded(.seconds(10)) { [names] in await names.close() }
+        await bounded(.seconds(5)) { [session] in _ = await session.outcome() }
+        invitationLock?.release()
+        return ended
+    }
+
+    /// Asks the session to end (withdrawing a waiting invitation) and waits a little for it.
+    private mutating func stop(reason: String) async {
+        guard !stopping else { return }
+        stopping = true
+        await session.end(reason: reason)
+        inbox.wake(after: endGrace)
+    }
+
+    // MARK: - Events
+
+    private mutating func show(_ event: EasyConnectEvent) {
+        switch event {
+        case .invitation(_, let expiresAt, _):
+            invitationLock?.write("pid=\(getpid())\nexpires=\(expiresAt)\nstate=waiting\n")
+        case .connected:
+            invitationLock?.write("pid=\(getpid())\nstate=session\n")
+        default:
+            break
+        }
+        if console.json {
+            console.emit(encoder.object(for: event))
+        } else {
+            view.show(event)
+        }
+    }
+
+    // MARK: - Input
+
+    private mutating func handleJSON(_ line: String) async {
+        guard !line.allSatisfy(\.isWhitespace) else { return }
+        let command: EasyConnectCommand
+        do {
+            command = try CommandJSON.parse(line)
+        } catch {
+            console.emit(EventJSON.error(error))
+            return
+        }
+        await carryOut(command)
+    }
+
+    private mutating func handleTyped(_ line: String) async {
+        switch view.interpret(line) {
+        case .nothing: return
+        case .help: view.printHelp()
+        case .invalid(let message): console.out(message)
+        case .quit: await stop(reason: "")
+        case .command(let command): await carryOut(command)
+        }
+    }
+
+    /// Performs `command`, reporting a refusal as an `error` event (JSON) or a sentence.
+    private mutating func carryOut(_ command: EasyConnectCommand) async {
+        var command = command
+        if case .disconnect = command {
+            await stop(reason: "")
+            return
+        }
+        if case .sendFile(let path) = command { command = .sendFile(path: absolutePath(expandingTilde(path))) }
+        do {
+            let id = try await session.perform(command)
+            if case .sendFile(let path) = command, let id {
+                let name = String(path.split(separator: "/").last ?? Substring(path))
+                let bytes = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0
+                if console.json {
+                    console.emit(EventJSON.fileOffered(id: id, name: name, bytes: bytes))
+                } else {
+                    view.offered(id: id, name: name, bytes: bytes)
+                }
+            } else if !console.json {
+                view.performed(command)
+            }
+        } catch {
+            if console.json {
+                console.emit(EventJSON.error(error))
+            } else {
+                view.refused(error)
+            }
+        }
+    }
+}
+
+/// Runs `body`, but returns after `limit` even if it has not finished (it then goes on unobserved).
+func bounded(_ limit: Duration, _ body: @escaping @Sendable () async -> Void) async {
+    let gate = OnceGate()
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        Task {
+            await body()
+            if gate.pass() { continuation.resume() }
+        }
+        Task {
+            try? await Task.sleep(for: limit)
+            if gate.pass() { continuation.resume() }
+        }
+    }
+}
+
+/// Lets exactly one caller through.
+final class OnceGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var passed = false
+
+    /// True the first time only.
+    func pass() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if passed { return false }
+        passed = true
+        return true
+    }
+}
