@@ -25,6 +25,6 @@ struct EasyConnectTool: AsyncParsableCommand {
 
             \(ExitStatus.table)
             """,
-        subcommands: [InviteCommand.self, OfferHelpCommand.self, IdentityCommand.self]
+        subcommands: [InviteCommand.self, OfferHelpCommand.self, IdentityCommand.self, BenchmarkCommand.self]
     )
 }
