@@ -27,4 +27,10 @@ struct EasyConnectTool: AsyncParsableCommand {
             """,
         subcommands: [InviteCommand.self, OfferHelpCommand.self, IdentityCommand.self, BenchmarkCommand.self]
     )
+
+    /// Tunes the allocator for file transfers, then parses the command line and runs the command.
+    static func main() async {
+        MemoryTuning.apply()
+        await main(nil)
+    }
 }

@@ -32,37 +32,49 @@ final class SecureChannel {
     /// One framed record carrying `plaintext`; `final` marks the last record of the stream.
     func seal(_ plaintext: [UInt8], final: Bool = false) throws(MessageError) -> [UInt8] {
         let length = plaintext.count + SecretStreamPush.additionalByteCount
-        var record = [UInt8](repeating: 0, count: 4 + length)
-        record[0] = UInt8(length >> 24 & 0xFF); record[1] = UInt8(length >> 16 & 0xFF)
-        record[2] = UInt8(length >> 8 & 0xFF); record[3] = UInt8(length & 0xFF)
         let sender = self.sender
-        let pushed = plaintext.withUnsafeBytes { input in
-            record.withUnsafeMutableBytes { output in
+        var failure: SecretStreamError?
+        let record = [UInt8](unsafeUninitializedCapacity: 4 + length) { output, initialized in
+            output[0] = UInt8(length >> 24 & 0xFF); output[1] = UInt8(length >> 16 & 0xFF)
+            output[2] = UInt8(length >> 8 & 0xFF); output[3] = UInt8(length & 0xFF)
+            let pushed = plaintext.withUnsafeBytes { input in
                 Result { () throws(SecretStreamError) -> Int in
-                    try sender.push(input, tag: final ? .final : .message, into: UnsafeMutableRawBufferPointer(rebasing: output[4...]))
+                    try sender.push(input, tag: final ? .final : .message, into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(output)[4...]))
                 }
             }
+            switch pushed {
+            case .success(let n): initialized = 4 + n
+            case .failure(let e):
+                failure = e
+                initialized = 0
+            }
         }
-        if case .failure(let error) = pushed { throw .unencodable("cannot encrypt a record: \(error)") }
+        if let failure { throw .unencodable("cannot encrypt a record: \(failure)") }
         return record
     }
 
     /// Opens one record body; throws when it was altered, reordered, replayed, or comes after the end.
-    func open(_ body: [UInt8]) throws(MessageError) -> (plaintext: [UInt8], final: Bool) {
+    func open(_ body: ArraySlice<UInt8>) throws(MessageError) -> (plaintext: [UInt8], final: Bool) {
         guard let receiver else { throw .badValue(field: "record", reason: "arrived before the channel was set up") }
         guard body.count >= SecretStreamPush.additionalByteCount else { throw .truncated(field: "encrypted record") }
-        var plain = [UInt8](repeating: 0, count: body.count - SecretStreamPush.additionalByteCount)
-        let pulled = body.withUnsafeBytes { input in
-            plain.withUnsafeMutableBytes { output in
-                Result { () throws(SecretStreamError) -> (count: Int, tag: SecretStreamTag) in try receiver.pull(input, into: output) }
+        var tag = SecretStreamTag.message
+        var failed = false
+        let plain = [UInt8](unsafeUninitializedCapacity: body.count - SecretStreamPush.additionalByteCount) { output, initialized in
+            let pulled = body.withUnsafeBytes { input in
+                Result { () throws(SecretStreamError) -> (count: Int, tag: SecretStreamTag) in try receiver.pull(input, into: UnsafeMutableRawBufferPointer(output)) }
+            }
+            switch pulled {
+            case .success(let (count, t)):
+                initialized = count
+                tag = t
+            case .failure:
+                initialized = 0
+                failed = true
             }
         }
-        switch pulled {
-        case .success(let (count, tag)):
-            if count < plain.count { plain.removeLast(plain.count - count) }
-            return (plain, tag == .final)
-        case .failure:
+        guard !failed else {
             throw .badValue(field: "encrypted record", reason: "does not authenticate (altered, reordered, replayed or after the end of the stream)")
         }
+        return (plain, tag == .final)
     }
 }

@@ -117,7 +117,7 @@ public struct UserInvitation {
     }
 
     /// Bytes arrived on a connection.
-    public mutating func receive(_ id: ConnectionID, _ bytes: [UInt8], now: NodeInstant) {
+    public mutating func receive<C: Collection<UInt8>>(_ id: ConnectionID, _ bytes: C, now: NodeInstant) {
         guard connections[id] != nil else { return }
         prepareFailureVerdict(id)
         connections[id]!.receive(bytes, now: now)
@@ -202,10 +202,9 @@ public struct UserInvitation {
     /// Moves a connection's output and events into effects, and applies the invitation's rules to them.
     private mutating func drain(_ id: ConnectionID, now: NodeInstant) {
         // Handling an event may make the connection say more (a refusal): repeat until it is quiet.
-        while var connection = connections[id] {
-            let output = connection.takeOutput()
-            let events = connection.takeEvents()
-            connections[id] = connection
+        while connections[id] != nil {
+            let output = connections[id]!.takeOutput()
+            let events = connections[id]!.takeEvents()
             if output.isEmpty, events.isEmpty { break }
             if !output.isEmpty { effects.append(.send(id, output)) }
             for event in events { handle(event, from: id, now: now) }

@@ -34,7 +34,7 @@ public enum ConnectionEvent: Sendable, Hashable {
     /// The other side declined one of our offers.
     case fileDeclined(id: UInt32)
     /// Bytes of an incoming file, in order: append them to its partial file.
-    case fileData(id: UInt32, bytes: [UInt8])
+    case fileData(id: UInt32, bytes: ArraySlice<UInt8>)
     /// An incoming file is complete and its SHA-256 matches: store it, then call `confirmFileStored`.
     case fileComplete(id: UInt32, sha256: [UInt8])
     /// The other side stored one of our files under its final name.

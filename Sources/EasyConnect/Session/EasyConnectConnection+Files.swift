@@ -40,21 +40,32 @@ extension EasyConnectConnection {
         sendEncrypted(.fileDecline(id: id), now: now)
     }
 
-    /// The next bytes of an accepted outgoing file (any size up to the record limit, 64 KiB is usual).
+    /// Bytes to leave free in front of a chunk given to `sendFileData(_:headroomBuffer:now:)`.
+    public static let fileChunkHeadroom = 5
+
+    /// The next bytes of an accepted outgoing file (any size up to the record limit, 256 KiB is usual).
     public mutating func sendFileData(_ id: UInt32, _ bytes: [UInt8], now: NodeInstant) throws(SessionCommandError) {
+        var buffer = [UInt8](repeating: 0, count: Self.fileChunkHeadroom)
+        buffer.append(contentsOf: bytes)
+        try sendFileData(id, headroomBuffer: buffer, now: now)
+    }
+
+    /// The next bytes of an accepted outgoing file, after `fileChunkHeadroom` free bytes in `buffer`: the
+    /// message header is written there, so the bytes are encrypted where they are, without a copy.
+    public mutating func sendFileData(_ id: UInt32, headroomBuffer buffer: consuming [UInt8], now: NodeInstant) throws(SessionCommandError) {
+        guard buffer.count >= Self.fileChunkHeadroom else { throw .badInput("a chunk buffer needs \(Self.fileChunkHeadroom) free bytes in front") }
+        let count = buffer.count - Self.fileChunkHeadroom
         guard var t = outgoing[id], t.state == .sending else { throw .unknownTransfer(id) }
-        guard t.sent + UInt64(bytes.count) <= t.size else {
+        guard t.sent + UInt64(count) <= t.size else {
             throw .badInput("the file grew while it was being sent: more than the \(t.size) bytes offered")
         }
-        guard bytes.count + 5 + 17 <= configuration.maximumRecordBytes else { throw .badInput("file chunks must be smaller than \(configuration.maximumRecordBytes - 22) bytes") }
-        bytes.withUnsafeBytes { t.hasher.update($0) }
-        t.sent += UInt64(bytes.count)
+        guard buffer.count + 17 <= configuration.maximumRecordBytes else { throw .badInput("file chunks must be smaller than \(configuration.maximumRecordBytes - 22) bytes") }
+        t.hasher.update(buffer[Self.fileChunkHeadroom...])
+        t.sent += UInt64(count)
         outgoing[id] = t
-        var plain = [UInt8]()
-        plain.reserveCapacity(bytes.count + 5)
-        plain.append(0x43)
-        plain.append(UInt8(id >> 24)); plain.append(UInt8(id >> 16 & 0xFF)); plain.append(UInt8(id >> 8 & 0xFF)); plain.append(UInt8(id & 0xFF))
-        plain.append(contentsOf: bytes)
+        var plain = consume buffer
+        plain[0] = SessionMessage.fileChunkType
+        plain[1] = UInt8(id >> 24); plain[2] = UInt8(id >> 16 & 0xFF); plain[3] = UInt8(id >> 8 & 0xFF); plain[4] = UInt8(id & 0xFF)
         sendEncryptedPlaintext(plain, now: now)
     }
 
@@ -123,7 +134,7 @@ extension EasyConnectConnection {
         }
     }
 
-    mutating func receiveFileChunk(id: UInt32, bytes: [UInt8], now: NodeInstant) {
+    mutating func receiveFileChunk(id: UInt32, bytes: ArraySlice<UInt8>, now: NodeInstant) {
         guard var t = incoming[id], t.state == .receiving else {
             // Chunks already in flight when this side cancelled or refused the file are harmless.
             if abandonedIncoming.contains(id) { return }
@@ -136,7 +147,7 @@ extension EasyConnectConnection {
             events.append(.fileFailed(id: id, incoming: true, reason: "the other side sent more than the \(t.size) bytes it offered: discarded"))
             return
         }
-        bytes.withUnsafeBytes { t.hasher.update($0) }
+        t.hasher.update(bytes)
         t.received += UInt64(bytes.count)
         incoming[id] = t
         events.append(.fileData(id: id, bytes: bytes))

@@ -3,10 +3,10 @@ import PeerCrypto
 
 extension EasyConnectConnection {
     /// A cleartext record: a handshake message (`docs/easy-connect.md`, "Connection").
-    mutating func receiveClear(_ body: [UInt8], now: NodeInstant) {
+    mutating func receiveClear(_ body: ArraySlice<UInt8>, now: NodeInstant) {
         let message: HandshakeMessage
         do {
-            message = try HandshakeMessage(decoding: body)
+            message = try HandshakeMessage(decoding: Array(body))
         } catch {
             violation("\(error)", now: now)
             return

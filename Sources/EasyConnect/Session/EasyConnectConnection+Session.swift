@@ -2,12 +2,24 @@ import PNRP
 
 extension EasyConnectConnection {
     /// An encrypted record: a session message.
-    mutating func receiveEncrypted(_ body: [UInt8], now: NodeInstant) {
+    mutating func receiveEncrypted(_ body: ArraySlice<UInt8>, now: NodeInstant) {
         guard let channel else { return }
         let opened: (plaintext: [UInt8], final: Bool)
-        let message: SessionMessage
         do {
             opened = try channel.open(body)
+        } catch {
+            violation("\(error)", now: now)
+            return
+        }
+        // File chunks, the bulk of a session, are read in place rather than copied out by the codec.
+        if !opened.final, opened.plaintext.count >= 5, opened.plaintext[0] == SessionMessage.fileChunkType, isInSession {
+            let p = opened.plaintext
+            let id = UInt32(p[1]) << 24 | UInt32(p[2]) << 16 | UInt32(p[3]) << 8 | UInt32(p[4])
+            receiveFileChunk(id: id, bytes: p[5...], now: now)
+            return
+        }
+        let message: SessionMessage
+        do {
             message = try SessionMessage(decoding: opened.plaintext)
         } catch {
             violation("\(error)", now: now)
@@ -94,7 +106,7 @@ extension EasyConnectConnection {
             events.append(.resumed)
         case .fileOffer(let id, let size, let name): receiveFileOffer(id: id, size: size, name: name, now: now)
         case .fileAccept(let id), .fileDecline(let id): receiveFileAnswer(id: id, accepted: message == .fileAccept(id: id), now: now)
-        case .fileChunk(let id, let bytes): receiveFileChunk(id: id, bytes: bytes, now: now)
+        case .fileChunk(let id, let bytes): receiveFileChunk(id: id, bytes: bytes[...], now: now)
         case .fileEnd(let id, let digest): receiveFileEnd(id: id, sha256: digest, now: now)
         case .fileCancel(let id, let reason): receiveFileCancel(id: id, reason: reason)
         case .fileResult(let id, let stored, let reason): receiveFileResult(id: id, stored: stored, reason: reason, now: now)

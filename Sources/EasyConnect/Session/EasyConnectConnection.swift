@@ -156,7 +156,7 @@ public struct EasyConnectConnection {
         lastReceived = now
         records.append(contentsOf: bytes)
         while !isClosed {
-            let body: [UInt8]?
+            let body: ArraySlice<UInt8>?
             do {
                 body = try records.nextRecord()
             } catch {

@@ -45,6 +45,9 @@ public enum SessionMessage: Hashable, Sendable {
     case pong
     case disconnect(Refusal)
 
+    /// The type byte of `fileChunk`, which receivers read without the codec.
+    static let fileChunkType: UInt8 = 0x43
+
     /// Longest chat message, in UTF-8 bytes.
     public static let maximumChatBytes = 4096
     /// Longest file name in an offer, in UTF-8 bytes.

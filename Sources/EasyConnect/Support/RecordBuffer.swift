@@ -15,17 +15,25 @@ public struct RecordBuffer: Sendable {
     /// Bytes held that do not form a whole record yet.
     public var bufferedByteCount: Int { storage.count - head }
 
+    /// Consumed bytes are dropped from the front only once this many have gathered, so that a stream of
+    /// large records is not moved in memory after every one.
+    static let compactionThreshold = 1 << 20
+
     /// Adds received bytes.
     public mutating func append<C: Collection<UInt8>>(contentsOf bytes: C) {
-        if head > 0, head >= storage.count / 2 {
+        if head > 0, head == storage.count {
+            storage.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= Self.compactionThreshold {
             storage.removeSubrange(0..<head)
             head = 0
         }
         storage.append(contentsOf: bytes)
     }
 
-    /// The next whole record body, or nil when more bytes are needed.
-    public mutating func nextRecord() throws(MessageError) -> [UInt8]? {
+    /// The next whole record body, or nil when more bytes are needed. The slice shares the reader's
+    /// storage: use it before the next `append`.
+    public mutating func nextRecord() throws(MessageError) -> ArraySlice<UInt8>? {
         guard storage.count - head >= 4 else { return nil }
         let length = Int(storage[head]) << 24 | Int(storage[head + 1]) << 16 | Int(storage[head + 2]) << 8 | Int(storage[head + 3])
         guard length > 0 else { throw .badValue(field: "record length", reason: "is 0") }
@@ -33,12 +41,8 @@ public struct RecordBuffer: Sendable {
             throw .badValue(field: "record length", reason: "is \(length) bytes; at most \(maximumRecordBytes) are accepted")
         }
         guard storage.count - head - 4 >= length else { return nil }
-        let body = Array(storage[(head + 4)..<(head + 4 + length)])
+        let body = storage[(head + 4)..<(head + 4 + length)]
         head += 4 + length
-        if head == storage.count {
-            storage.removeAll(keepingCapacity: true)
-            head = 0
-        }
         return body
     }
 

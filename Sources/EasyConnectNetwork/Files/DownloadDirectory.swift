@@ -57,6 +57,11 @@ public final class PartialFile: @unchecked Sendable {
 
     /// Writes `bytes` at `offset` (blocking: call it off the event loop).
     public func write(_ bytes: [UInt8], at offset: UInt64) throws(FileStoreError) {
+        try write(bytes[...], at: offset)
+    }
+
+    /// Writes `bytes` at `offset` (blocking: call it off the event loop).
+    public func write(_ bytes: ArraySlice<UInt8>, at offset: UInt64) throws(FileStoreError) {
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, $0.count - done, off_t(offset) + off_t(done)) }
@@ -148,20 +153,25 @@ public final class OutgoingFile: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    /// Up to `count` bytes at `offset`.
-    public func read(at offset: UInt64, count: Int) throws(FileStoreError) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .system("cannot read \(path)", errno)
+    /// Up to `count` bytes at `offset`, after `headroom` bytes left for the caller (zero).
+    public func read(at offset: UInt64, count: Int, headroom: Int = 0) throws(FileStoreError) -> [UInt8] {
+        var failure: Int32?
+        let out = [UInt8](unsafeUninitializedCapacity: headroom + count) { buffer, initialized in
+            for i in 0..<headroom { buffer[i] = 0 }
+            var done = 0
+            while done < count {
+                let n = pread(fd, buffer.baseAddress! + headroom + done, count - done, off_t(offset) + off_t(done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    break
+                }
+                if n == 0 { break }
+                done += n
             }
-            if n == 0 { break }
-            done += n
+            initialized = headroom + done
         }
-        if done < count { out.removeLast(count - done) }
+        if let failure { throw .system("cannot read \(path)", failure) }
         return out
     }
 }

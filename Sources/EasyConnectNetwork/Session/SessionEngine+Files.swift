@@ -34,12 +34,32 @@ extension SessionEngine {
         for id in outgoing.keys.sorted() { pumpOutgoing(id) }
     }
 
-    /// Reads the next chunk of an accepted file and hands it to the connection; one read at a time per
-    /// file keeps the chunks in order.
+    /// Reads of one file in flight at once: the disk thread reads the next chunk while the event loop
+    /// encrypts this one.
+    static let readsInFlight = 2
+
+    /// Hands the chunks read so far to the connection in order, asks the disk for the next ones, and ends
+    /// the file once every byte was handed.
     func pumpOutgoing(_ id: UInt32) {
-        guard !ended, var s = outgoing[id], s.accepted, !s.reading, s.digest == nil else { return }
+        guard !ended, var s = outgoing[id], s.accepted, s.digest == nil else { return }
+        let t = now
+        while let chunk = s.ready.removeValue(forKey: s.handed) {
+            let count = chunk.count - EasyConnectConnection.fileChunkHeadroom
+            outgoing[id] = s
+            do {
+                try withConnection { (c) throws(SessionCommandError) in try c.sendFileData(id, headroomBuffer: chunk, now: t) }
+            } catch {
+                return cancelOutgoing(id, error.description)
+            }
+            guard let again = outgoing[id] else { return }
+            s = again
+            s.handed += UInt64(count)
+            if t - s.lastProgress >= Self.progressInterval {
+                s.lastProgress = t
+                continuation.yield(.fileProgress(id: id, direction: .outgoing, bytes: s.handed, total: s.file.size))
+            }
+        }
         if s.handed == s.file.size {
-            let t = now
             do {
                 s.digest = try withConnection { (c) throws(SessionCommandError) in try c.finishFile(id, now: t) }
             } catch {
@@ -49,37 +69,24 @@ extension SessionEngine {
             continuation.yield(.fileProgress(id: id, direction: .outgoing, bytes: s.handed, total: s.file.size))
             return
         }
-        guard unsentBytes < Self.sendBacklogLimit else { return }
-        s.reading = true
+        let limit = UInt64(chunkBytes * Self.readsInFlight)
+        while s.requested < s.file.size, s.requested - s.handed < limit, unsentBytes < Self.sendBacklogLimit {
+            let offset = s.requested, count = Int(min(UInt64(chunkBytes), s.file.size - s.requested)), file = s.file
+            s.requested += UInt64(count)
+            threadPool.runIfActive(eventLoop: loop) { () throws -> [UInt8] in
+                try file.read(at: offset, count: count, headroom: EasyConnectConnection.fileChunkHeadroom)
+            }.whenComplete { [self] result in outgoingRead(id, offset: offset, count: count, result) }
+        }
         outgoing[id] = s
-        let offset = s.handed, count = Int(min(UInt64(chunkBytes), s.file.size - s.handed)), file = s.file
-        threadPool.runIfActive(eventLoop: loop) { () throws -> [UInt8] in try file.read(at: offset, count: count) }
-            .whenComplete { [self] result in outgoingRead(id, count: count, result) }
     }
 
-    private func outgoingRead(_ id: UInt32, count: Int, _ result: Result<[UInt8], any Error>) {
-        guard var s = outgoing[id] else { return }
-        s.reading = false
-        outgoing[id] = s
-        let t = now
-        let bytes: [UInt8]
+    private func outgoingRead(_ id: UInt32, offset: UInt64, count: Int, _ result: Result<[UInt8], any Error>) {
+        guard outgoing[id] != nil else { return }
         switch result {
-        case .success(let b) where b.count == count: bytes = b
+        case .success(let b) where b.count == count + EasyConnectConnection.fileChunkHeadroom: outgoing[id]!.ready[offset] = b
         case .success: return cancelOutgoing(id, "the file shrank while it was being sent")
         case .failure(let e): return cancelOutgoing(id, "\(e)")
         }
-        do {
-            try withConnection { (c) throws(SessionCommandError) in try c.sendFileData(id, bytes, now: t) }
-        } catch {
-            return cancelOutgoing(id, error.description)
-        }
-        guard var s2 = outgoing[id] else { return }
-        s2.handed += UInt64(count)
-        if t - s2.lastProgress >= Self.progressInterval {
-            s2.lastProgress = t
-            continuation.yield(.fileProgress(id: id, direction: .outgoing, bytes: s2.handed, total: s2.file.size))
-        }
-        outgoing[id] = s2
         pumpOutgoing(id)
     }
 
@@ -111,7 +118,7 @@ extension SessionEngine {
         incoming[id] = IncomingFile(partial: partial, safeName: offer.safeName, size: offer.size)
     }
 
-    func storeIncoming(_ id: UInt32, _ bytes: [UInt8]) {
+    func storeIncoming(_ id: UInt32, _ bytes: ArraySlice<UInt8>) {
         guard var f = incoming[id] else { return }
         let offset = f.written
         f.written += UInt64(bytes.count)

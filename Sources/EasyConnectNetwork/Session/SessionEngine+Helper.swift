@@ -31,6 +31,7 @@ extension SessionEngine {
             ClientBootstrap(group: loop)
                 .connectTimeout(connectTimeout)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(.recvAllocator, value: SessionListener.receiveAllocator)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(SessionChannelHandler(engine: engine, id: id))
@@ -56,7 +57,7 @@ extension SessionEngine {
 
     /// A connection attempt succeeded: it gets its own handshake state, waiting for the greeting.
     func helperCandidateConnected(_ id: ConnectionID) {
-        guard case .helper(var candidates, let winner) = core, let setup = helperSetup else { return }
+        guard user == nil, let setup = helperSetup else { return }
         guard winner == nil else {
             channels[id]?.close(promise: nil)
             return
@@ -65,24 +66,20 @@ extension SessionEngine {
         candidates[id] = EasyConnectConnection(
             helperWith: setup.password, invitation: setup.invitation, identity: setup.identity, configuration: setup.configuration,
             randomSeed: seeds.bytes(32), now: now)
-        core = .helper(candidates: candidates, winner: winner)
         reschedule()
     }
 
     /// Moves a Helper connection's output and events to the socket and the person.
     func processHelper(_ id: ConnectionID) {
-        guard case .helper(var candidates, var winner) = core, var connection = candidates[id] else { return }
-        let output = connection.takeOutput()
-        let events = connection.takeEvents()
-        candidates[id] = connection
-        core = .helper(candidates: candidates, winner: winner)
+        guard candidates[id] != nil else { return }
+        let output = candidates[id]!.takeOutput()
+        let events = candidates[id]!.takeEvents()
         write(output, to: id)
         for event in events {
             if event == .greeted {
                 guard winner == nil else {
                     closeAfterWrites(id)
                     candidates[id] = nil
-                    core = .helper(candidates: candidates, winner: winner)
                     continue
                 }
                 winner = id
@@ -91,7 +88,6 @@ extension SessionEngine {
                     candidates[other] = nil
                     channels[other]?.close(promise: nil)
                 }
-                core = .helper(candidates: candidates, winner: winner)
                 processHelper(id)
                 return
             }
@@ -105,7 +101,6 @@ extension SessionEngine {
             closeAfterWrites(id)
             if id != winner {
                 candidates[id] = nil
-                core = .helper(candidates: candidates, winner: winner)
                 checkRaceLost()
             }
         }
@@ -114,7 +109,7 @@ extension SessionEngine {
 
     /// Ends the attempt when every address failed before one greeted.
     func checkRaceLost() {
-        guard case .helper(let candidates, nil) = core, racing == 0, candidates.isEmpty, !ended else { return }
+        guard user == nil, winner == nil, racing == 0, candidates.isEmpty, !ended else { return }
         finish(SessionOutcome(.connectionLost, "could not reach the person's computer at any of the addresses in the invitation (\(raceErrors.joined(separator: "; ")))"))
     }
 }

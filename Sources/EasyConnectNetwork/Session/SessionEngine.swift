@@ -27,8 +27,12 @@ final class SessionEngine: @unchecked Sendable {
 
     struct OutgoingFileState {
         var file: OutgoingFile
+        /// Bytes handed to the connection.
         var handed: UInt64 = 0
-        var reading = false
+        /// Bytes asked of the disk (handed, plus reads in flight).
+        var requested: UInt64 = 0
+        /// Chunks read but not yet handed, by offset (reads may complete out of order).
+        var ready: [UInt64: [UInt8]] = [:]
         var accepted = false
         var digest: [UInt8]?
         var lastProgress = NodeInstant(nanoseconds: 0)
@@ -41,7 +45,14 @@ final class SessionEngine: @unchecked Sendable {
     let continuation: AsyncStream<EasyConnectEvent>.Continuation
     let endPromise: EventLoopPromise<SessionOutcome>
     let chunkBytes: Int
-    var core: Core
+    /// The User's invitation (User role).
+    var user: UserInvitation?
+    /// Helper role: connections racing (or the one that won), stored in place so that feeding them bytes
+    /// never copies their buffers.
+    var candidates: [ConnectionID: EasyConnectConnection] = [:]
+    /// Helper role: the connection whose listener greeted first.
+    var winner: ConnectionID?
+    var timerDeadline: NodeInstant?
     var channels: [ConnectionID: any Channel] = [:]
     var lastWrite: [ConnectionID: EventLoopFuture<Void>] = [:]
     var remotes: [ConnectionID: String] = [:]
@@ -66,7 +77,10 @@ final class SessionEngine: @unchecked Sendable {
     init(loop: any EventLoop, role: ConnectionRole, core: Core, downloads: DownloadDirectory, threadPool: NIOThreadPool, continuation: AsyncStream<EasyConnectEvent>.Continuation, chunkBytes: Int, tagSeed: UInt64) {
         self.loop = loop
         self.role = role
-        self.core = core
+        switch core {
+        case .user(let invitation): self.user = invitation
+        case .helper(let candidates, let winner): (self.candidates, self.winner) = (candidates, winner)
+        }
         self.downloads = downloads
         self.threadPool = threadPool
         self.continuation = continuation
@@ -87,26 +101,20 @@ final class SessionEngine: @unchecked Sendable {
             channel.close(promise: nil)
             return
         }
-        switch core {
-        case .user(var invitation):
-            invitation.accept(id, now: now)
-            core = .user(invitation)
+        if user != nil {
+            user!.accept(id, now: now)
             processUser()
-        case .helper:
+        } else {
             helperCandidateConnected(id)
         }
     }
 
     func received(_ id: ConnectionID, _ bytes: ByteBufferView) {
-        switch core {
-        case .user(var invitation):
-            invitation.receive(id, Array(bytes), now: now)
-            core = .user(invitation)
+        if user != nil {
+            user!.receive(id, bytes, now: now)
             processUser()
-        case .helper(var candidates, let winner):
-            guard candidates[id] != nil else { return }
+        } else if candidates[id] != nil {
             candidates[id]!.receive(bytes, now: now)
-            core = .helper(candidates: candidates, winner: winner)
             processHelper(id)
         }
     }
@@ -115,15 +123,11 @@ final class SessionEngine: @unchecked Sendable {
         channels[id] = nil
         lastWrite[id] = nil
         pendingCloses.remove(id)
-        switch core {
-        case .user(var invitation):
-            invitation.transportClosed(id, now: now)
-            core = .user(invitation)
+        if user != nil {
+            user!.transportClosed(id, now: now)
             processUser()
-        case .helper(var candidates, let winner):
-            guard candidates[id] != nil else { return }
+        } else if candidates[id] != nil {
             candidates[id]!.transportClosed(now: now)
-            core = .helper(candidates: candidates, winner: winner)
             processHelper(id)
         }
     }
@@ -169,9 +173,7 @@ final class SessionEngine: @unchecked Sendable {
     // MARK: - The User's core
 
     func processUser() {
-        guard case .user(var invitation) = core else { return }
-        let effects = invitation.takeEffects()
-        core = .user(invitation)
+        guard let effects = user?.takeEffects() else { return }
         for effect in effects {
             switch effect {
             case .send(let id, let records): write(records, to: id)
@@ -214,7 +216,7 @@ final class SessionEngine: @unchecked Sendable {
         case .greeted, .authenticated, .attemptFailed, .consentRequested: break
         case .awaitingConsent: continuation.yield(.status(.waitingForAcceptance))
         case .connected(let peer):
-            if role == .helper, case .helper(_, let winner?) = core { continuation.yield(.connected(peer, remote: remotes[winner] ?? "?")) }
+            if role == .helper, let winner { continuation.yield(.connected(peer, remote: remotes[winner] ?? "?")) }
         case .chat(let text): continuation.yield(.chat(text))
         case .controlRequested: continuation.yield(.controlRequested)
         case .controlGranted: continuation.yield(.controlGranted)
@@ -258,21 +260,13 @@ final class SessionEngine: @unchecked Sendable {
     /// Runs `body` on the session's connection and carries out what follows.
     func withConnection<R>(_ body: (inout EasyConnectConnection) throws(SessionCommandError) -> R) throws(SessionCommandError) -> R {
         guard !ended else { throw .notInSession }
-        switch core {
-        case .user(var invitation):
-            defer {
-                core = .user(invitation)
-                processUser()
-            }
-            return try invitation.withSession(now: now, body)
-        case .helper(var candidates, let winner):
-            guard let winner, candidates[winner]?.isInSession == true else { throw .notInSession }
-            defer {
-                core = .helper(candidates: candidates, winner: winner)
-                processHelper(winner)
-            }
-            return try body(&candidates[winner]!)
+        if user != nil {
+            defer { processUser() }
+            return try user!.withSession(now: now, body)
         }
+        guard let winner, candidates[winner]?.isInSession == true else { throw .notInSession }
+        defer { processHelper(winner) }
+        return try body(&candidates[winner]!)
     }
 
     func perform(_ command: EasyConnectCommand) throws(EasyConnectError) -> UInt32? {
@@ -280,16 +274,13 @@ final class SessionEngine: @unchecked Sendable {
         do {
             switch command {
             case .accept(let id), .decline(let id):
-                guard case .user(var invitation) = core else { throw SessionCommandError.wrongRole(action: "answer the consent question", allowedFor: .user) }
-                defer {
-                    core = .user(invitation)
-                    processUser()
-                }
-                guard let target = id ?? invitation.promptedConnection else { throw SessionCommandError.notNow(action: "answer", why: "no helper is waiting for an answer") }
+                guard user != nil else { throw SessionCommandError.wrongRole(action: "answer the consent question", allowedFor: .user) }
+                defer { processUser() }
+                guard let target = id ?? user!.promptedConnection else { throw SessionCommandError.notNow(action: "answer", why: "no helper is waiting for an answer") }
                 if case .accept = command {
-                    try invitation.answerConsent(target, accept: true, now: t)
+                    try user!.answerConsent(target, accept: true, now: t)
                 } else {
-                    try invitation.answerConsent(target, accept: false, now: t)
+                    try user!.answerConsent(target, accept: false, now: t)
                 }
             case .chat(let text): try withConnection { (c) throws(SessionCommandError) in try c.sendChat(text, now: t) }
             case .sendFile(let path): return try offerFile(path)
@@ -320,19 +311,14 @@ final class SessionEngine: @unchecked Sendable {
     /// Ends the session from this side (or withdraws the waiting invitation, or stops connecting).
     func disconnect(reason: String) {
         guard !ended else { return }
-        switch core {
-        case .user(var invitation):
-            invitation.cancel(reason: reason, now: now)
-            core = .user(invitation)
+        if user != nil {
+            user!.cancel(reason: reason, now: now)
             processUser()
-        case .helper(var candidates, let winner):
-            for id in candidates.keys.sorted() {
-                candidates[id]!.disconnect(reason: reason, now: now)
-            }
-            core = .helper(candidates: candidates, winner: winner)
-            for id in candidates.keys.sorted() { processHelper(id) }
-            finish(SessionOutcome(.ended, winner == nil ? "you stopped connecting" : DisconnectReason.local(reason).description))
+            return
         }
+        for id in candidates.keys.sorted() { candidates[id]!.disconnect(reason: reason, now: now) }
+        for id in candidates.keys.sorted() { processHelper(id) }
+        finish(SessionOutcome(.ended, winner == nil ? "you stopped connecting" : DisconnectReason.local(reason).description))
     }
 
     var offers: [UInt32: IncomingFileOffer] = [:]
@@ -340,14 +326,13 @@ final class SessionEngine: @unchecked Sendable {
     // MARK: - Timers
 
     func reschedule() {
+        guard !ended else { return }
+        let deadline = user.map { $0.nextDeadline } ?? candidates.values.compactMap(\.nextDeadline).min()
+        // Most inputs leave the earliest deadline where it was: keep the timer then.
+        if deadline == timerDeadline, timer != nil { return }
         timer?.cancel()
         timer = nil
-        guard !ended else { return }
-        let deadline: NodeInstant?
-        switch core {
-        case .user(let invitation): deadline = invitation.nextDeadline
-        case .helper(let candidates, _): deadline = candidates.values.compactMap(\.nextDeadline).min()
-        }
+        timerDeadline = deadline
         guard let deadline else { return }
         let delay = deadline - now
         timer = loop.scheduleTask(in: .nanoseconds(Int64(clamping: delay.nanoseconds) + 1_000_000)) { [self] in self.tick() }
@@ -355,19 +340,17 @@ final class SessionEngine: @unchecked Sendable {
 
     private func tick() {
         timer = nil
+        timerDeadline = nil
         guard !ended else { return }
-        switch core {
-        case .user(var invitation):
-            invitation.poll(now: now)
-            core = .user(invitation)
+        if user != nil {
+            user!.poll(now: now)
             processUser()
-        case .helper(var candidates, let winner):
-            let t = now
-            for id in candidates.keys.sorted() { candidates[id]!.poll(now: t) }
-            core = .helper(candidates: candidates, winner: winner)
-            for id in candidates.keys.sorted() { processHelper(id) }
-            reschedule()
+            return
         }
+        let t = now
+        for id in candidates.keys.sorted() { candidates[id]!.poll(now: t) }
+        for id in candidates.keys.sorted() { processHelper(id) }
+        reschedule()
     }
 
     // MARK: - Ending

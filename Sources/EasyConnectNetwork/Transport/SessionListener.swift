@@ -7,6 +7,9 @@ import PNRPNetwork
 /// The User's TCP listener: one dual-stack socket on every address (or one socket per chosen address),
 /// and the session endpoints to publish for it.
 struct SessionListener {
+    /// Reads of up to 1 MiB, so that a file streaming in costs few calls into the session.
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 * 1024, maximum: 1 << 20)
+
     let channels: [any Channel]
     let endpoints: [SessionEndpoint]
 
@@ -22,6 +25,7 @@ struct SessionListener {
                 .serverChannelOption(.backlog, value: 16)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.recvAllocator, value: SessionListener.receiveAllocator)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         guard let (engine, engineLoop) = box.engine, engineLoop === channel.eventLoop else {
