@@ -133,6 +133,29 @@ public final class EasyConnectSession: Sendable {
             await listener.close()
             throw .failed(SessionOutcome(.internalError, "every password drawn names an invitation already waiting in the cloud; try again"))
         }
+        let seed = system.bytes(32)
+        let identity = session.identity, configuration = options.invitation
+        let core: @Sendable () -> SessionEngine.Core = {
+            .user(UserInvitation(password: password, invitation: invitation, identity: identity, configuration: configuration, randomSeed: seed))
+        }
+        let (engine, stream, pool): (NIOLoopBound<SessionEngine>, AsyncStream<EasyConnectEvent>, NIOThreadPool)
+        do {
+            (engine, stream, pool) = try await makeEngine(role: .user, core: core, options: session, loop: loop)
+        } catch {
+            await listener.close()
+            throw error
+        }
+        // The engine takes the listener's connections before anyone can learn where it listens.
+        let description = nameService.serviceDescription
+        try? await loop.submit {
+            let e = engine.value
+            box.set(e, loop: loop)
+            e.listeners = listener.channels
+            e.continuation.yield(.nameService(description))
+            e.continuation.yield(.invitation(password: password.grouped, expiresAt: expiresAt, endpoints: endpoints.map(\.description)))
+            e.continuation.yield(.status(.waitingForHelper))
+            e.reschedule()
+        }.get()
         let signingKey = Ed25519PrivateKey()
         var published: [PublishedName] = []
         for publication in publications {
@@ -143,36 +166,23 @@ public final class EasyConnectSession: Sendable {
                 published.append(try await nameService.publish(request))
             } catch {
                 for p in published { await nameService.revoke(p) }
+                let outcome = SessionOutcome(.noCloud, "cannot publish the invitation: \(error)")
+                try? await loop.submit { engine.value.finish(outcome) }.get()
                 await listener.close()
-                throw .failed(SessionOutcome(.noCloud, "cannot publish the invitation: \(error)"))
+                try? await pool.shutdownGracefully()
+                throw .failed(outcome)
             }
-        }
-        let seed = system.bytes(32)
-        let identity = session.identity, configuration = options.invitation
-        let core: @Sendable () -> SessionEngine.Core = {
-            .user(UserInvitation(password: password, invitation: invitation, identity: identity, configuration: configuration, randomSeed: seed))
-        }
-        let (engine, stream, pool): (NIOLoopBound<SessionEngine>, AsyncStream<EasyConnectEvent>, NIOThreadPool)
-        do {
-            (engine, stream, pool) = try await makeEngine(role: .user, core: core, options: session, loop: loop)
-        } catch {
-            for p in published { await nameService.revoke(p) }
-            await listener.close()
-            throw error
         }
         let names = nameService, publishedNames = published
         let revoke: @Sendable () -> Void = { Task { for p in publishedNames { await names.revoke(p) } } }
-        let description = nameService.serviceDescription
         try? await loop.submit {
             let e = engine.value
-            e.revokeNames = revoke
-            e.listeners = listener.channels
-            e.continuation.yield(.nameService(description))
-            e.continuation.yield(.invitation(password: password.grouped, expiresAt: expiresAt, endpoints: endpoints.map(\.description)))
-            e.continuation.yield(.status(.waitingForHelper))
-            e.reschedule()
+            if e.ended {
+                revoke()
+            } else {
+                e.revokeNames = revoke
+            }
         }.get()
-        box.set(engine.value, loop: loop)
         return EasyConnectSession(role: .user, events: stream, engine: engine, loop: loop, threadPool: pool)
     }
 
