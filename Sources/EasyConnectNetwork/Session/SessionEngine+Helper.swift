@@ -39,10 +39,12 @@ extension SessionEngine {
                 .connect(to: address)
                 .whenComplete { [self] result in
                     racing -= 1
+                    // A success is reported before the channel becomes active: its candidate does not exist
+                    // yet, and the race goes on through it (it ends when that candidate closes).
                     if case .failure(let error) = result {
                         raceErrors.append("\(describe(address)): \(error)")
+                        checkRaceLost()
                     }
-                    checkRaceLost()
                 }
         }
     }
