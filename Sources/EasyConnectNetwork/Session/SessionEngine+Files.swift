@@ -39,14 +39,22 @@ extension SessionEngine {
     func pumpOutgoing(_ id: UInt32) {
         guard !ended, var s = outgoing[id], s.accepted, !s.reading, s.digest == nil else { return }
         if s.handed == s.file.size {
+            // Writing may complete at once and resume every file from inside this call: mark the file busy.
+            s.reading = true
+            outgoing[id] = s
             let t = now
+            let digest: [UInt8]
             do {
-                s.digest = try withConnection { (c) throws(SessionCommandError) in try c.finishFile(id, now: t) }
+                digest = try withConnection { (c) throws(SessionCommandError) in try c.finishFile(id, now: t) }
             } catch {
+                outgoing[id]?.reading = false
                 return
             }
-            outgoing[id] = s
-            continuation.yield(.fileProgress(id: id, direction: .outgoing, bytes: s.handed, total: s.file.size))
+            guard var done = outgoing[id] else { return }
+            done.reading = false
+            done.digest = digest
+            outgoing[id] = done
+            continuation.yield(.fileProgress(id: id, direction: .outgoing, bytes: done.handed, total: done.file.size))
             return
         }
         guard unsentBytes < Self.sendBacklogLimit else { return }
@@ -58,9 +66,7 @@ extension SessionEngine {
     }
 
     private func outgoingRead(_ id: UInt32, count: Int, _ result: Result<[UInt8], any Error>) {
-        guard var s = outgoing[id] else { return }
-        s.reading = false
-        outgoing[id] = s
+        guard outgoing[id] != nil else { return }
         let t = now
         let bytes: [UInt8]
         switch result {
@@ -68,12 +74,15 @@ extension SessionEngine {
         case .success: return cancelOutgoing(id, "the file shrank while it was being sent")
         case .failure(let e): return cancelOutgoing(id, "\(e)")
         }
+        // The file stays marked as reading until its count is updated: the write may complete at once and
+        // resume every file from inside `sendFileData`, which must not read this chunk a second time.
         do {
             try withConnection { (c) throws(SessionCommandError) in try c.sendFileData(id, bytes, now: t) }
         } catch {
             return cancelOutgoing(id, error.description)
         }
         guard var s2 = outgoing[id] else { return }
+        s2.reading = false
         s2.handed += UInt64(count)
         if t - s2.lastProgress >= Self.progressInterval {
             s2.lastProgress = t
