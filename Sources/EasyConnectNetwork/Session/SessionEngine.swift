@@ -60,6 +60,8 @@ final class SessionEngine: @unchecked Sendable {
     /// Helper: connection attempts still in progress, and why the failed ones failed.
     var racing = 0
     var raceErrors: [String] = []
+    /// Helper: how many of those failures were refused connections (nothing listens there).
+    var raceRefusals = 0
     /// Helper: what a new connection attempt needs.
     var helperSetup: HelperSetup?
 
