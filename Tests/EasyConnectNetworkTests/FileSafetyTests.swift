@@ -167,3 +167,36 @@ func closeConnections(_ session: EasyConnectSession) async throws {
         for channel in engine.value.channels.values { channel.close(promise: nil) }
     }.get()
 }
+
+/// Ending a session whose peer has stopped reading.
+@Suite("Easy Connect closing against a peer that stops reading", .serialized, .timeLimit(.minutes(2)))
+struct StalledPeerTests {
+    @Test("The User ends the session while a 16 MiB file is stuck behind a Helper that stopped reading: the session ends at once and its socket is closed within seconds, not held open for the peer")
+    func endWhilePeerStopsReading() async throws {
+        let scratch = try Scratch("stalled")
+        defer { scratch.remove() }
+        let path = try scratch.file("big.bin", pseudoRandomBytes(16 << 20, seed: 31))
+        try await withLoopbackCloud { cloud in
+            let (user, scripted) = try await connectScriptedHelper(cloud: cloud, userDownloads: try scratch.directory("u"))
+            let id = try #require(try await user.session.perform(.sendFile(path: path)))
+            let accepted = await onThread { () -> Bool in
+                guard scripted.run(seconds: 10, until: { $0.contains { if case .fileOffered = $0 { true } else { false } } }) else { return false }
+                guard (try? scripted.connection.acceptFile(id, now: HostClock.now())) != nil else { return false }
+                scripted.flush()
+                return true
+            }
+            #expect(accepted)
+            // The scripted Helper reads nothing more: the User's writes pile up.
+            #expect(await user.wait { if case .fileProgress(id, .outgoing, let bytes, _) = $0, bytes > 0 { bytes } else { nil } } != nil)
+            try await Task.sleep(for: .milliseconds(300))
+            let engine = user.session.engine
+            let openBefore = try await user.session.loop.submit { engine.value.channels.count }.get()
+            #expect(openBefore == 1)
+            await user.session.end()
+            #expect(await user.outcome(2)?.kind == .ended)
+            let closed = await eventually(15) { (try? await user.session.loop.submit { engine.value.channels.isEmpty }.get()) == true }
+            #expect(closed, "the User's socket is still open, waiting for a peer that does not read")
+            scripted.raw.reset()
+        }
+    }
+}

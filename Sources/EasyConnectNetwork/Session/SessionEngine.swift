@@ -155,12 +155,17 @@ final class SessionEngine: @unchecked Sendable {
     /// File chunks wait while this much is queued for the socket.
     static let sendBacklogLimit = 4 << 20
 
-    /// Closes a connection once what was written to it has gone out.
+    /// How long a closing connection waits for what was written to it to go out.
+    static let closeLinger = TimeAmount.seconds(5)
+
+    /// Closes a connection once what was written to it has gone out, or after `closeLinger` when the peer
+    /// reads nothing (a stalled or hostile peer must not hold the socket open forever).
     func closeAfterWrites(_ id: ConnectionID) {
         guard let channel = channels[id], !pendingCloses.contains(id) else { return }
         pendingCloses.insert(id)
         if let last = lastWrite[id] {
             last.whenComplete { _ in channel.close(promise: nil) }
+            loop.scheduleTask(in: Self.closeLinger) { channel.close(promise: nil) }
         } else {
             channel.close(promise: nil)
         }
