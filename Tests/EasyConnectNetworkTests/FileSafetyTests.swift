@@ -200,3 +200,44 @@ struct StalledPeerTests {
         }
     }
 }
+
+/// The receiver's disk falls behind the network.
+@Suite("Easy Connect back-pressure from a slow disk", .serialized, .timeLimit(.minutes(2)))
+struct SlowDiskTests {
+    @Test("The Helper's disk thread stalls for 3 s during a 48 MiB file: the Helper stops reading its socket, resumes when the disk catches up, and the file arrives whole")
+    func slowDisk() async throws {
+        let scratch = try Scratch("slow-disk")
+        defer { scratch.remove() }
+        let content = pseudoRandomBytes(48 << 20, seed: 41)
+        let path = try scratch.file("large.bin", content)
+        try await withLoopbackCloud { cloud in
+            let user = EventRecorder(try await EasyConnectSession.invite(options: Sessions.invite(downloads: try scratch.directory("u")), nameService: cloud.userHost))
+            let password = try EasyConnectPassword(parsing: try #require(await user.wait { $0.password }))
+            let helper = EventRecorder(try await EasyConnectSession.help(password: password, options: Sessions.help(downloads: try scratch.directory("h")), nameService: cloud.helperHost))
+            _ = try #require(await user.wait { $0.consentID })
+            try await user.session.perform(.accept(nil))
+            #expect(await helper.wait { $0.isConnected ? true : nil } == true)
+
+            // The disk thread is busy elsewhere for 3 s: every chunk waits in memory.
+            let stalled = Locked(false)
+            helper.session.threadPool.submit { _ in
+                stalled.withLock { $0 = true }
+                sleep(3)
+            }
+            #expect(await eventually(2) { stalled.current })
+            let id = try #require(try await user.session.perform(.sendFile(path: path)))
+            try await helper.session.perform(.acceptFile(try #require(await helper.wait { $0.fileOfferID })))
+            let engine = helper.session.engine
+            let paused = await eventually(10) { (try? await helper.session.loop.submit { engine.value.readingPaused }.get()) == true }
+            #expect(paused, "the Helper kept reading while its disk was stalled")
+            let received = await helper.wait(60) { (e: EasyConnectEvent) -> (String, String)? in if case .fileReceived(id, let p, _, let sha) = e { (p, sha) } else { nil } }
+            let (storedPath, sha) = try #require(received, "\(helper.summary)")
+            #expect(sha == Hex.encode(SHA256.hash(content)))
+            #expect(try sha256(ofFile: storedPath) == sha)
+            #expect(try await helper.session.loop.submit { !engine.value.readingPaused && engine.value.pendingDiskBytes == 0 }.get())
+            #expect(scratch.listing("h") == ["large.bin"])
+            await user.session.end()
+            #expect(await helper.outcome()?.kind == .ended)
+        }
+    }
+}
