@@ -93,6 +93,7 @@ struct PasswordAttemptTests {
             let helper = EventRecorder(try await EasyConnectSession.help(password: password, options: Sessions.help(downloads: try scratch.directory("h")), nameService: cloud.helperHost))
             let outcome = try #require(await helper.outcome(30))
             #expect(outcome.kind == .notFound, "\(outcome)")
+            #expect(outcome.message.contains("expired") && outcome.message.contains("ask for a new one"), "\(outcome.message)")
             // Through the stale cache the invitation is found, opened, and seen to have expired: no connection is tried.
             let staleHelper = EventRecorder(try await EasyConnectSession.help(password: password, options: Sessions.help(downloads: try scratch.directory("s")), nameService: stale))
             let staleOutcome = try #require(await staleHelper.outcome(30))

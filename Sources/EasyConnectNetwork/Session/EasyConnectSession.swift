@@ -224,7 +224,11 @@ public final class EasyConnectSession: Sendable {
     static func findInvitation(password: EasyConnectPassword, options: HelpOptions, nameService: any PeerNameService) async -> Result<(Invitation, UInt32), SessionOutcome> {
         let parameters = options.session.rendezvous
         let nowSeconds = UInt64(HostClock.now().nanoseconds / 1_000_000_000)
-        var lastFailure = SessionOutcome(.notFound, "no invitation found for this password — check the first characters")
+        // The User revokes its invitation when it expires, is withdrawn or is accepted: a Helper then
+        // finds nothing, exactly as with a mistyped password.
+        var lastFailure = SessionOutcome(
+            .notFound,
+            "no invitation found for this password — check the first characters; if they are right, the invitation has ended (expired, withdrawn or already accepted): ask for a new one")
         for epoch in parameters.helperEpochs(atUnixSeconds: nowSeconds) {
             if Task.isCancelled { return .failure(SessionOutcome(.ended, "you stopped connecting")) }
             let rendezvous: Rendezvous
