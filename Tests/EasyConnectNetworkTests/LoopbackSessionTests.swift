@@ -93,6 +93,11 @@ struct LoopbackSessionTests {
             #expect(userOutcome.kind == .ended)
             #expect(userOutcome.message.contains("the other side ended the session"), "\(userOutcome.message)")
             #expect(await eventually(5) { user.finished && helper.finished }, "the event streams finish after .disconnected")
+            // A program that only reads the events (and never asks for the outcome) leaks no disk thread.
+            for (side, session) in [("user", user.session), ("helper", helper.session)] {
+                let stopped = await eventually(5) { (try? await session.threadPool.runIfActive { true }) == nil }
+                #expect(stopped, "the \(side)'s disk thread outlives its session")
+            }
 
             #expect(
                 user.summary == [
@@ -109,8 +114,8 @@ struct LoopbackSessionTests {
             // The invitation was revoked once the session started.
             let name = try Rendezvous.derive(from: typed, epoch: Sessions.cheapRendezvous.epoch(atUnixSeconds: UInt64(Date().timeIntervalSince1970)), parameters: Sessions.cheapRendezvous).name
             #expect(await eventually(10) { (try? await (cloud.helperHost as any PeerNameService).resolve(name, within: .seconds(1))) == nil })
-            _ = await user.session.outcome()
-            _ = await helper.session.outcome()
+            #expect(await user.session.outcome().kind == .ended)
+            #expect(await helper.session.outcome().kind == .ended)
         }
     }
 }

@@ -376,7 +376,8 @@ final class SessionEngine: @unchecked Sendable {
 
     // MARK: - Ending
 
-    /// Reports the outcome once, closes every connection, drops partial files, revokes names.
+    /// Reports the outcome once, closes every connection, drops partial files, revokes names, stops the
+    /// disk thread.
     func finish(_ outcome: SessionOutcome) {
         guard !ended else { return }
         ended = true
@@ -390,6 +391,9 @@ final class SessionEngine: @unchecked Sendable {
         for l in listeners { l.close(promise: nil) }
         listeners = []
         for id in channels.keys.sorted() { closeAfterWrites(id) }
+        // Nothing is read or written any more: the disk thread stops (work still queued is cancelled,
+        // and a cancelled commit discards its file), whether or not anyone asks for the outcome.
+        threadPool.shutdownGracefully { _ in }
         continuation.yield(.disconnected(outcome))
         continuation.finish()
         endPromise.succeed(outcome)
