@@ -79,11 +79,11 @@ struct PasswordAttemptTests {
         let scratch = try Scratch("expired")
         defer { scratch.remove() }
         try await withLoopbackCloud { cloud in
-            let stale = StaleNameService(cloud.helperHost)
-            let user = EventRecorder(try await EasyConnectSession.invite(options: Sessions.invite(downloads: try scratch.directory("u"), lifetime: .seconds(2)), nameService: cloud.userHost))
-            let password = try EasyConnectPassword(parsing: try #require(await user.wait { $0.password }))
             // A cache that saw the record before it expired.
-            _ = try await findInvitation(password, in: stale)
+            let stale = StaleNameService(cloud.helperHost)
+            let publisher = RecordingNameService(cloud.userHost, into: stale)
+            let user = EventRecorder(try await EasyConnectSession.invite(options: Sessions.invite(downloads: try scratch.directory("u"), lifetime: .seconds(2)), nameService: publisher))
+            let password = try EasyConnectPassword(parsing: try #require(await user.wait { $0.password }))
             let userOutcome = try #require(await user.outcome(10))
             #expect(userOutcome.kind == .timedOut)
             #expect(userOutcome.message == "the invitation expired before a helper connected")
