@@ -118,4 +118,26 @@ struct LoopbackSessionTests {
             #expect(await helper.session.outcome().kind == .ended)
         }
     }
+
+    @Test("A listener on ::1: the invitation carries the IPv6 endpoint and the Helper connects over IPv6")
+    func ipv6Listener() async throws {
+        let scratch = try Scratch("ipv6")
+        defer { scratch.remove() }
+        try await withLoopbackCloud { cloud in
+            let user = EventRecorder(try await EasyConnectSession.invite(options: Sessions.invite(downloads: try scratch.directory("u"), address: "::1"), nameService: cloud.userHost))
+            let endpoints = try #require(await user.wait { if case .invitation(_, _, let e) = $0 { e } else { nil } })
+            #expect(endpoints.count == 1 && endpoints[0].hasPrefix("[::1]:"), "\(endpoints)")
+            let password = try EasyConnectPassword(parsing: try #require(await user.wait { $0.password }))
+            let helper = EventRecorder(try await EasyConnectSession.help(password: password, options: Sessions.help(downloads: try scratch.directory("h")), nameService: cloud.helperHost))
+            _ = try #require(await user.wait { $0.consentID }, "\(helper.summary)")
+            try await user.session.perform(.accept(nil))
+            let remote = try #require(await helper.wait { if case .connected(_, let r) = $0 { r } else { nil } })
+            #expect(remote == endpoints[0])
+            #expect(await user.wait { if case .connected(_, let r) = $0 { r } else { nil } }?.hasPrefix("[::1]:") == true)
+            try await helper.session.perform(.chat("over IPv6"))
+            #expect(await user.wait { if case .chat(let t) = $0 { t } else { nil } } == "over IPv6")
+            await user.session.end()
+            #expect(await helper.outcome()?.kind == .ended)
+        }
+    }
 }
