@@ -52,7 +52,9 @@
         private func run() {
             var buffer = [UInt8](repeating: 0, count: 70_000)
             var from = [UInt8](repeating: 0, count: 20)
-            while !state.current.stop {
+            // Bounded in time as well: a test that never calls stop() does not leave the thread running.
+            let end = Date().addingTimeInterval(600)
+            while !state.current.stop, Date() < end {
                 var length = socklen_t(20)
                 let n = buffer.withUnsafeMutableBytes { b in
                     from.withUnsafeMutableBytes { f in recvfrom(fd, b.baseAddress!, b.count, 0, f.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length) }

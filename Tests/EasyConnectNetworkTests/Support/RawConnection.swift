@@ -32,13 +32,16 @@ final class RawConnection: @unchecked Sendable {
         }
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        // A peer that stops reading makes a write fail after 5 s instead of blocking the test for good.
+        var sendTimeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, socklen_t(MemoryLayout<timeval>.size))
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
     deinit { if fd >= 0 { close(fd) } }
 
-    /// Writes every byte; false when the peer has gone.
+    /// Writes every byte; false when the peer has gone or has not read for 5 s.
     @discardableResult
     func write(_ bytes: [UInt8]) -> Bool {
         var done = 0
