@@ -48,7 +48,7 @@ struct ConsentTests {
             }
             #expect(outcome?.kind == .timedOut, "\(String(describing: outcome))")
             #expect(outcome?.message == "the person you are trying to help isn't responding")
-            #expect(took >= 1 && took < 10, "\(took) s")
+            #expect(took >= 1 && took < 60, "the Helper learnt it from the User, not from its own 2 min 15 s timer: \(took) s")
             let consent = try #require(await user.wait { $0.consentID })
             #expect(await user.wait { if case .consentCancelled(let id) = $0 { id } else { nil } } == consent)
             await #expect(throws: EasyConnectError.self) { try await user.session.perform(.accept(consent)) }

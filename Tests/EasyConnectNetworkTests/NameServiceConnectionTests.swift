@@ -36,10 +36,10 @@ struct NameServiceConnectionTests {
         #expect(!userNames.isEmbedded)
         #expect(userNames.service.serviceDescription.contains(daemon.directory))
         let (helperNames, joinTook) = try await timed {
-            try await NameServiceConnection.open(try Self.embedded(address: "127.0.0.8", port: port, seeds: [daemon.endpoint], joinWait: .seconds(15)))
+            try await NameServiceConnection.open(try Self.embedded(address: "127.0.0.8", port: port, seeds: [daemon.endpoint], joinWait: .seconds(60)))
         }
         #expect(helperNames.isEmbedded)
-        #expect(joinTook < 10, "the embedded node took \(joinTook) s to find the daemon's cloud")
+        #expect(joinTook < 30, "the embedded node took \(joinTook) s to find the daemon's cloud")
         print("embedded node joined the daemon's cloud in \(String(format: "%.2f", joinTook)) s")
 
         let path = try scratch.file("report.txt", pseudoRandomBytes(300_000, seed: 21))
