@@ -107,3 +107,37 @@ struct PasswordAttemptTests {
         }
     }
 }
+
+/// A name service that refuses every publication.
+struct RefusingNameService: PeerNameService {
+    var serviceDescription: String { "a name service that refuses everything" }
+    func publish(_ publication: NamePublication) async throws(NameServiceError) -> PublishedName { throw .noCloud("no cloud is open in this test") }
+    func resolve(_ name: PeerName, within timeout: Duration) async throws(NameServiceError) -> NameRecord { throw .notFound }
+    func revoke(_ published: PublishedName) async {}
+}
+
+@Suite("Easy Connect invitation that cannot be published", .timeLimit(.minutes(1)))
+struct UnpublishableInvitationTests {
+    @Test("No cloud to publish in: invite fails with the reason and closes its listener")
+    func publishFails() async throws {
+        let scratch = try Scratch("nocloud")
+        defer { scratch.remove() }
+        let probe = try RawListener(host: "127.0.0.2")
+        let port = probe.port
+        probe.close()
+        var options = Sessions.invite(downloads: try scratch.directory("u"))
+        options.port = port
+        do {
+            _ = try await EasyConnectSession.invite(options: options, nameService: RefusingNameService())
+            Issue.record("an invitation nobody could find was reported as published")
+        } catch {
+            guard case .failed(let outcome) = error else {
+                Issue.record("\(error)")
+                return
+            }
+            #expect(outcome.kind == .noCloud)
+            #expect(outcome.message.contains("cannot publish the invitation") && outcome.message.contains("no cloud is open in this test"), "\(outcome.message)")
+        }
+        #expect(await eventually(5) { (try? RawConnection(host: "127.0.0.2", port: port)) == nil }, "the listener is still open")
+    }
+}

@@ -125,3 +125,37 @@ func frame(_ body: [UInt8]) -> [UInt8] {
     let n = UInt32(body.count)
     return [UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + body
 }
+
+/// A TCP socket bound to a free port of `host` and listening: to learn a port nothing else uses.
+final class RawListener {
+    private var fd: Int32
+    let port: UInt16
+
+    init(host: String) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        inet_pton(AF_INET, host, &address.sin_addr)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard fd >= 0, ok, listen(fd, 1) == 0 else {
+            let why = String(cString: strerror(errno))
+            if fd >= 0 { _ = closeDescriptor(fd) }
+            throw TestFailure("cannot listen on \(host): \(why)")
+        }
+        self.fd = fd
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    func close() {
+        if fd >= 0 { _ = closeDescriptor(fd) }
+        fd = -1
+    }
+
+    deinit { close() }
+}
+
+/// `close(2)`, for types that have a `close()` method of their own.
+func closeDescriptor(_ fd: Int32) -> Int32 { close(fd) }
