@@ -110,7 +110,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EasyConnectNetworkTests",
-            dependencies: ["EasyConnectNetwork", "EasyConnect", "PNRP", "PNRPNetwork", "PNRPInMemory", "PeerCrypto"]
+            dependencies: [
+                "EasyConnectNetwork", "EasyConnect", "PNRP", "PNRPNetwork", "PNRPInMemory", "PeerCrypto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "PNRPNetworkTests",

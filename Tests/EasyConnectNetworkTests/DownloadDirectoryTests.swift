@@ -37,6 +37,24 @@ struct DownloadDirectoryTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
     }
 
+    @Test("A write that comes after the discard (a chunk still queued on the disk thread) fails, and never lands in the file that reused the descriptor")
+    func writeAfterDiscard() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let partial = try DownloadDirectory(path: dir).createPartial(safeName: "late.bin", tag: 9)
+        try partial.write([1, 2, 3], at: 0)
+        partial.discard()
+        // The lowest free descriptor is the one the partial file had: another file takes it.
+        let other = dir + "/other"
+        let fd = open(other, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        #expect(throws: FileStoreError.self) { try partial.write(Array("queued chunk".utf8), at: 0) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: other)).isEmpty, "the late chunk went into another file")
+        #expect(throws: FileStoreError.self) { try partial.commit() }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["other"])
+    }
+
     @Test("A download path that is a file, and a file to send that is a directory, are refused with the reason")
     func refusals() throws {
         let dir = try scratch()

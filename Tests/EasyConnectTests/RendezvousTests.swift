@@ -85,6 +85,9 @@ struct RendezvousTests {
         #expect(!pubs.isEmpty && pubs.count <= 3)
         for pub in pubs { #expect(try SealedInvitation.open(pub.sealedInvitation, for: pub.rendezvous) == inv) }
         #expect(throws: InvitationError.self) { try inv.checkNotExpired(atUnixSeconds: inv.expiresAt + 1) }
+        // The User withdraws the invitation when its clock reaches the expiry: the Helper agrees on that second.
+        #expect(throws: InvitationError.expired(expiresAt: inv.expiresAt)) { try inv.checkNotExpired(atUnixSeconds: inv.expiresAt) }
+        try inv.checkNotExpired(atUnixSeconds: inv.expiresAt - 1)
     }
 }
 

@@ -136,6 +136,20 @@ struct UserInvitationTests {
         #expect(h.closed.contains(late))
     }
 
+    @Test("The end of the session ends the invitation, after the session's own closing event")
+    func sessionEndEndsInvitation() throws {
+        var h = InvitationHarness()
+        let id = h.connect()
+        h.pump()
+        try h.invitation.answerConsent(id, accept: true, now: h.now)
+        h.pump()
+        #expect(h.invitation.state == .inSession(id))
+        h.helpers[id]!.disconnect(reason: "done", now: h.now)
+        h.pump()
+        #expect(h.invitation.state == .ended(.sessionEnded(.peerEnded("done"))))
+        #expect(Array(h.userEvents.suffix(2)) == [.session(id, .closed(.peerEnded("done"))), .invitationEnded(.sessionEnded(.peerEnded("done")))])
+    }
+
     @Test("Declining the first Helper asks about the next one")
     func declineThenNext() throws {
         var h = InvitationHarness()

@@ -74,8 +74,11 @@ struct DaemonNameServiceTests {
         await #expect(throws: NameServiceError.self) { _ = try await publisherService.publish(NamePublication(name: stranger, key: key)) }
 
         // A lifetime: the daemon revokes it by itself.
+        let briefStart = ContinuousClock.now
         let brief = try await publisherService.publish(NamePublication(name: try PeerName("0.daemon-brief"), key: key, lifetime: .seconds(2)))
-        #expect(try await nodes[1].client.status().registrations.contains("0.daemon-brief"))
+        // Listed while its lifetime runs (a loaded machine may only ask after it has run out).
+        let briefListed = try await nodes[1].client.status().registrations.contains("0.daemon-brief")
+        #expect(briefListed || ContinuousClock.now - briefStart >= .seconds(2))
         #expect(await eventually(10) { (try? await nodes[1].client.status().registrations.contains("0.daemon-brief")) == false })
         await publisherService.revoke(brief)  // already gone: harmless
 

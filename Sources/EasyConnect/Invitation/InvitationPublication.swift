@@ -46,9 +46,10 @@ public enum InvitationPreparationError: Error, Sendable, CustomStringConvertible
 }
 
 extension Invitation {
-    /// Throws `.expired` when `unixSeconds` is past the expiry.
+    /// Throws `.expired` from the expiry on: the second `expiresAt` itself is already too late, as it is
+    /// for the User, whose invitation ends when its clock reaches `expiresAt`.
     public func checkNotExpired(atUnixSeconds unixSeconds: UInt64) throws(InvitationError) {
-        guard unixSeconds <= expiresAt else { throw .expired(expiresAt: expiresAt) }
+        guard unixSeconds < expiresAt else { throw .expired(expiresAt: expiresAt) }
     }
 }
 

@@ -252,6 +252,7 @@ public struct UserInvitation {
             if case .inSession(id) = state {
                 state = .ended(.sessionEnded(reason))
                 effects.append(.event(.session(id, event)))
+                effects.append(.event(.invitationEnded(.sessionEnded(reason))))
             } else {
                 effects.append(.event(.connectionEnded(id, reason)))
             }
@@ -318,6 +319,7 @@ public enum UserInvitationEvent: Sendable, Hashable {
     case session(ConnectionID, ConnectionEvent)
     /// A connection that never became the session ended.
     case connectionEnded(ConnectionID, DisconnectReason)
-    /// The invitation ended without a session (withdrawn, expired, cancelled).
+    /// The invitation is over: withdrawn, expired or cancelled without a session, or its session ended
+    /// (after that session's `.closed`). Nothing more happens.
     case invitationEnded(InvitationEnd)
 }

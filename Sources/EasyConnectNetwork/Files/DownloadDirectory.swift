@@ -1,4 +1,5 @@
 import EasyConnect
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
     import Glibc
@@ -40,13 +41,17 @@ public struct DownloadDirectory: Sendable {
     }
 }
 
-/// A received file while it is incomplete. Thread-confined: one owner at a time.
+/// A received file while it is incomplete. Writes happen on a disk thread while the session may
+/// discard the file on its event loop: every operation holds a lock, and once the file is discarded or
+/// committed its descriptor is closed and later writes fail (a chunk still queued for the disk thread
+/// must never land in whatever file or socket reuses the descriptor number).
 public final class PartialFile: @unchecked Sendable {
-    let fd: Int32
+    private let fd: Int32
     /// Where its bytes are until it is complete.
     public let partialPath: String
     let safeName: String
     let directory: String
+    private let lock = NIOLock()
     private var isOpen = true
 
     init(fd: Int32, partialPath: String, safeName: String, directory: String) {
@@ -55,13 +60,18 @@ public final class PartialFile: @unchecked Sendable {
 
     deinit { if isOpen { close(fd) } }
 
-    /// Writes `bytes` at `offset` (blocking: call it off the event loop).
+    /// Writes `bytes` at `offset` (blocking: call it off the event loop). Fails once the file was
+    /// discarded or committed.
     public func write(_ bytes: [UInt8], at offset: UInt64) throws(FileStoreError) {
         try write(bytes[...], at: offset)
     }
 
-    /// Writes `bytes` at `offset` (blocking: call it off the event loop).
+    /// Writes `bytes` at `offset` (blocking: call it off the event loop). Fails once the file was
+    /// discarded or committed.
     public func write(_ bytes: ArraySlice<UInt8>, at offset: UInt64) throws(FileStoreError) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard isOpen else { throw .system("cannot write \(partialPath): the transfer has ended", EBADF) }
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, $0.count - done, off_t(offset) + off_t(done)) }
@@ -76,6 +86,9 @@ public final class PartialFile: @unchecked Sendable {
     /// Flushes the bytes to disk and gives the file its final name: the first of `candidates` that does
     /// not exist. Returns the final path. Blocking.
     public func commit() throws(FileStoreError) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        guard isOpen else { throw .system("cannot store \(partialPath): the transfer has ended", EBADF) }
         guard fsync(fd) == 0 else { throw .system("cannot flush \(partialPath) to disk", errno) }
         close(fd)
         isOpen = false
@@ -104,8 +117,10 @@ public final class PartialFile: @unchecked Sendable {
         throw .system("no free name for \(safeName) in \(directory)", EEXIST)
     }
 
-    /// Removes the partial file (transfer failed or cancelled).
+    /// Removes the partial file (transfer failed or cancelled); writes still queued fail from now on.
     public func discard() {
+        lock.lock()
+        defer { lock.unlock() }
         if isOpen {
             close(fd)
             isOpen = false

@@ -133,6 +133,25 @@ public final class EasyConnectSession: Sendable {
             await listener.close()
             throw .failed(SessionOutcome(.internalError, "every password drawn names an invitation already waiting in the cloud; try again"))
         }
+        let seed = system.bytes(32)
+        let identity = session.identity, configuration = options.invitation
+        let core: @Sendable () -> SessionEngine.Core = {
+            .user(UserInvitation(password: password, invitation: invitation, identity: identity, configuration: configuration, randomSeed: seed))
+        }
+        let (engine, stream, pool): (NIOLoopBound<SessionEngine>, AsyncStream<EasyConnectEvent>, NIOThreadPool)
+        do {
+            (engine, stream, pool) = try await makeEngine(role: .user, core: core, options: session, loop: loop)
+        } catch {
+            await listener.close()
+            throw error
+        }
+        // The engine takes the listener's connections before anyone can learn where it listens.
+        try? await loop.submit {
+            let e = engine.value
+            box.set(e, loop: loop)
+            e.listeners = listener.channels
+            e.reschedule()
+        }.get()
         let signingKey = Ed25519PrivateKey()
         var published: [PublishedName] = []
         for publication in publications {
@@ -143,36 +162,27 @@ public final class EasyConnectSession: Sendable {
                 published.append(try await nameService.publish(request))
             } catch {
                 for p in published { await nameService.revoke(p) }
+                let outcome = SessionOutcome(.noCloud, "cannot publish the invitation: \(error)")
+                try? await loop.submit { engine.value.finish(outcome) }.get()
                 await listener.close()
-                throw .failed(SessionOutcome(.noCloud, "cannot publish the invitation: \(error)"))
+                try? await pool.shutdownGracefully()
+                throw .failed(outcome)
             }
-        }
-        let seed = system.bytes(32)
-        let identity = session.identity, configuration = options.invitation
-        let core: @Sendable () -> SessionEngine.Core = {
-            .user(UserInvitation(password: password, invitation: invitation, identity: identity, configuration: configuration, randomSeed: seed))
-        }
-        let (engine, stream, pool): (NIOLoopBound<SessionEngine>, AsyncStream<EasyConnectEvent>, NIOThreadPool)
-        do {
-            (engine, stream, pool) = try await makeEngine(role: .user, core: core, options: session, loop: loop)
-        } catch {
-            for p in published { await nameService.revoke(p) }
-            await listener.close()
-            throw error
         }
         let names = nameService, publishedNames = published
         let revoke: @Sendable () -> Void = { Task { for p in publishedNames { await names.revoke(p) } } }
         let description = nameService.serviceDescription
         try? await loop.submit {
             let e = engine.value
-            e.revokeNames = revoke
-            e.listeners = listener.channels
-            e.continuation.yield(.nameService(description))
-            e.continuation.yield(.invitation(password: password.grouped, expiresAt: expiresAt, endpoints: endpoints.map(\.description)))
-            e.continuation.yield(.status(.waitingForHelper))
-            e.reschedule()
-            // The engine may only be touched on its loop: hand it to the listener from there.
-            box.set(e, loop: loop)
+            if e.ended {
+                revoke()
+            } else {
+                e.revokeNames = revoke
+                // Only a published invitation is shown: its password is worth reading out.
+                e.continuation.yield(.nameService(description))
+                e.continuation.yield(.invitation(password: password.grouped, expiresAt: expiresAt, endpoints: endpoints.map(\.description)))
+                e.continuation.yield(.status(.waitingForHelper))
+            }
         }.get()
         return EasyConnectSession(role: .user, events: stream, engine: engine, loop: loop, threadPool: pool)
     }
@@ -215,7 +225,11 @@ public final class EasyConnectSession: Sendable {
     static func findInvitation(password: EasyConnectPassword, options: HelpOptions, nameService: any PeerNameService) async -> Result<(Invitation, UInt32), SessionOutcome> {
         let parameters = options.session.rendezvous
         let nowSeconds = UInt64(HostClock.now().nanoseconds / 1_000_000_000)
-        var lastFailure = SessionOutcome(.notFound, "no invitation found for this password — check the first characters")
+        // The User revokes its invitation when it expires, is withdrawn or is accepted: a Helper then
+        // finds nothing, exactly as with a mistyped password.
+        var lastFailure = SessionOutcome(
+            .notFound,
+            "no invitation found for this password — check the first characters; if they are right, the invitation has ended (expired, withdrawn or already accepted): ask for a new one")
         for epoch in parameters.helperEpochs(atUnixSeconds: nowSeconds) {
             if Task.isCancelled { return .failure(SessionOutcome(.ended, "you stopped connecting")) }
             let rendezvous: Rendezvous

@@ -60,13 +60,17 @@ extension SessionEngine {
             }
         }
         if s.handed == s.file.size {
+            outgoing[id] = s
+            let digest: [UInt8]
             do {
-                s.digest = try withConnection { (c) throws(SessionCommandError) in try c.finishFile(id, now: t) }
+                digest = try withConnection { (c) throws(SessionCommandError) in try c.finishFile(id, now: t) }
             } catch {
                 return
             }
-            outgoing[id] = s
-            continuation.yield(.fileProgress(id: id, direction: .outgoing, bytes: s.handed, total: s.file.size))
+            guard var done = outgoing[id] else { return }
+            done.digest = digest
+            outgoing[id] = done
+            continuation.yield(.fileProgress(id: id, direction: .outgoing, bytes: done.handed, total: done.file.size))
             return
         }
         let limit = UInt64(chunkBytes * Self.readsInFlight)

@@ -5,6 +5,12 @@ import PNRP
 import PNRPNetwork
 import PeerCrypto
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// What a Helper's engine needs to open connections to the User's endpoints.
 struct HelperSetup {
     var password: EasyConnectPassword
@@ -40,11 +46,17 @@ extension SessionEngine {
                 .connect(to: address)
                 .whenComplete { [self] result in
                     racing -= 1
-                    // NIO completes the connect before `channelActive` makes the connection a candidate:
-                    // only a failure can decide the race here (a connection that later fails does it in
-                    // `processHelper`).
+                    // A success is reported before the channel becomes active: its candidate does not exist
+                    // yet, and the race goes on through it (it ends when that candidate closes).
                     if case .failure(let error) = result {
-                        raceErrors.append("\(describe(address)): \(error)")
+                        if (error as? IOError)?.errnoCode == ECONNREFUSED {
+                            raceRefusals += 1
+                            raceErrors.append("\(describe(address)) refused the connection")
+                        } else if case ChannelError.connectTimeout = error {
+                            raceErrors.append("\(describe(address)) did not answer within \(connectTimeout.nanoseconds / 1_000_000_000) s")
+                        } else {
+                            raceErrors.append("\(describe(address)): \(error)")
+                        }
                         checkRaceLost()
                     }
                 }
@@ -110,6 +122,16 @@ extension SessionEngine {
     /// Ends the attempt when every address failed before one greeted.
     func checkRaceLost() {
         guard user == nil, winner == nil, racing == 0, candidates.isEmpty, !ended else { return }
+        if raceRefusals > 0, raceRefusals == raceErrors.count {
+            // Every address answered that nothing listens there: the User's program is reachable but no
+            // longer waits with this invitation.
+            finish(
+                SessionOutcome(
+                    .refused,
+                    "the invitation is no longer waiting for a helper (\(raceErrors.joined(separator: "; "))): the person accepted another helper, withdrew or cancelled it, or closed the program; ask for a new invitation"
+                ))
+            return
+        }
         finish(SessionOutcome(.connectionLost, "could not reach the person's computer at any of the addresses in the invitation (\(raceErrors.joined(separator: "; ")))"))
     }
 }

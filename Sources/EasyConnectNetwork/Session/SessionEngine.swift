@@ -71,6 +71,8 @@ final class SessionEngine: @unchecked Sendable {
     /// Helper: connection attempts still in progress, and why the failed ones failed.
     var racing = 0
     var raceErrors: [String] = []
+    /// Helper: how many of those failures were refused connections (nothing listens there).
+    var raceRefusals = 0
     /// Helper: what a new connection attempt needs.
     var helperSetup: HelperSetup?
 
@@ -159,12 +161,17 @@ final class SessionEngine: @unchecked Sendable {
     /// File chunks wait while this much is queued for the socket.
     static let sendBacklogLimit = 4 << 20
 
-    /// Closes a connection once what was written to it has gone out.
+    /// How long a closing connection waits for what was written to it to go out.
+    static let closeLinger = TimeAmount.seconds(5)
+
+    /// Closes a connection once what was written to it has gone out, or after `closeLinger` when the peer
+    /// reads nothing (a stalled or hostile peer must not hold the socket open forever).
     func closeAfterWrites(_ id: ConnectionID) {
         guard let channel = channels[id], !pendingCloses.contains(id) else { return }
         pendingCloses.insert(id)
         if let last = lastWrite[id] {
             last.whenComplete { _ in channel.close(promise: nil) }
+            loop.scheduleTask(in: Self.closeLinger) { channel.close(promise: nil) }
         } else {
             channel.close(promise: nil)
         }
@@ -355,7 +362,8 @@ final class SessionEngine: @unchecked Sendable {
 
     // MARK: - Ending
 
-    /// Reports the outcome once, closes every connection, drops partial files, revokes names.
+    /// Reports the outcome once, closes every connection, drops partial files, revokes names, stops the
+    /// disk thread.
     func finish(_ outcome: SessionOutcome) {
         guard !ended else { return }
         ended = true
@@ -369,6 +377,9 @@ final class SessionEngine: @unchecked Sendable {
         for l in listeners { l.close(promise: nil) }
         listeners = []
         for id in channels.keys.sorted() { closeAfterWrites(id) }
+        // Nothing is read or written any more: the disk thread stops (work still queued is cancelled,
+        // and a cancelled commit discards its file), whether or not anyone asks for the outcome.
+        threadPool.shutdownGracefully { _ in }
         continuation.yield(.disconnected(outcome))
         continuation.finish()
         endPromise.succeed(outcome)
