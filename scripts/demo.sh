@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The README's main job: a real PNRP cloud of five `pnrp node` processes on this machine.
+# The README's main job: a real PNRP cloud of five `pnrp node` processes on this machine, and an Easy
+# Connect session over it.
 #
-#   1. installs the system libraries (scripts/setup.sh) and builds `pnrp` in release mode;
+#   1. installs the system libraries (scripts/setup.sh) and builds `pnrp` and `easy-connect` in release mode;
 #   2. starts five nodes on 127.0.0.2 ... 127.0.0.6, UDP port 3540, each with its own temporary state
 #      directory, no link-local clouds, no multicast; the first is the seed of the others;
 #   3. registers a secured name on one node and resolves it from another, printing the path;
-#   4. shows `pnrp clouds` of a node, then stops every node with `pnrp stop` and checks they exited.
+#   4. Easy Connect: a User (`easy-connect invite --json`, through node 2) publishes an invitation; a Helper
+#      (`easy-connect help --json`, through node 4) types its password; the User accepts, each sends a chat
+#      line and a file, the Helper disconnects; every event of both sides is printed;
+#   5. shows `pnrp clouds` of a node, then stops every node with `pnrp stop` and checks they exited.
 #
 # Everything is bounded in time; on exit (normal, error or Ctrl-C) leftover nodes are killed and the
 # temporary directories removed. Environment: PNRP_DEMO_PORT (default 3540); PNRP_DEMO_CONFIGURATION
@@ -39,7 +43,9 @@ if [ -n "${PNRP_DEMO_SCRATCH:-}" ]; then build+=(--scratch-path "$PNRP_DEMO_SCRA
 step "setup and $configuration build"
 bash scripts/setup.sh
 "${build[@]}" --product pnrp
+"${build[@]}" --product easy-connect
 pnrp="$("${build[@]}" --show-bin-path)/pnrp"
+easy_connect="$("${build[@]}" --show-bin-path)/easy-connect"
 
 address() { # node number (1-based) -> its address
   if [ "$(uname)" = Darwin ]; then echo 127.0.0.1; else echo "127.0.0.$(($1 + 1))"; fi
@@ -101,6 +107,72 @@ for attempt in $(seq 1 15); do
   if [ "$attempt" -eq 1 ]; then echo "(not announced yet: $(cat "$root/resolve.err"); retrying for up to 30 s)"; fi
   sleep 1
 done
+
+step "Easy Connect: a User asks for help, a Helper connects"
+user="$root/user"; helper="$root/helper"
+mkdir -p "$user/files" "$helper/files"
+mkfifo "$user/in" "$helper/in"
+ec_common() { # side node -> the options both sides share
+  echo --json --pnrp-state-dir "$root/node$2" --data-dir "$1/data" --download-dir "$1/downloads"
+}
+# The User's listener and published address are on loopback: the Helper runs on this machine too.
+"$easy_connect" invite --listen 127.0.0.1 --name "Demo User" $(ec_common "$user" 2) <"$user/in" >"$user/out" 2>"$user/err" &
+pids+=($!); user_pid=$!
+exec 5>"$user/in"
+show_events() { # side file from-line: prints the events of one side from a line on, readable
+  tail -n +"$3" "$2" | sed -e "s/^/  $1 ▸ /"
+}
+wait_event() { # file event [seconds]: waits for a JSON line with that event, prints nothing
+  local file=$1 event=$2 limit=${3:-30} waited=0
+  until grep -q "\"event\":\"$event\"" "$file" 2>/dev/null; do
+    if [ $waited -ge $((limit * 10)) ]; then
+      echo "demo: no $event event within $limit s in $file:" >&2; cat "$file" "${file%out}err" >&2; exit 1
+    fi
+    sleep 0.1; waited=$((waited + 1))
+  done
+}
+field() { # file event key: the value of a string or number field of the first such event
+  grep "\"event\":\"$2\"" "$1" | head -1 | sed -n -e "s/.*\"$3\":\"\([^\"]*\)\".*/\1/p" -e "s/.*\"$3\":\([0-9][0-9]*\).*/\1/p" | head -1
+}
+wait_event "$user/out" invitation
+password=$(field "$user/out" invitation password)
+echo "the User reads the password to the Helper: $password"
+EASY_CONNECT_PASSWORD="$password" "$easy_connect" help --name "Demo Helper" $(ec_common "$helper" 4) <"$helper/in" >"$helper/out" 2>"$helper/err" &
+pids+=($!); helper_pid=$!
+exec 6>"$helper/in"
+wait_event "$user/out" consent-request
+echo '{"command":"accept"}' >&5
+wait_event "$user/out" connected
+wait_event "$helper/out" connected
+echo '{"command":"chat","text":"Hello, I can see your screen now."}' >&6
+echo '{"command":"chat","text":"Thanks! The printer says offline."}' >&5
+wait_event "$user/out" chat
+wait_event "$helper/out" chat
+head -c 300000 /dev/urandom >"$helper/files/driver.bin"
+printf 'printer: offline\nqueue: 3 jobs\n' >"$user/files/printer-status.txt"
+echo "{\"command\":\"send-file\",\"path\":\"$helper/files/driver.bin\"}" >&6
+echo "{\"command\":\"send-file\",\"path\":\"$user/files/printer-status.txt\"}" >&5
+wait_event "$user/out" file-offer
+wait_event "$helper/out" file-offer
+echo "{\"command\":\"accept-file\",\"id\":$(field "$user/out" file-offer id)}" >&5
+echo "{\"command\":\"accept-file\",\"id\":$(field "$helper/out" file-offer id)}" >&6
+wait_event "$user/out" file-received
+wait_event "$helper/out" file-received
+echo '{"command":"disconnect"}' >&6
+wait_event "$user/out" disconnected
+wait_event "$helper/out" disconnected
+exec 5>&- 6>&-
+user_status=0; helper_status=0
+wait "$user_pid" || user_status=$?
+wait "$helper_pid" || helper_status=$?
+echo "events of the User (easy-connect invite --json):"
+show_events user "$user/out" 1
+echo "events of the Helper (easy-connect help --json):"
+show_events helper "$helper/out" 1
+cmp -s "$helper/files/driver.bin" "$user/downloads/driver.bin" && echo "driver.bin arrived intact at the User's"
+cmp -s "$user/files/printer-status.txt" "$helper/downloads/printer-status.txt" && echo "printer-status.txt arrived intact at the Helper's"
+echo "easy-connect invite exited with $user_status, easy-connect help with $helper_status (0: the session ended normally)"
+if [ "$user_status" -ne 0 ] || [ "$helper_status" -ne 0 ]; then echo "demo: an Easy Connect process failed" >&2; exit 1; fi
 
 step "pnrp clouds and pnrp status of node 5"
 "$pnrp" clouds --state-dir "$root/node5"

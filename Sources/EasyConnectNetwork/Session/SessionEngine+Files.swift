@@ -54,7 +54,8 @@ extension SessionEngine {
             guard let again = outgoing[id] else { return }
             s = again
             s.handed += UInt64(count)
-            if t - s.lastProgress >= Self.progressInterval {
+            // The last bytes are reported once, when the file ends.
+            if s.handed < s.file.size, t - s.lastProgress >= Self.progressInterval {
                 s.lastProgress = t
                 continuation.yield(.fileProgress(id: id, direction: .outgoing, bytes: s.handed, total: s.file.size))
             }
@@ -128,7 +129,7 @@ extension SessionEngine {
         f.written += UInt64(bytes.count)
         f.pendingWrites += 1
         let t = now
-        if t - f.lastProgress >= Self.progressInterval {
+        if f.written < f.size, t - f.lastProgress >= Self.progressInterval {
             f.lastProgress = t
             continuation.yield(.fileProgress(id: id, direction: .incoming, bytes: f.written, total: f.size))
         }
