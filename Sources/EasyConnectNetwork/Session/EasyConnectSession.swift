@@ -1,3 +1,4 @@
+import Dispatch
 import EasyConnect
 import NIOConcurrencyHelpers
 import NIOCore
@@ -27,14 +28,42 @@ public final class EasyConnectSession: Sendable {
     let loop: any EventLoop
     let threadPool: NIOThreadPool
     let lookup: NIOLockedValueBox<Task<Void, Never>?>
+    /// Completed once with the outcome.
+    let endFuture: EventLoopFuture<SessionOutcome>
+    /// The session's own event loop thread, if it has one: it stops when the session object goes away
+    /// (every method of the session needs it, so it cannot stop earlier).
+    let ownedGroup: MultiThreadedEventLoopGroup?
 
-    private init(role: ConnectionRole, events: AsyncStream<EasyConnectEvent>, engine: NIOLoopBound<SessionEngine>, loop: any EventLoop, threadPool: NIOThreadPool) {
+    private init(
+        role: ConnectionRole, events: AsyncStream<EasyConnectEvent>, engine: NIOLoopBound<SessionEngine>, loop: any EventLoop, threadPool: NIOThreadPool,
+        endFuture: EventLoopFuture<SessionOutcome>, ownedGroup: MultiThreadedEventLoopGroup?
+    ) {
         self.role = role
         self.events = events
         self.engine = engine
         self.loop = loop
         self.threadPool = threadPool
         self.lookup = NIOLockedValueBox(nil)
+        self.endFuture = endFuture
+        self.ownedGroup = ownedGroup
+    }
+
+    deinit {
+        lookup.withLockedValue { $0?.cancel() }
+        Self.release(ownedGroup)
+    }
+
+    /// The loop a session runs on: the caller's group's next, or a thread of its own (`SessionOptions.group`).
+    private static func eventLoop(_ options: SessionOptions) -> (any EventLoop, MultiThreadedEventLoopGroup?) {
+        if let group = options.group { return (group.next(), nil) }
+        let own = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        return (own.next(), own)
+    }
+
+    /// Stops a session's own event loop thread (on a thread of its own: a loop cannot wait for itself).
+    static func release(_ group: MultiThreadedEventLoopGroup?) {
+        guard let group else { return }
+        DispatchQueue.global().async { group.shutdownGracefully { _ in } }
     }
 
     /// Carries out a command; returns the transfer ID for `.sendFile`.
@@ -47,7 +76,8 @@ public final class EasyConnectSession: Sendable {
                 Result { () throws(EasyConnectError) -> UInt32? in try engine.value.perform(command) }
             }.get()
         } catch {
-            throw .failed(SessionOutcome(.internalError, "the session's event loop is gone: \(error)"))
+            // The session has ended and its loop has stopped.
+            throw .command(.notInSession)
         }
         return try result.get()
     }
@@ -61,15 +91,14 @@ public final class EasyConnectSession: Sendable {
 
     /// Waits for the end and returns how it ended.
     public func outcome() async -> SessionOutcome {
-        let engine = self.engine
-        let future = try? await loop.submit { engine.value.endPromise.futureResult }.get()
-        guard let future else { return SessionOutcome(.internalError, "the session's event loop is gone") }
-        let outcome = (try? await future.get()) ?? SessionOutcome(.internalError, "the session ended without an outcome")
+        let outcome = (try? await endFuture.get()) ?? SessionOutcome(.internalError, "the session ended without an outcome")
         try? await threadPool.shutdownGracefully()
         return outcome
     }
 
-    private static func makeEngine(role: ConnectionRole, core: @escaping @Sendable () -> SessionEngine.Core, options: SessionOptions, loop: any EventLoop) async throws(EasyConnectError) -> (NIOLoopBound<SessionEngine>, AsyncStream<EasyConnectEvent>, NIOThreadPool) {
+    private static func makeEngine(
+        role: ConnectionRole, core: @escaping @Sendable () -> SessionEngine.Core, options: SessionOptions, loop: any EventLoop
+    ) async throws(EasyConnectError) -> (NIOLoopBound<SessionEngine>, AsyncStream<EasyConnectEvent>, NIOThreadPool, EventLoopFuture<SessionOutcome>) {
         let downloads: DownloadDirectory
         do {
             downloads = try DownloadDirectory(path: options.downloadDirectory)
@@ -81,13 +110,13 @@ public final class EasyConnectSession: Sendable {
         let (stream, continuation) = AsyncStream<EasyConnectEvent>.makeStream(bufferingPolicy: .unbounded)
         let tag = SecureRandom.uint64()
         do {
-            let engine = try await loop.submit {
-                NIOLoopBound(
-                    SessionEngine(
-                        loop: loop, role: role, core: core(), downloads: downloads, threadPool: pool, continuation: continuation,
-                        chunkBytes: options.chunkBytes, tagSeed: tag), eventLoop: loop)
+            let (engine, end) = try await loop.submit {
+                let engine = SessionEngine(
+                    loop: loop, role: role, core: core(), downloads: downloads, threadPool: pool, continuation: continuation,
+                    chunkBytes: options.chunkBytes, tagSeed: tag)
+                return (NIOLoopBound(engine, eventLoop: loop), engine.endPromise.futureResult)
             }.get()
-            return (engine, stream, pool)
+            return (engine, stream, pool, end)
         } catch {
             try? await pool.shutdownGracefully()
             throw .failed(SessionOutcome(.internalError, "cannot start the session: \(error)"))
@@ -103,9 +132,20 @@ public final class EasyConnectSession: Sendable {
         guard options.lifetime > .zero, options.lifetime <= InviteOptions.maximumLifetime else {
             throw .failed(SessionOutcome(.internalError, "an invitation lives from 1 second to 30 minutes"))
         }
+        let (loop, ownedGroup) = Self.eventLoop(options.session)
+        do {
+            return try await invite(options: options, nameService: nameService, loop: loop, ownedGroup: ownedGroup)
+        } catch {
+            release(ownedGroup)
+            throw error
+        }
+    }
+
+    private static func invite(
+        options: InviteOptions, nameService: any PeerNameService, loop: any EventLoop, ownedGroup: MultiThreadedEventLoopGroup?
+    ) async throws(EasyConnectError) -> EasyConnectSession {
         let session = options.session
         let box = EngineBox()
-        let loop = session.group.next()
         let listener = try await SessionListener.bind(addresses: options.listenAddresses, port: options.port, loop: loop, box: box)
         let endpoints = listener.endpoints
         var system = SystemEntropy()
@@ -138,9 +178,9 @@ public final class EasyConnectSession: Sendable {
         let core: @Sendable () -> SessionEngine.Core = {
             .user(UserInvitation(password: password, invitation: invitation, identity: identity, configuration: configuration, randomSeed: seed))
         }
-        let (engine, stream, pool): (NIOLoopBound<SessionEngine>, AsyncStream<EasyConnectEvent>, NIOThreadPool)
+        let (engine, stream, pool, end): (NIOLoopBound<SessionEngine>, AsyncStream<EasyConnectEvent>, NIOThreadPool, EventLoopFuture<SessionOutcome>)
         do {
-            (engine, stream, pool) = try await makeEngine(role: .user, core: core, options: session, loop: loop)
+            (engine, stream, pool, end) = try await makeEngine(role: .user, core: core, options: session, loop: loop)
         } catch {
             await listener.close()
             throw error
@@ -184,7 +224,7 @@ public final class EasyConnectSession: Sendable {
                 e.continuation.yield(.status(.waitingForHelper))
             }
         }.get()
-        return EasyConnectSession(role: .user, events: stream, engine: engine, loop: loop, threadPool: pool)
+        return EasyConnectSession(role: .user, events: stream, engine: engine, loop: loop, threadPool: pool, endFuture: end, ownedGroup: ownedGroup)
     }
 
     // MARK: - The Helper
@@ -193,9 +233,16 @@ public final class EasyConnectSession: Sendable {
     /// progress arrives as `.status` events, and a failure (no invitation, wrong password, declined …) as
     /// `.disconnected` with its outcome.
     public static func help(password: EasyConnectPassword, options: HelpOptions, nameService: any PeerNameService) async throws(EasyConnectError) -> EasyConnectSession {
-        let loop = options.session.group.next()
-        let (engine, stream, pool) = try await makeEngine(role: .helper, core: { .helper(candidates: [:], winner: nil) }, options: options.session, loop: loop)
-        let session = EasyConnectSession(role: .helper, events: stream, engine: engine, loop: loop, threadPool: pool)
+        let (loop, ownedGroup) = Self.eventLoop(options.session)
+        let made: (NIOLoopBound<SessionEngine>, AsyncStream<EasyConnectEvent>, NIOThreadPool, EventLoopFuture<SessionOutcome>)
+        do {
+            made = try await makeEngine(role: .helper, core: { .helper(candidates: [:], winner: nil) }, options: options.session, loop: loop)
+        } catch {
+            release(ownedGroup)
+            throw error
+        }
+        let (engine, stream, pool, end) = made
+        let session = EasyConnectSession(role: .helper, events: stream, engine: engine, loop: loop, threadPool: pool, endFuture: end, ownedGroup: ownedGroup)
         let description = nameService.serviceDescription
         try? await loop.submit {
             engine.value.continuation.yield(.nameService(description))

@@ -6,8 +6,6 @@ import PNRP
 /// Files on disk: reading what is sent, writing what is received, off the event loop, in order, with
 /// back-pressure on the socket when the disk is slower than the network.
 extension SessionEngine {
-    static let diskBacklogHigh = 32 << 20
-    static let diskBacklogLow = 8 << 20
     static let progressInterval = NodeDuration.milliseconds(250)
 
     // MARK: Sending
@@ -34,17 +32,23 @@ extension SessionEngine {
         for id in outgoing.keys.sorted() { pumpOutgoing(id) }
     }
 
-    /// Reads of one file in flight at once: the disk thread reads the next chunk while the event loop
-    /// encrypts this one.
-    static let readsInFlight = 2
-
-    /// Hands the chunks read so far to the connection in order, asks the disk for the next ones, and ends
-    /// the file once every byte was handed.
+    /// Reads the file's next chunks and hands them to the connection, in order, until the socket has
+    /// `sendBacklogLimit` bytes queued (writes completing resume it), then ends the file once every byte
+    /// was handed. Chunks are read on the event loop, so the bytes the encryption reads are still in this
+    /// core's cache (`docs/easy-connect.md`, "Performance").
     func pumpOutgoing(_ id: UInt32) {
         guard !ended, var s = outgoing[id], s.accepted, s.digest == nil else { return }
         let t = now
-        while let chunk = s.ready.removeValue(forKey: s.handed) {
-            let count = chunk.count - EasyConnectConnection.fileChunkHeadroom
+        let headroom = EasyConnectConnection.fileChunkHeadroom
+        while s.handed < s.file.size, unsentBytes < Self.sendBacklogLimit {
+            let count = Int(min(UInt64(chunkBytes), s.file.size - s.handed))
+            let chunk: [UInt8]
+            do {
+                chunk = try s.file.read(at: s.handed, count: count, headroom: headroom)
+            } catch {
+                return cancelOutgoing(id, error.description)
+            }
+            guard chunk.count == count + headroom else { return cancelOutgoing(id, "the file shrank while it was being sent") }
             outgoing[id] = s
             do {
                 try withConnection { (c) throws(SessionCommandError) in try c.sendFileData(id, headroomBuffer: chunk, now: t) }
@@ -60,39 +64,18 @@ extension SessionEngine {
                 continuation.yield(.fileProgress(id: id, direction: .outgoing, bytes: s.handed, total: s.file.size))
             }
         }
-        if s.handed == s.file.size {
-            outgoing[id] = s
-            let digest: [UInt8]
-            do {
-                digest = try withConnection { (c) throws(SessionCommandError) in try c.finishFile(id, now: t) }
-            } catch {
-                return
-            }
-            guard var done = outgoing[id] else { return }
-            done.digest = digest
-            outgoing[id] = done
-            continuation.yield(.fileProgress(id: id, direction: .outgoing, bytes: done.handed, total: done.file.size))
+        outgoing[id] = s
+        guard s.handed == s.file.size else { return }
+        let digest: [UInt8]
+        do {
+            digest = try withConnection { (c) throws(SessionCommandError) in try c.finishFile(id, now: t) }
+        } catch {
             return
         }
-        let limit = UInt64(chunkBytes * Self.readsInFlight)
-        while s.requested < s.file.size, s.requested - s.handed < limit, unsentBytes < Self.sendBacklogLimit {
-            let offset = s.requested, count = Int(min(UInt64(chunkBytes), s.file.size - s.requested)), file = s.file
-            s.requested += UInt64(count)
-            threadPool.runIfActive(eventLoop: loop) { () throws -> [UInt8] in
-                try file.read(at: offset, count: count, headroom: EasyConnectConnection.fileChunkHeadroom)
-            }.whenComplete { [self] result in outgoingRead(id, offset: offset, count: count, result) }
-        }
-        outgoing[id] = s
-    }
-
-    private func outgoingRead(_ id: UInt32, offset: UInt64, count: Int, _ result: Result<[UInt8], any Error>) {
-        guard outgoing[id] != nil else { return }
-        switch result {
-        case .success(let b) where b.count == count + EasyConnectConnection.fileChunkHeadroom: outgoing[id]!.ready[offset] = b
-        case .success: return cancelOutgoing(id, "the file shrank while it was being sent")
-        case .failure(let e): return cancelOutgoing(id, "\(e)")
-        }
-        pumpOutgoing(id)
+        guard var done = outgoing[id] else { return }
+        done.digest = digest
+        outgoing[id] = done
+        continuation.yield(.fileProgress(id: id, direction: .outgoing, bytes: done.handed, total: done.file.size))
     }
 
     private func cancelOutgoing(_ id: UInt32, _ reason: String) {
@@ -123,42 +106,31 @@ extension SessionEngine {
         incoming[id] = IncomingFile(partial: partial, safeName: offer.safeName, size: offer.size)
     }
 
+    /// Writes received bytes into the partial file, on the event loop: the bytes were just decrypted and
+    /// hashed here, and a page-cache write of them is cheaper than handing them to another thread. A disk
+    /// slower than the network therefore slows the reading of the socket, and TCP the sender.
     func storeIncoming(_ id: UInt32, _ bytes: ArraySlice<UInt8>) {
         guard var f = incoming[id] else { return }
-        let offset = f.written
+        do {
+            try f.partial.write(bytes, at: f.written)
+        } catch {
+            let t = now
+            _ = try? withConnection { (c) throws(SessionCommandError) in try c.cancelFile(id, reason: "the receiver cannot write the file: \(error)", now: t) }
+            incoming.removeValue(forKey: id)?.partial.discard()
+            return
+        }
         f.written += UInt64(bytes.count)
-        f.pendingWrites += 1
         let t = now
         if f.written < f.size, t - f.lastProgress >= Self.progressInterval {
             f.lastProgress = t
             continuation.yield(.fileProgress(id: id, direction: .incoming, bytes: f.written, total: f.size))
         }
         incoming[id] = f
-        pendingDiskBytes += bytes.count
-        if pendingDiskBytes > Self.diskBacklogHigh { setReading(false) }
-        let partial = f.partial, count = bytes.count
-        threadPool.runIfActive(eventLoop: loop) { () throws in try partial.write(bytes, at: offset) }
-            .whenComplete { [self] result in incomingWritten(id, count: count, result) }
-    }
-
-    private func incomingWritten(_ id: UInt32, count: Int, _ result: Result<Void, any Error>) {
-        pendingDiskBytes -= count
-        if readingPaused, pendingDiskBytes < Self.diskBacklogLow { setReading(true) }
-        guard var f = incoming[id] else { return }
-        f.pendingWrites -= 1
-        incoming[id] = f
-        if case .failure(let error) = result {
-            let t = now
-            _ = try? withConnection { (c) throws(SessionCommandError) in try c.cancelFile(id, reason: "the receiver cannot write the file: \(error)", now: t) }
-            incoming.removeValue(forKey: id)?.partial.discard()
-            return
-        }
-        commitIfReady(id)
     }
 
     /// Once every byte is on disk and the SHA-256 matched: flush, name, and tell the sender.
     func commitIfReady(_ id: UInt32) {
-        guard let f = incoming[id], f.pendingWrites == 0, let digest = f.completed else { return }
+        guard let f = incoming[id], let digest = f.completed else { return }
         incoming[id] = nil
         let partial = f.partial
         threadPool.runIfActive(eventLoop: loop) { () throws -> String in try partial.commit() }
@@ -175,12 +147,5 @@ extension SessionEngine {
                     continuation.yield(.fileFailed(id: id, direction: .incoming, reason: "the file could not be stored: \(error)"))
                 }
             }
-    }
-
-    private func setReading(_ on: Bool) {
-        readingPaused = !on
-        for channel in channels.values {
-            channel.setOption(ChannelOptions.autoRead, value: on).whenSuccess { if on { channel.read() } }
-        }
     }
 }

@@ -20,7 +20,6 @@ final class SessionEngine: @unchecked Sendable {
         var safeName: String
         var size: UInt64
         var written: UInt64 = 0
-        var pendingWrites = 0
         var completed: [UInt8]?
         var lastProgress = NodeInstant(nanoseconds: 0)
     }
@@ -29,10 +28,6 @@ final class SessionEngine: @unchecked Sendable {
         var file: OutgoingFile
         /// Bytes handed to the connection.
         var handed: UInt64 = 0
-        /// Bytes asked of the disk (handed, plus reads in flight).
-        var requested: UInt64 = 0
-        /// Chunks read but not yet handed, by offset (reads may complete out of order).
-        var ready: [UInt64: [UInt8]] = [:]
         var accepted = false
         var digest: [UInt8]?
         var lastProgress = NodeInstant(nanoseconds: 0)
@@ -61,8 +56,6 @@ final class SessionEngine: @unchecked Sendable {
     var ended = false
     var incoming: [UInt32: IncomingFile] = [:]
     var outgoing: [UInt32: OutgoingFileState] = [:]
-    var pendingDiskBytes = 0
-    var readingPaused = false
     var nextTag: UInt64
     /// User: revokes the published names (runs once).
     var revokeNames: (@Sendable () -> Void)?

@@ -14,8 +14,9 @@ public struct SessionOptions: Sendable {
     public var rendezvous = RendezvousParameters.standard
     /// Size of the file chunks sent.
     public var chunkBytes = 256 * 1024
-    /// The event loops of the sockets.
-    public var group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    /// The event loops of the sockets; nil (the default) gives each session a thread of its own, which
+    /// also reads and writes its files (page-cache operations kept next to the encryption).
+    public var group: (any EventLoopGroup)?
 
     /// Settings with `identity` and `downloadDirectory`, defaults elsewhere.
     public init(identity: LocalIdentity, downloadDirectory: String) {
