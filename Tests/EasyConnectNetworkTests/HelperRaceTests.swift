@@ -22,8 +22,8 @@ struct HelperRaceTests {
     static func race(_ session: EasyConnectSession) async throws -> (candidates: Int, racing: Int) {
         let engine = session.engine
         return try await session.loop.submit { () -> (Int, Int) in
-            guard case .helper(let candidates, _) = engine.value.core else { return (-1, -1) }
-            return (candidates.count, engine.value.racing)
+            guard engine.value.role == .helper else { return (-1, -1) }
+            return (engine.value.candidates.count, engine.value.racing)
         }.get()
     }
 

@@ -113,7 +113,7 @@ struct VirtualCloudTests {
         }
         let digest = try s.user.withSession(now: now) { (c) throws(SessionCommandError) in try c.finishFile(id, now: now) }
         s.pump()
-        let received = s.helperEvents.flatMap { (e: ConnectionEvent) -> [UInt8] in if case .fileData(id, let bytes) = e { bytes } else { [] } }
+        let received = s.helperEvents.flatMap { (e: ConnectionEvent) -> [UInt8] in if case .fileData(id, let bytes) = e { Array(bytes) } else { [] } }
         #expect(received == content)
         #expect(s.helperEvents.contains(.fileComplete(id: id, sha256: digest)))
         #expect(digest == SHA256.hash(content))
