@@ -98,7 +98,11 @@ final class SessionEngine: @unchecked Sendable {
     func channelActive(_ id: ConnectionID, channel: any Channel) {
         loop.preconditionInEventLoop()
         channels[id] = channel
-        remotes[id] = channel.remoteAddress.flatMap { IPv6Endpoint($0) }.map { EndpointText.format($0) } ?? "?"
+        remotes[id] = channel.remoteAddress.flatMap { address in
+            // A link-local address means nothing without the interface it is reached through: keep its zone.
+            let zone: UInt32 = if case .v6(let v6) = address { v6.address.sin6_scope_id } else { 0 }
+            return IPv6Endpoint(address).map { EndpointText.format($0, zone: zone) }
+        } ?? "?"
         guard !ended else {
             channel.close(promise: nil)
             return
