@@ -9,7 +9,7 @@ import Testing
     "easy-connect end to end: two hosts in network namespaces", .serialized,
     .enabled(if: NetworkNamespaces.available, "needs root and iproute2 (ip netns) to make two hosts on a bridge"), .timeLimit(.minutes(2)))
 struct EndToEndNamespaceTests {
-    @Test("No daemon, no seed: the Helper on the other host finds the invitation in the link-local cloud and connects; consent, chat both ways, a file, disconnect")
+    @Test("No daemon, no seed: the Helper on the other host finds the invitation in the link-local cloud and connects; consent, chat both ways, a file, disconnect; then over the IPv6 link-local address alone")
     func twoHosts() async throws {
         let lab = try EasyConnectLab("e2e-netns")
         defer { lab.cleanup() }
@@ -65,6 +65,26 @@ struct EndToEndNamespaceTests {
         #expect(try await user.waitForExit(seconds: 30) == 0, "\(user.report())")
         #expect(try await helper.waitForExit(seconds: 30) == 0, "\(helper.report())")
         #expect(user.output.last?.string("reason") == "ended" && helper.output.last?.string("reason") == "ended")
+
+        // Again, listening on the link-local address alone: the Helper must reach fe80::… through its own eth0,
+        // whose interface index is not the one the User's invitation names.
+        let userIndex = try net.interfaceIndex(0), helperIndex = try net.interfaceIndex(1)
+        #expect(userIndex != helperIndex)
+        let linkUser = try start("user-2", host: 0, ["invite", "--listen", "\(userLinkLocal)%eth0", "--name", "Ursula"])
+        let (linkInvitation, _) = try await linkUser.waitFor("invitation", seconds: 40)
+        let linkEndpoints: [String] = if case .array(let items)? = linkInvitation.object?["endpoints"] { items.compactMap(\.stringValue) } else { [] }
+        #expect(linkEndpoints.count == 1 && linkEndpoints[0].hasPrefix("[\(userLinkLocal)%\(userIndex)]:"), "\(linkEndpoints)")
+        let linkHelper = try start(
+            "helper-2", host: 1, ["help", "--name", "Hector"], environment: ["EASY_CONNECT_PASSWORD": try #require(linkInvitation.string("password"))])
+        try await linkUser.waitFor("consent-request", seconds: 40)
+        linkUser.send("accept")
+        let (linkConnected, _) = try await linkHelper.waitFor("connected")
+        #expect(linkConnected.string("remote")?.hasPrefix("[\(userLinkLocal)%\(helperIndex)]:") == true, "\(linkConnected.text)")
+        let (linkAccepted, _) = try await linkUser.waitFor("connected")
+        #expect(linkAccepted.string("remote")?.hasPrefix("[\(helperLinkLocal)%\(userIndex)]:") == true, "\(linkAccepted.text)")
+        linkHelper.send("disconnect")
+        #expect(try await linkHelper.waitForExit(seconds: 30) == 0, "\(linkHelper.report())")
+        #expect(try await linkUser.waitForExit(seconds: 30) == 0, "\(linkUser.report())")
         print("two hosts: invitation published \(invitation.at - user.started) after invite started; Helper connected \(helperSide.at - helper.started) after help started")
     }
 }

@@ -8,7 +8,8 @@ import Foundation
 
 /// Hosts in network namespaces of their own on one bridge, made by the test (root only; CI runs as root):
 /// each host has `eth0` (a veth whose other end is on the bridge, in a hub namespace) with an IPv4 address
-/// and an IPv6 link-local one usable at once (no duplicate address detection), and `lo`. Named after the
+/// and an IPv6 link-local one usable at once (no duplicate address detection), and `lo`; eth0's interface
+/// index differs between hosts. Named after the
 /// test process's pid (`ecns<pid>h0`, …); namespaces left by a crashed run are removed, and the processes
 /// still in them killed, when the next one starts. A copy of PNRPNetworkTests' helper, with a prefix of its
 /// own: both suites run in one test process.
@@ -43,6 +44,11 @@ struct NetworkNamespaces {
             commands += [
                 ["netns", "add", ns],
                 ["netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"],
+            ]
+            // Host i gets i unused veth pairs first, so that eth0's interface index differs from host to host
+            // (a link-local address is only usable with the index of the interface it is reached through).
+            for pad in 0..<i { commands.append(["-n", ns, "link", "add", "pad\(pad)a", "type", "veth", "peer", "name", "pad\(pad)b"]) }
+            commands += [
                 ["-n", hub, "link", "add", "v\(i)", "type", "veth", "peer", "name", "eth0", "netns", ns],
                 ["-n", hub, "link", "set", "v\(i)", "master", "br0", "up"],
                 ["-n", ns, "link", "set", "lo", "up"],
@@ -72,6 +78,13 @@ struct NetworkNamespaces {
         let r = try Self.run(["-n", namespace(i), "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link"])
         guard let word = r.stdout.split(separator: " ").first(where: { $0.hasPrefix("fe80:") }) else { throw TestFailure("no link-local address on eth0 of host \(i): \(r.stdout)") }
         return String(word.split(separator: "/").first ?? word)
+    }
+
+    /// The interface index of host `i`'s eth0.
+    func interfaceIndex(_ i: Int) throws -> Int {
+        let r = try Self.run(["-n", namespace(i), "-o", "link", "show", "dev", "eth0"])
+        guard let index = Int(r.stdout.prefix { $0 != ":" }) else { throw TestFailure("no eth0 on host \(i): \(r.stdout) \(r.stderr)") }
+        return index
     }
 
     /// Kills what still runs in the namespaces, then deletes them (their veth ends and the bridge go with them).
