@@ -11,7 +11,7 @@ import Testing
 /// How the `easy-connect` command fails, as a script sees it: the JSON events and the exit statuses of real
 /// `invite` and `help` processes over two `pnrp node` daemons on loopback (the User publishes through the seed,
 /// Helpers look up through the other).
-@Suite("easy-connect end to end: failures", .serialized, .timeLimit(.minutes(3)))
+@Suite("easy-connect end to end: failures", .timeLimit(.minutes(3)))
 struct EndToEndFailureTests {
     /// The last line of a process that ended: `disconnected`, with its reason and exit status.
     func ending(_ process: JSONLineProcess) throws -> JSONLineProcess.Line {
@@ -79,7 +79,7 @@ struct EndToEndFailureTests {
         try await lab.startDaemons(2)
         // Two Users at once (one invitation per data directory): one left alone, one with a Helper nobody answers.
         let unused = try lab.invite(role: "user-1", ["--lifetime", "2"])
-        let pending = try lab.invite(role: "user-2", ["--lifetime", "5"])
+        let pending = try lab.invite(role: "user-2", ["--lifetime", "8"])
         let (invitation, _) = try await unused.waitFor("invitation")
         let password = try #require(invitation.string("password"))
         #expect(try #require(invitation.number("expires")) <= UInt64(Date().timeIntervalSince1970) + 3)
@@ -282,10 +282,11 @@ struct EndToEndFailureTests {
         helper.send("send-file", ["path": .string(big)])
         let (offer, offerAt) = try await user.waitFor("file-offer")
         let id = try #require(offer.number("id"))
+        // As soon as the first bytes arrive, the Helper is frozen (from the thread reading the User's output),
+        // so that the file cannot finish before it is killed.
+        user.signal(helper, SIGSTOP, when: "file-progress") { $0.number("bytes") ?? 0 < 100_000_000 }
         user.send("accept-file", ["id": .unsigned(id)])
-        // The first bytes arrived: freeze the Helper, so that the file cannot finish before it is killed.
-        let (progress, _) = try await user.waitFor("file-progress", from: offerAt) { $0.number("bytes") ?? 0 < 100_000_000 }
-        helper.signal(SIGSTOP)
+        let (progress, _) = try await user.waitFor("file-progress", from: offerAt)
         try await Task.sleep(for: .milliseconds(200))
         #expect(!user.events.contains("file-received"), "the file finished before the Helper could be stopped; \(user.report())")
         let partials = TestFiles.listing(lab.downloadDirectory("user"))
@@ -302,6 +303,41 @@ struct EndToEndFailureTests {
         #expect(try await user.waitForExit() == 9, "\(user.report())")
         #expect(TestFiles.listing(lab.downloadDirectory("user")).isEmpty, "no partial file is left")
         print("killed after \(progress.number("bytes") ?? 0) bytes had arrived; the User said so \(lost.at - killedAt) later")
+    }
+
+    @Test("SIGTERM to the Helper while it receives a 100 MB file: it says goodbye and removes its partial file; both sides exit 0")
+    func helperTerminatedMidTransfer() async throws {
+        let lab = try EasyConnectLab("e2e-term-transfer")
+        defer { lab.cleanup() }
+        try await lab.startDaemons(2)
+        let big = lab.scratch.path + "/big.bin"
+        try TestFiles.random(big, bytes: 100_000_000)
+        let (user, helper) = try await connectedPair(lab)
+
+        user.send("send-file", ["path": .string(big)])
+        let (offer, offerAt) = try await helper.waitFor("file-offer")
+        // The sender frozen as soon as the first bytes arrive, so that the file cannot finish; then the receiver
+        // is asked to stop.
+        helper.signal(user, SIGSTOP, when: "file-progress") { $0.number("bytes") ?? 0 < 100_000_000 }
+        helper.send("accept-file", ["id": .unsigned(try #require(offer.number("id")))])
+        try await helper.waitFor("file-progress", from: offerAt)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(!helper.events.contains("file-received"))
+        #expect(TestFiles.listing(lab.downloadDirectory("helper")).contains { $0.hasSuffix(".partial") })
+        helper.signal(SIGTERM)
+        let helperStatus = try await helper.waitForExit(seconds: 20)
+        user.signal(SIGCONT)
+        #expect(helperStatus == 0, "\(helper.report())")
+        #expect(helper.stderr.contains("SIGTERM"))
+        #expect(try ending(helper).string("reason") == "ended")
+        #expect(helper.events.contains("file-failed"))
+        #expect(TestFiles.listing(lab.downloadDirectory("helper")).isEmpty, "the partial file is removed")
+
+        #expect(try await user.waitForExit(seconds: 20) == 0, "\(user.report())")
+        let (failed, _) = try await user.waitFor("file-failed")
+        #expect(failed.string("direction") == "outgoing")
+        let last = try ending(user)
+        #expect(last.string("reason") == "ended" && last.string("message") == "the other side ended the session")
     }
 
     @Test("SIGTERM to a waiting invite: exit 0, and the invitation is gone: the right password now finds nothing (exit 3)")

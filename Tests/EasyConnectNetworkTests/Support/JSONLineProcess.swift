@@ -8,17 +8,19 @@ import Foundation
 #endif
 
 /// A child process driven as a script drives `easy-connect --json`: JSON commands written to its stdin, every
-/// line of its stdout kept with the moment the test saw it. Stdout and stderr go to files in the test's
-/// scratch directory (no pipe can fill up and stall the child, and the files stay for failure messages); the
-/// test reads new stdout lines whenever it waits. Every wait is bounded and gives up with the process's
-/// output in the error. Mirrors `easy-connect benchmark`'s `ChildProcess`.
+/// line of its stdout kept with the moment it appeared. Stdout and stderr go to files in the test's scratch
+/// directory (no pipe can fill up and stall the child, and the files stay for failure messages); a thread of
+/// its own reads new stdout lines every 5 ms and time-stamps them, so the times hold even while the test's
+/// tasks wait for a thread of the cooperative pool, and `onLine` actions (a signal to send when a line
+/// appears) run at once. Every wait is bounded and gives up with the process's output in the error. Mirrors
+/// `easy-connect benchmark`'s `ChildProcess`.
 final class JSONLineProcess: @unchecked Sendable {
     /// One line of stdout.
     struct Line: Sendable {
         let text: String
         /// The object, when the line is one JSON object.
         let object: [String: JSONValue]?
-        /// When the test first read it.
+        /// When it appeared (within 5 ms).
         let at: ContinuousClock.Instant
 
         /// Its `"event"` field.
@@ -44,6 +46,8 @@ final class JSONLineProcess: @unchecked Sendable {
     private var pending: [UInt8] = []
     private var readOffset: UInt64 = 0
     private var inputOpen = true
+    private var watching = true
+    private var actions: [@Sendable (Line) -> Bool] = []
 
     /// Starts `executable arguments` with `environment` (replacing the test process's); output files are
     /// `<scratch>/<name>.out` and `.err`.
@@ -62,6 +66,22 @@ final class JSONLineProcess: @unchecked Sendable {
         process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         try process.run()
+        let watcher = Thread { [self] in watch() }
+        watcher.name = "stdout of \(name)"
+        watcher.start()
+    }
+
+    /// Reads stdout every 5 ms until the process has exited and everything it wrote is read (or `kill9`).
+    private func watch() {
+        while true {
+            let exited = !process.isRunning
+            let go = lock.withLock { () -> Bool in
+                refreshLocked()
+                return watching
+            }
+            if exited || !go { return }
+            usleep(5_000)
+        }
     }
 
     /// A write to the stdin of a process that has exited must fail with EPIPE, not kill the test process.
@@ -123,7 +143,25 @@ final class JSONLineProcess: @unchecked Sendable {
             pending.removeSubrange(...newline)
             var object: [String: JSONValue]?
             if case .object(let o)? = JSONValue.parse(text) { object = o }
-            lines.append(Line(text: text, object: object, at: now))
+            let line = Line(text: text, object: object, at: now)
+            lines.append(line)
+            actions.removeAll { $0(line) }
+        }
+    }
+
+    /// Runs `action` on every stdout line that appears from now on, on the reading thread, until it returns
+    /// true: `helper.onLine { $0.event == "file-progress" ? (kill(user.pid, SIGSTOP) == 0) : false }`.
+    func onLine(_ action: @escaping @Sendable (Line) -> Bool) {
+        lock.withLock { actions.append(action) }
+    }
+
+    /// Sends `signal` to `target` as soon as a line with event `event` satisfying `matching` appears here.
+    func signal(_ target: JSONLineProcess, _ number: Int32, when event: String, matching: @escaping @Sendable (Line) -> Bool = { _ in true }) {
+        let pid = target.pid
+        onLine { line in
+            guard line.event == event, matching(line) else { return false }
+            kill(pid, number)
+            return true
         }
     }
 
@@ -212,6 +250,7 @@ final class JSONLineProcess: @unchecked Sendable {
         }
         process.waitUntilExit()
         closeInput()
+        lock.withLock { watching = false }
     }
 }
 
