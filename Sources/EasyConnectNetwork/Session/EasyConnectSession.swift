@@ -184,6 +184,15 @@ public final class EasyConnectSession: Sendable {
                 e.continuation.yield(.status(.waitingForHelper))
             }
         }.get()
+        // A `pnrp node` that stops takes the names published through it along: say so rather than wait for
+        // Helpers who can no longer find the invitation.
+        if let daemon = nameService as? DaemonNameService {
+            let why = "the pnrp node at \(daemon.socketPath) stopped, and your invitation went with it: helpers can no longer find it; start the node again (or use --no-daemon) and create a new invitation"
+            Task {
+                await daemon.waitUntilPublicationsEnd()
+                try? await loop.submit { engine.value.invitationLost(why) }.get()
+            }
+        }
         return EasyConnectSession(role: .user, events: stream, engine: engine, loop: loop, threadPool: pool)
     }
 
