@@ -340,6 +340,41 @@ struct EndToEndFailureTests {
         #expect(last.string("reason") == "ended" && last.string("message") == "the other side ended the session")
     }
 
+    @Test("The pnrp node holding the invitation dies: a User nobody has reached ends with no-cloud (exit 5) within 10 s; one whose Helper is being asked about keeps the question and the session")
+    func publishingNodeDies() async throws {
+        let lab = try EasyConnectLab("e2e-node-dies")
+        defer { lab.cleanup() }
+        try await lab.startDaemons(3)
+        let alone = try lab.invite(role: "user-alone")
+        let asked = try lab.invite(role: "user-asked")
+        let lostPassword = try await alone.password()
+        let helper = try lab.help(try await asked.password())
+        try await asked.waitFor("consent-request")
+
+        let node = lab.nodes[lab.userNode]
+        node.process.signal(SIGKILL)
+        let diedAt = ContinuousClock.now
+        _ = try await node.process.waitForExit()
+        let (lost, _) = try await alone.waitFor("disconnected", seconds: 10)
+        #expect(lost.string("reason") == "no-cloud" && lost.integer("exitStatus") == 5, "\(lost.text)")
+        #expect(lost.string("message")?.contains("pnrp node") == true && lost.string("message")?.contains("new invitation") == true, "\(lost.text)")
+        #expect(lost.at - diedAt < .seconds(10))
+        #expect(try await alone.waitForExit() == 5, "\(alone.report())")
+        // Nobody can find it any more (the lookups may time out on the dead node: 2 s each).
+        let late = try lab.help(lostPassword, role: "helper-late", ["--resolve-timeout", "2"])
+        #expect(try await late.waitForExit() == 3, "\(late.report())")
+
+        // The Helper who found it before is still asked about, and the session works.
+        #expect(asked.isRunning)
+        asked.send("accept")
+        try await helper.waitFor("connected")
+        helper.send("chat", ["text": .string("made it")])
+        #expect(try await asked.waitFor("chat").line.string("text") == "made it")
+        helper.send("disconnect")
+        #expect(try await asked.waitForExit() == 0, "\(asked.report())")
+        #expect(try await helper.waitForExit() == 0, "\(helper.report())")
+    }
+
     @Test("SIGTERM to a waiting invite: exit 0, and the invitation is gone: the right password now finds nothing (exit 3)")
     func terminatedInvitation() async throws {
         let lab = try EasyConnectLab("e2e-sigterm")
