@@ -41,6 +41,16 @@ struct EndToEndSessionTests {
         // Once accepted, the invitation is withdrawn from the cloud.
         #expect(try lab.registrations(lab.nodes[lab.userNode]) == 0)
 
+        // Lines a script gets wrong are answered with an error event and the session goes on; blank lines are
+        // ignored.
+        for (line, code) in [("not json", "bad-input"), ("", nil), ("{\"command\":\"frobnicate\"}", "bad-input"), ("{\"command\":\"request-control\"}", "wrong-role")] {
+            let from = user.output.count
+            user.sendLine(line)
+            guard let code else { continue }
+            let (error, _) = try await user.waitFor("error", from: from)
+            #expect(error.string("code") == code, "\(line): \(error.text)")
+        }
+
         // Chat, each way; the text survives JSON both ways, quotes, backslash and non-ASCII included.
         let toHelper = "Hello Hector \u{2014} \"can you see\" C:\\Users? \u{2713}"
         user.send("chat", ["text": .string(toHelper)])
@@ -108,7 +118,8 @@ struct EndToEndSessionTests {
         #expect(userLines.allSatisfy { $0.event != nil }, "every stdout line is a JSON event: \(user.report())")
         #expect(helperLines.allSatisfy { $0.event != nil }, "every stdout line is a JSON event: \(helper.report())")
         let userExpected = [
-            "name-service", "invitation", "status", "consent-request", "connected", "chat", "file-offered", "file-progress*", "file-sent",
+            "name-service", "invitation", "status", "consent-request", "connected", "error", "error", "error", "chat", "file-offered",
+            "file-progress*", "file-sent",
             "file-offer", "file-progress*", "file-received", "control-requested", "control-granted", "control-ended", "disconnected",
         ]
         let helperExpected = [

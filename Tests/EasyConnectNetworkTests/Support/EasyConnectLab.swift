@@ -33,16 +33,16 @@ final class EasyConnectLab: @unchecked Sendable {
     private var processes: [JSONLineProcess] = []
 
     /// Loopback addresses handed out to the labs of this test process: 127.0.0.40 to 127.0.0.99, which no
-    /// other test uses, one set per lab, so labs may run at the same time.
+    /// other test uses, a set of its own for each lab, so that labs may run at the same time.
     private static let nextAddress = Locked(40)
     /// The UDP port of every daemon: below the ephemeral range, and apart from other runs of the suite on the
     /// same machine (each daemon has an address of its own, so one port serves them all).
     static let port = UInt16(20_000 + Int(getpid() % 10_000))
 
     init(_ label: String) throws {
-        scratch = try Scratch(label)
         easyConnect = try EasyConnectProcess.binary()
         pnrp = try Daemon.binary()
+        scratch = try Scratch(label)
     }
 
     // MARK: - Daemons
@@ -51,11 +51,12 @@ final class EasyConnectLab: @unchecked Sendable {
     /// secured name before the others join it, so that they find an entry to cache; returns once every
     /// joiner's `pnrp clouds --json` says `active`.
     func startDaemons(_ count: Int) async throws {
+        // Round the range again when it is used up (repeated runs): by then the labs that had those are gone.
         let first = Self.nextAddress.withLock { next -> Int in
+            if next + count > 100 { next = 40 }
             defer { next += count }
             return next
         }
-        guard first + count <= 100 else { throw TestFailure("more labs than loopback addresses set aside for them") }
         for i in 0..<count {
             let address = "127.0.0.\(first + i)"
             let directory = try scratch.directory("pnrp-\(i)")
