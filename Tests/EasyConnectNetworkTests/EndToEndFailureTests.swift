@@ -9,8 +9,9 @@ import Testing
 #endif
 
 /// How the `easy-connect` command fails, as a script sees it: the JSON events and the exit statuses of real
-/// `invite` and `help` processes over two `pnrp node` daemons on loopback (the User publishes through the seed,
-/// Helpers look up through the other).
+/// `invite` and `help` processes over `pnrp node` daemons on loopback (with two, the User publishes through the
+/// seed and Helpers look up through the other). Each test has daemons and addresses of its own: they run in
+/// parallel.
 @Suite("easy-connect end to end: failures", .timeLimit(.minutes(3)))
 struct EndToEndFailureTests {
     /// The last line of a process that ended: `disconnected`, with its reason and exit status.
@@ -67,7 +68,7 @@ struct EndToEndFailureTests {
         #expect(EventSequence.mismatch(user.events, ["name-service", "invitation", "status", "attempt-failed", "attempt-failed", "attempt-failed", "disconnected"]) == nil,
                 "\(user.events)")
         // Withdrawn means gone from the cloud: the right password now finds nothing.
-        #expect(try lab.registrations(lab.nodes[lab.userNode]) == 1, "only the seed's own name is left")
+        #expect(try await lab.registrations(lab.nodes[lab.userNode], become: 1), "only the seed's own name is left")
         let late = try lab.help(password, role: "helper-late")
         #expect(try await late.waitForExit() == 3, "\(late.report())")
     }
@@ -393,7 +394,7 @@ struct EndToEndFailureTests {
         #expect(last.string("reason") == "ended" && last.integer("exitStatus") == 0)
         #expect(user.stderr.contains("SIGTERM"))
         #expect(try String(contentsOfFile: lab.dataDirectory("user") + "/invitation.lock", encoding: .utf8).isEmpty)
-        #expect(try lab.registrations(lab.nodes[lab.userNode]) == 1, "only the seed's own name is left")
+        #expect(try await lab.registrations(lab.nodes[lab.userNode], become: 1), "only the seed's own name is left")
 
         let helper = try lab.help(password)
         #expect(try await helper.waitForExit() == 3, "\(helper.report())")

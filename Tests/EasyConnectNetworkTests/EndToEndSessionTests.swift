@@ -39,7 +39,7 @@ struct EndToEndSessionTests {
         #expect(helperConnected.string("fingerprint") == userFingerprint)
         #expect(helperConnected.string("remote")?.hasPrefix("127.0.0.1:") == true)
         // Once accepted, the invitation is withdrawn from the cloud.
-        #expect(try lab.registrations(lab.nodes[lab.userNode]) == 0)
+        #expect(try await lab.registrations(lab.nodes[lab.userNode], become: 0))
 
         // Lines a script gets wrong are answered with an error event and the session goes on; blank lines are
         // ignored.

@@ -99,6 +99,12 @@ final class EasyConnectLab: @unchecked Sendable {
         try clouds(node).reduce(0) { $0 + ($1["registrations"]?.wholeNumber ?? 0) }
     }
 
+    /// Whether the names registered on `node` come to number `count` within `seconds` (a revocation reaches
+    /// the node a moment after the command that asked for it moves on, or exits).
+    func registrations(_ node: Node, become count: UInt64, seconds: Double = 10) async throws -> Bool {
+        try await eventually(seconds) { try registrations(node) == count }
+    }
+
     // MARK: - easy-connect
 
     /// Starts a process and keeps it for `cleanup()`.
