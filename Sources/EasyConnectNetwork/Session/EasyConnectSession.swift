@@ -109,8 +109,12 @@ public final class EasyConnectSession: Sendable {
         let listener = try await SessionListener.bind(addresses: options.listenAddresses, port: options.port, loop: loop, box: box)
         let endpoints = listener.endpoints
         var system = SystemEntropy()
-        let created = UInt64(HostClock.now().nanoseconds / 1_000_000_000)
-        let expiresAt = created + UInt64(options.lifetime.components.seconds)
+        let now = HostClock.now().nanoseconds
+        let created = UInt64(now / 1_000_000_000)
+        // The expiry travels in whole seconds: rounded up, so that the invitation waits at least its lifetime
+        // (rounded down, a 2-second invitation lived 1 to 2 seconds, and publishing it takes some of that).
+        let (seconds, attoseconds) = options.lifetime.components
+        let expiresAt = (now + UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000) + 999_999_999) / 1_000_000_000
         var chosen: (EasyConnectPassword, Invitation, [InvitationPublication])?
         for _ in 0..<5 {
             let password = EasyConnectPassword.generate(using: &system)
