@@ -79,11 +79,14 @@ struct EndToEndFailureTests {
         defer { lab.cleanup() }
         try await lab.startDaemons(2)
         // Two Users at once (one invitation per data directory): one left alone, one with a Helper nobody answers.
+        let startedAt = Date().timeIntervalSince1970
         let unused = try lab.invite(role: "user-1", ["--lifetime", "2"])
         let pending = try lab.invite(role: "user-2", ["--lifetime", "8"])
         let (invitation, _) = try await unused.waitFor("invitation")
         let password = try #require(invitation.string("password"))
-        #expect(try #require(invitation.number("expires")) <= UInt64(Date().timeIntervalSince1970) + 3)
+        let expires = try #require(invitation.number("expires"))
+        #expect(Double(expires) >= startedAt + 2, "the invitation waits at least the 2 s asked for (expires \(expires), started \(startedAt))")
+        #expect(expires <= UInt64(Date().timeIntervalSince1970) + 3)
         let asking = try lab.help(try await pending.password(), role: "helper-1")
         try await asking.waitFor("status") { $0.string("status") == "waiting for acceptance" }
         try await pending.waitFor("consent-request")
