@@ -81,7 +81,7 @@ struct EndToEndFailureTests {
         // Two Users at once (one invitation per data directory): one left alone, one with a Helper nobody answers.
         let startedAt = Date().timeIntervalSince1970
         let unused = try lab.invite(role: "user-1", ["--lifetime", "2"])
-        let pending = try lab.invite(role: "user-2", ["--lifetime", "8"])
+        let pending = try lab.invite(role: "user-2", ["--lifetime", "12"])
         let (invitation, _) = try await unused.waitFor("invitation")
         let password = try #require(invitation.string("password"))
         let expires = try #require(invitation.number("expires"))

@@ -42,8 +42,21 @@ final class EasyConnectLab: @unchecked Sendable {
     init(_ label: String) throws {
         easyConnect = try EasyConnectProcess.binary()
         pnrp = try Daemon.binary()
-        scratch = try Scratch(label)
+        scratch = try Scratch(label, in: Self.scratchRoot)
     }
+
+    /// Where labs keep their files: /dev/shm when it is there (memory: the 100 MB files, the received copies,
+    /// the processes' output and state), so that no line a process prints waits behind a journal commit of the
+    /// disk that other tests keep busy; else the temporary directory.
+    static let scratchRoot: String = {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isDirectory), isDirectory.boolValue,
+            FileManager.default.isWritableFile(atPath: "/dev/shm")
+        {
+            return "/dev/shm/"
+        }
+        return NSTemporaryDirectory()
+    }()
 
     // MARK: - Daemons
 
