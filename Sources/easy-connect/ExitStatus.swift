@@ -14,7 +14,8 @@ enum ExitStatus: Int32, CaseIterable {
     case notFound = 3
     /// Nobody answered in time (the consent question, the connection, a waiting invitation that expired).
     case timedOut = 4
-    /// No PNRP cloud could be used to publish or look up the invitation.
+    /// No PNRP cloud could be used to publish or look up the invitation, or the `pnrp node` holding a waiting
+    /// invitation stopped.
     case noCloud = 5
     /// The password does not match the invitation.
     case wrongPassword = 6
@@ -47,7 +48,7 @@ enum ExitStatus: Int32, CaseIterable {
           2  bad input (malformed password, unusable directory or key file)
           3  no invitation found for the password
           4  timed out (consent unanswered, no connection, invitation expired unused)
-          5  no PNRP cloud to publish or look up the invitation
+          5  no PNRP cloud to publish or look up the invitation (or its pnrp node stopped)
           6  wrong password
           7  invitation withdrawn after too many wrong passwords
           8  refused (declined, busy with another helper, cancelled)

@@ -22,7 +22,7 @@ struct HelperRaceTests {
     static func race(_ session: EasyConnectSession) async throws -> (candidates: Int, racing: Int) {
         let engine = session.engine
         return try await session.loop.submit { () -> (Int, Int) in
-            guard engine.value.user == nil else { return (-1, -1) }
+            guard engine.value.role == .helper else { return (-1, -1) }
             return (engine.value.candidates.count, engine.value.racing)
         }.get()
     }

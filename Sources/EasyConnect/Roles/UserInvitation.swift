@@ -182,6 +182,9 @@ public struct UserInvitation {
     /// The connection whose Helper the person is being asked about now, if any.
     public var promptedConnection: ConnectionID? { prompted }
 
+    /// Whether any Helper is connected now: in its handshake, waiting to be asked about, or in the session.
+    public var hasConnections: Bool { !connections.isEmpty }
+
     /// The accepted connection, for reading its state.
     public var session: EasyConnectConnection? {
         guard case .inSession(let id) = state else { return nil }

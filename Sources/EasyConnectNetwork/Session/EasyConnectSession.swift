@@ -149,8 +149,12 @@ public final class EasyConnectSession: Sendable {
         let listener = try await SessionListener.bind(addresses: options.listenAddresses, port: options.port, loop: loop, box: box)
         let endpoints = listener.endpoints
         var system = SystemEntropy()
-        let created = UInt64(HostClock.now().nanoseconds / 1_000_000_000)
-        let expiresAt = created + UInt64(options.lifetime.components.seconds)
+        let now = HostClock.now().nanoseconds
+        let created = UInt64(now / 1_000_000_000)
+        // The expiry travels in whole seconds: rounded up, so that the invitation waits at least its lifetime
+        // (rounded down, a 2-second invitation lived 1 to 2 seconds, and publishing it takes some of that).
+        let (seconds, attoseconds) = options.lifetime.components
+        let expiresAt = (now + UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000) + 999_999_999) / 1_000_000_000
         var chosen: (EasyConnectPassword, Invitation, [InvitationPublication])?
         for _ in 0..<5 {
             let password = EasyConnectPassword.generate(using: &system)
@@ -224,6 +228,15 @@ public final class EasyConnectSession: Sendable {
                 e.continuation.yield(.status(.waitingForHelper))
             }
         }.get()
+        // A `pnrp node` that stops takes the names published through it along: say so rather than wait for
+        // Helpers who can no longer find the invitation.
+        if let daemon = nameService as? DaemonNameService {
+            let why = "the pnrp node at \(daemon.socketPath) stopped, and your invitation went with it: helpers can no longer find it; start the node again (or use --no-daemon) and create a new invitation"
+            Task {
+                await daemon.waitUntilPublicationsEnd()
+                try? await loop.submit { engine.value.invitationLost(why) }.get()
+            }
+        }
         return EasyConnectSession(role: .user, events: stream, engine: engine, loop: loop, threadPool: pool, endFuture: end, ownedGroup: ownedGroup)
     }
 

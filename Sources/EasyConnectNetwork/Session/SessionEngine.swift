@@ -61,6 +61,8 @@ final class SessionEngine: @unchecked Sendable {
     var revokeNames: (@Sendable () -> Void)?
     /// User: the listening sockets.
     var listeners: [any Channel] = []
+    /// User: why the invitation can no longer be found, once its name service lost it.
+    var lostInvitation: String?
     /// Helper: connection attempts still in progress, and why the failed ones failed.
     var racing = 0
     var raceErrors: [String] = []
@@ -91,7 +93,11 @@ final class SessionEngine: @unchecked Sendable {
     func channelActive(_ id: ConnectionID, channel: any Channel) {
         loop.preconditionInEventLoop()
         channels[id] = channel
-        remotes[id] = channel.remoteAddress.flatMap { IPv6Endpoint($0) }.map { EndpointText.format($0) } ?? "?"
+        remotes[id] = channel.remoteAddress.flatMap { address in
+            // A link-local address means nothing without the interface it is reached through: keep its zone.
+            let zone: UInt32 = if case .v6(let v6) = address { v6.address.sin6_scope_id } else { 0 }
+            return IPv6Endpoint(address).map { EndpointText.format($0, zone: zone) }
+        } ?? "?"
         guard !ended else {
             channel.close(promise: nil)
             return
@@ -187,7 +193,22 @@ final class SessionEngine: @unchecked Sendable {
             case .event(let event): handleUserEvent(event)
             }
         }
+        endIfInvitationLost()
         reschedule()
+    }
+
+    /// User: the published invitation is gone from the cloud (the `pnrp node` holding it stopped): `why`.
+    func invitationLost(_ why: String) {
+        guard !ended, user?.state == .waiting else { return }
+        lostInvitation = why
+        endIfInvitationLost()
+    }
+
+    /// Ends a waiting invitation that no Helper can find any more, once no Helper who found it before is
+    /// still connected (one being asked about may still be accepted).
+    private func endIfInvitationLost() {
+        guard let why = lostInvitation, !ended, user?.state == .waiting, user?.hasConnections == false else { return }
+        finish(SessionOutcome(.noCloud, why))
     }
 
     private func handleUserEvent(_ event: UserInvitationEvent) {

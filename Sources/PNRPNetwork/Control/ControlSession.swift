@@ -93,6 +93,11 @@ public final class ControlSession: Sendable {
         }
     }
 
+    /// Returns once the session is closed, by either end (the node stopped, or `close()`).
+    public func waitUntilClosed() async {
+        try? await channel.closeFuture.get()
+    }
+
     /// Closes the session; the node revokes the names registered on it with `untilDisconnect`.
     public func close() async {
         try? await channel.close()

@@ -135,6 +135,13 @@ public actor DaemonNameService: PeerNameService {
         }
     }
 
+    /// Returns once the control session holding this service's publications has closed (at once when there
+    /// is none): the node stopped or was killed, the last publication was revoked, or `close()` was called.
+    /// Whatever was published through it is gone from the cloud then.
+    public func waitUntilPublicationsEnd() async {
+        await session?.waitUntilClosed()
+    }
+
     /// Closes the session: the node revokes every publication made through this service.
     public func close() async {
         published = [:]

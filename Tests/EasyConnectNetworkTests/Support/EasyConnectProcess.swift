@@ -79,6 +79,29 @@ enum EasyConnectProcess {
         return (status, running.stdout, running.stderr)
     }
 
+    /// Runs `executable arguments` (`pnrp`, or `easy-connect` itself) to completion, killing it after `seconds`.
+    static func run(executable: URL, _ arguments: [String], scratch: String, seconds: Double = 30) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = environment()
+        let id = UUID().uuidString
+        let out = scratch + "/run-\(id).out", err = scratch + "/run-\(id).err"
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: err)
+        }
+        process.standardOutput = FileHandle(forWritingAtPath: out)
+        process.standardError = FileHandle(forWritingAtPath: err)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let running = Running(process: process, stdoutPath: out, stderrPath: err)
+        let status = try running.wait(seconds: seconds)
+        return (status, running.stdout, running.stderr)
+    }
+
     /// A started process.
     struct Running {
         let process: Process

@@ -33,10 +33,23 @@ struct LoopbackCloud: Sendable {
 
     /// Starts both hosts and returns once a name published by the User's host resolves from the Helper's.
     static func start(userAddress: String = "127.0.0.2", helperAddress: String = "127.0.0.3") async throws -> LoopbackCloud {
-        let port = nextPort.withLock { p -> UInt16 in
-            defer { p += 1 }
-            return p
+        // Another test run on the machine (from a second work tree) may hold a port of the range: take the next.
+        var attempts = 0
+        while true {
+            attempts += 1
+            let port = nextPort.withLock { p -> UInt16 in
+                defer { p += 1 }
+                return p
+            }
+            do {
+                return try await start(userAddress: userAddress, helperAddress: helperAddress, port: port)
+            } catch let error as HostError {
+                guard case .bind = error, attempts < 20 else { throw error }
+            }
         }
+    }
+
+    private static func start(userAddress: String, helperAddress: String, port: UInt16) async throws -> LoopbackCloud {
         let user = try await PNRPHost.start(try configuration(address: userAddress, port: port, seeds: []), logger: logger)
         let helper: PNRPHost
         do {

@@ -4,8 +4,9 @@ import Foundation
 struct Scratch: Sendable {
     let path: String
 
-    init(_ label: String) throws {
-        let template = NSTemporaryDirectory() + "ec-\(label)-XXXXXX"
+    /// A new directory named after `label` in `root` (a path ending in `/`; default the temporary directory).
+    init(_ label: String, in root: String = NSTemporaryDirectory()) throws {
+        let template = root + "ec-\(label)-XXXXXX"
         var bytes = Array(template.utf8CString)
         guard mkdtemp(&bytes) != nil else { throw TestFailure("cannot create a temporary directory for \(label)") }
         path = String(decoding: bytes.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
