@@ -75,6 +75,8 @@ final class BenchmarkRun {
         var wrongUser: Double
         var fileBytes: Int
         var fileSeconds: [Double]
+        /// The untimed warm-up transfer, reported apart.
+        var warmUpSeconds: Double
 
         static func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
         static func percentile(_ v: [Double], _ p: Double) -> Double { v.sorted()[min(v.count - 1, Int(Double(v.count) * p))] }
@@ -90,7 +92,7 @@ final class BenchmarkRun {
                                         "min": connect.min()! * 1000, "max": connect.max()! * 1000],
                 "wrongPasswordMilliseconds": ["helper": wrongHelper * 1000, "user": wrongUser * 1000],
                 "file": ["bytes": fileBytes, "runs": fileSeconds.count, "medianSeconds": Self.median(fileSeconds),
-                         "megabytesPerSecond": ["median": throughput.median, "best": throughput.best]],
+                         "megabytesPerSecond": ["median": throughput.median, "best": throughput.best, "warmUp": Double(fileBytes) / warmUpSeconds / 1e6]],
             ]
         }
 
@@ -99,7 +101,7 @@ final class BenchmarkRun {
             return """
                 easy-connect help → consent prompt (\(connect.count) runs): median \(ms(Self.median(connect))), p90 \(ms(Self.percentile(connect, 0.9))), min \(ms(connect.min()!)), max \(ms(connect.max()!))
                 wrong password: the Helper fails after \(ms(wrongHelper)), the User sees the attempt after \(ms(wrongUser))
-                file of \(fileBytes / 1_000_000) MB, offer to verified file on disk (\(fileSeconds.count) runs): median \(String(format: "%.2f s, %.0f MB/s", Self.median(fileSeconds), throughput.median)), best \(String(format: "%.0f MB/s", throughput.best))
+                file of \(fileBytes / 1_000_000) MB, offer to verified file on disk (\(fileSeconds.count) runs): median \(String(format: "%.2f s, %.0f MB/s", Self.median(fileSeconds), throughput.median)), best \(String(format: "%.0f MB/s", throughput.best)); the warm-up transfer before them \(String(format: "%.0f MB/s", Double(fileBytes) / warmUpSeconds / 1e6))
                 """
         }
     }
@@ -220,6 +222,7 @@ final class BenchmarkRun {
         _ = try user.wait(for: "connected", from: promptIndex, seconds: 15)
         _ = try h.wait(for: "connected", seconds: 15)
         var fileSeconds: [Double] = []
+        var warmUp = 0.0
         for n in 0...fileRuns {
             cursor = user.lineCount
             let sendStart = ContinuousClock.now
@@ -227,7 +230,7 @@ final class BenchmarkRun {
             let (offer, offerIndex) = try user.wait(for: "file-offer", from: cursor, seconds: 15)
             try user.send(["command": "accept-file", "id": offer.json?["id"] ?? 0])
             let (received, _) = try user.wait(for: "file-received", from: offerIndex, seconds: 600)
-            if n > 0 { fileSeconds.append(seconds(received.at - sendStart)) }
+            if n > 0 { fileSeconds.append(seconds(received.at - sendStart)) } else { warmUp = seconds(received.at - sendStart) }
             guard received.json?["sha256"] as? String == digest else { throw BenchmarkError("the received file's SHA-256 differs: \(received.text)") }
             if let stored = received.json?["path"] as? String { try? FileManager.default.removeItem(atPath: stored) }
             if n > 0 { note("file \(n) of \(fileRuns): \(String(format: "%.0f MB/s", Double(fileBytes) / fileSeconds.last! / 1e6))", progress) }
@@ -235,7 +238,7 @@ final class BenchmarkRun {
         try? h.send(["command": "disconnect"])
         h.waitForExit(seconds: 15)
         user.waitForExit(seconds: 15)
-        return Report(connect: connect, wrongHelper: wrongHelper, wrongUser: wrongUser, fileBytes: fileBytes, fileSeconds: fileSeconds)
+        return Report(connect: connect, wrongHelper: wrongHelper, wrongUser: wrongUser, fileBytes: fileBytes, fileSeconds: fileSeconds, warmUpSeconds: warmUp)
     }
 
     private func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
