@@ -47,7 +47,7 @@ enum ExitStatus: Int32, CaseIterable {
           1  internal failure (socket or file error, bug)
           2  bad input (malformed password, unusable directory or key file)
           3  no invitation found for the password
-          4  timed out (consent unanswered, no connection, invitation expired unused)
+          4  timed out (consent unanswered, a handshake that never completed, invitation expired unused)
           5  no PNRP cloud to publish or look up the invitation (or its pnrp node stopped)
           6  wrong password
           7  invitation withdrawn after too many wrong passwords

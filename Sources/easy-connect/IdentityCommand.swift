@@ -4,6 +4,7 @@ import EasyConnectNetwork
 import Foundation
 import PNRPNetwork
 import PeerCrypto
+import PNRP
 
 /// `easy-connect identity show|create`: your Easy Connect key, handled directly in the data directory.
 struct IdentityCommand: AsyncParsableCommand {
@@ -45,7 +46,7 @@ struct IdentityOptions: ParsableArguments {
     /// Prints `key`, as text or JSON.
     func show(_ key: Ed25519PublicKey, file: String, console: Console) {
         let peer = PeerIdentity(key: key, displayName: "", computerName: "")
-        let publicKey = key.bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        let publicKey = Hex.encode(key.bytes)
         if json {
             console.emit([
                 "event": .string("identity"), "fingerprint": .string(peer.fingerprint), "contact": .string(peer.contactAddress),

@@ -56,14 +56,16 @@ struct InviteCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("consent-timeout"),
-        help: ArgumentHelp("Seconds to answer \"Would you like to allow …?\" before it counts as no (default 120).", discussion: "Example: --consent-timeout 30"))
+        help: ArgumentHelp(
+            "Seconds to answer \"Would you like to allow …?\" before it counts as no (1 to 120, default 120).",
+            discussion: "Example: --consent-timeout 30. Helpers wait 2 minutes for the answer, as in Windows Remote Assistance, so longer is not offered."))
     var consentTimeout = 120
 
     @OptionGroup var options: SessionOptionsGroup
 
     func validate() throws {
         guard (1...1800).contains(lifetime) else { throw ValidationError("--lifetime must be from 1 to 1800 seconds (an invitation waits at most 30 minutes)") }
-        guard (1...3600).contains(consentTimeout) else { throw ValidationError("--consent-timeout must be from 1 to 3600 seconds") }
+        guard (1...120).contains(consentTimeout) else { throw ValidationError("--consent-timeout must be from 1 to 120 seconds (helpers wait 2 minutes for the answer)") }
         for text in listenAddresses {
             do { _ = try EndpointText(text, defaultPort: port ?? 0) } catch { throw ValidationError("--listen: \(error.description)") }
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PNRPNetwork
+import PNRP
 
 /// `pnrp identity create|show`: the node's long-term key, handled directly in the state directory.
 struct IdentityCommand: AsyncParsableCommand {
@@ -89,7 +90,7 @@ struct IdentityShowCommand: AsyncParsableCommand {
             throw ExitStatus.notFound.exitCode
         }
         let shown = Shown(
-            authority: identity.authority.description, publicKey: identity.key.publicKey.bytes.map { hex2($0) }.joined(),
+            authority: identity.authority.description, publicKey: Hex.encode(identity.key.publicKey.bytes),
             file: directory.file(NodeIdentity.fileName))
         if json {
             try printJSON(shown)
@@ -141,10 +142,4 @@ struct IdentityCreateCommand: AsyncParsableCommand {
             throw ExitStatus.badInput.exitCode
         }
     }
-}
-
-/// Two lowercase hex digits.
-func hex2(_ b: UInt8) -> String {
-    let digits = Array("0123456789abcdef")
-    return String([digits[Int(b >> 4)], digits[Int(b & 0xF)]])
 }

@@ -51,18 +51,21 @@ struct HostileClientTests {
             let endpoint = invitation.endpoints[0]
             let expectedGreeting = try HandshakeMessage.greeting(tag: invitation.greetingTag).encoded()
             let sessionID = pseudoRandomBytes(16, seed: 11)
+            // A client that opened the invitation proves it; invalid shares are then its protocol violation.
+            let proof = HandshakeMessage.invitationProof(invitationID: invitation.id, sessionID: sessionID)
 
             let cases: [(String, [UInt8], Bool, Refusal.Code?)] = [
                 ("random bytes", pseudoRandomBytes(600, seed: 12), false, .protocolViolation),
                 ("a record of an unknown type", frame([0x7E] + pseudoRandomBytes(200, seed: 13)), false, .protocolViolation),
                 ("a zero-length record", [0, 0, 0, 0], false, .protocolViolation),
                 ("a 2 GiB record length", [0x7F, 0xFF, 0xFF, 0xFF] + pseudoRandomBytes(64, seed: 14), false, .protocolViolation),
-                ("a helperHello with a share that is no ristretto255 encoding", frame([0x02] + sessionID + [UInt8](repeating: 0xFF, count: 32)), false, .protocolViolation),
-                ("a helperHello with the identity element as its share", frame([0x02] + sessionID + [UInt8](repeating: 0, count: 32)), false, .protocolViolation),
-                ("a helperHello one byte short", frame([0x02] + sessionID + [UInt8](repeating: 1, count: 31)), false, .protocolViolation),
+                ("a helperHello with a share that is no ristretto255 encoding", frame([0x02] + sessionID + proof + [UInt8](repeating: 0xFF, count: 32)), false, .protocolViolation),
+                ("a helperHello with the identity element as its share", frame([0x02] + sessionID + proof + [UInt8](repeating: 0, count: 32)), false, .protocolViolation),
+                ("a helperHello one byte short", frame([0x02] + sessionID + proof + [UInt8](repeating: 1, count: 31)), false, .protocolViolation),
+                ("a helperHello from someone who never opened the invitation (no proof of it)", frame([0x02] + sessionID + [UInt8](repeating: 7, count: 16) + [UInt8](repeating: 1, count: 32)), false, .noSuchInvitation),
                 ("a helperFinish before any helperHello", frame([0x04] + [UInt8](repeating: 5, count: 88)), false, .protocolViolation),
-                ("a truncated helperHello, then the end of the stream", [0, 0, 0, 49, 0x02] + sessionID, true, nil),
-                ("a truncated helperHello, then silence until the handshake times out", [0, 0, 0, 49, 0x02] + sessionID, false, nil),
+                ("a truncated helperHello, then the end of the stream", [0, 0, 0, 65, 0x02] + sessionID, true, nil),
+                ("a truncated helperHello, then silence until the handshake times out", [0, 0, 0, 65, 0x02] + sessionID, false, nil),
             ]
             for (what, bytes, finish, code) in cases {
                 let (result, took) = try await timed { try await hostile(endpoint, send: bytes, thenFinish: finish) }

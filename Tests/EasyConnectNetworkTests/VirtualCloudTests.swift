@@ -39,12 +39,12 @@ struct VirtualCloudTests {
         let publications = try InvitationPublication.prepare(
             password: password, invitation: invitation, createdAtUnixSeconds: created, parameters: Sessions.cheapRendezvous, entropy: &entropy)
         #expect(!publications.isEmpty)
-        let key = Ed25519PrivateKey()  // a fresh key per invitation: nothing links it to the User
+        // Each epoch's name is owned by the key derived with it: nothing links it to the User.
         var names: [PublishedName] = []
         for p in publications {
             names.append(
                 try await shared.service(forNode: node).publish(
-                    NamePublication(name: p.rendezvous.name, key: key, extendedPayload: p.sealedInvitation, lifetime: lifetime)))
+                    NamePublication(name: p.rendezvous.name, key: p.rendezvous.signingKey, extendedPayload: p.sealedInvitation, lifetime: lifetime)))
         }
         return Published(password: password, invitation: invitation, identity: identity, names: names)
     }

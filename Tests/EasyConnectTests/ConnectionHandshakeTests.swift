@@ -119,11 +119,13 @@ struct ConnectionHandshakeTests {
 
     @Test("Hostile handshake records: garbage, wrong order, oversized lengths, invalid shares are refused cleanly")
     func hostile() throws {
+        let sid = [UInt8](repeating: 1, count: 16)
+        let proof = HandshakeMessage.invitationProof(invitationID: Fixtures.invitation().id, sessionID: sid)
         let garbage: [[UInt8]] = [
             [0, 0, 0, 0], [0xFF, 0xFF, 0xFF, 0xFF, 1], RecordBuffer.frame([0x77]), RecordBuffer.frame([0x02, 1, 2]),
             RecordBuffer.frame(try HandshakeMessage.helperFinish(confirmation: [UInt8](repeating: 0, count: 64), streamHeader: [UInt8](repeating: 0, count: 24)).encoded()),
-            RecordBuffer.frame(try HandshakeMessage.helperHello(sessionID: [UInt8](repeating: 1, count: 16), share: [UInt8](repeating: 0, count: 32)).encoded()),
-            RecordBuffer.frame(try HandshakeMessage.helperHello(sessionID: [UInt8](repeating: 1, count: 16), share: [UInt8](repeating: 0xFF, count: 32)).encoded()),
+            RecordBuffer.frame(try HandshakeMessage.helperHello(sessionID: sid, proof: proof, share: [UInt8](repeating: 0, count: 32)).encoded()),
+            RecordBuffer.frame(try HandshakeMessage.helperHello(sessionID: sid, proof: proof, share: [UInt8](repeating: 0xFF, count: 32)).encoded()),
         ]
         for g in garbage {
             var user = EasyConnectConnection(userWith: Fixtures.password(), invitation: Fixtures.invitation(), identity: Fixtures.userIdentity, randomSeed: Fixtures.seed(4), now: Fixtures.now)
@@ -145,10 +147,34 @@ struct ConnectionHandshakeTests {
         }
     }
 
+    @Test("A helperHello without proof of the invitation is refused before any PAKE and costs no attempt")
+    func noProof() throws {
+        var user = EasyConnectConnection(userWith: Fixtures.password(), invitation: Fixtures.invitation(), identity: Fixtures.userIdentity, randomSeed: Fixtures.seed(4), now: Fixtures.now)
+        _ = user.takeOutput()
+        var helper = EasyConnectConnection(helperWith: Fixtures.password(), invitation: Fixtures.invitation(), identity: Fixtures.helperIdentity, randomSeed: Fixtures.seed(5), now: Fixtures.now)
+        helper.receive(RecordBuffer.frame(try HandshakeMessage.greeting(tag: Fixtures.invitation().greetingTag).encoded()), now: Fixtures.now)
+        try helper.beginHandshake(now: Fixtures.now)
+        guard case .helperHello(let sid, _, let share)? = helper.takeOutput().first.flatMap({ try? HandshakeMessage(decoding: Array($0.dropFirst(4))) }) else {
+            Issue.record("no helperHello")
+            return
+        }
+        user.receive(RecordBuffer.frame(try HandshakeMessage.helperHello(sessionID: sid, proof: [UInt8](repeating: 0, count: 16), share: share).encoded()), now: Fixtures.now)
+        #expect(!user.takeEvents().contains(.attemptFailed))
+        guard case .refusedByUs(let r)? = user.closeReason else {
+            Issue.record("\(String(describing: user.closeReason))")
+            return
+        }
+        #expect(r.code == .noSuchInvitation)
+        guard let reply = user.takeOutput().first, case .refusal? = try? HandshakeMessage(decoding: Array(reply.dropFirst(4))) else {
+            Issue.record("the User answered with something else than a refusal (a PAKE share?)")
+            return
+        }
+    }
+
     @Test("Handshake and session messages round-trip through their codecs")
     func codecs() throws {
         let messages: [HandshakeMessage] = [
-            .greeting(tag: [UInt8](repeating: 1, count: 16)), .helperHello(sessionID: [UInt8](repeating: 2, count: 16), share: [UInt8](repeating: 3, count: 32)),
+            .greeting(tag: [UInt8](repeating: 1, count: 16)), .helperHello(sessionID: [UInt8](repeating: 2, count: 16), proof: [UInt8](repeating: 9, count: 16), share: [UInt8](repeating: 3, count: 32)),
             .userHello(share: [UInt8](repeating: 4, count: 32), confirmation: [UInt8](repeating: 5, count: 64), streamHeader: [UInt8](repeating: 6, count: 24)),
             .helperFinish(confirmation: [UInt8](repeating: 7, count: 64), streamHeader: [UInt8](repeating: 8, count: 24)),
             .refusal(Refusal(code: .busy, reason: "another helper")),

@@ -18,7 +18,7 @@ struct PasswordTests {
     func refusals() {
         #expect(throws: PasswordError.invalidCharacter("0", position: 1)) { try EasyConnectPassword(parsing: "0CDF GHJK MNPQ") }
         #expect(throws: PasswordError.invalidCharacter("o", position: 2)) { try EasyConnectPassword(parsing: "Bo") }
-        for c in ["1", "I", "L", "O", "A", "E", "U", "é", "\u{1b}"] {
+        for c in ["1", "I", "L", "O", "A", "E", "U", "é", "\u{1b}", "ß", "ﬁ", "ǅ", "🇫🇷"] {
             #expect(throws: PasswordError.self) { try EasyConnectPassword(parsing: "BCDFGHJKMNP" + c) }
         }
         #expect(throws: PasswordError.wrongLength(11)) { try EasyConnectPassword(parsing: "BCDF GHJK MNP") }

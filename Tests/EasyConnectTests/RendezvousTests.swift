@@ -16,8 +16,9 @@ struct RendezvousTests {
         let d = try Rendezvous.derive(from: p, epoch: 101, parameters: Fixtures.cheapRendezvous)
         #expect(a.name == b.name && a.invitationKey == b.invitationKey)
         #expect(a.name != c.name && a.name != d.name && a.invitationKey != d.invitationKey)
-        #expect(a.name.authority == .unsecured)
-        #expect(a.name.classifier.hasPrefix("ec1-") && a.name.classifier.count == 4 + 32)
+        #expect(a.name.isSecured && a.name.classifier == Rendezvous.classifier)
+        #expect(a.name.authority == .of(publicKey: a.signingKey.publicKey.bytes), "only the holder of the derived key can publish the name")
+        #expect(a.signingKey.publicKey == b.signingKey.publicKey && a.signingKey.publicKey != d.signingKey.publicKey)
         #expect(!a.name.description.contains("BCDF"))
     }
 

@@ -58,6 +58,28 @@ struct InvitationHarness {
         }
     }
 
+    /// Which connections the User has sent its PAKE share (a userHello) to.
+    var userHelloSent: Set<ConnectionID> = []
+
+    /// Delivers the greetings to the Helpers and their helperHellos to the User, holding back everything
+    /// the User answers after that.
+    mutating func pumpUntilHelloes() {
+        for effect in invitation.takeEffects() {
+            if case .send(let id, let records) = effect { for r in records { helpers[id]?.receive(r, now: now) } }
+        }
+        for id in helpers.keys.sorted() {
+            if helpers[id]!.takeEvents().contains(.greeted) { try? helpers[id]!.beginHandshake(now: now) }
+            for r in helpers[id]!.takeOutput() { invitation.receive(id, r, now: now) }
+        }
+        for effect in invitation.takeEffects() {
+            if case .send(let id, let records) = effect,
+                records.contains(where: { if case .userHello? = try? HandshakeMessage(decoding: Array($0.dropFirst(4))) { true } else { false } })
+            {
+                userHelloSent.insert(id)
+            }
+        }
+    }
+
     mutating func advance(seconds: UInt64) {
         let end = now + .seconds(seconds)
         for _ in 0..<10_000 {
@@ -94,6 +116,21 @@ struct UserInvitationTests {
         #expect(h.invitation.state == .ended(.tooManyFailedAttempts))
         #expect(h.revoked && !h.listening)
         #expect(h.userEvents.contains(.invitationEnded(.tooManyFailedAttempts)))
+    }
+
+    @Test("Eight Helpers trying passwords at once get at most three PAKE answers: failed plus open attempts never exceed the limit")
+    func parallelAttemptsBounded() {
+        var h = InvitationHarness()
+        var ids: [ConnectionID] = []
+        for n in 0..<8 { ids.append(h.connect(password: "BCDF GHJK MNP\(["B", "C", "D", "F", "G", "H", "J", "K"][n])", identity: UInt8(10 + n))) }
+        // Deliver only the greetings and the helperHellos: every Helper is waiting for a userHello.
+        h.pumpUntilHelloes()
+        let answered = ids.filter { h.userHelloSent.contains($0) }
+        #expect(answered.count == 3, "the User answered \(answered.count) PAKE attempts at once")
+        // The answers never arrive: the three open attempts time out as abandoned ones.
+        h.advance(seconds: 20)
+        #expect(h.invitation.failedAttempts == 3)
+        #expect(h.invitation.state == .ended(.tooManyFailedAttempts))
     }
 
     @Test("A stranger racing the real Helper is refused on its own connection; the real pair connects")

@@ -1,18 +1,21 @@
+import PeerCrypto
+
 /// The cleartext messages that open an Easy Connect connection, before the channel is encrypted
 /// (`docs/easy-connect.md`, "Connection"). Each travels as one record: type (1 byte), then its fields.
 ///
 /// | type | message | direction | fields |
 /// |---|---|---|---|
 /// | 0x01 | greeting | User → Helper, on accept | magic `ECv1` (4), greeting tag (16) |
-/// | 0x02 | helperHello | Helper → User | session ID (16), CPace share Ya (32) |
+/// | 0x02 | helperHello | Helper → User | session ID (16), proof of the invitation (16), CPace share Ya (32) |
 /// | 0x03 | userHello | User → Helper | CPace share Yb (32), confirmation tag (64), secretstream header User→Helper (24) |
 /// | 0x04 | helperFinish | Helper → User | confirmation tag (64), secretstream header Helper→User (24) |
 /// | 0x05 | refusal | either | code (1), reason (2-byte length + UTF-8, ≤ 512) |
 public enum HandshakeMessage: Hashable, Sendable {
     /// The listener's first words: which invitation it holds (a public tag, not the invitation ID).
     case greeting(tag: [UInt8])
-    /// The Helper's CPace share for a session it names.
-    case helperHello(sessionID: [UInt8], share: [UInt8])
+    /// The Helper's CPace share for a session it names, with proof that it opened the invitation
+    /// (`HandshakeMessage.invitationProof`): without it the User spends no PAKE attempt.
+    case helperHello(sessionID: [UInt8], proof: [UInt8], share: [UInt8])
     /// The User's CPace share, its key confirmation, and the header of its encrypted stream.
     case userHello(share: [UInt8], confirmation: [UInt8], streamHeader: [UInt8])
     /// The Helper's key confirmation and the header of its encrypted stream.
@@ -22,9 +25,17 @@ public enum HandshakeMessage: Hashable, Sendable {
 
     /// The four bytes every greeting starts with.
     public static let magic: [UInt8] = Array("ECv1".utf8)
-    static let shareBytes = 32, sessionIDBytes = 16, tagBytes = 16, confirmationBytes = 64, headerBytes = 24
+    static let shareBytes = 32, sessionIDBytes = 16, tagBytes = 16, proofBytes = 16, confirmationBytes = 64, headerBytes = 24
     /// Longest refusal text.
     public static let maximumReasonBytes = 512
+
+    /// What a Helper sends to show it opened the invitation (it knows the invitation ID, which only the
+    /// sealed invitation carries): `HMAC-SHA-512(key: invitation ID, "EasyConnect/1 helper proof" ‖ sid)`,
+    /// first 16 bytes. A stranger who found the listener cannot make the User spend one of its three
+    /// attempts.
+    public static func invitationProof(invitationID: [UInt8], sessionID: [UInt8]) -> [UInt8] {
+        Array(HMACSHA512.authenticationCode(key: invitationID, message: Array("EasyConnect/1 helper proof".utf8) + sessionID).prefix(proofBytes))
+    }
 
     /// The record body.
     public func encoded() throws(MessageError) -> [UInt8] {
@@ -32,8 +43,8 @@ public enum HandshakeMessage: Hashable, Sendable {
         switch self {
         case .greeting(let tag):
             w.write(UInt8(0x01)); w.write(bytes: Self.magic); w.write(bytes: tag)
-        case .helperHello(let sid, let share):
-            w.write(UInt8(0x02)); w.write(bytes: sid); w.write(bytes: share)
+        case .helperHello(let sid, let proof, let share):
+            w.write(UInt8(0x02)); w.write(bytes: sid); w.write(bytes: proof); w.write(bytes: share)
         case .userHello(let share, let confirmation, let header):
             w.write(UInt8(0x03)); w.write(bytes: share); w.write(bytes: confirmation); w.write(bytes: header)
         case .helperFinish(let confirmation, let header):
@@ -56,7 +67,9 @@ public enum HandshakeMessage: Hashable, Sendable {
             }
             self = .greeting(tag: try r.readBytes(Self.tagBytes, "greeting tag"))
         case 0x02:
-            self = .helperHello(sessionID: try r.readBytes(Self.sessionIDBytes, "session ID"), share: try r.readBytes(Self.shareBytes, "CPace share"))
+            self = .helperHello(
+                sessionID: try r.readBytes(Self.sessionIDBytes, "session ID"), proof: try r.readBytes(Self.proofBytes, "invitation proof"),
+                share: try r.readBytes(Self.shareBytes, "CPace share"))
         case 0x03:
             self = .userHello(
                 share: try r.readBytes(Self.shareBytes, "CPace share"), confirmation: try r.readBytes(Self.confirmationBytes, "confirmation tag"),

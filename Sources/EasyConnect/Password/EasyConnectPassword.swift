@@ -39,9 +39,10 @@ public struct EasyConnectPassword: Sendable, CustomStringConvertible {
         var position = 0
         for c in text where c != " " && c != "-" && c != "\t" {
             position += 1
-            let upper = Character(c.uppercased())
-            guard Self.alphabet.contains(upper) else { throw .invalidCharacter(c, position: position) }
-            out.append(upper)
+            // Some characters upper-case to several ("ß" to "SS"): none of them is in the alphabet.
+            let upper = c.uppercased()
+            guard upper.count == 1, let u = upper.first, Self.alphabet.contains(u) else { throw .invalidCharacter(c, position: position) }
+            out.append(u)
         }
         guard position > 0 else { throw .empty }
         guard out.count == Self.length else { throw .wrongLength(out.count) }

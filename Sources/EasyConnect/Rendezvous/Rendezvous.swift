@@ -1,24 +1,31 @@
 import PNRP
 import PeerCrypto
 
-/// Where an invitation waits in the cloud, and the key that opens it, both derived from the password's
-/// leading part (`EasyConnectPassword.rendezvousPart`) and the epoch.
+/// Where an invitation waits in the cloud, the key that owns that place, and the key that opens the
+/// invitation, all derived from the password's leading part (`EasyConnectPassword.rendezvousPart`) and
+/// the epoch:
 ///
-/// `master = Argon2id(rendezvousPart, salt = SHA-512("EasyConnect/1 rendezvous salt" ‖ epoch)[0..<16], 48 bytes)`;
-/// the unsecured peer name is `0.ec1-` followed by the first 16 bytes of `master` in hex, and the
-/// invitation key is the other 32. Knowing the name tells nothing about the key without inverting Argon2id.
-/// The salt changes every epoch (an hour), so no table computed in advance outlives it
-/// (`docs/easy-connect.md`).
+///     master = Argon2id(rendezvousPart, salt = SHA-512("EasyConnect/1 rendezvous salt" ‖ epoch)[0..<16], 64 bytes)
+///     signing key    = Ed25519 key pair from the seed master[0..<32]
+///     name           = <hex SHA-1 of its public key>.EasyConnect      (a secured peer name, [MS-PNRP] 2.2.4)
+///     invitation key = master[32..<64]
+///
+/// Because the name is secured, only someone who knows the leading part can publish under it ([MS-PNRP]
+/// 3.1.5.7 checks that the CPA's key hashes to the authority): an observer who copies the name from the
+/// cloud cannot squat it. Knowing the name tells nothing about either key without inverting Argon2id; the
+/// salt changes every epoch (an hour), so no table computed in advance outlives it (`docs/easy-connect.md`).
 public struct Rendezvous: Sendable {
-    /// The unsecured peer name the invitation is published under ([MS-RAIOP] 3.1.5.3 in spirit).
+    /// The secured peer name the invitation is published under.
     public let name: PeerName
+    /// The key the invitation's registration is signed with; its SHA-1 is the name's authority.
+    public let signingKey: Ed25519PrivateKey
     /// The XChaCha20-Poly1305 key of the sealed invitation (32 bytes).
     public let invitationKey: [UInt8]
     /// The epoch this rendezvous belongs to.
     public let epoch: UInt64
 
-    /// Prefix of every rendezvous classifier.
-    public static let classifierPrefix = "ec1-"
+    /// The classifier of every rendezvous name.
+    public static let classifier = "EasyConnect"
 
     /// Derives the rendezvous of `password` in `epoch` (one Argon2id evaluation).
     public static func derive(from password: EasyConnectPassword, epoch: UInt64, parameters: RendezvousParameters) throws(RendezvousError) -> Rendezvous {
@@ -26,19 +33,20 @@ public struct Rendezvous: Sendable {
         defer { ConstantTime.wipe(&input) }
         var master: [UInt8]
         do {
-            master = try Argon2id.deriveKey(byteCount: 48, password: input, salt: salt(epoch: epoch), parameters: parameters.argon2)
+            master = try Argon2id.deriveKey(byteCount: 64, password: input, salt: salt(epoch: epoch), parameters: parameters.argon2)
         } catch {
             throw .derivation(error)
         }
         defer { ConstantTime.wipe(&master) }
-        let hex = Hex.encode(master[0..<16])
+        let key: Ed25519PrivateKey
         let name: PeerName
         do {
-            name = try PeerName(authority: .unsecured, classifier: classifierPrefix + hex)
+            key = try Ed25519PrivateKey(seed: master[0..<32])
+            name = try PeerName(authority: .of(publicKey: key.publicKey.bytes), classifier: classifier)
         } catch {
-            throw .name(error)
+            throw .name("\(error)")
         }
-        return Rendezvous(name: name, invitationKey: Array(master[16..<48]), epoch: epoch)
+        return Rendezvous(name: name, signingKey: key, invitationKey: Array(master[32..<64]), epoch: epoch)
     }
 
     /// The Argon2id salt of `epoch`.
@@ -54,8 +62,8 @@ public struct Rendezvous: Sendable {
 public enum RendezvousError: Error, Sendable, CustomStringConvertible {
     /// Argon2id failed (in practice: not enough memory for its cost).
     case derivation(Argon2idError)
-    /// The derived name was refused (cannot happen with the fixed prefix; kept for completeness).
-    case name(PeerNameError)
+    /// The key or the name could not be formed (cannot happen with 32 seed bytes and a fixed classifier).
+    case name(String)
 
     public var description: String {
         switch self {

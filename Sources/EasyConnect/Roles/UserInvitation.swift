@@ -193,8 +193,11 @@ public struct UserInvitation {
 
     // MARK: - Bookkeeping
 
-    /// Tells a connection, before it may fail an attempt, which refusal that failure calls for.
+    /// Tells a connection, before its next input, whether it may start a PAKE attempt (failed attempts
+    /// plus those in progress stay within the limit) and which refusal a failure calls for.
     private mutating func prepareFailureVerdict(_ id: ConnectionID) {
+        let open = connections.filter { $0.key != id && $0.value.isAttemptOpen }.count
+        connections[id]?.mayOpenAttempt = failedAttempts + open < configuration.maximumFailedAttempts
         let last = failedAttempts + 1 >= configuration.maximumFailedAttempts
         connections[id]?.refusalOnFailure =
             last

@@ -174,6 +174,8 @@ extension EasyConnectConnection {
 
     mutating func receiveFileCancel(id: UInt32, reason: String) {
         let own = isOwnTransfer(id)
+        // A file already verified here is being stored: the sender's cancel crossed our result.
+        if !own, incoming[id]?.state == .verified { return }
         guard own ? outgoing.removeValue(forKey: id) != nil : incoming.removeValue(forKey: id) != nil else { return }
         events.append(.fileFailed(id: id, incoming: !own, reason: "the other side cancelled\(reason.isEmpty ? "" : ": \(DisplayText.escaped(reason))")"))
     }

@@ -18,8 +18,8 @@ extension EasyConnectConnection {
             receiveGreeting(tag: tag, now: now)
         case (.helperAwaitingUserHello(let pake), .userHello(let share, let confirmation, let header)):
             receiveUserHello(pake: pake, share: share, confirmation: confirmation, header: header, now: now)
-        case (.userAwaitingHelperHello, .helperHello(let sessionID, let share)):
-            receiveHelperHello(sessionID: sessionID, share: share, now: now)
+        case (.userAwaitingHelperHello, .helperHello(let sessionID, let proof, let share)):
+            receiveHelperHello(sessionID: sessionID, proof: proof, share: share, now: now)
         case (.userAwaitingHelperFinish(let secrets), .helperFinish(let confirmation, let header)):
             receiveHelperFinish(secrets: secrets, confirmation: confirmation, header: header, now: now)
         default:
@@ -54,7 +54,9 @@ extension EasyConnectConnection {
         let sessionID = entropy.bytes(HandshakeMessage.sessionIDBytes)
         do {
             let pake = try PAKEExchange(role: .initiator, password: password, invitation: invitation, sessionID: sessionID, entropy: &entropy)
-            sendClear(.helperHello(sessionID: sessionID, share: pake.share), now: now)
+            sendClear(
+                .helperHello(sessionID: sessionID, proof: HandshakeMessage.invitationProof(invitationID: invitation.id, sessionID: sessionID), share: pake.share),
+                now: now)
             phase = .helperAwaitingUserHello(pake)
         } catch {
             close(.local("\(error)"))
@@ -96,7 +98,16 @@ extension EasyConnectConnection {
 
     // MARK: User side
 
-    private mutating func receiveHelperHello(sessionID: [UInt8], share: [UInt8], now: NodeInstant) {
+    private mutating func receiveHelperHello(sessionID: [UInt8], proof: [UInt8], share: [UInt8], now: NodeInstant) {
+        guard ConstantTime.equal(proof, HandshakeMessage.invitationProof(invitationID: invitation.id, sessionID: sessionID)) else {
+            // Someone who never opened the invitation: no PAKE, no attempt spent.
+            refuse(Refusal(code: .noSuchInvitation, reason: "this listener holds another invitation"), now: now)
+            return
+        }
+        guard mayOpenAttempt else {
+            refuse(Refusal(code: .busy, reason: "other helpers are trying passwords for this invitation right now; try again in a moment"), now: now)
+            return
+        }
         let secrets: SessionSecrets
         let pake: PAKEExchange
         do {

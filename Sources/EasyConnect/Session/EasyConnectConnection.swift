@@ -41,6 +41,13 @@ public struct EasyConnectConnection {
     var attemptOpen = false
     /// User: the refusal sent when this connection's attempt fails; the invitation sets it before each input.
     public var refusalOnFailure = Refusal(code: .passwordMismatch, reason: Self.mismatchText)
+    /// User: whether this connection may start a PAKE attempt now. The invitation sets it before each input,
+    /// so that failed attempts plus attempts in progress never exceed its limit: each attempt lets the
+    /// Helper test one password offline, so parallel connections must not multiply them.
+    public var mayOpenAttempt = true
+
+    /// User: a PAKE share was sent and the Helper has not confirmed the password yet.
+    public var isAttemptOpen: Bool { attemptOpen }
     let handshakeDeadline: NodeInstant
     var lastReceived: NodeInstant
     var lastSent: NodeInstant
@@ -222,9 +229,11 @@ public struct EasyConnectConnection {
         close(.local(reason))
     }
 
-    /// Refuses the peer with `refusal` (busy, withdrawn, expired …) and ends the connection.
+    /// Refuses the peer with `refusal` (busy, withdrawn, expired …) and ends the connection. An attempt in
+    /// progress that this side cuts short is not counted as a wrong password.
     public mutating func refuse(_ refusal: Refusal, now: NodeInstant) {
         guard !isClosed else { return }
+        attemptOpen = false
         if sendsEncrypted {
             sendEncrypted(.disconnect(refusal), final: true, now: now)
         } else {

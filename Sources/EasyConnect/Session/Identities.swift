@@ -1,4 +1,5 @@
 import PeerCrypto
+import PNRP
 
 /// This side's long-term identity: the Ed25519 key its trust records are made from, and the names shown
 /// to the other side.

@@ -24,25 +24,45 @@
 /// | 0x51 | pong | either | — |
 /// | 0x60 | disconnect | either | code (1): 0 normal end or a `Refusal.Code`, reason (2+n); carried with the secretstream FINAL tag |
 public enum SessionMessage: Hashable, Sendable {
+    /// The Helper's long-term key and names, and its signature over the session's channel binding.
     case helperIdentity(key: [UInt8], displayName: String, computerName: String, signature: [UInt8])
+    /// The User's signature, with the key its invitation names, over the channel binding.
     case userIdentity(signature: [UInt8])
+    /// The User's answer to the consent question.
     case consent(ConsentAnswer)
+    /// A chat message.
     case chat(String)
+    /// The Helper asks for control.
     case controlRequest
+    /// The User gives control: Control Sharing starts.
     case controlGrant
+    /// The User refuses control.
     case controlDeny
+    /// Control Sharing ends, and why.
     case controlEnd(ControlEndReason)
+    /// The User hides the screen.
     case pause
+    /// The User shows the screen again.
     case resume
+    /// A file offered: its transfer ID, size and name.
     case fileOffer(id: UInt32, size: UInt64, name: String)
+    /// The receiver accepts an offer.
     case fileAccept(id: UInt32)
+    /// The receiver declines an offer.
     case fileDecline(id: UInt32)
+    /// The next bytes of an accepted file.
     case fileChunk(id: UInt32, bytes: [UInt8])
+    /// The end of a file, with the SHA-256 of all its bytes.
     case fileEnd(id: UInt32, sha256: [UInt8])
+    /// Either side cancels a transfer.
     case fileCancel(id: UInt32, reason: String)
+    /// The receiver says whether the verified file is stored under its final name.
     case fileResult(id: UInt32, stored: Bool, reason: String)
+    /// Keepalive, answered by `pong`.
     case ping
+    /// The answer to `ping`.
     case pong
+    /// The end of the session (`Refusal.Code.normal`) or a refusal, sent with the stream's FINAL tag.
     case disconnect(Refusal)
 
     /// The type byte of `fileChunk`, which receivers read without the codec.

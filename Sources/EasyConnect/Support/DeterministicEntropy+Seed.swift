@@ -7,7 +7,9 @@ extension DeterministicEntropy {
     init(fromSeed seed: [UInt8]) {
         var key = SHA256.hash(seed)
         defer { ConstantTime.wipe(&key) }
-        // SHA-256 output is always 32 bytes, the only length `init(seed32:)` refuses to take otherwise.
-        self = (try? DeterministicEntropy(seed32: key)) ?? DeterministicEntropy(seed: 0)
+        // SHA-256 output is always 32 bytes, the only length `init(seed32:)` takes: a failure here is a
+        // broken build, and a predictable fallback would make the handshake's secrets predictable.
+        guard let stream = try? DeterministicEntropy(seed32: key) else { preconditionFailure("SHA-256 gave \(key.count) bytes") }
+        self = stream
     }
 }

@@ -41,10 +41,10 @@ public struct DownloadDirectory: Sendable {
     }
 }
 
-/// A received file while it is incomplete. Writes happen on a disk thread while the session may
-/// discard the file on its event loop: every operation holds a lock, and once the file is discarded or
-/// committed its descriptor is closed and later writes fail (a chunk still queued for the disk thread
-/// must never land in whatever file or socket reuses the descriptor number).
+/// A received file while it is incomplete. The session writes it on its event loop and commits it
+/// (`fsync`, final name) on its disk thread; every operation holds a lock, and once the file is discarded
+/// or committed its descriptor is closed and later writes fail (a write that comes late must never land
+/// in whatever file or socket reuses the descriptor number).
 public final class PartialFile: @unchecked Sendable {
     private let fd: Int32
     /// Where its bytes are until it is complete.
@@ -60,13 +60,15 @@ public final class PartialFile: @unchecked Sendable {
 
     deinit { if isOpen { close(fd) } }
 
-    /// Writes `bytes` at `offset` (blocking: call it off the event loop). Fails once the file was
+    /// Writes `bytes` at `offset` (a blocking page-cache write: the session makes it on its own event loop
+    /// thread, next to the decryption). Fails once the file was
     /// discarded or committed.
     public func write(_ bytes: [UInt8], at offset: UInt64) throws(FileStoreError) {
         try write(bytes[...], at: offset)
     }
 
-    /// Writes `bytes` at `offset` (blocking: call it off the event loop). Fails once the file was
+    /// Writes `bytes` at `offset` (a blocking page-cache write: the session makes it on its own event loop
+    /// thread, next to the decryption). Fails once the file was
     /// discarded or committed.
     public func write(_ bytes: ArraySlice<UInt8>, at offset: UInt64) throws(FileStoreError) {
         lock.lock()
@@ -137,7 +139,8 @@ public final class PartialFile: @unchecked Sendable {
     }
 }
 
-/// A file being sent: opened once, read at increasing offsets. Blocking reads; call them off the event loop.
+/// A file being sent: opened once, read at increasing offsets (blocking page-cache reads, made on the
+/// session's own event loop thread, next to the encryption).
 public final class OutgoingFile: @unchecked Sendable {
     let fd: Int32
     /// Its path.

@@ -196,11 +196,10 @@ public final class EasyConnectSession: Sendable {
             e.listeners = listener.channels
             e.reschedule()
         }.get()
-        let signingKey = Ed25519PrivateKey()
         var published: [PublishedName] = []
         for publication in publications {
             let request = NamePublication(
-                name: publication.rendezvous.name, key: signingKey, endpoints: [], extendedPayload: publication.sealedInvitation, comment: nil,
+                name: publication.rendezvous.name, key: publication.rendezvous.signingKey, endpoints: [], extendedPayload: publication.sealedInvitation, comment: nil,
                 lifetime: options.lifetime)
             do {
                 published.append(try await nameService.publish(request))

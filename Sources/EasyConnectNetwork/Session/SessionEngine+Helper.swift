@@ -87,6 +87,7 @@ extension SessionEngine {
         let output = candidates[id]!.takeOutput()
         let events = candidates[id]!.takeEvents()
         write(output, to: id)
+        var began = false
         for event in events {
             if event == .greeted {
                 guard winner == nil else {
@@ -95,19 +96,24 @@ extension SessionEngine {
                     continue
                 }
                 winner = id
-                try? candidates[id]!.beginHandshake(now: now)
+                began = (try? candidates[id]?.beginHandshake(now: now)) != nil
                 for other in candidates.keys.sorted() where other != id {
                     candidates[other] = nil
                     channels[other]?.close(promise: nil)
                 }
-                processHelper(id)
-                return
+                // The rest of this batch (a refusal that came with the greeting, say) belongs to the winner.
+                continue
             }
             if id == winner {
                 handleSessionEvent(event)
             } else if case .closed(let reason) = event {
                 raceErrors.append("\(remotes[id] ?? "?"): \(reason)")
             }
+        }
+        if began, candidates[id]?.isClosed == false {
+            // The Helper's hello is waiting in the connection's output.
+            processHelper(id)
+            return
         }
         if candidates[id]?.isClosed == true {
             closeAfterWrites(id)

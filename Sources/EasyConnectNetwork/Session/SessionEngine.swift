@@ -7,8 +7,8 @@ import PeerCrypto
 
 /// The event-loop-confined driver of one Easy Connect session: it owns the sans-IO core (the User's
 /// `UserInvitation`, or the Helper's racing connections and then its one `EasyConnectConnection`),
-/// feeds it bytes, time and commands, writes what it returns, stores and reads files on a thread pool,
-/// and reports `EasyConnectEvent`s. Every method runs on `loop`; `EasyConnectSession` is its thread-safe face.
+/// feeds it bytes, time and commands, writes what it returns, reads and writes files itself (committing
+/// received ones — `fsync`, final name — on a disk thread), and reports `EasyConnectEvent`s. Every method runs on `loop`; `EasyConnectSession` is its thread-safe face.
 final class SessionEngine: @unchecked Sendable {
     enum Core {
         case user(UserInvitation)

@@ -37,7 +37,7 @@ public enum Authority: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unsecured: "0"
-        case .secured(let b): b.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        case .secured(let b): Hex.encode(b)
         }
     }
 }

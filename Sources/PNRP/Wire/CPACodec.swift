@@ -155,7 +155,7 @@ extension CPA {
         guard length == buffer.count else { throw .badLength(field: "CPA Length", length: length, offset: 0) }
         let versions = (try r.readUInt8("CPA minor version"), try r.readUInt8("CPA major version"), try r.readUInt8("PNRP minor version"), try r.readUInt8("PNRP major version"))
         guard versions == (0x00, 0x02, 0x00, 0x04) else {
-            throw .badValue(field: "CPA version", reason: "expected CPA 2.0 / PNRP 4.0 (bytes 00 02 00 04), got \(hex2(versions.0)) \(hex2(versions.1)) \(hex2(versions.2)) \(hex2(versions.3))")
+            throw .badValue(field: "CPA version", reason: "expected CPA 2.0 / PNRP 4.0 (bytes 00 02 00 04), got \(Hex.encode([versions.0])) \(Hex.encode([versions.1])) \(Hex.encode([versions.2])) \(Hex.encode([versions.3]))")
         }
         let flags = CPAFlags(rawValue: try r.readUInt8("CPA flags"))
         if let problem = flags.structureProblem { throw .badValue(field: "CPA flags", reason: problem) }
@@ -295,7 +295,6 @@ extension CPAFlags {
     }
 }
 
-private func hex2(_ b: UInt8) -> String { b < 16 ? "0" + String(b, radix: 16) : String(b, radix: 16) }
 
 /// Little- and big-endian appends for the CPA encoder, which writes straight into the caller's buffer.
 extension [UInt8] {

@@ -111,7 +111,7 @@ extension ExtendedPayload {
         if length < buffer.count { throw .trailingBytes(count: buffer.count - length, offset: length) }
         let minor = try r.readUInt8("EXTENDED_PAYLOAD minor version"), major = try r.readUInt8("EXTENDED_PAYLOAD major version")
         guard minor == 0x00, major == 0x02 else {
-            throw .badValue(field: "EXTENDED_PAYLOAD version", reason: "expected 2.0 (bytes 00 02), got \(hex2(minor)) \(hex2(major))")
+            throw .badValue(field: "EXTENDED_PAYLOAD version", reason: "expected 2.0 (bytes 00 02), got \(Hex.encode([minor])) \(Hex.encode([major]))")
         }
         let reserved = try r.readUInt16LE("EXTENDED_PAYLOAD Reserved")
         let offsetAt = r.offset
@@ -229,4 +229,3 @@ extension ExtendedPayload {
     }
 }
 
-private func hex2(_ b: UInt8) -> String { b < 16 ? "0" + String(b, radix: 16) : String(b, radix: 16) }

@@ -44,7 +44,8 @@
 ///   other names. Not together with `keySeed`.
 /// - `lifetimeSeconds`: the daemon revokes the name by itself after this long (1 to 604800 seconds).
 /// - `untilDisconnect`: `true` makes the daemon revoke the name when the connection that registered it
-///   closes, however the client ended (even SIGKILL). Such a connection is exempt from `idleTimeout`;
+///   closes, however the client ended (even SIGKILL). A connection that made such a registration is exempt
+///   from `idleTimeout` from then on (the client closes it when it is done);
 ///   keep it open with `ControlSession` (a `ControlClient` request closes its connection after the answer,
 ///   which would revoke the name at once).
 /// - `endpoints`: application endpoints to publish as they are (`ADDRESS:PORT/tcp`, `/udp`, `/protoN`).

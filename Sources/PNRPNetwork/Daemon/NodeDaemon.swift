@@ -85,7 +85,11 @@ public actor NodeDaemon: ControlHandler {
             }
             defer { ConstantTime.wipe(&seed) }
             guard seed.count == 32 else { throw ControlError(.badInput, "keySeed has \(seed.count) bytes; an Ed25519 seed has 32") }
-            key = try? Ed25519PrivateKey(seed: seed)
+            do {
+                key = try Ed25519PrivateKey(seed: seed)
+            } catch {
+                throw ControlError(.badInput, "keySeed is not a usable Ed25519 seed: \(error)")
+            }
         } else if a.ephemeralKey {
             key = Ed25519PrivateKey()
         } else {
@@ -229,7 +233,7 @@ public actor NodeDaemon: ControlHandler {
             expiresAt: Int(record.notAfter.unixNanoseconds / 1_000_000_000),
             milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
             extendedPayload: record.extendedPayload.map { Data($0).base64EncodedString() },
-            publicKey: record.publicKey.map { String(format: "%02x", $0) }.joined())
+            publicKey: Hex.encode(record.publicKey))
     }
 
     func status() async throws(ControlError) -> DaemonStatus {

@@ -52,31 +52,11 @@ public struct NodeIdentity: Sendable {
 
     /// Writes the key file atomically with mode 0600.
     public func save(to directory: StateDirectory) throws(StateError) {
-        let file = File(version: 1, ed25519Seed: key.exportSeed().map { String(format: "%02x", $0) }.joined())
+        let file = File(version: 1, ed25519Seed: Hex.encode(key.exportSeed()))
         guard let data = try? JSONEncoder().encode(file) else { throw .io(directory.file(Self.fileName), "cannot encode") }
         try directory.writeAtomically(Self.fileName, Array(data) + [0x0A], mode: 0o600)
     }
 
-    static func hexBytes(_ text: String) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(chars.count / 2)
-        var i = 0
-        while i < chars.count {
-            guard let hi = hexValue(chars[i]), let lo = hexValue(chars[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
-        return out
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x61...0x66: c - 0x61 + 10
-        case 0x41...0x46: c - 0x41 + 10
-        default: nil
-        }
-    }
+    /// The bytes of hex `text`, or nil.
+    static func hexBytes(_ text: String) -> [UInt8]? { Hex.decode(text) }
 }

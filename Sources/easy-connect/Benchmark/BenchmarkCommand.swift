@@ -2,6 +2,7 @@ import ArgumentParser
 import EasyConnect
 import Foundation
 import PeerCrypto
+import PNRP
 
 /// `easy-connect benchmark`: the figures the README quotes, measured with real processes on loopback.
 struct BenchmarkCommand: AsyncParsableCommand {

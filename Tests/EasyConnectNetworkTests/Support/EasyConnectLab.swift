@@ -3,6 +3,7 @@ import EasyConnectNetwork
 import Foundation
 import PeerCrypto
 import Testing
+import PNRP
 
 #if canImport(Glibc)
     import Glibc

@@ -1,4 +1,5 @@
-/// Lower-case hexadecimal text of bytes, for names, fingerprints and logs of public values.
+/// Hexadecimal text of bytes (lower case out, either case in): peer-name authorities, fingerprints, key
+/// files, JSON fields and messages about public values. The one hex codec of the package.
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
