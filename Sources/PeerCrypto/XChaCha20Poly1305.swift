@@ -42,11 +42,8 @@ public enum XChaCha20Poly1305 {
         nonce: some Collection<UInt8>,
         additionalData: some Collection<UInt8>
     ) throws(AEADError) -> [UInt8] {
-        var keyBytes = Array(key)
+        var (keyBytes, nonceBytes) = try checked(key: key, nonce: nonce)
         defer { ConstantTime.wipe(&keyBytes) }
-        guard keyBytes.count == keyByteCount else { throw .badKeyLength(keyBytes.count) }
-        let nonceBytes = Array(nonce)
-        guard nonceBytes.count == nonceByteCount else { throw .badNonceLength(nonceBytes.count) }
         let message = Array(plaintext)
         guard message.count <= sizeLimit(crypto_aead_xchacha20poly1305_ietf_messagebytes_max()) else {
             throw .messageTooLong(message.count)
@@ -73,11 +70,8 @@ public enum XChaCha20Poly1305 {
         nonce: some Collection<UInt8>,
         additionalData: some Collection<UInt8>
     ) throws(AEADError) -> [UInt8] {
-        var keyBytes = Array(key)
+        var (keyBytes, nonceBytes) = try checked(key: key, nonce: nonce)
         defer { ConstantTime.wipe(&keyBytes) }
-        guard keyBytes.count == keyByteCount else { throw .badKeyLength(keyBytes.count) }
-        let nonceBytes = Array(nonce)
-        guard nonceBytes.count == nonceByteCount else { throw .badNonceLength(nonceBytes.count) }
         let sealed = Array(ciphertext)
         guard sealed.count >= tagByteCount else { throw .ciphertextTooShort(sealed.count) }
         let ad = Array(additionalData)
@@ -100,5 +94,20 @@ public enum XChaCha20Poly1305 {
             throw .authenticationFailed
         }
         return out
+    }
+
+    /// The key and nonce as arrays, after checking their lengths. The caller wipes the key copy.
+    private static func checked(key: some Collection<UInt8>, nonce: some Collection<UInt8>) throws(AEADError) -> (key: [UInt8], nonce: [UInt8]) {
+        var keyBytes = Array(key)
+        guard keyBytes.count == keyByteCount else {
+            ConstantTime.wipe(&keyBytes)
+            throw .badKeyLength(keyBytes.count)
+        }
+        let nonceBytes = Array(nonce)
+        guard nonceBytes.count == nonceByteCount else {
+            ConstantTime.wipe(&keyBytes)
+            throw .badNonceLength(nonceBytes.count)
+        }
+        return (keyBytes, nonceBytes)
     }
 }
