@@ -55,7 +55,7 @@ public struct Ed25519PublicKey: Hashable, Sendable {
 public final class Ed25519PrivateKey: Sendable {
     /// The matching public key.
     public let publicKey: Ed25519PublicKey
-    private let secret: SecretBox
+    let secret: SecretBox
 
     /// Creates a fresh key pair from libsodium's random generator.
     public convenience init() {

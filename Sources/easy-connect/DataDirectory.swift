@@ -1,4 +1,5 @@
 import EasyConnect
+import EasyConnectNetwork
 import Foundation
 import PNRPNetwork
 import PeerCrypto
@@ -42,6 +43,18 @@ struct DataDirectory {
             case .notADirectory(let p): throw .badInput("\(p) exists and is not a directory; pass another --data-dir")
             default: throw .badInput("cannot use the data directory: \(error.description); pass another --data-dir")
             }
+        }
+    }
+
+    /// The contact history, `RAContactHistory.xml`.
+    var contacts: ContactBook { ContactBook(directory: state) }
+
+    /// The record of the contact `text` names, with its key checked against its address.
+    func contact(_ text: String) throws(CommandFailure) -> ContactRecord {
+        do throws(ContactError) {
+            return try contacts.load().trustedKey(for: ContactAddress(parsing: text)).0
+        } catch {
+            throw CommandFailure(error)
         }
     }
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import EasyConnectNetwork
 
-/// The exit codes of every `easy-connect` command, in one place. Codes 0 and 1 and 3 to 11 are a session's
+/// The exit codes of every `easy-connect` command, in one place. Codes 0, 1, 3 to 11 and 14 are a session's
 /// `SessionOutcome.exitStatus`; 2, 12 and 64 are the command's own.
 enum ExitStatus: Int32, CaseIterable {
     /// The session (or the command) ended normally.
@@ -31,6 +31,8 @@ enum ExitStatus: Int32, CaseIterable {
     case protocolError = 11
     /// Another invitation of this user is already waiting (`invite` only).
     case invitationWaiting = 12
+    /// A contact proved a key other than the one its trust record holds (or the record itself is inconsistent).
+    case keyMismatch = 14
     /// Command-line usage error (unknown option, missing or out-of-range value), reported by the argument parser.
     case usage = 64
 
@@ -56,6 +58,7 @@ enum ExitStatus: Int32, CaseIterable {
           10 the invitation found had expired
           11 protocol error (the other side broke the protocol)
           12 another invitation is already waiting (invite)
+          14 a contact's key does not match your contact record
           64 usage error (unknown option, missing or out-of-range value)
         """
 }

@@ -75,6 +75,9 @@ struct HumanView {
             let minutes = max(1, (Int64(expiresAt) - Int64(Date().timeIntervalSince1970) + 30) / 60)
             say("Read it to the person who will help you (by phone, for example). It works until \(formatClock(expiresAt)) (\(minutes) minute\(minutes == 1 ? "" : "s")) for one helper; after three wrong tries it is withdrawn.")
             if !endpoints.isEmpty { say("Listening on \(endpoints.joined(separator: ", ")).") }
+        case .contactInvitation(let contact, let name, let address, let expiresAt, let endpoints):
+            say("Asking \(Console.shown(name)) (\(contact)) for help: no password is needed. Your invitation waits under \(address) until \(formatClock(expiresAt)); only that contact can open it.")
+            if !endpoints.isEmpty { say("Listening on \(endpoints.joined(separator: ", ")).") }
         case .status(let status):
             switch status {
             case .waitingForHelper: say("Waiting for a helper… (/quit or Ctrl-C withdraws the invitation)")

@@ -31,8 +31,14 @@ struct InviteCommand: AsyncParsableCommand {
             With --json, stdout carries one JSON event per line and stdin takes one JSON command per line \
             (README.md, "easy-connect"); for example {"command":"accept"} answers the consent question.
 
+            With --contact ADDRESS (msra /getcontacthelp) no password is shown: the invitation is published under \
+            your own contact address and only that contact can open it; they run `easy-connect help --contact \
+            YOUR-ADDRESS`. A contact is kept after a first session by password (`easy-connect contacts` lists \
+            them); both sides prove the keys they kept, and a key that changed is refused with both fingerprints.
+
             Examples:
               easy-connect invite
+              easy-connect invite --contact 0123456789abcdef0123456789abcdef01234567.RAContact
               easy-connect invite --lifetime 600 --name "Ada"
               easy-connect invite --listen 192.0.2.5 --port 5900
               easy-connect invite --json --no-daemon --seed 192.0.2.1:3540
@@ -40,6 +46,12 @@ struct InviteCommand: AsyncParsableCommand {
             \(ExitStatus.table)
             """
     )
+
+    @Option(
+        help: ArgumentHelp(
+            "Ask this contact for help, with no password (their address, <40 hex>.RAContact).",
+            discussion: "Example: --contact 0123456789abcdef0123456789abcdef01234567.RAContact", valueName: "address"))
+    var contact: String?
 
     @Option(help: ArgumentHelp("Seconds the invitation waits for a helper: 1 to 1800 (30 minutes, the default).", discussion: "Example: --lifetime 600"))
     var lifetime = 1800
@@ -65,6 +77,9 @@ struct InviteCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...1800).contains(lifetime) else { throw ValidationError("--lifetime must be from 1 to 1800 seconds (an invitation waits at most 30 minutes)") }
+        if let contact {
+            do { _ = try ContactAddress(parsing: contact) } catch { throw ValidationError("--contact: \(error.description)") }
+        }
         guard (1...120).contains(consentTimeout) else { throw ValidationError("--consent-timeout must be from 1 to 120 seconds (helpers wait 2 minutes for the answer)") }
         for text in listenAddresses {
             do { _ = try EndpointText(text, defaultPort: port ?? 0) } catch { throw ValidationError("--listen: \(error.description)") }
@@ -100,15 +115,21 @@ struct InviteCommand: AsyncParsableCommand {
         defer { nodeLock.release() }
         var items = inbox.stream.makeAsyncIterator()
         inbox.readStandardInput()
+        let contactRecord = try contact.map { (text) throws(CommandFailure) in try launch.data.contact(text) }
         let names = try await launch.openNames(nodeDirectory: nodeDirectory)
         let session: EasyConnectSession
         do {
-            session = try await EasyConnectSession.invite(options: settings, nameService: names.service)
+            if let contactRecord {
+                session = try await EasyConnectSession.inviteContact(contactRecord, options: settings, nameService: names.service)
+            } else {
+                session = try await EasyConnectSession.invite(options: settings, nameService: names.service)
+            }
         } catch {
             await bounded(.seconds(10)) { await names.close() }
             throw CommandFailure(error)
         }
         var runner = SessionRunner(session: session, names: names, console: console, inbox: inbox, invitationLock: lock, downloadPath: settings.session.downloadDirectory)
+        runner.contacts = launch.data.contacts
         let outcome = await runner.run(&items)
         if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
     }

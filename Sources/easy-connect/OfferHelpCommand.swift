@@ -29,8 +29,14 @@ struct OfferHelpCommand: AsyncParsableCommand {
             Note: `easy-connect help` is this command; for the help text use `easy-connect help --help` or \
             `easy-connect --help`.
 
+            With --contact ADDRESS (msra /offercontacthelp) no password is asked: the person must have run \
+            `easy-connect invite --contact YOUR-ADDRESS`; their invitation, sealed for your key, is found under \
+            their contact address, and both sides prove the keys they kept after your first session. A key that \
+            changed is refused with both fingerprints (exit code 14).
+
             Examples:
               easy-connect help
+              easy-connect help --contact 0123456789abcdef0123456789abcdef01234567.RAContact
               easy-connect help --password "BCDF GHJK MNPQ"
               EASY_CONNECT_PASSWORD=bcdf-ghjk-mnpq easy-connect help --json --no-daemon --seed 192.0.2.1:3540
 
@@ -43,6 +49,12 @@ struct OfferHelpCommand: AsyncParsableCommand {
             "The password read to you (default: $EASY_CONNECT_PASSWORD, else asked for).",
             discussion: "Example: --password \"BCDF GHJK MNPQ\"", valueName: "password"))
     var password: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Help this contact, with no password (their address, <40 hex>.RAContact).",
+            discussion: "Example: --contact 0123456789abcdef0123456789abcdef01234567.RAContact", valueName: "address"))
+    var contact: String?
 
     @Option(
         name: .customLong("resolve-timeout"),
@@ -72,6 +84,10 @@ struct OfferHelpCommand: AsyncParsableCommand {
             }
             throw ValidationError("unexpected argument '\(topic[0])'; give the password with --password or EASY_CONNECT_PASSWORD, or type it when asked")
         }
+        if let contact {
+            guard password == nil else { throw ValidationError("--contact needs no password: give either --contact or --password") }
+            do { _ = try ContactAddress(parsing: contact) } catch { throw ValidationError("--contact: \(error.description)") }
+        }
         guard (1...300).contains(resolveTimeout) else { throw ValidationError("--resolve-timeout must be from 1 to 300 seconds") }
         guard (1...300).contains(connectTimeout) else { throw ValidationError("--connect-timeout must be from 1 to 300 seconds") }
     }
@@ -91,9 +107,14 @@ struct OfferHelpCommand: AsyncParsableCommand {
         var items = inbox.stream.makeAsyncIterator()
         inbox.readStandardInput()
         // Checked before any file or network is touched: a typo costs nothing.
-        guard let password = try await Self.password(given: password, console: console, items: &items) else { return }
+        var typed: EasyConnectPassword?
+        if contact == nil {
+            guard let password = try await Self.password(given: password, console: console, items: &items) else { return }
+            typed = password
+        }
 
         let launch = try SessionLaunch(options: options, console: console, role: .helper)
+        let contactRecord = try contact.map { (text) throws(CommandFailure) in try launch.data.contact(text) }
         var settings = HelpOptions(session: try launch.sessionOptions())
         settings.resolveTimeout = .seconds(resolveTimeout)
         settings.connectTimeout = .seconds(connectTimeout)
@@ -102,12 +123,19 @@ struct OfferHelpCommand: AsyncParsableCommand {
         let names = try await launch.openNames(nodeDirectory: nodeDirectory)
         let session: EasyConnectSession
         do {
-            session = try await EasyConnectSession.help(password: password, options: settings, nameService: names.service)
+            if let contactRecord {
+                session = try await EasyConnectSession.helpContact(contactRecord, options: settings, nameService: names.service)
+            } else if let typed {
+                session = try await EasyConnectSession.help(password: typed, options: settings, nameService: names.service)
+            } else {
+                return
+            }
         } catch {
             await bounded(.seconds(10)) { await names.close() }
             throw CommandFailure(error)
         }
         var runner = SessionRunner(session: session, names: names, console: console, inbox: inbox, invitationLock: nil, downloadPath: settings.session.downloadDirectory)
+        runner.contacts = launch.data.contacts
         let outcome = await runner.run(&items)
         if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
     }

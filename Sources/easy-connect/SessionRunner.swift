@@ -22,6 +22,8 @@ struct SessionRunner {
     let inbox: Inbox
     /// The User's `invitation.lock`, which tells a second `invite` what this one is doing.
     let invitationLock: FileLock?
+    /// Where the other side is kept as a contact once the session starts (nil: not kept).
+    var contacts: ContactBook?
     /// How long to wait for the session to end once asked to.
     var endGrace = Duration.seconds(8)
 
@@ -106,6 +108,23 @@ struct SessionRunner {
             console.emit(encoder.object(for: event))
         } else {
             view.show(event)
+        }
+        if case .connected(let peer, _) = event { remember(peer) }
+    }
+
+    /// Keeps `peer` in the contact history: the next session needs no password (`--contact`).
+    private func remember(_ peer: PeerIdentity) {
+        guard let contacts else { return }
+        do {
+            let micros = Int64(Date().timeIntervalSince1970 * 1_000_000)
+            for warning in try contacts.remember(peer, atMicroseconds: micros) { console.err("\(console.command): warning: \(warning)") }
+            if console.json {
+                console.emit(EventJSON.contactSaved(address: peer.contactAddress, name: peer.displayName, computerName: peer.computerName))
+            } else {
+                console.out("\(Console.shown(peer.displayName)) is kept as a contact (\(peer.contactAddress)): next time, --contact \(peer.contactAddress) needs no password.")
+            }
+        } catch {
+            console.err("\(console.command): warning: the contact was not saved: \(error)")
         }
     }
 

@@ -112,6 +112,8 @@ public struct Refusal: Hashable, Sendable {
         case unsupportedVersion = 8
         /// The other side broke the protocol.
         case protocolViolation = 9
+        /// The other side proved a key that is not the one its contact record holds.
+        case keyMismatch = 10
         /// Anything else (a code this build does not know).
         case other = 255
     }

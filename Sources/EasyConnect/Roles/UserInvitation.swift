@@ -65,7 +65,7 @@ public struct UserInvitation {
     public let invitation: Invitation
     /// Limits.
     public let configuration: UserInvitationConfiguration
-    let password: EasyConnectPassword
+    let credential: SessionCredential
     let identity: LocalIdentity
     /// Where it is in its life.
     public private(set) var state = State.waiting
@@ -80,7 +80,13 @@ public struct UserInvitation {
     /// A waiting invitation. `identity.key` must be the key `invitation.userKey` names; `randomSeed`
     /// (32 bytes from the system's generator) seeds every connection's randomness.
     public init(password: EasyConnectPassword, invitation: Invitation, identity: LocalIdentity, configuration: UserInvitationConfiguration = UserInvitationConfiguration(), randomSeed: [UInt8]) {
-        self.password = password
+        self.init(credential: .password(password), invitation: invitation, identity: identity, configuration: configuration, randomSeed: randomSeed)
+    }
+
+    /// A waiting invitation whose Helpers authenticate with `credential`: a password, or (contact help) the
+    /// key of the one contact it is sealed for.
+    public init(credential: SessionCredential, invitation: Invitation, identity: LocalIdentity, configuration: UserInvitationConfiguration = UserInvitationConfiguration(), randomSeed: [UInt8]) {
+        self.credential = credential
         self.invitation = invitation
         self.identity = identity
         self.configuration = configuration
@@ -107,7 +113,7 @@ public struct UserInvitation {
             effects.append(.close(id))
             return
         }
-        var connection = EasyConnectConnection(userWith: password, invitation: invitation, identity: identity, configuration: configuration.connection, randomSeed: seeds.bytes(32), now: now)
+        var connection = EasyConnectConnection(userWith: credential, invitation: invitation, identity: identity, configuration: configuration.connection, randomSeed: seeds.bytes(32), now: now)
         let handshaking = connections.values.filter { !$0.isInSession && $0.peer == nil }.count
         if handshaking >= configuration.maximumConcurrentHandshakes {
             connection.refuse(Refusal(code: .busy, reason: "too many connections are trying at once; try again in a moment"), now: now)

@@ -53,7 +53,7 @@ extension EasyConnectConnection {
         guard role == .helper, case .helperGreeted = phase else { throw .notNow(action: "start the handshake", why: "the listener has not greeted yet") }
         let sessionID = entropy.bytes(HandshakeMessage.sessionIDBytes)
         do {
-            let pake = try PAKEExchange(role: .initiator, password: password, invitation: invitation, sessionID: sessionID, entropy: &entropy)
+            let pake = try KeyExchange(role: .initiator, credential: credential, invitation: invitation, sessionID: sessionID, entropy: &entropy)
             sendClear(
                 .helperHello(sessionID: sessionID, proof: HandshakeMessage.invitationProof(invitationID: invitation.id, sessionID: sessionID), share: pake.share),
                 now: now)
@@ -63,7 +63,7 @@ extension EasyConnectConnection {
         }
     }
 
-    private mutating func receiveUserHello(pake: PAKEExchange, share: [UInt8], confirmation: [UInt8], header: [UInt8], now: NodeInstant) {
+    private mutating func receiveUserHello(pake: KeyExchange, share: [UInt8], confirmation: [UInt8], header: [UInt8], now: NodeInstant) {
         let secrets: SessionSecrets
         do {
             secrets = try pake.complete(peerShare: share)
@@ -109,9 +109,9 @@ extension EasyConnectConnection {
             return
         }
         let secrets: SessionSecrets
-        let pake: PAKEExchange
+        let pake: KeyExchange
         do {
-            pake = try PAKEExchange(role: .responder, password: password, invitation: invitation, sessionID: sessionID, entropy: &entropy)
+            pake = try KeyExchange(role: .responder, credential: credential, invitation: invitation, sessionID: sessionID, entropy: &entropy)
             secrets = try pake.complete(peerShare: share)
         } catch {
             violation("\(error)", now: now)
@@ -165,10 +165,18 @@ extension EasyConnectConnection {
                 violation("the helper's names contain control characters", now: now)
                 return
             }
+            if case .contact(let expected?) = credential, expected != key {
+                refuse(.keyMismatch(role: "helper", expected: expected, proven: key), now: now)
+                return
+            }
             let peer = PeerIdentity(key: key, displayName: name, computerName: computer)
             phase = .awaitingConsent(peer, deadline: now + configuration.consentTimeout)
             events.append(.consentRequested(peer))
         case (.helper, .userIdentity(let signature)):
+            if case .contact(let expected?) = credential, expected != invitation.userKey {
+                refuse(.keyMismatch(role: "user", expected: expected, proven: invitation.userKey), now: now)
+                return
+            }
             guard invitation.userKey.isValidSignature(signature, for: secrets.identityStatement(role: "user", key: invitation.userKey.bytes)) else {
                 violation("the user's identity signature does not verify", now: now)
                 return

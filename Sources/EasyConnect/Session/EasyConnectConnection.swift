@@ -14,7 +14,7 @@ public struct EasyConnectConnection {
     enum Phase {
         case helperAwaitingGreeting
         case helperGreeted
-        case helperAwaitingUserHello(PAKEExchange)
+        case helperAwaitingUserHello(KeyExchange)
         case helperLingering(until: NodeInstant)
         case userAwaitingHelperHello
         case userAwaitingHelperFinish(SessionSecrets)
@@ -28,7 +28,7 @@ public struct EasyConnectConnection {
     public let role: ConnectionRole
     /// Timers and limits.
     public let configuration: ConnectionConfiguration
-    let password: EasyConnectPassword
+    let credential: SessionCredential
     let invitation: Invitation
     let identity: LocalIdentity
     var entropy: DeterministicEntropy
@@ -72,22 +72,32 @@ public struct EasyConnectConnection {
     /// racing several endpoints starts the PAKE on the first that greets only, so that no attempt is spent
     /// on the others.
     public init(helperWith password: EasyConnectPassword, invitation: Invitation, identity: LocalIdentity, configuration: ConnectionConfiguration = ConnectionConfiguration(), randomSeed: [UInt8], now: NodeInstant) {
-        self.init(role: .helper, password: password, invitation: invitation, identity: identity, configuration: configuration, randomSeed: randomSeed, now: now)
+        self.init(helperWith: .password(password), invitation: invitation, identity: identity, configuration: configuration, randomSeed: randomSeed, now: now)
+    }
+
+    /// A Helper's connection authenticated by `credential` (a password, or the contact keys of contact help).
+    public init(helperWith credential: SessionCredential, invitation: Invitation, identity: LocalIdentity, configuration: ConnectionConfiguration = ConnectionConfiguration(), randomSeed: [UInt8], now: NodeInstant) {
+        self.init(role: .helper, credential: credential, invitation: invitation, identity: identity, configuration: configuration, randomSeed: randomSeed, now: now)
         phase = .helperAwaitingGreeting
     }
 
     /// A connection a Helper opened to the User's listener: it greets at once with the invitation's tag.
     /// `identity.key` must be the key the invitation names.
     public init(userWith password: EasyConnectPassword, invitation: Invitation, identity: LocalIdentity, configuration: ConnectionConfiguration = ConnectionConfiguration(), randomSeed: [UInt8], now: NodeInstant) {
-        self.init(role: .user, password: password, invitation: invitation, identity: identity, configuration: configuration, randomSeed: randomSeed, now: now)
+        self.init(userWith: .password(password), invitation: invitation, identity: identity, configuration: configuration, randomSeed: randomSeed, now: now)
+    }
+
+    /// A connection a Helper opened to the User's listener, authenticated by `credential`.
+    public init(userWith credential: SessionCredential, invitation: Invitation, identity: LocalIdentity, configuration: ConnectionConfiguration = ConnectionConfiguration(), randomSeed: [UInt8], now: NodeInstant) {
+        self.init(role: .user, credential: credential, invitation: invitation, identity: identity, configuration: configuration, randomSeed: randomSeed, now: now)
         phase = .userAwaitingHelperHello
         sendClear(.greeting(tag: invitation.greetingTag), now: now)
     }
 
-    private init(role: ConnectionRole, password: EasyConnectPassword, invitation: Invitation, identity: LocalIdentity, configuration: ConnectionConfiguration, randomSeed: [UInt8], now: NodeInstant) {
+    private init(role: ConnectionRole, credential: SessionCredential, invitation: Invitation, identity: LocalIdentity, configuration: ConnectionConfiguration, randomSeed: [UInt8], now: NodeInstant) {
         self.role = role
         self.configuration = configuration
-        self.password = password
+        self.credential = credential
         self.invitation = invitation
         self.identity = identity
         entropy = DeterministicEntropy(fromSeed: randomSeed)

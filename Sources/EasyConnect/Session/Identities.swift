@@ -45,7 +45,10 @@ public struct PeerIdentity: Sendable, Hashable {
 
     /// 40 hex digits of SHA-1 over the key: the authority of the peer's secured `.RAContact` name
     /// ([MS-PNRP] secured names, deviation C1's key).
-    public var fingerprint: String { Hex.encode(SHA1.hash(key.bytes)) }
+    public var fingerprint: String { Self.fingerprint(of: key) }
+
+    /// 40 lowercase hex digits of SHA-1 over `key`.
+    public static func fingerprint(of key: Ed25519PublicKey) -> String { Hex.encode(SHA1.hash(key.bytes)) }
 
     /// The peer's contact address, `<fingerprint>.RAContact`.
     public var contactAddress: String { fingerprint + ".RAContact" }

@@ -39,6 +39,13 @@ public struct EventJSON: Sendable {
             o["expires"] = .unsigned(expiresAt)
             o["expiresAt"] = .string(Self.iso8601(unixSeconds: expiresAt))
             o["endpoints"] = .array(endpoints.map { .string($0) })
+        case .contactInvitation(let contact, let name, let address, let expiresAt, let endpoints):
+            o["contact"] = .string(contact)
+            o["name"] = .string(name)
+            o["address"] = .string(address)
+            o["expires"] = .unsigned(expiresAt)
+            o["expiresAt"] = .string(Self.iso8601(unixSeconds: expiresAt))
+            o["endpoints"] = .array(endpoints.map { .string($0) })
         case .status(let status):
             o["status"] = .string(status.rawValue)
         case .attemptFailed(let remaining):
@@ -103,6 +110,7 @@ public struct EventJSON: Sendable {
         switch event {
         case .nameService: "name-service"
         case .invitation: "invitation"
+        case .contactInvitation: "contact-invitation"
         case .status: "status"
         case .attemptFailed: "attempt-failed"
         case .consentRequest: "consent-request"
@@ -171,6 +179,12 @@ public struct EventJSON: Sendable {
         case .file: "file"
         case .failed(let outcome): outcome.kind.rawValue
         }
+    }
+
+    /// `{"event":"contact-saved", address, name, computerName}`: the other side is kept in the contact history
+    /// (`RAContactHistory.xml`); next time, `--contact address` needs no password.
+    public static func contactSaved(address: String, name: String, computerName: String) -> [String: JSONValue] {
+        ["event": .string("contact-saved"), "address": .string(address), "name": .string(name), "computerName": .string(computerName)]
     }
 
     /// `{"event":"file-offered", id, name, bytes}`: the answer to `send-file`, giving the transfer's ID.

@@ -8,6 +8,9 @@ public enum EasyConnectEvent: Sendable, Hashable {
     case nameService(String)
     /// User: the invitation is published; read `password` to the Helper.
     case invitation(password: String, expiresAt: UInt64, endpoints: [String])
+    /// User: an invitation for one contact (contact help) is published under the User's own contact address;
+    /// only that contact can open it.
+    case contactInvitation(contact: String, name: String, address: String, expiresAt: UInt64, endpoints: [String])
     /// Progress the person should see ("attempting to connect", "waiting for acceptance", …).
     case status(SessionStatus)
     /// User: someone tried a wrong password; `remaining` attempts are left before the invitation is withdrawn.
@@ -92,6 +95,8 @@ public struct SessionOutcome: Error, Sendable, Hashable, CustomStringConvertible
         case protocolError = "protocol-error"
         /// Something failed inside this program.
         case internalError = "internal"
+        /// A contact proved a key other than the one its trust record holds.
+        case keyMismatch = "key-mismatch"
     }
 
     /// The kind.
@@ -116,6 +121,7 @@ public struct SessionOutcome: Error, Sendable, Hashable, CustomStringConvertible
         case .connectionLost: 9
         case .expired: 10
         case .protocolError: 11
+        case .keyMismatch: 14
         }
     }
 
@@ -133,6 +139,7 @@ public struct SessionOutcome: Error, Sendable, Hashable, CustomStringConvertible
                 case .consentTimedOut: .timedOut
                 case .expired: .expired
                 case .protocolViolation, .unsupportedVersion: .protocolError
+                case .keyMismatch: .keyMismatch
                 case .noSuchInvitation, .declined, .busy, .other, .normal: .refused
                 }
             self.init(kind, reason.description)

@@ -34,7 +34,7 @@ public final class EasyConnectSession: Sendable {
     /// (every method of the session needs it, so it cannot stop earlier).
     let ownedGroup: MultiThreadedEventLoopGroup?
 
-    private init(
+    init(
         role: ConnectionRole, events: AsyncStream<EasyConnectEvent>, engine: NIOLoopBound<SessionEngine>, loop: any EventLoop, threadPool: NIOThreadPool,
         endFuture: EventLoopFuture<SessionOutcome>, ownedGroup: MultiThreadedEventLoopGroup?
     ) {
@@ -54,7 +54,7 @@ public final class EasyConnectSession: Sendable {
     }
 
     /// The loop a session runs on: the caller's group's next, or a thread of its own (`SessionOptions.group`).
-    private static func eventLoop(_ options: SessionOptions) -> (any EventLoop, MultiThreadedEventLoopGroup?) {
+    static func eventLoop(_ options: SessionOptions) -> (any EventLoop, MultiThreadedEventLoopGroup?) {
         if let group = options.group { return (group.next(), nil) }
         let own = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         return (own.next(), own)
@@ -96,7 +96,7 @@ public final class EasyConnectSession: Sendable {
         return outcome
     }
 
-    private static func makeEngine(
+    static func makeEngine(
         role: ConnectionRole, core: @escaping @Sendable () -> SessionEngine.Core, options: SessionOptions, loop: any EventLoop
     ) async throws(EasyConnectError) -> (NIOLoopBound<SessionEngine>, AsyncStream<EasyConnectEvent>, NIOThreadPool, EventLoopFuture<SessionOutcome>) {
         let downloads: DownloadDirectory
@@ -145,42 +145,71 @@ public final class EasyConnectSession: Sendable {
         options: InviteOptions, nameService: any PeerNameService, loop: any EventLoop, ownedGroup: MultiThreadedEventLoopGroup?
     ) async throws(EasyConnectError) -> EasyConnectSession {
         let session = options.session
+        return try await startUser(options: options, nameService: nameService, loop: loop, ownedGroup: ownedGroup) { endpoints, expiresAt, system throws(EasyConnectError) in
+            let created = UInt64(HostClock.now().nanoseconds / 1_000_000_000)
+            for _ in 0..<5 {
+                let password = EasyConnectPassword.generate(using: &system)
+                let invitation = Invitation(
+                    id: system.bytes(Invitation.idByteCount), expiresAt: expiresAt, userKey: session.identity.key.publicKey,
+                    displayName: session.identity.displayName, computerName: session.identity.computerName, endpoints: endpoints)
+                let publications: [InvitationPublication]
+                do {
+                    publications = try InvitationPublication.prepare(password: password, invitation: invitation, createdAtUnixSeconds: created, parameters: session.rendezvous, entropy: &system)
+                } catch {
+                    throw .failed(SessionOutcome(.internalError, "\(error)"))
+                }
+                // A rendezvous name someone already publishes would send Helpers to the wrong invitation: draw again.
+                if (try? await nameService.resolve(publications[0].rendezvous.name, within: .seconds(2))) != nil { continue }
+                return UserStart(
+                    credential: .password(password), invitation: invitation,
+                    names: publications.map {
+                        NamePublication(name: $0.rendezvous.name, key: $0.rendezvous.signingKey, endpoints: [], extendedPayload: $0.sealedInvitation, comment: nil, lifetime: options.lifetime)
+                    },
+                    shown: .invitation(password: password.grouped, expiresAt: expiresAt, endpoints: endpoints.map(\.description)))
+            }
+            throw .failed(SessionOutcome(.internalError, "every password drawn names an invitation already waiting in the cloud; try again"))
+        }
+    }
+
+    /// What a User's invitation needs once its listener's endpoints are known.
+    struct UserStart: Sendable {
+        /// How Helpers authenticate.
+        var credential: SessionCredential
+        /// The invitation.
+        var invitation: Invitation
+        /// What to publish (revoked when the session ends).
+        var names: [NamePublication]
+        /// The event that tells the person the invitation is out.
+        var shown: EasyConnectEvent
+    }
+
+    /// Binds the listener, prepares the invitation (`prepare` gets the endpoints, the expiry in Unix seconds and
+    /// the system's entropy), starts the engine, publishes the names and reports the invitation.
+    static func startUser(
+        options: InviteOptions, nameService: any PeerNameService, loop: any EventLoop, ownedGroup: MultiThreadedEventLoopGroup?,
+        prepare: ([SessionEndpoint], UInt64, inout SystemEntropy) async throws(EasyConnectError) -> UserStart
+    ) async throws(EasyConnectError) -> EasyConnectSession {
+        let session = options.session
         let box = EngineBox()
         let listener = try await SessionListener.bind(addresses: options.listenAddresses, port: options.port, loop: loop, box: box)
         let endpoints = listener.endpoints
         var system = SystemEntropy()
         let now = HostClock.now().nanoseconds
-        let created = UInt64(now / 1_000_000_000)
         // The expiry travels in whole seconds: rounded up, so that the invitation waits at least its lifetime
         // (rounded down, a 2-second invitation lived 1 to 2 seconds, and publishing it takes some of that).
         let (seconds, attoseconds) = options.lifetime.components
         let expiresAt = (now + UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000) + 999_999_999) / 1_000_000_000
-        var chosen: (EasyConnectPassword, Invitation, [InvitationPublication])?
-        for _ in 0..<5 {
-            let password = EasyConnectPassword.generate(using: &system)
-            let invitation = Invitation(
-                id: system.bytes(Invitation.idByteCount), expiresAt: expiresAt, userKey: session.identity.key.publicKey,
-                displayName: session.identity.displayName, computerName: session.identity.computerName, endpoints: endpoints)
-            let publications: [InvitationPublication]
-            do {
-                publications = try InvitationPublication.prepare(password: password, invitation: invitation, createdAtUnixSeconds: created, parameters: session.rendezvous, entropy: &system)
-            } catch {
-                await listener.close()
-                throw .failed(SessionOutcome(.internalError, error.description))
-            }
-            // A rendezvous name someone already publishes would send Helpers to the wrong invitation: draw again.
-            if (try? await nameService.resolve(publications[0].rendezvous.name, within: .seconds(2))) != nil { continue }
-            chosen = (password, invitation, publications)
-            break
-        }
-        guard let (password, invitation, publications) = chosen else {
+        let start: UserStart
+        do {
+            start = try await prepare(endpoints, expiresAt, &system)
+        } catch {
             await listener.close()
-            throw .failed(SessionOutcome(.internalError, "every password drawn names an invitation already waiting in the cloud; try again"))
+            throw error
         }
         let seed = system.bytes(32)
         let identity = session.identity, configuration = options.invitation
         let core: @Sendable () -> SessionEngine.Core = {
-            .user(UserInvitation(password: password, invitation: invitation, identity: identity, configuration: configuration, randomSeed: seed))
+            .user(UserInvitation(credential: start.credential, invitation: start.invitation, identity: identity, configuration: configuration, randomSeed: seed))
         }
         let (engine, stream, pool, end): (NIOLoopBound<SessionEngine>, AsyncStream<EasyConnectEvent>, NIOThreadPool, EventLoopFuture<SessionOutcome>)
         do {
@@ -197,10 +226,7 @@ public final class EasyConnectSession: Sendable {
             e.reschedule()
         }.get()
         var published: [PublishedName] = []
-        for publication in publications {
-            let request = NamePublication(
-                name: publication.rendezvous.name, key: publication.rendezvous.signingKey, endpoints: [], extendedPayload: publication.sealedInvitation, comment: nil,
-                lifetime: options.lifetime)
+        for request in start.names {
             do {
                 published.append(try await nameService.publish(request))
             } catch {
@@ -223,7 +249,7 @@ public final class EasyConnectSession: Sendable {
                 e.revokeNames = revoke
                 // Only a published invitation is shown: its password is worth reading out.
                 e.continuation.yield(.nameService(description))
-                e.continuation.yield(.invitation(password: password.grouped, expiresAt: expiresAt, endpoints: endpoints.map(\.description)))
+                e.continuation.yield(start.shown)
                 e.continuation.yield(.status(.waitingForHelper))
             }
         }.get()
@@ -245,6 +271,16 @@ public final class EasyConnectSession: Sendable {
     /// progress arrives as `.status` events, and a failure (no invitation, wrong password, declined …) as
     /// `.disconnected` with its outcome.
     public static func help(password: EasyConnectPassword, options: HelpOptions, nameService: any PeerNameService) async throws(EasyConnectError) -> EasyConnectSession {
+        try await startHelper(options: options, nameService: nameService) {
+            await findInvitation(password: password, options: options, nameService: nameService).map { ($0.0, $0.1, .password(password)) }
+        }
+    }
+
+    /// Starts a Helper's engine, then finds the invitation with `find` (off the loop) and races its endpoints.
+    static func startHelper(
+        options: HelpOptions, nameService: any PeerNameService,
+        find: @escaping @Sendable () async -> Result<(Invitation, UInt32, SessionCredential), SessionOutcome>
+    ) async throws(EasyConnectError) -> EasyConnectSession {
         let (loop, ownedGroup) = Self.eventLoop(options.session)
         let made: (NIOLoopBound<SessionEngine>, AsyncStream<EasyConnectEvent>, NIOThreadPool, EventLoopFuture<SessionOutcome>)
         do {
@@ -261,16 +297,16 @@ public final class EasyConnectSession: Sendable {
             engine.value.continuation.yield(.status(.attemptingToConnect))
         }.get()
         let task = Task {
-            let result = await findInvitation(password: password, options: options, nameService: nameService)
+            let result = await find()
             try? await loop.submit {
                 let e = engine.value
                 switch result {
                 case .failure(let outcome): e.finish(outcome)
-                case .success(let (invitation, zone)):
+                case .success(let (invitation, zone, credential)):
                     let addresses = connectAddresses(invitation.endpoints, zone: zone)
                     e.startRace(
                         addresses,
-                        setup: HelperSetup(password: password, invitation: invitation, identity: options.session.identity, configuration: options.session.connection, seeds: SystemEntropy()),
+                        setup: HelperSetup(credential: credential, invitation: invitation, identity: options.session.identity, configuration: options.session.connection, seeds: SystemEntropy()),
                         connectTimeout: .nanoseconds(Int64(options.connectTimeout.components.seconds) * 1_000_000_000 + options.connectTimeout.components.attoseconds / 1_000_000_000))
                 }
             }.get()
@@ -320,11 +356,15 @@ public final class EasyConnectSession: Sendable {
                 lastFailure = SessionOutcome(.notFound, "an invitation was found under this password's name but does not open with it (\(error)) — check the first characters")
                 continue
             }
-            var zone: UInt32 = 0
-            if record.cloud.hasPrefix("LinkLocal_"), let z = UInt32(record.cloud.dropFirst("LinkLocal_".count)) { zone = z }
-            return .success((invitation, zone))
+            return .success((invitation, linkZone(of: record)))
         }
         return .failure(lastFailure)
+    }
+
+    /// The interface of a record found in a link-local cloud (`LinkLocal_<zone>`), else 0.
+    static func linkZone(of record: NameRecord) -> UInt32 {
+        guard record.cloud.hasPrefix("LinkLocal_"), let z = UInt32(record.cloud.dropFirst("LinkLocal_".count)) else { return 0 }
+        return z
     }
 
     /// Socket addresses for the invitation's endpoints: link-local ones on the interface the invitation

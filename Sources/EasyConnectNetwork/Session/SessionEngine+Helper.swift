@@ -13,11 +13,19 @@ import PeerCrypto
 
 /// What a Helper's engine needs to open connections to the User's endpoints.
 struct HelperSetup {
-    var password: EasyConnectPassword
+    var credential: SessionCredential
     var invitation: Invitation
     var identity: LocalIdentity
     var configuration: ConnectionConfiguration
     var seeds: SystemEntropy
+
+    init(credential: SessionCredential, invitation: Invitation, identity: LocalIdentity, configuration: ConnectionConfiguration, seeds: SystemEntropy) {
+        (self.credential, self.invitation, self.identity, self.configuration, self.seeds) = (credential, invitation, identity, configuration, seeds)
+    }
+
+    init(password: EasyConnectPassword, invitation: Invitation, identity: LocalIdentity, configuration: ConnectionConfiguration, seeds: SystemEntropy) {
+        self.init(credential: .password(password), invitation: invitation, identity: identity, configuration: configuration, seeds: seeds)
+    }
 }
 
 extension SessionEngine {
@@ -76,7 +84,7 @@ extension SessionEngine {
         }
         var seeds = setup.seeds
         candidates[id] = EasyConnectConnection(
-            helperWith: setup.password, invitation: setup.invitation, identity: setup.identity, configuration: setup.configuration,
+            helperWith: setup.credential, invitation: setup.invitation, identity: setup.identity, configuration: setup.configuration,
             randomSeed: seeds.bytes(32), now: now)
         reschedule()
     }

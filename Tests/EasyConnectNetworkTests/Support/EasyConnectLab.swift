@@ -158,6 +158,14 @@ final class EasyConnectLab: @unchecked Sendable {
             environment: ["EASY_CONNECT_PASSWORD": password])
     }
 
+    /// `easy-connect help --json --contact address`: contact help, no password.
+    func helpContact(_ address: String, node: Int? = nil, role: String = "helper", name: String = "Hector", _ extra: [String] = []) throws -> JSONLineProcess {
+        try launch(
+            role, easyConnect,
+            ["help", "--json", "--contact", address, "--pnrp-state-dir", nodes[node ?? helperNode].directory, "--data-dir", dataDirectory(role),
+             "--download-dir", downloadDirectory(role), "--name", name, "--computer-name", "\(name.lowercased())-pc", "--resolve-timeout", "5"] + extra)
+    }
+
     /// The fingerprint of `role`'s key, as `easy-connect identity show --json` prints it.
     func fingerprint(_ role: String) throws -> String {
         let run = try EasyConnectProcess.run(executable: easyConnect, ["identity", "show", "--json", "--data-dir", dataDirectory(role)], scratch: scratch.path)

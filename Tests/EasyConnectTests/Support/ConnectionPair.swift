@@ -1,5 +1,6 @@
 import EasyConnect
 import PNRP
+import PeerCrypto
 
 /// A Helper connection and a User connection wired back to back in memory, in virtual time.
 struct ConnectionPair {
@@ -19,6 +20,20 @@ struct ConnectionPair {
             helperWith: helperPassword, invitation: invitation, identity: Fixtures.helperIdentity, configuration: configuration, randomSeed: Fixtures.seed(10), now: Fixtures.now)
         user = EasyConnectConnection(
             userWith: userPassword, invitation: invitation, identity: Fixtures.userIdentity, configuration: configuration, randomSeed: Fixtures.seed(11), now: Fixtures.now)
+    }
+
+    /// A pair authenticated by contact keys (SIGMA-I): the User expects `userExpects` from the Helper, the Helper
+    /// expects `helperExpects` from the User; `helperIdentity` is who actually connects.
+    init(
+        contactUserExpects userExpects: Ed25519PublicKey?, helperExpects: Ed25519PublicKey?, helperIdentity: LocalIdentity = Fixtures.helperIdentity,
+        invitation: Invitation = Fixtures.invitation(), configuration: ConnectionConfiguration = ConnectionConfiguration()
+    ) {
+        helper = EasyConnectConnection(
+            helperWith: .contact(expectedKey: helperExpects), invitation: invitation, identity: helperIdentity, configuration: configuration,
+            randomSeed: Fixtures.seed(10), now: Fixtures.now)
+        user = EasyConnectConnection(
+            userWith: .contact(expectedKey: userExpects), invitation: invitation, identity: Fixtures.userIdentity, configuration: configuration,
+            randomSeed: Fixtures.seed(11), now: Fixtures.now)
     }
 
     /// Moves records both ways until neither side has anything to say; returns the new events.
