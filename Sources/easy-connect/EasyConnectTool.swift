@@ -25,7 +25,7 @@ struct EasyConnectTool: AsyncParsableCommand {
 
             \(ExitStatus.table)
             """,
-        subcommands: [InviteCommand.self, OfferHelpCommand.self, ContactsCommand.self, IdentityCommand.self, BenchmarkCommand.self]
+        subcommands: [InviteCommand.self, OfferHelpCommand.self, ListenCommand.self, OfferCommand.self, ContactsCommand.self, IdentityCommand.self, BenchmarkCommand.self]
     )
 
     /// Tunes the allocator for file transfers, then parses the command line and runs the command.

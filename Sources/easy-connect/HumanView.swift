@@ -78,6 +78,11 @@ struct HumanView {
         case .contactInvitation(let contact, let name, let address, let expiresAt, let endpoints):
             say("Asking \(Console.shown(name)) (\(contact)) for help: no password is needed. Your invitation waits under \(address) until \(formatClock(expiresAt)); only that contact can open it.")
             if !endpoints.isEmpty { say("Listening on \(endpoints.joined(separator: ", ")).") }
+        case .helperRefused(let peer, let reason):
+            say("\(Console.shown(peer.displayName)) (\(Console.shown(peer.computerName)), \(peer.contactAddress)) offered help and was refused: \(reason)")
+        case .offerListening(let address, let expiresAt, let endpoints):
+            say("Waiting for offers of help until \(formatClock(expiresAt)). A helper can offer with: easy-connect offer \(address)\(endpoints.isEmpty ? "" : " (or offer \(endpoints[0]))").")
+            if !endpoints.isEmpty { say("Listening on \(endpoints.joined(separator: ", ")).") }
         case .status(let status):
             switch status {
             case .waitingForHelper: say("Waiting for a helper… (/quit or Ctrl-C withdraws the invitation)")

@@ -10,6 +10,7 @@ import PeerCrypto
 /// | 0x03 | userHello | User → Helper | CPace share Yb (32), confirmation tag (64), secretstream header User→Helper (24) |
 /// | 0x04 | helperFinish | Helper → User | confirmation tag (64), secretstream header Helper→User (24) |
 /// | 0x05 | refusal | either | code (1), reason (2-byte length + UTF-8, ≤ 512) |
+/// | 0x06 | offerGreeting | User → Helper, on accept, offer listeners only | magic `ECv1` (4), the invitation in clear (rest) |
 public enum HandshakeMessage: Hashable, Sendable {
     /// The listener's first words: which invitation it holds (a public tag, not the invitation ID).
     case greeting(tag: [UInt8])
@@ -22,6 +23,9 @@ public enum HandshakeMessage: Hashable, Sendable {
     case helperFinish(confirmation: [UInt8], streamHeader: [UInt8])
     /// A refusal, with a reason the other side shows to its person.
     case refusal(Refusal)
+    /// An offer listener's first words (msra `/offerRA`): its standing invitation, in clear — the Helper
+    /// offering help has none to open. It proves nothing: the User's identity signature does, later.
+    case offerGreeting(invitation: [UInt8])
 
     /// The four bytes every greeting starts with.
     public static let magic: [UInt8] = Array("ECv1".utf8)
@@ -52,6 +56,8 @@ public enum HandshakeMessage: Hashable, Sendable {
         case .refusal(let r):
             w.write(UInt8(0x05)); w.write(r.code.rawValue)
             try w.writeText(r.reason, field: "refusal reason", maximumBytes: Self.maximumReasonBytes)
+        case .offerGreeting(let invitation):
+            w.write(UInt8(0x06)); w.write(bytes: Self.magic); w.write(bytes: invitation)
         }
         return w.bytes
     }
@@ -81,6 +87,11 @@ public enum HandshakeMessage: Hashable, Sendable {
             let code = Refusal.Code(rawValue: raw) ?? .other
             let reason = try r.readText("refusal reason", maximumBytes: Self.maximumReasonBytes)
             self = .refusal(Refusal(code: code, reason: reason))
+        case 0x06:
+            guard try r.readBytes(4, "greeting magic") == Self.magic else {
+                throw .badValue(field: "greeting", reason: "does not start with ECv1: this is not an Easy Connect listener of this version")
+            }
+            self = .offerGreeting(invitation: r.readRest())
         default:
             throw .badValue(field: "handshake message type", reason: "is 0x\(String(type, radix: 16)), which no handshake message has")
         }
@@ -114,6 +125,8 @@ public struct Refusal: Hashable, Sendable {
         case protocolViolation = 9
         /// The other side proved a key that is not the one its contact record holds.
         case keyMismatch = 10
+        /// The User's settings do not accept this Helper (offers not allowed, or not from this Helper).
+        case notAllowed = 11
         /// Anything else (a code this build does not know).
         case other = 255
     }

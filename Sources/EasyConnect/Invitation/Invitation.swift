@@ -50,6 +50,11 @@ public struct Invitation: Hashable, Sendable {
         self.endpoints = endpoints
     }
 
+    /// A placeholder for a Helper offering help, replaced by the listener's invitation before any use.
+    public static var unknown: Invitation {
+        Invitation(id: [UInt8](repeating: 0, count: idByteCount), expiresAt: 0, userKey: try! Ed25519PublicKey(bytes: [UInt8](repeating: 0, count: 32)), displayName: "", computerName: "", endpoints: [])
+    }
+
     /// The plain bytes.
     public func encoded() throws(MessageError) -> [UInt8] {
         guard id.count == Self.idByteCount else { throw .unencodable("invitation ID must have \(Self.idByteCount) bytes") }

@@ -19,9 +19,34 @@ public struct UserInvitationConfiguration: Sendable, Hashable {
     public var maximumConcurrentHandshakes = 8
     /// Timers of each connection.
     public var connection = ConnectionConfiguration()
+    /// Which Helpers may be asked about (offers: the settings' allowed list); the others are refused with
+    /// the reason before the person is disturbed.
+    public var admission = HelperAdmission.anyone
+    /// An offer listener (msra `/offerRA`): greets every connection with the invitation itself.
+    public var announcesInvitation = false
 
     /// The defaults.
     public init() {}
+}
+
+/// Which proven Helpers an invitation lets the person be asked about.
+public enum HelperAdmission: Sendable, Hashable {
+    /// Every Helper who proves the invitation's credential.
+    case anyone
+    /// Only Helpers whose key fingerprint (`PeerIdentity.fingerprint`) is in the set; the others are refused
+    /// with `refusal`.
+    case only(fingerprints: Set<String>, refusal: String)
+    /// Nobody: every Helper is refused with `refusal` (offers turned off by the settings).
+    case nobody(refusal: String)
+
+    /// The refusal for `peer`, or nil when it may be asked about.
+    public func refusal(for peer: PeerIdentity) -> Refusal? {
+        switch self {
+        case .anyone: nil
+        case .only(let set, let reason): set.contains(peer.fingerprint) ? nil : Refusal(code: .notAllowed, reason: reason)
+        case .nobody(let reason): Refusal(code: .notAllowed, reason: reason)
+        }
+    }
 }
 
 /// The User's side of Easy Connect (msra `/geteasyhelp`) as a sans-IO state machine: one published
@@ -113,7 +138,9 @@ public struct UserInvitation {
             effects.append(.close(id))
             return
         }
-        var connection = EasyConnectConnection(userWith: credential, invitation: invitation, identity: identity, configuration: configuration.connection, randomSeed: seeds.bytes(32), now: now)
+        var connection = EasyConnectConnection(
+            userWith: credential, invitation: invitation, identity: identity, configuration: configuration.connection, announcesInvitation: configuration.announcesInvitation,
+            randomSeed: seeds.bytes(32), now: now)
         let handshaking = connections.values.filter { !$0.isInSession && $0.peer == nil }.count
         if handshaking >= configuration.maximumConcurrentHandshakes {
             connection.refuse(Refusal(code: .busy, reason: "too many connections are trying at once; try again in a moment"), now: now)
@@ -247,6 +274,11 @@ public struct UserInvitation {
                 connections[id]?.refuse(Refusal(code: .busy, reason: "another helper is already connected"), now: now)
                 return
             }
+            if let refusal = configuration.admission.refusal(for: peer) {
+                connections[id]?.refuse(refusal, now: now)
+                effects.append(.event(.helperRefused(id, peer, refusal)))
+                return
+            }
             consentQueue.append(id)
             effects.append(.event(.helperArrived(id, peer)))
             promptNext()
@@ -323,6 +355,8 @@ public enum UserInvitationEvent: Sendable, Hashable {
     case helperArrived(ConnectionID, PeerIdentity)
     /// Ask: "Would you like to allow <name> to connect to your computer?" and answer with `answerConsent`.
     case consentRequested(ConnectionID, PeerIdentity)
+    /// A Helper the admission rules do not accept was refused without asking the person.
+    case helperRefused(ConnectionID, PeerIdentity, Refusal)
     /// The Helper being asked about left (or timed out) before an answer.
     case consentCancelled(ConnectionID)
     /// A Helper was accepted: the session runs on this connection.

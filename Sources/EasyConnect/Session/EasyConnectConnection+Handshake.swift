@@ -16,6 +16,8 @@ extension EasyConnectConnection {
             receivedRefusal(refusal, now: now)
         case (.helperAwaitingGreeting, .greeting(let tag)):
             receiveGreeting(tag: tag, now: now)
+        case (.helperAwaitingGreeting, .offerGreeting(let plain)):
+            receiveOfferGreeting(plain, now: now)
         case (.helperAwaitingUserHello(let pake), .userHello(let share, let confirmation, let header)):
             receiveUserHello(pake: pake, share: share, confirmation: confirmation, header: header, now: now)
         case (.userAwaitingHelperHello, .helperHello(let sessionID, let proof, let share)):
@@ -40,10 +42,35 @@ extension EasyConnectConnection {
     // MARK: Helper side
 
     private mutating func receiveGreeting(tag: [UInt8], now: NodeInstant) {
+        guard !expectsOfferGreeting else {
+            close(.refusedByUs(Refusal(code: .noSuchInvitation, reason: "this endpoint waits with an invitation, not for offers of help: the person must run easy-connect listen")))
+            return
+        }
         guard ConstantTime.equal(tag, invitation.greetingTag) else {
             close(.refusedByUs(Refusal(code: .noSuchInvitation, reason: "this endpoint holds another invitation")))
             return
         }
+        events.append(.greeted)
+        phase = .helperGreeted
+    }
+
+    private mutating func receiveOfferGreeting(_ plain: [UInt8], now: NodeInstant) {
+        guard expectsOfferGreeting else {
+            close(.refusedByUs(Refusal(code: .noSuchInvitation, reason: "this endpoint waits for offers of help, not with an invitation: use easy-connect offer")))
+            return
+        }
+        let offered: Invitation
+        do {
+            offered = try Invitation(decoding: plain)
+        } catch {
+            violation("the offer listener's invitation: \(error)", now: now)
+            return
+        }
+        if case .contact(let expected?) = credential, expected != offered.userKey {
+            refuse(.keyMismatch(role: "user", expected: expected, proven: offered.userKey), now: now)
+            return
+        }
+        invitation = offered
         events.append(.greeted)
         phase = .helperGreeted
     }

@@ -29,7 +29,11 @@ public struct EasyConnectConnection {
     /// Timers and limits.
     public let configuration: ConnectionConfiguration
     let credential: SessionCredential
-    let invitation: Invitation
+    /// The invitation: known from the start, except to a Helper offering help, who reads it from the
+    /// listener's `offerGreeting`.
+    var invitation: Invitation
+    /// Helper: this connection offers help (msra `/offerRA`) and expects an offer listener's greeting.
+    var expectsOfferGreeting = false
     let identity: LocalIdentity
     var entropy: DeterministicEntropy
     var phase: Phase
@@ -88,10 +92,29 @@ public struct EasyConnectConnection {
     }
 
     /// A connection a Helper opened to the User's listener, authenticated by `credential`.
-    public init(userWith credential: SessionCredential, invitation: Invitation, identity: LocalIdentity, configuration: ConnectionConfiguration = ConnectionConfiguration(), randomSeed: [UInt8], now: NodeInstant) {
+    /// With `announcesInvitation` (an offer listener) it greets with the whole invitation instead of its tag.
+    public init(
+        userWith credential: SessionCredential, invitation: Invitation, identity: LocalIdentity, configuration: ConnectionConfiguration = ConnectionConfiguration(),
+        announcesInvitation: Bool = false, randomSeed: [UInt8], now: NodeInstant
+    ) {
         self.init(role: .user, credential: credential, invitation: invitation, identity: identity, configuration: configuration, randomSeed: randomSeed, now: now)
         phase = .userAwaitingHelperHello
-        sendClear(.greeting(tag: invitation.greetingTag), now: now)
+        if announcesInvitation, let plain = try? invitation.encoded() {
+            sendClear(.offerGreeting(invitation: plain), now: now)
+        } else {
+            sendClear(.greeting(tag: invitation.greetingTag), now: now)
+        }
+    }
+
+    /// A Helper offering help (msra `/offerRA`) on a connection to an offer listener: it learns the invitation
+    /// from the listener's `offerGreeting`, then authenticates with SIGMA-I. `expectedUserKey` (the contact
+    /// record's key, when offering to a contact) must be the key the invitation names and the User proves.
+    public init(
+        offeringWith expectedUserKey: Ed25519PublicKey?, identity: LocalIdentity, configuration: ConnectionConfiguration = ConnectionConfiguration(), randomSeed: [UInt8],
+        now: NodeInstant
+    ) {
+        self.init(helperWith: .contact(expectedKey: expectedUserKey), invitation: .unknown, identity: identity, configuration: configuration, randomSeed: randomSeed, now: now)
+        expectsOfferGreeting = true
     }
 
     private init(role: ConnectionRole, credential: SessionCredential, invitation: Invitation, identity: LocalIdentity, configuration: ConnectionConfiguration, randomSeed: [UInt8], now: NodeInstant) {

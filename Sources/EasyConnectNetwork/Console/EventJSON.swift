@@ -46,6 +46,17 @@ public struct EventJSON: Sendable {
             o["expires"] = .unsigned(expiresAt)
             o["expiresAt"] = .string(Self.iso8601(unixSeconds: expiresAt))
             o["endpoints"] = .array(endpoints.map { .string($0) })
+        case .helperRefused(let peer, let reason):
+            o["helper"] = .string(peer.displayName)
+            o["computer"] = .string(peer.computerName)
+            o["fingerprint"] = .string(peer.fingerprint)
+            o["contact"] = .string(peer.contactAddress)
+            o["reason"] = .string(reason)
+        case .offerListening(let address, let expiresAt, let endpoints):
+            o["address"] = .string(address)
+            o["expires"] = .unsigned(expiresAt)
+            o["expiresAt"] = .string(Self.iso8601(unixSeconds: expiresAt))
+            o["endpoints"] = .array(endpoints.map { .string($0) })
         case .status(let status):
             o["status"] = .string(status.rawValue)
         case .attemptFailed(let remaining):
@@ -111,6 +122,8 @@ public struct EventJSON: Sendable {
         case .nameService: "name-service"
         case .invitation: "invitation"
         case .contactInvitation: "contact-invitation"
+        case .helperRefused: "helper-refused"
+        case .offerListening: "offer-listening"
         case .status: "status"
         case .attemptFailed: "attempt-failed"
         case .consentRequest: "consent-request"

@@ -17,6 +17,12 @@ public enum EasyConnectEvent: Sendable, Hashable {
     case attemptFailed(remaining: Int)
     /// User: "Would you like to allow <helper> to connect to your computer?" (answer with `.accept`/`.decline`).
     case consentRequest(ConnectionID, PeerIdentity)
+    /// User: a Helper the settings do not accept (offers off, or not on the allowed list) was refused
+    /// without asking; `reason` is what it was told.
+    case helperRefused(PeerIdentity, reason: String)
+    /// User: an offer listener waits for Helpers offering help (msra `/offerRA`), reachable at `endpoints`
+    /// and, through the cloud, at the contact address `address`.
+    case offerListening(address: String, expiresAt: UInt64, endpoints: [String])
     /// User: the Helper being asked about left before an answer.
     case consentCancelled(ConnectionID)
     /// Both: the session started (Screen Sharing); `remote` is the peer's address.
@@ -140,7 +146,7 @@ public struct SessionOutcome: Error, Sendable, Hashable, CustomStringConvertible
                 case .expired: .expired
                 case .protocolViolation, .unsupportedVersion: .protocolError
                 case .keyMismatch: .keyMismatch
-                case .noSuchInvitation, .declined, .busy, .other, .normal: .refused
+                case .noSuchInvitation, .declined, .busy, .notAllowed, .other, .normal: .refused
                 }
             self.init(kind, reason.description)
         case .connectionLost, .peerSilent: self.init(.connectionLost, reason.description)

@@ -59,7 +59,9 @@ extension EasyConnectSession {
         }
         let own = options.session.identity.key
         return try await startHelper(options: options, nameService: nameService) {
-            await findContactInvitation(contact, key: contactKey, ownKey: own, options: options, nameService: nameService).map { ($0.0, $0.1, .contact(expectedKey: contactKey)) }
+            await findContactInvitation(contact, key: contactKey, ownKey: own, options: options, nameService: nameService).map {
+                HelperPlan(addresses: connectAddresses($0.0.endpoints, zone: $0.1), credential: .contact(expectedKey: contactKey), invitation: $0.0)
+            }
         }
     }
 

@@ -272,14 +272,28 @@ public final class EasyConnectSession: Sendable {
     /// `.disconnected` with its outcome.
     public static func help(password: EasyConnectPassword, options: HelpOptions, nameService: any PeerNameService) async throws(EasyConnectError) -> EasyConnectSession {
         try await startHelper(options: options, nameService: nameService) {
-            await findInvitation(password: password, options: options, nameService: nameService).map { ($0.0, $0.1, .password(password)) }
+            await findInvitation(password: password, options: options, nameService: nameService).map {
+                HelperPlan(addresses: connectAddresses($0.0.endpoints, zone: $0.1), credential: .password(password), invitation: $0.0)
+            }
         }
+    }
+
+    /// Where and how a Helper connects, once the invitation (or the offer listener) is found.
+    struct HelperPlan: Sendable {
+        /// The addresses raced.
+        var addresses: [SocketAddress]
+        /// How the Helper authenticates.
+        var credential: SessionCredential
+        /// The invitation (a placeholder when offering: the listener's greeting carries it).
+        var invitation: Invitation
+        /// Offering help to an offer listener.
+        var offer = false
     }
 
     /// Starts a Helper's engine, then finds the invitation with `find` (off the loop) and races its endpoints.
     static func startHelper(
-        options: HelpOptions, nameService: any PeerNameService,
-        find: @escaping @Sendable () async -> Result<(Invitation, UInt32, SessionCredential), SessionOutcome>
+        options: HelpOptions, nameService: (any PeerNameService)?,
+        find: @escaping @Sendable () async -> Result<HelperPlan, SessionOutcome>
     ) async throws(EasyConnectError) -> EasyConnectSession {
         let (loop, ownedGroup) = Self.eventLoop(options.session)
         let made: (NIOLoopBound<SessionEngine>, AsyncStream<EasyConnectEvent>, NIOThreadPool, EventLoopFuture<SessionOutcome>)
@@ -291,9 +305,9 @@ public final class EasyConnectSession: Sendable {
         }
         let (engine, stream, pool, end) = made
         let session = EasyConnectSession(role: .helper, events: stream, engine: engine, loop: loop, threadPool: pool, endFuture: end, ownedGroup: ownedGroup)
-        let description = nameService.serviceDescription
+        let description = nameService?.serviceDescription
         try? await loop.submit {
-            engine.value.continuation.yield(.nameService(description))
+            if let description { engine.value.continuation.yield(.nameService(description)) }
             engine.value.continuation.yield(.status(.attemptingToConnect))
         }.get()
         let task = Task {
@@ -302,11 +316,13 @@ public final class EasyConnectSession: Sendable {
                 let e = engine.value
                 switch result {
                 case .failure(let outcome): e.finish(outcome)
-                case .success(let (invitation, zone, credential)):
-                    let addresses = connectAddresses(invitation.endpoints, zone: zone)
+                case .success(let plan):
+                    var setup = HelperSetup(
+                        credential: plan.credential, invitation: plan.invitation, identity: options.session.identity, configuration: options.session.connection, seeds: SystemEntropy())
+                    setup.offer = plan.offer
                     e.startRace(
-                        addresses,
-                        setup: HelperSetup(credential: credential, invitation: invitation, identity: options.session.identity, configuration: options.session.connection, seeds: SystemEntropy()),
+                        plan.addresses,
+                        setup: setup,
                         connectTimeout: .nanoseconds(Int64(options.connectTimeout.components.seconds) * 1_000_000_000 + options.connectTimeout.components.attoseconds / 1_000_000_000))
                 }
             }.get()

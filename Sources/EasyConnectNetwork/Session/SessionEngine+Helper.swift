@@ -18,6 +18,9 @@ struct HelperSetup {
     var identity: LocalIdentity
     var configuration: ConnectionConfiguration
     var seeds: SystemEntropy
+    /// Offering help (msra `/offerRA`): the connections expect an offer listener's greeting, and
+    /// `invitation` is unknown until it arrives.
+    var offer = false
 
     init(credential: SessionCredential, invitation: Invitation, identity: LocalIdentity, configuration: ConnectionConfiguration, seeds: SystemEntropy) {
         (self.credential, self.invitation, self.identity, self.configuration, self.seeds) = (credential, invitation, identity, configuration, seeds)
@@ -83,9 +86,14 @@ extension SessionEngine {
             return
         }
         var seeds = setup.seeds
-        candidates[id] = EasyConnectConnection(
-            helperWith: setup.credential, invitation: setup.invitation, identity: setup.identity, configuration: setup.configuration,
-            randomSeed: seeds.bytes(32), now: now)
+        if setup.offer, case .contact(let expected) = setup.credential {
+            candidates[id] = EasyConnectConnection(
+                offeringWith: expected, identity: setup.identity, configuration: setup.configuration, randomSeed: seeds.bytes(32), now: now)
+        } else {
+            candidates[id] = EasyConnectConnection(
+                helperWith: setup.credential, invitation: setup.invitation, identity: setup.identity, configuration: setup.configuration,
+                randomSeed: seeds.bytes(32), now: now)
+        }
         reschedule()
     }
 
@@ -116,6 +124,7 @@ extension SessionEngine {
                 handleSessionEvent(event)
             } else if case .closed(let reason) = event {
                 raceErrors.append("\(remotes[id] ?? "?"): \(reason)")
+                if case .refusedByUs(let r) = reason, r.code == .keyMismatch { raceVerdict = SessionOutcome(reason) }
             }
         }
         if began, candidates[id]?.isClosed == false {
@@ -136,6 +145,10 @@ extension SessionEngine {
     /// Ends the attempt when every address failed before one greeted.
     func checkRaceLost() {
         guard user == nil, winner == nil, racing == 0, candidates.isEmpty, !ended else { return }
+        if let raceVerdict {
+            finish(raceVerdict)
+            return
+        }
         if raceRefusals > 0, raceRefusals == raceErrors.count {
             // Every address answered that nothing listens there: the User's program is reachable but no
             // longer waits with this invitation.

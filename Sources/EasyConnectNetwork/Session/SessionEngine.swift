@@ -68,6 +68,8 @@ final class SessionEngine: @unchecked Sendable {
     var raceErrors: [String] = []
     /// Helper: how many of those failures were refused connections (nothing listens there).
     var raceRefusals = 0
+    /// Helper: a candidate that ended the race on its own (a listener proving another key than the record's).
+    var raceVerdict: SessionOutcome?
     /// Helper: what a new connection attempt needs.
     var helperSetup: HelperSetup?
 
@@ -216,6 +218,7 @@ final class SessionEngine: @unchecked Sendable {
         case .attemptFailed(let remaining): continuation.yield(.attemptFailed(remaining: remaining))
         case .helperArrived: break
         case .consentRequested(let id, let peer): continuation.yield(.consentRequest(id, peer))
+        case .helperRefused(_, let peer, let refusal): continuation.yield(.helperRefused(peer, reason: refusal.reason))
         case .consentCancelled(let id): continuation.yield(.consentCancelled(id))
         case .sessionStarted(let id, let peer): continuation.yield(.connected(peer, remote: remotes[id] ?? "?"))
         case .session(_, let e): handleSessionEvent(e)

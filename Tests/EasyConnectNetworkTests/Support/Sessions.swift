@@ -107,6 +107,8 @@ final class EventRecorder: Sendable {
         case .nameService: "nameService"
         case .invitation: "invitation"
         case .contactInvitation(let contact, _, _, _, _): "contactInvitation(\(contact))"
+        case .helperRefused(let p, _): "helperRefused(\(p.displayName))"
+        case .offerListening: "offerListening"
         case .status(let s): "status(\(s.rawValue))"
         case .attemptFailed(let r): "attemptFailed(\(r))"
         case .consentRequest(_, let p): "consentRequest(\(p.displayName))"

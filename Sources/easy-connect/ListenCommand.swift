@@ -1,0 +1,108 @@
+import ArgumentParser
+import EasyConnect
+import EasyConnectNetwork
+import Foundation
+import PNRPNetwork
+
+/// `easy-connect listen`: the User's side of offers (msra `/offerRA`): wait for a Helper to offer help.
+struct ListenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "listen",
+        abstract: "Wait for a helper to offer help (unsolicited), as the settings allow.",
+        discussion: """
+            Listens on TCP port 5940 (--port) and publishes your addresses in the PNRP cloud under \
+            <fingerprint>.RAOffer, owned by your key. A helper runs `easy-connect offer YOUR-ADDRESS` (your \
+            contact address, <fingerprint>.RAContact) or `easy-connect offer HOST[:PORT]`. Each helper proves its \
+            key; your settings decide who may offer at all (allow-offers, offers-allowed-from: see \
+            `easy-connect settings --help`): a helper they do not allow is refused with the reason and you \
+            are not disturbed. The others are shown with their name, computer and key fingerprint, and you \
+            decide:
+
+              Would you like to allow Bob (bob-pc, key 0123456789abcdef…) to connect
+              to your computer? [y/N]
+
+            Then the session is the same as with `invite`. The settings are read when `listen` starts.
+
+            \(HumanView.commandList(role: .user))
+
+            Examples:
+              easy-connect listen
+              easy-connect listen --listen 192.0.2.5 --lifetime 7200
+              easy-connect listen --json --no-daemon --seed 192.0.2.1:3540
+
+            \(ExitStatus.table)
+            """
+    )
+
+    @Option(help: ArgumentHelp("Seconds to wait for offers: 1 to 86400 (default 3600).", discussion: "Example: --lifetime 7200"))
+    var lifetime = 3600
+
+    @Option(
+        name: .customLong("listen"),
+        help: ArgumentHelp(
+            "Address to accept helpers on and publish (repeatable; default: every address of this computer).",
+            discussion: "Examples: --listen 192.0.2.5, --listen ::1", valueName: "address"))
+    var listenAddresses: [String] = []
+
+    @Option(help: ArgumentHelp("TCP port to accept offers on (default 5940; 0 picks a free one).", discussion: "Example: --port 5941"))
+    var port: UInt16 = EasyConnectSession.defaultOfferPort
+
+    @Option(
+        name: .customLong("consent-timeout"),
+        help: ArgumentHelp("Seconds to answer \"Would you like to allow …?\" before it counts as no (1 to 120, default 120).", discussion: "Example: --consent-timeout 30"))
+    var consentTimeout = 120
+
+    @OptionGroup var options: SessionOptionsGroup
+
+    func validate() throws {
+        guard (1...86_400).contains(lifetime) else { throw ValidationError("--lifetime must be from 1 to 86400 seconds (24 hours)") }
+        guard (1...120).contains(consentTimeout) else { throw ValidationError("--consent-timeout must be from 1 to 120 seconds") }
+        for text in listenAddresses {
+            do { _ = try EndpointText(text, defaultPort: port) } catch { throw ValidationError("--listen: \(error.description)") }
+        }
+    }
+
+    func run() async throws {
+        let console = Console(command: "easy-connect listen", json: options.json)
+        options.bootstrapLogging()
+        let inbox = Inbox()
+        do {
+            try await listen(console: console, inbox: inbox)
+        } catch let failure as CommandFailure {
+            throw console.fail(failure)
+        }
+    }
+
+    private func listen(console: Console, inbox: Inbox) async throws {
+        let launch = try SessionLaunch(options: options, console: console, role: .user)
+        let admission = try OfferAdmission.fromSettings(options, console: console)
+        let lockPath = launch.data.state.file("invitation.lock")
+        guard let lock = try FileLock.acquire(lockPath, wait: false) else { throw InviteCommand.busy(lockPath) }
+        defer { lock.release() }
+        lock.write("pid=\(getpid())\\nstate=starting\\n")
+
+        var settings = InviteOptions(session: try launch.sessionOptions())
+        settings.lifetime = .seconds(lifetime)
+        settings.listenAddresses = listenAddresses
+        settings.port = port
+        settings.invitation.connection.consentTimeout = .seconds(UInt64(consentTimeout))
+        settings.session.connection.consentTimeout = .seconds(UInt64(consentTimeout))
+
+        let (nodeDirectory, nodeLock) = try launch.data.nodeDirectory(role: .user)
+        defer { nodeLock.release() }
+        var items = inbox.stream.makeAsyncIterator()
+        inbox.readStandardInput()
+        let names = try await launch.openNames(nodeDirectory: nodeDirectory)
+        let session: EasyConnectSession
+        do {
+            session = try await EasyConnectSession.listenForOffers(options: settings, admission: admission, nameService: names.service)
+        } catch {
+            await bounded(.seconds(10)) { await names.close() }
+            throw CommandFailure(error)
+        }
+        var runner = SessionRunner(session: session, names: names, console: console, inbox: inbox, invitationLock: lock, downloadPath: settings.session.downloadDirectory)
+        runner.contacts = launch.data.contacts
+        let outcome = await runner.run(&items)
+        if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
+    }
+}
