@@ -118,12 +118,12 @@ struct EndToEndSessionTests {
         #expect(userLines.allSatisfy { $0.event != nil }, "every stdout line is a JSON event: \(user.report())")
         #expect(helperLines.allSatisfy { $0.event != nil }, "every stdout line is a JSON event: \(helper.report())")
         let userExpected = [
-            "name-service", "invitation", "status", "consent-request", "connected", "error", "error", "error", "chat", "file-offered",
+            "name-service", "invitation", "status", "consent-request", "connected", "contact-saved", "error", "error", "error", "chat", "file-offered",
             "file-progress*", "file-sent",
             "file-offer", "file-progress*", "file-received", "control-requested", "control-granted", "control-ended", "disconnected",
         ]
         let helperExpected = [
-            "name-service", "status", "status", "connected", "chat", "file-offer", "file-progress*", "file-received", "file-offered",
+            "name-service", "status", "status", "connected", "contact-saved", "chat", "file-offer", "file-progress*", "file-received", "file-offered",
             "file-progress*", "file-sent", "control-granted", "control-ended", "disconnected",
         ]
         #expect(EventSequence.mismatch(user.events, userExpected) == nil, "\(EventSequence.mismatch(user.events, userExpected) ?? "")")
