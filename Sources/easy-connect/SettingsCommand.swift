@@ -11,20 +11,21 @@ struct SettingsCommand: AsyncParsableCommand {
         discussion: """
             Two files can fix rules for Easy Connect, as Windows Remote Assistance's policy does:
 
-              policy    /etc/easy-connect/policy.conf (or $EASY_CONNECT_POLICY, or --policy-file), the \\
-            administrator's
-              settings  $XDG_CONFIG_HOME/easy-connect/settings.conf, else ~/.config/easy-connect/settings.conf \\
-            (or $EASY_CONNECT_SETTINGS, or --settings-file), your own
+              policy    the administrator's: /etc/easy-connect/policy.conf
+                        (or $EASY_CONNECT_POLICY, or --policy-file)
+              settings  your own: $XDG_CONFIG_HOME/easy-connect/settings.conf,
+                        else ~/.config/easy-connect/settings.conf
+                        (or $EASY_CONNECT_SETTINGS, or --settings-file)
 
-            Each value comes from the policy when it sets the key, else from your settings file, else from the \\
-            default: the policy wins key by key, and a key it does not set stays yours to choose. A file at its \\
-            standard place may be absent; a file named by a variable or an option must exist (an empty file, or \\
-            /dev/null, sets nothing). An invalid file stops `invite` and `help` with exit code 2, naming the \\
+            Each value comes from the policy when it sets the key, else from your settings file, else from the \
+            default: the policy wins key by key, and a key it does not set stays yours to choose. A file at its \
+            standard place may be absent; a file named by a variable or an option must exist (an empty file, or \
+            /dev/null, sets nothing). An invalid file stops `invite` and `help` with exit code 2, naming the \
             file, the line and the key; nothing is ever written to these files.
 
-            Format: UTF-8 text, one `key = value` per line; `#` starts a comment; blank lines are ignored; LF or \\
-            CRLF line ends. Keys are kebab-case; an unknown key, or a key set twice in one file, is an error. \\
-            Yes/no values: yes, no, true, false. Durations: a number and a unit s, m, h or d (90s, 30m, 6h, \\
+            Format: UTF-8 text, one `key = value` per line; `#` starts a comment; blank lines are ignored; LF or \
+            CRLF line ends. Keys are kebab-case; an unknown key, or a key set twice in one file, is an error. \
+            Yes/no values: yes, no, true, false. Durations: a number and a unit s, m, h or d (90s, 30m, 6h, \
             2d, 1h30m). Lists: comma-separated.
 
             Keys:
@@ -34,9 +35,9 @@ struct SettingsCommand: AsyncParsableCommand {
 
             \(SettingsFormat.example.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
 
-            The settings take effect in the commands: `invite` refuses to start when allow-solicited-help is no \\
-            (exit code 13); maximum-invitation-lifetime and consent-timeout give the defaults and largest values \\
-            of its --lifetime and --consent-timeout; with control = view-only every request for control is \\
+            The settings take effect in the commands: `invite` refuses to start when allow-solicited-help is no \
+            (exit code 13); maximum-invitation-lifetime and consent-timeout give the defaults and largest values \
+            of its --lifetime and --consent-timeout; with control = view-only every request for control is \
             denied automatically and the helper is told why in a chat message.
 
             Examples:
@@ -76,9 +77,9 @@ struct SettingsShowCommand: AsyncParsableCommand {
         commandName: "show",
         abstract: "Print every setting, its value in force and where it comes from.",
         discussion: """
-            Each line gives a key, its value and its source: default, policy FILE:LINE or settings file \\
-            FILE:LINE. A value of your settings file that the policy overrides is shown too, marked as having no \\
-            effect. With --json: one object {event: "settings", files, settings, warnings}; settings maps each key \\
+            Each line gives a key, its value and its source: default, policy FILE:LINE or settings file \
+            FILE:LINE. A value of your settings file that the policy overrides is shown too, marked as having no \
+            effect. With --json: one object {event: "settings", files, settings, warnings}; settings maps each key \
             to {value, text, source ("default", "policy" or "user"), file, line, overridden}.
 
             Examples:
@@ -174,12 +175,12 @@ struct SettingsCheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Check a settings or policy file: list every error with its line, or what the file sets.",
         discussion: """
-            Reads FILE as `easy-connect settings --help` describes the format (the policy and your settings \\
-            file share it) and lists every error, one per line: FILE:LINE: KEY = VALUE: what is wrong; use \\
-            the allowed values. Exit code 0 when the file is valid, 2 when it is not (or cannot be read). The \\
+            Reads FILE as `easy-connect settings --help` describes the format (the policy and your settings \
+            file share it) and lists every error, one per line: FILE:LINE: KEY = VALUE: what is wrong; use \
+            the allowed values. Exit code 0 when the file is valid, 2 when it is not (or cannot be read). The \
             file is only read.
 
-            With --json: one object {event: "settings-check", file, valid, settings, errors, warnings}; each error \\
+            With --json: one object {event: "settings-check", file, valid, settings, errors, warnings}; each error \
             is {line, key, value, message}.
 
             Examples:

@@ -247,7 +247,7 @@ struct SettingsFileTests {
         let file = try parse(SettingsFormat.example)
         #expect(Set(file.entries.keys) == Set(SettingKey.allCases))
         let s = file.settings
-        #expect(s.control == .viewOnly && s.allowOffers && s.offersAllowedFrom == [Self.alice, Self.bob])
+        #expect(s.control == .viewOnly && s.allowOffers && s.offersAllowedFrom == [Self.alice])
         #expect(s.maximumInvitationLifetime == .seconds(7200) && s.consentTimeout == .seconds(60) && s.bandwidth == .noBackground)
         #expect(SettingsFormat.keyTable.contains("consent-timeout"))
         for key in SettingKey.allCases { #expect(SettingsFormat.keyTable.contains(key.name)) }

@@ -30,12 +30,12 @@ public enum SettingKey: String, Sendable, Hashable, CaseIterable, Comparable {
         switch self {
         case .allowSolicitedHelp: "whether you may ask for help (easy-connect invite)"
         case .allowOffers: "whether helpers may offer help without being asked"
-        case .offersAllowedFrom: "the only helpers whose offers are accepted (contact addresses or fingerprints)"
+        case .offersAllowedFrom: "the only helpers whose offers are accepted, separated by commas"
         case .control: "whether a helper may be given control (full) or sessions are view-only"
         case .maximumInvitationLifetime: "the longest an invitation may wait for a helper"
         case .sessionLogging: "whether sessions write a log"
         case .bandwidth: "how hard screen sharing saves bandwidth"
-        case .consentTimeout: "seconds to answer \"Would you like to allow …?\"; also the longest --consent-timeout"
+        case .consentTimeout: "seconds to answer the consent question; the longest --consent-timeout too"
         }
     }
 
