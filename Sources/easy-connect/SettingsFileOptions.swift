@@ -53,11 +53,3 @@ extension CommandFailure {
         return failure
     }
 }
-
-extension LoadedSettings {
-    /// Prints the warnings of the settings (a policy overriding a user value, an empty list of helpers) on
-    /// stderr.
-    func warn(_ console: Console) {
-        for warning in effective.warnings { console.err("\(console.command): warning: \(warning)") }
-    }
-}
