@@ -78,7 +78,7 @@ final class Console {
     /// Reports a failure of the command before or instead of a session, and returns the exit code to throw.
     func fail(_ failure: CommandFailure) -> ExitCode {
         if json {
-            emit(EventJSON.error(code: failure.code, message: failure.message))
+            emit(EventJSON.error(code: failure.code, message: failure.message).merging(failure.fields) { kept, _ in kept })
             emit(EventJSON.disconnected(reason: failure.reason, message: failure.message, exitStatus: failure.status.rawValue))
         } else {
             err("\(command): \(Self.shown(failure.message))")

@@ -21,6 +21,8 @@ struct CommandFailure: Error {
     var code: String
     /// One sentence saying what is wrong and what to do.
     var message: String
+    /// More fields of the `error` event (`file`, `line`, `key` of a settings error).
+    var fields: [String: JSONValue] = [:]
 
     /// Bad input (exit status 2).
     static func badInput(_ message: String, code: String = "bad-input") -> CommandFailure {

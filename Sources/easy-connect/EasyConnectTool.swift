@@ -18,14 +18,20 @@ struct EasyConnectTool: AsyncParsableCommand {
               easy-connect invite          # the person who needs help
               easy-connect help            # the helper; asks for the password
               easy-connect identity show   # your key's fingerprint and contact address
+              easy-connect settings        # the settings in force and where each comes from
 
             Each side keeps its key in the data directory (--data-dir, default $XDG_DATA_HOME/easy-connect or \
             ~/.local/share/easy-connect). `easy-connect invite --help` and `easy-connect help --help` list the \
-            commands you can type during a session; --json makes both scriptable (README.md, "easy-connect").
+            commands you can type during a session; --json makes both scriptable (README.md, "easy-connect"). \
+            An administrator's policy (/etc/easy-connect/policy.conf) and your settings file can fix rules such \
+            as view-only sessions; `easy-connect settings --help` describes them.
 
             \(ExitStatus.table)
             """,
-        subcommands: [InviteCommand.self, OfferHelpCommand.self, ListenCommand.self, OfferCommand.self, ContactsCommand.self, IdentityCommand.self, BenchmarkCommand.self]
+        subcommands: [
+            InviteCommand.self, OfferHelpCommand.self, ListenCommand.self, OfferCommand.self, ContactsCommand.self, IdentityCommand.self, SettingsCommand.self,
+            BenchmarkCommand.self,
+        ]
     )
 
     /// Tunes the allocator for file transfers, then parses the command line and runs the command.

@@ -2,13 +2,14 @@ import ArgumentParser
 import EasyConnectNetwork
 
 /// The exit codes of every `easy-connect` command, in one place. Codes 0, 1, 3 to 11 and 14 are a session's
-/// `SessionOutcome.exitStatus`; 2, 12 and 64 are the command's own.
+/// `SessionOutcome.exitStatus`; 2, 12, 13 and 64 are the command's own.
 enum ExitStatus: Int32, CaseIterable {
     /// The session (or the command) ended normally.
     case ok = 0
     /// An internal failure: a bug, a socket or file error.
     case internalError = 1
-    /// Bad input: a malformed password or option value, an unusable directory or key file.
+    /// Bad input: a malformed password or option value, an unusable directory or key file, an invalid
+    /// settings file.
     case badInput = 2
     /// No invitation was found for the password.
     case notFound = 3
@@ -31,6 +32,9 @@ enum ExitStatus: Int32, CaseIterable {
     case protocolError = 11
     /// Another invitation of this user is already waiting (`invite` only).
     case invitationWaiting = 12
+    /// The settings (the system policy or the person's settings file) do not allow it: asking for help is
+    /// turned off, or an option asks for more than they allow.
+    case notAllowed = 13
     /// A contact proved a key other than the one its trust record holds (or the record itself is inconsistent).
     case keyMismatch = 14
     /// Command-line usage error (unknown option, missing or out-of-range value), reported by the argument parser.
@@ -47,7 +51,7 @@ enum ExitStatus: Int32, CaseIterable {
         Exit codes (all commands):
           0  ended normally (either side disconnected, or you cancelled)
           1  internal failure (socket or file error, bug)
-          2  bad input (malformed password, unusable directory or key file)
+          2  bad input (malformed password, unusable directory or key file, invalid settings file)
           3  no invitation found for the password
           4  timed out (consent unanswered, a handshake that never completed, invitation expired unused)
           5  no PNRP cloud to publish or look up the invitation (or its pnrp node stopped)
@@ -58,6 +62,7 @@ enum ExitStatus: Int32, CaseIterable {
           10 the invitation found had expired
           11 protocol error (the other side broke the protocol)
           12 another invitation is already waiting (invite)
+          13 not allowed by the settings (policy or your settings file; see easy-connect settings)
           14 a contact's key does not match your contact record
           64 usage error (unknown option, missing or out-of-range value)
         """

@@ -23,6 +23,12 @@ struct InviteCommand: AsyncParsableCommand {
             passwords withdraw it as well. Only one invitation waits at a time: a second `invite` with the same \
             --data-dir exits with code 12 while this one runs.
 
+            The settings (`easy-connect settings`) apply: when allow-solicited-help is no, invite refuses to \
+            start (exit code 13); maximum-invitation-lifetime and consent-timeout give the defaults and the \
+            largest values of --lifetime and --consent-timeout; with control = view-only every request for \
+            control is refused and the helper is told why. An invalid settings file stops invite with exit code \
+            2, naming the file, line and key.
+
             \(HumanView.commandList(role: .user))
 
             Ctrl-C, SIGTERM or SIGHUP end it gracefully: a waiting invitation is withdrawn (its names revoked), a \
@@ -53,8 +59,11 @@ struct InviteCommand: AsyncParsableCommand {
             discussion: "Example: --contact 0123456789abcdef0123456789abcdef01234567.RAContact", valueName: "address"))
     var contact: String?
 
-    @Option(help: ArgumentHelp("Seconds the invitation waits for a helper: 1 to 1800 (30 minutes, the default).", discussion: "Example: --lifetime 600"))
-    var lifetime = 1800
+    @Option(
+        help: ArgumentHelp(
+            "Seconds the invitation waits for a helper: 1 to 1800 (default 30 minutes, or the settings' shorter maximum-invitation-lifetime).",
+            discussion: "Example: --lifetime 600"))
+    var lifetime: Int?
 
     @Option(
         name: .customLong("listen"),
@@ -69,18 +78,20 @@ struct InviteCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("consent-timeout"),
         help: ArgumentHelp(
-            "Seconds to answer \"Would you like to allow …?\" before it counts as no (1 to 120, default 120).",
+            "Seconds to answer \"Would you like to allow …?\" before it counts as no (1 to 120; default and maximum: the settings' consent-timeout, 120).",
             discussion: "Example: --consent-timeout 30. Helpers wait 2 minutes for the answer, as in Windows Remote Assistance, so longer is not offered."))
-    var consentTimeout = 120
+    var consentTimeout: Int?
 
     @OptionGroup var options: SessionOptionsGroup
 
     func validate() throws {
-        guard (1...1800).contains(lifetime) else { throw ValidationError("--lifetime must be from 1 to 1800 seconds (an invitation waits at most 30 minutes)") }
+        if let lifetime, !(1...1800).contains(lifetime) { throw ValidationError("--lifetime must be from 1 to 1800 seconds (an invitation waits at most 30 minutes)") }
+        if let consentTimeout, !(1...120).contains(consentTimeout) {
+            throw ValidationError("--consent-timeout must be from 1 to 120 seconds (helpers wait 2 minutes for the answer)")
+        }
         if let contact {
             do { _ = try ContactAddress(parsing: contact) } catch { throw ValidationError("--contact: \(error.description)") }
         }
-        guard (1...120).contains(consentTimeout) else { throw ValidationError("--consent-timeout must be from 1 to 120 seconds (helpers wait 2 minutes for the answer)") }
         for text in listenAddresses {
             do { _ = try EndpointText(text, defaultPort: port ?? 0) } catch { throw ValidationError("--listen: \(error.description)") }
         }
@@ -98,6 +109,9 @@ struct InviteCommand: AsyncParsableCommand {
     }
 
     private func invite(console: Console, inbox: Inbox) async throws {
+        // The settings first: a refusal touches no file and no network.
+        let loaded = try options.settingsFiles.load()
+        let limits = try Self.limits(lifetime: lifetime, consentTimeout: consentTimeout, settings: loaded.effective)
         let launch = try SessionLaunch(options: options, console: console, role: .user)
         let lockPath = launch.data.state.file("invitation.lock")
         guard let lock = try FileLock.acquire(lockPath, wait: false) else { throw Self.busy(lockPath) }
@@ -105,11 +119,11 @@ struct InviteCommand: AsyncParsableCommand {
         lock.write("pid=\(getpid())\nstate=starting\n")
 
         var settings = InviteOptions(session: try launch.sessionOptions())
-        settings.lifetime = .seconds(lifetime)
+        settings.lifetime = .seconds(limits.lifetime)
         settings.listenAddresses = listenAddresses
         settings.port = port ?? 0
-        settings.invitation.connection.consentTimeout = .seconds(UInt64(consentTimeout))
-        settings.session.connection.consentTimeout = .seconds(UInt64(consentTimeout))
+        settings.invitation.connection.consentTimeout = .seconds(UInt64(limits.consentTimeout))
+        settings.session.connection.consentTimeout = .seconds(UInt64(limits.consentTimeout))
 
         let (nodeDirectory, nodeLock) = try launch.data.nodeDirectory(role: .user)
         defer { nodeLock.release() }
@@ -130,8 +144,33 @@ struct InviteCommand: AsyncParsableCommand {
         }
         var runner = SessionRunner(session: session, names: names, console: console, inbox: inbox, invitationLock: lock, downloadPath: settings.session.downloadDirectory)
         runner.contacts = launch.data.contacts
+        runner.controlRefusal = ControlRefusal(loaded.effective)
         let outcome = await runner.run(&items)
         if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
+    }
+
+    /// The lifetime and consent timeout to use, in seconds: the options when given, else the settings'; an
+    /// invitation never waits longer than 30 minutes. Refused (exit status 13) when the settings do not allow
+    /// inviting, or an option asks for more than they allow.
+    static func limits(lifetime: Int?, consentTimeout: Int?, settings effective: EffectiveSettings) throws(CommandFailure) -> (lifetime: Int, consentTimeout: Int) {
+        let settings = effective.settings
+        let solicited = settings.solicitedHelpDecision
+        if let reason = effective.explain(solicited) {
+            throw .notAllowed("cannot ask for help: \(reason)", key: .allowSolicitedHelp)
+        }
+        let longest = min(Int(InviteOptions.maximumLifetime.components.seconds), settings.maximumInvitationLifetimeSeconds)
+        let chosenLifetime = lifetime ?? longest
+        if let reason = effective.explain(settings.invitationLifetimeDecision(.seconds(chosenLifetime))) {
+            throw .notAllowed("--lifetime \(chosenLifetime) is too long: \(reason); use at most \(longest)", key: .maximumInvitationLifetime)
+        }
+        let chosenTimeout = consentTimeout ?? settings.consentTimeoutSeconds
+        if chosenTimeout > settings.consentTimeoutSeconds {
+            let source = effective.source(of: .consentTimeout)
+            throw .notAllowed(
+                "--consent-timeout \(chosenTimeout) is above the settings' consent-timeout = \(settings.consentTimeoutSeconds) (\(source)); use at most \(settings.consentTimeoutSeconds)",
+                key: .consentTimeout)
+        }
+        return (chosenLifetime, chosenTimeout)
     }
 
     /// The refusal when another `invite` holds the lock, saying which process and until when.

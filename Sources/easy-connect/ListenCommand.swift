@@ -49,14 +49,16 @@ struct ListenCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("consent-timeout"),
-        help: ArgumentHelp("Seconds to answer \"Would you like to allow …?\" before it counts as no (1 to 120, default 120).", discussion: "Example: --consent-timeout 30"))
-    var consentTimeout = 120
+        help: ArgumentHelp(
+            "Seconds to answer \"Would you like to allow …?\" before it counts as no (1 to 120; default: the settings' consent-timeout, 120).",
+            discussion: "Example: --consent-timeout 30"))
+    var consentTimeout: Int?
 
     @OptionGroup var options: SessionOptionsGroup
 
     func validate() throws {
         guard (1...86_400).contains(lifetime) else { throw ValidationError("--lifetime must be from 1 to 86400 seconds (24 hours)") }
-        guard (1...120).contains(consentTimeout) else { throw ValidationError("--consent-timeout must be from 1 to 120 seconds") }
+        if let consentTimeout, !(1...120).contains(consentTimeout) { throw ValidationError("--consent-timeout must be from 1 to 120 seconds") }
         for text in listenAddresses {
             do { _ = try EndpointText(text, defaultPort: port) } catch { throw ValidationError("--listen: \(error.description)") }
         }
@@ -74,8 +76,19 @@ struct ListenCommand: AsyncParsableCommand {
     }
 
     private func listen(console: Console, inbox: Inbox) async throws {
+        // The settings first: a refusal touches no file and no network.
+        let loaded = try options.settingsFiles.load()
+        let admission = loaded.settings.offerAdmission
+        let timeout = consentTimeout ?? loaded.settings.consentTimeoutSeconds
+        if timeout > loaded.settings.consentTimeoutSeconds {
+            throw CommandFailure.notAllowed(
+                "--consent-timeout \(timeout) is above the settings' consent-timeout = \(loaded.settings.consentTimeoutSeconds) (\(loaded.effective.source(of: .consentTimeout))); use at most \(loaded.settings.consentTimeoutSeconds)",
+                key: .consentTimeout)
+        }
+        if case .nobody = admission, !console.json {
+            console.err("\(console.command): warning: offers of help are turned off (allow-offers, \(loaded.effective.source(of: .allowOffers))): every helper who offers will be refused")
+        }
         let launch = try SessionLaunch(options: options, console: console, role: .user)
-        let admission = try OfferAdmission.fromSettings(options, console: console)
         let lockPath = launch.data.state.file("invitation.lock")
         guard let lock = try FileLock.acquire(lockPath, wait: false) else { throw InviteCommand.busy(lockPath) }
         defer { lock.release() }
@@ -85,8 +98,8 @@ struct ListenCommand: AsyncParsableCommand {
         settings.lifetime = .seconds(lifetime)
         settings.listenAddresses = listenAddresses
         settings.port = port
-        settings.invitation.connection.consentTimeout = .seconds(UInt64(consentTimeout))
-        settings.session.connection.consentTimeout = .seconds(UInt64(consentTimeout))
+        settings.invitation.connection.consentTimeout = .seconds(UInt64(timeout))
+        settings.session.connection.consentTimeout = .seconds(UInt64(timeout))
 
         let (nodeDirectory, nodeLock) = try launch.data.nodeDirectory(role: .user)
         defer { nodeLock.release() }
@@ -102,6 +115,7 @@ struct ListenCommand: AsyncParsableCommand {
         }
         var runner = SessionRunner(session: session, names: names, console: console, inbox: inbox, invitationLock: lock, downloadPath: settings.session.downloadDirectory)
         runner.contacts = launch.data.contacts
+        runner.controlRefusal = ControlRefusal(loaded.effective)
         let outcome = await runner.run(&items)
         if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
     }

@@ -80,6 +80,8 @@ struct OfferCommand: AsyncParsableCommand {
     }
 
     private func offer(console: Console, inbox: Inbox) async throws {
+        // A settings file that cannot be read stops here, before anything is created.
+        _ = try options.settingsFiles.load()
         var items = inbox.stream.makeAsyncIterator()
         inbox.readStandardInput()
         let launch = try SessionLaunch(options: options, console: console, role: .helper)

@@ -76,7 +76,8 @@ struct OfferHelpCommand: AsyncParsableCommand {
         if !topic.isEmpty {
             let commands: [String: any ParsableCommand.Type] = [
                 "invite": InviteCommand.self, "help": OfferHelpCommand.self, "identity": IdentityCommand.self,
-                "show": IdentityShowCommand.self, "create": IdentityCreateCommand.self,
+                "show": IdentityShowCommand.self, "create": IdentityCreateCommand.self, "settings": SettingsCommand.self,
+                "check": SettingsCheckCommand.self,
             ]
             if let command = commands[topic.last!.lowercased()] {
                 print(EasyConnectTool.helpMessage(for: command))
@@ -104,6 +105,8 @@ struct OfferHelpCommand: AsyncParsableCommand {
     }
 
     private func help(console: Console, inbox: Inbox) async throws {
+        // An invalid settings file stops the command before anything is asked or touched.
+        _ = try options.settingsFiles.load()
         var items = inbox.stream.makeAsyncIterator()
         inbox.readStandardInput()
         // Checked before any file or network is touched: a typo costs nothing.

@@ -75,6 +75,8 @@ struct SessionOptionsGroup: ParsableArguments {
             discussion: "Example: --log-level info"))
     var logLevel = "warning"
 
+    @OptionGroup var settingsFiles: SettingsFileOptions
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")

@@ -26,10 +26,15 @@ struct SessionRunner {
     var contacts: ContactBook?
     /// How long to wait for the session to end once asked to.
     var endGrace = Duration.seconds(8)
+    /// User: the settings' answer to every request for control (view-only sessions); nil lets the person
+    /// answer.
+    var controlRefusal: ControlRefusal?
 
     private var view: HumanView
     private var encoder = EventJSON()
     private var stopping = false
+    /// A request for control was denied by `controlRefusal` and its `control-denied` event is still to come.
+    private var refusingControl = false
 
     /// A runner for `session`.
     init(session: EasyConnectSession, names: NameServiceConnection, console: Console, inbox: Inbox, invitationLock: FileLock?, downloadPath: String) {
@@ -49,6 +54,7 @@ struct SessionRunner {
                     outcome = ended
                     break loop
                 }
+                if case .controlRequested = event, let controlRefusal { await refuseControl(controlRefusal) }
             case .line(let line):
                 if console.json {
                     await handleJSON(line)
@@ -105,7 +111,18 @@ struct SessionRunner {
             break
         }
         if console.json {
-            console.emit(encoder.object(for: event))
+            var object = encoder.object(for: event)
+            if case .controlDenied = event, refusingControl, let controlRefusal {
+                refusingControl = false
+                object["reason"] = .string(controlRefusal.local)
+                object["by"] = .string("settings")
+            }
+            console.emit(object)
+        } else if case .controlRequested = event, let controlRefusal {
+            let who = view.peer.map { DisplayText.escaped($0.displayName) } ?? "The helper"
+            console.out("\(who) asked to share control of your computer; refused automatically: \(controlRefusal.local).")
+        } else if case .controlDenied = event, refusingControl {
+            refusingControl = false  // said with the request
         } else {
             view.show(event)
         }
@@ -125,6 +142,22 @@ struct SessionRunner {
             }
         } catch {
             console.err("\(console.command): warning: the contact was not saved: \(error)")
+        }
+    }
+
+    /// Denies the request for control the settings refuse, and tells the Helper why in a chat message.
+    private mutating func refuseControl(_ refusal: ControlRefusal) async {
+        refusingControl = true
+        do {
+            _ = try await session.perform(.denyControl)
+            _ = try await session.perform(.chat(refusal.remote))
+        } catch {
+            refusingControl = false
+            if console.json {
+                console.emit(EventJSON.error(error))
+            } else {
+                view.refused(error)
+            }
         }
     }
 

@@ -48,10 +48,14 @@ enum EasyConnectProcess {
         return String(decoding: bytes.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// The environment for a run: no password, no name, no XDG directories of the person running the tests.
+    /// The environment for a run: no password, no name, no XDG directories of the person running the tests,
+    /// and no settings files of theirs or of the machine (both settings variables name /dev/null, which sets
+    /// nothing; an empty value in `extra` unsets one again).
     static func environment(_ extra: [String: String] = [:]) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
-        for key in ["EASY_CONNECT_PASSWORD", "EASY_CONNECT_NAME", "XDG_DATA_HOME", "XDG_DOWNLOAD_DIR"] { env[key] = nil }
+        for key in ["EASY_CONNECT_PASSWORD", "EASY_CONNECT_NAME", "XDG_DATA_HOME", "XDG_DOWNLOAD_DIR", "XDG_CONFIG_HOME"] { env[key] = nil }
+        env["EASY_CONNECT_SETTINGS"] = "/dev/null"
+        env["EASY_CONNECT_POLICY"] = "/dev/null"
         return env.merging(extra) { _, new in new }
     }
 
