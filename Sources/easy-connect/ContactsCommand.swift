@@ -54,6 +54,17 @@ struct ContactsOptions: ParsableArguments {
         ]
     }
 
+    /// The record `body` finds for the address `text`; an unknown contact or an unusable file is a failure.
+    static func found(_ text: String, _ body: (ContactAddress) throws(ContactError) -> ContactRecord?) throws(CommandFailure) -> ContactRecord {
+        do throws(ContactError) {
+            let address = try ContactAddress(parsing: text)
+            guard let record = try body(address) else { throw ContactError.unknownContact(address) }
+            return record
+        } catch {
+            throw CommandFailure(error)
+        }
+    }
+
     /// Runs `body` with the console, turning failures into exit codes.
     func run(_ command: String, _ body: (Console) throws(CommandFailure) -> Void) throws {
         let console = Console(command: "easy-connect contacts \(command)", json: json)
@@ -114,18 +125,8 @@ struct ContactsShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         try options.run("show") { (console) throws(CommandFailure) in
-            let record: ContactRecord
-            do {
-                let a = try ContactAddress(parsing: address)
-                guard let r = try options.book().load().record(for: a) else { throw ContactError.unknownContact(a) }
-                record = r
-            } catch let e as ContactError {
-                throw CommandFailure(e)
-            } catch let f as CommandFailure {
-                throw f
-            } catch {
-                throw .badInput("\(error)")
-            }
+            let book = try options.book()
+            let record = try ContactsOptions.found(address) { (a) throws(ContactError) in try book.load().record(for: a) }
             if options.json {
                 var o = ContactsOptions.object(record)
                 o["event"] = .string("contact")
@@ -156,18 +157,8 @@ struct ContactsRemoveCommand: AsyncParsableCommand {
 
     func run() async throws {
         try options.run("remove") { (console) throws(CommandFailure) in
-            let removed: ContactRecord
-            do {
-                let a = try ContactAddress(parsing: address)
-                guard let r = try options.book().remove(a) else { throw ContactError.unknownContact(a) }
-                removed = r
-            } catch let e as ContactError {
-                throw CommandFailure(e)
-            } catch let f as CommandFailure {
-                throw f
-            } catch {
-                throw .badInput("\(error)")
-            }
+            let book = try options.book()
+            let removed = try ContactsOptions.found(address) { (a) throws(ContactError) in try book.remove(a) }
             if options.json {
                 var o = ContactsOptions.object(removed)
                 o["event"] = .string("contact-removed")

@@ -64,12 +64,7 @@ public enum ContactInvitation {
         } catch {
             throw .cannotOpen
         }
-        defer { ConstantTime.wipe(&plain) }
-        do {
-            return try Invitation(decoding: plain)
-        } catch {
-            throw .malformed(error)
-        }
+        return try Invitation(openedPlaintext: &plain)
     }
 
     private static func sealingKey(shared: consuming [UInt8], ephemeral: X25519PublicKey, recipient: X25519PublicKey) throws -> [UInt8] {

@@ -39,16 +39,23 @@ public enum SealedInvitation {
         } catch {
             throw .cannotOpen
         }
-        defer { ConstantTime.wipe(&plain) }
-        do {
-            return try Invitation(decoding: plain)
-        } catch {
-            throw .malformed(error)
-        }
+        return try Invitation(openedPlaintext: &plain)
     }
 
     static func associatedData(_ name: PeerName) -> [UInt8] {
         Array("EasyConnect/1 invitation".utf8) + Array(name.description.utf8)
+    }
+}
+
+extension Invitation {
+    /// Decodes a decrypted invitation and wipes the plaintext, whatever happens.
+    init(openedPlaintext plain: inout [UInt8]) throws(InvitationError) {
+        defer { ConstantTime.wipe(&plain) }
+        do {
+            self = try Invitation(decoding: plain)
+        } catch {
+            throw .malformed(error)
+        }
     }
 }
 

@@ -72,25 +72,12 @@ extension EasyConnectSession {
         let name = ContactInvitation.name(of: key)
         let who = "\(DisplayText.escaped(contact.name)) (\(contact.address))"
         let record: NameRecord
-        do {
-            record = try await nameService.resolve(name, within: options.resolveTimeout)
-        } catch {
-            switch error {
-            case .notFound, .timedOut:
-                return .failure(
-                    SessionOutcome(
-                        .notFound,
-                        "no invitation from \(who) is waiting\(error == .timedOut ? " (the lookup timed out)" : ""): ask them to run easy-connect invite --contact \(ContactAddress(of: ownKey.publicKey))"))
-            default:
-                return .failure(SessionOutcome(.noCloud, "cannot look up \(who): \(error)"))
-            }
-        }
-        guard record.publicKey == key.bytes else {
-            let found = (try? Ed25519PublicKey(bytes: record.publicKey)).map(PeerIdentity.fingerprint(of:)) ?? "an invalid key"
-            return .failure(
-                SessionOutcome(
-                    .keyMismatch,
-                    ContactError.keyMismatch(address: contact.address, recorded: contact.address.fingerprint, found: found, context: "another key publishes under the contact's name").description))
+        switch await resolveContactName(
+            name, contact: contact, key: key, options: options, nameService: nameService,
+            notFound: "no invitation from \(who) is waiting: ask them to run easy-connect invite --contact \(ContactAddress(of: ownKey.publicKey))")
+        {
+        case .failure(let outcome): return .failure(outcome)
+        case .success(let found): record = found
         }
         guard let sealed = record.extendedPayload else {
             return .failure(SessionOutcome(.notFound, "\(who) publishes no invitation (an older program, or not an Easy Connect invitation)"))
@@ -115,5 +102,30 @@ extension EasyConnectSession {
             return .failure(SessionOutcome(.expired, "the invitation from \(who) has expired: ask them for a new one"))
         }
         return .success((invitation, linkZone(of: record)))
+    }
+
+    /// Resolves a name the contact's key owns (`.RAContact`, `.RAOffer`) and checks that the registration is
+    /// signed by the key the record holds (a cloud that let another key answer is caught here).
+    static func resolveContactName(
+        _ name: PeerName, contact: ContactRecord, key: Ed25519PublicKey, options: HelpOptions, nameService: any PeerNameService, notFound: String
+    ) async -> Result<NameRecord, SessionOutcome> {
+        let record: NameRecord
+        do {
+            record = try await nameService.resolve(name, within: options.resolveTimeout)
+        } catch {
+            switch error {
+            case .notFound: return .failure(SessionOutcome(.notFound, notFound))
+            case .timedOut: return .failure(SessionOutcome(.notFound, notFound + " (the lookup timed out)"))
+            default: return .failure(SessionOutcome(.noCloud, "cannot look up \(DisplayText.escaped(contact.name)) (\(contact.address)): \(error)"))
+            }
+        }
+        guard record.publicKey == key.bytes else {
+            let found = (try? Ed25519PublicKey(bytes: record.publicKey)).map(PeerIdentity.fingerprint(of:)) ?? "an invalid key"
+            return .failure(
+                SessionOutcome(
+                    .keyMismatch,
+                    ContactError.keyMismatch(address: contact.address, recorded: contact.address.fingerprint, found: found, context: "another key publishes under the contact's name").description))
+        }
+        return .success(record)
     }
 }

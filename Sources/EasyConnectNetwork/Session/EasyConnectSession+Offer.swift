@@ -87,22 +87,12 @@ extension EasyConnectSession {
     static func findOfferListener(_ contact: ContactRecord, key: Ed25519PublicKey, options: HelpOptions, nameService: any PeerNameService) async -> Result<[SocketAddress], SessionOutcome> {
         let who = "\(DisplayText.escaped(contact.name)) (\(contact.address))"
         let record: NameRecord
-        do {
-            record = try await nameService.resolve(offerName(of: key), within: options.resolveTimeout)
-        } catch {
-            switch error {
-            case .notFound, .timedOut:
-                return .failure(SessionOutcome(.notFound, "\(who) does not wait for offers of help: ask them to run easy-connect listen (or invite you)"))
-            default:
-                return .failure(SessionOutcome(.noCloud, "cannot look up \(who): \(error)"))
-            }
-        }
-        guard record.publicKey == key.bytes else {
-            let found = (try? Ed25519PublicKey(bytes: record.publicKey)).map(PeerIdentity.fingerprint(of:)) ?? "an invalid key"
-            return .failure(
-                SessionOutcome(
-                    .keyMismatch,
-                    ContactError.keyMismatch(address: contact.address, recorded: contact.address.fingerprint, found: found, context: "another key publishes under the contact's name").description))
+        switch await resolveContactName(
+            offerName(of: key), contact: contact, key: key, options: options, nameService: nameService,
+            notFound: "\(who) does not wait for offers of help: ask them to run easy-connect listen (or invite you)")
+        {
+        case .failure(let outcome): return .failure(outcome)
+        case .success(let found): record = found
         }
         let endpoints = record.endpoints.filter { $0.ipProtocol == 6 }.map { SessionEndpoint(address: $0.address, port: $0.port) }
         guard !endpoints.isEmpty else { return .failure(SessionOutcome(.notFound, "\(who) publishes no address to offer help to")) }
