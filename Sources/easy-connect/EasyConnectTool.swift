@@ -18,6 +18,7 @@ struct EasyConnectTool: AsyncParsableCommand {
               easy-connect invite          # the person who needs help
               easy-connect help            # the helper; asks for the password
               easy-connect identity show   # your key's fingerprint and contact address
+              easy-connect logs            # the logs of your past sessions
 
             Each side keeps its key in the data directory (--data-dir, default $XDG_DATA_HOME/easy-connect or \
             ~/.local/share/easy-connect). `easy-connect invite --help` and `easy-connect help --help` list the \
@@ -25,7 +26,7 @@ struct EasyConnectTool: AsyncParsableCommand {
 
             \(ExitStatus.table)
             """,
-        subcommands: [InviteCommand.self, OfferHelpCommand.self, IdentityCommand.self, BenchmarkCommand.self]
+        subcommands: [InviteCommand.self, OfferHelpCommand.self, IdentityCommand.self, LogsCommand.self, BenchmarkCommand.self]
     )
 
     /// Tunes the allocator for file transfers, then parses the command line and runs the command.

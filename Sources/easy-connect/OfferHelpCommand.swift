@@ -65,6 +65,7 @@ struct OfferHelpCommand: AsyncParsableCommand {
             let commands: [String: any ParsableCommand.Type] = [
                 "invite": InviteCommand.self, "help": OfferHelpCommand.self, "identity": IdentityCommand.self,
                 "show": IdentityShowCommand.self, "create": IdentityCreateCommand.self,
+                "logs": LogsCommand.self,
             ]
             if let command = commands[topic.last!.lowercased()] {
                 print(EasyConnectTool.helpMessage(for: command))
