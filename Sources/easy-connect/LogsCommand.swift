@@ -223,7 +223,7 @@ enum LogsView {
             out.append("\(record.time.timeText)  \(kind)  \(record.text ?? record.event ?? "")")
             let details = record.fields.keys.sorted().filter { $0 != .direction }
             if !details.isEmpty, record.kind != .chatMessage {
-                out.append(String(repeating: " ", count: 10 + width) + details.map { "\($0.rawValue)=\(record.fields[$0] ?? "")" }.joined(separator: " "))
+                out.append(String(repeating: " ", count: 12 + width) + details.map { "\($0.rawValue)=\(record.fields[$0] ?? "")" }.joined(separator: " "))
             }
         }
         if log.records.isEmpty { out.append("(no records)") }

@@ -27,11 +27,13 @@ extension SessionLog {
         parser.shouldReportNamespacePrefixes = false
         parser.shouldResolveExternalEntities = false
         let finished = parser.parse()
-        if let problem = reader.problem { throw problem }
+        // A damaged file is reported as such, even when what was read of it before the damage already looked
+        // wrong (libxml2 reports a start tag before it finds that the file ends inside it).
         if !finished || parser.parserError != nil || reader.xmlError != nil {
             let (line, column, code) = reader.xmlError ?? (parser.lineNumber, parser.columnNumber, parser.parserError.map { ($0 as NSError).code } ?? -1)
             throw .malformed(line: line, column: column, reason: Self.xmlReason(code))
         }
+        if let problem = reader.problem { throw problem }
         guard let log = reader.log, reader.closed else { throw .wrongRoot(found: "nothing") }
         self = log
     }
@@ -72,10 +74,11 @@ extension SessionLog {
     }
 }
 
-/// The `XMLParser` delegate that builds a `SessionLog`; it stops at the first thing that is not one.
+/// The `XMLParser` delegate that builds a `SessionLog`. It keeps the first thing that is not one and then
+/// only lets the parser finish checking that the file is well-formed.
 private final class SessionLogReader: NSObject, XMLParserDelegate {
     var log: SessionLog?
-    /// The first problem with the content (reported in preference to the parser's own error, which aborting causes).
+    /// The first problem with the content.
     var problem: SessionLogError?
     /// The first well-formedness error: line, column, libxml2 code.
     var xmlError: (Int, Int, Int)?
@@ -85,15 +88,13 @@ private final class SessionLogReader: NSObject, XMLParserDelegate {
     private var pending: (kind: SessionLogRecord.Kind, time: SessionLogTime, event: String?, fields: [SessionLogField: String], text: String, line: Int)?
 
     private func stop(_ parser: XMLParser, _ error: SessionLogError) {
-        guard problem == nil else { return }
-        problem = error
-        parser.abortParsing()
+        if problem == nil { problem = error }
     }
 
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        depth += 1
         guard problem == nil else { return }
         let line = parser.lineNumber
-        depth += 1
         switch depth {
         case 1:
             guard name == SessionLog.rootName else { return stop(parser, .wrongRoot(found: name)) }
@@ -162,6 +163,7 @@ private final class SessionLogReader: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        defer { depth -= 1 }
         guard problem == nil else { return }
         if depth == 2, let p = pending {
             log?.append(SessionLogRecord(kind: p.kind, time: p.time, event: p.event, fields: p.fields, text: p.text))
@@ -169,7 +171,6 @@ private final class SessionLogReader: NSObject, XMLParserDelegate {
         } else if depth == 1 {
             closed = true
         }
-        depth -= 1
     }
 
     func parser(_ parser: XMLParser, parseErrorOccurred error: any Error) {

@@ -14,6 +14,6 @@ extension EasyConnectSession {
 
     private func sessionLogRecorder() async -> SessionLogRecorder? {
         let engine = self.engine
-        return (try? await loop.submit { engine.value.sessionLog }.get()) ?? nil
+        return try? await loop.submit { engine.value.sessionLog }.get()
     }
 }

@@ -180,10 +180,10 @@ final class SessionLogRecorder: Sendable {
                 refused.contains(outcome.kind) ? .connectionRefused : .connectionEnded,
                 "No session: \(outcome.message)", fields)
         }
-        guard invitationOpen else { return }
         if role == .user {
+            // Also when it never reached the cloud: the log then says why.
             add(.invitationClosed, connected ? "Your invitation is closed" : "Your invitation is closed: \(outcome.message)", connected ? [:] : fields)
-        } else {
+        } else if invitationOpen {
             add(.invitationClosed, "You closed the invitation")
         }
     }

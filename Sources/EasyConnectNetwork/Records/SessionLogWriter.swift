@@ -18,6 +18,9 @@ import PNRPNetwork
 /// `append` only queues: the files are written on a serial queue of the writer's own, in order, never on
 /// the session's event loop. Records that arrive while a write is under way are written together by the
 /// next one. `flush()` waits until everything appended so far is on disk.
+///
+/// A log stays well below what a reader accepts (`SessionLog.maximumBytes`): past half of it (a peer
+/// flooding the chat), further records are dropped, except the end of the session.
 public final class SessionLogWriter: Sendable {
     /// The name of the log directory in a data directory, as Windows names it.
     public static let directoryName = "Remote Assistance Logs"
@@ -38,7 +41,14 @@ public final class SessionLogWriter: Sendable {
         /// How many records the file on disk holds.
         var written: Int
         var error: SessionLogWriterError?
+        /// An upper bound of the document's size.
+        var bytes = 256
+        /// Records dropped because the log is full.
+        var dropped = 0
     }
+
+    /// The most a log may grow to: half of what a reader accepts.
+    static let byteBudget = SessionLog.maximumBytes / 2
 
     /// Creates `directory` when missing (mode 0700; an existing one must be this user's) and the log file of
     /// a session that started at `start`, holding no record yet.
@@ -57,7 +67,13 @@ public final class SessionLogWriter: Sendable {
 
     /// Adds a record; the file is rewritten soon after, off the caller's thread.
     public func append(_ record: SessionLogRecord) {
+        let cost = Self.cost(of: record)
         let schedule = state.withLockedValue { s -> Bool in
+            guard s.bytes + cost <= Self.byteBudget || record.kind == .connectionEnded || record.kind == .invitationClosed else {
+                s.dropped += 1
+                return false
+            }
+            s.bytes += cost
             s.log.append(record)
             defer { s.scheduled = true }
             return !s.scheduled
@@ -74,6 +90,16 @@ public final class SessionLogWriter: Sendable {
 
     /// The log as recorded so far (some records may not be on disk yet).
     public var log: SessionLog { state.withLockedValue { $0.log } }
+
+    /// How many records were dropped because the log reached its size limit.
+    public var droppedRecords: Int { state.withLockedValue { $0.dropped } }
+
+    /// An upper bound of a record's size in the document: every character of its texts escaped at worst
+    /// (`&quot;`, six bytes), plus its tags and time.
+    static func cost(of record: SessionLogRecord) -> Int {
+        let texts = [record.event, record.text].compactMap(\.self) + Array(record.fields.values)
+        return 160 + record.fields.count * 16 + texts.reduce(0) { $0 + $1.utf8.count * 6 }
+    }
 
     /// Why the last write failed, if it did; the next record tries again.
     public var lastError: SessionLogWriterError? { state.withLockedValue { $0.error } }

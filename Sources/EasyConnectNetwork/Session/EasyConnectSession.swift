@@ -216,7 +216,11 @@ public final class EasyConnectSession: Sendable {
             } catch {
                 for p in published { await nameService.revoke(p) }
                 let outcome = SessionOutcome(.noCloud, "cannot publish the invitation: \(error)")
-                try? await loop.submit { engine.value.finish(outcome) }.get()
+                let log = try? await loop.submit { () -> SessionLogRecorder? in
+                    engine.value.finish(outcome)
+                    return engine.value.sessionLog
+                }.get()
+                await log?.writer.flush()
                 await listener.close()
                 try? await pool.shutdownGracefully()
                 throw .failed(outcome)
