@@ -30,8 +30,9 @@ struct CommandFailure: Error {
     }
 }
 
-/// The data directory (`--data-dir`): `identity.key` (mode 0600), `invitation.lock`, and the state
-/// directories of the embedded PNRP nodes (`node-invite`, `node-help`). Created with mode 0700.
+/// The data directory (`--data-dir`): `identity.key` (mode 0600), `invitation.lock`, the state
+/// directories of the embedded PNRP nodes (`node-invite`, `node-help`) and the session logs
+/// (`Remote Assistance Logs`). Created with mode 0700.
 struct DataDirectory {
     /// The directory.
     let state: StateDirectory

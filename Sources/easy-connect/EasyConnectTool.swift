@@ -19,6 +19,8 @@ struct EasyConnectTool: AsyncParsableCommand {
               easy-connect help            # the helper; asks for the password
               easy-connect identity show   # your key's fingerprint and contact address
               easy-connect settings        # the settings in force and where each comes from
+              easy-connect logs            # the logs of your past sessions
+              easy-connect contacts        # the people you helped or were helped by: help again without a password
 
             Each side keeps its key in the data directory (--data-dir, default $XDG_DATA_HOME/easy-connect or \
             ~/.local/share/easy-connect). `easy-connect invite --help` and `easy-connect help --help` list the \
@@ -29,8 +31,8 @@ struct EasyConnectTool: AsyncParsableCommand {
             \(ExitStatus.table)
             """,
         subcommands: [
-            InviteCommand.self, OfferHelpCommand.self, ListenCommand.self, OfferCommand.self, ContactsCommand.self, IdentityCommand.self, SettingsCommand.self,
-            BenchmarkCommand.self,
+            InviteCommand.self, OfferHelpCommand.self, ListenCommand.self, OfferCommand.self, ContactsCommand.self, LogsCommand.self, SettingsCommand.self,
+            IdentityCommand.self, BenchmarkCommand.self,
         ]
     )
 

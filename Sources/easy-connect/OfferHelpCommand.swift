@@ -77,7 +77,8 @@ struct OfferHelpCommand: AsyncParsableCommand {
             let commands: [String: any ParsableCommand.Type] = [
                 "invite": InviteCommand.self, "help": OfferHelpCommand.self, "identity": IdentityCommand.self,
                 "show": IdentityShowCommand.self, "create": IdentityCreateCommand.self, "settings": SettingsCommand.self,
-                "check": SettingsCheckCommand.self,
+                "check": SettingsCheckCommand.self, "logs": LogsCommand.self, "listen": ListenCommand.self, "offer": OfferCommand.self,
+                "contacts": ContactsCommand.self,
             ]
             if let command = commands[topic.last!.lowercased()] {
                 print(EasyConnectTool.helpMessage(for: command))

@@ -21,7 +21,8 @@ struct SessionLaunch {
         data = try DataDirectory(path: options.dataPath)
     }
 
-    /// The session settings: the key (created on first use), the names shown, the download folder.
+    /// The session settings: the key (created on first use), the names shown, the download folder, the
+    /// session log directory (unless logs are off).
     func sessionOptions() throws(CommandFailure) -> SessionOptions {
         let (identity, created, warnings) = try data.identity()
         for warning in warnings { console.err("\(console.command): warning: \(warning)") }
@@ -30,7 +31,9 @@ struct SessionLaunch {
             let shown = PeerIdentity(key: identity.key.publicKey, displayName: "", computerName: "")
             console.err("\(console.command): created your key \(data.identityPath) (fingerprint \(shown.fingerprint))")
         }
-        return SessionOptions(identity: local, downloadDirectory: options.downloadPath)
+        var settings = SessionOptions(identity: local, downloadDirectory: options.downloadPath)
+        settings.sessionLogDirectory = try options.keepsSessionLog(options.settingsFiles.load().effective) ? options.sessionLogPath : nil
+        return settings
     }
 
     /// A running `pnrp node`, or a node embedded in this process (its state in `nodeDirectory`).

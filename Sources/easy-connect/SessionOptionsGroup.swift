@@ -27,9 +27,16 @@ struct SessionOptionsGroup: ParsableArguments {
     @Option(
         name: .customLong("data-dir"),
         help: ArgumentHelp(
-            "Directory of your key (identity.key) and the embedded PNRP nodes (default: $XDG_DATA_HOME/easy-connect or ~/.local/share/easy-connect).",
+            "Directory of your key (identity.key), the embedded PNRP nodes and the session logs (default: $XDG_DATA_HOME/easy-connect or ~/.local/share/easy-connect).",
             discussion: "Example: --data-dir /tmp/ec-user", valueName: "dir"))
     var dataDirectory: String?
+
+    @Flag(
+        name: .customLong("no-session-log"),
+        help: ArgumentHelp(
+            "Keep no log of this session (by default each session is logged in \"Remote Assistance Logs\" in the data directory; see `easy-connect logs`).",
+            discussion: "Example: --no-session-log"))
+    var noSessionLog = false
 
     @Option(
         name: .customLong("download-dir"),
@@ -111,6 +118,20 @@ struct SessionOptionsGroup: ParsableArguments {
         if let xdg = env["XDG_DATA_HOME"], xdg.hasPrefix("/") { return xdg + "/easy-connect" }
         return homeDirectory + "/.local/share/easy-connect"
     }
+
+    /// Whether this session keeps a log: the settings' `session-logging` (default yes), which
+    /// `--no-session-log` turns off — unless the system policy sets it (exit status 13).
+    func keepsSessionLog(_ effective: EffectiveSettings) throws(CommandFailure) -> Bool {
+        guard noSessionLog else { return effective.settings.sessionLogging }
+        let source = effective.source(of: .sessionLogging)
+        if source.layer == .policy, effective.settings.sessionLogging {
+            throw .notAllowed("--no-session-log: the policy turns session logging on (session-logging = yes, \(source))", key: .sessionLogging)
+        }
+        return false
+    }
+
+    /// The session log directory: `<data dir>/Remote Assistance Logs`.
+    var sessionLogPath: String { dataPath + "/" + SessionLogWriter.directoryName }
 
     /// Where received files go.
     var downloadPath: String {

@@ -73,7 +73,9 @@ public final class EasyConnectSession: Sendable {
         let result: Result<UInt32?, EasyConnectError>
         do {
             result = try await loop.submit { () -> Result<UInt32?, EasyConnectError> in
-                Result { () throws(EasyConnectError) -> UInt32? in try engine.value.perform(command) }
+                let result = Result { () throws(EasyConnectError) -> UInt32? in try engine.value.perform(command) }
+                engine.value.logPerformed(command, result)
+                return result
             }.get()
         } catch {
             // The session has ended and its loop has stopped.
@@ -92,6 +94,7 @@ public final class EasyConnectSession: Sendable {
     /// Waits for the end and returns how it ended.
     public func outcome() async -> SessionOutcome {
         let outcome = (try? await endFuture.get()) ?? SessionOutcome(.internalError, "the session ended without an outcome")
+        await flushSessionLog()
         try? await threadPool.shutdownGracefully()
         return outcome
     }
@@ -105,6 +108,12 @@ public final class EasyConnectSession: Sendable {
         } catch {
             throw .file(error.description)
         }
+        let log: SessionLogRecorder?
+        do {
+            log = try SessionLogRecorder.start(options: options, role: role)
+        } catch {
+            throw .file(error.description)
+        }
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
         let (stream, continuation) = AsyncStream<EasyConnectEvent>.makeStream(bufferingPolicy: .unbounded)
@@ -112,8 +121,9 @@ public final class EasyConnectSession: Sendable {
         do {
             let (engine, end) = try await loop.submit {
                 let engine = SessionEngine(
-                    loop: loop, role: role, core: core(), downloads: downloads, threadPool: pool, continuation: continuation,
+                    loop: loop, role: role, core: core(), downloads: downloads, threadPool: pool, continuation: SessionEventSink(continuation: continuation, log: log),
                     chunkBytes: options.chunkBytes, tagSeed: tag)
+                log?.attach { [weak engine] id in engine?.remotes[id] }
                 return (NIOLoopBound(engine, eventLoop: loop), engine.endPromise.futureResult)
             }.get()
             return (engine, stream, pool, end)
@@ -232,7 +242,11 @@ public final class EasyConnectSession: Sendable {
             } catch {
                 for p in published { await nameService.revoke(p) }
                 let outcome = SessionOutcome(.noCloud, "cannot publish the invitation: \(error)")
-                try? await loop.submit { engine.value.finish(outcome) }.get()
+                let log = try? await loop.submit { () -> SessionLogRecorder? in
+                    engine.value.finish(outcome)
+                    return engine.value.sessionLog
+                }.get()
+                await log?.writer.flush()
                 await listener.close()
                 try? await pool.shutdownGracefully()
                 throw .failed(outcome)
@@ -320,6 +334,7 @@ public final class EasyConnectSession: Sendable {
                     var setup = HelperSetup(
                         credential: plan.credential, invitation: plan.invitation, identity: options.session.identity, configuration: options.session.connection, seeds: SystemEntropy())
                     setup.offer = plan.offer
+                    if !plan.offer { e.sessionLog?.invitationOpened(plan.invitation) }
                     e.startRace(
                         plan.addresses,
                         setup: setup,

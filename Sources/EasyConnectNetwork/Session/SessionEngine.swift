@@ -37,7 +37,8 @@ final class SessionEngine: @unchecked Sendable {
     let role: ConnectionRole
     let threadPool: NIOThreadPool
     let downloads: DownloadDirectory
-    let continuation: AsyncStream<EasyConnectEvent>.Continuation
+    /// The program's event stream, and the session log on the way (`SessionEventSink`).
+    let continuation: SessionEventSink
     let endPromise: EventLoopPromise<SessionOutcome>
     let chunkBytes: Int
     /// The User's invitation (User role).
@@ -73,7 +74,7 @@ final class SessionEngine: @unchecked Sendable {
     /// Helper: what a new connection attempt needs.
     var helperSetup: HelperSetup?
 
-    init(loop: any EventLoop, role: ConnectionRole, core: Core, downloads: DownloadDirectory, threadPool: NIOThreadPool, continuation: AsyncStream<EasyConnectEvent>.Continuation, chunkBytes: Int, tagSeed: UInt64) {
+    init(loop: any EventLoop, role: ConnectionRole, core: Core, downloads: DownloadDirectory, threadPool: NIOThreadPool, continuation: SessionEventSink, chunkBytes: Int, tagSeed: UInt64) {
         self.loop = loop
         self.role = role
         switch core {

@@ -17,6 +17,9 @@ public struct SessionOptions: Sendable {
     /// The event loops of the sockets; nil (the default) gives each session a thread of its own, which
     /// also reads and writes its files (page-cache operations kept next to the encryption).
     public var group: (any EventLoopGroup)?
+    /// Where this side keeps a log of each session (`YYYYMMDDHHMMSS.xml`, see `SessionLogWriter`), usually
+    /// `<data directory>/Remote Assistance Logs`; created with mode 0700 when missing. nil: no log.
+    public var sessionLogDirectory: String? = nil
 
     /// Settings with `identity` and `downloadDirectory`, defaults elsewhere.
     public init(identity: LocalIdentity, downloadDirectory: String) {
