@@ -31,18 +31,46 @@ struct InviteCommand: AsyncParsableCommand {
             With --json, stdout carries one JSON event per line and stdin takes one JSON command per line \
             (README.md, "easy-connect"); for example {"command":"accept"} answers the consent question.
 
+            Invitation files (msra /saveasfile): with --file PATH, no cloud is used. You choose a file password \
+            (at least 6 characters, typed twice without echo), and PATH.MsRcIncident is written (mode 0600, \
+            never over an existing file unless --overwrite): send it to your helper by mail, chat or USB stick, \
+            and tell them the password another way. They open it with `easy-connect help --file`, and their \
+            computer must reach one of the addresses this one listens on (see --listen). The file is valid for \
+            --lifetime (whole minutes, 6 hours at most and by default). Scripts give the password on the first \
+            line of standard input with --file-password-stdin, or in EASY_CONNECT_FILE_PASSWORD.
+
             Examples:
               easy-connect invite
               easy-connect invite --lifetime 600 --name "Ada"
               easy-connect invite --listen 192.0.2.5 --port 5900
               easy-connect invite --json --no-daemon --seed 192.0.2.1:3540
+              easy-connect invite --file ~/help-me --lifetime 2h
+              printf '%s\\n' "$PW" | easy-connect invite --file help-me --file-password-stdin --json
 
             \(ExitStatus.table)
             """
     )
 
-    @Option(help: ArgumentHelp("Seconds the invitation waits for a helper: 1 to 1800 (30 minutes, the default).", discussion: "Example: --lifetime 600"))
-    var lifetime = 1800
+    @Option(
+        help: ArgumentHelp(
+            "How long the invitation waits for a helper: seconds, or a number with s, m or h. Easy Connect: 1 second to 30 minutes (the default); --file: whole minutes up to 6 hours (the default).",
+            discussion: "Examples: --lifetime 600, --lifetime 10m, --file help-me --lifetime 2h", valueName: "duration"))
+    var lifetime: String?
+
+    @Option(
+        name: .customLong("file"),
+        help: ArgumentHelp(
+            "Write a password-protected invitation file PATH.MsRcIncident instead of publishing in the cloud (msra /saveasfile).",
+            discussion: "Asks for the file's password (at least 6 characters) twice. Example: --file ~/help-me", valueName: "path"))
+    var file: String?
+
+    @Flag(
+        name: .customLong("file-password-stdin"),
+        help: ArgumentHelp("With --file: read the file password from the first line of standard input (for scripts).", discussion: "Example: echo \"$PW\" | easy-connect invite --file help-me --file-password-stdin --json"))
+    var filePasswordStdin = false
+
+    @Flag(name: .customLong("overwrite"), help: ArgumentHelp("With --file: replace an existing file of that name (it is refused otherwise)."))
+    var overwrite = false
 
     @Option(
         name: .customLong("listen"),
@@ -63,8 +91,31 @@ struct InviteCommand: AsyncParsableCommand {
 
     @OptionGroup var options: SessionOptionsGroup
 
+    /// The longest lifetime of an invitation file, in seconds.
+    static let maximumFileLifetimeSeconds = Int(FileInviteOptions.defaultMaximumFileLifetime.components.seconds)
+
+    /// `--lifetime` in seconds, or the default of the kind of invitation.
+    var lifetimeSeconds: Int {
+        if let lifetime, let seconds = LifetimeText.seconds(lifetime) { return seconds }
+        return file == nil ? 1800 : Int(InvitationFile.defaultLifetimeMinutes) * 60
+    }
+
     func validate() throws {
-        guard (1...1800).contains(lifetime) else { throw ValidationError("--lifetime must be from 1 to 1800 seconds (an invitation waits at most 30 minutes)") }
+        if let lifetime, LifetimeText.seconds(lifetime) == nil {
+            throw ValidationError("--lifetime '\(lifetime)' is not a duration: give seconds (600) or a number with s, m or h (10m, 2h)")
+        }
+        if file != nil {
+            guard lifetimeSeconds >= 60, lifetimeSeconds % 60 == 0 else {
+                throw ValidationError("--lifetime of an invitation file is a whole number of minutes, at least 1 (90m, 2h)")
+            }
+            guard lifetimeSeconds <= Self.maximumFileLifetimeSeconds else {
+                throw ValidationError("--lifetime of an invitation file is at most \(LifetimeText.spoken(Self.maximumFileLifetimeSeconds))")
+            }
+        } else {
+            guard (1...1800).contains(lifetimeSeconds) else { throw ValidationError("--lifetime must be from 1 to 1800 seconds (an invitation waits at most 30 minutes)") }
+            if filePasswordStdin || overwrite { throw ValidationError("--file-password-stdin and --overwrite go with --file PATH") }
+        }
+        if let file, file.isEmpty || file.hasSuffix("/") { throw ValidationError("--file needs a file name, such as ~/help-me") }
         guard (1...120).contains(consentTimeout) else { throw ValidationError("--consent-timeout must be from 1 to 120 seconds (helpers wait 2 minutes for the answer)") }
         for text in listenAddresses {
             do { _ = try EndpointText(text, defaultPort: port ?? 0) } catch { throw ValidationError("--listen: \(error.description)") }
@@ -88,9 +139,10 @@ struct InviteCommand: AsyncParsableCommand {
         guard let lock = try FileLock.acquire(lockPath, wait: false) else { throw Self.busy(lockPath) }
         defer { lock.release() }
         lock.write("pid=\(getpid())\nstate=starting\n")
+        if let file { return try await inviteByFile(file, launch: launch, lock: lock, console: console, inbox: inbox) }
 
         var settings = InviteOptions(session: try launch.sessionOptions())
-        settings.lifetime = .seconds(lifetime)
+        settings.lifetime = .seconds(lifetimeSeconds)
         settings.listenAddresses = listenAddresses
         settings.port = port ?? 0
         settings.invitation.connection.consentTimeout = .seconds(UInt64(consentTimeout))
@@ -109,6 +161,41 @@ struct InviteCommand: AsyncParsableCommand {
             throw CommandFailure(error)
         }
         var runner = SessionRunner(session: session, names: names, console: console, inbox: inbox, invitationLock: lock, downloadPath: settings.session.downloadDirectory)
+        let outcome = await runner.run(&items)
+        if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
+    }
+
+    /// msra `/saveasfile`: asks for the file password, listens, writes `path.MsRcIncident` and waits for the
+    /// Helper who opens it. No cloud is used.
+    private func inviteByFile(_ path: String, launch: SessionLaunch, lock: FileLock, console: Console, inbox: Inbox) async throws {
+        let target = InvitationFile.pathWithExtension(absolutePath(expandingTilde(path)))
+        // Checked before the password is asked: a name taken or a missing folder costs nothing.
+        if !overwrite, FileManager.default.fileExists(atPath: target) {
+            throw CommandFailure.badInput("\(target) already exists; choose another name, or pass --overwrite to replace it", code: "file")
+        }
+        let folder = (target as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CommandFailure.badInput("the folder \(folder) does not exist; create it or choose another place for the invitation file", code: "file")
+        }
+        var items = inbox.stream.makeAsyncIterator()
+        inbox.readStandardInput()
+        guard let filePassword = try await FilePasswordInput.read(confirm: true, fromStandardInput: filePasswordStdin, console: console, items: &items) else { return }
+
+        var settings = FileInviteOptions(session: try launch.sessionOptions(), path: target)
+        settings.lifetime = .seconds(lifetimeSeconds)
+        settings.overwrite = overwrite
+        settings.listenAddresses = listenAddresses
+        settings.port = port ?? 0
+        settings.invitation.connection.consentTimeout = .seconds(UInt64(consentTimeout))
+        settings.session.connection.consentTimeout = .seconds(UInt64(consentTimeout))
+        let session: EasyConnectSession
+        do {
+            session = try await EasyConnectSession.inviteByFile(options: settings, filePassword: filePassword)
+        } catch {
+            throw CommandFailure(error)
+        }
+        var runner = SessionRunner(session: session, names: nil, console: console, inbox: inbox, invitationLock: lock, downloadPath: settings.session.downloadDirectory)
         let outcome = await runner.run(&items)
         if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
     }

@@ -39,6 +39,11 @@ public struct EventJSON: Sendable {
             o["expires"] = .unsigned(expiresAt)
             o["expiresAt"] = .string(Self.iso8601(unixSeconds: expiresAt))
             o["endpoints"] = .array(endpoints.map { .string($0) })
+        case .invitationFile(let path, let expiresAt, let endpoints):
+            o["path"] = .string(path)
+            o["expires"] = .unsigned(expiresAt)
+            o["expiresAt"] = .string(Self.iso8601(unixSeconds: expiresAt))
+            o["endpoints"] = .array(endpoints.map { .string($0) })
         case .status(let status):
             o["status"] = .string(status.rawValue)
         case .attemptFailed(let remaining):
@@ -103,6 +108,7 @@ public struct EventJSON: Sendable {
         switch event {
         case .nameService: "name-service"
         case .invitation: "invitation"
+        case .invitationFile: "invitation-file"
         case .status: "status"
         case .attemptFailed: "attempt-failed"
         case .consentRequest: "consent-request"

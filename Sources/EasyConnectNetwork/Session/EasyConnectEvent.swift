@@ -8,6 +8,8 @@ public enum EasyConnectEvent: Sendable, Hashable {
     case nameService(String)
     /// User: the invitation is published; read `password` to the Helper.
     case invitation(password: String, expiresAt: UInt64, endpoints: [String])
+    /// User: the invitation file is written at `path`; send it to the Helper and tell them its password.
+    case invitationFile(path: String, expiresAt: UInt64, endpoints: [String])
     /// Progress the person should see ("attempting to connect", "waiting for acceptance", …).
     case status(SessionStatus)
     /// User: someone tried a wrong password; `remaining` attempts are left before the invitation is withdrawn.

@@ -34,7 +34,7 @@ public final class EasyConnectSession: Sendable {
     /// (every method of the session needs it, so it cannot stop earlier).
     let ownedGroup: MultiThreadedEventLoopGroup?
 
-    private init(
+    init(
         role: ConnectionRole, events: AsyncStream<EasyConnectEvent>, engine: NIOLoopBound<SessionEngine>, loop: any EventLoop, threadPool: NIOThreadPool,
         endFuture: EventLoopFuture<SessionOutcome>, ownedGroup: MultiThreadedEventLoopGroup?
     ) {
@@ -54,7 +54,7 @@ public final class EasyConnectSession: Sendable {
     }
 
     /// The loop a session runs on: the caller's group's next, or a thread of its own (`SessionOptions.group`).
-    private static func eventLoop(_ options: SessionOptions) -> (any EventLoop, MultiThreadedEventLoopGroup?) {
+    static func eventLoop(_ options: SessionOptions) -> (any EventLoop, MultiThreadedEventLoopGroup?) {
         if let group = options.group { return (group.next(), nil) }
         let own = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         return (own.next(), own)
@@ -96,7 +96,7 @@ public final class EasyConnectSession: Sendable {
         return outcome
     }
 
-    private static func makeEngine(
+    static func makeEngine(
         role: ConnectionRole, core: @escaping @Sendable () -> SessionEngine.Core, options: SessionOptions, loop: any EventLoop
     ) async throws(EasyConnectError) -> (NIOLoopBound<SessionEngine>, AsyncStream<EasyConnectEvent>, NIOThreadPool, EventLoopFuture<SessionOutcome>) {
         let downloads: DownloadDirectory

@@ -106,6 +106,7 @@ final class EventRecorder: Sendable {
         switch e {
         case .nameService: "nameService"
         case .invitation: "invitation"
+        case .invitationFile: "invitationFile"
         case .status(let s): "status(\(s.rawValue))"
         case .attemptFailed(let r): "attemptFailed(\(r))"
         case .consentRequest(_, let p): "consentRequest(\(p.displayName))"
