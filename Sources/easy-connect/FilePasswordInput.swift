@@ -19,8 +19,13 @@ enum FilePasswordInput {
     static func read(
         confirm: Bool, fromStandardInput: Bool, console: Console, items: inout AsyncStream<Inbox.Item>.Iterator
     ) async throws(CommandFailure) -> InvitationFilePassword? {
-        if fromStandardInput {
+        if fromStandardInput, !console.stdinIsTerminal {
             guard case .line(let text)? = await nextLine(&items) else { throw .badInput("no file password on standard input (--file-password-stdin reads its first line)", code: "bad-password") }
+            return try parse(text)
+        }
+        if fromStandardInput {
+            // A terminal after all: its first line, without echo.
+            guard let text = try await prompt("File password: ", console: console, items: &items) else { return nil }
             return try parse(text)
         }
         if let text = ProcessInfo.processInfo.environment[environmentVariable] { return try parse(text) }

@@ -130,6 +130,32 @@ struct InvitationFileSessionTests {
 
     // MARK: - Two processes
 
+    @Test("--help teaches --file; its usage errors exit with 64; a taken name or a missing folder exits with 2 before the password is asked")
+    func commandLine() throws {
+        let scratch = try Scratch("file-usage")
+        defer { scratch.remove() }
+        let invite = try EasyConnectProcess.run(["invite", "--help"], scratch: scratch.path)
+        for word in ["--file", "--file-password-stdin", "--overwrite", ".MsRcIncident", "EASY_CONNECT_FILE_PASSWORD"] { #expect(invite.stdout.contains(word), "invite --help lacks \(word)") }
+        let help = try EasyConnectProcess.run(["help", "--help"], scratch: scratch.path)
+        for word in ["--file", "exit with 6", "expired file exits with 10"] { #expect(help.stdout.contains(word), "help --help lacks \(word)") }
+        for arguments in [
+            ["invite", "--file", "x", "--lifetime", "7h"], ["invite", "--file", "x", "--lifetime", "90s"], ["invite", "--file", "x", "--lifetime", "0"],
+            ["invite", "--lifetime", "abc"], ["invite", "--overwrite"], ["invite", "--file-password-stdin"], ["help", "--file", "x", "--password", "BCDF GHJK MNPQ"],
+            ["help", "--file-password-stdin"],
+        ] {
+            #expect(try EasyConnectProcess.run(arguments, scratch: scratch.path).status == 64, "\(arguments)")
+        }
+        let taken = try scratch.file("taken.MsRcIncident", [1])
+        let data = ["--data-dir", scratch.path + "/data", "--json"]
+        let exists = try EasyConnectProcess.run(["invite", "--file", scratch.path + "/taken"] + data, scratch: scratch.path, seconds: 20)
+        #expect(exists.status == 2 && exists.stdout.contains("already exists"), "\(exists)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: taken)) == Data([1]))
+        let missing = try EasyConnectProcess.run(["invite", "--file", scratch.path + "/nowhere/x"] + data, scratch: scratch.path, seconds: 20)
+        #expect(missing.status == 2 && missing.stdout.contains("does not exist"), "\(missing)")
+        let absent = try EasyConnectProcess.run(["help", "--file", scratch.path + "/absent.MsRcIncident"] + data, scratch: scratch.path, seconds: 20)
+        #expect(absent.status == 2 && absent.stdout.contains("there is no file"), "\(absent)")
+    }
+
     @Test("easy-connect invite --file and help --file, two processes in JSON mode: wrong password (6), tampered (6), expired (10), not ours (2), then a session")
     func twoProcesses() async throws {
         let scratch = try Scratch("file-cli")

@@ -64,17 +64,18 @@ public enum InvitationFileStore {
         }
     }
 
-    /// The bytes of the file at `path` (at most `InvitationFile.maximumFileBytes` + 1 are read: a larger
+    /// The bytes of the regular file at `path` (at most `InvitationFile.maximumFileBytes` + 1 are read: a larger
     /// file is refused by `InvitationFile` as too large).
     public static func load(_ path: String) throws(InvitationFileStoreError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so that a FIFO given by mistake is refused rather than waited on.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { throw .notFound(path) }
             throw .io(path, "cannot open: \(errorText())")
         }
         defer { close(fd) }
         var st = stat()
-        if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { throw .io(path, "is a directory, not an invitation file") }
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { throw .io(path, "is not a regular file, so not an invitation file") }
         let limit = InvitationFile.maximumFileBytes + 1
         var bytes = [UInt8](repeating: 0, count: limit)
         var total = 0
