@@ -18,7 +18,7 @@ enum ExitStatus: Int32, CaseIterable {
     /// No PNRP cloud could be used to publish or look up the invitation, or the `pnrp node` holding a waiting
     /// invitation stopped.
     case noCloud = 5
-    /// The password does not match the invitation.
+    /// The password does not match the invitation (or an invitation file's password is wrong, or the file changed).
     case wrongPassword = 6
     /// The invitation was withdrawn after too many wrong passwords.
     case withdrawn = 7
@@ -26,7 +26,7 @@ enum ExitStatus: Int32, CaseIterable {
     case refused = 8
     /// The connection was lost: the other side stopped or the network failed.
     case connectionLost = 9
-    /// The invitation found had expired.
+    /// The invitation found, or the invitation file, had expired.
     case expired = 10
     /// The other side broke the protocol.
     case protocolError = 11
@@ -55,11 +55,11 @@ enum ExitStatus: Int32, CaseIterable {
           3  no invitation found for the password
           4  timed out (consent unanswered, a handshake that never completed, invitation expired unused)
           5  no PNRP cloud to publish or look up the invitation (or its pnrp node stopped)
-          6  wrong password
+          6  wrong password (of an invitation file too, or the file was changed)
           7  invitation withdrawn after too many wrong passwords
           8  refused (declined, busy with another helper, cancelled)
           9  connection lost
-          10 the invitation found had expired
+          10 the invitation found (or the invitation file) had expired
           11 protocol error (the other side broke the protocol)
           12 another invitation is already waiting (invite)
           13 not allowed by the settings (policy or your settings file; see easy-connect settings)

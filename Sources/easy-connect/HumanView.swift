@@ -42,6 +42,8 @@ struct HumanView {
     private var outgoingNames: [UInt32: String] = [:]
     private var lastProgressLine: [String: ContinuousClock.Instant] = [:]
     private var lastBar: ContinuousClock.Instant?
+    /// Whether the invitation is published or looked up in the cloud (not an invitation file).
+    private var usesCloud = false
 
     /// Seconds between progress lines when stderr is not a terminal.
     static let progressLineInterval = Duration.seconds(5)
@@ -67,6 +69,7 @@ struct HumanView {
     mutating func show(_ event: EasyConnectEvent) {
         switch event {
         case .nameService(let description):
+            usesCloud = true
             say("Using the PNRP cloud through the \(Console.shown(description)).")
         case .invitation(let password, let expiresAt, let endpoints):
             say("")
@@ -83,10 +86,19 @@ struct HumanView {
         case .offerListening(let address, let expiresAt, let endpoints):
             say("Waiting for offers of help until \(formatClock(expiresAt)). A helper can offer with: easy-connect offer \(address)\(endpoints.isEmpty ? "" : " (or offer \(endpoints[0]))").")
             if !endpoints.isEmpty { say("Listening on \(endpoints.joined(separator: ", ")).") }
+        case .invitationFile(let path, let expiresAt, let endpoints):
+            let seconds = max(60, Int(Int64(expiresAt) - Int64(Date().timeIntervalSince1970)))
+            say("")
+            say("    Invitation file written:   \(Console.shown(path))")
+            say("")
+            say(
+                "Send it to the person who will help you (by mail, chat or on a USB stick) and tell them its password another way (by phone, for example). It works until \(formatClock(expiresAt)) (\(LifetimeText.spoken((seconds + 30) / 60 * 60)) from now) for one helper."
+            )
+            if !endpoints.isEmpty { say("Listening on \(endpoints.joined(separator: ", ")); the helper's computer must reach one of these addresses.") }
         case .status(let status):
             switch status {
             case .waitingForHelper: say("Waiting for a helper… (/quit or Ctrl-C withdraws the invitation)")
-            case .attemptingToConnect: say("Looking up the invitation and attempting to connect…")
+            case .attemptingToConnect: say(usesCloud ? "Looking up the invitation and attempting to connect…" : "Attempting to connect…")
             case .waitingForAcceptance: say("Connected; waiting for acceptance by the person you help (up to 2 minutes)…")
             }
         case .attemptFailed(let remaining):

@@ -42,12 +42,22 @@ struct InviteCommand: AsyncParsableCommand {
             YOUR-ADDRESS`. A contact is kept after a first session by password (`easy-connect contacts` lists \
             them); both sides prove the keys they kept, and a key that changed is refused with both fingerprints.
 
+            Invitation files (msra /saveasfile): with --file PATH, no cloud is used. You choose a file password \
+            (at least 6 characters, typed twice without echo), and PATH.MsRcIncident is written (mode 0600, \
+            never over an existing file unless --overwrite): send it to your helper by mail, chat or USB stick, \
+            and tell them the password another way. They open it with `easy-connect help --file`, and their \
+            computer must reach one of the addresses this one listens on (see --listen). The file is valid for \
+            --lifetime (whole minutes, 6 hours at most and by default). Scripts give the password on the first \
+            line of standard input with --file-password-stdin, or in EASY_CONNECT_FILE_PASSWORD.
+
             Examples:
               easy-connect invite
               easy-connect invite --contact 0123456789abcdef0123456789abcdef01234567.RAContact
               easy-connect invite --lifetime 600 --name "Ada"
               easy-connect invite --listen 192.0.2.5 --port 5900
               easy-connect invite --json --no-daemon --seed 192.0.2.1:3540
+              easy-connect invite --file ~/help-me --lifetime 2h
+              printf '%s\\n' "$PW" | easy-connect invite --file help-me --file-password-stdin --json
 
             \(ExitStatus.table)
             """
@@ -61,9 +71,24 @@ struct InviteCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Seconds the invitation waits for a helper: 1 to 1800 (default 30 minutes, or the settings' shorter maximum-invitation-lifetime).",
-            discussion: "Example: --lifetime 600"))
-    var lifetime: Int?
+            "How long the invitation waits for a helper: seconds, or a number with s, m or h. Easy Connect: 1 second to 30 minutes (the default); --file: whole minutes, 6 hours by default, at most the settings' maximum-invitation-lifetime.",
+            discussion: "Examples: --lifetime 600, --lifetime 10m, --file help-me --lifetime 2h", valueName: "duration"))
+    var lifetime: String?
+
+    @Option(
+        name: .customLong("file"),
+        help: ArgumentHelp(
+            "Write a password-protected invitation file PATH.MsRcIncident instead of publishing in the cloud (msra /saveasfile).",
+            discussion: "Asks for the file's password (at least 6 characters) twice. Example: --file ~/help-me", valueName: "path"))
+    var file: String?
+
+    @Flag(
+        name: .customLong("file-password-stdin"),
+        help: ArgumentHelp("With --file: read the file password from the first line of standard input (for scripts).", discussion: "Example: echo \"$PW\" | easy-connect invite --file help-me --file-password-stdin --json"))
+    var filePasswordStdin = false
+
+    @Flag(name: .customLong("overwrite"), help: ArgumentHelp("With --file: replace an existing file of that name (it is refused otherwise)."))
+    var overwrite = false
 
     @Option(
         name: .customLong("listen"),
@@ -84,8 +109,26 @@ struct InviteCommand: AsyncParsableCommand {
 
     @OptionGroup var options: SessionOptionsGroup
 
+    /// `--lifetime` in seconds, when given.
+    var givenLifetime: Int? { lifetime.flatMap(LifetimeText.seconds) }
+
+    /// `--lifetime` in seconds, or the default of the kind of invitation (the settings may lower it).
+    var lifetimeSeconds: Int { givenLifetime ?? (file == nil ? 1800 : Int(InvitationFile.defaultLifetimeMinutes) * 60) }
+
     func validate() throws {
-        if let lifetime, !(1...1800).contains(lifetime) { throw ValidationError("--lifetime must be from 1 to 1800 seconds (an invitation waits at most 30 minutes)") }
+        if let lifetime, LifetimeText.seconds(lifetime) == nil {
+            throw ValidationError("--lifetime '\(lifetime)' is not a duration: give seconds (600) or a number with s, m or h (10m, 2h)")
+        }
+        if file != nil {
+            guard lifetimeSeconds >= 60, lifetimeSeconds % 60 == 0 else {
+                throw ValidationError("--lifetime of an invitation file is a whole number of minutes, at least 1 (90m, 2h)")
+            }
+            if contact != nil { throw ValidationError("--contact and --file are two kinds of invitation: give one") }
+        } else {
+            guard (1...1800).contains(lifetimeSeconds) else { throw ValidationError("--lifetime must be from 1 to 1800 seconds (an invitation waits at most 30 minutes)") }
+            if filePasswordStdin || overwrite { throw ValidationError("--file-password-stdin and --overwrite go with --file PATH") }
+        }
+        if let file, file.isEmpty || file.hasSuffix("/") { throw ValidationError("--file needs a file name, such as ~/help-me") }
         if let consentTimeout, !(1...120).contains(consentTimeout) {
             throw ValidationError("--consent-timeout must be from 1 to 120 seconds (helpers wait 2 minutes for the answer)")
         }
@@ -111,12 +154,16 @@ struct InviteCommand: AsyncParsableCommand {
     private func invite(console: Console, inbox: Inbox) async throws {
         // The settings first: a refusal touches no file and no network.
         let loaded = try options.settingsFiles.load()
-        let limits = try Self.limits(lifetime: lifetime, consentTimeout: consentTimeout, settings: loaded.effective)
+        let limits = try Self.limits(lifetime: givenLifetime, consentTimeout: consentTimeout, file: file != nil, settings: loaded.effective)
         let launch = try SessionLaunch(options: options, console: console, role: .user)
         let lockPath = launch.data.state.file("invitation.lock")
         guard let lock = try FileLock.acquire(lockPath, wait: false) else { throw Self.busy(lockPath) }
         defer { lock.release() }
         lock.write("pid=\(getpid())\nstate=starting\n")
+        if let file {
+            return try await inviteByFile(
+                file, limits: limits, maximum: loaded.settings.maximumInvitationLifetimeSeconds, loaded: loaded, launch: launch, lock: lock, console: console, inbox: inbox)
+        }
 
         var settings = InviteOptions(session: try launch.sessionOptions())
         settings.lifetime = .seconds(limits.lifetime)
@@ -152,16 +199,18 @@ struct InviteCommand: AsyncParsableCommand {
     /// The lifetime and consent timeout to use, in seconds: the options when given, else the settings'; an
     /// invitation never waits longer than 30 minutes. Refused (exit status 13) when the settings do not allow
     /// inviting, or an option asks for more than they allow.
-    static func limits(lifetime: Int?, consentTimeout: Int?, settings effective: EffectiveSettings) throws(CommandFailure) -> (lifetime: Int, consentTimeout: Int) {
+    static func limits(lifetime: Int?, consentTimeout: Int?, file: Bool = false, settings effective: EffectiveSettings) throws(CommandFailure) -> (lifetime: Int, consentTimeout: Int) {
         let settings = effective.settings
         let solicited = settings.solicitedHelpDecision
         if let reason = effective.explain(solicited) {
             throw .notAllowed("cannot ask for help: \(reason)", key: .allowSolicitedHelp)
         }
-        let longest = min(Int(InviteOptions.maximumLifetime.components.seconds), settings.maximumInvitationLifetimeSeconds)
-        let chosenLifetime = lifetime ?? longest
+        // An Easy Connect invitation waits at most 30 minutes; an invitation file up to the settings' maximum,
+        // 6 hours by default.
+        let longest = file ? settings.maximumInvitationLifetimeSeconds : min(Int(InviteOptions.maximumLifetime.components.seconds), settings.maximumInvitationLifetimeSeconds)
+        let chosenLifetime = lifetime ?? (file ? min(Int(InvitationFile.defaultLifetimeMinutes) * 60, longest) : longest)
         if let reason = effective.explain(settings.invitationLifetimeDecision(.seconds(chosenLifetime))) {
-            throw .notAllowed("--lifetime \(chosenLifetime) is too long: \(reason); use at most \(longest)", key: .maximumInvitationLifetime)
+            throw .notAllowed("--lifetime \(LifetimeText.spoken(chosenLifetime)) is too long: \(reason); use at most \(LifetimeText.spoken(longest))", key: .maximumInvitationLifetime)
         }
         let chosenTimeout = consentTimeout ?? settings.consentTimeoutSeconds
         if chosenTimeout > settings.consentTimeoutSeconds {
@@ -171,6 +220,46 @@ struct InviteCommand: AsyncParsableCommand {
                 key: .consentTimeout)
         }
         return (chosenLifetime, chosenTimeout)
+    }
+
+    /// msra `/saveasfile`: asks for the file password, listens, writes `path.MsRcIncident` and waits for the
+    /// Helper who opens it. No cloud is used.
+    private func inviteByFile(
+        _ path: String, limits: (lifetime: Int, consentTimeout: Int), maximum: Int, loaded: LoadedSettings, launch: SessionLaunch, lock: FileLock, console: Console, inbox: Inbox
+    ) async throws {
+        let target = InvitationFile.pathWithExtension(absolutePath(expandingTilde(path)))
+        // Checked before the password is asked: a name taken or a missing folder costs nothing.
+        if !overwrite, FileManager.default.fileExists(atPath: target) {
+            throw CommandFailure.badInput("\(target) already exists; choose another name, or pass --overwrite to replace it", code: "file")
+        }
+        let folder = (target as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CommandFailure.badInput("the folder \(folder) does not exist; create it or choose another place for the invitation file", code: "file")
+        }
+        var items = inbox.stream.makeAsyncIterator()
+        inbox.readStandardInput()
+        guard let filePassword = try await FilePasswordInput.read(confirm: true, fromStandardInput: filePasswordStdin, console: console, items: &items) else { return }
+
+        var settings = FileInviteOptions(session: try launch.sessionOptions(), path: target)
+        settings.lifetime = .seconds(limits.lifetime)
+        settings.maximumFileLifetime = .seconds(maximum)
+        settings.overwrite = overwrite
+        settings.listenAddresses = listenAddresses
+        settings.port = port ?? 0
+        settings.invitation.connection.consentTimeout = .seconds(UInt64(limits.consentTimeout))
+        settings.session.connection.consentTimeout = .seconds(UInt64(limits.consentTimeout))
+        let session: EasyConnectSession
+        do {
+            session = try await EasyConnectSession.inviteByFile(options: settings, filePassword: filePassword)
+        } catch {
+            throw CommandFailure(error)
+        }
+        var runner = SessionRunner(session: session, names: nil, console: console, inbox: inbox, invitationLock: lock, downloadPath: settings.session.downloadDirectory)
+        runner.contacts = launch.data.contacts
+        runner.controlRefusal = ControlRefusal(loaded.effective)
+        let outcome = await runner.run(&items)
+        if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
     }
 
     /// The refusal when another `invite` holds the lock, saying which process and until when.

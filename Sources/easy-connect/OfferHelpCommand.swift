@@ -18,6 +18,13 @@ struct OfferHelpCommand: AsyncParsableCommand {
             For scripts, give the password in the environment variable EASY_CONNECT_PASSWORD rather than \
             --password, so it does not show in `ps`. The password is never printed or logged.
 
+            Invitation files (msra /openfile): with --file PATH, the invitation comes from a .MsRcIncident file \
+            the person sent you, and no cloud is used. You are asked for the file's password (they tell it to \
+            you another way; at a terminal you may try three times). A wrong password and a file changed since \
+            it was written look the same, and exit with 6; an expired file exits with 10. Scripts give the \
+            password on the first line of standard input with --file-password-stdin, or in \
+            EASY_CONNECT_FILE_PASSWORD.
+
             \(HumanView.commandList(role: .helper))
 
             Ctrl-C, SIGTERM or SIGHUP end the session with a goodbye (or stop connecting) and remove partial \
@@ -39,6 +46,7 @@ struct OfferHelpCommand: AsyncParsableCommand {
               easy-connect help --contact 0123456789abcdef0123456789abcdef01234567.RAContact
               easy-connect help --password "BCDF GHJK MNPQ"
               EASY_CONNECT_PASSWORD=bcdf-ghjk-mnpq easy-connect help --json --no-daemon --seed 192.0.2.1:3540
+              easy-connect help --file ~/Downloads/help-me.MsRcIncident
 
             \(ExitStatus.table)
             """
@@ -55,6 +63,18 @@ struct OfferHelpCommand: AsyncParsableCommand {
             "Help this contact, with no password (their address, <40 hex>.RAContact).",
             discussion: "Example: --contact 0123456789abcdef0123456789abcdef01234567.RAContact", valueName: "address"))
     var contact: String?
+
+    @Option(
+        name: .customLong("file"),
+        help: ArgumentHelp(
+            "Open the invitation file PATH sent to you (msra /openfile) and connect to the computer it names; no cloud is used.",
+            discussion: "Asks for the file's password. Example: --file ~/Downloads/help-me.MsRcIncident", valueName: "path"))
+    var file: String?
+
+    @Flag(
+        name: .customLong("file-password-stdin"),
+        help: ArgumentHelp("With --file: read the file password from the first line of standard input (for scripts).", discussion: "Example: echo \"$PW\" | easy-connect help --file help-me.MsRcIncident --file-password-stdin --json"))
+    var filePasswordStdin = false
 
     @Option(
         name: .customLong("resolve-timeout"),
@@ -90,6 +110,12 @@ struct OfferHelpCommand: AsyncParsableCommand {
             guard password == nil else { throw ValidationError("--contact needs no password: give either --contact or --password") }
             do { _ = try ContactAddress(parsing: contact) } catch { throw ValidationError("--contact: \(error.description)") }
         }
+        if file != nil, password != nil {
+            throw ValidationError("--password is the Easy Connect password; an invitation file has its own password, which is asked for (or read with --file-password-stdin)")
+        }
+        if file == nil, filePasswordStdin { throw ValidationError("--file-password-stdin goes with --file PATH") }
+        if let file, file.isEmpty { throw ValidationError("--file needs the invitation file's name") }
+        if contact != nil, file != nil { throw ValidationError("--contact and --file are two ways to find the person: give one") }
         guard (1...300).contains(resolveTimeout) else { throw ValidationError("--resolve-timeout must be from 1 to 300 seconds") }
         guard (1...300).contains(connectTimeout) else { throw ValidationError("--connect-timeout must be from 1 to 300 seconds") }
     }
@@ -107,9 +133,12 @@ struct OfferHelpCommand: AsyncParsableCommand {
 
     private func help(console: Console, inbox: Inbox) async throws {
         // An invalid settings file stops the command before anything is asked or touched.
-        _ = try options.settingsFiles.load()
+        let loaded = try options.settingsFiles.load()
         var items = inbox.stream.makeAsyncIterator()
         inbox.readStandardInput()
+        if let file {
+            return try await helpByFile(file, maximumMinutes: UInt32(loaded.settings.maximumInvitationLifetimeSeconds / 60), console: console, inbox: inbox, items: &items)
+        }
         // Checked before any file or network is touched: a typo costs nothing.
         var typed: EasyConnectPassword?
         if contact == nil {
@@ -139,6 +168,61 @@ struct OfferHelpCommand: AsyncParsableCommand {
             throw CommandFailure(error)
         }
         var runner = SessionRunner(session: session, names: names, console: console, inbox: inbox, invitationLock: nil, downloadPath: settings.session.downloadDirectory)
+        runner.contacts = launch.data.contacts
+        let outcome = await runner.run(&items)
+        if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
+    }
+
+    /// msra `/openfile`: reads the file, asks for its password (again after a wrong one, at a terminal, three
+    /// times at most), opens it and connects straight to the endpoints inside.
+    /// A file whose lifetime is above `maximumMinutes` (the settings' maximum-invitation-lifetime) is refused.
+    private func helpByFile(_ path: String, maximumMinutes: UInt32, console: Console, inbox: Inbox, items: inout AsyncStream<Inbox.Item>.Iterator) async throws {
+        let target = absolutePath(expandingTilde(path))
+        let bytes: [UInt8]
+        do {
+            bytes = try InvitationFileStore.load(target)
+        } catch {
+            throw CommandFailure(error)
+        }
+        // What anyone can read is checked before the password is asked: a file that is not an invitation, or
+        // that has expired, costs no typing.
+        let header: InvitationFileHeader
+        do {
+            header = try InvitationFile.readHeader(bytes)
+            if UInt64(Date().timeIntervalSince1970) >= header.expiresAt { throw InvitationFileError.expired(expiresAt: header.expiresAt) }
+        } catch let error as InvitationFileError {
+            throw CommandFailure(invitationFile: error)
+        }
+        if !console.json {
+            console.out("Invitation file from \(DisplayText.escaped(header.userName)), valid until \(formatClock(header.expiresAt)) (unverified until it opens).")
+        }
+        let retry = !console.json && console.stdinIsTerminal && !filePasswordStdin && ProcessInfo.processInfo.environment[FilePasswordInput.environmentVariable] == nil
+        var opened: InvitationFile?
+        for attempt in 1...3 {
+            guard let filePassword = try await FilePasswordInput.read(confirm: false, fromStandardInput: filePasswordStdin, console: console, items: &items) else { return }
+            do {
+                opened = try InvitationFile.open(
+                    bytes, with: filePassword, nowUnixSeconds: UInt64(Date().timeIntervalSince1970),
+                    maximumLifetimeMinutes: maximumMinutes)
+                break
+            } catch .wrongPasswordOrChanged where retry && attempt < 3 {
+                console.out("Wrong password, or the file was changed. Try again, or press Ctrl-C to stop.")
+            } catch {
+                throw CommandFailure(invitationFile: error)
+            }
+        }
+        guard let opened else { throw CommandFailure(invitationFile: .wrongPasswordOrChanged) }
+
+        let launch = try SessionLaunch(options: options, console: console, role: .helper)
+        var settings = HelpOptions(session: try launch.sessionOptions())
+        settings.connectTimeout = .seconds(connectTimeout)
+        let session: EasyConnectSession
+        do {
+            session = try await EasyConnectSession.help(invitation: opened.invitation, password: opened.password, options: settings)
+        } catch {
+            throw CommandFailure(error)
+        }
+        var runner = SessionRunner(session: session, names: nil, console: console, inbox: inbox, invitationLock: nil, downloadPath: settings.session.downloadDirectory)
         runner.contacts = launch.data.contacts
         let outcome = await runner.run(&items)
         if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }

@@ -14,8 +14,8 @@ import Foundation
 struct SessionRunner {
     /// The session.
     let session: EasyConnectSession
-    /// Where the invitation is published or looked up; closed at the end.
-    let names: NameServiceConnection
+    /// Where the invitation is published or looked up, closed at the end; nil for an invitation file.
+    let names: NameServiceConnection?
     /// Output.
     let console: Console
     /// Input, signals and events.
@@ -37,7 +37,7 @@ struct SessionRunner {
     private var refusingControl = false
 
     /// A runner for `session`.
-    init(session: EasyConnectSession, names: NameServiceConnection, console: Console, inbox: Inbox, invitationLock: FileLock?, downloadPath: String) {
+    init(session: EasyConnectSession, names: NameServiceConnection?, console: Console, inbox: Inbox, invitationLock: FileLock?, downloadPath: String) {
         (self.session, self.names, self.console, self.inbox, self.invitationLock) = (session, names, console, inbox, invitationLock)
         view = HumanView(role: session.role, console: console, downloadPath: downloadPath)
     }
@@ -85,7 +85,7 @@ struct SessionRunner {
             ended = SessionOutcome(.internalError, "the session's events stopped without an outcome")
             show(.disconnected(ended))
         }
-        await bounded(.seconds(10)) { [names] in await names.close() }
+        if let names { await bounded(.seconds(10)) { await names.close() } }
         await bounded(.seconds(5)) { [session] in _ = await session.outcome() }
         invitationLock?.release()
         return ended
@@ -103,7 +103,7 @@ struct SessionRunner {
 
     private mutating func show(_ event: EasyConnectEvent) {
         switch event {
-        case .invitation(_, let expiresAt, _):
+        case .invitation(_, let expiresAt, _), .invitationFile(_, let expiresAt, _):
             invitationLock?.write("pid=\(getpid())\nexpires=\(expiresAt)\nstate=waiting\n")
         case .connected:
             invitationLock?.write("pid=\(getpid())\nstate=session\n")

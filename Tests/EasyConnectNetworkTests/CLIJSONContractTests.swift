@@ -21,6 +21,7 @@ struct CLIJSONContractTests {
     static let documented: [(EasyConnectEvent, String, Set<String>)] = [
         (.nameService("embedded node on 127.0.0.1:3540"), "name-service", ["description"]),
         (.invitation(password: "BCDF GHJK MNPQ", expiresAt: 1_700_000_000, endpoints: ["127.0.0.1:5000", "[::1]:5000"]), "invitation", ["password", "expires", "expiresAt", "endpoints"]),
+        (.invitationFile(path: "/home/ada/help-me.MsRcIncident", expiresAt: 1_700_000_000, endpoints: ["127.0.0.1:5000"]), "invitation-file", ["path", "expires", "expiresAt", "endpoints"]),
         (.status(.waitingForHelper), "status", ["status"]),
         (.attemptFailed(remaining: 2), "attempt-failed", ["remaining"]),
         (.consentRequest(ConnectionID(4), helper), "consent-request", ["connection", "helper", "computer", "fingerprint", "contact"]),

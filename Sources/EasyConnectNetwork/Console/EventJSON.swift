@@ -36,16 +36,12 @@ public struct EventJSON: Sendable {
             o["description"] = .string(description)
         case .invitation(let password, let expiresAt, let endpoints):
             o["password"] = .string(password)
-            o["expires"] = .unsigned(expiresAt)
-            o["expiresAt"] = .string(Self.iso8601(unixSeconds: expiresAt))
-            o["endpoints"] = .array(endpoints.map { .string($0) })
+            Self.addWaiting(&o, expiresAt: expiresAt, endpoints: endpoints)
         case .contactInvitation(let contact, let name, let address, let expiresAt, let endpoints):
             o["contact"] = .string(contact)
             o["name"] = .string(name)
             o["address"] = .string(address)
-            o["expires"] = .unsigned(expiresAt)
-            o["expiresAt"] = .string(Self.iso8601(unixSeconds: expiresAt))
-            o["endpoints"] = .array(endpoints.map { .string($0) })
+            Self.addWaiting(&o, expiresAt: expiresAt, endpoints: endpoints)
         case .helperRefused(let peer, let reason):
             o["helper"] = .string(peer.displayName)
             o["computer"] = .string(peer.computerName)
@@ -54,9 +50,10 @@ public struct EventJSON: Sendable {
             o["reason"] = .string(reason)
         case .offerListening(let address, let expiresAt, let endpoints):
             o["address"] = .string(address)
-            o["expires"] = .unsigned(expiresAt)
-            o["expiresAt"] = .string(Self.iso8601(unixSeconds: expiresAt))
-            o["endpoints"] = .array(endpoints.map { .string($0) })
+            Self.addWaiting(&o, expiresAt: expiresAt, endpoints: endpoints)
+        case .invitationFile(let path, let expiresAt, let endpoints):
+            o["path"] = .string(path)
+            Self.addWaiting(&o, expiresAt: expiresAt, endpoints: endpoints)
         case .status(let status):
             o["status"] = .string(status.rawValue)
         case .attemptFailed(let remaining):
@@ -116,6 +113,13 @@ public struct EventJSON: Sendable {
         return o
     }
 
+    /// The fields of a waiting invitation: `expires` (Unix seconds), `expiresAt` (ISO 8601) and `endpoints`.
+    static func addWaiting(_ o: inout [String: JSONValue], expiresAt: UInt64, endpoints: [String]) {
+        o["expires"] = .unsigned(expiresAt)
+        o["expiresAt"] = .string(iso8601(unixSeconds: expiresAt))
+        o["endpoints"] = .array(endpoints.map { .string($0) })
+    }
+
     /// The `"event"` value of `event`.
     public static func name(of event: EasyConnectEvent) -> String {
         switch event {
@@ -124,6 +128,7 @@ public struct EventJSON: Sendable {
         case .contactInvitation: "contact-invitation"
         case .helperRefused: "helper-refused"
         case .offerListening: "offer-listening"
+        case .invitationFile: "invitation-file"
         case .status: "status"
         case .attemptFailed: "attempt-failed"
         case .consentRequest: "consent-request"

@@ -89,6 +89,10 @@ final class SessionLogRecorder: Sendable {
             add(
                 .invitationCreated, "You asked your contact \(name) (\(contact)) for help: an invitation only they can open, no password",
                 [.name: name, .address: contact, .expires: SessionLogClock.isoText(Int64(clamping: expiresAt))])
+        case .invitationFile(let path, let expiresAt, _):
+            state.withLockedValue { $0.invitationOpen = true }
+            let name = String(path.split(separator: "/").last ?? Substring(path))
+            add(.invitationCreated, "You wrote the invitation file \(name), protected by a password you chose", [.name: name, .expires: SessionLogClock.isoText(Int64(clamping: expiresAt))])
         case .offerListening(let address, let expiresAt, _):
             state.withLockedValue { $0.invitationOpen = true }
             add(.invitationCreated, "You waited for offers of help at \(address)", [.address: address, .expires: SessionLogClock.isoText(Int64(clamping: expiresAt))])

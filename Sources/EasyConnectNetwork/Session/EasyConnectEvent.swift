@@ -11,6 +11,8 @@ public enum EasyConnectEvent: Sendable, Hashable {
     /// User: an invitation for one contact (contact help) is published under the User's own contact address;
     /// only that contact can open it.
     case contactInvitation(contact: String, name: String, address: String, expiresAt: UInt64, endpoints: [String])
+    /// User: the invitation file is written at `path`; send it to the Helper and tell them its password.
+    case invitationFile(path: String, expiresAt: UInt64, endpoints: [String])
     /// Progress the person should see ("attempting to connect", "waiting for acceptance", …).
     case status(SessionStatus)
     /// User: someone tried a wrong password; `remaining` attempts are left before the invitation is withdrawn.

@@ -191,12 +191,15 @@ public final class EasyConnectSession: Sendable {
         var names: [NamePublication]
         /// The event that tells the person the invitation is out.
         var shown: EasyConnectEvent
+        /// Runs once the engine takes the listener's connections and before the names are published (an
+        /// invitation file is written here); a failure ends the invitation.
+        var whenListening: (@Sendable () throws(EasyConnectError) -> Void)? = nil
     }
 
     /// Binds the listener, prepares the invitation (`prepare` gets the endpoints, the expiry in Unix seconds and
     /// the system's entropy), starts the engine, publishes the names and reports the invitation.
     static func startUser(
-        options: InviteOptions, nameService: any PeerNameService, loop: any EventLoop, ownedGroup: MultiThreadedEventLoopGroup?,
+        options: InviteOptions, nameService: (any PeerNameService)?, loop: any EventLoop, ownedGroup: MultiThreadedEventLoopGroup?,
         prepare: ([SessionEndpoint], UInt64, inout SystemEntropy) async throws(EasyConnectError) -> UserStart
     ) async throws(EasyConnectError) -> EasyConnectSession {
         let session = options.session
@@ -235,26 +238,38 @@ public final class EasyConnectSession: Sendable {
             e.listeners = listener.channels
             e.reschedule()
         }.get()
+        func abandon(_ outcome: SessionOutcome) async {
+            let log = try? await loop.submit { () -> SessionLogRecorder? in
+                engine.value.finish(outcome)
+                return engine.value.sessionLog
+            }.get()
+            await log?.writer.flush()
+            await listener.close()
+            try? await pool.shutdownGracefully()
+        }
+        if let whenListening = start.whenListening {
+            do {
+                try whenListening()
+            } catch {
+                await abandon(SessionOutcome(.internalError, "\(error)"))
+                throw error
+            }
+        }
         var published: [PublishedName] = []
         for request in start.names {
+            guard let nameService else { break }
             do {
                 published.append(try await nameService.publish(request))
             } catch {
                 for p in published { await nameService.revoke(p) }
                 let outcome = SessionOutcome(.noCloud, "cannot publish the invitation: \(error)")
-                let log = try? await loop.submit { () -> SessionLogRecorder? in
-                    engine.value.finish(outcome)
-                    return engine.value.sessionLog
-                }.get()
-                await log?.writer.flush()
-                await listener.close()
-                try? await pool.shutdownGracefully()
+                await abandon(outcome)
                 throw .failed(outcome)
             }
         }
         let names = nameService, publishedNames = published
-        let revoke: @Sendable () -> Void = { Task { for p in publishedNames { await names.revoke(p) } } }
-        let description = nameService.serviceDescription
+        let revoke: @Sendable () -> Void = { Task { for p in publishedNames { await names?.revoke(p) } } }
+        let description = nameService?.serviceDescription
         try? await loop.submit {
             let e = engine.value
             if e.ended {
@@ -262,7 +277,7 @@ public final class EasyConnectSession: Sendable {
             } else {
                 e.revokeNames = revoke
                 // Only a published invitation is shown: its password is worth reading out.
-                e.continuation.yield(.nameService(description))
+                if let description { e.continuation.yield(.nameService(description)) }
                 e.continuation.yield(start.shown)
                 e.continuation.yield(.status(.waitingForHelper))
             }

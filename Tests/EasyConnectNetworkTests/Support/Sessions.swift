@@ -109,6 +109,7 @@ final class EventRecorder: Sendable {
         case .contactInvitation(let contact, _, _, _, _): "contactInvitation(\(contact))"
         case .helperRefused(let p, _): "helperRefused(\(p.displayName))"
         case .offerListening: "offerListening"
+        case .invitationFile: "invitationFile"
         case .status(let s): "status(\(s.rawValue))"
         case .attemptFailed(let r): "attemptFailed(\(r))"
         case .consentRequest(_, let p): "consentRequest(\(p.displayName))"
