@@ -210,7 +210,7 @@ struct InviteCommand: AsyncParsableCommand {
         let longest = file ? settings.maximumInvitationLifetimeSeconds : min(Int(InviteOptions.maximumLifetime.components.seconds), settings.maximumInvitationLifetimeSeconds)
         let chosenLifetime = lifetime ?? (file ? min(Int(InvitationFile.defaultLifetimeMinutes) * 60, longest) : longest)
         if let reason = effective.explain(settings.invitationLifetimeDecision(.seconds(chosenLifetime))) {
-            throw .notAllowed("--lifetime \(LifetimeText.spoken(chosenLifetime)) is too long: \(reason); use at most \(LifetimeText.spoken(longest))", key: .maximumInvitationLifetime)
+            throw .notAllowed("--lifetime \(LifetimeText.spoken(chosenLifetime)) is too long: \(reason); use at most \(longest) s (\(LifetimeText.spoken(longest)))", key: .maximumInvitationLifetime)
         }
         let chosenTimeout = consentTimeout ?? settings.consentTimeoutSeconds
         if chosenTimeout > settings.consentTimeoutSeconds {

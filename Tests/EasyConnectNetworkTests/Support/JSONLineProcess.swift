@@ -245,8 +245,10 @@ final class JSONLineProcess: @unchecked Sendable {
     /// Kills the process (SIGKILL) and waits for it; for cleanup.
     func kill9() {
         if process.isRunning {
-            kill(process.processIdentifier, SIGCONT)
+            // SIGKILL ends a stopped process too; SIGCONT first would let it run for a moment and act on
+            // what happened while it was stopped.
             kill(process.processIdentifier, SIGKILL)
+            kill(process.processIdentifier, SIGCONT)
         }
         process.waitUntilExit()
         closeInput()
