@@ -8,7 +8,8 @@
 #   3. registers a secured name on one node and resolves it from another, printing the path;
 #   4. Easy Connect: a User (`easy-connect invite --json`, through node 2) publishes an invitation; a Helper
 #      (`easy-connect help --json`, through node 4) types its password; the User accepts, each sends a chat
-#      line and a file, the Helper disconnects; every event of both sides is printed;
+#      line and a file, the Helper disconnects; every event of both sides is printed; then the same two
+#      meet again by contact (`invite --contact`, `help --contact`), with no password;
 #   5. shows `pnrp clouds` of a node, then stops every node with `pnrp stop` and checks they exited.
 #
 # Everything is bounded in time; on exit (normal, error or Ctrl-C) leftover nodes are killed and the
@@ -173,6 +174,41 @@ cmp -s "$helper/files/driver.bin" "$user/downloads/driver.bin" && echo "driver.b
 cmp -s "$user/files/printer-status.txt" "$helper/downloads/printer-status.txt" && echo "printer-status.txt arrived intact at the Helper's"
 echo "easy-connect invite exited with $user_status, easy-connect help with $helper_status (0: the session ended normally)"
 if [ "$user_status" -ne 0 ] || [ "$helper_status" -ne 0 ]; then echo "demo: an Easy Connect process failed" >&2; exit 1; fi
+
+step "Next time: the same two, by contact, with no password"
+# Each side kept the other in RAContactHistory.xml when the session started.
+helper_address=$(field "$user/out" contact-saved address)
+user_address=$(field "$helper/out" contact-saved address)
+echo "the User asks $helper_address; the Helper answers $user_address"
+mkfifo "$user/in2" "$helper/in2"
+"$easy_connect" invite --contact "$helper_address" --listen 127.0.0.1 --name "Demo User" $(ec_common "$user" 2) <"$user/in2" >"$user/out2" 2>"$user/err2" &
+pids+=($!); user_pid=$!
+exec 5>"$user/in2"
+wait_event "$user/out2" contact-invitation
+"$easy_connect" help --contact "$user_address" --name "Demo Helper" $(ec_common "$helper" 4) <"$helper/in2" >"$helper/out2" 2>"$helper/err2" &
+pids+=($!); helper_pid=$!
+exec 6>"$helper/in2"
+wait_event "$user/out2" consent-request
+echo '{"command":"accept"}' >&5
+wait_event "$user/out2" connected
+wait_event "$helper/out2" connected
+echo '{"command":"chat","text":"No password this time."}' >&6
+wait_event "$user/out2" chat
+echo '{"command":"disconnect"}' >&5
+wait_event "$user/out2" disconnected
+wait_event "$helper/out2" disconnected
+exec 5>&- 6>&-
+user_status=0; helper_status=0
+wait "$user_pid" || user_status=$?
+wait "$helper_pid" || helper_status=$?
+echo "events of the User (easy-connect invite --contact --json):"
+show_events user "$user/out2" 1
+echo "events of the Helper (easy-connect help --contact --json):"
+show_events helper "$helper/out2" 1
+if [ "$user_status" -ne 0 ] || [ "$helper_status" -ne 0 ]; then echo "demo: a contact session failed" >&2; exit 1; fi
+echo "the User's contacts and session logs:"
+"$easy_connect" contacts --data-dir "$user/data"
+"$easy_connect" logs --data-dir "$user/data"
 
 step "pnrp clouds and pnrp status of node 5"
 "$pnrp" clouds --state-dir "$root/node5"

@@ -141,14 +141,7 @@ struct InviteCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let console = Console(command: "easy-connect invite", json: options.json)
-        options.bootstrapLogging()
-        let inbox = Inbox()
-        do {
-            try await invite(console: console, inbox: inbox)
-        } catch let failure as CommandFailure {
-            throw console.fail(failure)
-        }
+        try await options.runCommand("invite") { console, inbox in try await invite(console: console, inbox: inbox) }
     }
 
     private func invite(console: Console, inbox: Inbox) async throws {
@@ -172,28 +165,15 @@ struct InviteCommand: AsyncParsableCommand {
         settings.invitation.connection.consentTimeout = .seconds(UInt64(limits.consentTimeout))
         settings.session.connection.consentTimeout = .seconds(UInt64(limits.consentTimeout))
 
-        let (nodeDirectory, nodeLock) = try launch.data.nodeDirectory(role: .user)
-        defer { nodeLock.release() }
         var items = inbox.stream.makeAsyncIterator()
         inbox.readStandardInput()
         let contactRecord = try contact.map { (text) throws(CommandFailure) in try launch.data.contact(text) }
-        let names = try await launch.openNames(nodeDirectory: nodeDirectory)
-        let session: EasyConnectSession
-        do {
-            if let contactRecord {
-                session = try await EasyConnectSession.inviteContact(contactRecord, options: settings, nameService: names.service)
-            } else {
-                session = try await EasyConnectSession.invite(options: settings, nameService: names.service)
-            }
-        } catch {
-            await bounded(.seconds(10)) { await names.close() }
-            throw CommandFailure(error)
+        try await launch.runThroughCloud(
+            inbox: inbox, items: &items, invitationLock: lock, downloadPath: settings.session.downloadDirectory, controlRefusal: ControlRefusal(loaded.effective)
+        ) { (names) throws(EasyConnectError) in
+            if let contactRecord { return try await EasyConnectSession.inviteContact(contactRecord, options: settings, nameService: names) }
+            return try await EasyConnectSession.invite(options: settings, nameService: names)
         }
-        var runner = SessionRunner(session: session, names: names, console: console, inbox: inbox, invitationLock: lock, downloadPath: settings.session.downloadDirectory)
-        runner.contacts = launch.data.contacts
-        runner.controlRefusal = ControlRefusal(loaded.effective)
-        let outcome = await runner.run(&items)
-        if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
     }
 
     /// The lifetime and consent timeout to use, in seconds: the options when given, else the settings'; an
@@ -255,11 +235,9 @@ struct InviteCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(error)
         }
-        var runner = SessionRunner(session: session, names: nil, console: console, inbox: inbox, invitationLock: lock, downloadPath: settings.session.downloadDirectory)
-        runner.contacts = launch.data.contacts
-        runner.controlRefusal = ControlRefusal(loaded.effective)
-        let outcome = await runner.run(&items)
-        if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
+        try await launch.run(
+            session, names: nil, inbox: inbox, items: &items, invitationLock: lock, downloadPath: settings.session.downloadDirectory,
+            controlRefusal: ControlRefusal(loaded.effective))
     }
 
     /// The refusal when another `invite` holds the lock, saying which process and until when.

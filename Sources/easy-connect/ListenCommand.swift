@@ -65,14 +65,7 @@ struct ListenCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let console = Console(command: "easy-connect listen", json: options.json)
-        options.bootstrapLogging()
-        let inbox = Inbox()
-        do {
-            try await listen(console: console, inbox: inbox)
-        } catch let failure as CommandFailure {
-            throw console.fail(failure)
-        }
+        try await options.runCommand("listen") { console, inbox in try await listen(console: console, inbox: inbox) }
     }
 
     private func listen(console: Console, inbox: Inbox) async throws {
@@ -92,7 +85,7 @@ struct ListenCommand: AsyncParsableCommand {
         let lockPath = launch.data.state.file("invitation.lock")
         guard let lock = try FileLock.acquire(lockPath, wait: false) else { throw InviteCommand.busy(lockPath) }
         defer { lock.release() }
-        lock.write("pid=\(getpid())\\nstate=starting\\n")
+        lock.write("pid=\(getpid())\nstate=starting\n")
 
         var settings = InviteOptions(session: try launch.sessionOptions())
         settings.lifetime = .seconds(lifetime)
@@ -101,22 +94,12 @@ struct ListenCommand: AsyncParsableCommand {
         settings.invitation.connection.consentTimeout = .seconds(UInt64(timeout))
         settings.session.connection.consentTimeout = .seconds(UInt64(timeout))
 
-        let (nodeDirectory, nodeLock) = try launch.data.nodeDirectory(role: .user)
-        defer { nodeLock.release() }
         var items = inbox.stream.makeAsyncIterator()
         inbox.readStandardInput()
-        let names = try await launch.openNames(nodeDirectory: nodeDirectory)
-        let session: EasyConnectSession
-        do {
-            session = try await EasyConnectSession.listenForOffers(options: settings, admission: admission, nameService: names.service)
-        } catch {
-            await bounded(.seconds(10)) { await names.close() }
-            throw CommandFailure(error)
+        try await launch.runThroughCloud(
+            inbox: inbox, items: &items, invitationLock: lock, downloadPath: settings.session.downloadDirectory, controlRefusal: ControlRefusal(loaded.effective)
+        ) { (names) throws(EasyConnectError) in
+            try await EasyConnectSession.listenForOffers(options: settings, admission: admission, nameService: names)
         }
-        var runner = SessionRunner(session: session, names: names, console: console, inbox: inbox, invitationLock: lock, downloadPath: settings.session.downloadDirectory)
-        runner.contacts = launch.data.contacts
-        runner.controlRefusal = ControlRefusal(loaded.effective)
-        let outcome = await runner.run(&items)
-        if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
     }
 }

@@ -69,14 +69,7 @@ struct OfferCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let console = Console(command: "easy-connect offer", json: options.json)
-        options.bootstrapLogging()
-        let inbox = Inbox()
-        do {
-            try await offer(console: console, inbox: inbox)
-        } catch let failure as CommandFailure {
-            throw console.fail(failure)
-        }
+        try await options.runCommand("offer") { console, inbox in try await offer(console: console, inbox: inbox) }
     }
 
     private func offer(console: Console, inbox: Inbox) async throws {
@@ -93,19 +86,9 @@ struct OfferCommand: AsyncParsableCommand {
         case .contact(let address): destination = .contact(try launch.data.contact(address.description))
         case .host(let endpoint): destination = .host(endpoint)
         }
-        let (nodeDirectory, nodeLock) = try launch.data.nodeDirectory(role: .helper)
-        defer { nodeLock.release() }
-        let names = try await launch.openNames(nodeDirectory: nodeDirectory)
-        let session: EasyConnectSession
-        do {
-            session = try await EasyConnectSession.offer(to: destination, options: settings, nameService: names.service)
-        } catch {
-            await bounded(.seconds(10)) { await names.close() }
-            throw CommandFailure(error)
+        try await launch.runThroughCloud(inbox: inbox, items: &items, invitationLock: nil, downloadPath: settings.session.downloadDirectory) {
+            (names) throws(EasyConnectError) in
+            try await EasyConnectSession.offer(to: destination, options: settings, nameService: names)
         }
-        var runner = SessionRunner(session: session, names: names, console: console, inbox: inbox, invitationLock: nil, downloadPath: settings.session.downloadDirectory)
-        runner.contacts = launch.data.contacts
-        let outcome = await runner.run(&items)
-        if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
     }
 }

@@ -121,14 +121,7 @@ struct OfferHelpCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let console = Console(command: "easy-connect help", json: options.json)
-        options.bootstrapLogging()
-        let inbox = Inbox()
-        do {
-            try await help(console: console, inbox: inbox)
-        } catch let failure as CommandFailure {
-            throw console.fail(failure)
-        }
+        try await options.runCommand("help") { console, inbox in try await help(console: console, inbox: inbox) }
     }
 
     private func help(console: Console, inbox: Inbox) async throws {
@@ -151,26 +144,11 @@ struct OfferHelpCommand: AsyncParsableCommand {
         var settings = HelpOptions(session: try launch.sessionOptions())
         settings.resolveTimeout = .seconds(resolveTimeout)
         settings.connectTimeout = .seconds(connectTimeout)
-        let (nodeDirectory, nodeLock) = try launch.data.nodeDirectory(role: .helper)
-        defer { nodeLock.release() }
-        let names = try await launch.openNames(nodeDirectory: nodeDirectory)
-        let session: EasyConnectSession
-        do {
-            if let contactRecord {
-                session = try await EasyConnectSession.helpContact(contactRecord, options: settings, nameService: names.service)
-            } else if let typed {
-                session = try await EasyConnectSession.help(password: typed, options: settings, nameService: names.service)
-            } else {
-                return
-            }
-        } catch {
-            await bounded(.seconds(10)) { await names.close() }
-            throw CommandFailure(error)
+        try await launch.runThroughCloud(inbox: inbox, items: &items, invitationLock: nil, downloadPath: settings.session.downloadDirectory) {
+            (names) throws(EasyConnectError) in
+            if let contactRecord { return try await EasyConnectSession.helpContact(contactRecord, options: settings, nameService: names) }
+            return try await EasyConnectSession.help(password: typed!, options: settings, nameService: names)
         }
-        var runner = SessionRunner(session: session, names: names, console: console, inbox: inbox, invitationLock: nil, downloadPath: settings.session.downloadDirectory)
-        runner.contacts = launch.data.contacts
-        let outcome = await runner.run(&items)
-        if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
     }
 
     /// msra `/openfile`: reads the file, asks for its password (again after a wrong one, at a terminal, three
@@ -222,10 +200,7 @@ struct OfferHelpCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(error)
         }
-        var runner = SessionRunner(session: session, names: nil, console: console, inbox: inbox, invitationLock: nil, downloadPath: settings.session.downloadDirectory)
-        runner.contacts = launch.data.contacts
-        let outcome = await runner.run(&items)
-        if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
+        try await launch.run(session, names: nil, inbox: inbox, items: &items, invitationLock: nil, downloadPath: settings.session.downloadDirectory)
     }
 
     /// The password from `--password`, `$EASY_CONNECT_PASSWORD`, or typed (asked again after a typo when

@@ -1,6 +1,8 @@
+import ArgumentParser
 import EasyConnect
 import EasyConnectNetwork
 import Foundation
+import PNRP
 import PNRPNetwork
 
 /// What `invite` and `help` share before and after the session proper: the data directory, the key, the
@@ -57,6 +59,54 @@ extension CommandFailure {
             self = .badInput(why, code: "file")
         case .command(let refused):
             self.init(status: .internalError, reason: "internal", code: "internal", message: refused.description)
+        }
+    }
+}
+
+extension SessionLaunch {
+    /// Opens the name service (a running `pnrp node`, else a node embedded in this data directory), starts the
+    /// session with `start`, runs it to its end with the contact history, and exits with its status.
+    func runThroughCloud(
+        inbox: Inbox, items: inout AsyncStream<Inbox.Item>.Iterator, invitationLock: FileLock?, downloadPath: String, controlRefusal: ControlRefusal? = nil,
+        start: (any PeerNameService) async throws(EasyConnectError) -> EasyConnectSession
+    ) async throws {
+        let (nodeDirectory, nodeLock) = try data.nodeDirectory(role: role)
+        defer { nodeLock.release() }
+        let names = try await openNames(nodeDirectory: nodeDirectory)
+        let session: EasyConnectSession
+        do {
+            session = try await start(names.service)
+        } catch {
+            await bounded(.seconds(10)) { await names.close() }
+            throw CommandFailure(error)
+        }
+        try await run(session, names: names, inbox: inbox, items: &items, invitationLock: invitationLock, downloadPath: downloadPath, controlRefusal: controlRefusal)
+    }
+
+    /// Runs a started session to its end (keeping the other side as a contact) and exits with its status.
+    func run(
+        _ session: EasyConnectSession, names: NameServiceConnection?, inbox: Inbox, items: inout AsyncStream<Inbox.Item>.Iterator, invitationLock: FileLock?,
+        downloadPath: String, controlRefusal: ControlRefusal? = nil
+    ) async throws {
+        var runner = SessionRunner(session: session, names: names, console: console, inbox: inbox, invitationLock: invitationLock, downloadPath: downloadPath)
+        runner.contacts = data.contacts
+        runner.controlRefusal = controlRefusal
+        let outcome = await runner.run(&items)
+        if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
+    }
+}
+
+extension SessionOptionsGroup {
+    /// Runs a session command: its console, logging and inbox, a `CommandFailure` reported and turned into its
+    /// exit status.
+    func runCommand(_ name: String, _ body: (Console, Inbox) async throws -> Void) async throws {
+        let console = Console(command: "easy-connect \(name)", json: json)
+        bootstrapLogging()
+        let inbox = Inbox()
+        do {
+            try await body(console, inbox)
+        } catch let failure as CommandFailure {
+            throw console.fail(failure)
         }
     }
 }
