@@ -221,3 +221,41 @@ struct ContactTests {
         }
     }
 }
+
+@Suite("Offer listeners and contact invitations count no password attempts")
+struct KnownKeyAttemptTests {
+    @Test("Strangers who read an offer listener's invitation and give up after the User's share cannot withdraw it")
+    func strangersCannotWithdraw() throws {
+        var configuration = UserInvitationConfiguration()
+        configuration.announcesInvitation = true
+        var user = UserInvitation(
+            credential: .contact(expectedKey: nil), invitation: Fixtures.invitation(), identity: Fixtures.userIdentity, configuration: configuration,
+            randomSeed: Fixtures.seed(20))
+        var events: [UserInvitationEvent] = []
+        var entropy = try DeterministicEntropy(seed32: Fixtures.seed(44))
+        for n in 1...6 {
+            let id = ConnectionID(UInt64(n))
+            user.accept(id, now: Fixtures.now)
+            // The greeting gives the stranger the invitation, hence its ID and a valid proof.
+            var greeting: [UInt8] = []
+            for case .send(let to, let records) in user.takeEffects() where to == id { greeting += records.joined() }
+            var reader = RecordBuffer(maximumRecordBytes: 1 << 16)
+            reader.append(contentsOf: greeting)
+            guard let body = try reader.nextRecord(), case .offerGreeting(let plain) = try HandshakeMessage(decoding: Array(body)) else {
+                Issue.record("no offer greeting")
+                return
+            }
+            let invitation = try Invitation(decoding: plain)
+            let sid = [UInt8](repeating: UInt8(n), count: 16)
+            let hello = HandshakeMessage.helperHello(
+                sessionID: sid, proof: HandshakeMessage.invitationProof(invitationID: invitation.id, sessionID: sid), share: X25519PrivateKey(entropy: &entropy).publicKey.bytes)
+            user.receive(id, RecordBuffer.frame(try hello.encoded()), now: Fixtures.now)
+            // It receives the User's share, then goes away.
+            user.transportClosed(id, now: Fixtures.now)
+            for case .event(let e) in user.takeEffects() { events.append(e) }
+        }
+        #expect(user.failedAttempts == 0)
+        #expect(user.state == .waiting, "\(events)")
+        #expect(!events.contains { if case .attemptFailed = $0 { true } else { false } })
+    }
+}

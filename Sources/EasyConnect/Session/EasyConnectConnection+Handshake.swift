@@ -99,6 +99,10 @@ extension EasyConnectConnection {
             return
         }
         guard ConstantTime.equal(confirmation, secrets.userConfirmation) else {
+            guard credential.isPassword else {
+                violation("the key confirmation does not verify", now: now)
+                return
+            }
             sendClear(.refusal(Refusal(code: .passwordMismatch, reason: Self.mismatchText)), now: now)
             phase = .helperLingering(until: now + configuration.refusalLinger)
             return
@@ -131,7 +135,11 @@ extension EasyConnectConnection {
             refuse(Refusal(code: .noSuchInvitation, reason: "this listener holds another invitation"), now: now)
             return
         }
-        guard mayOpenAttempt else {
+        // Only a password attempt is worth counting: each one lets the Helper test one password offline. Known
+        // keys leave nothing to guess, so a contact or offer handshake spends no attempt (and a stranger who
+        // read an offer listener's invitation cannot withdraw it by giving up).
+        let countsAsAttempt = credential.isPassword
+        guard mayOpenAttempt || !countsAsAttempt else {
             refuse(Refusal(code: .busy, reason: "other helpers are trying passwords for this invitation right now; try again in a moment"), now: now)
             return
         }
@@ -151,12 +159,17 @@ extension EasyConnectConnection {
             return
         }
         sendClear(.userHello(share: pake.share, confirmation: secrets.userConfirmation, streamHeader: channel!.sendingHeader), now: now)
-        attemptOpen = true
+        attemptOpen = countsAsAttempt
         phase = .userAwaitingHelperFinish(secrets)
     }
 
     private mutating func receiveHelperFinish(secrets: SessionSecrets, confirmation: [UInt8], header: [UInt8], now: NodeInstant) {
         guard ConstantTime.equal(confirmation, secrets.helperConfirmation) else {
+            guard attemptOpen else {
+                // Known keys: a wrong tag means the records were altered in transit, not a wrong guess.
+                violation("the key confirmation does not verify", now: now)
+                return
+            }
             attemptOpen = false
             events.append(.attemptFailed)
             refuse(refusalOnFailure, now: now)
