@@ -92,6 +92,18 @@ struct ContactTests {
         }
     }
 
+    @Test("Other encodings are refused: UTF-16 hiding a document type declaration, a declared Latin-1")
+    func encodings() {
+        let doctype = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x \"INJECTED\">]><RAINVITATIONCOLL/>"
+        let utf16 = Array(doctype.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        let latin1 = Array("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><RAINVITATIONCOLL/>".utf8)
+        for bytes in [utf16, latin1] {
+            #expect(throws: ContactError.self) { try ContactHistory(parsing: bytes) }
+        }
+        #expect(throws: SessionLogError.notUTF8) { try SessionLog(parsing: Array("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><SESSION/>".utf8)) }
+        #expect(throws: Never.self) { try ContactHistory(parsing: Array("<?xml version='1.0' encoding='UTF-8'?><RAINVITATIONCOLL/>".utf8)) }
+    }
+
     @Test("Bad fields of an item are named: address, type, time")
     func badFields() throws {
         var history = ContactHistory()

@@ -15,7 +15,7 @@ extension SessionLog {
     public init(parsing bytes: [UInt8]) throws(SessionLogError) {
         guard !bytes.isEmpty else { throw .empty }
         guard bytes.count <= Self.maximumBytes else { throw .tooLarge(bytes: bytes.count, limit: Self.maximumBytes) }
-        guard !bytes.contains(0), Self.isUTF8(bytes) else { throw .notUTF8 }
+        guard !bytes.contains(0), Self.isUTF8(bytes), XMLTree.declaresUTF8OrNothing(bytes) else { throw .notUTF8 }
         // An internal subset could declare entities; a session log never has one. Checked on the bytes, which
         // are UTF-8 without NUL, so no other encoding can hide it.
         guard !Self.contains(bytes, Array("<!DOCTYPE".utf8)) else { throw .documentType }

@@ -43,7 +43,10 @@ public enum XMLTree {
     /// Parses `bytes` into its root element.
     public static func parse(_ bytes: [UInt8]) throws(XMLReadError) -> XMLTreeElement {
         guard bytes.count <= maximumBytes else { throw XMLReadError(line: 0, reason: "the file has \(bytes.count) bytes, more than the \(maximumBytes) read") }
-        guard String(validating: bytes, as: UTF8.self) != nil else { throw XMLReadError(line: 0, reason: "the file is not UTF-8 text") }
+        // NUL is valid UTF-8 but never in these files: refusing it keeps UTF-16 (whose ASCII is half NULs) from
+        // hiding a document type declaration from the byte search below.
+        guard !bytes.contains(0), String(validating: bytes, as: UTF8.self) != nil else { throw XMLReadError(line: 0, reason: "the file is not UTF-8 text") }
+        guard declaresUTF8OrNothing(bytes) else { throw XMLReadError(line: 1, reason: "the XML declaration names another encoding than UTF-8") }
         if let at = find(Array("<!DOCTYPE".utf8), in: bytes) {
             throw XMLReadError(line: 1 + bytes[..<at].count(where: { $0 == 0x0A }), reason: "a document type declaration is not allowed (no entities, no external references)")
         }
@@ -60,6 +63,16 @@ public enum XMLTree {
         }
         guard let root = builder.root else { throw XMLReadError(line: 0, reason: "the file holds no XML element") }
         return root
+    }
+
+    /// True when the XML declaration, if any, names no encoding or UTF-8: the parser would otherwise decode
+    /// the UTF-8 bytes checked here as something else.
+    public static func declaresUTF8OrNothing(_ bytes: [UInt8]) -> Bool {
+        guard bytes.starts(with: Array("<?xml".utf8)), let end = find(Array("?>".utf8), in: bytes) else { return true }
+        let declaration = String(decoding: bytes[..<end], as: UTF8.self).lowercased()
+        guard let range = declaration.range(of: "encoding") else { return true }
+        let rest = declaration[range.upperBound...].drop { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "'" }
+        return rest.hasPrefix("utf-8") || rest.hasPrefix("utf8")
     }
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
