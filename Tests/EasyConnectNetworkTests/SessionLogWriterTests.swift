@@ -47,21 +47,27 @@ struct SessionLogWriterTests {
         #expect(scratch.listing("data/" + SessionLogWriter.directoryName) == ["20250314092653.xml"], "no temporary file is left")
     }
 
-    @Test("A flood of chat stops being logged well before the log is too large to read; the end is still logged")
+    @Test("A flood of chat stops being logged well before the log is too large to read; what matters after it, and the end, are still logged, with the count of what was not")
     func sizeLimit() async throws {
         let scratch = try Scratch("log-flood")
         defer { scratch.remove() }
         let writer = try SessionLogWriter(directory: scratch.path + "/logs", role: .user, start: Self.start, utcOffset: 0)
         let flood = String(repeating: "\"<&>", count: 1024)
         for _ in 0..<1200 { writer.append(SessionLogRecord(kind: .chatMessage, time: Self.start, fields: [.direction: "received"], text: "Mallory: " + flood)) }
+        writer.append(SessionLogRecord(kind: .expertGrantedControl, time: Self.start, event: "You gave Mallory control of your computer"))
+        writer.append(SessionLogRecord(kind: .fileReceived, time: Self.start, event: "You received a file", fields: [.name: "payload.sh", .size: "10"]))
         writer.append(SessionLogRecord(kind: .connectionEnded, time: Self.start, event: "The session ended", fields: [.outcome: "ended"]))
         await writer.flush()
-        #expect(writer.droppedRecords > 0)
+        let dropped = writer.droppedRecords
+        #expect(dropped > 0)
         let size = try #require((try FileManager.default.attributesOfItem(atPath: writer.path))[.size] as? NSNumber).intValue
         #expect(size <= SessionLog.maximumBytes / 2, "\(size)")
         let log = try Self.parse(writer.path)
-        #expect(log.records.last?.kind == .connectionEnded)
-        #expect(log.records.count == 1200 - writer.droppedRecords + 1)
+        let kinds = log.records.map(\.kind)
+        #expect(kinds.suffix(4) == [.expertGrantedControl, .fileReceived, .recordsOmitted, .connectionEnded], "\(kinds.suffix(6))")
+        #expect(kinds.filter { $0 == .recordsOmitted }.count == 2, "one where omitting starts, one with the count")
+        #expect(log.records[log.records.count - 2].fields[.omitted] == String(dropped))
+        #expect(log.records.count == 1200 - dropped + 2 + 2 + 1)
     }
 
     @Test("A name already taken (the other side on this machine, or any file) gets -2, -3 …: nothing is overwritten")

@@ -23,6 +23,8 @@ public enum SessionLogField: String, Sendable, Hashable, CaseIterable, Comparabl
     case outcome = "OUTCOME"
     /// Why something ended or failed, as a sentence.
     case reason = "REASON"
+    /// How many records were not logged because the log reached its size limit.
+    case omitted = "OMITTED"
 
     /// Order of the attributes in a written record: the order of the cases.
     public static func < (a: SessionLogField, b: SessionLogField) -> Bool {

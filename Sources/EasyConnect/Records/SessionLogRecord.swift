@@ -46,6 +46,20 @@ public struct SessionLogRecord: Sendable, Hashable {
         case connectionEnded = "CONNECTION_ENDED"
         /// The invitation is closed: no Helper can use it any more.
         case invitationClosed = "INVITATION_CLOSED"
+        /// The log reached its size limit: from here on, records the other side can repeat at will (chat,
+        /// offers, requests) are not logged; `OMITTED` counts them in the one written before the end.
+        case recordsOmitted = "RECORDS_OMITTED"
+
+        /// Records the other side can make this side write as often as it likes; the first to go when the log
+        /// is full, so that they cannot push out what matters (control, files, the end).
+        public var isRepeatable: Bool {
+            switch self {
+            case .chatMessage, .fileOffered, .fileDeclined, .fileFailed, .expertRequestControl, .expertDeniedControl, .passwordAttemptFailed,
+                .connectionRefused, .incomingIPAddress:
+                true
+            default: false
+            }
+        }
     }
 
     /// What happened.

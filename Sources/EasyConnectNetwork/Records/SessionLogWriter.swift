@@ -45,10 +45,14 @@ public final class SessionLogWriter: Sendable {
         var bytes = 256
         /// Records dropped because the log is full.
         var dropped = 0
+        /// Whether the count of dropped records was written.
+        var summarized = false
     }
 
     /// The most a log may grow to: half of what a reader accepts.
     static let byteBudget = SessionLog.maximumBytes / 2
+    /// The part of it that records the other side can repeat at will may fill.
+    static let repeatableBudget = byteBudget / 2
 
     /// Creates `directory` when missing (mode 0700; an existing one must be this user's) and the log file of
     /// a session that started at `start`, holding no record yet.
@@ -65,13 +69,32 @@ public final class SessionLogWriter: Sendable {
         state = NIOLockedValueBox(State(log: log, written: 0))
     }
 
-    /// Adds a record; the file is rewritten soon after, off the caller's thread.
+    /// Adds a record; the file is rewritten soon after, off the caller's thread. Once the records the other
+    /// side can repeat at will (`Kind.isRepeatable`: chat, offers, requests) fill `repeatableBudget`, they are
+    /// no longer logged: a `RECORDS_OMITTED` record says so where it starts, and another counts them before
+    /// the end. The others are kept up to `byteBudget`, and the end of the session always.
     public func append(_ record: SessionLogRecord) {
         let cost = Self.cost(of: record)
         let schedule = state.withLockedValue { s -> Bool in
-            guard s.bytes + cost <= Self.byteBudget || record.kind == .connectionEnded || record.kind == .invitationClosed else {
+            let isEnd = record.kind == .connectionEnded || record.kind == .invitationClosed
+            let limit = record.kind.isRepeatable ? Self.repeatableBudget : Self.byteBudget
+            guard s.bytes + cost <= limit || isEnd else {
+                if s.dropped == 0 {
+                    s.log.append(
+                        SessionLogRecord(
+                            kind: .recordsOmitted, time: record.time,
+                            event: "The log reached its size limit: chat messages and other repeated records are no longer logged from here on"))
+                    s.bytes += 400
+                }
                 s.dropped += 1
-                return false
+                return !s.scheduled && { s.scheduled = true; return true }()
+            }
+            if record.kind == .connectionEnded, s.dropped > 0, !s.summarized {
+                s.summarized = true
+                s.log.append(
+                    SessionLogRecord(
+                        kind: .recordsOmitted, time: record.time, event: "\(s.dropped) record\(s.dropped == 1 ? " was" : "s were") not logged because the log was full",
+                        fields: [.omitted: String(s.dropped)]))
             }
             s.bytes += cost
             s.log.append(record)
