@@ -80,6 +80,7 @@ struct NodeCommand: AsyncParsableCommand {
     var cacheSaveInterval: Int?
 
     func validate() throws {
+        try StateDirectoryOption.check(stateDirectory)
         if let address, EndpointText.parseAddress(address) == nil { throw ValidationError("--address '\(address)' is not a numeric IPv4 or IPv6 address") }
         if port == 0 { throw ValidationError("--port must be 1-65535") }
         for seed in seeds {
@@ -106,7 +107,7 @@ struct NodeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-            return handler
+            return VisibleLogHandler(handler)
         }
         let logger = Logger(label: "pnrp")
 
