@@ -37,7 +37,7 @@ struct IdentityLocation: ParsableArguments {
         do {
             return try StateDirectory(path: absolutePath(stateDirectory ?? StateDirectory.defaultPath))
         } catch {
-            printError("pnrp identity: \(error.description)")
+            printError("pnrp identity: \(FailureText.stateDirectory(error))")
             throw ExitStatus.badInput.exitCode
         }
     }

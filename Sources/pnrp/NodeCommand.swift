@@ -97,7 +97,7 @@ struct NodeCommand: AsyncParsableCommand {
         var file = DaemonConfigFile()
         if let config {
             do {
-                file = try DaemonConfigFile.load(path: config)
+                file = try ConfigFileReader.load(path: config)
             } catch {
                 printError("pnrp node: \(error.description)")
                 throw ExitStatus.badInput.exitCode
@@ -133,7 +133,7 @@ struct NodeCommand: AsyncParsableCommand {
         do {
             directory = try StateDirectory(path: absolutePath(stateDirectory ?? file.stateDirectory ?? StateDirectory.defaultPath))
         } catch {
-            printError("pnrp node: \(error.description)")
+            printError("pnrp node: \(FailureText.stateDirectory(error))")
             throw ExitStatus.badInput.exitCode
         }
         configuration.stateDirectory = directory
@@ -146,7 +146,7 @@ struct NodeCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
-            printError("pnrp node: \(error)")
+            printError("pnrp node: \(FailureText.describe(error))")
             throw ExitStatus.failure.exitCode
         }
     }
