@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system libraries this package links against:
 #   libsodium-dev (Ed25519, random bytes), libssl-dev (OpenSSL libcrypto: SHA-1, SHA-256), pkg-config.
-# Installs only what is missing, runs `apt-get update` at most once, and says what it did.
+# Installs only what pkg-config says is missing, runs `apt-get update` at most once (only when something is
+# missing), and says what it did. Run by scripts/test.sh and scripts/demo.sh; safe to run again.
 set -euo pipefail
 
 need=()
@@ -32,9 +33,15 @@ if ! command -v apt-get >/dev/null 2>&1; then
   exit 1
 fi
 echo "setup: apt-get update"
-$SUDO apt-get update -qq
+if ! $SUDO apt-get update -qq; then
+  echo "setup: error: apt-get update failed (no network, or a broken source list; see above). Install them yourself: apt-get install -y ${need[*]}" >&2
+  exit 1
+fi
 echo "setup: apt-get install -y ${need[*]}"
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null; then
+  echo "setup: error: apt-get install -y ${need[*]} failed (see above)." >&2
+  exit 1
+fi
 
 for lib in libsodium libcrypto; do
   if ! pkg-config --exists "$lib"; then

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PNRP
 import PNRPNetwork
 
 /// `pnrp cache`: the node's cached route entries.
@@ -30,7 +31,7 @@ struct CacheCommand: AsyncParsableCommand {
         if entries.isEmpty { print("the cache is empty: the node knows no other node yet") }
         for e in entries {
             let flags = [e.verified ? "verified" : "unverified", e.leaf ? "leaf" : nil].compactMap { $0 }.joined(separator: ",")
-            print("\(e.cloud) \(e.id) level \(e.level) \(flags) \(e.endpoints.joined(separator: " "))")
+            print(VisibleText.escaped("\(e.cloud) \(e.id) level \(e.level) \(flags) \(e.endpoints.joined(separator: " "))"))
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PNRP
 import PNRPNetwork
 
 /// The option every client command shares: which node to talk to.
@@ -11,6 +12,8 @@ struct ClientOptions: ParsableArguments {
             discussion: "Example: --state-dir /tmp/pnrp-a (the node was started with `pnrp node --state-dir /tmp/pnrp-a`).",
             valueName: "dir"))
     var stateDirectory: String?
+
+    func validate() throws { try StateDirectoryOption.check(stateDirectory) }
 
     /// The directory's absolute path, without creating it.
     var path: String { absolutePath(stateDirectory ?? StateDirectory.defaultPath) }
@@ -24,9 +27,10 @@ struct ClientOptions: ParsableArguments {
             return try await body(client)
         } catch {
             if error.kind == .noDaemon {
-                printError("no pnrp node is running for state directory \(path); start one with `pnrp node`")
+                printError("no pnrp node is running for state directory \(VisibleText.escaped(path)); start one with `pnrp node`")
             } else {
-                printError("pnrp \(command): \(error.message)")
+                // The node's message may quote names and texts that came from the network.
+                printError("pnrp \(command): \(VisibleText.escaped(error.message))")
             }
             throw ExitStatus(error.kind).exitCode
         }
@@ -40,10 +44,12 @@ func absolutePath(_ path: String) -> String {
     return standard.count > 1 && standard.hasSuffix("/") ? String(standard.dropLast()) : standard
 }
 
-/// Prints `value` as pretty, key-sorted JSON on stdout.
-func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    let data = try encoder.encode(value)
-    print(String(decoding: data, as: UTF8.self))
+/// The rule every `--state-dir` follows.
+enum StateDirectoryOption {
+    /// Refuses an empty `--state-dir`, which would otherwise mean the working directory.
+    static func check(_ value: String?) throws {
+        if value?.isEmpty == true {
+            throw ValidationError("--state-dir is empty; give a directory (e.g. --state-dir /tmp/pnrp-a) or leave the option out for the default")
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PNRP
 import PNRPNetwork
 
 /// `pnrp clouds`: the node's open clouds.
@@ -33,7 +34,8 @@ struct CloudsCommand: AsyncParsableCommand {
 
     /// `Global_  127.0.0.2:3540  active  12 cached  1 registered  ~5 nodes`.
     static func line(_ c: CloudStatus) -> String {
-        var parts = [c.name + (c.interface.map { " (\($0))" } ?? ""), c.endpoint, c.state, "\(c.cachedEntries) cached", "\(c.registrations) registered"]
+        let e: (String) -> String = VisibleText.escaped
+        var parts = [e(c.name) + (c.interface.map { " (\(e($0)))" } ?? ""), e(c.endpoint), e(c.state), "\(c.cachedEntries) cached", "\(c.registrations) registered"]
         if let size = c.estimatedSize, size.isFinite { parts.append("~\(Int(size.rounded())) nodes") }
         return parts.joined(separator: "  ")
     }

@@ -20,7 +20,7 @@ struct DemoCommand: ParsableCommand {
               pnrp demo --nodes 1000 --resolutions 2000 --seed 7
               pnrp demo --loss 0.05 --json
 
-            Exit codes: 0 every resolution succeeded, 1 some failed, 64 bad options.
+            Exit codes: 0 every resolution succeeded, 1 some failed, 2 a bad value, 64 an unknown option.
             """
     )
 

@@ -7,7 +7,8 @@ enum ExitStatus: Int32, CaseIterable {
     case ok = 0
     /// An internal failure: a bug, a socket error, a node that is stopping.
     case failure = 1
-    /// Bad input: an invalid name, cloud or setting, or a refused request.
+    /// Bad input: an invalid name, cloud, value or setting (on the command line or in a config file), or a
+    /// refused request.
     case badInput = 2
     /// The name is not found (not published in the cloud, or not registered on this node).
     case notFound = 3
@@ -15,7 +16,8 @@ enum ExitStatus: Int32, CaseIterable {
     case timeout = 4
     /// No node is running for the state directory.
     case noDaemon = 5
-    /// Command-line usage error (unknown option, missing argument), reported by the argument parser.
+    /// Command-line usage error (no command, unknown option, missing argument), reported by the argument
+    /// parser; a value that is there but invalid is `badInput`.
     case usage = 64
 
     /// The code for a control error.
@@ -37,10 +39,11 @@ enum ExitStatus: Int32, CaseIterable {
         Exit codes (all commands):
           0  success
           1  internal failure (socket error, node stopping, bug)
-          2  bad input (invalid name, cloud or setting; request refused)
+          2  bad input (invalid name, cloud, value or setting, as an option or in a
+             config file; a request the node refused)
           3  not found (nobody publishes the name; not registered on this node)
           4  timeout (no answer within --timeout)
           5  no node is running for the state directory
-          64 usage error (unknown option, missing argument)
+          64 usage error (no command, unknown option, missing argument)
         """
 }

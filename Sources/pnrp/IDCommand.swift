@@ -40,36 +40,14 @@ struct IDCommand: ParsableCommand {
         do {
             peerName = try PeerName(name)
         } catch {
-            printError("pnrp id: invalid peer name '\(name)': \(error.description)")
-            throw ExitCode(2)
+            printError("pnrp id: invalid peer name '\(VisibleText.escaped(name))': \(error.description)")
+            throw ExitStatus.badInput.exitCode
         }
         if json {
             print(#"{"name":\#(jsonString(peerName.description)),"secured":\#(peerName.isSecured),"p2pID":"\#(peerName.p2pID)"}"#)
         } else {
-            print(peerName.description)
+            print(VisibleText.escaped(peerName.description))
             print(peerName.p2pID.description)
         }
     }
-}
-
-/// A JSON string literal for `s` (quotes, backslashes and control characters escaped).
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
-}
-
-/// Writes a line to standard error.
-func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
 }

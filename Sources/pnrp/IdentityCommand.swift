@@ -31,11 +31,13 @@ struct IdentityLocation: ParsableArguments {
             discussion: "Example: --state-dir /tmp/pnrp-a", valueName: "dir"))
     var stateDirectory: String?
 
+    func validate() throws { try StateDirectoryOption.check(stateDirectory) }
+
     func directory() throws -> StateDirectory {
         do {
             return try StateDirectory(path: absolutePath(stateDirectory ?? StateDirectory.defaultPath))
         } catch {
-            printError("pnrp identity: \(error.description)")
+            printError("pnrp identity: \(FailureText.stateDirectory(error))")
             throw ExitStatus.badInput.exitCode
         }
     }

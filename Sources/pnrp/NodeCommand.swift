@@ -80,6 +80,7 @@ struct NodeCommand: AsyncParsableCommand {
     var cacheSaveInterval: Int?
 
     func validate() throws {
+        try StateDirectoryOption.check(stateDirectory)
         if let address, EndpointText.parseAddress(address) == nil { throw ValidationError("--address '\(address)' is not a numeric IPv4 or IPv6 address") }
         if port == 0 { throw ValidationError("--port must be 1-65535") }
         for seed in seeds {
@@ -96,7 +97,7 @@ struct NodeCommand: AsyncParsableCommand {
         var file = DaemonConfigFile()
         if let config {
             do {
-                file = try DaemonConfigFile.load(path: config)
+                file = try ConfigFileReader.load(path: config)
             } catch {
                 printError("pnrp node: \(error.description)")
                 throw ExitStatus.badInput.exitCode
@@ -106,7 +107,7 @@ struct NodeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-            return handler
+            return VisibleLogHandler(handler)
         }
         let logger = Logger(label: "pnrp")
 
@@ -132,7 +133,7 @@ struct NodeCommand: AsyncParsableCommand {
         do {
             directory = try StateDirectory(path: absolutePath(stateDirectory ?? file.stateDirectory ?? StateDirectory.defaultPath))
         } catch {
-            printError("pnrp node: \(error.description)")
+            printError("pnrp node: \(FailureText.stateDirectory(error))")
             throw ExitStatus.badInput.exitCode
         }
         configuration.stateDirectory = directory
@@ -145,7 +146,7 @@ struct NodeCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
-            printError("pnrp node: \(error)")
+            printError("pnrp node: \(FailureText.describe(error))")
             throw ExitStatus.failure.exitCode
         }
     }

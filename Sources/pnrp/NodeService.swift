@@ -24,7 +24,7 @@ struct NodeService: Service {
         let daemon = NodeDaemon(host: host, stateDirectory: directory)
         let clouds = (try? await host.clouds()) ?? []
         logger.info("identity", metadata: ["authority": "\(host.identity.authority)", "stateDirectory": "\(directory.path)"])
-        let ready = "pnrp node ready: \(clouds.map { "\($0.name) \($0.endpoint) (\($0.state))" }.joined(separator: ", ")), control \(server.socketPath)\n"
+        let ready = VisibleText.escaped("pnrp node ready: \(clouds.map { "\($0.name) \($0.endpoint) (\($0.state))" }.joined(separator: ", ")), control \(server.socketPath)") + "\n"
         FileHandle.standardOutput.write(Data(ready.utf8))
         await withGracefulShutdownHandler {
             await server.run(handler: daemon)

@@ -9,8 +9,13 @@ struct PNRPCommand: AsyncParsableCommand {
         discussion: """
             Run a node, then talk to it from another terminal:
               pnrp node --seed 192.0.2.1:3540
-              pnrp register printer --secured --port 631
+              pnrp register 0.printer --port 631
               pnrp resolve 0.printer
+
+            A secured name is the node's authority and a classifier; `register --secured` takes the \
+            classifier and prints the whole name, which is what others resolve:
+              pnrp register chat --secured --port 5222
+              pnrp resolve "$(pnrp identity show --authority).chat"
 
             Every client command finds the node through the control socket in its state directory \
             (--state-dir, default $XDG_STATE_HOME/pnrp or ~/.local/state/pnrp).

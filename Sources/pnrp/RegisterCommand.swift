@@ -12,8 +12,9 @@ struct RegisterCommand: AsyncParsableCommand {
             The name stays published (and is re-announced) until `pnrp unregister NAME` or until the \
             node stops, which revokes it. Unsecured names (0.CLASSIFIER) can be published by anyone; with \
             --secured, NAME is only the classifier and the node's identity (see `pnrp identity show`) \
-            supplies the authority, so nobody else can publish the name. Prints the full name, its P2P ID \
-            and the PNRP ID registered in each cloud.
+            supplies the authority, so nobody else can publish the name (NAME such as 0.x or \
+            <40 hex digits>.x is refused with --secured: it is already a whole name). Prints the full name, \
+            its P2P ID and the PNRP ID registered in each cloud; others resolve the full name.
 
             --extended-payload-file publishes the file's bytes (1 to 4096) as the name's signed extended \
             payload ([MS-PNRP] 2.2.3.3): resolvers receive them only after checking the signature, and \
@@ -25,13 +26,17 @@ struct RegisterCommand: AsyncParsableCommand {
             Examples:
               pnrp register 0.printer --port 631 --payload "2nd floor"
               pnrp register chat --secured --port 5222
+              pnrp resolve "$(pnrp identity show --authority).chat"
               pnrp register chat --secured --json
               pnrp register 0.room --extended-payload-file invitation.bin
               pnrp register 0.room --ephemeral-key --lifetime 600 --hold
             """
     )
 
-    @Argument(help: ArgumentHelp("The peer name, or with --secured only the classifier.", discussion: "Examples: 0.printer, or chat with --secured."))
+    @Argument(
+        help: ArgumentHelp(
+            "The peer name (0.CLASSIFIER), or with --secured only the classifier (the node adds its authority).",
+            discussion: "Examples: 0.printer, or chat with --secured (published as <authority>.chat)."))
     var name: String
 
     @Flag(
@@ -48,7 +53,9 @@ struct RegisterCommand: AsyncParsableCommand {
 
     @Option(
         name: [.customLong("payload"), .customLong("comment")],
-        help: ArgumentHelp("Text published with the name (the CPA's friendly name, 1 to 78 bytes of UTF-8).", discussion: "Example: --payload \"2nd floor printer\""))
+        help: ArgumentHelp(
+            "Text published with the name: the CPA's friendly name, 1 to \(CPA.maximumFriendlyNameBytes) bytes of UTF-8 (\(CPA.maximumFriendlyNameBytes) ASCII characters, fewer accented or other letters).",
+            discussion: "Example: --payload \"2nd floor printer\" (leave the option out to publish no text)"))
     var payload: String?
 
     @Option(
@@ -77,9 +84,42 @@ struct RegisterCommand: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func validate() throws {
+        if let payload { try Self.checkPayload(payload) }
+        if secured { try Self.checkClassifier(name) }
         if port == 0 { throw ValidationError("--port must be 1-65535") }
         if let lifetime, !(1...604_800).contains(lifetime) { throw ValidationError("--lifetime must be from 1 to 604800 seconds (7 days)") }
         guard ["tcp", "udp"].contains(transport.lowercased()) else { throw ValidationError("--transport must be tcp or udp") }
+    }
+
+    /// Refuses a `--payload` the CPA cannot carry ([MS-PNRP] 2.2.3.1: FriendlyName Len is 1 to 78 bytes;
+    /// no text at all is published by leaving the friendly name out, not by an empty one).
+    static func checkPayload(_ payload: String) throws {
+        let limit = CPA.maximumFriendlyNameBytes
+        let bytes = payload.utf8.count
+        if bytes == 0 {
+            throw ValidationError("--payload is empty; give 1 to \(limit) bytes of UTF-8 text, or leave --payload out to publish no text")
+        }
+        if bytes > limit {
+            throw ValidationError(
+                "--payload has \(bytes) bytes of UTF-8 (\(payload.count) characters); a name's friendly text holds at most \(limit) bytes: shorten it, or publish longer data with --extended-payload-file")
+        }
+        if payload.utf8.contains(0) { throw ValidationError("--payload contains a NUL character, which a friendly name cannot hold") }
+    }
+
+    /// With --secured, NAME is only the classifier: refuses one that looks like a whole peer name (`0.x`, or
+    /// 40 hex digits and a dot), which would otherwise be published as `<authority>.0.x` without a word.
+    static func checkClassifier(_ name: String) throws {
+        guard let dot = name.firstIndex(of: ".") else { return }
+        let head = name[..<dot]
+        let rest = name[name.index(after: dot)...]
+        if head == "0" {
+            throw ValidationError(
+                "'\(VisibleText.escaped(name))' is an unsecured peer name, but --secured takes only the classifier: `pnrp register \(VisibleText.escaped(String(rest))) --secured` publishes <authority>.\(VisibleText.escaped(String(rest))) signed by this node; `pnrp register \(VisibleText.escaped(name))` (without --secured) publishes \(VisibleText.escaped(name))")
+        }
+        if head.count == 40, Hex.decode(String(head)) != nil {
+            throw ValidationError(
+                "'\(VisibleText.escaped(name))' is already a secured peer name, but --secured takes only the classifier: `pnrp register \(VisibleText.escaped(String(rest))) --secured` publishes <authority>.\(VisibleText.escaped(String(rest))) with this node's authority (`pnrp identity show --authority`)")
+        }
     }
 
     /// The bytes of `--extended-payload-file`, or exits with status 2 and a sentence saying what is wrong.
@@ -121,10 +161,7 @@ struct RegisterCommand: AsyncParsableCommand {
             if json {
                 try printJSON(result)
             } else {
-                print(result.name)
-                print("P2P ID \(result.p2pID)")
-                for id in result.ids { print("\(id.cloud) \(id.id)") }
-                for e in result.endpoints { print("endpoint \(e)") }
+                for line in Self.lines(result) { print(line) }
                 if let extended { print("extended payload \(extended.count) bytes") }
             }
             return
@@ -132,19 +169,23 @@ struct RegisterCommand: AsyncParsableCommand {
         // Written at once, unbuffered: a script waits for these lines while the command keeps running.
         var text: String
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            text = String(decoding: try encoder.encode(result), as: UTF8.self) + "\n"
+            text = try jsonText(result, pretty: false) + "\n"
         } else {
-            text = "\(result.name)\nP2P ID \(result.p2pID)\n" + result.ids.map { "\($0.cloud) \($0.id)\n" }.joined()
-            text += result.endpoints.map { "endpoint \($0)\n" }.joined()
+            text = Self.lines(result).map { $0 + "\n" }.joined()
             if let extended { text += "extended payload \(extended.count) bytes\n" }
             text += "published while this command runs; Ctrl-C revokes it\n"
         }
         FileHandle.standardOutput.write(Data(text.utf8))
         // Until a signal ends the process (which closes the connection) or the node goes away.
         while session.isOpen { try? await Task.sleep(for: .milliseconds(500)) }
-        printError("pnrp register: the node closed the connection; \(result.name) is no longer published")
+        printError("pnrp register: the node closed the connection; \(VisibleText.escaped(result.name)) is no longer published")
         throw ExitStatus.failure.exitCode
+    }
+
+    /// The text output: the full name, its P2P ID, the PNRP ID in each cloud and the endpoints, with control
+    /// characters made visible (the name and the clouds come back from the node).
+    static func lines(_ result: RegisteredName) -> [String] {
+        let e: (String) -> String = VisibleText.escaped
+        return [e(result.name), "P2P ID \(e(result.p2pID))"] + result.ids.map { "\(e($0.cloud)) \(e($0.id))" } + result.endpoints.map { "endpoint \(e($0))" }
     }
 }

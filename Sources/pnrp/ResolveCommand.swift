@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PNRP
 import PNRPNetwork
 
 /// `pnrp resolve NAME`: find a name's publisher through the running node.
@@ -46,11 +47,13 @@ struct ResolveCommand: AsyncParsableCommand {
             try printJSON(r)
             return
         }
-        print("\(r.name) -> \(r.endpoints.isEmpty ? "no application endpoints" : r.endpoints.joined(separator: ", "))")
-        print("  node \(r.nodeEndpoints.joined(separator: ", ")), cloud \(r.cloud), \(r.hops) hops, \(String(format: "%.1f", r.milliseconds)) ms")
-        print("  PNRP ID \(r.id)")
-        print("  CPA verified, key fingerprint \(r.keyFingerprint), expires \(Date(timeIntervalSince1970: Double(r.expiresAt)))")
-        if let comment = r.comment { print("  comment: \(comment)") }
+        // Everything below came from the network: shown with control characters made visible.
+        let e: (String) -> String = VisibleText.escaped
+        print("\(e(r.name)) -> \(r.endpoints.isEmpty ? "no application endpoints" : e(r.endpoints.joined(separator: ", ")))")
+        print("  node \(e(r.nodeEndpoints.joined(separator: ", "))), cloud \(e(r.cloud)), \(r.hops) hops, \(String(format: "%.1f", r.milliseconds)) ms")
+        print("  PNRP ID \(e(r.id))")
+        print("  CPA verified, key fingerprint \(e(r.keyFingerprint)), expires \(Date(timeIntervalSince1970: Double(r.expiresAt)))")
+        if let comment = r.comment { print("  comment: \(e(comment))") }
         if let extended = r.extendedPayload {
             // The size only: the bytes may be anything, and never go raw to a terminal.
             let count = Data(base64Encoded: extended)?.count ?? 0
@@ -58,7 +61,7 @@ struct ResolveCommand: AsyncParsableCommand {
         }
         print("  path:")
         for (i, hop) in r.path.enumerated() {
-            print("    \(i == r.path.count - 1 ? "publisher" : "hop \(i + 1)    "): \(hop)")
+            print("    \(i == r.path.count - 1 ? "publisher" : "hop \(i + 1)    "): \(e(hop))")
         }
     }
 }

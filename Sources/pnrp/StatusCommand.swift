@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PNRP
 import PNRPNetwork
 
 /// `pnrp status`: is a node running, and how is it doing.
@@ -31,10 +32,10 @@ struct StatusCommand: AsyncParsableCommand {
         }
         let t = s.traffic
         print("pnrp node running, pid \(s.pid), up \(Self.duration(s.uptimeSeconds))")
-        print("state directory \(s.stateDirectory)")
-        print("identity authority \(s.authority)")
+        print("state directory \(VisibleText.escaped(s.stateDirectory))")
+        print("identity authority \(VisibleText.escaped(s.authority))")
         for c in s.clouds { print("cloud \(CloudsCommand.line(c))") }
-        print("registered: \(s.registrations.isEmpty ? "none" : s.registrations.joined(separator: ", "))")
+        print("registered: \(s.registrations.isEmpty ? "none" : s.registrations.map { VisibleText.escaped($0) }.joined(separator: ", "))")
         print("traffic: \(t.datagramsIn) datagrams in (\(t.bytesIn) bytes), \(t.datagramsOut) out (\(t.bytesOut) bytes)")
         print("dropped: \(t.rateLimited) rate-limited, \(t.amplificationDropped) amplification, \(t.malformed) malformed; \(t.cpaRejected) CPAs rejected")
         print("retransmissions \(t.retransmissions), timeouts \(t.timeouts), socket errors \(t.socketErrors)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PNRP
 import PNRPNetwork
 
 /// `pnrp unregister NAME`: revoke a name the node published.
@@ -22,8 +23,17 @@ struct UnregisterCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ClientOptions
 
+    func validate() throws {
+        // A name that cannot be valid is bad input, not a name this node happens not to have published.
+        do {
+            _ = try PeerName(name)
+        } catch {
+            throw ValidationError("'\(VisibleText.escaped(name))' is not a peer name: \(error.description); give the full name `pnrp register` printed, e.g. 0.printer")
+        }
+    }
+
     func run() async throws {
         try await options.run("unregister") { client throws(ControlError) in try await client.unregister(name) }
-        print("unregistered \(name)")
+        print("unregistered \(VisibleText.escaped(name))")
     }
 }

@@ -222,8 +222,8 @@ struct MultiProcessCloudTests {
             #expect(r.status == 5, "\(arguments): \(r.stderr)")
             #expect(r.stderr.contains("no pnrp node is running for state directory \(empty)"))
         }
-        let usage = try runCLI(cluster, ["resolve", "--timeout", "0", "0.x"])
-        #expect(usage.status == 64)
+        let badValue = try runCLI(cluster, ["resolve", "--timeout", "0", "0.x"])
+        #expect(badValue.status == 2)
     }
 
     /// Runs the `pnrp` binary to completion (at most `seconds`).

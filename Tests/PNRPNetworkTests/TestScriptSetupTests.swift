@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+/// `bash scripts/test.sh`, the README's test command, works on a fresh machine: it installs the system
+/// libraries itself (through scripts/setup.sh) when pkg-config cannot find them, and CI runs exactly it. Run
+/// with stand-ins for pkg-config, apt-get, id and swift on PATH, so that nothing is installed or built.
+@Suite("scripts/test.sh installs what it needs", .serialized, .timeLimit(.minutes(1)))
+struct TestScriptSetupTests {
+    static let root = CLIInputTests.packageRoot
+
+    /// A directory of stand-in commands that record their calls in `calls.log`. pkg-config finds the
+    /// libraries once apt-get has "installed" them.
+    static func standIns(in directory: String) throws {
+        let scripts = [
+            "pkg-config": """
+                #!/bin/sh
+                echo "pkg-config $*" >> "$(dirname "$0")/calls.log"
+                case "$1" in
+                  --exists) [ -e "$(dirname "$0")/installed" ] ;;
+                  --modversion) echo 1.0 ;;
+                esac
+                """,
+            "apt-get": """
+                #!/bin/sh
+                echo "apt-get $*" >> "$(dirname "$0")/calls.log"
+                case "$1" in install) touch "$(dirname "$0")/installed" ;; esac
+                """,
+            "id": "#!/bin/sh\necho 0\n",
+            "swift": "#!/bin/sh\necho \"swift $*\" >> \"$(dirname \"$0\")/calls.log\"\n",
+        ]
+        for (name, text) in scripts {
+            let path = directory + "/" + name
+            try (text + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            chmod(path, 0o755)
+        }
+    }
+
+    /// Runs `bash script` from the package root with the stand-ins first on PATH (at most 30 s).
+    static func run(_ script: String, standIns: String) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [root + "/" + script]
+        process.currentDirectoryURL = URL(fileURLWithPath: root)
+        process.environment = ["PATH": standIns + ":/usr/bin:/bin", "HOME": standIns]
+        let out = standIns + "/output"
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: out)
+        process.standardError = FileHandle(forWritingAtPath: out)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let end = Date().addingTimeInterval(30)
+        while process.isRunning {
+            if Date() > end {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                throw HarnessError("\(script) did not finish within 30 s")
+            }
+            usleep(10_000)
+        }
+        return (process.terminationStatus, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
+    }
+
+    static func calls(_ standIns: String) -> [String] {
+        ((try? String(contentsOfFile: standIns + "/calls.log", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    @Test("On a machine without the libraries: apt-get update once, install what is missing, then build and test; the second run installs nothing")
+    func freshMachine() throws {
+        let directory = FileManager.default.temporaryDirectory.path + "/pnrp-test-script-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.standIns(in: directory)
+
+        let first = try Self.run("scripts/test.sh", standIns: directory)
+        #expect(first.status == 0, "\(first.output)")
+        let calls = Self.calls(directory).filter { !$0.hasPrefix("pkg-config") }
+        #expect(calls == ["apt-get update -qq", "apt-get install -y -qq libsodium-dev libssl-dev", "swift build --build-tests", "swift test --skip-build"], "\(calls)")
+        #expect(first.output.contains("setup: missing system packages: libsodium-dev libssl-dev"), "\(first.output)")
+        #expect(first.output.contains("setup: installed libsodium-dev libssl-dev"), "\(first.output)")
+
+        try FileManager.default.removeItem(atPath: directory + "/calls.log")
+        let second = try Self.run("scripts/test.sh", standIns: directory)
+        #expect(second.status == 0, "\(second.output)")
+        #expect(Self.calls(directory).filter { $0.hasPrefix("apt-get") }.isEmpty)
+        #expect(second.output.contains("already installed"), "\(second.output)")
+    }
+
+    @Test("CI runs exactly the README's test command")
+    func ciRunsTheReadmeCommand() throws {
+        let ci = try String(contentsOfFile: Self.root + "/.ci/run", encoding: .utf8)
+        let commands = ci.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix("set ") && !$0.hasPrefix("cd ") }
+        #expect(commands == ["bash scripts/test.sh"], "\(commands)")
+        let readme = try String(contentsOfFile: Self.root + "/README.md", encoding: .utf8)
+        #expect(readme.contains("```sh\nbash scripts/test.sh\n```"))
+    }
+}
