@@ -19,8 +19,19 @@ struct NodeCommand: AsyncParsableCommand {
             when ready:
               pnrp node ready: Global_ 127.0.0.2:3540 (alone), control /home/me/.local/state/pnrp/control.sock
 
-            SIGTERM, SIGINT or `pnrp stop` stop it gracefully: registered names are revoked, the cache is \
-            saved (so a restart rejoins without seeds), sockets are closed and control.sock is removed.
+            SIGTERM, SIGINT, SIGHUP or `pnrp stop` stop it gracefully: registered names are revoked, the \
+            cache is saved (so a restart rejoins without seeds), sockets are closed and control.sock is \
+            removed. SIGHUP (sent when the terminal closes) stops the node like SIGTERM; it does not reload \
+            the settings: restart the node to apply a changed --config file.
+
+            One node runs per state directory: it holds an exclusive lock on node.lock there (with its \
+            process id inside) for as long as it runs. A second `pnrp node` on the same directory is \
+            refused with exit code 6 and the first one's pid. If control.sock is removed while the node \
+            runs, the node listens on it again within 2 seconds.
+
+            A seed that cannot help is reported with a warning in the log and in `pnrp status`: at start \
+            a seed of the other address family than --address (an IPv6 seed for an IPv4 socket, or the \
+            reverse: it can never be reached), and a seed that has not answered within 10 seconds.
 
             --config FILE reads `key = value` lines (keys: address, port, seed (repeatable), state-dir, \
             link-local (yes/no), interface (repeatable), multicast (yes/no), log-level, \
@@ -136,14 +147,27 @@ struct NodeCommand: AsyncParsableCommand {
             throw ExitStatus.badInput.exitCode
         }
         configuration.stateDirectory = directory
+        // One node per state directory, for as long as it runs, whatever happens to control.sock.
+        let lock: StateDirectoryLock
+        do {
+            lock = try StateDirectoryLock.acquire(in: directory)
+        } catch {
+            printError("pnrp node: \(error.description)")
+            throw (error.isHeld ? ExitStatus.alreadyRunning : ExitStatus.failure).exitCode
+        }
+        defer { lock.release() }
 
         let service = NodeService(configuration: configuration, directory: directory, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                gracefulShutdownSignals: [.sigterm, .sigint, .sighup], logger: logger))
         do {
             try await group.run()
+        } catch let error as ControlServerError {
+            printError("pnrp node: \(error)")
+            if case .alreadyRunning = error { throw ExitStatus.alreadyRunning.exitCode }
+            throw ExitStatus.failure.exitCode
         } catch {
             printError("pnrp node: \(error)")
             throw ExitStatus.failure.exitCode
