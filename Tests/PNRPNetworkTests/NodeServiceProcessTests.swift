@@ -70,6 +70,55 @@ struct NodeServiceProcessTests {
         try await cluster.waitExit(again, seconds: 15)
     }
 
+    @Test("--metrics serves Prometheus text over loopback HTTP: messages by type, resolutions by outcome, cache and cloud gauges")
+    func metricsScrape() async throws {
+        let cluster = try DaemonCluster()
+        defer { cluster.cleanup() }
+        let base = Self.basePort() + 6
+        let node = try cluster.start(index: 0, address: Self.address, port: base, seeds: [], extra: ["--metrics", "\(Self.address):\(base + 1)"])
+        try await cluster.waitReady()
+        _ = try await node.client.register(RegisterArguments(name: "0.metered"))
+        _ = try await node.client.resolve(ResolveArguments(name: "0.metered", timeoutSeconds: 5))
+        let reply = try Self.httpGet(Self.address, base + 1, "/metrics")
+        #expect(reply.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(reply)")
+        #expect(reply.contains("Content-Type: text/plain; version=0.0.4"))
+        for line in [
+            "# TYPE pnrp_messages_sent_total counter", "pnrp_messages_received_total{type=\"SOLICIT\"}", "# TYPE pnrp_resolutions_total counter",
+            "pnrp_datagrams_dropped_total{reason=\"amplification\"}", "pnrp_cache_entries{cloud=\"Global_\"}", "pnrp_cloud_active{cloud=\"Global_\"} 0",
+            "# TYPE pnrp_resolution_duration histogram",
+        ] {
+            #expect(reply.contains(line), "missing \(line) in \(reply)")
+        }
+        #expect(try Self.httpGet(Self.address, base + 1, "/").hasPrefix("HTTP/1.1 404"))
+        kill(node.process.processIdentifier, SIGTERM)
+        try await cluster.waitExit(node, seconds: 15)
+        #expect(node.process.terminationStatus == 0, "\(cluster.log(node))")
+    }
+
+    /// One HTTP/1.1 GET over a fresh TCP connection (10 s limit); the whole answer, headers included.
+    static func httpGet(_ host: String, _ port: UInt16, _ path: String) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        inet_pton(AF_INET, host, &address.sin_addr)
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard connected == 0 else { throw HarnessError("connect \(host):\(port): errno \(errno)") }
+        try ControlServerTests.writeAll(fd, Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\n\r\n".utf8))
+        var answer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<1000 {
+            let n = read(fd, &chunk, chunk.count)
+            if n <= 0 { break }
+            answer += chunk[0..<n]
+        }
+        return String(decoding: answer, as: UTF8.self)
+    }
+
     @Test("pnrp --version and pnrp-sim --version print the package version")
     func versions() throws {
         let cluster = try DaemonCluster()
