@@ -36,6 +36,10 @@ struct NodeCommand: AsyncParsableCommand {
             a seed of the other address family than --address (an IPv6 seed for an IPv4 socket, or the \
             reverse: it can never be reached), and a seed that has not answered within 10 seconds.
 
+            Under systemd (packaging/pnrp-node.service, Type=notify) the node reports READY=1 to \
+            $NOTIFY_SOCKET once its sockets are open and STOPPING=1 when it stops, and keeps its state in \
+            $STATE_DIRECTORY (StateDirectory=) unless --state-dir or the config file names another.
+
             --metrics ADDRESS:PORT serves Prometheus metrics (text format) at http://ADDRESS:PORT/metrics: \
             pnrp_messages_received_total and pnrp_messages_sent_total by message type, \
             pnrp_resolutions_total by outcome, pnrp_resolution_duration, pnrp_datagrams_dropped_total by \
@@ -76,7 +80,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("state-dir"),
         help: ArgumentHelp(
-            "Directory of the identity, the cache and control.sock (default: $XDG_STATE_HOME/pnrp or ~/.local/state/pnrp).",
+            "Directory of the identity, the cache and control.sock (default: $STATE_DIRECTORY under systemd, else $XDG_STATE_HOME/pnrp or ~/.local/state/pnrp).",
             discussion: "Example: --state-dir /tmp/pnrp-a", valueName: "dir"))
     var stateDirectory: String?
 
@@ -170,7 +174,8 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.cacheSaveInterval = .seconds(cacheSaveInterval ?? file.cacheSaveIntervalSeconds ?? 300)
         let directory: StateDirectory
         do {
-            directory = try StateDirectory(path: absolutePath(stateDirectory ?? file.stateDirectory ?? StateDirectory.defaultPath))
+            directory = try StateDirectory(
+                path: absolutePath(stateDirectory ?? file.stateDirectory ?? SystemdNotifier.stateDirectory() ?? StateDirectory.defaultPath))
         } catch {
             printError("pnrp node: \(error.description)")
             throw ExitStatus.badInput.exitCode

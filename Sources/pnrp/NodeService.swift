@@ -29,11 +29,13 @@ struct NodeService: Service {
         logger.info("identity", metadata: ["authority": "\(host.identity.authority)", "stateDirectory": "\(directory.path)"])
         let ready = "pnrp node ready: \(clouds.map { "\($0.name) \($0.endpoint) (\($0.state))" }.joined(separator: ", ")), control \(server.socketPath)\n"
         FileHandle.standardOutput.write(Data(ready.utf8))
+        SystemdNotifier.notify("READY=1\nSTATUS=\(ready.dropFirst("pnrp node ready: ".count).dropLast())\nMAINPID=\(getpid())")
         await withGracefulShutdownHandler {
             await server.run(handler: daemon)
         } onGracefulShutdown: {
             server.stop()
         }
+        SystemdNotifier.notify("STOPPING=1")
         logger.info("stopping: revoking registered names, saving the cache")
         await host.shutdown()
         logger.info("stopped")
