@@ -20,6 +20,7 @@ struct PNRPSimCommand: ParsableCommand {
               pnrp-sim run Simulations/scenarios/quickstart.yaml
               pnrp-sim run Simulations/scenarios/lossy-network.yaml --seed 7 --report out/lossy
             """,
+        version: PackageVersion.current,
         subcommands: [RunCommand.self, ValidateCommand.self]
     )
 

@@ -26,7 +26,11 @@ struct ClientOptions: ParsableArguments {
         do {
             return try await body(client)
         } catch {
-            if error.kind == .noDaemon {
+            if error.kind == .noDaemon, let holder = StateDirectoryLock.holder(in: path) {
+                // The node runs but its socket file is gone: it listens again within seconds.
+                let who = holder.pid.map { "a pnrp node (pid \($0))" } ?? "a pnrp node"
+                printError("\(who) holds state directory \(VisibleText.escaped(path)) but its control socket is missing; it listens again within 2 seconds: try again")
+            } else if error.kind == .noDaemon {
                 printError("no pnrp node is running for state directory \(VisibleText.escaped(path)); start one with `pnrp node`")
             } else {
                 // The node's message may quote names and texts that came from the network.

@@ -16,6 +16,8 @@ enum ExitStatus: Int32, CaseIterable {
     case timeout = 4
     /// No node is running for the state directory.
     case noDaemon = 5
+    /// `pnrp node`: another node already runs with the state directory.
+    case alreadyRunning = 6
     /// Command-line usage error (no command, unknown option, missing argument), reported by the argument
     /// parser; a value that is there but invalid is `badInput`.
     case usage = 64
@@ -44,6 +46,7 @@ enum ExitStatus: Int32, CaseIterable {
           3  not found (nobody publishes the name; not registered on this node)
           4  timeout (no answer within --timeout)
           5  no node is running for the state directory
+          6  pnrp node: another node is already running with the state directory
           64 usage error (no command, unknown option, missing argument)
         """
 }

@@ -1,8 +1,11 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import NIOCore
 import PNRP
 import PNRPNetwork
+import Prometheus
 import ServiceLifecycle
 
 /// `pnrp node`: run a PNRP node in the foreground.
@@ -19,8 +22,30 @@ struct NodeCommand: AsyncParsableCommand {
             when ready:
               pnrp node ready: Global_ 127.0.0.2:3540 (alone), control /home/me/.local/state/pnrp/control.sock
 
-            SIGTERM, SIGINT or `pnrp stop` stop it gracefully: registered names are revoked, the cache is \
-            saved (so a restart rejoins without seeds), sockets are closed and control.sock is removed.
+            SIGTERM, SIGINT, SIGHUP or `pnrp stop` stop it gracefully: registered names are revoked, the \
+            cache is saved (so a restart rejoins without seeds), sockets are closed and control.sock is \
+            removed. SIGHUP (sent when the terminal closes) stops the node like SIGTERM; it does not reload \
+            the settings: restart the node to apply a changed --config file.
+
+            One node runs per state directory: it holds an exclusive lock on node.lock there (with its \
+            process id inside) for as long as it runs. A second `pnrp node` on the same directory is \
+            refused with exit code 6 and the first one's pid. If control.sock is removed while the node \
+            runs, the node listens on it again within 2 seconds.
+
+            A seed that cannot help is reported with a warning in the log and in `pnrp status`: at start \
+            a seed of the other address family than --address (an IPv6 seed for an IPv4 socket, or the \
+            reverse: it can never be reached), and a seed that has not answered within 10 seconds.
+
+            Under systemd (packaging/pnrp-node.service, Type=notify) the node reports READY=1 to \
+            $NOTIFY_SOCKET once its sockets are open and STOPPING=1 when it stops, and keeps its state in \
+            $STATE_DIRECTORY (StateDirectory=) unless --state-dir or the config file names another.
+
+            --metrics ADDRESS:PORT serves Prometheus metrics (text format) at http://ADDRESS:PORT/metrics: \
+            pnrp_messages_received_total and pnrp_messages_sent_total by message type, \
+            pnrp_resolutions_total by outcome, pnrp_resolution_duration, pnrp_datagrams_dropped_total by \
+            reason (malformed, rate_limit, amplification), pnrp_bytes_received_total, \
+            pnrp_bytes_sent_total, and per cloud pnrp_cache_entries and pnrp_cloud_active. Listen on \
+            loopback unless the network is trusted: anyone who can connect can read them.
 
             --config FILE reads `key = value` lines (keys: address, port, seed (repeatable), state-dir, \
             link-local (yes/no), interface (repeatable), multicast (yes/no), log-level, \
@@ -34,6 +59,7 @@ struct NodeCommand: AsyncParsableCommand {
               pnrp node --address 127.0.0.2 --no-link-local --no-multicast --state-dir /tmp/pnrp-a
               pnrp node --address 127.0.0.3 --seed 127.0.0.2:3540 --state-dir /tmp/pnrp-b --no-link-local
               pnrp node --config /etc/pnrp/node.conf --log-level debug
+              pnrp node --metrics 127.0.0.1:9464
             """
     )
 
@@ -54,7 +80,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("state-dir"),
         help: ArgumentHelp(
-            "Directory of the identity, the cache and control.sock (default: $XDG_STATE_HOME/pnrp or ~/.local/state/pnrp).",
+            "Directory of the identity, the cache and control.sock (default: $STATE_DIRECTORY under systemd, else $XDG_STATE_HOME/pnrp or ~/.local/state/pnrp).",
             discussion: "Example: --state-dir /tmp/pnrp-a", valueName: "dir"))
     var stateDirectory: String?
 
@@ -79,8 +105,26 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds between saves of the cache (default 300; always saved at stop).", discussion: "Example: --cache-save-interval 60"))
     var cacheSaveInterval: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve Prometheus metrics over HTTP at http://ADDRESS:PORT/metrics (default: none).",
+            discussion: "Example: --metrics 127.0.0.1:9464", valueName: "address:port"))
+    var metrics: String?
+
+    /// Where `--metrics` asks to listen.
+    var metricsAddress: SocketAddress? {
+        get throws {
+            guard let metrics else { return nil }
+            let text: EndpointText
+            do { text = try EndpointText(metrics, defaultPort: 0) } catch { throw ValidationError("--metrics: \(error.description)") }
+            guard text.endpoint.port != 0 else { throw ValidationError("--metrics needs a port: ADDRESS:PORT, such as 127.0.0.1:9464 or [::1]:9464") }
+            return text.endpoint.socketAddress(zone: text.zone)
+        }
+    }
+
     func validate() throws {
         try StateDirectoryOption.check(stateDirectory)
+        _ = try metricsAddress
         if let address, EndpointText.parseAddress(address) == nil { throw ValidationError("--address '\(address)' is not a numeric IPv4 or IPv6 address") }
         if port == 0 { throw ValidationError("--port must be 1-65535") }
         for seed in seeds {
@@ -131,20 +175,51 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.cacheSaveInterval = .seconds(cacheSaveInterval ?? file.cacheSaveIntervalSeconds ?? 300)
         let directory: StateDirectory
         do {
-            directory = try StateDirectory(path: absolutePath(stateDirectory ?? file.stateDirectory ?? StateDirectory.defaultPath))
+            directory = try StateDirectory(
+                path: absolutePath(stateDirectory ?? file.stateDirectory ?? SystemdNotifier.stateDirectory() ?? StateDirectory.defaultPath))
         } catch {
             printError("pnrp node: \(FailureText.stateDirectory(error))")
             throw ExitStatus.badInput.exitCode
         }
         configuration.stateDirectory = directory
+        // One node per state directory, for as long as it runs, whatever happens to control.sock.
+        let lock: StateDirectoryLock
+        do {
+            lock = try StateDirectoryLock.acquire(in: directory)
+        } catch {
+            printError("pnrp node: \(error.description)")
+            throw (error.isHeld ? ExitStatus.alreadyRunning : ExitStatus.failure).exitCode
+        }
+        defer { lock.release() }
+
+        // Metrics: the host's swift-metrics instruments go to a Prometheus registry served over HTTP. The
+        // backend is bootstrapped before the host starts, as swift-metrics asks.
+        var metricsServer: MetricsServer?
+        if let address = try metricsAddress, let text = metrics {
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            do {
+                metricsServer = try await MetricsServer.start(at: address, registry: registry)
+            } catch {
+                let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
+                printError("pnrp node: cannot serve metrics on \(text): \(reason); pick another --metrics address or port")
+                throw ExitStatus.failure.exitCode
+            }
+            logger.info("serving metrics", metadata: ["url": "http://\(text)/metrics"])
+        }
 
         let service = NodeService(configuration: configuration, directory: directory, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                gracefulShutdownSignals: [.sigterm, .sigint, .sighup], logger: logger))
         do {
             try await group.run()
+            await metricsServer?.close()
+        } catch let error as ControlServerError {
+            printError("pnrp node: \(error)")
+            if case .alreadyRunning = error { throw ExitStatus.alreadyRunning.exitCode }
+            throw ExitStatus.failure.exitCode
         } catch {
             printError("pnrp node: \(FailureText.describe(error))")
             throw ExitStatus.failure.exitCode

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PNRP
 
 /// The `pnrp` command: the node daemon, its client commands, peer name tools and the in-memory demo.
 @main
@@ -22,6 +23,7 @@ struct PNRPCommand: AsyncParsableCommand {
 
             \(ExitStatus.table)
             """,
+        version: PackageVersion.current,
         subcommands: [
             NodeCommand.self, RegisterCommand.self, UnregisterCommand.self, ResolveCommand.self, CacheCommand.self, CloudsCommand.self,
             StatusCommand.self, StopCommand.self, IdentityCommand.self, IDCommand.self, DemoCommand.self, BenchmarkCommand.self, NetworkBenchmarkCommand.self,

@@ -15,6 +15,10 @@ struct ResolveCommand: AsyncParsableCommand {
             text output gives its size only, --json gives it in base64 (`extendedPayload`). Exit codes: 3 \
             nobody publishes the name, 4 no answer within --timeout.
 
+            A node that is still joining its cloud (synchronizing with its seeds, nothing cached yet) \
+            cannot tell whether anybody publishes a name: the resolution then waits for the join within \
+            --timeout, and if the join does not finish in time it fails with exit code 4 and says so.
+
             Examples:
               pnrp resolve 0.printer
               pnrp resolve 9f3c0e0b6f1a5b0d2f9b8a3e0c4d5e6f708192a3.chat --timeout 3 --json

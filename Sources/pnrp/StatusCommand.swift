@@ -9,6 +9,10 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Show the running node's process, identity, uptime, clouds, names and counters.",
         discussion: """
+            The names registered through the node are listed one per line (`registrations` in --json); \
+            seeds that cannot help (other address family, no answer) are listed as warnings \
+            (`seedProblems` in --json, absent when there is none).
+
             Exit code 5 (and one sentence) when no node runs for the state directory, so scripts can use \
             it as a liveness check.
 
@@ -35,7 +39,13 @@ struct StatusCommand: AsyncParsableCommand {
         print("state directory \(VisibleText.escaped(s.stateDirectory))")
         print("identity authority \(VisibleText.escaped(s.authority))")
         for c in s.clouds { print("cloud \(CloudsCommand.line(c))") }
-        print("registered: \(s.registrations.isEmpty ? "none" : s.registrations.map { VisibleText.escaped($0) }.joined(separator: ", "))")
+        for problem in s.seedProblems ?? [] { print("warning: \(VisibleText.escaped(problem))") }
+        if s.registrations.isEmpty {
+            print("registered: none")
+        } else {
+            print("registered: \(s.registrations.count)")
+            for name in s.registrations { print("  \(VisibleText.escaped(name))") }
+        }
         print("traffic: \(t.datagramsIn) datagrams in (\(t.bytesIn) bytes), \(t.datagramsOut) out (\(t.bytesOut) bytes)")
         print("dropped: \(t.rateLimited) rate-limited, \(t.amplificationDropped) amplification, \(t.malformed) malformed; \(t.cpaRejected) CPAs rejected")
         print("retransmissions \(t.retransmissions), timeouts \(t.timeouts), socket errors \(t.socketErrors)")

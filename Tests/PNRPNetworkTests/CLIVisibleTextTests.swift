@@ -50,7 +50,7 @@ struct CLIVisibleTextTests {
             let r = try run(arguments)
             #expect(Self.rawControls(r.stdout + r.stderr).isEmpty, "\(arguments): \(Self.rawControls(r.stdout + r.stderr))")
         }
-        #expect(try run(["status"]).stdout.contains("registered: 0.evil\\u{1b}]0;t\\u{7}"))
+        #expect(try run(["status"]).stdout.contains("  0.evil\\u{1b}]0;t\\u{7}"))
         let unregistered = try run(["unregister", Self.hostileName])
         #expect(unregistered.status == 0 && unregistered.stdout == "unregistered 0.evil\\u{1b}]0;t\\u{7}\n", "\(unregistered)")
         // The node's refusal quotes the name: escaped too.

@@ -188,7 +188,7 @@ struct MultiProcessCloudTests {
         let clash = try runCLI(
             cluster, ["node", "--address", "127.0.0.1", "--port", String(base + 2), "--state-dir", first.directory, "--no-link-local", "--no-multicast"],
             seconds: 15)
-        #expect(clash.status == 1)
+        #expect(clash.status == 6, "\(clash.stderr)")
         #expect(clash.stderr.contains("already running"), "\(clash.stderr)")
         #expect(try await first.client.status().pid == first.process.processIdentifier)
 

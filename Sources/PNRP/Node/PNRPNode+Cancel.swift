@@ -1,9 +1,21 @@
 extension PNRPNode {
     /// Abandons a resolution started with `resolve`: no event will report it, and its slot among the
-    /// `maximumOutstandingResolves` is free at once. Answers still in flight are dropped as unsolicited.
+    /// `maximumOutstandingResolves` is free at once. Its requests leave the Pending List, as when it
+    /// finishes, so none is retransmitted; answers still in flight are dropped as unsolicited.
     /// Returns false when it had already finished.
     @discardableResult
     public mutating func cancelResolve(_ id: ResolveID) -> Bool {
-        resolutions.removeValue(forKey: id) != nil
+        guard let r = resolutions.removeValue(forKey: id) else { return false }
+        resolutions.releaseStorageIfEmpty()
+        switch r.outstanding {
+        case .lookup(let mid, _), .inquire(let mid, _, _, _):
+            pending.remove(mid)
+        case .none: break
+        }
+        // Any other request sent for it (none is expected: a resolution has one outstanding at a time).
+        for (mid, entry) in pending.entries where entry.kind == .lookup(id) || entry.kind == .inquireForResolve(id) {
+            pending.remove(mid)
+        }
+        return true
     }
 }

@@ -3,7 +3,8 @@
 public enum CloudState: String, Sendable, Hashable, CaseIterable {
     /// Nothing to reach: the cache is empty and no synchronisation is in progress.
     case alone
-    /// The cache is empty and a synchronisation conversation is in progress ([MS-PNRP] 3.1.4.3).
+    /// The cache is empty and a synchronisation conversation is in progress ([MS-PNRP] 3.1.4.3): a
+    /// SOLICIT or REQUEST awaits its answer, or an advertised entry is being checked before it is cached.
     case synchronizing
     /// The node knows members of the cloud and can resolve.
     case active
@@ -13,7 +14,8 @@ extension PNRPNode {
     /// The node's cloud state.
     public var cloudState: CloudState {
         if cache.count > 0 { return .active }
-        return pending.entries.values.contains { $0.kind == .solicit } ? .synchronizing : .alone
+        let joining = !pendingAdds.isEmpty || pending.entries.values.contains { $0.kind == .solicit || $0.kind == .request }
+        return joining ? .synchronizing : .alone
     }
 
     /// Endpoints given to `synchronize(with:)`, used again whenever the cache empties.

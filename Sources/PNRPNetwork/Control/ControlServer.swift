@@ -119,6 +119,13 @@ public final class ControlServer: Sendable {
         removeSocketFile()
     }
 
+    /// Whether the socket file this server created is still at `socketPath` (it may have been removed or
+    /// replaced while the server runs; the listening socket then no longer has a name clients can reach).
+    public var socketFileIsPresent: Bool {
+        var st = stat()
+        return lstat(socketPath, &st) == 0 && UInt64(st.st_ino) == inode && st.st_mode & S_IFMT == S_IFSOCK
+    }
+
     /// Connections being served now.
     public var openConnections: Int { connections.count }
 

@@ -44,12 +44,16 @@ public struct DaemonStatus: Sendable, Hashable, Codable {
     public var clouds: [CloudStatus]
     /// Traffic counters.
     public var traffic: Traffic
+    /// Seeds of the global cloud that cannot help (other address family, or no answer), one sentence
+    /// each; absent from older nodes' answers, and when every seed answered.
+    public var seedProblems: [String]?
 
     /// Builds the value.
     public init(
-        pid: Int32, stateDirectory: String, authority: String, uptimeSeconds: Double, registrations: [String], clouds: [CloudStatus], traffic: Traffic
+        pid: Int32, stateDirectory: String, authority: String, uptimeSeconds: Double, registrations: [String], clouds: [CloudStatus], traffic: Traffic,
+        seedProblems: [String]? = nil
     ) {
         (self.pid, self.stateDirectory, self.authority, self.uptimeSeconds) = (pid, stateDirectory, authority, uptimeSeconds)
-        (self.registrations, self.clouds, self.traffic) = (registrations, clouds, traffic)
+        (self.registrations, self.clouds, self.traffic, self.seedProblems) = (registrations, clouds, traffic, seedProblems)
     }
 }

@@ -223,7 +223,9 @@ public actor NodeDaemon: ControlHandler {
         let cloud = try CloudSelector.scope(a.cloud)
         let clock = ContinuousClock()
         let start = clock.now
-        let record = try await hostCall { try await host.resolve(name, cloud: cloud, timeout: .milliseconds(Int64(a.timeoutSeconds * 1000))) }
+        let deadline = start + .milliseconds(Int64(a.timeoutSeconds * 1000))
+        try await waitForJoin(cloud, until: deadline, timeoutSeconds: a.timeoutSeconds)
+        let record = try await hostCall { try await host.resolve(name, cloud: cloud, timeout: deadline - clock.now) }
         let elapsed = clock.now - start
         return ResolvedRecord(
             name: name.description, cloud: record.cloud.description, id: record.id.description,
@@ -236,6 +238,25 @@ public actor NodeDaemon: ControlHandler {
             publicKey: Hex.encode(record.publicKey))
     }
 
+    /// How often a resolution waiting for its cloud's join checks again.
+    static let joinPollInterval = Duration.milliseconds(50)
+
+    /// Waits while `cloud` is still joining (synchronising with the nodes it knows of, its cache still
+    /// empty): until then the node knows nobody to ask, and "nobody publishes the name" would be a guess.
+    /// Throws a timeout saying so when the join has not finished by `deadline`.
+    func waitForJoin(_ cloud: CloudScope, until deadline: ContinuousClock.Instant, timeoutSeconds: Double) async throws(ControlError) {
+        let name = cloud.description
+        while try await hostCall({ try await host.clouds() }).first(where: { $0.name == name })?.state == CloudState.synchronizing.rawValue {
+            guard ContinuousClock.now + Self.joinPollInterval < deadline else {
+                let seconds = timeoutSeconds == timeoutSeconds.rounded() ? String(Int(timeoutSeconds)) : String(timeoutSeconds)
+                throw ControlError(
+                    .timeout,
+                    "the node is still joining the \(name) cloud (synchronizing with its seeds) and did not finish within \(seconds) s; try again with a longer --timeout, and check `pnrp clouds` and the node's --seed nodes")
+            }
+            try? await Task.sleep(for: Self.joinPollInterval)
+        }
+    }
+
     func status() async throws(ControlError) -> DaemonStatus {
         let counters = try await hostCall { try await host.counters() }
         let clouds = try await hostCall { try await host.clouds() }
@@ -245,11 +266,12 @@ public actor NodeDaemon: ControlHandler {
             rateLimited: counters.rateLimited, amplificationDropped: counters.amplificationDropped, socketErrors: counters.socketErrors,
             malformed: nodes.reduce(0) { $0 + $1.malformed }, retransmissions: nodes.reduce(0) { $0 + $1.retransmissions },
             timeouts: nodes.reduce(0) { $0 + $1.timeouts }, cpaRejected: nodes.reduce(0) { $0 + $1.cpaRejected })
+        let problems = try await hostCall { try await host.seedProblems() }
         let up = ContinuousClock.now - started
         return DaemonStatus(
             pid: getpid(), stateDirectory: stateDirectory?.path ?? "", authority: host.identity.authority.description,
             uptimeSeconds: Double(up.components.seconds) + Double(up.components.attoseconds) / 1e18, registrations: registeredNames,
-            clouds: clouds, traffic: traffic)
+            clouds: clouds, traffic: traffic, seedProblems: problems.isEmpty ? nil : problems)
     }
 
     /// Runs a host call, turning its errors into control errors.

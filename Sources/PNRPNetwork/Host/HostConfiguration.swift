@@ -24,6 +24,9 @@ public struct HostConfiguration: Sendable {
     public var linkLocal = LinkLocalClouds.automatic
     /// Seed nodes of the global cloud ([MS-PNRP] 3.1.4.2.1), tried after the cached endpoints and SSDP.
     public var seeds: [EndpointText] = []
+    /// A seed that sends nothing back within this time is reported (a warning in the log, a problem in
+    /// `seedProblems()`); a seed of the other address family than the global cloud is reported at start.
+    public var seedAnswerTimeout = Duration.seconds(10)
     /// Where the identity and the cache persist; nil keeps nothing.
     public var stateDirectory: StateDirectory?
     /// Multicast cloud discovery over SSDP ([MS-PNRP] 3.1.4.2.2): searching and answering.

@@ -42,6 +42,8 @@ final class HostEngine {
     var broadcastAddresses: Set<IPv6Address> = []
     /// Datagrams dropped by the guard, and those sent and received, for tests and `pnrp clouds`.
     var counters = Counters()
+    /// What became of the global cloud's seeds (reported when one cannot help).
+    var seedWatch: SeedWatch?
 
     struct Counters {
         var datagramsIn = 0, datagramsOut = 0, bytesIn = 0, bytesOut = 0
@@ -100,6 +102,12 @@ final class HostEngine {
     func begin(snapshot: CacheSnapshot?) {
         self.snapshot = snapshot
         let now = HostClock.now()
+        if table.clouds.contains(.global), !configuration.seeds.isEmpty {
+            let watch = SeedWatch(
+                seeds: configuration.seeds, local: table.node(.global)?.localEndpoint, patience: NodeDuration(configuration.seedAnswerTimeout), now: now)
+            for problem in watch.unusable { warn(problem) }
+            seedWatch = watch
+        }
         for cloud in table.clouds { discover(cloud, now: now, firstTime: true) }
         flush(now: now)
         scheduleHousekeeping()
@@ -166,6 +174,7 @@ final class HostEngine {
             flush(now: now)
             return
         }
+        if cloud == .global, let news = seedWatch?.heard(from: source) { logger.info("\(news)") }
         let zone = (drivers[cloud]?.zone ?? 0)
         switch sourceGuard.admit(bytes, from: source, now: now) {
         case .drop:
@@ -258,6 +267,7 @@ final class HostEngine {
                     discover(cloud, now: now, firstTime: false)
                 }
             }
+            for problem in seedWatch?.overdue(now: now) ?? [] { warn(problem) }
             sourceGuard.sweep(now: now)
             if now - lastSave >= NodeDuration(configuration.cacheSaveInterval) {
                 saveCache(now: now)
@@ -595,6 +605,12 @@ final class HostEngine {
         events.finish()
         for channel in drivers.values.compactMap(\.socket) { channel.close(promise: nil) }
         ssdpListener?.close(promise: nil)
+    }
+
+    /// Logs a problem worth an operator's attention and reports it as a host event.
+    func warn(_ message: String) {
+        logger.warning("\(message)")
+        events.yield(.warning(message))
     }
 
     /// A socket closed while the host runs (sends that could fail are filtered, but a system error can still

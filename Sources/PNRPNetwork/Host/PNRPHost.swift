@@ -204,6 +204,13 @@ public final class PNRPHost: Sendable {
         return try await eventLoop.submit { engine.value.cloudStatuses() }.get()
     }
 
+    /// The global cloud's seeds that cannot help, one sentence each: of the other address family than
+    /// the cloud's socket, or silent for `HostConfiguration.seedAnswerTimeout`. Empty when all answered.
+    public func seedProblems() async throws -> [String] {
+        let engine = self.engine
+        return try await eventLoop.submit { engine.value.seedWatch?.problems ?? [] }.get()
+    }
+
     /// Every cached route entry of every cloud.
     public func cacheEntries() async throws -> [CacheEntryView] {
         let engine = self.engine
