@@ -187,7 +187,10 @@ struct InviteCommand: AsyncParsableCommand {
         }
         // An Easy Connect invitation waits at most 30 minutes; an invitation file up to the settings' maximum,
         // 6 hours by default.
-        let longest = file ? settings.maximumInvitationLifetimeSeconds : min(Int(InviteOptions.maximumLifetime.components.seconds), settings.maximumInvitationLifetimeSeconds)
+        let longest =
+            file
+            ? max(60, settings.maximumInvitationLifetimeSeconds / 60 * 60)  // a file counts whole minutes
+            : min(Int(InviteOptions.maximumLifetime.components.seconds), settings.maximumInvitationLifetimeSeconds)
         let chosenLifetime = lifetime ?? (file ? min(Int(InvitationFile.defaultLifetimeMinutes) * 60, longest) : longest)
         if let reason = effective.explain(settings.invitationLifetimeDecision(.seconds(chosenLifetime))) {
             throw .notAllowed("--lifetime \(LifetimeText.spoken(chosenLifetime)) is too long: \(reason); use at most \(longest) s (\(LifetimeText.spoken(longest)))", key: .maximumInvitationLifetime)

@@ -130,7 +130,7 @@ struct OfferHelpCommand: AsyncParsableCommand {
         var items = inbox.stream.makeAsyncIterator()
         inbox.readStandardInput()
         if let file {
-            return try await helpByFile(file, maximumMinutes: UInt32(loaded.settings.maximumInvitationLifetimeSeconds / 60), console: console, inbox: inbox, items: &items)
+            return try await helpByFile(file, settings: loaded.effective, console: console, inbox: inbox, items: &items)
         }
         // Checked before any file or network is touched: a typo costs nothing.
         var typed: EasyConnectPassword?
@@ -153,8 +153,9 @@ struct OfferHelpCommand: AsyncParsableCommand {
 
     /// msra `/openfile`: reads the file, asks for its password (again after a wrong one, at a terminal, three
     /// times at most), opens it and connects straight to the endpoints inside.
-    /// A file whose lifetime is above `maximumMinutes` (the settings' maximum-invitation-lifetime) is refused.
-    private func helpByFile(_ path: String, maximumMinutes: UInt32, console: Console, inbox: Inbox, items: inout AsyncStream<Inbox.Item>.Iterator) async throws {
+    /// A file whose lifetime is above the settings' maximum-invitation-lifetime is refused (exit 13).
+    private func helpByFile(_ path: String, settings effective: EffectiveSettings, console: Console, inbox: Inbox, items: inout AsyncStream<Inbox.Item>.Iterator) async throws {
+        let maximumMinutes = UInt32(clamping: effective.settings.maximumInvitationLifetimeSeconds / 60)
         let target = absolutePath(expandingTilde(path))
         let bytes: [UInt8]
         do {
@@ -171,6 +172,8 @@ struct OfferHelpCommand: AsyncParsableCommand {
         } catch let error as InvitationFileError {
             throw CommandFailure(invitationFile: error)
         }
+        // A lifetime above this computer's maximum is refused before any password is typed.
+        if header.lifetimeMinutes > maximumMinutes { throw Self.tooLong(minutes: UInt64(header.lifetimeMinutes), maximum: maximumMinutes, effective) }
         if !console.json {
             console.out("Invitation file from \(DisplayText.escaped(header.userName)), valid until \(formatClock(header.expiresAt)) (unverified until it opens).")
         }
@@ -185,6 +188,8 @@ struct OfferHelpCommand: AsyncParsableCommand {
                 break
             } catch .wrongPasswordOrChanged where retry && attempt < 3 {
                 console.out("Wrong password, or the file was changed. Try again, or press Ctrl-C to stop.")
+            } catch .lifetimeOutOfRange(let minutes, let maximum) where minutes > maximum && minutes >= 1 {
+                throw Self.tooLong(minutes: minutes, maximum: maximum, effective)
             } catch {
                 throw CommandFailure(invitationFile: error)
             }
@@ -201,6 +206,13 @@ struct OfferHelpCommand: AsyncParsableCommand {
             throw CommandFailure(error)
         }
         try await launch.run(session, names: nil, inbox: inbox, items: &items, invitationLock: nil, downloadPath: settings.session.downloadDirectory)
+    }
+
+    /// The refusal (exit 13) of an invitation file valid for longer than the settings' maximum-invitation-lifetime.
+    static func tooLong(minutes: UInt64, maximum: UInt32, _ effective: EffectiveSettings) -> CommandFailure {
+        .notAllowed(
+            "this invitation file is valid for \(LifetimeText.spoken(Int(clamping: minutes) * 60)), longer than this computer allows: maximum-invitation-lifetime = \(LifetimeText.spoken(Int(maximum) * 60)) (\(effective.source(of: .maximumInvitationLifetime))); ask for a file with a shorter --lifetime",
+            key: .maximumInvitationLifetime)
     }
 
     /// The password from `--password`, `$EASY_CONNECT_PASSWORD`, or typed (asked again after a typo when

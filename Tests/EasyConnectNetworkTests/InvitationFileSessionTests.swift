@@ -225,6 +225,32 @@ struct InvitationFileSessionTests {
         let expiredPath = try scratch.file("old.MsRcIncident", try old.sealed(with: try InvitationFilePassword("tulip garden"), cost: Self.cheap, entropy: &entropy))
         let expired = try await refusal(try helper("expired", file: expiredPath, password: "tulip garden"))
         #expect(expired.status == 10 && expired.reason == "expired" && expired.code == "expired", "\(expired)")
+        // A file valid for longer than this computer's maximum-invitation-lifetime: exit 13 with the setting,
+        // before its password is read.
+        let long = try InvitationFile(
+            invitation: Invitation(
+                id: [UInt8](repeating: 4, count: 16), expiresAt: 0, userKey: Ed25519PrivateKey().publicKey, displayName: "Ursula", computerName: "u",
+                endpoints: [SessionEndpoint(address: IPv6Address(ipv4: 127, 0, 0, 1), port: 9)]),
+            password: try EasyConnectPassword(parsing: "BCDFGHJKMNPQ"), startUnixSeconds: UInt64(Date().timeIntervalSince1970), lifetimeMinutes: 120)
+        let longPath = try scratch.file("long.MsRcIncident", try long.sealed(with: try InvitationFilePassword("tulip garden"), cost: Self.cheap, entropy: &entropy))
+        let policy = try scratch.file("policy.conf", Array("maximum-invitation-lifetime = 1h\n".utf8))
+        let tooLong = try launch("too-long", ["help", "--file", longPath, "--file-password-stdin", "--policy-file", policy] + common("too-long", "Hector"))
+        let refusedLong = try await refusal(tooLong)
+        #expect(refusedLong.status == 13 && refusedLong.code == "not-allowed", "\(refusedLong) \(tooLong.report())")
+        #expect(tooLong.output.contains { $0.string("message")?.contains("maximum-invitation-lifetime") == true })
+
+        // A policy maximum that is not whole minutes (90 s): the file's default lifetime is rounded down to one
+        // minute, not refused as an internal error.
+        let ninety = try scratch.file("ninety.conf", Array("maximum-invitation-lifetime = 90s\n".utf8))
+        let short = try launch(
+            "short", ["invite", "--file", scratch.path + "/short", "--file-password-stdin", "--listen", "127.0.0.1", "--policy-file", ninety] + common("short", "Ursula"))
+        #expect(short.sendLine("tulip garden"))
+        let shortFile = try await short.waitFor("invitation-file", seconds: 30)
+        let shortExpiry = try #require(shortFile.line.number("expires"))
+        let nowSeconds = UInt64(Date().timeIntervalSince1970)
+        #expect(shortExpiry > nowSeconds + 30 && shortExpiry <= nowSeconds + 61, "\(shortExpiry) vs \(nowSeconds)")
+        short.kill9()
+
         let foreign = try await refusal(try helper("foreign", file: try scratch.file("notes.txt", Array("hello\n".utf8)), password: "tulip garden"))
         #expect(foreign.status == 2 && foreign.code == "invalid-file", "\(foreign)")
         #expect(user.output.allSatisfy { $0.event != "attempt-failed" && $0.event != "disconnected" }, "the User saw none of it: \(user.report())")
