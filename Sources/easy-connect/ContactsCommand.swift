@@ -82,7 +82,8 @@ extension CommandFailure {
         switch error {
         case .keyMismatch: self.init(status: .keyMismatch, reason: "key-mismatch", code: "key-mismatch", message: error.description)
         case .unknownContact: self = .badInput(error.description, code: "unknown-contact")
-        default: self = .badInput(error.description, code: "bad-contacts")
+        case .badAddress: self = .badInput(error.description, code: "bad-input")
+        case .malformedHistory: self = .badInput(error.description, code: "bad-contacts")
         }
     }
 }

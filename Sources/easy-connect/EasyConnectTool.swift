@@ -21,6 +21,9 @@ struct EasyConnectTool: AsyncParsableCommand {
               easy-connect settings        # the settings in force and where each comes from
               easy-connect logs            # the logs of your past sessions
               easy-connect contacts        # the people you helped or were helped by: help again without a password
+              easy-connect invite --contact ADDRESS | help --contact ADDRESS   # a contact, no password
+              easy-connect invite --file PATH | help --file PATH                # an invitation file
+              easy-connect listen | offer ADDRESS|HOST                          # offers of help, as the settings allow
 
             Each side keeps its key in the data directory (--data-dir, default $XDG_DATA_HOME/easy-connect or \
             ~/.local/share/easy-connect). `easy-connect invite --help` and `easy-connect help --help` list the \

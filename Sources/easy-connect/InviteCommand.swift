@@ -148,6 +148,7 @@ struct InviteCommand: AsyncParsableCommand {
         // The settings first: a refusal touches no file and no network.
         let loaded = try options.settingsFiles.load()
         let limits = try Self.limits(lifetime: givenLifetime, consentTimeout: consentTimeout, file: file != nil, settings: loaded.effective)
+        _ = try options.keepsSessionLog(loaded.effective)  // refused by the policy before any password is typed
         let launch = try SessionLaunch(options: options, console: console, role: .user)
         let lockPath = launch.data.state.file("invitation.lock")
         guard let lock = try FileLock.acquire(lockPath, wait: false) else { throw Self.busy(lockPath) }

@@ -14,8 +14,9 @@ struct ListenCommand: AsyncParsableCommand {
             <fingerprint>.RAOffer, owned by your key. A helper runs `easy-connect offer YOUR-ADDRESS` (your \
             contact address, <fingerprint>.RAContact) or `easy-connect offer HOST[:PORT]`. Each helper proves its \
             key; your settings decide who may offer at all (allow-offers, offers-allowed-from: see \
-            `easy-connect settings --help`): a helper they do not allow is refused with the reason and you \
-            are not disturbed. The others are shown with their name, computer and key fingerprint, and you \
+            `easy-connect settings --help`; by default offers are turned off, so every helper is refused until \
+            allow-offers = yes and offers-allowed-from name them): a helper they do not allow is refused with \
+            the reason and you are not disturbed. The others are shown with their name, computer and key fingerprint, and you \
             decide:
 
               Would you like to allow Bob (bob-pc, key 0123456789abcdef…) to connect
@@ -78,7 +79,7 @@ struct ListenCommand: AsyncParsableCommand {
                 "--consent-timeout \(timeout) is above the settings' consent-timeout = \(loaded.settings.consentTimeoutSeconds) (\(loaded.effective.source(of: .consentTimeout))); use at most \(loaded.settings.consentTimeoutSeconds)",
                 key: .consentTimeout)
         }
-        if case .nobody = admission, !console.json {
+        if case .nobody = admission {
             console.err("\(console.command): warning: offers of help are turned off (allow-offers, \(loaded.effective.source(of: .allowOffers))): every helper who offers will be refused")
         }
         let launch = try SessionLaunch(options: options, console: console, role: .user)

@@ -94,13 +94,16 @@ struct OfferHelpCommand: AsyncParsableCommand {
 
     func validate() throws {
         if !topic.isEmpty {
-            let commands: [String: any ParsableCommand.Type] = [
-                "invite": InviteCommand.self, "help": OfferHelpCommand.self, "identity": IdentityCommand.self,
-                "show": IdentityShowCommand.self, "create": IdentityCreateCommand.self, "settings": SettingsCommand.self,
-                "check": SettingsCheckCommand.self, "logs": LogsCommand.self, "listen": ListenCommand.self, "offer": OfferCommand.self,
-                "contacts": ContactsCommand.self,
-            ]
-            if let command = commands[topic.last!.lowercased()] {
+            // The words name a path in the command tree: `help logs show` is the help of `logs show`.
+            var command: any ParsableCommand.Type = EasyConnectTool.self
+            for word in topic {
+                guard let next = command.configuration.subcommands.first(where: { $0._commandName == word.lowercased() }) else {
+                    command = EasyConnectTool.self
+                    break
+                }
+                command = next
+            }
+            if command != EasyConnectTool.self {
                 print(EasyConnectTool.helpMessage(for: command))
                 throw ExitCode.success
             }

@@ -92,6 +92,20 @@ struct ContactTests {
         }
     }
 
+    @Test("Two records for one address are refused (removing one would leave the other trusted); a new contact using an existing contact's name is found")
+    func duplicatesAndNamesakes() throws {
+        var history = ContactHistory()
+        try history.remember(Self.helperPeer, atMicroseconds: 1)
+        let text = String(decoding: history.encoded(), as: UTF8.self)
+        let item = try #require(text.range(of: "<RAINVITATIONITEM")).lowerBound
+        let line = text[item...].prefix { $0 != "\n" }
+        let doubled = text.replacingOccurrences(of: String(line), with: String(line) + "\n" + String(line))
+        #expect(throws: ContactError.self) { try ContactHistory(parsing: Array(doubled.utf8)) }
+        let impostor = PeerIdentity(key: Fixtures.key(66).publicKey, displayName: "Hector", computerName: "x")
+        #expect(history.others(named: "Hector", than: ContactAddress(of: impostor.key)).map(\.address) == [ContactAddress(of: Self.helperPeer.key)])
+        #expect(history.others(named: "Hector", than: ContactAddress(of: Self.helperPeer.key)).isEmpty)
+    }
+
     @Test("Other encodings are refused: UTF-16 hiding a document type declaration, a declared Latin-1")
     func encodings() {
         let doctype = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x \"INJECTED\">]><RAINVITATIONCOLL/>"

@@ -18,7 +18,7 @@ public struct ContactAddress: Hashable, Sendable, CustomStringConvertible, Compa
             }
             hex = hex[..<dot]
         }
-        guard hex.count == 40, hex.allSatisfy(\.isHexDigit) else {
+        guard hex.utf8.count == 40, hex.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x46).contains($0) || (0x61...0x66).contains($0) }) else {
             throw .badAddress(text, "a contact address is 40 hex digits followed by .\(ContactInvitation.classifier) (easy-connect identity show prints yours)")
         }
         fingerprint = hex.lowercased()

@@ -14,7 +14,7 @@ public enum ContactError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .badAddress(let text, let why): "\"\(DisplayText.escaped(text))\" is not a contact address: \(why)"
         case .malformedHistory(let why): "the contact history is not readable: \(why)"
-        case .unknownContact(let a): "you have no contact \(a); easy-connect contacts lists the ones you have (a contact is kept after a first session by password)"
+        case .unknownContact(let a): "you have no contact \(a); easy-connect contacts lists the ones you have (each side keeps the other after a first session)"
         case .keyMismatch(let a, let recorded, let found, let context):
             "refusing contact \(a): \(context) — the expected key's fingerprint is \(recorded), the key found has \(found); nothing was updated. "
                 + "If the contact made a new key, remove the record (easy-connect contacts remove \(a)) and connect once with a password"

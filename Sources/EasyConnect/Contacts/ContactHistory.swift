@@ -41,8 +41,13 @@ public struct ContactHistory: Sendable, Hashable {
         guard root.name == Self.rootName else { throw .malformedHistory("the root element is <\(root.name)>, not <\(Self.rootName)>") }
         guard root.children.count <= Self.maximumRecords else { throw .malformedHistory("more than \(Self.maximumRecords) items") }
         var out: [ContactRecord] = []
+        var seen: Set<ContactAddress> = []
         for (index, item) in root.children.enumerated() {
-            out.append(try Self.record(item, number: index + 1))
+            let record = try Self.record(item, number: index + 1)
+            guard seen.insert(record.address).inserted else {
+                throw .malformedHistory("line \(item.line), item \(index + 1): a second record for \(record.address)")
+            }
+            out.append(record)
         }
         records = out
     }
@@ -127,6 +132,11 @@ public struct ContactHistory: Sendable, Hashable {
         }
         records.insert(updated, at: 0)
         if records.count > Self.maximumRecords { records.removeLast(records.count - Self.maximumRecords) }
+    }
+
+    /// Other contacts already shown under `name`: a new contact taking it would be easy to mistake for them.
+    public func others(named name: String, than address: ContactAddress) -> [ContactRecord] {
+        records.filter { $0.address != address && $0.name == name }
     }
 
     /// Removes the record of `address`; returns it, or nil when there was none.

@@ -7,15 +7,7 @@ public enum HelperAddress {
     /// The fingerprint (40 lowercase hex digits) of `text`, a contact address or a fingerprint in either
     /// case; nil when it is neither.
     public static func fingerprint(_ text: String) -> String? {
-        var body = Substring(text)
-        if body.count > suffix.count, body.suffix(suffix.count).lowercased() == suffix.lowercased() {
-            body = body.dropLast(suffix.count)
-        }
-        guard body.utf8.count == 40, body.utf8.allSatisfy(isHexDigit) else { return nil }
-        return body.lowercased()
-    }
-
-    private static func isHexDigit(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66)
+        guard !text.contains(where: \.isWhitespace) else { return nil }
+        return (try? ContactAddress(parsing: text))?.fingerprint
     }
 }

@@ -29,7 +29,7 @@ public struct ContactBook: Sendable {
         do {
             bytes = try directory.read(Self.fileName)
         } catch {
-            throw .malformedHistory("\(path): \(error)")
+            throw .malformedHistory("\(error)")
         }
         guard let bytes else { return ContactHistory() }
         do {
@@ -44,10 +44,19 @@ public struct ContactBook: Sendable {
     /// Refused, with nothing written, when the record of the peer's address holds another key.
     @discardableResult
     public func remember(_ peer: PeerIdentity, atMicroseconds microseconds: Int64) throws(ContactError) -> [String] {
-        try change { (history: inout ContactHistory) throws(ContactError) in
+        var namesakes: [ContactRecord] = []
+        var warnings = try change { (history: inout ContactHistory) throws(ContactError) in
+            let address = ContactAddress(of: peer.key)
+            if history.record(for: address) == nil { namesakes = history.others(named: peer.displayName, than: address) }
             try history.remember(peer, atMicroseconds: microseconds)
             return true
         }
+        for other in namesakes {
+            warnings.append(
+                "a new contact calls itself \"\(DisplayText.escaped(peer.displayName))\" (\(ContactAddress(of: peer.key))) like your contact \(other.address): "
+                    + "they are different keys; check the fingerprint with the person before trusting the new one")
+        }
+        return warnings
     }
 
     /// Removes the record of `address`; returns it (nil: there was none, and nothing was written). A file that
@@ -77,6 +86,10 @@ public struct ContactBook: Sendable {
         } catch {
             guard moveAsideWhenUnreadable, FileManager.default.fileExists(atPath: path) else { throw error }
             let aside = directory.moveAside(Self.fileName, label: "unreadable")
+            // The unreadable file must be out of the way before a new one is written: never overwrite it.
+            guard !FileManager.default.fileExists(atPath: path) else {
+                throw .malformedHistory("\(error); it could not be moved aside, so nothing was written")
+            }
             warnings.append("\(error); it was kept as \(aside) and a new contact history started")
             history = ContactHistory()
         }

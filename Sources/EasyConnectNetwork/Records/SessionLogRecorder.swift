@@ -71,7 +71,7 @@ final class SessionLogRecorder: Sendable {
             $0.invitationOpen = true
         }
         add(
-            .invitationOpened, "You opened the invitation of \(invitation.displayName) (\(invitation.computerName)) with its password",
+            .invitationOpened, "You opened the invitation of \(invitation.displayName) (\(invitation.computerName))",
             [.name: invitation.displayName, .computerName: invitation.computerName, .expires: SessionLogClock.isoText(Int64(clamping: invitation.expiresAt))])
     }
 
@@ -102,7 +102,7 @@ final class SessionLogRecorder: Sendable {
             fields[.reason] = reason
             add(.connectionRefused, "\(peer.displayName) (\(peer.computerName)) offered help and was refused by the settings: \(reason)", fields)
         case .attemptFailed(let remaining):
-            let rest = remaining == 0 ? "the invitation is withdrawn" : "\(remaining) more wrong password\(remaining == 1 ? "" : "s") withdraw the invitation"
+            let rest = remaining == 0 ? "the invitation is withdrawn" : "\(remaining == 1 ? "one more wrong password withdraws" : "\(remaining) more wrong passwords withdraw") the invitation"
             add(.passwordAttemptFailed, "Someone tried a wrong password; \(rest)", [.remaining: String(remaining)])
         case .consentRequest(let id, let peer):
             state.withLockedValue { $0.prompted = (id, peer) }
