@@ -20,7 +20,7 @@ public struct SessionLogTime: Sendable, Hashable, Comparable, CustomStringConver
         guard (1...9999).contains(year), (1...12).contains(month), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second) else {
             return nil
         }
-        guard (1...Self.days(inMonth: month, of: year)).contains(day) else { return nil }
+        guard (1...Int(CivilDate.daysIn(month: Int64(month), year: Int64(year)))).contains(day) else { return nil }
         (self.year, self.month, self.day, self.hour, self.minute, self.second) = (year, month, day, hour, minute, second)
     }
 
@@ -75,14 +75,6 @@ public struct SessionLogTime: Sendable, Hashable, Comparable, CustomStringConver
     }
 
     // MARK: - Helpers
-
-    static func days(inMonth month: Int, of year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
 
     static func digits(_ value: Int, _ width: Int) -> String {
         let text = String(value)

@@ -214,11 +214,5 @@ public struct EventJSON: Sendable {
     public static func line(_ object: [String: JSONValue]) -> String { JSONValue.object(object).line }
 
     /// `unixSeconds` as ISO 8601 in UTC: `2025-01-31T10:45:00Z`.
-    public static func iso8601(unixSeconds: UInt64) -> String {
-        var t = time_t(clamping: unixSeconds)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
-    }
+    public static func iso8601(unixSeconds: UInt64) -> String { UnixTimeText.iso8601(unixSeconds) }
 }

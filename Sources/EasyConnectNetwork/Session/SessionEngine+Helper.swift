@@ -25,10 +25,6 @@ struct HelperSetup {
     init(credential: SessionCredential, invitation: Invitation, identity: LocalIdentity, configuration: ConnectionConfiguration, seeds: SystemEntropy) {
         (self.credential, self.invitation, self.identity, self.configuration, self.seeds) = (credential, invitation, identity, configuration, seeds)
     }
-
-    init(password: EasyConnectPassword, invitation: Invitation, identity: LocalIdentity, configuration: ConnectionConfiguration, seeds: SystemEntropy) {
-        self.init(credential: .password(password), invitation: invitation, identity: identity, configuration: configuration, seeds: seeds)
-    }
 }
 
 extension SessionEngine {
