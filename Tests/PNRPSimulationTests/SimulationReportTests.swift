@@ -67,9 +67,12 @@ struct SimulationReportTests {
         let plots = run.run().plots()
         let traffic = try #require(plots.first { $0.0 == "traffic.svg" }?.1)
         let name = "bytes per node per second"
-        #expect(traffic.contains(">\(name)</text>"), "legend cut: \(traffic.suffix(400))")
+        // The legend is the last group of the picture: a coloured line, then the series' name.
+        let legend = try #require(traffic.components(separatedBy: "<g font-size=\"12\" fill=\"#333\">").last)
+        #expect(legend.contains("stroke-width=\"3\""), "no legend: \(legend)")
+        #expect(legend.contains(">\(name)</text>") && !legend.contains("…"), "legend cut: \(legend)")
         // The legend text starts far enough from the right edge for its characters (12 px font: at most 7 px each).
-        let tag = try #require(traffic.components(separatedBy: "<text x=\"").last { $0.contains(">\(name)</text>") })
+        let tag = try #require(legend.components(separatedBy: "<text x=\"").last)
         let x = try #require(Double(tag.prefix { $0 != "\"" }))
         #expect(x + Double(name.count) * 7 <= Double(SVGPlot.width), "legend at x \(x)")
         #expect(plots.map(\.0) == SimulationResult.plotFileNames)
