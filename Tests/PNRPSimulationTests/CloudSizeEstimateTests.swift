@@ -64,6 +64,16 @@ struct CloudSizeEstimateTests {
         #expect(CloudSizeEstimate.nodes(from: Array(sets.prefix(2))) == 4)
     }
 
+    @Test("every node of a four-node cloud says four (it said ~101, then ~6)")
+    func fourNodes() {
+        let scenario = Scenario(
+            name: "four", seed: 3, nodes: 4, join: JoinPlan(interval: .milliseconds(200), settle: .seconds(30)),
+            duration: .seconds(1), workload: WorkloadPlan(resolutionsPerSecond: 0), report: ReportPlan(interval: .seconds(1)))
+        var run = SimulationRun(scenario: scenario)
+        _ = run.run()
+        for node in run.cloud.nodes { #expect(node.estimatedCloudSize == 4) }
+    }
+
     /// A cloud formed in the simulator, measured like its time series does (`estimated_cloud_size`).
     @Test("in a simulated cloud, the estimate is within a factor 1.5 of the truth", arguments: [10, 100, 1000, 10_000])
     func simulatedCloud(_ nodes: Int) throws {
