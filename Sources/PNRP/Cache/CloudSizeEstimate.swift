@@ -62,9 +62,32 @@ public enum CloudSizeEstimate {
         guard count > 0 else { return nil }
         return sum / Double(count) / Double(Swift.max(1, sets.count))
     }
+
+    /// [MS-PNRP] 3.2.6.2.1.1 to the letter: 2·2^256 / (B − A) for the nearest members A below and B above
+    /// each local ID, averaged and divided by the number of local IDs; nil when no leaf set has members on
+    /// both sides. Split detection keeps using it, so that its rate stays what N15 measured; it is not
+    /// what a node reports (its mean is twice the size).
+    static func specification(from sets: [LeafSet]) -> Double? {
+        var sum = 0.0, count = 0
+        for set in sets {
+            guard let above = set.upper.first, let below = set.lower.first else { continue }
+            let span = above.subtracting(set.center).adding(set.center.subtracting(below)).approximateValue
+            guard span > 0 else { continue }
+            let estimate = 2 * 0x1p256 / span
+            if estimate < ceiling {
+                sum += estimate
+                count += 1
+            }
+        }
+        guard count > 0 else { return nil }
+        return sum / Double(count) / Double(Swift.max(1, sets.count))
+    }
 }
 
 extension PNRPNode {
+    /// The cloud size split detection works with: the spec's estimate (`CloudSizeEstimate.specification`).
+    var splitDetectionCloudSize: Double? { CloudSizeEstimate.specification(from: cache.leafSets) }
+
     /// Estimated number of nodes in the cloud ([MS-PNRP] 3.2.6.2.1.1, `docs/deviations.md` N21): see
     /// `CloudSizeEstimate`. Nil when no leaf set has a member yet.
     public var estimatedCloudSize: Double? { CloudSizeEstimate.nodes(from: cache.leafSets) }

@@ -397,7 +397,7 @@ extension PNRPNode {
     /// nearest node it reaches (`docs/deviations.md`, items N15, N20).
     mutating func detectSplit(now: NodeInstant) {
         guard !cache.localIDs.isEmpty, !resolutions.values.contains(where: { $0.reason == .splitDetection }) else { return }
-        let size = Swift.max(1, estimatedCloudSize ?? 1)
+        let size = Swift.max(1, splitDetectionCloudSize ?? 1)
         let chance = Swift.min(1, configuration.splitDetectionsPerInterval / size)
         guard Double(random.next() >> 11) * 0x1p-53 < chance else { return }
         let local = cache.localIDs[Int(random.next() % UInt64(cache.localIDs.count))]
