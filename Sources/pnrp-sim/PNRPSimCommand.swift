@@ -95,8 +95,8 @@ struct RunCommand: ParsableCommand {
 
             Examples:
               pnrp-sim run Simulations/scenarios/quickstart.yaml
-              pnrp-sim run Simulations/scenarios/quickstart.yaml --nodes 200 --duration 30s --json
-              pnrp-sim run Simulations/scenarios/churn-pareto.yaml --seed 7 --report out/churn
+              pnrp-sim run Simulations/scenarios/quickstart.yaml --nodes 200 --json
+              pnrp-sim run Simulations/scenarios/nat-mix.yaml --seed 7 --report out/nat
 
             Exit codes: 0 the run finished, 2 invalid scenario or option value, 3 output cannot be written.
             """
