@@ -33,9 +33,9 @@ struct PNRPSimCommand: ParsableCommand {
 
 /// Exit codes with a meaning.
 enum SimExit {
-    /// The scenario file is invalid or unreadable.
+    /// The scenario file is invalid or unreadable, or an option's value is out of its range.
     static let badScenario = ExitCode(2)
-    /// Output could not be written.
+    /// Output could not be written (or, checked before the run, could not be).
     static let outputFailed = ExitCode(3)
 }
 
@@ -49,7 +49,15 @@ struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check scenario files and report every problem with its file, line and key.",
-        discussion: "Exit codes: 0 all valid, 2 at least one invalid."
+        discussion: """
+            Every problem of every file is reported, one a line on stderr (file:line:column: key: what was \
+            expected and what was found); valid files get an "ok" line on stdout.
+
+            Example:
+              pnrp-sim validate Simulations/scenarios/*.yaml
+
+            Exit codes: 0 all valid, 2 at least one invalid.
+            """
     )
 
     @Argument(help: "Scenario files (YAML).")
@@ -58,11 +66,11 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         var bad = 0
         for file in files {
-            do {
-                let s = try Scenario.load(path: file)
+            switch Scenario.loadReportingAll(path: file) {
+            case .success(let s):
                 print("\(file): ok (\(s.name), \(s.nodes) nodes, \(DurationText.format(s.duration)))")
-            } catch {
-                printError(error.description)
+            case .failure(let problems):
+                for problem in problems.problems { printError(problem.description) }
                 bad += 1
             }
         }
@@ -80,9 +88,18 @@ struct RunCommand: ParsableCommand {
             every few seconds otherwise. The summary goes to stdout (text, or JSON with --json).
 
             --out DIR writes summary.json and timeseries.csv (one row per report interval); --report DIR \
-            writes the same plus SVG pictures: hop histogram, latency CDF, success and traffic over time.
+            writes the same plus SVG pictures: hop histogram, latency CDF, success and traffic over time. \
+            Both directories are checked before the run starts, and created when missing.
 
-            Exit codes: 0 the run finished, 2 invalid scenario, 3 output could not be written.
+            --nodes and --duration replace the file's values and are checked against the same ranges \
+            (nodes 2 to 1000000, duration 1ms to 168h).
+
+            Examples:
+              pnrp-sim run Simulations/scenarios/quickstart.yaml
+              pnrp-sim run Simulations/scenarios/quickstart.yaml --nodes 200 --json
+              pnrp-sim run Simulations/scenarios/nat-mix.yaml --seed 7 --report out/nat
+
+            Exit codes: 0 the run finished, 2 invalid scenario or option value, 3 output cannot be written.
             """
     )
 
@@ -109,21 +126,52 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         var scenario: Scenario
-        do {
-            scenario = try Scenario.load(path: file)
-            if let seed { scenario.seed = seed }
-            if let nodes { scenario.nodes = nodes }
-            if let duration {
-                guard let d = DurationText.parse(duration), d > .zero else {
-                    printError("--duration: expected a duration such as 30s or 10m, found \"\(duration)\"")
-                    throw SimExit.badScenario
-                }
-                scenario.duration = d
-            }
-            try scenario.validate()
-        } catch let error as ScenarioError {
-            printError(error.description)
+        switch Scenario.loadReportingAll(path: file) {
+        case .success(let s):
+            scenario = s
+        case .failure(let problems):
+            for problem in problems.problems { printError(problem.description) }
             throw SimExit.badScenario
+        }
+        // Options are judged as options: a bad value is blamed on the option, not on the file.
+        var optionProblems: [String] = []
+        if let seed { scenario.seed = seed }
+        if let nodes {
+            if ScenarioLimits.nodes.contains(nodes) {
+                scenario.nodes = nodes
+            } else {
+                optionProblems.append("--nodes: expected a whole number from \(ScenarioLimits.nodes.lowerBound) to \(ScenarioLimits.nodes.upperBound), found \(nodes)")
+            }
+        }
+        if let duration {
+            let range = ScenarioLimits.duration
+            let expected = "a duration from \(DurationText.format(range.lowerBound)) to \(DurationText.format(range.upperBound))"
+            switch DurationText.read(duration) {
+            case .value(let d) where range.contains(d):
+                scenario.duration = d
+            case .value, .tooLong:
+                optionProblems.append("--duration: expected \(expected), found \(duration)")
+            case .notADuration:
+                optionProblems.append("--duration: expected \(expected), a number and a unit ms, s, m or h (250ms, 15s, 10m, 2h), found \"\(duration)\"")
+            }
+        }
+        if optionProblems.isEmpty, nodes != nil || duration != nil {
+            let given = [nodes.map { "--nodes \($0)" }, duration.map { "--duration \($0)" }].compactMap { $0 }.joined(separator: " ")
+            for p in scenario.crossKeyProblems() {
+                optionProblems.append("\(given): \(file): \(p.path): expected \(p.expected), found \(p.found)")
+            }
+        }
+        guard optionProblems.isEmpty else {
+            for line in optionProblems { printError(line) }
+            throw SimExit.badScenario
+        }
+        // The outputs are checked before the run: a run may take many minutes.
+        for (option, dir) in [("--out", out), ("--report", report)] {
+            guard let dir else { continue }
+            if let problem = OutputDirectoryCheck.problem(directory: dir, files: OutputDirectoryCheck.fileNames(plots: option == "--report")) {
+                printError("\(option) \(dir): \(problem)")
+                throw SimExit.outputFailed
+            }
         }
         let started = Date()
         let bar = ProgressReporter()
@@ -152,7 +200,7 @@ struct RunCommand: ParsableCommand {
     private func printSummary(_ r: SimulationResult) {
         let s = r.scenario
         print("\(s.name): \(s.nodes) nodes, \(DurationText.format(s.duration)) measured, seed \(s.seed)")
-        print(String(format: "resolutions: %d started, %d succeeded (%.3f %%), secured %.3f %%", r.started, r.succeeded, r.successRate * 100, r.securedSuccessRate * 100))
+        print("resolutions: \(r.started) started, \(r.succeeded) succeeded (\(percent(r.successRate))), secured \(percent(r.securedSuccessRate)) of \(r.securedStarted)")
         for (reason, n) in r.failures.sorted(by: { $0.key < $1.key }) { print("  failed: \(n) × \(reason)") }
         if r.unanswered > 0 { print("  unanswered at the end: \(r.unanswered)") }
         print("registrations lost (publisher online, name not found): \(r.registrationsLost)")
@@ -161,26 +209,41 @@ struct RunCommand: ParsableCommand {
         }
         print("forged answers accepted: \(r.forgedAccepted), misdirected answers accepted: \(r.misdirectedAccepted)")
         if r.linkLocalStarted > 0 {
-            print(String(format: "link-local: %d resolutions on their link, %.3f %% succeeded, mean hops %.2f", r.linkLocalStarted, Double(r.linkLocalSucceeded) / Double(r.linkLocalStarted) * 100, r.linkLocalHops.mean))
+            let hops = r.linkLocalHops.count > 0 ? String(format: "%.2f", r.linkLocalHops.mean) : "n/a"
+            print("link-local: \(r.linkLocalStarted) resolutions on their link, \(percent(r.linkLocalSuccessRate)) succeeded, mean hops \(hops)")
             for (reason, n) in r.linkLocalFailures.sorted(by: { $0.key < $1.key }) { print("  failed on the link: \(n) × \(reason)") }
         }
         if s.attackers.behaviour == .eclipse, r.victimStarted > 0 {
-            print(String(format: "eclipse victim: %d resolutions of its name, %.3f %% succeeded", r.victimStarted, Double(r.victimSucceeded) / Double(r.victimStarted) * 100))
+            print("eclipse victim: \(r.victimStarted) resolutions of its name, \(percent(r.firstNameSuccessRate)) succeeded")
         }
         if r.steeredLookups + r.replayedCPAs > 0 {
             print("attacks: \(r.steeredLookups) LOOKUP answers steered to colluders, \(r.replayedCPAs) INQUIREs answered with a replayed CPA")
         }
-        let h = r.hops.percentiles
-        print(String(format: "hops: mean %.2f, p50 %.0f, p99 %.0f, max %.0f", r.hops.mean, h.p50, h.p99, h.max))
-        let l = r.latency.percentiles
-        print(String(format: "latency (virtual): p50 %.1f ms, p99 %.1f ms, max %.1f ms", l.p50, l.p99, l.max))
+        if r.hops.count > 0 {
+            let h = r.hops.percentiles
+            print(String(format: "hops: mean %.2f, p50 %.0f, p99 %.0f, max %.0f", r.hops.mean, h.p50, h.p99, h.max))
+            let l = r.latency.percentiles
+            print(String(format: "latency (virtual): p50 %.1f ms, p99 %.1f ms, max %.1f ms", l.p50, l.p99, l.max))
+        } else {
+            print("hops: n/a (no resolution succeeded)")
+            print("latency (virtual): n/a (no resolution succeeded)")
+        }
         print("traffic: \(r.traffic.totalDatagrams) datagrams, \(r.traffic.totalBytes) bytes, \(r.traffic.lost) lost")
         print("trace hash: \(String(r.traceHash, radix: 16))")
     }
 }
 
-/// A progress bar with the estimated time left on a terminal; plain lines every 10 seconds otherwise.
+/// A share as a percentage with three decimals, or "n/a" when there is nothing to divide.
+func percent(_ rate: Double?) -> String {
+    rate.map { String(format: "%.3f %%", $0 * 100) } ?? "n/a"
+}
+
+/// A progress bar with the estimated time left on a terminal; otherwise a plain line at each new phase
+/// and every `lineInterval` seconds.
 final class ProgressReporter {
+    /// Seconds between two lines when standard error is not a terminal.
+    static let lineInterval = 5.0
+
     private let isTTY = isatty(STDERR_FILENO) != 0
     private var last = Date.distantPast
     private var lastPhase = ""
@@ -190,7 +253,7 @@ final class ProgressReporter {
         let now = Date()
         let changed = phase != lastPhase
         if changed { phaseStarted = now }
-        guard changed || now.timeIntervalSince(last) >= (isTTY ? 0.2 : 10) else { return }
+        guard changed || now.timeIntervalSince(last) >= (isTTY ? 0.2 : Self.lineInterval) else { return }
         last = now
         lastPhase = phase
         let f = min(1, max(0, fraction))

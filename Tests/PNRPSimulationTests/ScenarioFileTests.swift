@@ -300,10 +300,10 @@ struct ScenarioFileTests {
         #expect(failure("name: a\nnodes: 10\nworkload:\n  resolutionsPerSecond: -3\n")?.keyPath == "workload.resolutionsPerSecond")
         #expect(failure("name: a\nnodes: 10\nattackers:\n  fraction: 1.0\n")?.keyPath == "attackers.fraction")
         #expect(failure("name: a\nnodes: 10\nduration: 0s\n")
-                == .outOfRange(.init(file: "t.yaml", line: 3, column: 11), path: "duration", expected: "a duration greater than 0", found: "0s"))
+                == .outOfRange(.init(file: "t.yaml", line: 3, column: 11), path: "duration", expected: "a duration from 1ms to 168h", found: "0s"))
         #expect(failure("name: a\nnodes: 10\nreport: {interval: 0ms}\n")?.keyPath == "report.interval")
         #expect(failure("name: a\nnodes: 10\nchurn:\n  session: {model: pareto, shape: 0, scale: 1m}\n  downtime: {model: constant, value: 1m}\n")
-                == .outOfRange(.init(file: "t.yaml", line: 4, column: 35), path: "churn.session.shape", expected: "a number greater than 0", found: "0"))
+                == .outOfRange(.init(file: "t.yaml", line: 4, column: 35), path: "churn.session.shape", expected: "a number from 0.00001 to 1000", found: "0"))
         // uniform latency: min <= max, reported on max.
         let bounds = failure("name: a\nnodes: 10\nnetwork:\n  latency:\n    model: uniform\n    min: 30ms\n    max: 20ms\n")
         #expect(bounds == .outOfRange(.init(file: "t.yaml", line: 7, column: 10), path: "network.latency.max",

@@ -389,26 +389,6 @@ public struct PNRPNode: Sendable {
 }
 
 extension PNRPNode {
-    /// Estimated number of nodes in the cloud ([MS-PNRP] 3.2.6.2.1.1): 2·2^256 / (B − A) for the nearest
-    /// leaf-set members A below and B above each local ID, averaged and divided by the number of local IDs.
-    /// Nil when no leaf set has members on both sides.
-    public var estimatedCloudSize: Double? {
-        var sum = 0.0, count = 0
-        for set in cache.leafSets {  // registration order: the sum is the same in every process
-            let id = set.center
-            guard let above = set.upper.first, let below = set.lower.first else { continue }
-            let span = above.subtracting(id).adding(id.subtracting(below)).approximateValue
-            guard span > 0 else { continue }
-            let estimate = 2 * 0x1p256 / span
-            if estimate < 0x1p32 {
-                sum += estimate
-                count += 1
-            }
-        }
-        guard count > 0 else { return nil }
-        return sum / Double(count) / Double(Swift.max(1, cache.leafSets.count))
-    }
-
     /// Split detection ([MS-PNRP] 3.2.6.2.1): with a probability inversely proportional to the estimated
     /// cloud size (so the whole cloud runs about `splitDetectionsPerInterval` of them per maintenance
     /// interval), resolve a local ID + 1 starting from a far-away node. Answers from the other side of a split
@@ -417,7 +397,7 @@ extension PNRPNode {
     /// nearest node it reaches (`docs/deviations.md`, items N15, N20).
     mutating func detectSplit(now: NodeInstant) {
         guard !cache.localIDs.isEmpty, !resolutions.values.contains(where: { $0.reason == .splitDetection }) else { return }
-        let size = Swift.max(1, estimatedCloudSize ?? 1)
+        let size = Swift.max(1, splitDetectionCloudSize ?? 1)
         let chance = Swift.min(1, configuration.splitDetectionsPerInterval / size)
         guard Double(random.next() >> 11) * 0x1p-53 < chance else { return }
         let local = cache.localIDs[Int(random.next() % UInt64(cache.localIDs.count))]

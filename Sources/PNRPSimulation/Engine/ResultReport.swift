@@ -2,10 +2,14 @@ import Foundation
 import PNRP
 
 extension SimulationResult {
-    /// The JSON summary: byte-stable for one scenario and seed (no wall-clock figures).
+    /// The JSON summary: byte-stable for one scenario and seed (no wall-clock figures). A rate, mean or
+    /// percentile of nothing (no resolution of that kind started, or none succeeded) is `null`, never 0.
     public func summaryJSON() -> String {
         let hopsP = hops.percentiles
         let latencyP = latency.percentiles
+        func rate(_ r: Double?) -> JSONItem { .number(r ?? .nan) }
+        /// A statistic of hop counts or latencies, null when nothing was recorded.
+        func stat(_ value: Double, of count: Int) -> JSONItem { .number(count > 0 ? value : .nan) }
         let failureItems = failures.sorted { $0.key < $1.key }.map { ($0.key, JSONItem.integer($0.value)) }
         let hopHistogram = jsonArray(hops.buckets.map { .raw(jsonArray([.integer($0.value), .integer($0.count)])) })
         return jsonObject([
@@ -15,18 +19,18 @@ extension SimulationResult {
             ("durationSeconds", .number(Double(scenario.duration.nanoseconds) / 1e9)),
             ("resolutionsStarted", .integer(started)),
             ("resolutionsSucceeded", .integer(succeeded)),
-            ("successRate", .number(successRate)),
+            ("successRate", rate(successRate)),
             ("securedResolutionsStarted", .integer(securedStarted)),
-            ("securedSuccessRate", .number(securedSuccessRate)),
+            ("securedSuccessRate", rate(securedSuccessRate)),
             ("forgedAnswersAccepted", .integer(forgedAccepted)),
             ("misdirectedAnswersAccepted", .integer(misdirectedAccepted)),
             ("steeredLookups", .integer(steeredLookups)),
             ("replayedCPAs", .integer(replayedCPAs)),
             ("linkLocalResolutionsStarted", .integer(linkLocalStarted)),
-            ("linkLocalSuccessRate", .number(linkLocalStarted == 0 ? 0 : Double(linkLocalSucceeded) / Double(linkLocalStarted))),
-            ("linkLocalMeanHops", .number(linkLocalHops.mean)),
+            ("linkLocalSuccessRate", rate(linkLocalSuccessRate)),
+            ("linkLocalMeanHops", stat(linkLocalHops.mean, of: linkLocalHops.count)),
             ("firstNameResolutionsStarted", .integer(victimStarted)),
-            ("firstNameSuccessRate", .number(victimStarted == 0 ? 0 : Double(victimSucceeded) / Double(victimStarted))),
+            ("firstNameSuccessRate", rate(firstNameSuccessRate)),
             ("otherRegistrationAnswers", .integer(otherRegistration)),
             ("unanswered", .integer(unanswered)),
             ("registrationsLost", .integer(registrationsLost)),
@@ -34,12 +38,13 @@ extension SimulationResult {
             ("unlinkedNeighboursAtEnd", unlinkedNeighboursAtEnd.map { .integer($0) } ?? .raw("null")),
             ("failures", .raw(jsonObject(failureItems))),
             ("hops", .raw(jsonObject([
-                ("mean", .number(hops.mean)), ("p50", .number(hopsP.p50)), ("p90", .number(hopsP.p90)),
-                ("p99", .number(hopsP.p99)), ("max", .number(hopsP.max)), ("histogram", .raw(hopHistogram)),
+                ("mean", stat(hops.mean, of: hops.count)), ("p50", stat(hopsP.p50, of: hops.count)), ("p90", stat(hopsP.p90, of: hops.count)),
+                ("p99", stat(hopsP.p99, of: hops.count)), ("max", stat(hopsP.max, of: hops.count)), ("histogram", .raw(hopHistogram)),
             ]))),
             ("latencyMilliseconds", .raw(jsonObject([
-                ("mean", .number(latency.mean)), ("p50", .number(latencyP.p50)), ("p90", .number(latencyP.p90)),
-                ("p99", .number(latencyP.p99)), ("p999", .number(latencyP.p999)), ("max", .number(latencyP.max)),
+                ("mean", stat(latency.mean, of: latency.count)), ("p50", stat(latencyP.p50, of: latency.count)),
+                ("p90", stat(latencyP.p90, of: latency.count)), ("p99", stat(latencyP.p99, of: latency.count)),
+                ("p999", stat(latencyP.p999, of: latency.count)), ("max", stat(latencyP.max, of: latency.count)),
             ]))),
             ("traffic", .raw(jsonObject([
                 ("datagrams", .integer(traffic.totalDatagrams)), ("bytes", .integer(traffic.totalBytes)),
@@ -74,11 +79,12 @@ extension SimulationResult {
         let hopBuckets = hops.buckets.map { (label: String($0.value), value: Double($0.count)) }
         let cdf = latency.cdf(points: 200).map { ($0.value, $0.fraction) }
         let traffic = ["bytes_per_node_s"].map { (name: "bytes per node per second", points: points($0)) }
+        let names = Self.plotFileNames
         return [
-            ("hops.svg", SVGPlot.histogram(title: "Hops per successful resolution (\(scenario.name))", xLabel: "hops", yLabel: "resolutions", buckets: hopBuckets)),
-            ("latency-cdf.svg", SVGPlot.lines(title: "Resolution latency CDF (\(scenario.name))", xLabel: "latency (ms)", yLabel: "fraction of resolutions", series: [(name: "resolutions", points: cdf)])),
-            ("success.svg", SVGPlot.lines(title: "Resolution success over time (\(scenario.name))", xLabel: "time (s)", yLabel: "success rate", series: [(name: "success rate", points: points("success_rate"))])),
-            ("traffic.svg", SVGPlot.lines(title: "Traffic over time (\(scenario.name))", xLabel: "time (s)", yLabel: "bytes per node per second", series: traffic)),
+            (names[0], SVGPlot.histogram(title: "Hops per successful resolution (\(scenario.name))", xLabel: "hops", yLabel: "resolutions", buckets: hopBuckets)),
+            (names[1], SVGPlot.lines(title: "Resolution latency CDF (\(scenario.name))", xLabel: "latency (ms)", yLabel: "fraction of resolutions", series: [(name: "resolutions", points: cdf)])),
+            (names[2], SVGPlot.lines(title: "Resolution success over time (\(scenario.name))", xLabel: "time (s)", yLabel: "success rate", series: [(name: "success rate", points: points("success_rate"))])),
+            (names[3], SVGPlot.lines(title: "Traffic over time (\(scenario.name))", xLabel: "time (s)", yLabel: "bytes per node per second", series: traffic)),
         ]
     }
 

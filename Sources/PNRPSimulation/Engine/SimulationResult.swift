@@ -50,7 +50,9 @@ public struct SimulationResult {
     public var hops = CountHistogram()
     /// Virtual time from start to answer of successful resolutions.
     public var latency = LatencyRecorder()
-    /// One row per report interval, keyed by column name.
+    /// One row per report interval, keyed by column name. Rows cover the measured phase only: a last
+    /// interval cut short by the end of the phase gives a row at the end, its rates per second over its
+    /// own length; resolutions that finish in the grace period after the end count in the summary only.
     public var rows: [[String: Double]] = []
     /// Digest of every datagram delivered, for reproducibility checks.
     public var traceHash: UInt64 = 0
@@ -60,10 +62,20 @@ public struct SimulationResult {
     /// Creates an empty result for `scenario`.
     public init(scenario: Scenario) { self.scenario = scenario }
 
-    /// Share of started resolutions that succeeded.
-    public var successRate: Double { started == 0 ? 0 : Double(succeeded) / Double(started) }
-    /// Share of started secured-name resolutions that succeeded.
-    public var securedSuccessRate: Double { securedStarted == 0 ? 0 : Double(securedSucceeded) / Double(securedStarted) }
+    /// Share of started resolutions that succeeded; nil when none started (there is no rate to give).
+    public var successRate: Double? { Self.rate(succeeded, of: started) }
+    /// Share of started secured-name resolutions that succeeded; nil when none started.
+    public var securedSuccessRate: Double? { Self.rate(securedSucceeded, of: securedStarted) }
+    /// Share of link-local resolutions that succeeded; nil when none started.
+    public var linkLocalSuccessRate: Double? { Self.rate(linkLocalSucceeded, of: linkLocalStarted) }
+    /// Share of the resolutions of the first registered name that succeeded; nil when none started.
+    public var firstNameSuccessRate: Double? { Self.rate(victimSucceeded, of: victimStarted) }
+
+    /// `part / whole`, or nil when `whole` is 0.
+    static func rate(_ part: Int, of whole: Int) -> Double? { whole == 0 ? nil : Double(part) / Double(whole) }
+
+    /// The pictures of a report, in the order `plots()` returns them.
+    public static let plotFileNames = ["hops.svg", "latency-cdf.svg", "success.svg", "traffic.svg"]
 
     /// Column order of the time series.
     public static var columns: [String] {

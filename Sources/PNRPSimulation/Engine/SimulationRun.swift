@@ -212,7 +212,13 @@ public struct SimulationRun {
             }
         }
         progress("settling", 0)
-        advance(until: cloud.now + scenario.join.settle)
+        // In steps, so that progress is reported during a long settling phase too.
+        let settleStart = cloud.now, settleEnd = cloud.now + scenario.join.settle
+        let step = Swift.max(NodeDuration.seconds(1), NodeDuration(nanoseconds: scenario.join.settle.nanoseconds / 100))
+        while cloud.now < settleEnd {
+            advance(until: Swift.min(cloud.now + step, settleEnd))
+            progress("settling", Double((cloud.now - settleStart).nanoseconds) / Double(Swift.max(1, scenario.join.settle.nanoseconds)))
+        }
         _ = cloud.takeEvents()
         _ = linkLocal?.takeEvents()
         progress("settling", 1)
@@ -283,16 +289,23 @@ public struct SimulationRun {
         if let session = scenario.churn.session, scenario.churn.downtime != nil {
             for i in 0..<scenario.nodes where !attacker[i] { schedule(.down(i), at: start + session.sample(using: &random)) }
         }
-        var interval = IntervalCounters(traffic: cloud.traffic)
+        var interval = IntervalCounters(traffic: cloud.traffic, since: start)
+        // Progress also between report rows, at least every hundredth of the phase.
+        let progressStep = Swift.max(NodeDuration.milliseconds(1), NodeDuration(nanoseconds: scenario.duration.nanoseconds / 100))
+        var nextProgress = start + progressStep
         while let next = queue.min, next.time <= end {
             _ = queue.removeMin()
+            while nextProgress < next.time {
+                advance(until: nextProgress)
+                progress("running", Double((nextProgress - start).nanoseconds) / Double(scenario.duration.nanoseconds))
+                nextProgress = nextProgress + progressStep
+            }
             advance(until: next.time)
             collectOutcomes(into: &interval)
             switch next.event {
             case .report:
                 takeReport(&interval, elapsed: cloud.now - start)
                 schedule(.report, at: cloud.now + scenario.report.interval)
-                progress("running", Double((cloud.now - start).nanoseconds) / Double(scenario.duration.nanoseconds))
             case .resolution:
                 // With link-local clouds, one resolution in four stays on the resolver's link.
                 if linkLocal != nil, random.next() % 4 == 0 { startLinkLocalResolution() } else { startResolution(&interval) }
@@ -314,13 +327,14 @@ public struct SimulationRun {
         }
         advance(until: end)
         collectOutcomes(into: &interval)
+        // A last interval cut short by the end: a row of its own, its rates over its own length.
+        if end > interval.since { takeReport(&interval, elapsed: end - start) }
         // Resolutions still running get the node's own time limit to finish; none are started meanwhile.
+        // They count in the summary, not in the time series: a row of stragglers alone would show a dip
+        // in success (the slowest resolutions are the ones that fail) that the cloud never had.
         let grace = end + NodeConfiguration().resolveTimeout + .seconds(1)
         advance(until: grace)
         collectOutcomes(into: &interval)
-        if (cloud.now - start) > NodeDuration.zero && interval.started + interval.finished > 0 {
-            takeReport(&interval, elapsed: cloud.now - start)
-        }
         result.unanswered = outstanding.count
         result.steeredLookups = steeringAttackers?.steered ?? 0
         result.replayedCPAs = steeringAttackers?.replayed ?? 0
@@ -469,8 +483,10 @@ public struct SimulationRun {
         }
     }
 
+    /// Appends the row of the interval that ends now, `elapsed` into the measured phase. Rates per second
+    /// are over the interval's own length (shorter than `report.interval` for the last one).
     private mutating func takeReport(_ interval: inout IntervalCounters, elapsed: NodeDuration) {
-        let seconds = Double(scenario.report.interval.nanoseconds) / 1e9
+        let seconds = Double((cloud.now - interval.since).nanoseconds) / 1e9
         let aliveNodes = (0..<cloud.nodes.count).filter { cloud.isAlive($0) }
         let aliveCount = Double(Swift.max(1, aliveNodes.count))
         var row: [String: Double] = [:]
@@ -504,13 +520,15 @@ public struct SimulationRun {
         row["true_cloud_size"] = Double(aliveNodes.count)
         row["registrations_lost"] = Double(interval.registrationsLost)
         result.rows.append(row)
-        interval = IntervalCounters(traffic: t)
+        interval = IntervalCounters(traffic: t, since: cloud.now)
     }
 }
 
 /// Counters of one report interval.
 private struct IntervalCounters {
     var traffic: TrafficCounters
+    /// When the interval started.
+    var since: NodeInstant
     var started = 0
     var finished = 0
     var succeeded = 0

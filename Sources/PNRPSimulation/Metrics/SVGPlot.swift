@@ -114,7 +114,8 @@ public enum SVGPlot {
 
     // MARK: - Pieces
 
-    private static let maxLegendChars = 24
+    /// Longest legend name shown whole (longer ones end in "…"); the plot narrows to leave room for it.
+    private static let maxLegendChars = 40
     private static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
     private static func header(title: String) -> String {

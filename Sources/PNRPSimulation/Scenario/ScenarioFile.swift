@@ -3,28 +3,48 @@ import PNRP
 import Yams
 
 // Scenario files: YAML documents in the schema of `Simulations/SCHEMA.md`, read node by node so that
-// every error names its line, column and key path. Unknown keys are errors.
+// every error names its line, column and key path. Unknown keys are errors. Reading goes on after a
+// problem, with the default in place of the bad value, so that one pass finds every problem of a file.
 
 extension Scenario {
-    /// Reads a scenario from the YAML `text`; `file` names it in error messages.
+    /// Reads a scenario from the YAML `text`; `file` names it in error messages. Throws the first
+    /// problem in document order; `problems(yaml:file:)` lists them all.
     public init(yaml text: String, file: String = "<input>") throws(ScenarioError) {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw ScenarioFileReader.syntaxError(error, text: text, file: file)
-        } catch {
-            throw .syntax(.init(file: file, line: 1, column: 1), problem: "\(error)")
-        }
-        guard let root else {
-            throw .wrongType(.init(file: file, line: 1, column: 1), path: "",
-                             expected: "a mapping of scenario settings (at least name and nodes)", found: "an empty document")
-        }
-        self = try ScenarioFileReader(file: file).scenario(root)
+        let (scenario, problems) = Self.read(yaml: text, file: file)
+        if let first = problems.first { throw first }
+        self = scenario
     }
 
-    /// Reads the scenario file at `path`.
+    /// Every problem of the scenario in `text`, in document order (then the checks that relate two
+    /// keys); empty when the text is a valid scenario file.
+    public static func problems(yaml text: String, file: String = "<input>") -> [ScenarioError] {
+        read(yaml: text, file: file).1
+    }
+
+    /// Every problem of the scenario file at `path` (one `unreadableFile` when it cannot be read).
+    public static func problems(path: String) -> [ScenarioError] {
+        do {
+            return problems(yaml: try text(path: path), file: path)
+        } catch {
+            return [error]
+        }
+    }
+
+    /// Reads the scenario file at `path`, throwing its first problem.
     public static func load(path: String) throws(ScenarioError) -> Scenario {
+        try Scenario(yaml: try text(path: path), file: path)
+    }
+
+    /// Reads the scenario file at `path`: the scenario, or every problem it has.
+    public static func loadReportingAll(path: String) -> Result<Scenario, ScenarioProblems> {
+        let text: String
+        do { text = try Self.text(path: path) } catch { return .failure(ScenarioProblems(problems: [error])) }
+        let (scenario, problems) = read(yaml: text, file: path)
+        return problems.isEmpty ? .success(scenario) : .failure(ScenarioProblems(problems: problems))
+    }
+
+    /// The text of the file at `path`.
+    static func text(path: String) throws(ScenarioError) -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw .unreadableFile(path: path, reason: "no such file")
@@ -36,7 +56,26 @@ extension Scenario {
         guard let text = String(data: data, encoding: .utf8) else {
             throw .unreadableFile(path: path, reason: "not UTF-8 text")
         }
-        return try Scenario(yaml: text, file: path)
+        return text
+    }
+
+    /// The scenario in `text` (defaults in place of bad values) and its problems.
+    static func read(yaml text: String, file: String) -> (Scenario, [ScenarioError]) {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            return (Scenario(name: "", nodes: 0), [ScenarioFileReader.syntaxError(error, text: text, file: file)])
+        } catch {
+            return (Scenario(name: "", nodes: 0), [.syntax(.init(file: file, line: 1, column: 1), problem: "\(error)")])
+        }
+        guard let root else {
+            return (Scenario(name: "", nodes: 0), [.wrongType(.init(file: file, line: 1, column: 1), path: "",
+                                                              expected: "a mapping of scenario settings (at least name and nodes)", found: "an empty document")])
+        }
+        let reader = ScenarioFileReader(file: file)
+        let scenario = reader.scenario(root)
+        return (scenario, reader.problems.list)
     }
 
     /// Checks this scenario against the rules a scenario file must follow (ranges, required churn
@@ -44,13 +83,58 @@ extension Scenario {
     public func validate() throws(ScenarioError) {
         _ = try Scenario(yaml: yaml(), file: "<scenario \(name)>")
     }
+
+    /// The rules that relate several keys, checked on this scenario: each broken rule as the key path it
+    /// is reported on, what was expected and what was found. `pnrp-sim run` uses it after its options
+    /// changed `nodes` or `duration`; scenario files get the same checks with their locations.
+    public func crossKeyProblems() -> [(path: String, expected: String, found: String)] {
+        var out: [(path: String, expected: String, found: String)] = []
+        let joinPhase = Double(join.interval.nanoseconds) * Double(Swift.max(nodes - 1, 0))
+        if joinPhase > Double(ScenarioLimits.longestJoinPhase.nanoseconds) {
+            let most = NodeDuration(nanoseconds: ScenarioLimits.longestJoinPhase.nanoseconds / UInt64(Swift.max(nodes - 1, 1)))
+            out.append(("join.interval",
+                        "a duration of at most \(DurationText.format(most)) with \(nodes) nodes (the joins may last \(DurationText.format(ScenarioLimits.longestJoinPhase)) in all)",
+                        DurationText.format(join.interval)))
+        }
+        if workload.resolutions == nil {
+            let asked = workload.resolutionsPerSecond * Double(duration.nanoseconds) / 1e9
+            if asked > Double(ScenarioLimits.resolutions.upperBound) {
+                let most = Double(ScenarioLimits.resolutions.upperBound) / (Double(duration.nanoseconds) / 1e9)
+                out.append(("workload.resolutionsPerSecond",
+                            "at most \(NumberText.decimal(most, significantDigits: 6) ?? "0") with duration \(DurationText.format(duration)) (\(ScenarioLimits.resolutions.upperBound) resolutions in all)",
+                            NumberText.decimal(workload.resolutionsPerSecond, significantDigits: 6) ?? "\(workload.resolutionsPerSecond)"))
+            }
+        }
+        if report.interval > .zero, duration.nanoseconds / report.interval.nanoseconds > UInt64(ScenarioLimits.maximumReportRows) {
+            let least = NodeDuration(nanoseconds: (duration.nanoseconds + UInt64(ScenarioLimits.maximumReportRows) - 1) / UInt64(ScenarioLimits.maximumReportRows))
+            out.append(("report.interval",
+                        "a duration of at least \(DurationText.format(least)) with duration \(DurationText.format(duration)) (at most \(ScenarioLimits.maximumReportRows) rows)",
+                        DurationText.format(report.interval)))
+        }
+        return out
+    }
+}
+
+/// Every problem found in a scenario file.
+public struct ScenarioProblems: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The problems, in document order.
+    public var problems: [ScenarioError]
+
+    /// One diagnostic a line.
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+/// The problems found so far in one file (shared by the copies of the reader).
+final class ScenarioProblemList {
+    var list: [ScenarioError] = []
 }
 
 // MARK: - Reading
 
-/// Reads the node tree of one scenario file.
+/// Reads the node tree of one scenario file, recording every problem and going on with defaults.
 struct ScenarioFileReader {
     let file: String
+    let problems = ScenarioProblemList()
 
     static let rootKeys = ["name", "description", "seed", "nodes", "duration", "join", "network", "churn", "workload", "attackers", "report", "protocol"]
     static let protocolKeys = ["leafSetValidationNonce"]
@@ -62,162 +146,254 @@ struct ScenarioFileReader {
     static let workloadKeys = ["resolutionsPerSecond", "resolutions", "securedFraction"]
     static let attackerKeys = ["fraction", "behaviour"]
     static let reportKeys = ["interval"]
-    static let maximumNodes = 1_000_000
+    static let maximumNodes = ScenarioLimits.nodes.upperBound
 
     func location(_ node: Node) -> ScenarioError.Location {
         let mark = node.mark
         return .init(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
-    func scenario(_ root: Node) throws(ScenarioError) -> Scenario {
-        let top = try section(root, path: "", namedAt: location(root))
-        try top.check(allowed: Self.rootKeys)
-        var s = Scenario(name: try name(top.required("name")), nodes: 0)
-        if let node = top["description"] { s.description = try text(node, path: "description") }
-        if let node = top["seed"] { s.seed = try seed(node) }
-        s.nodes = try integer(top.required("nodes"), path: "nodes", in: 2...Self.maximumNodes,
-                              expected: "a whole number from 2 to \(Self.maximumNodes)")
-        if let node = top["duration"] { s.duration = try duration(node, path: "duration", positive: true) }
-        if let entry = top.entry("join") { s.join = try join(entry) }
-        if let entry = top.entry("network") { s.network = try network(entry) }
-        if let entry = top.entry("churn") { s.churn = try churn(entry) }
-        if let entry = top.entry("workload") { s.workload = try workload(entry) }
-        if let entry = top.entry("attackers") { s.attackers = try attackers(entry) }
-        if let entry = top.entry("report") {
-            let r = try section(entry)
-            try r.check(allowed: Self.reportKeys)
-            if let node = r["interval"] { s.report.interval = try duration(node, path: r.path("interval"), positive: true) }
+    /// Runs `body`; a problem it throws is recorded and nil returned.
+    func attempt<T>(_ body: () throws(ScenarioError) -> T) -> T? {
+        do {
+            return try body()
+        } catch {
+            problems.list.append(error)
+            return nil
         }
-        if let entry = top.entry("protocol") {
-            let p = try section(entry)
-            try p.check(allowed: Self.protocolKeys)
-            if let node = p["leafSetValidationNonce"] {
-                s.protocolChoices.leafSetValidationNonce = try boolean(node, path: p.path("leafSetValidationNonce"))
+    }
+
+    func scenario(_ root: Node) -> Scenario {
+        var s = Scenario(name: "", nodes: 0)
+        guard let top = attempt({ () throws(ScenarioError) in try section(root, path: "", namedAt: location(root)) }) else { return s }
+        top.check(allowed: Self.rootKeys)
+        if let name = attempt({ () throws(ScenarioError) in try name(top.required("name")) }) { s.name = name }
+        if let node = top["description"], let d = attempt({ () throws(ScenarioError) in try text(node, path: "description") }) { s.description = d }
+        if let node = top["seed"], let seed = attempt({ () throws(ScenarioError) in try seed(node) }) { s.seed = seed }
+        let nodes = attempt { () throws(ScenarioError) in
+            try integer(top.required("nodes"), path: "nodes", in: ScenarioLimits.nodes, expected: ScenarioLimits.words(ScenarioLimits.nodes))
+        }
+        if let nodes { s.nodes = nodes }
+        var durationRead = true
+        if let node = top["duration"] {
+            if let d = attempt({ () throws(ScenarioError) in try duration(node, path: "duration", in: ScenarioLimits.duration) }) { s.duration = d } else { durationRead = false }
+        }
+        var joinRead = true, workloadRead = true, reportRead = true
+        if let entry = top.entry("join") { (s.join, joinRead) = join(entry) }
+        if let entry = top.entry("network") { s.network = network(entry) }
+        if let entry = top.entry("churn") { s.churn = churn(entry) }
+        if let entry = top.entry("workload") { (s.workload, workloadRead) = workload(entry) }
+        if let entry = top.entry("attackers") { s.attackers = attackers(entry) }
+        if let entry = top.entry("report"), let r = attempt({ () throws(ScenarioError) in try section(entry) }) {
+            r.check(allowed: Self.reportKeys)
+            if let node = r["interval"] {
+                if let d = attempt({ () throws(ScenarioError) in try duration(node, path: r.path("interval"), in: ScenarioLimits.reportInterval) }) {
+                    s.report.interval = d
+                } else {
+                    reportRead = false
+                }
             }
+        }
+        if let entry = top.entry("protocol"), let p = attempt({ () throws(ScenarioError) in try section(entry) }) {
+            p.check(allowed: Self.protocolKeys)
+            if let node = p["leafSetValidationNonce"],
+               let b = attempt({ () throws(ScenarioError) in try boolean(node, path: p.path("leafSetValidationNonce")) }) {
+                s.protocolChoices.leafSetValidationNonce = b
+            }
+        }
+        // Rules relating several keys, checked only when every key they relate was read.
+        let read: [String: Bool] = [
+            "join.interval": nodes != nil && joinRead,
+            "workload.resolutionsPerSecond": durationRead && workloadRead,
+            "report.interval": durationRead && reportRead,
+        ]
+        for problem in s.crossKeyProblems() where read[problem.path] == true {
+            problems.list.append(.outOfRange(crossKeyLocation(top, path: problem.path), path: problem.path, expected: problem.expected, found: problem.found))
         }
         return s
     }
 
-    func join(_ entry: Section.Entry) throws(ScenarioError) -> JoinPlan {
-        let j = try section(entry)
-        try j.check(allowed: Self.joinKeys)
-        var plan = JoinPlan()
-        if let node = j["interval"] { plan.interval = try duration(node, path: j.path("interval"), positive: false) }
-        if let node = j["settle"] { plan.settle = try duration(node, path: j.path("settle"), positive: false) }
-        return plan
+    /// Where a rule relating several keys is reported: at the value of `path`, else at its section's
+    /// name, else at the top of the file.
+    func crossKeyLocation(_ top: Section, path: String) -> ScenarioError.Location {
+        let parts = path.split(separator: ".").map(String.init)
+        guard let sectionKey = parts.first, let entry = top.entry(sectionKey) else { return top.namedAt }
+        if case .mapping(let mapping) = entry.value, parts.count > 1 {
+            for (key, value) in mapping where key.scalar?.string == parts[1] { return location(value) }
+        }
+        return location(entry.key)
     }
 
-    func network(_ entry: Section.Entry) throws(ScenarioError) -> NetworkPlan {
-        let n = try section(entry)
-        try n.check(allowed: Self.networkKeys)
-        var plan = NetworkPlan()
-        if let latency = n.entry("latency") { plan.latency = try self.latency(latency) }
-        if let node = n["loss"] {
-            plan.loss = try number(node, path: n.path("loss"), expected: "a number from 0 up to (not including) 1") { $0 >= 0 && $0 < 1 }
+    /// The join plan, and whether it was read without a problem.
+    func join(_ entry: Section.Entry) -> (JoinPlan, Bool) {
+        var plan = JoinPlan()
+        guard let j = attempt({ () throws(ScenarioError) in try section(entry) }) else { return (plan, false) }
+        j.check(allowed: Self.joinKeys)
+        var ok = true
+        if let node = j["interval"] {
+            if let d = attempt({ () throws(ScenarioError) in try duration(node, path: j.path("interval"), in: ScenarioLimits.joinInterval) }) { plan.interval = d } else { ok = false }
         }
-        if let node = n["nat"] {
-            plan.natFraction = try number(node, path: n.path("nat"), expected: "a number from 0 to 1") { $0 >= 0 && $0 <= 1 }
+        if let node = j["settle"], let d = attempt({ () throws(ScenarioError) in try duration(node, path: j.path("settle"), in: ScenarioLimits.settle) }) {
+            plan.settle = d
+        }
+        return (plan, ok)
+    }
+
+    func network(_ entry: Section.Entry) -> NetworkPlan {
+        var plan = NetworkPlan()
+        guard let n = attempt({ () throws(ScenarioError) in try section(entry) }) else { return plan }
+        n.check(allowed: Self.networkKeys)
+        if let latency = n.entry("latency"), let l = self.latency(latency) { plan.latency = l }
+        if let node = n["loss"], let loss = attempt({ () throws(ScenarioError) in
+            try number(node, path: n.path("loss"), expected: "a number from 0 up to (not including) 1") { $0 >= 0 && $0 < 1 }
+        }) {
+            plan.loss = loss
+        }
+        if let node = n["nat"], let nat = attempt({ () throws(ScenarioError) in
+            try number(node, path: n.path("nat"), expected: "a number from 0 to 1") { $0 >= 0 && $0 <= 1 }
+        }) {
+            plan.natFraction = nat
         }
         if let node = n["linkLocalGroupSize"] {
-            let size = try integer(node, path: n.path("linkLocalGroupSize"), in: 0...Self.maximumNodes,
-                                   expected: "0 (no groups) or a whole number from 2 to \(Self.maximumNodes)")
-            guard size != 1 else {
-                throw .outOfRange(location(node), path: n.path("linkLocalGroupSize"),
-                                  expected: "0 (no groups) or a whole number from 2 to \(Self.maximumNodes)", found: "1")
+            let expected = "0 (no groups) or a whole number from 2 to \(ScenarioLimits.linkLocalGroupSize.upperBound)"
+            let size = attempt { () throws(ScenarioError) in
+                let size = try integer(node, path: n.path("linkLocalGroupSize"), in: 0...ScenarioLimits.linkLocalGroupSize.upperBound, expected: expected)
+                guard size != 1 else { throw .outOfRange(location(node), path: n.path("linkLocalGroupSize"), expected: expected, found: "1") }
+                return size
             }
-            plan.linkLocalGroupSize = size
+            if let size { plan.linkLocalGroupSize = size }
         }
         return plan
     }
 
-    func latency(_ entry: Section.Entry) throws(ScenarioError) -> LatencyModel {
-        let l = try section(entry)
-        let model = try choice(l.required("model"), path: l.path("model"), allowed: Self.latencyModels)
+    /// The latency model; nil (after recording the problems) when it could not be read.
+    func latency(_ entry: Section.Entry) -> LatencyModel? {
+        guard let l = attempt({ () throws(ScenarioError) in try section(entry) }) else { return nil }
+        guard let model = attempt({ () throws(ScenarioError) in try choice(l.required("model"), path: l.path("model"), allowed: Self.latencyModels) }) else {
+            // Without a model the other keys cannot be judged; report only the model.
+            return nil
+        }
+        let range = ScenarioLimits.latency
+        func value(_ key: String) -> NodeDuration? {
+            attempt { () throws(ScenarioError) in try duration(l.required(key), path: l.path(key), in: range) }
+        }
         switch model {
         case "constant":
-            try l.check(allowed: ["model", "value"])
-            return .constant(try duration(l.required("value"), path: l.path("value"), positive: false))
+            l.check(allowed: ["model", "value"])
+            return value("value").map { .constant($0) }
         case "uniform":
-            try l.check(allowed: ["model", "min", "max"])
-            let minNode = try l.required("min"), maxNode = try l.required("max")
-            let low = try duration(minNode, path: l.path("min"), positive: false)
-            let high = try duration(maxNode, path: l.path("max"), positive: false)
-            guard low <= high else {
-                throw .outOfRange(location(maxNode), path: l.path("max"),
-                                  expected: "a duration no shorter than min (\(minNode.scalar?.string ?? ""))", found: maxNode.scalar?.string ?? "")
+            l.check(allowed: ["model", "min", "max"])
+            let low = value("min"), high = value("max")
+            guard let low, let high else { return nil }
+            if low > high, let maxNode = l["max"] {
+                problems.list.append(.outOfRange(location(maxNode), path: l.path("max"),
+                                                 expected: "a duration no shorter than min (\(l["min"]?.scalar?.string ?? ""))", found: maxNode.scalar?.string ?? ""))
+                return nil
             }
             return .uniform(min: low, max: high)
         default:
-            try l.check(allowed: ["model", "base", "scale", "jitter"])
-            let base = try duration(l.required("base"), path: l.path("base"), positive: false)
-            let scale = try duration(l.required("scale"), path: l.path("scale"), positive: false)
-            let jitter = try duration(l.required("jitter"), path: l.path("jitter"), positive: false)
+            l.check(allowed: ["model", "base", "scale", "jitter"])
+            let base = value("base"), scale = value("scale"), jitter = value("jitter")
+            guard let base, let scale, let jitter else { return nil }
             return .coordinates(base: base, scale: scale, jitter: jitter)
         }
     }
 
-    func churn(_ entry: Section.Entry) throws(ScenarioError) -> ChurnPlan {
-        let c = try section(entry)
+    func churn(_ entry: Section.Entry) -> ChurnPlan {
+        guard let c = attempt({ () throws(ScenarioError) in try section(entry) }) else { return ChurnPlan() }
         let model: String
         if let node = c["model"] {
-            model = try choice(node, path: c.path("model"), allowed: Self.churnModels)
+            guard let m = attempt({ () throws(ScenarioError) in try choice(node, path: c.path("model"), allowed: Self.churnModels) }) else { return ChurnPlan() }
+            model = m
         } else {
             model = c.entry("session") == nil && c.entry("downtime") == nil ? "none" : "alternating"
         }
         if model == "none" {
-            try c.check(allowed: ["model"])
+            c.check(allowed: ["model"])
             return ChurnPlan()
         }
-        try c.check(allowed: ["model", "session", "downtime"])
-        guard let session = c.entry("session") else { throw .missingKey(c.namedAt, path: c.path("session")) }
-        guard let downtime = c.entry("downtime") else { throw .missingKey(c.namedAt, path: c.path("downtime")) }
-        return ChurnPlan(session: try distribution(session), downtime: try distribution(downtime))
+        c.check(allowed: ["model", "session", "downtime"])
+        var session: DurationDistribution?, downtime: DurationDistribution?
+        if let entry = c.entry("session") { session = distribution(entry) } else { problems.list.append(.missingKey(c.namedAt, path: c.path("session"))) }
+        if let entry = c.entry("downtime") { downtime = distribution(entry) } else { problems.list.append(.missingKey(c.namedAt, path: c.path("downtime"))) }
+        guard let session, let downtime else { return ChurnPlan() }
+        return ChurnPlan(session: session, downtime: downtime)
     }
 
-    func distribution(_ entry: Section.Entry) throws(ScenarioError) -> DurationDistribution {
-        let d = try section(entry)
-        let model = try choice(d.required("model"), path: d.path("model"), allowed: Self.distributionModels)
+    /// A distribution of churn durations; nil (after recording the problems) when it could not be read.
+    func distribution(_ entry: Section.Entry) -> DurationDistribution? {
+        guard let d = attempt({ () throws(ScenarioError) in try section(entry) }) else { return nil }
+        guard let model = attempt({ () throws(ScenarioError) in try choice(d.required("model"), path: d.path("model"), allowed: Self.distributionModels) }) else {
+            return nil
+        }
+        func value(_ key: String) -> NodeDuration? {
+            attempt { () throws(ScenarioError) in try duration(d.required(key), path: d.path(key), in: ScenarioLimits.churnDuration) }
+        }
         switch model {
         case "constant":
-            try d.check(allowed: ["model", "value"])
-            return .constant(try duration(d.required("value"), path: d.path("value"), positive: true))
+            d.check(allowed: ["model", "value"])
+            return value("value").map { .constant($0) }
         case "exponential":
-            try d.check(allowed: ["model", "mean"])
-            return .exponential(mean: try duration(d.required("mean"), path: d.path("mean"), positive: true))
+            d.check(allowed: ["model", "mean"])
+            return value("mean").map { .exponential(mean: $0) }
         default:
-            try d.check(allowed: ["model", "shape", "scale"])
-            let shape = try number(d.required("shape"), path: d.path("shape"), expected: "a number greater than 0") { $0 > 0 }
-            let scale = try duration(d.required("scale"), path: d.path("scale"), positive: true)
+            d.check(allowed: ["model", "shape", "scale"])
+            let shape = attempt { () throws(ScenarioError) in
+                try number(d.required("shape"), path: d.path("shape"), expected: ScenarioLimits.words(ScenarioLimits.shape)) { ScenarioLimits.shape.contains($0) }
+            }
+            let scale = value("scale")
+            guard let shape, let scale else { return nil }
             return model == "pareto" ? .pareto(shape: shape, scale: scale) : .weibull(shape: shape, scale: scale)
         }
     }
 
-    func workload(_ entry: Section.Entry) throws(ScenarioError) -> WorkloadPlan {
-        let w = try section(entry)
-        try w.check(allowed: Self.workloadKeys)
+    /// The workload, and whether it was read without a problem.
+    func workload(_ entry: Section.Entry) -> (WorkloadPlan, Bool) {
         var plan = WorkloadPlan()
+        guard let w = attempt({ () throws(ScenarioError) in try section(entry) }) else { return (plan, false) }
+        w.check(allowed: Self.workloadKeys)
+        var ok = true
         if let node = w["resolutionsPerSecond"] {
-            plan.resolutionsPerSecond = try number(node, path: w.path("resolutionsPerSecond"), expected: "a number of at least 0") { $0 >= 0 }
+            let range = ScenarioLimits.resolutionsPerSecond
+            if let rate = attempt({ () throws(ScenarioError) in
+                try number(node, path: w.path("resolutionsPerSecond"), expected: ScenarioLimits.words(range)) { range.contains($0) }
+            }) {
+                plan.resolutionsPerSecond = rate
+            } else {
+                ok = false
+            }
         }
-        if let node = w["securedFraction"] {
-            plan.securedFraction = try number(node, path: w.path("securedFraction"), expected: "a number from 0 to 1") { $0 >= 0 && $0 <= 1 }
+        if let node = w["securedFraction"], let fraction = attempt({ () throws(ScenarioError) in
+            try number(node, path: w.path("securedFraction"), expected: "a number from 0 to 1") { $0 >= 0 && $0 <= 1 }
+        }) {
+            plan.securedFraction = fraction
         }
         if let node = w["resolutions"] {
-            plan.resolutions = try integer(node, path: w.path("resolutions"), in: 0...100_000_000, expected: "a whole number of resolutions from 0 to 100,000,000")
+            if let count = attempt({ () throws(ScenarioError) in
+                try integer(node, path: w.path("resolutions"), in: ScenarioLimits.resolutions, expected: "a whole number of resolutions from 0 to 100,000,000")
+            }) {
+                plan.resolutions = count
+            } else {
+                ok = false
+            }
         }
-        return plan
+        return (plan, ok)
     }
 
-    func attackers(_ entry: Section.Entry) throws(ScenarioError) -> AttackPlan {
-        let a = try section(entry)
-        try a.check(allowed: Self.attackerKeys)
+    func attackers(_ entry: Section.Entry) -> AttackPlan {
         var plan = AttackPlan()
-        if let node = a["fraction"] {
-            plan.fraction = try number(node, path: a.path("fraction"), expected: "a number from 0 up to (not including) 1") { $0 >= 0 && $0 < 1 }
+        guard let a = attempt({ () throws(ScenarioError) in try section(entry) }) else { return plan }
+        a.check(allowed: Self.attackerKeys)
+        if let node = a["fraction"], let fraction = attempt({ () throws(ScenarioError) in
+            try number(node, path: a.path("fraction"), expected: "a number from 0 up to (not including) 1") { $0 >= 0 && $0 < 1 }
+        }) {
+            plan.fraction = fraction
         }
         if let node = a["behaviour"] {
             let allowed = AttackBehaviour.allCases.map(\.rawValue)
-            plan.behaviour = AttackBehaviour(rawValue: try choice(node, path: a.path("behaviour"), allowed: allowed)) ?? .drop
+            if let word = attempt({ () throws(ScenarioError) in try choice(node, path: a.path("behaviour"), allowed: allowed) }) {
+                plan.behaviour = AttackBehaviour(rawValue: word) ?? .drop
+            }
         }
         return plan
     }
@@ -253,11 +429,11 @@ struct ScenarioFileReader {
             return node
         }
 
-        /// Fails on the first key (in document order) that is not in `allowed`.
-        func check(allowed: [String]) throws(ScenarioError) {
+        /// Records every key (in document order) that is not in `allowed`.
+        func check(allowed: [String]) {
             for entry in entries where !allowed.contains(entry.name) {
-                throw .unknownKey(reader.location(entry.key), path: path(entry.name), allowed: allowed,
-                                  suggestion: ScenarioKeySuggestion.closest(to: entry.name, in: allowed))
+                reader.problems.list.append(.unknownKey(reader.location(entry.key), path: path(entry.name), allowed: allowed,
+                                                        suggestion: ScenarioKeySuggestion.closest(to: entry.name, in: allowed)))
             }
         }
     }
@@ -368,15 +544,21 @@ struct ScenarioFileReader {
         return value
     }
 
-    func duration(_ node: Node, path: String, positive: Bool) throws(ScenarioError) -> NodeDuration {
-        guard case .scalar(let s) = node, !Self.isNull(node), let value = DurationText.parse(s.string) else {
+    /// A duration in `range`; one too long to hold at all is out of range too, not "no duration".
+    func duration(_ node: Node, path: String, in range: ClosedRange<NodeDuration>) throws(ScenarioError) -> NodeDuration {
+        guard case .scalar(let s) = node, !Self.isNull(node) else {
             if case .scalar = node { throw .badDuration(location(node), path: path, found: found(node)) }
             throw .wrongType(location(node), path: path, expected: "a duration such as 250ms, 15s, 10m or 2h", found: found(node))
         }
-        guard !positive || value > .zero else {
-            throw .outOfRange(location(node), path: path, expected: "a duration greater than 0", found: s.string)
+        switch DurationText.read(s.string) {
+        case .notADuration:
+            throw .badDuration(location(node), path: path, found: found(node))
+        case .tooLong:
+            throw .outOfRange(location(node), path: path, expected: ScenarioLimits.words(range), found: s.string)
+        case .value(let value):
+            guard range.contains(value) else { throw .outOfRange(location(node), path: path, expected: ScenarioLimits.words(range), found: s.string) }
+            return value
         }
-        return value
     }
 
     /// One of the words in `allowed`.
