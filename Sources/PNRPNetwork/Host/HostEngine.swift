@@ -34,6 +34,8 @@ final class HostEngine {
     var housekeeping: Scheduled<Void>?
     var resolves: [ResolveKey: PendingResolve] = [:]
     var registrations: [UInt64: [(CloudScope, PNRPID)]] = [:]
+    /// The name of each registration, for the operator's log.
+    var registrationNames: [UInt64: PeerName] = [:]
     /// Revocations scheduled by registrations made with a lifetime, by handle.
     var expiries: [UInt64: Scheduled<Void>] = [:]
     var nextRegistrationID: UInt64 = 1
@@ -107,6 +109,9 @@ final class HostEngine {
                 seeds: configuration.seeds, local: table.node(.global)?.localEndpoint, patience: NodeDuration(configuration.seedAnswerTimeout), now: now)
             for problem in watch.unusable { warn(problem) }
             seedWatch = watch
+            logger.info("joining the global cloud", metadata: ["seeds": "\(configuration.seeds.map(\.description).joined(separator: ", "))"])
+        } else if table.clouds.contains(.global) {
+            logger.info("joining the global cloud with no seed: through the endpoints cached by the last run and SSDP, or waiting to be found")
         }
         for cloud in table.clouds { discover(cloud, now: now, firstTime: true) }
         flush(now: now)
@@ -420,6 +425,9 @@ final class HostEngine {
         let handle = nextRegistrationID
         nextRegistrationID += 1
         registrations[handle] = made
+        registrationNames[handle] = name
+        logger.info(
+            "registered", metadata: ["name": "\(name)", "clouds": "\(made.map { $0.0.description }.joined(separator: ", "))", "lifetime": "\(lifetime.map { "\($0)" } ?? "until revoked")"])
         if let lifetime {
             let nanos = Int64(clamping: NodeDuration(lifetime).nanoseconds)
             expiries[handle] = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanos)) { [self] in unregister(handle) }
@@ -435,6 +443,8 @@ final class HostEngine {
     func unregister(_ handle: UInt64) {
         expiries.removeValue(forKey: handle)?.cancel()
         guard let made = registrations.removeValue(forKey: handle) else { return }
+        let name = registrationNames.removeValue(forKey: handle)
+        logger.info("revoked", metadata: ["name": "\(name.map { "\($0)" } ?? "?")", "clouds": "\(made.map { $0.0.description }.joined(separator: ", "))"])
         let now = HostClock.now()
         for (cloud, id) in made { _ = try? table.withNode(cloud) { $0.unregister(id, now: now) } }
         flush(now: now)
@@ -529,6 +539,16 @@ final class HostEngine {
             }
         }
         resolves[key] = PendingResolve(promise: promise, timeout: timer, started: now)
+        // At debug, each conversation: what was asked, in which cloud, how it ended and how long it took.
+        promise.futureResult.assumeIsolated().whenComplete { [self] result in
+            let milliseconds = "\((HostClock.now().nanoseconds &- now.nanoseconds) / 1_000_000)"
+            switch result {
+            case .success(let record):
+                logger.debug("resolved", metadata: ["name": "\(name)", "cloud": "\(cloud)", "ms": "\(milliseconds)", "endpoints": "\(record.endpoints.count)"])
+            case .failure(let error):
+                logger.debug("resolution ended without a record", metadata: ["name": "\(name)", "cloud": "\(cloud)", "ms": "\(milliseconds)", "reason": "\(error)"])
+            }
+        }
         flush(now: now)
         return (key, promise.futureResult)
     }
