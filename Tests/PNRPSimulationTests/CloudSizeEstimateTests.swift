@@ -75,7 +75,9 @@ struct CloudSizeEstimateTests {
     }
 
     /// A cloud formed in the simulator, measured like its time series does (`estimated_cloud_size`).
-    @Test("in a simulated cloud, the estimate is within a factor 1.5 of the truth", arguments: [10, 100, 1000, 10_000])
+    // 10,000 nodes and more are measured by scripts/sim-size-estimate.sh (release): in a debug build, in parallel
+    // with the other suites, 10,000 took over three minutes of both cores and starved the timing of others.
+    @Test("in a simulated cloud, the estimate is within a factor 1.5 of the truth", arguments: [10, 100, 1000])
     func simulatedCloud(_ nodes: Int) throws {
         let scenario = Scenario(
             name: "size", seed: 11, nodes: nodes, join: JoinPlan(interval: .milliseconds(nodes >= 1000 ? 1 : 50), settle: .seconds(10)),
