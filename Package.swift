@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "PNRPSimulation", targets: ["PNRPSimulation"]),
         .library(name: "PNRPNetwork", targets: ["PNRPNetwork"]),
         .library(name: "EasyConnectNetwork", targets: ["EasyConnectNetwork"]),
+        .library(name: "EasyConnectTerminal", targets: ["EasyConnectTerminal"]),
         .executable(name: "pnrp", targets: ["pnrp"]),
         .executable(name: "pnrp-sim", targets: ["pnrp-sim"]),
         .executable(name: "easy-connect", targets: ["easy-connect"]),
@@ -40,6 +41,18 @@ let package = Package(
             name: "CCrypto",
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+        // libvterm (the terminal emulator state machine of a shared terminal) and zlib (compressed screen
+        // frames): only EasyConnectTerminal imports them.
+        .systemLibrary(
+            name: "CVTerm",
+            pkgConfig: "vterm",
+            providers: [.apt(["libvterm-dev"]), .brew(["libvterm"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
         ),
         .target(name: "PeerCrypto", dependencies: ["CSodium", "CCrypto"]),
         .target(name: "PNRP", dependencies: ["PeerCrypto"]),
@@ -106,10 +119,13 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // A shared terminal: libvterm behind `VTermEmulator`, deflated frames, the pseudo-terminal and the
+        // local terminal's raw mode.
+        .target(name: "EasyConnectTerminal", dependencies: ["EasyConnect", "CVTerm", "CZlib"]),
         .executableTarget(
             name: "easy-connect",
             dependencies: [
-                "EasyConnect", "EasyConnectNetwork", "PNRP", "PNRPNetwork", "PeerCrypto",
+                "EasyConnect", "EasyConnectNetwork", "EasyConnectTerminal", "PNRP", "PNRPNetwork", "PeerCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -122,6 +138,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "EasyConnectTerminalTests",
+            dependencies: [
+                "EasyConnectTerminal", "EasyConnect",
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system libraries this package links against:
-#   libsodium-dev (Ed25519, random bytes), libssl-dev (OpenSSL libcrypto: SHA-1, SHA-256), pkg-config.
+#   libsodium-dev (Ed25519, random bytes), libssl-dev (OpenSSL libcrypto: SHA-1, SHA-256),
+#   libvterm-dev (the terminal emulator state machine of terminal sharing), zlib1g-dev (compressed screen
+#   frames), pkg-config; and tmux, which the terminal-sharing tests drive both sides in.
 # Installs only what pkg-config says is missing, runs `apt-get update` at most once (only when something is
 # missing), and says what it did. Run by scripts/test.sh and scripts/demo.sh; safe to run again.
 set -euo pipefail
@@ -10,12 +12,15 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 if command -v pkg-config >/dev/null 2>&1; then
   pkg-config --exists libsodium || need+=(libsodium-dev)
   pkg-config --exists libcrypto || need+=(libssl-dev)
+  pkg-config --exists vterm || need+=(libvterm-dev)
+  pkg-config --exists zlib || need+=(zlib1g-dev)
 else
-  need+=(libsodium-dev libssl-dev)
+  need+=(libsodium-dev libssl-dev libvterm-dev zlib1g-dev)
 fi
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "setup: libsodium $(pkg-config --modversion libsodium) and libcrypto $(pkg-config --modversion libcrypto) already installed."
+  echo "setup: libsodium $(pkg-config --modversion libsodium), libcrypto $(pkg-config --modversion libcrypto), libvterm $(pkg-config --modversion vterm), zlib $(pkg-config --modversion zlib) and $(tmux -V) already installed."
   exit 0
 fi
 
@@ -29,7 +34,7 @@ else
   SUDO=
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "setup: error: apt-get not found. Install the equivalents of: ${need[*]} (pkg-config must find libsodium and libcrypto)." >&2
+  echo "setup: error: apt-get not found. Install the equivalents of: ${need[*]} (pkg-config must find libsodium, libcrypto, vterm and zlib)." >&2
   exit 1
 fi
 echo "setup: apt-get update"
@@ -43,10 +48,10 @@ if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/
   exit 1
 fi
 
-for lib in libsodium libcrypto; do
+for lib in libsodium libcrypto vterm zlib; do
   if ! pkg-config --exists "$lib"; then
     echo "setup: error: pkg-config still cannot find $lib after installing. Check PKG_CONFIG_PATH." >&2
     exit 1
   fi
 done
-echo "setup: installed ${need[*]}; libsodium $(pkg-config --modversion libsodium), libcrypto $(pkg-config --modversion libcrypto)."
+echo "setup: installed ${need[*]}; libsodium $(pkg-config --modversion libsodium), libcrypto $(pkg-config --modversion libcrypto), libvterm $(pkg-config --modversion vterm), zlib $(pkg-config --modversion zlib)."

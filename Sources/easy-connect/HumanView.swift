@@ -179,6 +179,12 @@ struct HumanView {
             say(role == .user ? "Screen sharing paused; /resume shows your screen again." : "\(other) paused screen sharing.")
         case .resumed:
             say(role == .user ? "Screen sharing resumed." : "\(other) resumed screen sharing.")
+        case .terminalFrame, .terminalInput, .terminalWindow:
+            break  // the shared terminal's own traffic (`TerminalSharing`)
+        case .terminalInputIgnored(let count):
+            say("\(other) typed \(count) byte\(count == 1 ? "" : "s") without control; ignored.")
+        case .terminalClosed(let reason):
+            say("\(role == .user ? "Your shared terminal" : "\(other)'s shared terminal") ended: \(sentence(DisplayText.escaped(reason)))")
         case .disconnected(let outcome):
             question = nil
             let message = sentence(Console.shown(outcome.message))

@@ -42,6 +42,12 @@ public struct SessionLogRecord: Sendable, Hashable {
         case sessionPaused = "SESSION_PAUSED"
         /// The User resumed sharing.
         case sessionResumed = "SESSION_RESUMED"
+        /// The User's terminal is shared: its screen is shown to the Helper (`ROWS`, `COLUMNS`).
+        case terminalShared = "TERMINAL_SHARED"
+        /// The shared terminal's program ended (`REASON`).
+        case terminalClosed = "TERMINAL_CLOSED"
+        /// Keystrokes the Helper sent without control were dropped (`SIZE`: how many bytes).
+        case expertInputIgnored = "EXPERT_INPUT_IGNORED"
         /// The session, or the attempt at one, ended.
         case connectionEnded = "CONNECTION_ENDED"
         /// The invitation is closed: no Helper can use it any more.
@@ -55,7 +61,7 @@ public struct SessionLogRecord: Sendable, Hashable {
         public var isRepeatable: Bool {
             switch self {
             case .chatMessage, .fileOffered, .fileDeclined, .fileFailed, .expertRequestControl, .expertDeniedControl, .passwordAttemptFailed,
-                .connectionRefused, .incomingIPAddress:
+                .connectionRefused, .incomingIPAddress, .expertInputIgnored:
                 true
             default: false
             }

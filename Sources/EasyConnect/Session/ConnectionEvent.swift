@@ -27,6 +27,16 @@ public enum ConnectionEvent: Sendable, Hashable {
     case paused
     /// Both: the User resumed sharing.
     case resumed
+    /// Helper: a screen update of the User's shared terminal (decode it with `ScreenFrame`).
+    case terminalFrame(encoding: FrameEncoding, body: [UInt8])
+    /// User: the Helper's keystrokes, in Control Sharing: write them to the shared terminal.
+    case terminalInput([UInt8])
+    /// User: keystrokes the Helper sent without control (they crossed the end of control): not used.
+    case terminalInputIgnored(bytes: Int)
+    /// User: the size of the Helper's window for the shared screen.
+    case terminalWindow(TerminalSize)
+    /// Helper: the program in the User's shared terminal ended.
+    case terminalClosed(String)
     /// The other side offers a file; answer with `acceptFile` or `declineFile`.
     case fileOffered(IncomingFileOffer)
     /// The other side accepted one of our offers: send its bytes with `sendFileData`, then `finishFile`.

@@ -104,6 +104,28 @@ extension EasyConnectConnection {
             guard isPaused else { return }
             isPaused = false
             events.append(.resumed)
+        case .terminalFrame(let encoding, let body):
+            guard only(.user, "share a terminal screen") else { return }
+            // Nothing of the screen may arrive while the User has it paused (the pause went first on the stream).
+            guard !isPaused else {
+                violation("a screen update arrived while sharing is paused", now: now)
+                return
+            }
+            events.append(.terminalFrame(encoding: encoding, body: body))
+        case .terminalInput(let bytes):
+            guard only(.helper, "type into the shared terminal") else { return }
+            // Keystrokes sent just before control ended (the panic key, a take-back) cross the end: dropped.
+            guard sharing == .controlSharing else {
+                events.append(.terminalInputIgnored(bytes: bytes.count))
+                return
+            }
+            events.append(.terminalInput(bytes))
+        case .terminalWindow(let size):
+            guard only(.helper, "give its window size") else { return }
+            events.append(.terminalWindow(size))
+        case .terminalClosed(let reason):
+            guard only(.user, "close the shared terminal") else { return }
+            events.append(.terminalClosed(reason))
         case .fileOffer(let id, let size, let name): receiveFileOffer(id: id, size: size, name: name, now: now)
         case .fileAccept(let id), .fileDecline(let id): receiveFileAnswer(id: id, accepted: message == .fileAccept(id: id), now: now)
         case .fileChunk(let id, let bytes): receiveFileChunk(id: id, bytes: bytes[...], now: now)
@@ -187,6 +209,40 @@ extension EasyConnectConnection {
         sharing = .screenSharing
         sendEncrypted(.controlEnd(reason), now: now)
         events.append(.controlEnded(reason))
+    }
+
+    /// User: sends a screen update of the shared terminal. Refused while sharing is paused: the Helper sees
+    /// nothing of what happens meanwhile.
+    public mutating func sendTerminalFrame(encoding: FrameEncoding, body: [UInt8], now: NodeInstant) throws(SessionCommandError) {
+        try requireRole(.user, "share a terminal screen")
+        guard !isPaused else { throw .notNow(action: "share the screen", why: "sharing is paused") }
+        guard body.count + 32 <= configuration.maximumRecordBytes else { throw .badInput("a screen update of \(body.count) bytes is larger than a record") }
+        sendEncrypted(.terminalFrame(encoding: encoding, body: body), now: now)
+    }
+
+    /// Helper: sends keystrokes to the User's shared terminal; only in Control Sharing.
+    public mutating func sendTerminalInput(_ bytes: [UInt8], now: NodeInstant) throws(SessionCommandError) {
+        try requireRole(.helper, "type into the shared terminal")
+        guard sharing == .controlSharing else { throw .notNow(action: "type into the shared terminal", why: "you do not have control; ask for it first") }
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            let piece = Array(rest.prefix(SessionMessage.maximumInputBytes))
+            rest = rest.dropFirst(piece.count)
+            sendEncrypted(.terminalInput(piece), now: now)
+        }
+    }
+
+    /// Helper: tells the User how large a screen its window can show.
+    public mutating func sendTerminalWindow(_ size: TerminalSize, now: NodeInstant) throws(SessionCommandError) {
+        try requireRole(.helper, "give a window size")
+        guard size.isValid else { throw .badInput("a window of \(size) cannot be shared") }
+        sendEncrypted(.terminalWindow(size), now: now)
+    }
+
+    /// User: says that the shared terminal's program ended.
+    public mutating func sendTerminalClosed(_ reason: String, now: NodeInstant) throws(SessionCommandError) {
+        try requireRole(.user, "close the shared terminal")
+        sendEncrypted(.terminalClosed(String(reason.utf8.prefix(SessionMessage.maximumReasonBytes)) ?? ""), now: now)
     }
 
     /// User: hides the screen for a while.

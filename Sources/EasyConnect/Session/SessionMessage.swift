@@ -20,6 +20,10 @@
 /// | 0x44 | fileEnd | sender | transfer ID (4), SHA-256 of the whole file (32) |
 /// | 0x45 | fileCancel | either | transfer ID (4), reason (2+n) |
 /// | 0x46 | fileResult | receiver | transfer ID (4), stored (1), reason (2+n) |
+/// | 0x70 | terminalFrame | User | encoding (1): 0 plain, 1 deflate; a `ScreenFrame` (the rest) |
+/// | 0x71 | terminalInput | Helper | keystrokes (the rest, 1…4,096 bytes) |
+/// | 0x72 | terminalWindow | Helper | rows (2), columns (2) the Helper can show |
+/// | 0x73 | terminalClosed | User | reason (2+n) |
 /// | 0x50 | ping | either | — |
 /// | 0x51 | pong | either | — |
 /// | 0x60 | disconnect | either | code (1): 0 normal end or a `Refusal.Code`, reason (2+n); carried with the secretstream FINAL tag |
@@ -58,6 +62,14 @@ public enum SessionMessage: Hashable, Sendable {
     case fileCancel(id: UInt32, reason: String)
     /// The receiver says whether the verified file is stored under its final name.
     case fileResult(id: UInt32, stored: Bool, reason: String)
+    /// A shared terminal's screen update: `encoding` says how `body` (a `ScreenFrame`) is compressed.
+    case terminalFrame(encoding: FrameEncoding, body: [UInt8])
+    /// Keystrokes for the shared terminal (heeded only in Control Sharing).
+    case terminalInput([UInt8])
+    /// The size of the Helper's window for the shared screen (the smaller of the two windows wins).
+    case terminalWindow(TerminalSize)
+    /// The shared terminal's program ended.
+    case terminalClosed(String)
     /// Keepalive, answered by `pong`.
     case ping
     /// The answer to `ping`.
@@ -72,6 +84,8 @@ public enum SessionMessage: Hashable, Sendable {
     public static let maximumChatBytes = 4096
     /// Longest file name in an offer, in UTF-8 bytes.
     public static let maximumFileNameBytes = 255
+    /// Most keystroke bytes in one `terminalInput`.
+    public static let maximumInputBytes = 4096
     /// Longest reason text.
     public static let maximumReasonBytes = 512
 
@@ -104,6 +118,14 @@ public enum SessionMessage: Hashable, Sendable {
             w.write(UInt8(0x45)); w.write(id); try w.writeText(reason, field: "reason", maximumBytes: Self.maximumReasonBytes)
         case .fileResult(let id, let stored, let reason):
             w.write(UInt8(0x46)); w.write(id); w.write(UInt8(stored ? 1 : 0)); try w.writeText(reason, field: "reason", maximumBytes: Self.maximumReasonBytes)
+        case .terminalFrame(let encoding, let body): w.write(UInt8(0x70)); w.write(encoding.rawValue); w.write(bytes: body)
+        case .terminalInput(let bytes):
+            guard (1...Self.maximumInputBytes).contains(bytes.count) else { throw .unencodable("terminal input has \(bytes.count) bytes; 1 to \(Self.maximumInputBytes) are allowed") }
+            w.write(UInt8(0x71)); w.write(bytes: bytes)
+        case .terminalWindow(let size):
+            guard size.isValid else { throw .unencodable("a window of \(size) cannot be shared") }
+            w.write(UInt8(0x72)); w.write(UInt16(size.rows)); w.write(UInt16(size.columns))
+        case .terminalClosed(let reason): w.write(UInt8(0x73)); try w.writeText(reason, field: "reason", maximumBytes: Self.maximumReasonBytes)
         case .ping: w.write(UInt8(0x50))
         case .pong: w.write(UInt8(0x51))
         case .disconnect(let r):
@@ -152,6 +174,19 @@ public enum SessionMessage: Hashable, Sendable {
             let stored = try r.readUInt8("stored flag")
             guard stored <= 1 else { throw .badValue(field: "stored flag", reason: "is \(stored)") }
             self = .fileResult(id: id, stored: stored == 1, reason: try r.readText("reason", maximumBytes: Self.maximumReasonBytes))
+        case 0x70:
+            let raw = try r.readUInt8("frame encoding")
+            guard let encoding = FrameEncoding(rawValue: raw) else { throw .badValue(field: "frame encoding", reason: "is \(raw)") }
+            self = .terminalFrame(encoding: encoding, body: r.readRest())
+        case 0x71:
+            let bytes = r.readRest()
+            guard (1...Self.maximumInputBytes).contains(bytes.count) else { throw .badValue(field: "terminal input", reason: "has \(bytes.count) bytes; 1 to \(Self.maximumInputBytes) are allowed") }
+            self = .terminalInput(bytes)
+        case 0x72:
+            let size = TerminalSize(rows: Int(try r.readUInt16("window rows")), columns: Int(try r.readUInt16("window columns")))
+            guard size.isValid else { throw .badValue(field: "window size", reason: "is \(size); 1×1 to \(TerminalSize.maximum) is allowed") }
+            self = .terminalWindow(size)
+        case 0x73: self = .terminalClosed(try r.readText("reason", maximumBytes: Self.maximumReasonBytes))
         case 0x50: self = .ping
         case 0x51: self = .pong
         case 0x60:
@@ -172,6 +207,14 @@ public enum ConsentAnswer: UInt8, Sendable, Hashable {
     case declined = 2
     /// Not answered within the consent time (2 minutes by default).
     case noAnswer = 3
+}
+
+/// How a `terminalFrame`'s body is compressed.
+public enum FrameEncoding: UInt8, Sendable, Hashable {
+    /// Not compressed.
+    case plain = 0
+    /// zlib's deflate format (RFC 1950), each frame on its own.
+    case deflate = 1
 }
 
 /// Why Control Sharing ended.

@@ -10,6 +10,11 @@ import EasyConnect
 /// | `send-file` | `path` |
 /// | `accept-file`, `decline-file`, `cancel-file` | `id` |
 /// | `request-control`, `grant-control`, `deny-control`, `give-up-control`, `panic`, `pause`, `resume`, `disconnect` | none |
+/// | `keys` | `text`: keystrokes for the User's shared terminal (Helper, in Control Sharing; `"\r"` is Enter) |
+/// | `terminal-window` | `rows`, `columns`: the Helper's window size for the shared screen |
+///
+/// Screen updates (`terminal-frame`) and the end of the shared program (`terminal-closed`) come from the
+/// User's terminal, never from a script: `object(for:)` names them, `parse` refuses them.
 ///
 /// ```swift
 /// do { try await session.perform(try CommandJSON.parse(line)) }
@@ -22,7 +27,7 @@ public enum CommandJSON {
     /// Every command name, in the order of the table above.
     public static let commandNames = [
         "accept", "decline", "chat", "send-file", "accept-file", "decline-file", "cancel-file", "request-control", "grant-control",
-        "deny-control", "give-up-control", "panic", "pause", "resume", "disconnect",
+        "deny-control", "give-up-control", "panic", "pause", "resume", "disconnect", "keys", "terminal-window",
     ]
 
     /// Parses one input line. Never traps: anything that is not a known command gives a `CommandJSONError`.
@@ -72,6 +77,17 @@ public enum CommandJSON {
         case "pause": return .pause
         case "resume": return .resume
         case "disconnect": return .disconnect
+        case "keys":
+            let text = try string("text")
+            guard !text.isEmpty else { throw .wrongType(command: name, field: "text", expected: "at least one keystroke") }
+            return .terminalInput(Array(text.utf8))
+        case "terminal-window":
+            func dimension(_ key: String, _ limit: Int) throws(CommandJSONError) -> Int {
+                guard let v = object[key] else { throw .missingField(command: name, field: key) }
+                guard let n = v.wholeNumber, n >= 1, n <= UInt64(limit) else { throw .wrongType(command: name, field: key, expected: "a whole number from 1 to \(limit)") }
+                return Int(n)
+            }
+            return .terminalWindow(TerminalSize(rows: try dimension("rows", TerminalSize.maximum.rows), columns: try dimension("columns", TerminalSize.maximum.columns)))
         default: throw .unknownCommand(name)
         }
     }
@@ -97,6 +113,10 @@ public enum CommandJSON {
         case .pause: return named("pause")
         case .resume: return named("resume")
         case .disconnect: return named("disconnect")
+        case .terminalInput(let bytes): return named("keys", ["text": .string(String(decoding: bytes, as: UTF8.self))])
+        case .terminalWindow(let size): return named("terminal-window", ["rows": .unsigned(UInt64(size.rows)), "columns": .unsigned(UInt64(size.columns))])
+        case .terminalFrame(_, let body): return named("terminal-frame", ["bytes": .unsigned(UInt64(body.count))])
+        case .terminalClosed(let reason): return named("terminal-closed", ["reason": .string(reason)])
         }
     }
 }

@@ -104,6 +104,18 @@ public struct EventJSON: Sendable {
             o["reason"] = .string(reason)
         case .controlRequested, .controlGranted, .controlDenied, .paused, .resumed:
             break
+        case .terminalFrame(let encoding, let body):
+            o["encoding"] = .string(encoding == .deflate ? "deflate" : "plain")
+            o["bytes"] = .unsigned(UInt64(body.count))
+        case .terminalInput(let bytes):
+            o["bytes"] = .unsigned(UInt64(bytes.count))
+        case .terminalInputIgnored(let count):
+            o["bytes"] = .unsigned(UInt64(count))
+        case .terminalWindow(let size):
+            o["rows"] = .unsigned(UInt64(size.rows))
+            o["columns"] = .unsigned(UInt64(size.columns))
+        case .terminalClosed(let reason):
+            o["reason"] = .string(reason)
         case .controlEnded(let reason):
             o["reason"] = .string(Self.name(of: reason))
         case .disconnected(let outcome):
@@ -147,6 +159,11 @@ public struct EventJSON: Sendable {
         case .controlEnded: "control-ended"
         case .paused: "paused"
         case .resumed: "resumed"
+        case .terminalFrame: "terminal-frame"
+        case .terminalInput: "terminal-input"
+        case .terminalInputIgnored: "terminal-input-ignored"
+        case .terminalWindow: "terminal-window"
+        case .terminalClosed: "terminal-closed"
         case .disconnected: "disconnected"
         }
     }

@@ -28,6 +28,8 @@ final class SessionLogRecorder: Sendable {
         /// Helper: whose invitation was opened.
         var invitationOwner: String?
         var invitationOpen = false
+        var terminalShared = false
+        var ignoredInputLogged = false
         var incoming: [UInt32: String] = [:]
         var outgoing: [UInt32: String] = [:]
     }
@@ -160,6 +162,7 @@ final class SessionLogRecorder: Sendable {
         case .controlRequested:
             add(.expertRequestControl, "\(peerName) asked for control of your computer")
         case .controlGranted:
+            state.withLockedValue { $0.ignoredInputLogged = false }
             if role == .user {
                 add(.expertGrantedControl, "You gave \(peerName) control of your computer")
                 add(.expertControlStarted, "\(peerName) shares control of your computer, with your rights")
@@ -177,6 +180,19 @@ final class SessionLogRecorder: Sendable {
                 case .panic: ("panic-key", role == .user ? "you pressed the panic key" : "\(peerName) pressed the panic key")
                 }
             add(.expertControlEnded, "Control sharing ended: \(why)", [.outcome: code, .reason: why])
+        case .terminalFrame:
+            if state.withLockedValue({ s in defer { s.terminalShared = true }; return !s.terminalShared }) {
+                add(.terminalShared, "You see \(peerName)'s terminal")
+            }
+        case .terminalClosed(let reason):
+            add(.terminalClosed, role == .user ? "Your shared terminal ended: \(reason)" : "\(peerName)'s shared terminal ended: \(reason)", [.reason: reason])
+        case .terminalInputIgnored(let count):
+            // Once per period without control: the Helper decides how often it sends.
+            if state.withLockedValue({ s in defer { s.ignoredInputLogged = true }; return !s.ignoredInputLogged }) {
+                add(.expertInputIgnored, "Keystrokes \(peerName) sent without control were ignored", [.size: String(count)])
+            }
+        case .terminalInput, .terminalWindow:
+            break
         case .paused:
             add(.sessionPaused, role == .user ? "You paused screen sharing" : "\(peerName) paused screen sharing")
         case .resumed:
@@ -230,6 +246,14 @@ final class SessionLogRecorder: Sendable {
             var fields = identityFields(prompted.peer)
             fields[.outcome] = "declined"
             add(.connectionRefused, "You declined \(prompted.peer.displayName) (\(prompted.peer.computerName))", fields)
+        case .terminalFrame:
+            if state.withLockedValue({ s in defer { s.terminalShared = true }; return !s.terminalShared }) {
+                add(.terminalShared, "You share your terminal with \(peerName)")
+            }
+        case .terminalClosed(let reason):
+            add(.terminalClosed, "Your shared terminal ended: \(reason)", [.reason: reason])
+        case .terminalInput, .terminalWindow:
+            break
         case .accept, .acceptFile, .cancelFile, .grantControl, .denyControl, .giveUpControl, .panic, .pause, .resume, .disconnect:
             break
         }

@@ -31,6 +31,15 @@ public enum EasyConnectCommand: Sendable, Hashable {
     case pause
     /// User: show it again.
     case resume
+    /// User: send a screen update of the shared terminal (refused while paused, or while the link is
+    /// backlogged: the caller sends a newer frame later).
+    case terminalFrame(encoding: FrameEncoding, body: [UInt8])
+    /// Helper: keystrokes for the User's shared terminal (Control Sharing only).
+    case terminalInput([UInt8])
+    /// Helper: the size of its window for the shared screen.
+    case terminalWindow(TerminalSize)
+    /// User: the shared terminal's program ended.
+    case terminalClosed(String)
     /// End the session (or withdraw a waiting invitation).
     case disconnect
 }

@@ -51,6 +51,16 @@ public enum EasyConnectEvent: Sendable, Hashable {
     case controlDenied
     /// Control Sharing ended.
     case controlEnded(ControlEndReason)
+    /// Helper: a screen update of the User's shared terminal (decode the body as a `ScreenFrame`).
+    case terminalFrame(encoding: FrameEncoding, body: [UInt8])
+    /// User: keystrokes from the Helper, who has control: write them to the shared terminal.
+    case terminalInput([UInt8])
+    /// User: keystrokes the Helper sent without control (they crossed its end) were dropped.
+    case terminalInputIgnored(bytes: Int)
+    /// User: the size of the Helper's window for the shared screen.
+    case terminalWindow(TerminalSize)
+    /// Helper: the program in the User's shared terminal ended.
+    case terminalClosed(String)
     /// The User paused sharing.
     case paused
     /// The User resumed sharing.

@@ -162,6 +162,8 @@ final class SessionEngine: @unchecked Sendable {
     var unsentBytes = 0
     /// File chunks wait while this much is queued for the socket.
     static let sendBacklogLimit = 4 << 20
+    /// Screen updates wait while this much is queued for the socket (a newer one replaces them).
+    static let frameBacklogLimit = 256 << 10
 
     /// How long a closing connection waits for what was written to it to go out.
     static let closeLinger = TimeAmount.seconds(5)
@@ -249,6 +251,11 @@ final class SessionEngine: @unchecked Sendable {
         case .controlEnded(let r): continuation.yield(.controlEnded(r))
         case .paused: continuation.yield(.paused)
         case .resumed: continuation.yield(.resumed)
+        case .terminalFrame(let encoding, let body): continuation.yield(.terminalFrame(encoding: encoding, body: body))
+        case .terminalInput(let bytes): continuation.yield(.terminalInput(bytes))
+        case .terminalInputIgnored(let count): continuation.yield(.terminalInputIgnored(bytes: count))
+        case .terminalWindow(let size): continuation.yield(.terminalWindow(size))
+        case .terminalClosed(let reason): continuation.yield(.terminalClosed(reason))
         case .fileOffered(let offer):
             continuation.yield(.fileOffer(id: offer.id, name: offer.offeredName, safeName: offer.safeName, bytes: offer.size))
             offers[offer.id] = offer
@@ -321,6 +328,13 @@ final class SessionEngine: @unchecked Sendable {
             case .panic: try withConnection { (c) throws(SessionCommandError) in try c.panic(now: t) }
             case .pause: try withConnection { (c) throws(SessionCommandError) in try c.pause(now: t) }
             case .resume: try withConnection { (c) throws(SessionCommandError) in try c.resume(now: t) }
+            case .terminalFrame(let encoding, let body):
+                // Screen updates replace one another: while the socket is backlogged, a newer one goes later.
+                guard unsentBytes < Self.frameBacklogLimit else { throw SessionCommandError.notNow(action: "send a screen update", why: "the link is busy") }
+                try withConnection { (c) throws(SessionCommandError) in try c.sendTerminalFrame(encoding: encoding, body: body, now: t) }
+            case .terminalInput(let bytes): try withConnection { (c) throws(SessionCommandError) in try c.sendTerminalInput(bytes, now: t) }
+            case .terminalWindow(let size): try withConnection { (c) throws(SessionCommandError) in try c.sendTerminalWindow(size, now: t) }
+            case .terminalClosed(let reason): try withConnection { (c) throws(SessionCommandError) in try c.sendTerminalClosed(reason, now: t) }
             case .disconnect: disconnect(reason: "")
             }
         } catch let e as SessionCommandError {
