@@ -128,6 +128,7 @@ let package = Package(
                 "EasyConnect", "EasyConnectNetwork", "EasyConnectTerminal", "PNRP", "PNRPNetwork", "PeerCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -117,15 +117,28 @@ public final class PseudoTerminal: @unchecked Sendable {
         kill(pid, SIGHUP)
     }
 
-    /// Waits for the program to end; a sentence saying how it ended ("exited with status 0", "killed by
-    /// signal 9").
-    public func wait() -> String {
+    /// Waits (up to a minute) for the program to end; a sentence saying how it ended.
+    public func wait() -> String { wait(upTo: .seconds(60)) }
+
+    /// Waits up to `limit` for the program to end; a sentence saying how it ended ("exited with status 0",
+    /// "was killed by signal 9"). A program still running then (it closed the terminal but goes on) is
+    /// hung up on.
+    public func wait(upTo limit: Duration) -> String {
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { return "ended" }
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { break }
+            if r < 0, errno != EINTR { return "ended" }
+            if clock.now >= deadline {
+                hangUp()
+                return "closed its terminal"
+            }
+            usleep(10_000)
         }
         let low = status & 0x7f
         if low == 0 { return "exited with status \((status >> 8) & 0xff)" }
-        return "killed by signal \(low)"
+        return "was killed by signal \(low)"
     }
 }

@@ -70,7 +70,7 @@ enum FilePasswordInput {
                 Console.writeAll(1, "\n")
                 console.err("\(console.command): stopped before the invitation file was used")
                 return nil
-            case .event, .deadline:
+            case .event, .deadline, .keys, .terminal:
                 continue
             }
         }
@@ -81,7 +81,7 @@ enum FilePasswordInput {
         while let item = await items.next() {
             switch item {
             case .line, .inputEnded, .signal: return item
-            case .event, .deadline: continue
+            case .event, .deadline, .keys, .terminal: continue
             }
         }
         return nil

@@ -1,4 +1,5 @@
 import Dispatch
+import NIOConcurrencyHelpers
 import EasyConnectNetwork
 import Foundation
 
@@ -24,12 +25,29 @@ final class Inbox: Sendable {
         case event(EasyConnectEvent)
         /// A deadline set with `wake(after:)` passed.
         case deadline
+        /// Keys typed while standard input is in raw mode (a shared terminal is shown): one read's worth.
+        case keys([UInt8])
+        /// Something of the shared terminal (its output, its end, a timer, the window's new size).
+        case terminal(TerminalItem)
+    }
+
+    /// What a shared terminal reports to the runner.
+    enum TerminalItem: Sendable {
+        /// Output of the shared program; `done` must be called once it is processed (flow control).
+        case output([UInt8], done: @Sendable () -> Void)
+        /// The shared program closed its terminal.
+        case outputEnded
+        /// A frame or a redraw that was put off is due.
+        case due
+        /// The local window changed size (SIGWINCH).
+        case windowChanged
     }
 
     /// The items, in arrival order. Read by one task only.
     let stream: AsyncStream<Item>
     private let continuation: AsyncStream<Item>.Continuation
     private let signals: SignalTrap
+    private let rawMode = NIOLockedValueBox(false)
 
     /// Starts trapping the signals; standard input is read once `readStandardInput()` is called.
     init() {
@@ -37,17 +55,51 @@ final class Inbox: Sendable {
         signals = SignalTrap(continuation: continuation)
     }
 
-    /// Starts the thread that reads standard input line by line.
+    /// Starts the thread that reads standard input: line by line, or key by key once `rawInput` is set.
     func readStandardInput() {
         let continuation = self.continuation
+        let mode = rawMode
         let thread = Thread {
-            while let raw = readLine(strippingNewline: true) {
-                continuation.yield(.line(raw.hasSuffix("\r") ? String(raw.dropLast()) : raw))
+            var pending: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { break }
+                if mode.withLockedValue({ $0 }) {
+                    // A line typed before the switch is dropped with the switch: keys from now on.
+                    pending = []
+                    continuation.yield(.keys(Array(buffer[0..<n])))
+                    continue
+                }
+                pending.append(contentsOf: buffer[0..<n])
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    var line = Array(pending[..<newline])
+                    pending.removeSubrange(...newline)
+                    if line.last == 0x0D { line.removeLast() }
+                    continuation.yield(.line(String(decoding: line, as: UTF8.self)))
+                }
             }
+            if !pending.isEmpty, !mode.withLockedValue({ $0 }) { continuation.yield(.line(String(decoding: pending, as: UTF8.self))) }
             continuation.yield(.inputEnded)
         }
         thread.name = "easy-connect stdin"
         thread.start()
+    }
+
+    /// Whether standard input is read key by key (a shared terminal is shown) rather than line by line.
+    func setRawInput(_ raw: Bool) { rawMode.withLockedValue { $0 = raw } }
+
+    /// Delivers `item` (from a thread of the shared terminal, or a timer).
+    func post(_ item: Item) { continuation.yield(item) }
+
+    /// Delivers `item` after `delay`.
+    func post(_ item: Item, after delay: Duration) {
+        let continuation = self.continuation
+        Task {
+            try? await Task.sleep(for: delay)
+            continuation.yield(item)
+        }
     }
 
     /// Forwards a session's events until its stream ends.
@@ -97,5 +149,11 @@ private final class SignalTrap: @unchecked Sendable {
         }
         // A script that closes its end of our standard output must not kill us with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
+        // The window's size, for a shared terminal.
+        signal(SIGWINCH, SIG_IGN)
+        let resize = DispatchSource.makeSignalSource(signal: SIGWINCH, queue: queue)
+        resize.setEventHandler { continuation.yield(.terminal(.windowChanged)) }
+        resize.resume()
+        sources.append(resize)
     }
 }

@@ -31,6 +31,8 @@ struct InviteCommand: AsyncParsableCommand {
 
             \(HumanView.commandList(role: .user))
 
+            With --share-terminal, accepting the helper also shares a terminal: your shell (or --command) runs in             a new terminal that you both see, yours to use as usual, with a status line at the bottom. The             helper watches (Screen Sharing); when they ask for control, Ctrl-] y gives it to them (Ctrl-] n             refuses) and their keys reach the terminal with your rights, while you keep typing too. The panic key             (Esc pressed alone, or the panic-key setting) takes control back at once and is not typed; Ctrl-] e             types a real Esc. Ctrl-] p pauses sharing (the helper sees nothing meanwhile), Ctrl-] c chats,             Ctrl-] q ends the session; Ctrl-] ? lists the keys. The shared screen takes the smaller of the two             windows, as tmux does, and the status line says so. --bandwidth picks how often the screen is sent             (the bandwidth setting by default). Ending the program ends the session.
+
             Ctrl-C, SIGTERM or SIGHUP end it gracefully: a waiting invitation is withdrawn (its names revoked), a \
             session is ended with a goodbye, partial downloads are removed. A second signal stops at once.
 
@@ -53,6 +55,8 @@ struct InviteCommand: AsyncParsableCommand {
             Examples:
               easy-connect invite
               easy-connect invite --contact 0123456789abcdef0123456789abcdef01234567.RAContact
+              easy-connect invite --share-terminal
+              easy-connect invite --share-terminal --command htop --bandwidth none
               easy-connect invite --lifetime 600 --name "Ada"
               easy-connect invite --listen 192.0.2.5 --port 5900
               easy-connect invite --json --no-daemon --seed 192.0.2.1:3540
@@ -108,6 +112,7 @@ struct InviteCommand: AsyncParsableCommand {
     var consentTimeout: Int?
 
     @OptionGroup var options: SessionOptionsGroup
+    @OptionGroup var terminal: TerminalSharingOptions
 
     /// `--lifetime` in seconds, when given.
     var givenLifetime: Int? { lifetime.flatMap(LifetimeText.seconds) }
@@ -149,6 +154,7 @@ struct InviteCommand: AsyncParsableCommand {
         let loaded = try options.settingsFiles.load()
         let limits = try Self.limits(lifetime: givenLifetime, consentTimeout: consentTimeout, file: file != nil, settings: loaded.effective)
         _ = try options.keepsSessionLog(loaded.effective)  // refused by the policy before any password is typed
+        let terminalRequest = try terminal.request(loaded.effective)
         let launch = try SessionLaunch(options: options, console: console, role: .user)
         let lockPath = launch.data.state.file("invitation.lock")
         guard let lock = try FileLock.acquire(lockPath, wait: false) else { throw Self.busy(lockPath) }
@@ -156,7 +162,8 @@ struct InviteCommand: AsyncParsableCommand {
         lock.write("pid=\(getpid())\nstate=starting\n")
         if let file {
             return try await inviteByFile(
-                file, limits: limits, maximum: loaded.settings.maximumInvitationLifetimeSeconds, loaded: loaded, launch: launch, lock: lock, console: console, inbox: inbox)
+                file, limits: limits, maximum: loaded.settings.maximumInvitationLifetimeSeconds, loaded: loaded, launch: launch, lock: lock, console: console, inbox: inbox,
+                terminalRequest: terminalRequest)
         }
 
         var settings = InviteOptions(session: try launch.sessionOptions())
@@ -170,7 +177,8 @@ struct InviteCommand: AsyncParsableCommand {
         inbox.readStandardInput()
         let contactRecord = try contact.map { (text) throws(CommandFailure) in try launch.data.contact(text) }
         try await launch.runThroughCloud(
-            inbox: inbox, items: &items, invitationLock: lock, downloadPath: settings.session.downloadDirectory, controlRefusal: ControlRefusal(loaded.effective)
+            inbox: inbox, items: &items, invitationLock: lock, downloadPath: settings.session.downloadDirectory, controlRefusal: ControlRefusal(loaded.effective),
+            terminalRequest: terminalRequest
         ) { (names) throws(EasyConnectError) in
             if let contactRecord { return try await EasyConnectSession.inviteContact(contactRecord, options: settings, nameService: names) }
             return try await EasyConnectSession.invite(options: settings, nameService: names)
@@ -209,7 +217,8 @@ struct InviteCommand: AsyncParsableCommand {
     /// msra `/saveasfile`: asks for the file password, listens, writes `path.MsRcIncident` and waits for the
     /// Helper who opens it. No cloud is used.
     private func inviteByFile(
-        _ path: String, limits: (lifetime: Int, consentTimeout: Int), maximum: Int, loaded: LoadedSettings, launch: SessionLaunch, lock: FileLock, console: Console, inbox: Inbox
+        _ path: String, limits: (lifetime: Int, consentTimeout: Int), maximum: Int, loaded: LoadedSettings, launch: SessionLaunch, lock: FileLock, console: Console, inbox: Inbox,
+        terminalRequest: TerminalSharingRequest?
     ) async throws {
         let target = InvitationFile.pathWithExtension(absolutePath(expandingTilde(path)))
         // Checked before the password is asked: a name taken or a missing folder costs nothing.
@@ -241,7 +250,7 @@ struct InviteCommand: AsyncParsableCommand {
         }
         try await launch.run(
             session, names: nil, inbox: inbox, items: &items, invitationLock: lock, downloadPath: settings.session.downloadDirectory,
-            controlRefusal: ControlRefusal(loaded.effective))
+            controlRefusal: ControlRefusal(loaded.effective), terminalRequest: terminalRequest)
     }
 
     /// The refusal when another `invite` holds the lock, saying which process and until when.

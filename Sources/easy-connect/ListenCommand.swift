@@ -56,6 +56,7 @@ struct ListenCommand: AsyncParsableCommand {
     var consentTimeout: Int?
 
     @OptionGroup var options: SessionOptionsGroup
+    @OptionGroup var terminal: TerminalSharingOptions
 
     func validate() throws {
         guard (1...86_400).contains(lifetime) else { throw ValidationError("--lifetime must be from 1 to 86400 seconds (24 hours)") }
@@ -82,6 +83,7 @@ struct ListenCommand: AsyncParsableCommand {
         if case .nobody = admission {
             console.err("\(console.command): warning: offers of help are turned off (allow-offers, \(loaded.effective.source(of: .allowOffers))): every helper who offers will be refused")
         }
+        let terminalRequest = try terminal.request(loaded.effective)
         let launch = try SessionLaunch(options: options, console: console, role: .user)
         let lockPath = launch.data.state.file("invitation.lock")
         guard let lock = try FileLock.acquire(lockPath, wait: false) else { throw InviteCommand.busy(lockPath) }
@@ -98,7 +100,8 @@ struct ListenCommand: AsyncParsableCommand {
         var items = inbox.stream.makeAsyncIterator()
         inbox.readStandardInput()
         try await launch.runThroughCloud(
-            inbox: inbox, items: &items, invitationLock: lock, downloadPath: settings.session.downloadDirectory, controlRefusal: ControlRefusal(loaded.effective)
+            inbox: inbox, items: &items, invitationLock: lock, downloadPath: settings.session.downloadDirectory, controlRefusal: ControlRefusal(loaded.effective),
+            terminalRequest: terminalRequest
         ) { (names) throws(EasyConnectError) in
             try await EasyConnectSession.listenForOffers(options: settings, admission: admission, nameService: names)
         }

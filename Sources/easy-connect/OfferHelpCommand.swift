@@ -249,7 +249,7 @@ struct OfferHelpCommand: AsyncParsableCommand {
                 console.out("")
                 console.err("\(console.command): stopped before connecting")
                 return nil
-            case .event, .deadline:
+            case .event, .deadline, .keys, .terminal:
                 continue
             }
         }

@@ -68,7 +68,7 @@ extension SessionLaunch {
     /// session with `start`, runs it to its end with the contact history, and exits with its status.
     func runThroughCloud(
         inbox: Inbox, items: inout AsyncStream<Inbox.Item>.Iterator, invitationLock: FileLock?, downloadPath: String, controlRefusal: ControlRefusal? = nil,
-        start: (any PeerNameService) async throws(EasyConnectError) -> EasyConnectSession
+        terminalRequest: TerminalSharingRequest? = nil, start: (any PeerNameService) async throws(EasyConnectError) -> EasyConnectSession
     ) async throws {
         let (nodeDirectory, nodeLock) = try data.nodeDirectory(role: role)
         defer { nodeLock.release() }
@@ -80,17 +80,20 @@ extension SessionLaunch {
             await bounded(.seconds(10)) { await names.close() }
             throw CommandFailure(error)
         }
-        try await run(session, names: names, inbox: inbox, items: &items, invitationLock: invitationLock, downloadPath: downloadPath, controlRefusal: controlRefusal)
+        try await run(
+            session, names: names, inbox: inbox, items: &items, invitationLock: invitationLock, downloadPath: downloadPath, controlRefusal: controlRefusal,
+            terminalRequest: terminalRequest)
     }
 
     /// Runs a started session to its end (keeping the other side as a contact) and exits with its status.
     func run(
         _ session: EasyConnectSession, names: NameServiceConnection?, inbox: Inbox, items: inout AsyncStream<Inbox.Item>.Iterator, invitationLock: FileLock?,
-        downloadPath: String, controlRefusal: ControlRefusal? = nil
+        downloadPath: String, controlRefusal: ControlRefusal? = nil, terminalRequest: TerminalSharingRequest? = nil
     ) async throws {
         var runner = SessionRunner(session: session, names: names, console: console, inbox: inbox, invitationLock: invitationLock, downloadPath: downloadPath)
         runner.contacts = data.contacts
         runner.controlRefusal = controlRefusal
+        runner.terminalRequest = terminalRequest
         let outcome = await runner.run(&items)
         if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
     }

@@ -29,6 +29,12 @@ struct SessionRunner {
     /// User: the settings' answer to every request for control (view-only sessions); nil lets the person
     /// answer.
     var controlRefusal: ControlRefusal?
+    /// User: the terminal to share once the Helper is accepted (`--share-terminal`).
+    var terminalRequest: TerminalSharingRequest?
+    /// User: the shared terminal, while it runs.
+    private var userTerminal: SharedTerminalUser?
+    /// Helper: the view of the User's shared terminal.
+    private var helperTerminal: SharedTerminalHelper?
 
     private var view: HumanView
     private var encoder = EventJSON()
@@ -49,12 +55,27 @@ struct SessionRunner {
         loop: while let item = await items.next() {
             switch item {
             case .event(let event):
+                if case .controlRequested = event, let controlRefusal {
+                    userTerminal?.note("\(view.peer.map { DisplayText.escaped($0.displayName) } ?? "The helper") asked for control; refused: \(controlRefusal.local).")
+                    if userTerminal == nil { show(event) }
+                    await refuseControl(controlRefusal)
+                    continue
+                }
+                if await terminalTakes(event) { continue }
                 show(event)
                 if case .disconnected(let ended) = event {
                     outcome = ended
                     break loop
                 }
-                if case .controlRequested = event, let controlRefusal { await refuseControl(controlRefusal) }
+                if case .connected(let peer, _) = event { await startTerminal(peer) }
+            case .keys(let bytes):
+                if let userTerminal, !userTerminal.ended {
+                    await userTerminal.keys(bytes)
+                } else {
+                    await helperTerminal?.keys(bytes)
+                }
+            case .terminal(let item):
+                await terminal(item)
             case .line(let line):
                 if console.json {
                     await handleJSON(line)
@@ -76,6 +97,8 @@ struct SessionRunner {
                 break loop
             }
         }
+        userTerminal?.stop()
+        helperTerminal?.stop()
         console.clearProgress()
         let ended: SessionOutcome
         if let outcome {
@@ -97,6 +120,74 @@ struct SessionRunner {
         stopping = true
         await session.end(reason: reason)
         inbox.wake(after: endGrace)
+    }
+
+    // MARK: - The shared terminal
+
+    /// Starts sharing the terminal (User) or gets ready to show it (Helper) once the session starts.
+    private mutating func startTerminal(_ peer: PeerIdentity) async {
+        let name = DisplayText.escaped(peer.displayName)
+        if session.role == .helper {
+            let view = SharedTerminalHelper(session: session, inbox: inbox, console: console, userName: name)
+            helperTerminal = view
+            await view.announceWindow()
+            return
+        }
+        guard let terminalRequest else { return }
+        do {
+            userTerminal = try SharedTerminalUser(request: terminalRequest, session: session, inbox: inbox, helperName: name)
+            if console.json { console.emit(["event": .string("terminal-shared"), "rows": .unsigned(UInt64(userTerminal!.sharedSize.rows)), "columns": .unsigned(UInt64(userTerminal!.sharedSize.columns))]) }
+        } catch {
+            console.err("\(console.command): cannot share the terminal: \(error.description); the session ends")
+            await stop(reason: "the terminal could not be shared")
+        }
+    }
+
+    /// Gives an event to the shared terminal; true when it took care of it.
+    private mutating func terminalTakes(_ event: EasyConnectEvent) async -> Bool {
+        if case .disconnected = event {
+            userTerminal?.stop()
+            helperTerminal?.stop()
+            return false
+        }
+        let traffic: Bool
+        switch event {
+        case .terminalFrame, .terminalInput, .terminalWindow: traffic = true
+        default: traffic = false
+        }
+        if let userTerminal, !userTerminal.ended {
+            await userTerminal.handle(event)
+            // In JSON mode the events are also written (except the terminal's own traffic).
+            return traffic || !console.json
+        }
+        if let helperTerminal {
+            if await helperTerminal.handle(event) { return true }
+        }
+        return traffic && console.json
+    }
+
+    private mutating func terminal(_ item: Inbox.TerminalItem) async {
+        switch item {
+        case .output(let bytes, let done):
+            if let userTerminal, !userTerminal.ended { await userTerminal.output(bytes) }
+            done()
+        case .outputEnded:
+            guard let userTerminal, !userTerminal.ended else { return }
+            let how = await userTerminal.programEnded()
+            userTerminal.stop()
+            if console.json {
+                console.emit(["event": .string("terminal-closed"), "reason": .string("the program \(how)")])
+            } else {
+                console.out("The shared terminal ended (the program \(how)); ending the session.")
+            }
+            await stop(reason: "the shared terminal ended")
+        case .due:
+            if let userTerminal, !userTerminal.ended { await userTerminal.due() }
+            helperTerminal?.due()
+        case .windowChanged:
+            if let userTerminal, !userTerminal.ended { await userTerminal.windowChanged() }
+            await helperTerminal?.windowChanged()
+        }
     }
 
     // MARK: - Events

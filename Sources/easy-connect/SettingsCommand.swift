@@ -60,6 +60,7 @@ struct SettingsCommand: AsyncParsableCommand {
         case .control(let c): .string(c.rawValue)
         case .bandwidth(let b): .string(b.rawValue)
         case .seconds(let s): .unsigned(UInt64(max(0, s)))
+        case .panicKey(let k): .string(k.settingText)
         }
     }
 

@@ -130,7 +130,7 @@ struct ConnectionSessionTests {
             silent.user.poll(now: silent.now)
             _ = silent.user.takeOutput()
         }
-        #expect(silent.user.closeReason == .peerSilent(seconds: 10))
+        #expect(silent.user.closeReason == .peerSilent(seconds: 20))
 
         var alive = ConnectionPair()
         alive.connect()

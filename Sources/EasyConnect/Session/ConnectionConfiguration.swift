@@ -8,8 +8,10 @@ public struct ConnectionConfiguration: Sendable, Hashable {
     public var consentTimeout = NodeDuration.minutes(2)
     /// A ping is sent when this side has sent nothing for this long.
     public var keepaliveInterval = NodeDuration.seconds(2)
-    /// The peer is considered gone after this long without any record from it.
-    public var silenceLimit = NodeDuration.seconds(10)
+    /// The peer is considered gone after this long without any record from it. Pings every 2 seconds keep
+    /// a quiet session audible; a network drop of up to about 10 seconds is ridden out (TCP retransmits
+    /// what was lost once the path is back), a longer silence ends the session.
+    public var silenceLimit = NodeDuration.seconds(20)
     /// After telling a Helper its password does not match, how long it waits for the User's verdict
     /// (the User may answer that the invitation is now withdrawn).
     public var refusalLinger = NodeDuration.seconds(1)

@@ -21,6 +21,8 @@ public struct EasyConnectSettings: Sendable, Hashable {
     /// How long the consent question waits for an answer before it counts as no: 120 seconds by default,
     /// 10 to 120. It is also the longest `--consent-timeout` may ask for.
     public var consentTimeout = Duration.seconds(120)
+    /// The key that ends Control Sharing of a terminal at once: Esc by default, as in Windows.
+    public var panicKey = SharingKeyboard.PanicKey.escape
 
     /// The defaults.
     public init() {}
@@ -49,6 +51,7 @@ public struct EasyConnectSettings: Sendable, Hashable {
         case .sessionLogging: .flag(sessionLogging)
         case .bandwidth: .bandwidth(bandwidth)
         case .consentTimeout: .seconds(consentTimeoutSeconds)
+        case .panicKey: .panicKey(panicKey)
         }
     }
 
@@ -63,6 +66,7 @@ public struct EasyConnectSettings: Sendable, Hashable {
         case (.sessionLogging, .flag(let b)): sessionLogging = b
         case (.bandwidth, .bandwidth(let b)): bandwidth = b
         case (.consentTimeout, .seconds(let s)): consentTimeout = .seconds(s)
+        case (.panicKey, .panicKey(let k)): panicKey = k
         default: break
         }
     }

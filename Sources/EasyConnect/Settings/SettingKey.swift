@@ -16,6 +16,8 @@ public enum SettingKey: String, Sendable, Hashable, CaseIterable, Comparable {
     case bandwidth
     /// `consent-timeout`: seconds the consent question waits.
     case consentTimeout = "consent-timeout"
+    /// `panic-key`: the key that ends shared control of a terminal at once.
+    case panicKey = "panic-key"
 
     /// The key as a file writes it.
     public var name: String { rawValue }
@@ -36,6 +38,7 @@ public enum SettingKey: String, Sendable, Hashable, CaseIterable, Comparable {
         case .sessionLogging: "whether sessions write a log"
         case .bandwidth: "how hard screen sharing saves bandwidth"
         case .consentTimeout: "seconds to answer the consent question; the longest --consent-timeout too"
+        case .panicKey: "the key that takes control of a shared terminal back at once (swallowed, never typed)"
         }
     }
 
@@ -51,6 +54,7 @@ public enum SettingKey: String, Sendable, Hashable, CaseIterable, Comparable {
             "\(SettingsDurationText.format(EasyConnectSettings.invitationLifetimeRange.lowerBound)) to \(SettingsDurationText.format(EasyConnectSettings.invitationLifetimeRange.upperBound)), a number and a unit s, m, h or d (90s, 30m, 6h, 2d)"
         case .consentTimeout:
             "\(EasyConnectSettings.consentTimeoutRange.lowerBound) to \(EasyConnectSettings.consentTimeoutRange.upperBound) seconds (120, or with a unit: 90s, 2m)"
+        case .panicKey: "esc, ctrl-a to ctrl-z (not ctrl-i or ctrl-m), or none"
         }
     }
 
@@ -65,6 +69,7 @@ public enum SettingKey: String, Sendable, Hashable, CaseIterable, Comparable {
         case .control(let c): c.rawValue
         case .bandwidth(let b): b.rawValue
         case .seconds(let s): self == .consentTimeout ? "\(s)" : SettingsDurationText.format(s)
+        case .panicKey(let k): k.settingText
         }
     }
 
@@ -96,6 +101,9 @@ public enum SettingKey: String, Sendable, Hashable, CaseIterable, Comparable {
                 return .failure(.notAChoice(allowed: BandwidthLevel.allCases.map(\.rawValue)))
             }
             return .success(.bandwidth(b))
+        case .panicKey:
+            guard let key = SharingKeyboard.PanicKey(text) else { return .failure(.notAChoice(allowed: ["esc", "ctrl-a … ctrl-z", "none"])) }
+            return .success(.panicKey(key))
         case .offersAllowedFrom:
             return Self.parseHelpers(text)
         case .maximumInvitationLifetime:

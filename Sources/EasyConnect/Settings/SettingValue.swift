@@ -10,4 +10,6 @@ public enum SettingValue: Sendable, Hashable {
     case bandwidth(BandwidthLevel)
     /// A duration in whole seconds.
     case seconds(Int)
+    /// A panic key.
+    case panicKey(SharingKeyboard.PanicKey)
 }

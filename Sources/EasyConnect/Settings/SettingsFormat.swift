@@ -13,6 +13,7 @@ public enum SettingsFormat {
         session-logging = yes
         bandwidth = no-background       # no full-window drag, no background
         consent-timeout = 60            # seconds to answer the consent question
+        panic-key = ctrl-g              # Esc stays an ordinary key in shared terminals
         """
 
     /// Two lines per key, within 80 columns: its values and default, then what it decides.
@@ -31,6 +32,7 @@ public enum SettingsFormat {
         case .bandwidth: "none, no-full-window-drag, no-background or full"
         case .maximumInvitationLifetime: "1m to 30d"
         case .consentTimeout: "10 to 120 seconds"
+        case .panicKey: "esc, ctrl-a … ctrl-z or none"
         }
     }
 }

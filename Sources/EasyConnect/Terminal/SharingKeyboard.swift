@@ -45,7 +45,16 @@ public struct SharingKeyboard: Sendable {
             }
         }
 
-        /// How the key is written in settings and on screen.
+        /// How a settings file writes the key: `esc`, `ctrl-g`, `none`.
+        public var settingText: String {
+            switch self {
+            case .escape: "esc"
+            case .control(let b): "ctrl-\(Character(UnicodeScalar(b + 0x60)))"
+            case .none: "none"
+            }
+        }
+
+        /// How the key is shown on screen.
         public var name: String {
             switch self {
             case .escape: "Esc"

@@ -80,7 +80,16 @@ public struct TerminalScreen: Hashable, Sendable {
         if right == 0, r.startColumn == 0, r.endColumn == size.columns {
             // Whole rows: move the rows themselves.
             let blank = TerminalLine(columns: size.columns, style: eraseStyle.erased)
-            if down > 0 {
+            if down > 0, down <= 4 {
+                // The common case (a line feed at the bottom): rotate the rows, and blank the rows that left the
+                // top in place as the new bottom rows, so that fast output allocates nothing per line.
+                let cell = TerminalCell.erased(eraseStyle)
+                for _ in 0..<down {
+                    for i in r.startRow..<(r.endRow - 1) { lines.swapAt(i, i + 1) }
+                    for c in 0..<size.columns { lines[r.endRow - 1].cells[c] = cell }
+                }
+                if r.startRow == 0, r.endRow == size.rows, savedPrimary == nil { scrolledLines &+= UInt64(down) }
+            } else if down > 0 {
                 lines.removeSubrange(r.startRow..<r.startRow + down)
                 lines.insert(contentsOf: repeatElement(blank, count: down), at: r.endRow - down)
                 if r.startRow == 0, r.endRow == size.rows, savedPrimary == nil { scrolledLines &+= UInt64(down) }
