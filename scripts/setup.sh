@@ -2,7 +2,7 @@
 # Installs the system libraries this package links against:
 #   libsodium-dev (Ed25519, random bytes), libssl-dev (OpenSSL libcrypto: SHA-1, SHA-256),
 #   libvterm-dev (the terminal emulator state machine of terminal sharing), zlib1g-dev (compressed screen
-#   frames), pkg-config; and tmux, which the terminal-sharing tests drive both sides in.
+#   frames), pkg-config; and tmux and vi, which the terminal-sharing tests drive both sides in.
 # Installs only what pkg-config says is missing, runs `apt-get update` at most once (only when something is
 # missing), and says what it did. Run by scripts/test.sh and scripts/demo.sh; safe to run again.
 set -euo pipefail
@@ -18,6 +18,7 @@ else
   need+=(libsodium-dev libssl-dev libvterm-dev zlib1g-dev)
 fi
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+command -v vi >/dev/null 2>&1 || need+=(vim-tiny)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "setup: libsodium $(pkg-config --modversion libsodium), libcrypto $(pkg-config --modversion libcrypto), libvterm $(pkg-config --modversion vterm), zlib $(pkg-config --modversion zlib) and $(tmux -V) already installed."

@@ -35,7 +35,7 @@ struct EasyConnectTool: AsyncParsableCommand {
             """,
         subcommands: [
             InviteCommand.self, OfferHelpCommand.self, ListenCommand.self, OfferCommand.self, ContactsCommand.self, LogsCommand.self, SettingsCommand.self,
-            IdentityCommand.self, BenchmarkCommand.self,
+            IdentityCommand.self, BenchmarkGroup.self,
         ]
     )
 

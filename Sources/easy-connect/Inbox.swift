@@ -46,13 +46,13 @@ final class Inbox: Sendable {
     /// The items, in arrival order. Read by one task only.
     let stream: AsyncStream<Item>
     private let continuation: AsyncStream<Item>.Continuation
-    private let signals: SignalTrap
+    private let signals: SignalTrap?
     private let rawMode = NIOLockedValueBox(false)
 
     /// Starts trapping the signals; standard input is read once `readStandardInput()` is called.
-    init() {
+    init(trapsSignals: Bool = true) {
         (stream, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .unbounded)
-        signals = SignalTrap(continuation: continuation)
+        signals = trapsSignals ? SignalTrap(continuation: continuation) : nil
     }
 
     /// Starts the thread that reads standard input: line by line, or key by key once `rawInput` is set.

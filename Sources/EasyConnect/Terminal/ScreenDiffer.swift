@@ -37,6 +37,19 @@ public struct ScreenDiffer: Sendable {
         return reduced(ScreenFrame(size: screen.size, isFull: false, scrolledUp: scrolled, lines: rows.map { ($0, screen.lines[$0]) }, cursor: screen.cursor))
     }
 
+    /// True when `screen` differs from the last frame sent by at most `rows` rows, with no scrolling and the
+    /// same size (a keystroke's echo, a clock ticking): a change the pacing lets through at once. Nothing is
+    /// committed.
+    public func isSmallChange(for screen: TerminalScreen, rows: Int = 2) -> Bool {
+        guard let previous = sent, previous.size == screen.size, screen.scrolledLines == sentScrolledLines else { return false }
+        var changed = 0
+        for row in 0..<screen.size.rows where previous.lines[row] != screen.lines[row] {
+            changed += 1
+            if changed > rows { return false }
+        }
+        return true
+    }
+
     private func changedRows(_ a: TerminalScreen, _ b: TerminalScreen) -> [Int] {
         (0..<b.size.rows).filter { a.lines[$0] != b.lines[$0] }
     }

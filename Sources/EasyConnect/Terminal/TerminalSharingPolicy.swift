@@ -11,11 +11,14 @@ import PNRP
 /// | `no-background` | at most 30 per second | deflate | 24-bit |
 /// | `full` | at most 10 per second | deflate | 256 |
 ///
-/// A lone change (a keystroke's echo) always leaves at once: pacing only delays a frame that follows
-/// another one within the interval.
+/// A small change — at most two rows, nothing scrolled (a keystroke's echo, a clock) — leaves at once,
+/// however recent the last frame, only spaced by `smallFrameInterval`: typing stays as quick at every level,
+/// and pacing delays the large updates of busy output.
 public struct TerminalSharingPolicy: Hashable, Sendable {
     /// Least time between two frames.
     public var frameInterval: NodeDuration
+    /// Least time between two frames of small changes (at most 100 a second).
+    public var smallFrameInterval: NodeDuration { frameInterval == .zero ? .zero : .milliseconds(10) }
     /// Frames are deflated.
     public var compresses: Bool
     /// RGB colours are sent as the nearest of 256.

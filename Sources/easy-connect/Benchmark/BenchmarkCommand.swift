@@ -4,10 +4,21 @@ import Foundation
 import PeerCrypto
 import PNRP
 
-/// `easy-connect benchmark`: the figures the README quotes, measured with real processes on loopback.
-struct BenchmarkCommand: AsyncParsableCommand {
+/// `easy-connect benchmark`: the figures the README quotes — sessions (the default) and shared terminals.
+struct BenchmarkGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "benchmark",
+        abstract: "Measure sessions (connection latency, file throughput, wrong passwords) or a shared terminal.",
+        discussion: "Build in release mode first: swift build -c release. `easy-connect benchmark` alone runs `benchmark sessions`.",
+        subcommands: [BenchmarkCommand.self, TerminalBenchmarkCommand.self],
+        defaultSubcommand: BenchmarkCommand.self)
+}
+
+/// `easy-connect benchmark sessions`: the session figures the README quotes, measured with real processes on
+/// loopback.
+struct BenchmarkCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sessions",
         abstract: "Measure connection latency, file throughput and wrong-password detection on loopback.",
         discussion: """
             Starts three `pnrp node` processes on 127.0.0.12-14 (UDP port 3540, temporary state directories, \

@@ -43,8 +43,9 @@ final class SharedTerminalUser {
     /// Least time between two drawings of the User's own terminal while output pours in.
     static let renderInterval = Duration.milliseconds(16)
 
-    /// Starts `request`'s program and shows it; throws when it cannot start.
-    init(request: TerminalSharingRequest, session: EasyConnectSession, inbox: Inbox, helperName: String) throws(PseudoTerminal.StartError) {
+    /// Starts `request`'s program and shows it (on standard output when it is a terminal and `showLocally`);
+    /// throws when it cannot start.
+    init(request: TerminalSharingRequest, session: EasyConnectSession, inbox: Inbox, helperName: String, showLocally: Bool = true) throws(PseudoTerminal.StartError) {
         self.session = session
         self.inbox = inbox
         self.helperName = helperName
@@ -52,7 +53,7 @@ final class SharedTerminalUser {
         differ = ScreenDiffer(reducesColours: policy.reducesColours)
         keyboard = SharingKeyboard(panicKey: request.panicKey)
         let terminal = LocalTerminal()
-        if terminal.isTerminal, let size = terminal.size {
+        if showLocally, terminal.isTerminal, let size = terminal.size {
             local = terminal
             localWindow = TerminalSize(rows: max(1, size.rows - 1), columns: size.columns)
         } else {
@@ -73,6 +74,8 @@ final class SharedTerminalUser {
 
     /// The shared screen's size.
     var sharedSize: TerminalSize { emulator.screen.size }
+    /// The shared screen as the program drew it.
+    var screen: TerminalScreen { emulator.screen }
 
     /// Reads the program's output on a thread of its own, at most a few reads ahead of the runner: a
     /// program that prints faster than the screen is shared waits, as it would for a slow terminal.
@@ -281,7 +284,8 @@ final class SharedTerminalUser {
     private func sendFrame(force: Bool) async {
         guard frameWanted, !paused, !ended else { return }
         let now = clock.now
-        let interval = Duration.nanoseconds(Int64(policy.frameInterval.nanoseconds))
+        let small = differ.isSmallChange(for: emulator.screen)
+        let interval = Duration.nanoseconds(Int64((small ? policy.smallFrameInterval : policy.frameInterval).nanoseconds))
         if !force, let last = lastFrame, now < last + interval {
             wake(at: last + interval)
             return

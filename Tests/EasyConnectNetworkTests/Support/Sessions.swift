@@ -128,6 +128,11 @@ final class EventRecorder: Sendable {
         case .controlEnded(let r): "controlEnded(\(r))"
         case .paused: "paused"
         case .resumed: "resumed"
+        case .terminalFrame: nil
+        case .terminalInput(let bytes): "terminalInput(\(String(decoding: bytes, as: UTF8.self)))"
+        case .terminalInputIgnored(let n): "terminalInputIgnored(\(n))"
+        case .terminalWindow(let size): "terminalWindow(\(size))"
+        case .terminalClosed(let reason): "terminalClosed(\(reason))"
         case .disconnected(let o): "disconnected(\(o.kind.rawValue))"
         }
     }
