@@ -76,9 +76,6 @@ public final class VTermEmulator {
         Unmanaged<VTermEmulator>.fromOpaque(user!).takeUnretainedValue()
     }
 
-    /// Single ASCII characters as strings, made once.
-    private static let ascii: [String] = (0..<128).map { String(UnicodeScalar(UInt8($0))) }
-
     private static func rect(_ r: VTermRect) -> TerminalRect {
         TerminalRect(startRow: Int(r.start_row), endRow: Int(r.end_row), startColumn: Int(r.start_col), endColumn: Int(r.end_col))
     }
@@ -95,10 +92,12 @@ public final class VTermEmulator {
             guard let info else { return 1 }
             let e = VTermEmulator.emulator(user)
             let chars = info.pointee.chars!
+            if chars[0] >= 0x20, chars[0] < 0x7F, chars[1] == 0, info.pointee.width == 1 {
+                e.screen.put(TerminalCell(ascii: UInt8(chars[0]), style: e.pen), row: Int(pos.row), column: Int(pos.col))
+                return 1
+            }
             let text: String
-            if chars[0] < 128, chars[1] == 0 {
-                text = VTermEmulator.ascii[Int(chars[0])]
-            } else {
+            do {
                 var s = ""
                 var i = 0
                 while i < 6, chars[i] != 0 {

@@ -13,12 +13,12 @@
 /// A run is a style — flags (1), underline (1), foreground and background colours (1 kind byte: 0 default,
 /// 1 palette + index, 2 RGB + 3 bytes) — then a cell count (2) and the cells. A cell is one byte for a blank
 /// (0x00) or a printable ASCII character (0x20–0x7E), else 0x01, its width (1 or 2) and its UTF-8 text
-/// (1 + n, at most 32 bytes). The continuation of a double-width character is not sent; cells after the
+/// (1 + n, at most 24 bytes). The continuation of a double-width character is not sent; cells after the
 /// last run are default blanks. Every count and position is checked against the size; text with control
 /// characters is refused, so nothing a peer sends can reach the Helper's terminal as an escape sequence.
 extension ScreenFrame {
     /// Longest text of one cell (a base character and its combining marks), in UTF-8 bytes.
-    public static let maximumCellTextBytes = 32
+    public static let maximumCellTextBytes = TerminalCell.maximumTextBytes
 
     /// The bytes.
     public func encoded() -> [UInt8] {
@@ -65,15 +65,15 @@ extension ScreenFrame {
             }
             w.write(UInt16(clamping: cells.count))
             for cell in cells {
-                let utf8 = cell.text.utf8
-                if cell.width == 1, utf8.isEmpty {
+                if cell.width == 1, cell.isEmpty {
                     w.write(UInt8(0))
-                } else if cell.width == 1, utf8.count == 1, let b = utf8.first, (0x20...0x7E).contains(b) {
+                } else if cell.width == 1, let b = cell.asciiByte, (0x20...0x7E).contains(b) {
                     w.write(b)
+                } else if cell.isEmpty {
+                    w.write(UInt8(1)); w.write(cell.width); w.write(UInt8(1)); w.write(UInt8(0x20))  // a blank double-width cell
                 } else {
-                    w.write(UInt8(1)); w.write(cell.width)
-                    let bytes = Array(utf8.prefix(maximumCellTextBytes))
-                    w.write(UInt8(bytes.count)); w.write(bytes: bytes)
+                    let bytes = cell.textBytes
+                    w.write(UInt8(1)); w.write(cell.width); w.write(UInt8(bytes.count)); w.write(bytes: bytes)
                 }
             }
         }
@@ -133,7 +133,7 @@ extension ScreenFrame {
                 let cell: TerminalCell
                 switch first {
                 case 0: cell = TerminalCell(text: "", width: 1, style: style)
-                case 0x20...0x7E: cell = TerminalCell(text: String(UnicodeScalar(first)), width: 1, style: style)
+                case 0x20...0x7E: cell = TerminalCell(ascii: first, style: style)
                 case 1:
                     let width = try r.readUInt8("cell width")
                     guard width == 1 || width == 2 else { throw .badValue(field: "cell width", reason: "is \(width)") }

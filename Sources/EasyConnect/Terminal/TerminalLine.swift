@@ -16,7 +16,13 @@ public struct TerminalLine: Hashable, Sendable {
     public var text: String {
         var s = ""
         s.reserveCapacity(cells.count)
-        for cell in cells where cell.width != 0 { s += cell.text.isEmpty ? " " : cell.text }
+        for cell in cells where cell.width != 0 {
+            if let b = cell.asciiByte {
+                s.unicodeScalars.append(Unicode.Scalar(b))
+            } else {
+                s += cell.isEmpty ? " " : cell.text
+            }
+        }
         while s.last == " " { s.removeLast() }
         return s
     }

@@ -108,11 +108,13 @@ public struct TerminalRenderer: Sendable {
             }
             if cell.width == 2, column + 1 >= columns {
                 out.append(0x20)  // half a wide character does not fit
-            } else if cell.text.isEmpty || !isDrawable(cell.text) {
+            } else if let b = cell.asciiByte, (0x20...0x7E).contains(b) {
+                out.append(b)
+            } else if cell.isEmpty || !isDrawable(cell.text) {
                 out.append(0x20)
                 if cell.width == 2 { out.append(0x20) }
             } else {
-                out += Array(cell.text.utf8)
+                out += cell.textBytes
             }
             column += Int(max(cell.width, 1))
         }

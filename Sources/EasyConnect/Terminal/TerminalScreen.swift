@@ -38,11 +38,21 @@ public struct TerminalScreen: Hashable, Sendable {
     /// Writes a character of `width` 1 or 2 at `row`, `column`. Half of a double-width character that it
     /// overwrites is blanked.
     public mutating func put(_ text: String, width: Int, row: Int, column: Int, style: TerminalStyle) {
+        put(TerminalCell(text: text, width: width == 2 ? 2 : 1, style: style), row: row, column: column)
+    }
+
+    /// Writes `cell` (of width 1 or 2) at `row`, `column`; a double-width cell that does not fit before the
+    /// right margin is written with width 1.
+    public mutating func put(_ cell: TerminalCell, row: Int, column: Int) {
         guard (0..<size.rows).contains(row), (0..<size.columns).contains(column) else { return }
-        let w = width == 2 && column + 1 < size.columns ? 2 : 1
-        clearWideHalves(row: row, from: column, to: column + w)
-        lines[row].cells[column] = TerminalCell(text: text, width: UInt8(w), style: style)
-        if w == 2 { lines[row].cells[column + 1] = .continuation(style) }
+        var cell = cell
+        if cell.width != 1 { cell.width = cell.width == 2 && column + 1 < size.columns ? 2 : 1 }
+        let w = Int(cell.width)
+        if lines[row].cells[column].width != 1 || (column + 1 < size.columns && lines[row].cells[column + 1].width == 0) || w == 2 {
+            clearWideHalves(row: row, from: column, to: column + w)
+        }
+        lines[row].cells[column] = cell
+        if w == 2 { lines[row].cells[column + 1] = .continuation(cell.style) }
     }
 
     /// Blanks the other half of any double-width character that `from..<to` cuts through.
@@ -79,21 +89,28 @@ public struct TerminalScreen: Hashable, Sendable {
         }
         if right == 0, r.startColumn == 0, r.endColumn == size.columns {
             // Whole rows: move the rows themselves.
-            let blank = TerminalLine(columns: size.columns, style: eraseStyle.erased)
             if down > 0, down <= 4 {
                 // The common case (a line feed at the bottom): rotate the rows, and blank the rows that left the
                 // top in place as the new bottom rows, so that fast output allocates nothing per line.
                 let cell = TerminalCell.erased(eraseStyle)
                 for _ in 0..<down {
-                    for i in r.startRow..<(r.endRow - 1) { lines.swapAt(i, i + 1) }
-                    for c in 0..<size.columns { lines[r.endRow - 1].cells[c] = cell }
+                    // Moved, not copied: no reference count changes hands.
+                    lines.withUnsafeMutableBufferPointer { buffer in
+                        let base = buffer.baseAddress!
+                        let top = (base + r.startRow).move()
+                        (base + r.startRow).moveInitialize(from: base + r.startRow + 1, count: r.endRow - r.startRow - 1)
+                        (base + r.endRow - 1).initialize(to: top)
+                    }
+                    lines[r.endRow - 1].cells.withUnsafeMutableBufferPointer { $0.update(repeating: cell) }
                 }
                 if r.startRow == 0, r.endRow == size.rows, savedPrimary == nil { scrolledLines &+= UInt64(down) }
             } else if down > 0 {
+                let blank = TerminalLine(columns: size.columns, style: eraseStyle.erased)
                 lines.removeSubrange(r.startRow..<r.startRow + down)
                 lines.insert(contentsOf: repeatElement(blank, count: down), at: r.endRow - down)
                 if r.startRow == 0, r.endRow == size.rows, savedPrimary == nil { scrolledLines &+= UInt64(down) }
             } else if down < 0 {
+                let blank = TerminalLine(columns: size.columns, style: eraseStyle.erased)
                 lines.removeSubrange(r.endRow + down..<r.endRow)
                 lines.insert(contentsOf: repeatElement(blank, count: -down), at: r.startRow)
             }
