@@ -41,7 +41,9 @@ public struct TerminalScreen: Hashable, Sendable {
         guard (0..<size.rows).contains(row), (0..<size.columns).contains(column) else { return }
         let w = width == 2 && column + 1 < size.columns ? 2 : 1
         clearWideHalves(row: row, from: column, to: column + w)
-        lines[row].cells[column] = TerminalCell(text: text, width: UInt8(w), style: style)
+        // A double-width character with no room for its second half (a 1-column screen) is not drawn: a cell of
+        // width 1 holding it would take two columns on a real terminal.
+        lines[row].cells[column] = TerminalCell(text: width == 2 && w == 1 ? "" : text, width: UInt8(w), style: style)
         if w == 2 { lines[row].cells[column + 1] = .continuation(style) }
     }
 

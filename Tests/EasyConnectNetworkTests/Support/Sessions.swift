@@ -128,6 +128,11 @@ final class EventRecorder: Sendable {
         case .controlEnded(let r): "controlEnded(\(r))"
         case .paused: "paused"
         case .resumed: "resumed"
+        case .terminalFrame(let encoding, _): "terminalFrame(\(encoding))"
+        case .terminalInput(let bytes): "terminalInput(\(bytes.count))"
+        case .terminalInputIgnored(let bytes): "terminalInputIgnored(\(bytes))"
+        case .terminalWindow(let size): "terminalWindow(\(size))"
+        case .terminalClosed(let reason): "terminalClosed(\(reason))"
         case .disconnected(let o): "disconnected(\(o.kind.rawValue))"
         }
     }
