@@ -20,6 +20,8 @@ public final class VTermEmulator {
     private let callbacks: UnsafeMutablePointer<VTermStateCallbacks>
     private var pen = TerminalStyle.plain
     private var replies: [UInt8] = []
+    private var pendingUTF8: [UInt8] = []
+    private var hasShrunk = false
 
     /// An emulator for a terminal of `size` (clamped to `TerminalSize.maximum`).
     public init(size: TerminalSize) {
@@ -49,8 +51,40 @@ public final class VTermEmulator {
 
     /// Reads `bytes` of the program's output.
     public func write(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-        _ = vterm_input_write(vt, base.assumingMemoryBound(to: CChar.self), bytes.count)
+        guard !bytes.isEmpty else { return }
+        guard !pendingUTF8.isEmpty || bytes.contains(where: { $0 >= 0x80 }) else {
+            feed(bytes)
+            return
+        }
+        // libvterm's UTF-8 decoder keeps a started sequence across controls and escape sequences, and gives
+        // the C1 controls U+0080…U+009F a width of -1: its cursor then goes left of column 0 and it indexes its
+        // arrays there. So it gets whole sequences only: a C1 control is dropped, a sequence cut short by
+        // another byte becomes U+FFFD, one cut by the end of the output waits for the next write.
+        let input = pendingUTF8 + Array(bytes)
+        pendingUTF8 = []
+        var clean: [UInt8] = []
+        clean.reserveCapacity(input.count)
+        var i = 0
+        while i < input.count {
+            let lead = input[i]
+            guard (0xC0...0xFD).contains(lead) else {
+                clean.append(lead)  // ASCII, or a byte libvterm reads alone as U+FFFD
+                i += 1
+                continue
+            }
+            let length = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF8 ? 4 : lead < 0xFC ? 5 : 6
+            var end = i + 1
+            while end < input.count, end < i + length, input[end] & 0xC0 == 0x80 { end += 1 }
+            if end == i + length {
+                if lead != 0xC2 || input[i + 1] >= 0xA0 { clean += input[i..<end] }
+            } else if end == input.count {
+                pendingUTF8 = Array(input[i...])
+            } else {
+                clean += [0xEF, 0xBF, 0xBD]
+            }
+            i = end
+        }
+        clean.withUnsafeBytes { feed($0) }
     }
 
     /// Reads `bytes` of the program's output.
@@ -58,10 +92,44 @@ public final class VTermEmulator {
         bytes.withUnsafeBytes { write($0) }
     }
 
+    /// Hands `bytes` to libvterm. Once the screen has shrunk, a cursor position saved before (DECSC, the
+    /// alternate screen) can be off the screen: libvterm restores it as it is, then indexes its line and
+    /// tab-stop arrays with it (or, after a CSI, clamps it without a `movecursor`). So the bytes go in pieces
+    /// that each start with an ESC, and a cursor left off the screen is put back on it before the next piece.
+    private func feed(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        guard hasShrunk else {
+            _ = vterm_input_write(vt, base.assumingMemoryBound(to: CChar.self), bytes.count)
+            return
+        }
+        var start = 0
+        while start < bytes.count {
+            var end = start + 1
+            while end < bytes.count, bytes[end] != 0x1B { end += 1 }
+            _ = vterm_input_write(vt, (base + start).assumingMemoryBound(to: CChar.self), end - start)
+            start = end
+            let cursor = screen.cursor, size = screen.size
+            if cursor.row >= size.rows || cursor.column >= size.columns {
+                let move = Array("\u{1B}[\(min(cursor.row, size.rows - 1) + 1);\(min(cursor.column, size.columns - 1) + 1)H".utf8)
+                move.withUnsafeBytes { _ = vterm_input_write(vt, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
+                // After a CSI, libvterm has already clamped its cursor without telling: take it from there.
+                var position = VTermPos()
+                vterm_state_get_cursorpos(state, &position)
+                (screen.cursor.row, screen.cursor.column) = (Int(position.row), Int(position.col))
+            }
+        }
+    }
+
     /// Changes the terminal's size (the program learns it from the pseudo-terminal's window size).
     public func resize(to size: TerminalSize) {
         guard size.isValid, size != screen.size else { return }
+        let fewerRows = size.rows < screen.size.rows
+        if fewerRows || size.columns < screen.size.columns { hasShrunk = true }
         vterm_set_size(vt, Int32(size.rows), Int32(size.columns))
+        // libvterm 0.1 keeps a scroll region's top row when it is no longer on the screen, and its next scroll
+        // moves memory by a negative height: drop the region (a program sets it again as it redraws for its
+        // new size), keeping the cursor.
+        if fewerRows { Array("\u{1B}[r\u{1B}[\(screen.cursor.row + 1);\(screen.cursor.column + 1)H".utf8).withUnsafeBytes { feed($0) } }
     }
 
     /// What the terminal answered the program since the last call.
@@ -89,7 +157,8 @@ public final class VTermEmulator {
     private static func makeCallbacks() -> VTermStateCallbacks {
         var c = VTermStateCallbacks()
         c.putglyph = { info, pos, user in
-            guard let info else { return 1 }
+            // Width 0: a combining mark with no character to join; libvterm keeps the cursor where it is.
+            guard let info, info.pointee.width > 0 else { return 1 }
             let e = VTermEmulator.emulator(user)
             let chars = info.pointee.chars!
             if chars[0] >= 0x20, chars[0] < 0x7F, chars[1] == 0, info.pointee.width == 1 {

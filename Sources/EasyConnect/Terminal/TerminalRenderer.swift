@@ -61,10 +61,13 @@ public struct TerminalRenderer: Sendable {
             Self.moveTo(row: window.rows - 1, column: 0, into: &out)
             out += Array("\u{1B}[0;7m".utf8)
             var shown = 0
-            for character in status where shown < window.columns {
+            for character in status {
                 let text = Self.isDrawable(String(character)) ? String(character) : "?"
+                // Past the last column the terminal would wrap, and scroll the whole window up.
+                let columns = Self.isWide(character) ? 2 : 1
+                guard shown + columns <= window.columns else { break }
                 out += Array(text.utf8)
-                shown += 1
+                shown += columns
             }
             if shown < window.columns { out += Array(String(repeating: " ", count: window.columns - shown).utf8) }
             out += Array("\u{1B}[0m".utf8)
@@ -120,6 +123,16 @@ public struct TerminalRenderer: Sendable {
         }
         if end < columns, current != .plain, current != nil { out += Array("\u{1B}[0m".utf8) }
         if end < min(columns, line.cells.count) { out += Array("\u{1B}[K".utf8) }
+    }
+
+    /// True for a character terminals draw two columns wide: East Asian wide and fullwidth characters and
+    /// emoji (the ranges of Markus Kuhn's `wcwidth`, which libvterm uses).
+    static func isWide(_ character: Character) -> Bool {
+        guard let v = character.unicodeScalars.first?.value, v >= 0x1100 else { return false }
+        return v <= 0x115F || v == 0x2329 || v == 0x232A || (0x2E80...0xA4CF).contains(v) && v != 0x303F || (0xAC00...0xD7A3).contains(v)
+            || (0xF900...0xFAFF).contains(v) || (0xFE10...0xFE19).contains(v) || (0xFE30...0xFE6F).contains(v) || (0xFF00...0xFF60).contains(v)
+            || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1F64F).contains(v) || (0x1F900...0x1F9FF).contains(v) || (0x20000...0x2FFFD).contains(v)
+            || (0x30000...0x3FFFD).contains(v)
     }
 
     /// True when `text` holds no control character (C0, DEL, C1).

@@ -46,7 +46,12 @@ public struct TerminalScreen: Hashable, Sendable {
     public mutating func put(_ cell: TerminalCell, row: Int, column: Int) {
         guard (0..<size.rows).contains(row), (0..<size.columns).contains(column) else { return }
         var cell = cell
-        if cell.width != 1 { cell.width = cell.width == 2 && column + 1 < size.columns ? 2 : 1 }
+        if cell.width != 1 {
+            // A double-width character with no room for its second half (at the right margin of a 1-column
+            // screen) is not drawn: a cell of width 1 holding it would take two columns on a real terminal.
+            if cell.width == 2, column + 1 >= size.columns { cell = TerminalCell(text: "", width: 1, style: cell.style) }
+            if cell.width != 2 { cell.width = 1 }
+        }
         let w = Int(cell.width)
         if lines[row].cells[column].width != 1 || (column + 1 < size.columns && lines[row].cells[column + 1].width == 0) || w == 2 {
             clearWideHalves(row: row, from: column, to: column + w)
