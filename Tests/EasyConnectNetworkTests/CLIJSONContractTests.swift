@@ -174,6 +174,8 @@ struct CLIJSONContractTests {
             (#"{"command":"pause"}"#, .pause),
             (#"{"command":"resume"}"#, .resume),
             (#"  {"command":"disconnect", "extra": [1, {"x": true}]}  "#, .disconnect),
+            (#"{"command":"keys","text":"ls\r"}"#, .terminalInput(Array("ls\r".utf8))),
+            (#"{"command":"terminal-window","rows":30,"columns":100}"#, .terminalWindow(TerminalSize(rows: 30, columns: 100))),
         ]
         for (line, command) in lines {
             #expect(try CommandJSON.parse(line) == command, "\(line)")
@@ -181,7 +183,7 @@ struct CLIJSONContractTests {
         let all: [EasyConnectCommand] = [
             .accept(nil), .accept(ConnectionID(1)), .decline(nil), .decline(ConnectionID(UInt64.max)), .chat("x\u{0}\u{9B}y"), .sendFile(path: "/a/b"),
             .acceptFile(0), .declineFile(1), .cancelFile(UInt32.max), .requestControl, .grantControl, .denyControl, .giveUpControl, .panic,
-            .pause, .resume, .disconnect,
+            .pause, .resume, .disconnect, .terminalInput(Array("vi\r".utf8)), .terminalWindow(TerminalSize(rows: 1, columns: 1000)),
         ]
         var names: Set<String> = []
         for command in all {
@@ -209,6 +211,9 @@ struct CLIJSONContractTests {
             (#"{"command":"chat"}"#, .missingField(command: "chat", field: "text")),
             (#"{"command":"send-file"}"#, .missingField(command: "send-file", field: "path")),
             (#"{"command":"accept-file"}"#, .missingField(command: "accept-file", field: "id")),
+            (#"{"command":"keys"}"#, .missingField(command: "keys", field: "text")),
+            (#"{"command":"terminal-window","rows":24}"#, .missingField(command: "terminal-window", field: "columns")),
+            (#"{"command":"terminal-frame","bytes":3}"#, .unknownCommand("terminal-frame")),
         ]
         for (line, expected) in cases {
             #expect(throws: expected, "\(line)") { try CommandJSON.parse(line) }
@@ -217,7 +222,8 @@ struct CLIJSONContractTests {
             #"{"command":"chat","text":5}"#, #"{"command":"send-file","path":""}"#, #"{"command":"accept-file","id":-1}"#,
             #"{"command":"accept-file","id":1.5}"#, #"{"command":"accept-file","id":"2"}"#, #"{"command":"accept-file","id":true}"#,
             #"{"command":"cancel-file","id":4294967296}"#, #"{"command":"accept","connection":"first"}"#, #"{"command":"accept","connection":-3}"#,
-            #"{"command":"decline-file","id":1e300}"#,
+            #"{"command":"decline-file","id":1e300}"#, #"{"command":"keys","text":""}"#, #"{"command":"terminal-window","rows":0,"columns":80}"#,
+            #"{"command":"terminal-window","rows":24,"columns":1001}"#, #"{"command":"terminal-window","rows":"24","columns":80}"#,
         ]
         for line in wrongTypes {
             do {

@@ -17,9 +17,11 @@ struct TerminalBenchmarkCommand: AsyncParsableCommand {
             compressed by the bandwidth level. For each level it measures:
               - keystroke to echo: the Helper, given control, sends a key; the clock stops when the Helper's copy \
             of the screen shows it (the User's program, cat in raw mode, echoes it) — --keys keys, one at a time;
-              - a burst: the program prints --burst-megabytes MB of `yes` and then a marker; the bytes and frames \
-            sent, their rate, and the time from the marker on the User's screen until the Helper's screen equals \
-            the User's, cell by cell (colours reduced to 256 at the full level, as it sends them).
+              - a burst: the program prints --burst-megabytes MB and then a marker — of `yes` (one letter a line), \
+            and of a build log (`seq -f 'compiling src/module%06g.swift …'`, a different line of 60 characters \
+            each time); the bytes and frames sent, their rate, and the time from the marker on the User's screen \
+            until the Helper's screen equals the User's, cell by cell (colours reduced to 256 at the full level, as \
+            it sends them).
             Build in release mode first: swift build -c release; then .build/release/easy-connect benchmark terminal.
 
             Examples:
@@ -36,6 +38,9 @@ struct TerminalBenchmarkCommand: AsyncParsableCommand {
     @Option(help: "Bandwidth levels to measure, separated by commas (default: all four).")
     var levels = BandwidthLevel.allCases.map(\.rawValue).joined(separator: ",")
 
+    @Option(help: "Bursts to measure, separated by commas: yes, build-log (default both).")
+    var bursts = "yes,build-log"
+
     @Flag(help: "Print one JSON object with every figure.")
     var json = false
 
@@ -48,11 +53,20 @@ struct TerminalBenchmarkCommand: AsyncParsableCommand {
             }
             chosen.append(level)
         }
+        var kinds: [TerminalBenchmarkRun.Burst] = []
+        for name in bursts.split(separator: ",") {
+            guard let kind = TerminalBenchmarkRun.Burst(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--bursts: \(name) is not one of yes, build-log")
+            }
+            kinds.append(kind)
+        }
         var results: [TerminalBenchmarkRun.Result] = []
-        for level in chosen {
-            if !json { FileHandle.standardError.write(Data("benchmark: bandwidth \(level.rawValue)…\n".utf8)) }
-            let run = TerminalBenchmarkRun(level: level, keys: keys, burstBytes: burstMegabytes * 1_000_000)
-            results.append(try await run.measure())
+        for kind in kinds {
+            for level in chosen {
+                if !json { FileHandle.standardError.write(Data("benchmark: \(kind.rawValue) at bandwidth \(level.rawValue)…\n".utf8)) }
+                let run = TerminalBenchmarkRun(level: level, keys: keys, burst: kind, burstBytes: burstMegabytes * 1_000_000)
+                results.append(try await run.measure())
+            }
         }
         if json {
             let data = try JSONSerialization.data(withJSONObject: ["levels": results.map(\.json)], options: [.sortedKeys, .prettyPrinted])
@@ -67,10 +81,27 @@ struct TerminalBenchmarkCommand: AsyncParsableCommand {
 final class TerminalBenchmarkRun {
     let level: BandwidthLevel
     let keys: Int
+    let burst: Burst
     let burstBytes: Int
+
+    /// What the burst prints.
+    enum Burst: String {
+        /// `yes`: one letter a line, the screen scrolling as fast as it can.
+        case yes
+        /// A build log: a different line of about 60 characters each time.
+        case buildLog = "build-log"
+
+        func command(bytes: Int) -> String {
+            switch self {
+            case .yes: "yes | head -c \(bytes)"
+            case .buildLog: "seq -f 'compiling src/module%06g.swift: ok, 0 warnings, 0 errors, %g steps' 1 \(bytes / 40) | head -c \(bytes)"
+            }
+        }
+    }
 
     struct Result {
         var level: BandwidthLevel
+        var burst: Burst
         var latencies: [Double]
         var burstBytes: Int
         var burstSeconds: Double
@@ -82,7 +113,7 @@ final class TerminalBenchmarkRun {
 
         var json: [String: Any] {
             [
-                "level": level.rawValue,
+                "level": level.rawValue, "burstKind": burst.rawValue,
                 "echoMilliseconds": ["keys": latencies.count, "p50": Self.percentile(latencies, 0.5) * 1000, "p99": Self.percentile(latencies, 0.99) * 1000, "max": (latencies.max() ?? 0) * 1000],
                 "burst": ["bytes": burstBytes, "seconds": burstSeconds, "wireBytes": wireBytes, "wirePercent": Double(wireBytes) * 100 / Double(burstBytes), "frames": frames,
                           "framesPerSecond": Double(frames) / burstSeconds, "wireBytesPerSecond": Double(wireBytes) / burstSeconds, "helperCorrectAfterMilliseconds": correctAfter * 1000],
@@ -91,8 +122,8 @@ final class TerminalBenchmarkRun {
 
         var text: String {
             String(
-                format: "%@: keystroke to echo on the Helper's screen p50 %.2f ms, p99 %.2f ms (%d keys); burst of %d MB in %.1f s: %d frames (%.0f/s), %d bytes on the wire (%.3f %% of the output, %.0f kB/s), the Helper's screen equal to the User's %.0f ms after the end",
-                level.rawValue, Self.percentile(latencies, 0.5) * 1000, Self.percentile(latencies, 0.99) * 1000, latencies.count, burstBytes / 1_000_000, burstSeconds, frames,
+                format: "%@, %@: keystroke to echo on the Helper's screen p50 %.2f ms, p99 %.2f ms (%d keys); burst of %d MB in %.1f s: %d frames (%.0f/s), %d bytes on the wire (%.3f %% of the output, %.0f kB/s), the Helper's screen equal to the User's %.0f ms after the end",
+                level.rawValue, burst.rawValue, Self.percentile(latencies, 0.5) * 1000, Self.percentile(latencies, 0.99) * 1000, latencies.count, burstBytes / 1_000_000, burstSeconds, frames,
                 Double(frames) / burstSeconds, wireBytes, Double(wireBytes) * 100 / Double(burstBytes), Double(wireBytes) / burstSeconds / 1000, correctAfter * 1000)
         }
     }
@@ -101,8 +132,8 @@ final class TerminalBenchmarkRun {
     static let frameOverhead = 23
     static let marker = "BURST-END-7f3a"
 
-    init(level: BandwidthLevel, keys: Int, burstBytes: Int) {
-        (self.level, self.keys, self.burstBytes) = (level, keys, burstBytes)
+    init(level: BandwidthLevel, keys: Int, burst: Burst, burstBytes: Int) {
+        (self.level, self.keys, self.burst, self.burstBytes) = (level, keys, burst, burstBytes)
     }
 
     /// What the single loop reacts to.
@@ -139,7 +170,7 @@ final class TerminalBenchmarkRun {
 
         // dd in raw mode, one byte a read, echoes each key as it comes; then the burst, then the marker.
         let echoed = keys + 20
-        let program = "stty raw -echo; dd bs=1 count=\(echoed) status=none; stty sane; yes | head -c \(burstBytes); echo; echo \(Self.marker); exec sleep 600"
+        let program = "stty raw -echo; dd bs=1 count=\(echoed) status=none; stty sane; \(burst.command(bytes: burstBytes)); echo; echo \(Self.marker); exec sleep 600"
         let request = TerminalSharingRequest(arguments: ["/bin/sh", "-c", program], bandwidth: level, panicKey: .escape, headlessSize: TerminalSize(rows: 24, columns: 80))
         var terminal: SharedTerminalUser?
         var mirror = TerminalScreen(size: TerminalSize(rows: 24, columns: 80))
@@ -231,7 +262,7 @@ final class TerminalBenchmarkRun {
                         let seconds = (markerSeen - burstStart!).seconds
                         let frames = terminal.frames - framesBefore
                         let wire = terminal.frameBytes - bytesBefore + frames * Self.frameOverhead
-                        result = Result(level: level, latencies: latencies, burstBytes: burstBytes, burstSeconds: seconds, wireBytes: wire, frames: frames, correctAfter: (clock.now - markerSeen).seconds)
+                        result = Result(level: level, burst: burst, latencies: latencies, burstBytes: burstBytes, burstSeconds: seconds, wireBytes: wire, frames: frames, correctAfter: (clock.now - markerSeen).seconds)
                         break loop
                     }
                 case .disconnected(let outcome): throw BenchmarkError("the Helper's session ended: \(outcome.message)")
