@@ -18,7 +18,7 @@ struct TerminalBenchmarkCommand: AsyncParsableCommand {
               - keystroke to echo: the Helper, given control, sends a key; the clock stops when the Helper's copy \
             of the screen shows it (the User's program, cat in raw mode, echoes it) — --keys keys, one at a time;
               - a burst: the program prints --burst-megabytes MB and then a marker — of `yes` (one letter a line), \
-            and of a build log (`seq -f 'compiling src/module%06g.swift …'`, a different line of 60 characters \
+            and of a build log (`seq -f 'compiling src/module%06g.swift …'`, a different line of 50 characters \
             each time); the bytes and frames sent, their rate, and the time from the marker on the User's screen \
             until the Helper's screen equals the User's, cell by cell (colours reduced to 256 at the full level, as \
             it sends them).
@@ -88,13 +88,13 @@ final class TerminalBenchmarkRun {
     enum Burst: String {
         /// `yes`: one letter a line, the screen scrolling as fast as it can.
         case yes
-        /// A build log: a different line of about 60 characters each time.
+        /// A build log: a different line of about 50 characters each time.
         case buildLog = "build-log"
 
         func command(bytes: Int) -> String {
             switch self {
             case .yes: "yes | head -c \(bytes)"
-            case .buildLog: "seq -f 'compiling src/module%06g.swift: ok, 0 warnings, 0 errors, %g steps' 1 \(bytes / 40) | head -c \(bytes)"
+            case .buildLog: "seq -f 'compiling src/module%06g.swift: ok, 0 warnings, 0 errors' 1 \(bytes / 40) | head -c \(bytes)"
             }
         }
     }
@@ -183,6 +183,7 @@ final class TerminalBenchmarkRun {
         var burstStart: ContinuousClock.Instant?
         var (framesBefore, bytesBefore) = (0, 0)
         var markerSeen: ContinuousClock.Instant?
+        var outputBytes = 0
         var correct: ContinuousClock.Instant?
         var result: Result?
         let reduce = TerminalSharingPolicy(level).reducesColours
@@ -227,6 +228,7 @@ final class TerminalBenchmarkRun {
                 case .output(let bytes, let done):
                     await terminal.output(bytes)
                     done()
+                    if burstStart != nil { outputBytes += bytes.count }
                     if burstStart == nil, sentKeys >= echoed {
                         burstStart = clock.now
                         (framesBefore, bytesBefore) = (terminal.frames, terminal.frameBytes)
@@ -259,6 +261,10 @@ final class TerminalBenchmarkRun {
                     }
                     if let markerSeen, correct == nil, let terminal, helperMatches(terminal.screen) {
                         correct = clock.now
+                        // The pseudo-terminal turns each LF into CR LF: at least the burst's bytes came through.
+                        guard outputBytes >= burstBytes else {
+                            throw BenchmarkError("the burst printed \(outputBytes) bytes, fewer than the \(burstBytes) asked for: \(terminal.screen.text.joined(separator: " / "))")
+                        }
                         let seconds = (markerSeen - burstStart!).seconds
                         let frames = terminal.frames - framesBefore
                         let wire = terminal.frameBytes - bytesBefore + frames * Self.frameOverhead
