@@ -27,6 +27,13 @@ struct OfferHelpCommand: AsyncParsableCommand {
 
             \(HumanView.commandList(role: .helper))
 
+            When the person shares a terminal (invite --share-terminal), it fills your terminal, live, with a \
+            status line at the bottom: you watch (view only) until you ask for control with Ctrl-] r and they \
+            allow it; your keys then reach their terminal. Ctrl-] g gives control back, Ctrl-] c chats, Ctrl-] q \
+            ends the session, Ctrl-] ? lists the keys. They can take control back at any moment (their panic \
+            key). Your window's size is sent to them: the shared screen is the smaller of the two windows. With \
+            --json, `screen` events carry the screen's text and {"command":"keys","text":"ls\\r"} types.
+
             Ctrl-C, SIGTERM or SIGHUP end the session with a goodbye (or stop connecting) and remove partial \
             downloads. A second signal stops at once.
 

@@ -271,13 +271,13 @@ final class SharedTerminalHelper {
     }
 
     private var status: String {
-        var parts = ["Easy Connect", "\(userName)'s terminal", paused ? "paused" : controlShared ? "you have control" : controlAsked ? "control asked" : "view only"]
+        // The notice first: the end of a long status is cut at the window's edge.
+        var parts = ["Easy Connect", "\(userName)'s terminal", paused ? "paused" : controlShared ? "you have control" : controlAsked ? "control asked" : "view only", notice?.text ?? "Ctrl-] ? keys"]
         if screen.size.rows < window.rows || screen.size.columns < window.columns, received {
             parts.append("\(screen.size) (\(userName)'s window is smaller)")
         } else if screen.size.rows > window.rows || screen.size.columns > window.columns {
             parts.append("\(screen.size) (your window is smaller: part is cut)")
         }
-        parts.append(notice?.text ?? "Ctrl-] ? keys")
         return " " + parts.joined(separator: " · ")
     }
 

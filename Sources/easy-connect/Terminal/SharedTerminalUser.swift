@@ -316,10 +316,10 @@ final class SharedTerminalUser {
     }
 
     private var status: String {
-        var parts = ["Easy Connect", "\(helperName) \(paused ? "sees nothing (paused)" : controlShared ? "shares control" : "watches")"]
+        // The notice first: the end of a long status is cut at the window's edge.
+        var parts = ["Easy Connect", "\(helperName) \(paused ? "sees nothing (paused)" : controlShared ? "shares control" : "watches")", notice?.text ?? "Ctrl-] ? keys"]
         let shared = emulator.screen.size
         if shared != localWindow { parts.append("\(shared) (\(helperName)'s window is smaller)") }
-        parts.append(notice?.text ?? "Ctrl-] ? keys")
         return " " + parts.joined(separator: " · ")
     }
 
