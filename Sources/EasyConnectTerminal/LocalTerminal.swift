@@ -51,16 +51,6 @@ public final class LocalTerminal: @unchecked Sendable {
 
     /// Writes `bytes` to the terminal, all of them.
     public func write(_ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(output, $0.baseAddress, $0.count) }
-            if n > 0 {
-                offset += n
-            } else if n < 0, errno == EINTR || errno == EAGAIN {
-                continue
-            } else {
-                return
-            }
-        }
+        FileDescriptor.writeAll(output, bytes)
     }
 }

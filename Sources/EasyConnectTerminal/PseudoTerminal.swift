@@ -92,17 +92,7 @@ public final class PseudoTerminal: @unchecked Sendable {
 
     /// Writes keystrokes (all of them, waiting while the terminal's input queue is full).
     public func write(_ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(master, $0.baseAddress, $0.count) }
-            if n > 0 {
-                offset += n
-            } else if n < 0, errno == EINTR || errno == EAGAIN {
-                continue
-            } else {
-                return
-            }
-        }
+        FileDescriptor.writeAll(master, bytes)
     }
 
     /// Tells the program its window size (it gets SIGWINCH).

@@ -10,13 +10,13 @@ import Foundation
 ///
 /// Used from the runner's task only.
 final class SharedTerminalHelper {
-    private let session: EasyConnectSession
+    private let common: SharedTerminalCommon
+    private var session: EasyConnectSession { common.session }
     private let inbox: Inbox
     private let console: Console
-    private let userName: String
+    private var userName: String { common.peerName }
     private(set) var screen = TerminalScreen(size: TerminalSize(rows: 24, columns: 80))
     private var renderer = TerminalRenderer()
-    private var keyboard = SharingKeyboard(panicKey: .none)
     private let local: LocalTerminal?
     private var window: TerminalSize
     private var received = false
@@ -24,9 +24,7 @@ final class SharedTerminalHelper {
     private var controlAsked = false
     private var paused = false
     private var programEnded: String?
-    private var offeredFile: UInt32?
-    private var notice: (text: String, until: ContinuousClock.Instant)?
-    private let clock = ContinuousClock()
+    private var clock: ContinuousClock { common.clock }
     private var lastScreenEvent: ContinuousClock.Instant?
     private var screenEventDue = false
     private var dueAt: ContinuousClock.Instant?
@@ -38,10 +36,9 @@ final class SharedTerminalHelper {
 
     /// A view of `userName`'s terminal; it takes over the local terminal at the first frame.
     init(session: EasyConnectSession, inbox: Inbox, console: Console, userName: String) {
-        self.session = session
+        common = SharedTerminalCommon(session: session, peerName: userName, keyboard: SharingKeyboard(panicKey: .none))
         self.inbox = inbox
         self.console = console
-        self.userName = userName
         let terminal = LocalTerminal()
         if !console.json, terminal.isTerminal, let size = terminal.size {
             local = terminal
@@ -115,14 +112,8 @@ final class SharedTerminalHelper {
             case .userTookBack: say("\(userName) took control back.")
             case .helperGaveUp: say("You gave control back.")
             }
-        case .chat(let text): say("\(userName): \(DisplayText.escaped(text))", seconds: 20)
-        case .fileOffer(let id, let name, _, let bytes):
-            offeredFile = id
-            say("\(userName) offers \(DisplayText.escaped(name)) (\(formatBytes(bytes))): Ctrl-] a accepts, Ctrl-] d declines.", seconds: 120)
-        case .fileReceived(_, let path, _, _): say("Received \(DisplayText.escaped(path)).")
-        case .fileFailed(_, _, let reason): say("A file transfer failed: \(DisplayText.escaped(reason))")
         case .disconnected: return false
-        default: break
+        default: _ = common.show(event)
         }
         show()
         return true
@@ -139,7 +130,8 @@ final class SharedTerminalHelper {
     /// Keys the Helper typed.
     func keys(_ bytes: [UInt8]) async {
         guard isShowing else { return }
-        for action in keyboard.interpret(bytes, panicArmed: false) {
+        for action in common.keyboard.interpret(bytes, panicArmed: false) {
+            if await common.chat(action) { continue }
             switch action {
             case .program(let b):
                 if controlShared {
@@ -152,52 +144,26 @@ final class SharedTerminalHelper {
                     say("View only: Ctrl-] r asks \(userName) for control.")
                 }
             case .command(let c): await command(c)
-            case .chatEdited(let text): say("Chat: \(text)▏ (Enter sends, Esc cancels)", seconds: 600)
-            case .chatSend(let text):
-                await perform(.chat(text))
-                say("You: \(text)")
-            case .chatCancelled: say("Chat cancelled.")
-            case .panic: break
+            default: break
             }
         }
         show()
     }
 
     private func command(_ c: UInt8) async {
+        if await common.command(c) { return }
         switch Character(UnicodeScalar(c)) {
         case "r":
             if controlShared {
                 say("You already have control.")
-            } else if await perform(.requestControl) {
+            } else if await common.perform(.requestControl) {
                 controlAsked = true
                 say("Asked \(userName) for control; waiting for the answer.", seconds: 120)
             }
         case "g":
-            if controlShared { await perform(.giveUpControl) } else { say("You do not have control.") }
-        case "c":
-            keyboard.startChat()
-            say("Chat: ▏ (Enter sends, Esc cancels)", seconds: 600)
-        case "a", "d":
-            guard let id = offeredFile else {
-                say("No file is waiting for an answer.")
-                return
-            }
-            offeredFile = nil
-            await perform(c == UInt8(ascii: "a") ? .acceptFile(id) : .declineFile(id))
-        case "q": await perform(.disconnect)
+            if controlShared { await common.perform(.giveUpControl) } else { say("You do not have control.") }
         default:
             say("Ctrl-] then: r ask for control · g give it back · c chat · a/d accept/decline a file · ] a literal Ctrl-] · q end", seconds: 15)
-        }
-    }
-
-    @discardableResult
-    private func perform(_ command: EasyConnectCommand) async -> Bool {
-        do {
-            try await session.perform(command)
-            return true
-        } catch {
-            say("Cannot do that: \(error.description)")
-            return false
         }
     }
 
@@ -217,7 +183,7 @@ final class SharedTerminalHelper {
     }
 
     private func say(_ text: String, seconds: Int = 6) {
-        notice = (text, clock.now + .seconds(seconds))
+        common.say(text, seconds: seconds)
     }
 
     /// What is shown: the User's screen, or a notice in its place while paused.
@@ -236,10 +202,10 @@ final class SharedTerminalHelper {
     private func show() {
         guard active, !ended else { return }
         let now = clock.now
-        if let n = notice, now >= n.until { notice = nil }
+        let noticeEnds = common.expireNotice()
         if let local {
             local.write(renderer.render(shown, window: TerminalSize(rows: window.rows + 1, columns: window.columns), status: status))
-            if let n = notice { wake(at: n.until) }
+            if let noticeEnds { wake(at: noticeEnds) }
         } else {
             // Scripts: the screen as text, at most every `screenEventInterval`.
             if let last = lastScreenEvent, now < last + Self.screenEventInterval {
@@ -272,7 +238,7 @@ final class SharedTerminalHelper {
 
     private var status: String {
         // The notice first: the end of a long status is cut at the window's edge.
-        var parts = ["Easy Connect", "\(userName)'s terminal", paused ? "paused" : controlShared ? "you have control" : controlAsked ? "control asked" : "view only", notice?.text ?? "Ctrl-] ? keys"]
+        var parts = ["Easy Connect", "\(userName)'s terminal", paused ? "paused" : controlShared ? "you have control" : controlAsked ? "control asked" : "view only", common.notice?.text ?? "Ctrl-] ? keys"]
         if screen.size.rows < window.rows || screen.size.columns < window.columns, received {
             parts.append("\(screen.size) (\(userName)'s window is smaller)")
         } else if screen.size.rows > window.rows || screen.size.columns > window.columns {

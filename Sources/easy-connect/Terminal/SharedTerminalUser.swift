@@ -11,30 +11,28 @@ import Foundation
 ///
 /// Used from the runner's task only.
 final class SharedTerminalUser {
-    private let session: EasyConnectSession
+    private let common: SharedTerminalCommon
+    private var session: EasyConnectSession { common.session }
     private let inbox: Inbox
     private let pty: PseudoTerminal
     private let emulator: VTermEmulator
     private var differ: ScreenDiffer
     private var renderer = TerminalRenderer()
     private let policy: TerminalSharingPolicy
-    private var keyboard: SharingKeyboard
     /// The User's terminal, when standard input and output are one.
     private let local: LocalTerminal?
     private var localWindow: TerminalSize
     private var helperWindow: TerminalSize?
-    private let helperName: String
-    private let clock = ContinuousClock()
+    private var helperName: String { common.peerName }
+    private var clock: ContinuousClock { common.clock }
     private var lastFrame: ContinuousClock.Instant?
     private var lastRender: ContinuousClock.Instant?
     private var frameWanted = true
     private var renderWanted = true
     private var dueAt: ContinuousClock.Instant?
-    private var notice: (text: String, until: ContinuousClock.Instant)?
     private(set) var controlShared = false
     private var controlAsked = false
     private var paused = false
-    private var offeredFile: UInt32?
     private(set) var ended = false
     /// Bytes of frames handed to the session, and frames, since the start.
     private(set) var frameBytes = 0
@@ -46,12 +44,10 @@ final class SharedTerminalUser {
     /// Starts `request`'s program and shows it (on standard output when it is a terminal and `showLocally`);
     /// throws when it cannot start.
     init(request: TerminalSharingRequest, session: EasyConnectSession, inbox: Inbox, helperName: String, showLocally: Bool = true) throws(PseudoTerminal.StartError) {
-        self.session = session
+        common = SharedTerminalCommon(session: session, peerName: helperName, keyboard: SharingKeyboard(panicKey: request.panicKey))
         self.inbox = inbox
-        self.helperName = helperName
         policy = TerminalSharingPolicy(request.bandwidth)
         differ = ScreenDiffer(reducesColours: policy.reducesColours)
-        keyboard = SharingKeyboard(panicKey: request.panicKey)
         let terminal = LocalTerminal()
         if showLocally, terminal.isTerminal, let size = terminal.size {
             local = terminal
@@ -122,54 +118,33 @@ final class SharedTerminalUser {
 
     /// Keys the User typed.
     func keys(_ bytes: [UInt8]) async {
-        for action in keyboard.interpret(bytes, panicArmed: controlShared) {
+        for action in common.keyboard.interpret(bytes, panicArmed: controlShared) {
+            if await common.chat(action) { continue }
             switch action {
             case .program(let b): pty.write(b)
-            case .panic:
-                await perform(.panic)
+            case .panic: await common.perform(.panic)
             case .command(let c): await command(c)
-            case .chatEdited(let text): say("Chat: \(text)▏ (Enter sends, Esc cancels)", seconds: 600)
-            case .chatSend(let text):
-                await perform(.chat(text))
-                say("You: \(text)")
-            case .chatCancelled: say("Chat cancelled.")
+            default: break
             }
         }
         refresh()
     }
 
     private func command(_ c: UInt8) async {
+        if await common.command(c) { return }
         switch Character(UnicodeScalar(c)) {
         case "y":
-            if controlAsked { await perform(.grantControl) } else { say("\(helperName) has not asked for control.") }
+            if controlAsked { await common.perform(.grantControl) } else { say("\(helperName) has not asked for control.") }
         case "n":
-            if controlAsked { await perform(.denyControl) } else { say("\(helperName) has not asked for control.") }
+            if controlAsked { await common.perform(.denyControl) } else { say("\(helperName) has not asked for control.") }
         case "t":
-            if controlShared { await perform(.giveUpControl) } else { say("\(helperName) does not have control.") }
-        case "p": await perform(paused ? .resume : .pause)
-        case "c":
-            keyboard.startChat()
-            say("Chat: ▏ (Enter sends, Esc cancels)", seconds: 600)
-        case "a", "d":
-            guard let id = offeredFile else {
-                say("No file is waiting for an answer.")
-                return
-            }
-            offeredFile = nil
-            await perform(c == UInt8(ascii: "a") ? .acceptFile(id) : .declineFile(id))
-        case "q": await perform(.disconnect)
+            if controlShared { await common.perform(.giveUpControl) } else { say("\(helperName) does not have control.") }
+        case "p": await common.perform(paused ? .resume : .pause)
         default:
+            let panic = common.keyboard.panicKey
             say(
-                "Ctrl-] then: y/n answer a request for control · t take control back · \(keyboard.panicKey == .none ? "" : "\(keyboard.panicKey.name) (panic) takes it back at once · ")p pause/resume · c chat · a/d accept/decline a file · e literal Esc · q end",
+                "Ctrl-] then: y/n answer a request for control · t take control back · \(panic == .none ? "" : "\(panic.name) (panic) takes it back at once · ")p pause/resume · c chat · a/d accept/decline a file · e literal Esc · q end",
                 seconds: 15)
-        }
-    }
-
-    private func perform(_ command: EasyConnectCommand) async {
-        do {
-            try await session.perform(command)
-        } catch {
-            say("Cannot do that: \(error.description)")
         }
     }
 
@@ -187,7 +162,7 @@ final class SharedTerminalUser {
         case .controlGranted:
             controlAsked = false
             controlShared = true
-            say("\(helperName) shares control. \(keyboard.panicKey == .none ? "Ctrl-] t" : keyboard.panicKey.name) takes it back at once.", seconds: 8)
+            say("\(helperName) shares control. \(common.keyboard.panicKey == .none ? "Ctrl-] t" : common.keyboard.panicKey.name) takes it back at once.", seconds: 8)
         case .controlDenied:
             controlAsked = false
             say("You refused control to \(helperName).")
@@ -206,14 +181,9 @@ final class SharedTerminalUser {
             differ.reset()
             frameWanted = true
             say("Sharing resumed.")
-        case .chat(let text): say("\(helperName): \(DisplayText.escaped(text))", seconds: 20)
-        case .fileOffer(let id, let name, _, let bytes):
-            offeredFile = id
-            say("\(helperName) offers \(DisplayText.escaped(name)) (\(formatBytes(bytes))): Ctrl-] a accepts, Ctrl-] d declines.", seconds: 120)
-        case .fileReceived(_, let path, _, _): say("Received \(DisplayText.escaped(path)).")
-        case .fileFailed(_, _, let reason): say("A file transfer failed: \(DisplayText.escaped(reason))")
-        default: break
+        default: _ = common.show(event)
         }
+        renderWanted = true
         await flush()
     }
 
@@ -246,7 +216,7 @@ final class SharedTerminalUser {
     // MARK: - Output
 
     private func say(_ text: String, seconds: Int = 6) {
-        notice = (text, clock.now + .seconds(seconds))
+        common.say(text, seconds: seconds)
         renderWanted = true
     }
 
@@ -274,11 +244,14 @@ final class SharedTerminalUser {
             wake(at: last + Self.renderInterval)
             return
         }
-        if let n = notice, now >= n.until { notice = nil }
+        let noticeEnds = common.expireNotice()
         local.write(renderer.render(emulator.screen, window: TerminalSize(rows: localWindow.rows + 1, columns: localWindow.columns), status: status))
         lastRender = now
         renderWanted = false
-        if let n = notice { wake(at: n.until) }
+        if let noticeEnds {
+            renderWanted = true  // drawn again when the notice goes
+            wake(at: noticeEnds)
+        }
     }
 
     private func sendFrame(force: Bool) async {
@@ -317,7 +290,7 @@ final class SharedTerminalUser {
 
     private var status: String {
         // The notice first: the end of a long status is cut at the window's edge.
-        var parts = ["Easy Connect", "\(helperName) \(paused ? "sees nothing (paused)" : controlShared ? "shares control" : "watches")", notice?.text ?? "Ctrl-] ? keys"]
+        var parts = ["Easy Connect", "\(helperName) \(paused ? "sees nothing (paused)" : controlShared ? "shares control" : "watches")", common.notice?.text ?? "Ctrl-] ? keys"]
         let shared = emulator.screen.size
         if shared != localWindow { parts.append("\(shared) (\(helperName)'s window is smaller)") }
         return " " + parts.joined(separator: " · ")
