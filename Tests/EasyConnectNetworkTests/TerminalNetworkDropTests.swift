@@ -14,7 +14,7 @@ struct TerminalNetworkDropTests {
     func drops() async throws {
         let lab = try EasyConnectLab("terminal-drop")
         defer { lab.cleanup() }
-        let net = try NetworkNamespaces(hosts: 2)
+        let net = try NetworkNamespaces(hosts: 2, tag: "t")
         defer { net.tearDown() }
         let hub = net.prefix + "hub"
         let password = ["EASY_CONNECT_FILE_PASSWORD": "drop-test-password"]

@@ -27,8 +27,9 @@ struct NetworkNamespaces {
     let subnet: Int
     let hosts: Int
 
-    init(hosts: Int) throws {
-        prefix = Self.family + "\(getpid())"
+    /// `tag` (letters) tells apart the namespaces of suites that run at the same time in one test process.
+    init(hosts: Int, tag: String = "") throws {
+        prefix = Self.family + "\(getpid())" + tag
         subnet = 100 + Int(getpid() % 100)
         self.hosts = hosts
         Self.removeLeftovers()
