@@ -49,7 +49,7 @@ struct NodeCommand: AsyncParsableCommand {
 
             --config FILE reads `key = value` lines (keys: address, port, seed (repeatable), state-dir, \
             link-local (yes/no), interface (repeatable), multicast (yes/no), log-level, \
-            cache-save-interval); options on the command line override the file. Example file:
+            cache-save-interval, metrics); options on the command line override the file. Example file:
               address = 192.0.2.10
               seed = 192.0.2.1:3540
               link-local = no
@@ -111,20 +111,18 @@ struct NodeCommand: AsyncParsableCommand {
             discussion: "Example: --metrics 127.0.0.1:9464", valueName: "address:port"))
     var metrics: String?
 
-    /// Where `--metrics` asks to listen.
-    var metricsAddress: SocketAddress? {
-        get throws {
-            guard let metrics else { return nil }
-            let text: EndpointText
-            do { text = try EndpointText(metrics, defaultPort: 0) } catch { throw ValidationError("--metrics: \(error.description)") }
-            guard text.endpoint.port != 0 else { throw ValidationError("--metrics needs a port: ADDRESS:PORT, such as 127.0.0.1:9464 or [::1]:9464") }
-            return text.endpoint.socketAddress(zone: text.zone)
-        }
+    /// Where `--metrics` (or the config file's `metrics`, when given) asks to listen.
+    static func metricsAddress(_ metrics: String?) throws -> SocketAddress? {
+        guard let metrics else { return nil }
+        let text: EndpointText
+        do { text = try EndpointText(metrics, defaultPort: 0) } catch { throw ValidationError("--metrics: \(error.description)") }
+        guard text.endpoint.port != 0 else { throw ValidationError("--metrics needs a port: ADDRESS:PORT, such as 127.0.0.1:9464 or [::1]:9464") }
+        return text.endpoint.socketAddress(zone: text.zone)
     }
 
     func validate() throws {
         try StateDirectoryOption.check(stateDirectory)
-        _ = try metricsAddress
+        _ = try Self.metricsAddress(metrics)
         if let address, EndpointText.parseAddress(address) == nil { throw ValidationError("--address '\(address)' is not a numeric IPv4 or IPv6 address") }
         if port == 0 { throw ValidationError("--port must be 1-65535") }
         for seed in seeds {
@@ -195,7 +193,8 @@ struct NodeCommand: AsyncParsableCommand {
         // Metrics: the host's swift-metrics instruments go to a Prometheus registry served over HTTP. The
         // backend is bootstrapped before the host starts, as swift-metrics asks.
         var metricsServer: MetricsServer?
-        if let address = try metricsAddress, let text = metrics {
+        let metricsText = metrics ?? file.metrics
+        if let address = try Self.metricsAddress(metricsText), let text = metricsText {
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             do {

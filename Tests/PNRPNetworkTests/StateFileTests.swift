@@ -133,6 +133,7 @@ struct StateFileTests {
                 multicast = off
                 log-level = Debug
                 cache-save-interval = 30
+                metrics = [::1]:9464
                 """)
         #expect(file.address == "127.0.0.2")
         #expect(file.port == 3541)
@@ -142,10 +143,12 @@ struct StateFileTests {
         #expect(file.multicast == false)
         #expect(file.logLevel == "debug")
         #expect(file.cacheSaveIntervalSeconds == 30)
+        #expect(file.metrics == "[::1]:9464")
         let bad: [(String, String)] = [
             ("port = 0", "config:1: port must be 1-65535"), ("\n\nseed = nowhere", "config:3: cannot read endpoint 'nowhere'"),
             ("colour = blue", "config:1: unknown key 'colour'"), ("address", "config:1: expected `key = value`"),
             ("multicast = maybe", "config:1: `multicast` must be yes or no"),
+            ("metrics = 127.0.0.1", "config:1: metrics needs a port"), ("metrics = localhost:9464", "config:1: metrics: "),
         ]
         for (text, expected) in bad {
             do {

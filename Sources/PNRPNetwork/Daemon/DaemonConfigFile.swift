@@ -16,10 +16,11 @@ import Foundation
 /// multicast = yes            # SSDP discovery, yes (default) or no
 /// log-level = info           # trace, debug, info, notice, warning, error, critical
 /// cache-save-interval = 300  # seconds between saves of cache.json
+/// metrics = 127.0.0.1:9464   # Prometheus metrics at http://127.0.0.1:9464/metrics
 /// ```
 public struct DaemonConfigFile: Sendable, Hashable {
     /// Every key the file may contain.
-    public static let keys = ["address", "port", "seed", "state-dir", "link-local", "interface", "multicast", "log-level", "cache-save-interval"]
+    public static let keys = ["address", "port", "seed", "state-dir", "link-local", "interface", "multicast", "log-level", "cache-save-interval", "metrics"]
     /// Levels `log-level` accepts.
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
@@ -41,6 +42,8 @@ public struct DaemonConfigFile: Sendable, Hashable {
     public var logLevel: String?
     /// `cache-save-interval` in seconds.
     public var cacheSaveIntervalSeconds: Int?
+    /// Where Prometheus metrics are served, `ADDRESS:PORT` (checked to be one).
+    public var metrics: String?
 
     /// No settings.
     public init() {}
@@ -92,6 +95,11 @@ public struct DaemonConfigFile: Sendable, Hashable {
             case "cache-save-interval":
                 guard let s = Int(value), s >= 1 else { throw .line(path, number, "cache-save-interval must be a whole number of seconds, at least 1") }
                 cacheSaveIntervalSeconds = s
+            case "metrics":
+                let endpoint: EndpointText
+                do { endpoint = try EndpointText(value, defaultPort: 0) } catch { throw .line(path, number, "metrics: \(error.description)") }
+                guard endpoint.endpoint.port != 0 else { throw .line(path, number, "metrics needs a port: ADDRESS:PORT, such as 127.0.0.1:9464 or [::1]:9464") }
+                metrics = value
             default:
                 throw .line(path, number, "unknown key '\(key)'; known keys: \(Self.keys.joined(separator: ", "))")
             }
