@@ -1,4 +1,5 @@
 import EasyConnect
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -10,13 +11,19 @@ import EasyConnect
 /// shared. The program is a session leader with the pseudo-terminal as its controlling terminal, with the
 /// User's rights and environment (`TERM` set to what the emulator understands) and default signal handling.
 ///
-/// Read its output with `read` (blocking: on a thread of its own), write keystrokes with `write`, tell it the
-/// window size with `resize`, learn how it ended with `wait`.
+/// Read its output with `read` (blocking: on a thread of its own), write keystrokes with `write` (queued and
+/// written by a thread of its own: a program that reads nothing never blocks the caller), tell it the window
+/// size with `resize`, learn how it ended with `wait`.
 public final class PseudoTerminal: @unchecked Sendable {
     /// The controlling side (this process's end).
     public let master: Int32
     /// The program's process ID.
     public let pid: pid_t
+    private let slavePath: String
+    private let input: PendingInput
+    /// Set once `wait` has reaped the program: its pid may then belong to another process.
+    private let reaped = NSLock()
+    private var isReaped = false
 
     /// Why a program could not be started.
     public struct StartError: Error, CustomStringConvertible {
@@ -76,9 +83,18 @@ public final class PseudoTerminal: @unchecked Sendable {
         }
         self.master = master
         self.pid = child
+        self.slavePath = slavePath
+        input = PendingInput(master: master)
+        let input = self.input
+        let thread = Thread { input.run() }
+        thread.name = "easy-connect terminal input"
+        thread.start()
     }
 
-    deinit { close(master) }
+    deinit {
+        input.close()
+        close(master)
+    }
 
     /// Reads the program's output into `buffer`; 0 once it has ended (the last holder of the terminal closed it).
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
@@ -90,9 +106,20 @@ public final class PseudoTerminal: @unchecked Sendable {
         }
     }
 
-    /// Writes keystrokes (all of them, waiting while the terminal's input queue is full).
-    public func write(_ bytes: [UInt8]) {
-        FileDescriptor.writeAll(master, bytes)
+    /// Queues keystrokes for the program; false (nothing queued) when more than `limit` bytes would wait.
+    @discardableResult
+    public func write(_ bytes: [UInt8], limit: Int = 1 << 20) -> Bool {
+        input.append(bytes, limit: limit)
+    }
+
+    /// Drops keystrokes not yet read by the program: those still queued here and those in the terminal's
+    /// input buffer (control was taken back: what the Helper typed must not run).
+    public func discardPendingInput() {
+        input.clear()
+        let slave = open(slavePath, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        guard slave >= 0 else { return }
+        tcflush(slave, TCIFLUSH)
+        Glibc.close(slave)
     }
 
     /// Tells the program its window size (it gets SIGWINCH).
@@ -103,6 +130,9 @@ public final class PseudoTerminal: @unchecked Sendable {
 
     /// Ends the program: SIGHUP to its process group, as a closing terminal does.
     public func hangUp() {
+        reaped.lock()
+        defer { reaped.unlock() }
+        guard !isReaped else { return }
         kill(-pid, SIGHUP)
         kill(pid, SIGHUP)
     }
@@ -119,7 +149,12 @@ public final class PseudoTerminal: @unchecked Sendable {
         var status: Int32 = 0
         while true {
             let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { break }
+            if r == pid {
+                reaped.lock()
+                isReaped = true
+                reaped.unlock()
+                break
+            }
             if r < 0, errno != EINTR { return "ended" }
             if clock.now >= deadline {
                 hangUp()
@@ -130,5 +165,53 @@ public final class PseudoTerminal: @unchecked Sendable {
         let low = status & 0x7f
         if low == 0 { return "exited with status \((status >> 8) & 0xff)" }
         return "was killed by signal \(low)"
+    }
+}
+
+/// Keystrokes waiting to be written to a pseudo-terminal, and the loop of the thread that writes them.
+private final class PendingInput: @unchecked Sendable {
+    private let master: Int32
+    private let condition = NSCondition()
+    private var queued: [UInt8] = []
+    private var closed = false
+
+    init(master: Int32) { self.master = master }
+
+    func append(_ bytes: [UInt8], limit: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !closed, queued.count + bytes.count <= limit else { return false }
+        queued += bytes
+        condition.signal()
+        return true
+    }
+
+    func clear() {
+        condition.lock()
+        queued = []
+        condition.unlock()
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Writes what is queued, blocking while the program does not read, until `close`.
+    func run() {
+        while true {
+            condition.lock()
+            while queued.isEmpty, !closed { condition.wait() }
+            if closed {
+                condition.unlock()
+                return
+            }
+            let bytes = queued
+            queued = []
+            condition.unlock()
+            FileDescriptor.writeAll(master, bytes)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import EasyConnectTerminal
 import NIOConcurrencyHelpers
 import EasyConnectNetwork
 import Foundation
@@ -138,6 +139,7 @@ private final class SignalTrap: @unchecked Sendable {
                 if count == 1 {
                     continuation.yield(.signal(number))
                 } else {
+                    LocalTerminal.restoreBeforeExit()
                     let text = "easy-connect: second signal, stopping at once\n"
                     _ = text.withCString { write(2, $0, strlen($0)) }
                     _exit(ExitStatus.internalError.rawValue)

@@ -31,7 +31,16 @@ struct InviteCommand: AsyncParsableCommand {
 
             \(HumanView.commandList(role: .user))
 
-            With --share-terminal, accepting the helper also shares a terminal: your shell (or --command) runs in             a new terminal that you both see, yours to use as usual, with a status line at the bottom. The             helper watches (Screen Sharing); when they ask for control, Ctrl-] y gives it to them (Ctrl-] n             refuses) and their keys reach the terminal with your rights, while you keep typing too. The panic key             (Esc pressed alone, or the panic-key setting) takes control back at once and is not typed; Ctrl-] e             types a real Esc. Ctrl-] p pauses sharing (the helper sees nothing meanwhile), Ctrl-] c chats,             Ctrl-] q ends the session; Ctrl-] ? lists the keys. The shared screen takes the smaller of the two             windows, as tmux does, and the status line says so. --bandwidth picks how often the screen is sent             (the bandwidth setting by default). Ending the program ends the session.
+            With --share-terminal, accepting the helper also shares a terminal: your shell (or --command) runs \
+            in a new terminal that you both see, yours to use as usual, with a status line at the bottom. The \
+            helper watches (Screen Sharing); when they ask for control, Ctrl-] y gives it to them (Ctrl-] n \
+            refuses) and their keys reach the terminal with your rights, while you keep typing too. The panic \
+            key (Esc pressed alone, or the panic-key setting) takes control back at once, even while you type a \
+            chat line, and is not typed; Ctrl-] e types a real Esc, Ctrl-] twice a Ctrl-]. Ctrl-] p pauses \
+            sharing (the helper sees nothing meanwhile and their keys are ignored), Ctrl-] c chats, Ctrl-] q \
+            ends the session; Ctrl-] ? lists the keys. The shared screen takes the smaller of the two windows, \
+            as tmux does, and the status line says so. --bandwidth picks how often the screen is sent (the \
+            bandwidth setting by default). Ending the program ends the session.
 
             Ctrl-C, SIGTERM or SIGHUP end it gracefully: a waiting invitation is withdrawn (its names revoked), a \
             session is ended with a goodbye, partial downloads are removed. A second signal stops at once.

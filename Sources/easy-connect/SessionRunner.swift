@@ -135,7 +135,8 @@ struct SessionRunner {
         }
         guard let terminalRequest else { return }
         do {
-            userTerminal = try SharedTerminalUser(request: terminalRequest, session: session, inbox: inbox, helperName: name)
+            // A script (--json) keeps its standard input and output: the terminal is not shown there.
+            userTerminal = try SharedTerminalUser(request: terminalRequest, session: session, inbox: inbox, helperName: name, showLocally: !console.json)
             if console.json { console.emit(["event": .string("terminal-shared"), "rows": .unsigned(UInt64(userTerminal!.sharedSize.rows)), "columns": .unsigned(UInt64(userTerminal!.sharedSize.columns))]) }
         } catch {
             console.err("\(console.command): cannot share the terminal: \(error.description); the session ends")
@@ -150,11 +151,7 @@ struct SessionRunner {
             helperTerminal?.stop()
             return false
         }
-        let traffic: Bool
-        switch event {
-        case .terminalFrame, .terminalInput, .terminalWindow: traffic = true
-        default: traffic = false
-        }
+        let traffic = event.isTerminalTraffic
         if let userTerminal, !userTerminal.ended {
             await userTerminal.handle(event)
             // In JSON mode the events are also written (except the terminal's own traffic).

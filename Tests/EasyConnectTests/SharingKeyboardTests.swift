@@ -19,7 +19,8 @@ struct SharingKeyboardTests {
     func escapeSequences() {
         var k = SharingKeyboard()
         #expect(k.interpret(Array("\u{1B}[A".utf8), panicArmed: true) == [.program(Array("\u{1B}[A".utf8))])
-        #expect(k.interpret([Self.esc, Self.esc], panicArmed: true) == [.program([Self.esc, Self.esc])])
+        #expect(k.interpret([Self.esc, Self.esc], panicArmed: true) == [.panic], "Esc pressed twice quickly is still the panic key")
+        #expect(k.interpret([Self.esc, Self.esc], panicArmed: false) == [.program([Self.esc, Self.esc])])
         #expect(k.interpret(Array("ls\r".utf8), panicArmed: true) == [.program(Array("ls\r".utf8))])
     }
 
@@ -48,7 +49,10 @@ struct SharingKeyboardTests {
         #expect(k.interpret([Self.command], panicArmed: true).isEmpty)
         #expect(k.interpret([UInt8(ascii: "y")], panicArmed: true) == [.command(UInt8(ascii: "y"))])
         #expect(k.interpret([Self.command], panicArmed: true).isEmpty)
-        #expect(k.interpret([Self.esc], panicArmed: true) == [.command(Self.esc)], "a lone Esc after the command key is its letter")
+        #expect(k.interpret([Self.esc], panicArmed: true) == [.panic], "the panic key wins over a pending command key")
+        #expect(k.interpret([UInt8(ascii: "y")], panicArmed: true) == [.program([UInt8(ascii: "y")])], "and the command key is forgotten")
+        #expect(k.interpret([Self.command], panicArmed: false).isEmpty)
+        #expect(k.interpret([Self.esc], panicArmed: false) == [.command(Self.esc)], "without control, a lone Esc after the command key is its letter")
         #expect(k.interpret(Array("ab".utf8) + [Self.command], panicArmed: false) == [.program(Array("ab".utf8))])
         #expect(k.interpret([UInt8(ascii: "e"), UInt8(ascii: "x")], panicArmed: false) == [.program([Self.esc, UInt8(ascii: "x")])])
         // And the state does not leak: the next Esc alone is the panic key again.
@@ -75,19 +79,29 @@ struct SharingKeyboardTests {
         #expect(k.interpret(Array("漢".utf8) + [0x08], panicArmed: true).last == .chatEdited("h"))
         #expect(k.interpret([0x7F, 0x7F], panicArmed: true) == [.chatEdited(""), .chatEdited("")], "backspace on an empty line")
         #expect(k.interpret(Array("ok".utf8) + [0x01], panicArmed: true) == [.chatEdited("o"), .chatEdited("ok")], "other controls are ignored")
-        #expect(k.interpret([0x0D] + Array("ls".utf8), panicArmed: true) == [.chatSend("ok"), .program(Array("ls".utf8))])
+        #expect(k.interpret([0x0D] + Array("ls".utf8), panicArmed: true) == [.chatSend("ok")], "what follows Enter in the same read is not typed")
         #expect(!k.isTypingChat)
     }
 
-    @Test("Chat line: Esc and Ctrl-C cancel (Esc is not the panic key there); Enter on an empty line cancels")
+    @Test("Chat line: Esc and Ctrl-C cancel; during control Esc also ends control (the panic key comes first); arrow keys are ignored; Enter on an empty line cancels")
     func chatCancelling() {
         var k = SharingKeyboard()
         for cancel: UInt8 in [Self.esc, 0x03] {
             k.startChat()
-            _ = k.interpret(Array("hi".utf8), panicArmed: true)
-            #expect(k.interpret([cancel], panicArmed: true) == [.chatCancelled])
+            _ = k.interpret(Array("hi".utf8), panicArmed: false)
+            #expect(k.interpret([cancel], panicArmed: false) == [.chatCancelled])
             #expect(!k.isTypingChat)
         }
+        k.startChat()
+        _ = k.interpret(Array("stop".utf8), panicArmed: true)
+        #expect(k.interpret([Self.esc], panicArmed: true) == [.chatCancelled, .panic])
+        #expect(!k.isTypingChat)
+        k.startChat()
+        #expect(k.interpret(Array("\u{1B}[A".utf8), panicArmed: true).isEmpty, "an arrow key on the chat line neither cancels it nor types [A")
+        #expect(k.isTypingChat)
+        var g = SharingKeyboard(panicKey: .control(7))
+        g.startChat()
+        #expect(g.interpret(Array("a".utf8) + [7], panicArmed: true) == [.chatEdited("a"), .chatCancelled, .panic], "a Ctrl-letter panic key works on the chat line")
         k.startChat()
         #expect(k.interpret([0x0D], panicArmed: true) == [.chatCancelled])
         // A chat line is at most maximumChatBytes long.

@@ -15,10 +15,19 @@ public struct ScreenDiffer: Sendable {
 
     /// The frame from the last one sent to `screen`, or nil when nothing changed.
     public mutating func frame(for screen: TerminalScreen) -> ScreenFrame? {
-        defer {
-            sent = screen
-            sentScrolledLines = screen.scrolledLines
-        }
+        defer { commit(screen) }
+        return pendingFrame(for: screen)
+    }
+
+    /// Remembers `screen` as the one the receiver now holds (its frame was sent).
+    public mutating func commit(_ screen: TerminalScreen) {
+        sent = screen
+        sentScrolledLines = screen.scrolledLines
+    }
+
+    /// The frame from the last one sent to `screen`, or nil when nothing changed, without remembering it:
+    /// call `commit` once it is sent (a frame that could not be sent leaves the differ where it was).
+    public func pendingFrame(for screen: TerminalScreen) -> ScreenFrame? {
         guard var previous = sent, previous.size == screen.size else {
             return reduced(ScreenFrame(fullFrameOf: screen))
         }

@@ -2,9 +2,12 @@
 /// key (Ctrl-] by default, as telnet's escape) and the letter after it, the User's panic key, and the chat
 /// line typed in the status line. Pure logic: the driver feeds what it reads from the terminal.
 ///
-/// The panic key ends Control Sharing and is swallowed. Esc, the default (as in Windows), counts only when
-/// it arrives alone: arrow and function keys also start with Esc but arrive as one read with the rest of
-/// their sequence. Command key then `e` sends a literal Esc; the command key twice sends the command key.
+/// The panic key ends Control Sharing and is swallowed, whatever else is going on (a chat line being typed,
+/// a command key pressed just before): it comes first. Esc, the default (as in Windows), counts when a read
+/// holds Esc alone (or only Escs, pressed quickly): arrow and function keys also start with Esc but arrive
+/// as one read with the rest of their sequence. Command key then `e` sends a literal Esc; the command key
+/// twice sends the command key. On the chat line, an escape sequence (an arrow key) is ignored, and what
+/// follows Enter or Esc in the same read is dropped rather than typed into the program.
 public struct SharingKeyboard: Sendable {
     /// What some keys mean.
     public enum Action: Hashable, Sendable {
@@ -91,11 +94,35 @@ public struct SharingKeyboard: Sendable {
             if !pending.isEmpty { actions.append(.program(pending)) }
             pending = []
         }
-        if panicArmed, chat == nil, !afterCommandKey, panicKey == .escape, chunk == [0x1B] { return [.panic] }
-        for byte in chunk {
+        if panicArmed, panicKey == .escape, !chunk.isEmpty, chunk.allSatisfy({ $0 == 0x1B }) {
+            let cancelled = chat != nil
+            chat = nil
+            afterCommandKey = false
+            return cancelled ? [.chatCancelled, .panic] : [.panic]
+        }
+        var index = 0
+        while index < chunk.count {
+            let byte = chunk[index]
+            index += 1
+            if panicArmed, case .control(let b) = panicKey, byte == b {
+                flush()
+                if chat != nil {
+                    chat = nil
+                    actions.append(.chatCancelled)
+                }
+                afterCommandKey = false
+                actions.append(.panic)
+                continue
+            }
             if chat != nil {
                 flush()
-                if let action = editChat(byte) { actions.append(action) }
+                if byte == 0x1B, index < chunk.count {
+                    break  // an escape sequence (an arrow key) on the chat line: ignored, with the rest of the read
+                }
+                if let action = editChat(byte) {
+                    actions.append(action)
+                    if chat == nil { break }  // sent or cancelled: the rest of this read is not typed into the program
+                }
                 continue
             }
             if afterCommandKey {
@@ -111,11 +138,6 @@ public struct SharingKeyboard: Sendable {
             }
             if byte == Self.commandKey {
                 afterCommandKey = true
-                continue
-            }
-            if panicArmed, case .control(let b) = panicKey, byte == b {
-                flush()
-                actions.append(.panic)
                 continue
             }
             pending.append(byte)

@@ -135,9 +135,10 @@ public struct TerminalRenderer: Sendable {
             || (0x30000...0x3FFFD).contains(v)
     }
 
-    /// True when `text` holds no control character (C0, DEL, C1).
+    /// True when `text` holds no control character (C0, DEL, C1) and no line separator or bidirectional
+    /// override (`DisplayText.isControl`), which could move or reorder what the terminal shows.
     static func isDrawable(_ text: String) -> Bool {
-        !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        !DisplayText.containsControl(text)
     }
 
     /// `CSI 0;… m` for `style`.

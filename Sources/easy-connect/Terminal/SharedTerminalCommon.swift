@@ -1,3 +1,4 @@
+import Dispatch
 import EasyConnect
 import EasyConnectNetwork
 import Foundation
@@ -15,10 +16,31 @@ final class SharedTerminalCommon {
     /// The notice shown in the status line, until when.
     private(set) var notice: (text: String, until: ContinuousClock.Instant)?
     private var offeredFile: UInt32?
+    /// One timer, moved to the earliest deadline asked for: it delivers `.terminal(.due)`.
+    private let timer: any DispatchSourceTimer
+    private var timerDeadline: ContinuousClock.Instant?
 
-    init(session: EasyConnectSession, peerName: String, keyboard: SharingKeyboard) {
+    init(session: EasyConnectSession, peerName: String, keyboard: SharingKeyboard, inbox: Inbox) {
         (self.session, self.peerName, self.keyboard) = (session, peerName, keyboard)
+        timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.setEventHandler { inbox.post(.terminal(.due)) }
+        timer.activate()
     }
+
+    deinit { timer.cancel() }
+
+    /// Asks for `.terminal(.due)` at `instant` (or earlier, if an earlier time was asked for already).
+    func wake(at instant: ContinuousClock.Instant) {
+        let now = clock.now
+        if let timerDeadline, timerDeadline <= instant, timerDeadline > now { return }
+        timerDeadline = instant
+        let delay = max(.zero, instant - now)
+        let nanoseconds = Int(delay.components.seconds) * 1_000_000_000 + Int(delay.components.attoseconds / 1_000_000_000)
+        timer.schedule(deadline: .now() + .nanoseconds(nanoseconds))
+    }
+
+    /// The timer went off (`.terminal(.due)` arrived): the next `wake` sets it again.
+    func timerFired() { timerDeadline = nil }
 
     /// Shows `text` in the status line for `seconds`.
     func say(_ text: String, seconds: Int = 6) {
@@ -88,5 +110,15 @@ final class SharedTerminalCommon {
         default: return false
         }
         return true
+    }
+}
+
+extension EasyConnectEvent {
+    /// The shared terminal's own traffic (screen updates, keystrokes, window sizes), never shown as events.
+    var isTerminalTraffic: Bool {
+        switch self {
+        case .terminalFrame, .terminalInput, .terminalWindow: true
+        default: false
+        }
     }
 }

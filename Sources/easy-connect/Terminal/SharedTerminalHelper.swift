@@ -27,7 +27,6 @@ final class SharedTerminalHelper {
     private var clock: ContinuousClock { common.clock }
     private var lastScreenEvent: ContinuousClock.Instant?
     private var screenEventDue = false
-    private var dueAt: ContinuousClock.Instant?
     private var active = false
     private(set) var ended = false
 
@@ -36,13 +35,13 @@ final class SharedTerminalHelper {
 
     /// A view of `userName`'s terminal; it takes over the local terminal at the first frame.
     init(session: EasyConnectSession, inbox: Inbox, console: Console, userName: String) {
-        common = SharedTerminalCommon(session: session, peerName: userName, keyboard: SharingKeyboard(panicKey: .none))
+        common = SharedTerminalCommon(session: session, peerName: userName, keyboard: SharingKeyboard(panicKey: .none), inbox: inbox)
         self.inbox = inbox
         self.console = console
         let terminal = LocalTerminal()
         if !console.json, terminal.isTerminal, let size = terminal.size {
             local = terminal
-            window = TerminalSize(rows: max(1, size.rows - 1), columns: size.columns)
+            window = SharedTerminalUser.usable(size)
         } else {
             local = nil
             window = TerminalSize(rows: 24, columns: 80)
@@ -60,6 +59,8 @@ final class SharedTerminalHelper {
 
     /// An event of the session. Returns true when the shared terminal took care of it (nothing else to show).
     func handle(_ event: EasyConnectEvent) async -> Bool {
+        // Once given back, the terminal is never taken again (a frame queued behind a bad one, say).
+        guard !ended else { return event.isTerminalTraffic }
         switch event {
         case .terminalFrame(let encoding, let body):
             let frame: ScreenFrame
@@ -120,6 +121,7 @@ final class SharedTerminalHelper {
     }
 
     private func begin() {
+        guard !ended else { return }
         active = true
         guard let local else { return }
         local.enter()
@@ -163,14 +165,14 @@ final class SharedTerminalHelper {
         case "g":
             if controlShared { await common.perform(.giveUpControl) } else { say("You do not have control.") }
         default:
-            say("Ctrl-] then: r ask for control · g give it back · c chat · a/d accept/decline a file · ] a literal Ctrl-] · q end", seconds: 15)
+            say("Ctrl-] then: r ask for control · g give it back · c chat · a/d accept/decline a file · Ctrl-] twice a literal Ctrl-] · q end", seconds: 15)
         }
     }
 
     /// The local window changed size.
     func windowChanged() async {
         guard let local, let size = local.size else { return }
-        window = TerminalSize(rows: max(1, size.rows - 1), columns: size.columns)
+        window = SharedTerminalUser.usable(size)
         renderer.invalidate()
         await announceWindow()
         show()
@@ -178,7 +180,7 @@ final class SharedTerminalHelper {
 
     /// A timer went off (a notice expired, a `screen` event is due).
     func due() {
-        dueAt = nil
+        common.timerFired()
         show()
     }
 
@@ -230,11 +232,7 @@ final class SharedTerminalHelper {
         ]
     }
 
-    private func wake(at instant: ContinuousClock.Instant) {
-        if let dueAt, dueAt <= instant, dueAt > clock.now { return }
-        dueAt = instant
-        inbox.post(.terminal(.due), after: max(.zero, instant - clock.now))
-    }
+    private func wake(at instant: ContinuousClock.Instant) { common.wake(at: instant) }
 
     private var status: String {
         // The notice first: the end of a long status is cut at the window's edge.
@@ -254,9 +252,9 @@ final class SharedTerminalHelper {
 
     /// Gives the terminal back (the last `screen` event first, for scripts).
     func stop() {
-        guard !ended else { return }
-        if local == nil, active, screenEventDue { console.emit(screenEvent) }
+        if !ended, local == nil, active, screenEventDue { console.emit(screenEvent) }
         ended = true
+        // Both are idempotent: whatever happened before, the terminal is given back.
         inbox.setRawInput(false)
         local?.restore()
     }

@@ -29,7 +29,8 @@ final class SharedTerminalUser {
     private var lastRender: ContinuousClock.Instant?
     private var frameWanted = true
     private var renderWanted = true
-    private var dueAt: ContinuousClock.Instant?
+    private var lastResize: ContinuousClock.Instant?
+    private var resizeWanted = false
     private(set) var controlShared = false
     private var controlAsked = false
     private var paused = false
@@ -38,20 +39,23 @@ final class SharedTerminalUser {
     private(set) var frameBytes = 0
     private(set) var frames = 0
 
+    /// The largest frame body a session record carries (1 MiB records, less the message's own bytes).
+    static let largestFrame = (1 << 20) - 64
+
     /// Least time between two drawings of the User's own terminal while output pours in.
     static let renderInterval = Duration.milliseconds(16)
 
     /// Starts `request`'s program and shows it (on standard output when it is a terminal and `showLocally`);
     /// throws when it cannot start.
     init(request: TerminalSharingRequest, session: EasyConnectSession, inbox: Inbox, helperName: String, showLocally: Bool = true) throws(PseudoTerminal.StartError) {
-        common = SharedTerminalCommon(session: session, peerName: helperName, keyboard: SharingKeyboard(panicKey: request.panicKey))
+        common = SharedTerminalCommon(session: session, peerName: helperName, keyboard: SharingKeyboard(panicKey: request.panicKey), inbox: inbox)
         self.inbox = inbox
         policy = TerminalSharingPolicy(request.bandwidth)
         differ = ScreenDiffer(reducesColours: policy.reducesColours)
         let terminal = LocalTerminal()
         if showLocally, terminal.isTerminal, let size = terminal.size {
             local = terminal
-            localWindow = TerminalSize(rows: max(1, size.rows - 1), columns: size.columns)
+            localWindow = Self.usable(size)
         } else {
             local = nil
             localWindow = request.headlessSize
@@ -60,6 +64,8 @@ final class SharedTerminalUser {
         var environment = ProcessInfo.processInfo.environment
         environment["TERM"] = "xterm-256color"
         environment["EASY_CONNECT_SHARED"] = "1"
+        // The program runs with the User's rights, not with the session's secrets.
+        for secret in ["EASY_CONNECT_PASSWORD", "EASY_CONNECT_FILE_PASSWORD"] { environment[secret] = nil }
         pty = try PseudoTerminal(arguments: request.arguments, size: localWindow, environment: environment)
         local?.enter()
         inbox.setRawInput(local != nil)
@@ -67,6 +73,17 @@ final class SharedTerminalUser {
         say("Sharing this terminal with \(helperName). Ctrl-] ? lists the keys.")
         refresh()
     }
+
+    /// The rows and columns a window of `size` shows above its status line, within `TerminalSize.maximum`.
+    static func usable(_ size: TerminalSize) -> TerminalSize {
+        TerminalSize(rows: min(max(1, size.rows - 1), TerminalSize.maximum.rows), columns: min(max(1, size.columns), TerminalSize.maximum.columns))
+    }
+
+    /// Most bytes of the Helper's keystrokes waiting for the program; more are dropped (and the Helper told).
+    static let helperInputLimit = 64 << 10
+    /// Least time between two resizes of the shared screen (a Helper changing its window size in a loop
+    /// must not make the program redraw without end).
+    static let resizeInterval = Duration.milliseconds(100)
 
     /// The shared screen's size.
     var sharedSize: TerminalSize { emulator.screen.size }
@@ -122,7 +139,10 @@ final class SharedTerminalUser {
             if await common.chat(action) { continue }
             switch action {
             case .program(let b): pty.write(b)
-            case .panic: await common.perform(.panic)
+            case .panic:
+                // At once, before the session hears of it: no key of the Helper's still queued runs.
+                takeControlBack()
+                await common.perform(.panic)
             case .command(let c): await command(c)
             default: break
             }
@@ -138,7 +158,12 @@ final class SharedTerminalUser {
         case "n":
             if controlAsked { await common.perform(.denyControl) } else { say("\(helperName) has not asked for control.") }
         case "t":
-            if controlShared { await common.perform(.giveUpControl) } else { say("\(helperName) does not have control.") }
+            if controlShared {
+                takeControlBack()
+                await common.perform(.giveUpControl)
+            } else {
+                say("\(helperName) does not have control.")
+            }
         case "p": await common.perform(paused ? .resume : .pause)
         default:
             let panic = common.keyboard.panicKey
@@ -151,10 +176,17 @@ final class SharedTerminalUser {
     /// An event of the session, shown in the status line (the runner shows none while the terminal is shared).
     func handle(_ event: EasyConnectEvent) async {
         switch event {
-        case .terminalInput(let bytes): pty.write(bytes)
+        case .terminalInput(let bytes):
+            // Written only while this side knows control is shared and sharing is not paused: keys that
+            // crossed the panic key, or typed blind during a pause, are dropped.
+            if !controlShared || paused {
+                say("\(helperName) typed \(paused ? "during the pause" : "without control"): ignored.")
+            } else if !pty.write(bytes, limit: Self.helperInputLimit) {
+                say("\(helperName) typed more than the program reads: keys dropped.")
+            }
         case .terminalInputIgnored: say("\(helperName) typed without control: ignored.")
         case .terminalWindow(let size):
-            helperWindow = size
+            helperWindow = TerminalSize(rows: min(size.rows, TerminalSize.maximum.rows), columns: min(size.columns, TerminalSize.maximum.columns))
             await resizeShared()
         case .controlRequested:
             controlAsked = true
@@ -167,7 +199,7 @@ final class SharedTerminalUser {
             controlAsked = false
             say("You refused control to \(helperName).")
         case .controlEnded(let reason):
-            controlShared = false
+            if controlShared { takeControlBack() }
             switch reason {
             case .panic: say("Panic key: control taken back; \(helperName) can only watch.")
             case .userTookBack: say("You took control back.")
@@ -190,7 +222,7 @@ final class SharedTerminalUser {
     /// The local window changed size.
     func windowChanged() async {
         guard let local, let size = local.size else { return }
-        localWindow = TerminalSize(rows: max(1, size.rows - 1), columns: size.columns)
+        localWindow = Self.usable(size)
         renderer.invalidate()
         renderWanted = true
         await resizeShared()
@@ -198,7 +230,12 @@ final class SharedTerminalUser {
 
     private func resizeShared() async {
         let shared = helperWindow.map { localWindow.fitting($0) } ?? localWindow
-        if shared != emulator.screen.size {
+        if shared != emulator.screen.size, let last = lastResize, clock.now < last + Self.resizeInterval {
+            wake(at: last + Self.resizeInterval)
+            resizeWanted = true
+        } else if shared != emulator.screen.size {
+            lastResize = clock.now
+            resizeWanted = false
             emulator.resize(to: shared)
             pty.resize(to: shared)
             frameWanted = true
@@ -209,8 +246,15 @@ final class SharedTerminalUser {
 
     /// A timer set by the pacing went off.
     func due() async {
-        dueAt = nil
+        common.timerFired()
+        if resizeWanted { await resizeShared() }
         await flush()
+    }
+
+    /// Control ends here and now: the Helper's keys not yet read by the program are dropped.
+    private func takeControlBack() {
+        controlShared = false
+        pty.discardPendingInput()
     }
 
     // MARK: - Output
@@ -263,30 +307,38 @@ final class SharedTerminalUser {
             wake(at: last + interval)
             return
         }
-        guard let frame = differ.frame(for: emulator.screen) else {
+        let screen = emulator.screen
+        guard let frame = differ.pendingFrame(for: screen) else {
             frameWanted = false
             return
         }
-        let encoding: FrameEncoding = policy.compresses ? .deflate : .plain
-        let body = FrameCompression.encode(frame, as: encoding)
+        var encoding: FrameEncoding = policy.compresses ? .deflate : .plain
+        var body = FrameCompression.encode(frame, as: encoding)
+        if encoding == .plain, body.count > Self.largestFrame {
+            // A screen full of colours can outgrow a record: compressed, it fits.
+            encoding = .deflate
+            body = FrameCompression.encode(frame, as: .deflate)
+        }
+        guard body.count <= Self.largestFrame else {
+            say("This screen is too large to share (\(body.count) bytes compressed); the helper sees it again once it changes.")
+            differ.reset()
+            frameWanted = false
+            return
+        }
         do {
             try await session.perform(.terminalFrame(encoding: encoding, body: body))
+            differ.commit(screen)
             lastFrame = now
             frameWanted = false
             frameBytes += body.count
             frames += 1
         } catch {
-            // The link is busy (or sharing was just paused): the next frame starts from scratch.
-            differ.reset()
+            // The link is busy (or sharing was just paused): a newer frame goes later, from what was sent.
             wake(at: now + .milliseconds(20))
         }
     }
 
-    private func wake(at instant: ContinuousClock.Instant) {
-        if let dueAt, dueAt <= instant { return }
-        dueAt = instant
-        inbox.post(.terminal(.due), after: max(.zero, instant - clock.now))
-    }
+    private func wake(at instant: ContinuousClock.Instant) { common.wake(at: instant) }
 
     private var status: String {
         // The notice first: the end of a long status is cut at the window's edge.
