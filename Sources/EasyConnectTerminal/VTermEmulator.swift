@@ -112,7 +112,11 @@ public final class VTermEmulator {
         }
         c.movecursor = { pos, _, visible, user in
             let e = VTermEmulator.emulator(user)
-            e.screen.cursor = TerminalCursor(row: Int(pos.row), column: Int(pos.col), isVisible: visible != 0)
+            // libvterm restores a saved cursor (DECRC, CSI u, modes 1048 and 1049) as it was saved, even
+            // when the screen has shrunk since: keep the screen's cursor on the screen, as xterm does.
+            let size = e.screen.size
+            e.screen.cursor = TerminalCursor(
+                row: min(max(0, Int(pos.row)), size.rows - 1), column: min(max(0, Int(pos.col)), size.columns - 1), isVisible: visible != 0)
             return 1
         }
         c.scrollrect = { rect, down, right, user in

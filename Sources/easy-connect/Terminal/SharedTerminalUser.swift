@@ -31,6 +31,8 @@ final class SharedTerminalUser {
     private var renderWanted = true
     private var dueAt: ContinuousClock.Instant?
     private var notice: (text: String, until: ContinuousClock.Instant)?
+    /// When the timer set for the notice goes off.
+    private var noticeTimer: ContinuousClock.Instant?
     private(set) var controlShared = false
     private var controlAsked = false
     private var paused = false
@@ -268,17 +270,25 @@ final class SharedTerminalUser {
     }
 
     private func renderLocal(force: Bool) {
-        guard renderWanted, let local, !ended else { return }
         let now = clock.now
+        // A notice whose time is up changes the status line: its own timer (one per notice, apart from the
+        // pacing's) brings us here with nothing else to draw.
+        if let n = notice, now >= n.until {
+            notice = nil
+            renderWanted = true
+        }
+        if let n = notice, local != nil, !ended, noticeTimer != n.until {
+            noticeTimer = n.until
+            inbox.post(.terminal(.due), after: max(.zero, n.until - now))
+        }
+        guard renderWanted, let local, !ended else { return }
         if !force, let last = lastRender, now < last + Self.renderInterval {
             wake(at: last + Self.renderInterval)
             return
         }
-        if let n = notice, now >= n.until { notice = nil }
         local.write(renderer.render(emulator.screen, window: TerminalSize(rows: localWindow.rows + 1, columns: localWindow.columns), status: status))
         lastRender = now
         renderWanted = false
-        if let n = notice { wake(at: n.until) }
     }
 
     private func sendFrame(force: Bool) async {
