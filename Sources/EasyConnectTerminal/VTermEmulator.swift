@@ -19,6 +19,8 @@ public final class VTermEmulator {
     private let state: OpaquePointer
     private let callbacks: UnsafeMutablePointer<VTermStateCallbacks>
     private var pen = TerminalStyle.plain
+    /// Where libvterm's cursor is, as it reported it (it can be off a screen that shrank).
+    private var libvtermCursor = (row: 0, column: 0)
     private var replies: [UInt8] = []
     private var pendingUTF8: [UInt8] = []
     private var hasShrunk = false
@@ -108,7 +110,8 @@ public final class VTermEmulator {
             while end < bytes.count, bytes[end] != 0x1B { end += 1 }
             _ = vterm_input_write(vt, (base + start).assumingMemoryBound(to: CChar.self), end - start)
             start = end
-            let cursor = screen.cursor, size = screen.size
+            // libvterm's own cursor, which the screen's is a clamped copy of.
+            let cursor = (row: libvtermCursor.row, column: libvtermCursor.column), size = screen.size
             if cursor.row >= size.rows || cursor.column >= size.columns {
                 let move = Array("\u{1B}[\(min(cursor.row, size.rows - 1) + 1);\(min(cursor.column, size.columns - 1) + 1)H".utf8)
                 move.withUnsafeBytes { _ = vterm_input_write(vt, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
@@ -116,6 +119,7 @@ public final class VTermEmulator {
                 var position = VTermPos()
                 vterm_state_get_cursorpos(state, &position)
                 (screen.cursor.row, screen.cursor.column) = (Int(position.row), Int(position.col))
+                libvtermCursor = (Int(position.row), Int(position.col))
             }
         }
     }
@@ -180,7 +184,12 @@ public final class VTermEmulator {
         }
         c.movecursor = { pos, _, visible, user in
             let e = VTermEmulator.emulator(user)
-            e.screen.cursor = TerminalCursor(row: Int(pos.row), column: Int(pos.col), isVisible: visible != 0)
+            // libvterm restores a saved cursor (DECRC, CSI u, modes 1048 and 1049) as it was saved, even
+            // when the screen has shrunk since: keep the screen's cursor on the screen, as xterm does.
+            let size = e.screen.size
+            e.libvtermCursor = (Int(pos.row), Int(pos.col))
+            e.screen.cursor = TerminalCursor(
+                row: min(max(0, Int(pos.row)), size.rows - 1), column: min(max(0, Int(pos.col)), size.columns - 1), isVisible: visible != 0)
             return 1
         }
         c.scrollrect = { rect, down, right, user in

@@ -235,13 +235,14 @@ final class SharedTerminalHelper {
     private func wake(at instant: ContinuousClock.Instant) { common.wake(at: instant) }
 
     private var status: String {
-        // The notice first: the end of a long status is cut at the window's edge.
-        var parts = ["Easy Connect", "\(userName)'s terminal", paused ? "paused" : controlShared ? "you have control" : controlAsked ? "control asked" : "view only", common.notice?.text ?? "Ctrl-] ? keys"]
+        // The notice last: a long one is cut at the window's edge, the state and sizes stay.
+        var parts = ["Easy Connect", "\(userName)'s terminal", paused ? "paused" : controlShared ? "you have control" : controlAsked ? "control asked" : "view only"]
         if screen.size.rows < window.rows || screen.size.columns < window.columns, received {
             parts.append("\(screen.size) (\(userName)'s window is smaller)")
         } else if screen.size.rows > window.rows || screen.size.columns > window.columns {
             parts.append("\(screen.size) (your window is smaller: part is cut)")
         }
+        parts.append(common.notice?.text ?? "Ctrl-] ? keys")
         return " " + parts.joined(separator: " · ")
     }
 

@@ -282,8 +282,8 @@ final class SharedTerminalUser {
     }
 
     private func renderLocal(force: Bool) {
-        guard renderWanted, let local, !ended else { return }
         let now = clock.now
+        guard renderWanted, let local, !ended else { return }
         if !force, let last = lastRender, now < last + Self.renderInterval {
             wake(at: last + Self.renderInterval)
             return
@@ -341,10 +341,11 @@ final class SharedTerminalUser {
     private func wake(at instant: ContinuousClock.Instant) { common.wake(at: instant) }
 
     private var status: String {
-        // The notice first: the end of a long status is cut at the window's edge.
-        var parts = ["Easy Connect", "\(helperName) \(paused ? "sees nothing (paused)" : controlShared ? "shares control" : "watches")", common.notice?.text ?? "Ctrl-] ? keys"]
+        // The notice last: a long one is cut at the window's edge, the state and sizes stay.
+        var parts = ["Easy Connect", "\(helperName) \(paused ? "sees nothing (paused)" : controlShared ? "shares control" : "watches")"]
         let shared = emulator.screen.size
         if shared != localWindow { parts.append("\(shared) (\(helperName)'s window is smaller)") }
+        parts.append(common.notice?.text ?? "Ctrl-] ? keys")
         return " " + parts.joined(separator: " · ")
     }
 
