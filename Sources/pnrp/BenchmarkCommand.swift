@@ -14,7 +14,9 @@ struct BenchmarkCommand: ParsableCommand {
               swift build -c release && .build/release/pnrp benchmark
 
             Codec: LOOKUP and AUTHORITY messages encoded and decoded in a loop on one core for \
-            --seconds each. Cloud: --nodes nodes join an in-memory cloud through the protocol and \
+            --seconds each; then the two random generators (xoshiro256** for the simulator's models, \
+            ChaCha20 for every value a node draws), as words and as one INQUIRE's nonce and Message ID \
+            per second. Cloud: --nodes nodes join an in-memory cloud through the protocol and \
             register one name each; after the cloud settles, --resolutions random names are \
             resolved, --concurrency of them in flight at once (every hop really encoded, decoded and every \
             CPA verified; the whole cloud's maintenance runs meanwhile). \
@@ -94,6 +96,7 @@ struct BenchmarkCommand: ParsableCommand {
             if let m = try? PNRPMessage(decoding: bytes), case .authority(let f) = m.body { _ = try? AuthorityBuffer(decoding: f.fragment) }
         }
         figures.append(("codec.authority.encodeDecodePerSecond", authorityRate, "AUTHORITY (with a secured CPA) encode+decode per second (\(try authority.encoded().count) bytes)"))
+        figures += generatorFigures()
 
         if !skipCloud {
             let progress = ProgressLine(enabled: !json)
@@ -192,6 +195,26 @@ struct BenchmarkCommand: ParsableCommand {
         return (lookup, PNRPMessage(messageID: 8, body: .authority(fragment)))
     }
 
+    /// Draws per second of the two generators (`docs/deviations.md`, item N23): xoshiro256** (`RandomSource`,
+    /// the simulator's models) and ChaCha20 (`NodeRandom`, every value a node draws), as 64-bit words and as
+    /// what a node draws for one INQUIRE (a 16-byte nonce and a Message ID).
+    private func generatorFigures() -> [(String, Double, String)] {
+        var xoshiro = RandomSource(seed: 1)
+        var chacha = NodeRandom(seed: 1)
+        var sink: UInt64 = 0
+        let xoshiroWords = measure(seconds) { for _ in 0..<1000 { sink ^= xoshiro.next() } } * 1000
+        let chachaWords = measure(seconds) { for _ in 0..<1000 { sink ^= chacha.next() } } * 1000
+        let xoshiroDraws = measure(seconds) { sink ^= UInt64(xoshiro.bytes(16)[0]) ^ xoshiro.next() }
+        let chachaDraws = measure(seconds) { sink ^= UInt64(chacha.bytes(16)[0]) ^ chacha.next() }
+        keep(sink)
+        return [
+            ("random.xoshiro.wordsPerSecond", xoshiroWords, "xoshiro256** 64-bit words per second (simulator models)"),
+            ("random.chacha20.wordsPerSecond", chachaWords, "ChaCha20 64-bit words per second (node generator)"),
+            ("random.xoshiro.inquireDrawsPerSecond", xoshiroDraws, "nonce + Message ID per second, xoshiro256**"),
+            ("random.chacha20.inquireDrawsPerSecond", chachaDraws, "nonce + Message ID per second, ChaCha20"),
+        ]
+    }
+
     /// Runs `body` repeatedly for about `seconds`; returns calls per second.
     private func measure(_ seconds: Double, _ body: () -> Void) -> Double {
         for _ in 0..<1000 { body() }  // warm up
@@ -206,6 +229,9 @@ struct BenchmarkCommand: ParsableCommand {
         return Double(calls) / elapsed
     }
 }
+
+/// Keeps a measured loop's result alive, so the optimiser cannot drop the loop.
+@inline(never) func keep(_ value: UInt64) { _ = value }
 
 /// The resident set size of this process in bytes (Linux: /proc/self/statm), 0 when unknown.
 func residentBytes() -> UInt64 {

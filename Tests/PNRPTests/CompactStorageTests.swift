@@ -96,10 +96,15 @@ struct CompactStorageTests {
         #expect(cache.verifiedKey(of: other.id) == key5)
         #expect(cache.isVerified(near.id) && cache.isInLeafSet(other.id))
         #expect(cache.entries.map(\.id) == [near.id, other.id])
-        cache.add(other, verifiedKey: key32)
-        #expect(cache.verifiedKey(of: other.id) == key32)
+        // The first key verified for an ID stays its key: another one changes nothing (N22); the same one refreshes.
+        #expect(cache.add(other, verifiedKey: key32).keyConflict)
+        #expect(cache.verifiedKey(of: other.id) == key5)
+        #expect(!cache.add(other, verifiedKey: key5).keyConflict)
+        #expect(cache.verifiedKey(of: other.id) == key5)
         cache.remove(near.id)
         #expect(cache.entry(near.id) == nil && cache.verifiedKey(of: near.id) == nil && cache.count == 1)
+        cache.remove(other.id)
+        #expect(cache.verifiedKey(of: other.id) == nil && cache.count == 0)
     }
 
     @Test("closest and nearestOnEachSide find what a scan of every entry finds")

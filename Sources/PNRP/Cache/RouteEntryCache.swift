@@ -99,9 +99,11 @@ public struct RouteEntryCache: Sendable {
     // MARK: Local IDs
 
     /// Adds a locally registered ID with a leaf set filled from the verified entries already cached.
-    /// The first local ID becomes the cache centre.
+    /// The first local ID becomes the cache centre. A remote entry cached for the same ID is dropped: this
+    /// node's own registration is the one it knows (`docs/deviations.md`, item N22).
     public mutating func addLocal(_ id: PNRPID) {
         guard !isLocal(id) else { return }
+        if contains(id) { remove(id) }
         var set = LeafSet(center: id)
         for r in records where r.isVerified { set.insert(r.id) }
         for other in leafSets { set.insert(other.center) }
@@ -181,17 +183,31 @@ public struct RouteEntryCache: Sendable {
         public var cached = false
         /// Local IDs whose leaf set gained the entry.
         public var leafSetsJoined: [PNRPID] = []
+        /// True when the ID is cached with a CPA verified under another key: nothing was changed
+        /// (`docs/deviations.md`, item N22).
+        public var keyConflict = false
     }
 
     /// Adds or refreshes `entry` ([MS-PNRP] 3.1.5.6.1.2, 3.2.5.11). `verifiedKey` is the public key of the
     /// CPA that was checked for it, if any: only such entries enter leaf sets, and only they may move a
     /// cached ID to other addresses.
+    ///
+    /// The first key verified for a cached ID stays its key: an entry whose CPA was verified under one key
+    /// is refreshed or moved only by a CPA verified under the same key, and `add` with another key changes
+    /// nothing and reports `keyConflict`. The PNRP ID of an unsecured name does not bind a key (anyone can
+    /// sign a CPA for it, [MS-PNRP] 3.1.5.7), so this is what keeps someone else's CPA for the same ID from
+    /// taking the entry over; it goes only when it fails, or by a revocation under its own key
+    /// (`docs/deviations.md`, item N22).
     @discardableResult
     public mutating func add(_ entry: RouteEntry, verifiedKey: [UInt8]? = nil) -> AddOutcome {
         var outcome = AddOutcome()
         if isLocal(entry.id) { return outcome }
         if let i = index(of: entry.id) {
             outcome.cached = true
+            if let verifiedKey, let known = self.verifiedKey(of: entry.id), known != verifiedKey {
+                outcome.keyConflict = true
+                return outcome
+            }
             if !records[i].entry.sameLocation(as: entry) {
                 guard verifiedKey != nil else { return outcome }
                 records[i].entry = entry
@@ -344,7 +360,7 @@ public struct RouteEntryCache: Sendable {
 
     /// Up to `count` entries spread around the circle: one per slot from the coarsest levels first
     /// ([MS-PNRP] 3.2.5.3 "roughly evenly spread around the number space").
-    public func spreadSample(count: Int, using random: inout RandomSource) -> [RouteEntry] {
+    public func spreadSample(count: Int, using random: inout some RandomNumberGenerator) -> [RouteEntry] {
         let slotted = records.filter { $0.slot != 0 }.sorted { $0.slot < $1.slot }
         var picked: [RouteEntry] = []
         // Walk levels coarse to fine; within the first level that overflows, choose at random.
@@ -368,7 +384,7 @@ public struct RouteEntryCache: Sendable {
 
     /// A target inside the coarsest empty slot, for a cache-maintenance resolve ([MS-PNRP] 3.1.6.2), or
     /// nil when every slot down to `depth` is filled.
-    public func emptySlotTarget(depth: Int, using random: inout RandomSource) -> PNRPID? {
+    public func emptySlotTarget(depth: Int, using random: inout some RandomNumberGenerator) -> PNRPID? {
         for level in 0...Swift.min(depth, Self.maximumLevel) {
             var empty: [Int] = []
             for side in [0, 10] { for digit in 1...9 where !isSlotTaken(level * 20 + side + digit) { empty.append(side + digit) } }

@@ -2,9 +2,13 @@
 public struct NodeConfiguration: Sendable {
     /// The endpoint this node listens on for this cloud (its Local Endpoint List, [MS-PNRP] 3.1.1).
     public var localEndpoint: IPv6Endpoint
-    /// Seeds the node's random generator (message IDs, nonces, choices). Drivers take it from a secure
-    /// source; simulations from the scenario seed.
+    /// Seeds the node's random generator (`NodeRandom`: message IDs, nonces, choices) when `randomKey` is
+    /// nil: simulations and tests take it from the scenario seed, so one seed gives one run.
     public var seed: UInt64
+    /// Key material of the node's generator (`NodeRandom`), used instead of `seed` when set. Real-network
+    /// drivers set 32 bytes from the system's secure generator, so that nobody can work out the node's
+    /// Message IDs and nonces from the ones it has seen (`docs/deviations.md`, item N23).
+    public var randomKey: [UInt8]?
     /// Maintenance Timer period ([MS-PNRP] 3.1.2: 15 s).
     public var maintenanceInterval: NodeDuration
     /// Message Retransmission Timer period ([MS-PNRP] 3.1.2: 1 s).
@@ -71,6 +75,7 @@ public struct NodeConfiguration: Sendable {
     public init(localEndpoint: IPv6Endpoint = IPv6Endpoint(address: .loopback, port: 3540), seed: UInt64 = 0) {
         self.localEndpoint = localEndpoint
         self.seed = seed
+        randomKey = nil
         maintenanceInterval = .seconds(15)
         retransmitInterval = .seconds(1)
         retryCount = 2

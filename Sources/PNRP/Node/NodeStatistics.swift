@@ -28,6 +28,9 @@ public struct NodeStatistics: Sendable, Hashable {
     public var timeoutsByType = CodeCounters()
     /// CPAs that failed validation.
     public var cpaRejected = 0
+    /// CPAs that verified but were refused because their ID is cached with a CPA verified under another key:
+    /// someone else's CPA for the same PNRP ID (`docs/deviations.md`, item N22). Also counted in `cpaRejected`.
+    public var keyConflicts = 0
     /// Messages this node built but could not encode (always 0 unless there is a bug).
     public var encodeFailures = 0
     /// Evictions by reason (`PNRPNode.EvictionReason` order); `evictionsCounted` has bit i set once the

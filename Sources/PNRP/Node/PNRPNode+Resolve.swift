@@ -85,7 +85,7 @@ extension PNRPNode {
         var current = r.currentNextHop
         r.currentNextHop = nil
         if buffer.flags.contains(.notFound), let hop = current {
-            evict(hop.entry.id, reason: .notRegistered)
+            evict(hop.entry.id, at: source, reason: .notRegistered)
             current = nil
         }
         let responderID = lookupValidateID(of: current, fallback: source, in: r)
@@ -142,7 +142,9 @@ extension PNRPNode {
 
     /// [MS-PNRP] 3.1.5.6.1.1: the publisher's answer to the final INQUIRE; its CPA must verify (3.1.5.7), and
     /// when the CPA has flag X the buffer must carry an EXTENDED_PAYLOAD that verifies under the CPA's key for
-    /// this INQUIRE's ID and nonce (3.1.5.8). Either failure makes the whole answer invalid.
+    /// this INQUIRE's ID and nonce (3.1.5.8). Either failure makes the whole answer invalid. So does a CPA
+    /// signed under another key than the one already verified for the ID in our cache: someone else's CPA
+    /// for that PNRP ID (`docs/deviations.md`, item N22); the cached entry stays.
     mutating func inquireAnswered(_ rid: ResolveID, messageID: UInt32, buffer: AuthorityBuffer, from source: IPv6Endpoint, now: NodeInstant) {
         guard var r = resolutions[rid], case .inquire(messageID, let sentTo, let nonce, let target) = r.outstanding else { return }
         r.outstanding = .none
@@ -150,6 +152,15 @@ extension PNRPNode {
             (try? cpa.verify(now: now.fileTime, expectedID: target.id, expectedNonce: nonce, signatures: configuration.cpaSignatures)) != nil,
             case .success(let extendedPayload) = Self.verifiedExtendedPayload(of: cpa, in: buffer, id: target.id, nonce: nonce, now: now)
         {
+            if let known = cache.verifiedKey(of: target.id), known != cpa.publicKey {
+                statistics.cpaRejected += 1
+                statistics.keyConflicts += 1
+                r.rejectedCPAs += 1
+                r.demoteBestMatch()
+                resolutions[rid] = r
+                advance(rid, now: now)
+                return
+            }
             r.recordVisited(sentTo)
             resolutions[rid] = r
             let result = ResolveResult(
@@ -159,7 +170,7 @@ extension PNRPNode {
         }
         statistics.cpaRejected += 1
         r.rejectedCPAs += 1
-        evict(target.id, reason: .invalidCPA)
+        evict(target.id, at: sentTo, reason: .invalidCPA)
         r.demoteBestMatch()
         resolutions[rid] = r
         advance(rid, now: now)

@@ -4,17 +4,39 @@ extension PNRPNode {
     /// Submits a route entry learned from a message to the cache ([MS-PNRP] 3.1.5.11, 3.2.5.1): entries the
     /// cache would keep are first tested for return routability with an INQUIRE, and entries that would
     /// enter a leaf set must also return a CPA that verifies.
+    ///
+    /// A route entry naming a cached ID at other addresses must return a CPA under the key already verified
+    /// for the ID (`completeAdd`). When the ID is cached without a verified CPA, its node is asked for its CPA
+    /// instead, so the key the ID is held under is that of the node it was cached at
+    /// (`docs/deviations.md`, item N22).
     mutating func consider(_ entry: RouteEntry, learnedFrom source: IPv6Endpoint, alreadyFlooded: [IPv6Endpoint]? = nil, viaFlood: Bool = false, now: NodeInstant) {
         guard entry.port > 1024, let destination = entry.primaryEndpoint, destination != localEndpoint,
             !pendingAddIDs.contains(entry.id), pendingAdds.count < configuration.maximumPendingAdds,
             cache.wouldAccept(entry)
         else { return }
+        if let cached = cache.entry(entry.id), !cached.sameLocation(as: entry), !cache.isVerified(entry.id) {
+            validateIncumbent(cached, now: now)
+            return
+        }
         let needCPA = cache.needsCPA(entry)
         let nonce: [UInt8]? = needCPA && configuration.leafSetValidationNonce ? random.bytes(16) : nil
         let inquire = Inquire(flags: needCPA ? [.wantCPA, .wantCertificateChain] : [], validateID: entry.id, nonce: nonce)
         let id = send(.inquire(inquire), to: destination, pendingAs: .inquireForAdd, now: now)
         pendingAdds[id] = PendingAdd(entry: entry, needCPA: needCPA, nonce: nonce, alreadyFlooded: alreadyFlooded, floodSource: viaFlood ? source : nil)
         pendingAddIDs.insert(entry.id)
+    }
+
+    /// Asks the node of an entry cached without a CPA for one (as 3.2.5.1 asks a leaf-set entry for it), because
+    /// another route entry named its ID at other addresses. The entry then holds the key its CPA verifies
+    /// under; it goes if the node answers that it no longer holds the ID, shows no valid CPA, or does not
+    /// answer (`docs/deviations.md`, item N22).
+    mutating func validateIncumbent(_ cached: RouteEntry, now: NodeInstant) {
+        guard let destination = cached.primaryEndpoint, destination != localEndpoint else { return }
+        let nonce: [UInt8]? = configuration.leafSetValidationNonce ? random.bytes(16) : nil
+        let inquire = Inquire(flags: [.wantCPA, .wantCertificateChain], validateID: cached.id, nonce: nonce)
+        let id = send(.inquire(inquire), to: destination, pendingAs: .inquireForAdd, now: now)
+        pendingAdds[id] = PendingAdd(entry: cached, needCPA: true, nonce: nonce, alreadyFlooded: nil, floodSource: nil, incumbent: true)
+        pendingAddIDs.insert(cached.id)
     }
 
     /// [MS-PNRP] 3.2.5.6: answer an INQUIRE about one of our IDs, with a CPA when asked: signed for the
@@ -128,38 +150,52 @@ extension PNRPNode {
         switch request.kind {
         case .lookup(let rid): lookupAnswered(rid, messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)
         case .inquireForResolve(let rid): inquireAnswered(rid, messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)
-        case .inquireForAdd: completeAdd(messageID: m.ackedMessageID, buffer: buffer, now: now)
-        case .inquireForLiveness(let id): if buffer.flags.contains(.notFound) { evict(id, reason: .notRegistered) }
+        case .inquireForAdd: completeAdd(messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)
+        case .inquireForLiveness(let id): if buffer.flags.contains(.notFound) { evict(id, at: source, reason: .notRegistered) }
         case .solicit, .request, .flood: break  // excluded by the guard above
         }
     }
 
     /// [MS-PNRP] 3.1.5.6.1.2 and 3.2.5.11: finish validating a route entry, cache it, and flood it on when
-    /// it joined a leaf set.
-    mutating func completeAdd(messageID: UInt32, buffer: AuthorityBuffer, now: NodeInstant) {
+    /// it joined a leaf set. A CPA that verifies under another key than the one already verified for its ID
+    /// is refused and counted, and the cached entry stays as it was (`docs/deviations.md`, item N22).
+    mutating func completeAdd(messageID: UInt32, buffer: AuthorityBuffer, from source: IPv6Endpoint, now: NodeInstant) {
         guard let add = pendingAdds.removeValue(forKey: messageID) else { return }
         pendingAddIDs.remove(add.entry.id)
         pendingAdds.releaseStorageIfEmpty()
         pendingAddIDs.releaseStorageIfEmpty()
-        if buffer.flags.contains(.notFound) { return }
+        if buffer.flags.contains(.notFound) {
+            if add.incumbent { evict(add.entry.id, at: source, reason: .notRegistered) }
+            return
+        }
         var verifiedKey: [UInt8]?
         if add.needCPA {
-            guard let cpa = buffer.validateCPA else { return }
+            guard let cpa = buffer.validateCPA else {
+                if add.incumbent { evict(add.entry.id, at: source, reason: .invalidCPA) }
+                return
+            }
             do {
                 // An INQUIRE without a nonce asks for a CPA signed with a zero one ([MS-PNRP] 3.2.5.6).
                 let nonce = add.nonce ?? CPA.zeroNonce
                 try cpa.verify(now: now.fileTime, expectedID: add.entry.id, expectedNonce: nonce, signatures: configuration.cpaSignatures)
             } catch {
                 statistics.cpaRejected += 1
+                if add.incumbent { evict(add.entry.id, at: source, reason: .invalidCPA) }
                 return
             }
             guard !cpa.isRevocation, add.entry.endpoints.allSatisfy({ cpa.serviceAddresses.contains($0) }) else {
                 statistics.cpaRejected += 1
+                if add.incumbent { evict(add.entry.id, at: source, reason: .invalidCPA) }
                 return
             }
             verifiedKey = cpa.publicKey
         }
         let outcome = cache.add(add.entry, verifiedKey: verifiedKey)
+        if outcome.keyConflict {
+            statistics.cpaRejected += 1
+            statistics.keyConflicts += 1
+            return
+        }
         if let local = outcome.leafSetsJoined.first {
             floodNewNeighbour(add.entry, joinedLeafSetOf: local, alreadyFlooded: add.alreadyFlooded ?? [], floodSource: add.floodSource, now: now)
         }

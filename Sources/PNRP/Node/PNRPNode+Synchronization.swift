@@ -110,7 +110,7 @@ extension PNRPNode {
                 emit(.synchronized(with: source, entries: convo.expected))
             }
         case .flood(let validateID):
-            if m.flags?.contains(.notFound) == true, validateID != .zero { evict(validateID, reason: .notRegistered) }
+            if m.flags?.contains(.notFound) == true, validateID != .zero { evict(validateID, at: source, reason: .notRegistered) }
         default:
             break
         }

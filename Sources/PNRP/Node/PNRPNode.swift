@@ -18,7 +18,8 @@ public struct PNRPNode: Sendable {
     /// Protocol counters, for metrics and tests.
     public internal(set) var statistics = NodeStatistics()
 
-    var random: RandomSource
+    /// Every random value the node draws (`docs/deviations.md`, item N23).
+    var random: NodeRandom
     var outbox: [NodeEffect] = []
     var nextResolveID: UInt64 = 1
     var pending = PendingList()
@@ -54,6 +55,9 @@ public struct PNRPNode: Sendable {
         var nonce: [UInt8]?
         var alreadyFlooded: [IPv6Endpoint]?
         var floodSource: IPv6Endpoint?
+        /// True when this validates an entry already cached without a CPA, because another route entry named
+        /// its ID at other addresses: the entry goes if its node cannot show a CPA (`docs/deviations.md`, N22).
+        var incumbent = false
     }
 
     struct OutgoingConversation: Sendable {
@@ -80,7 +84,7 @@ public struct PNRPNode: Sendable {
     public init(configuration: NodeConfiguration, now: NodeInstant) {
         let configuration = configuration.validated()
         self.configuration = configuration
-        var random = RandomSource(seed: configuration.seed)
+        var random = NodeRandom(configuration: configuration)
         self.cache = RouteEntryCache(center: random.pnrpID())
         self.nextMaintenance = now + NodeDuration(nanoseconds: random.next() % configuration.maintenanceInterval.nanoseconds + 1)
         self.nextCacheMaintenance = now
@@ -123,7 +127,8 @@ public struct PNRPNode: Sendable {
     // MARK: - Sending
 
     /// A random Message ID not in use by a pending request: an off-path host cannot guess the ID to forge
-    /// an answer with ([MS-PNRP] 2.2.1 only asks that IDs be unlikely to repeat).
+    /// an answer with ([MS-PNRP] 2.2.1 only asks that IDs be unlikely to repeat), nor work it out from the
+    /// IDs and nonces it has seen (`NodeRandom`, `docs/deviations.md`, items N18, N23).
     mutating func freshMessageID() -> UInt32 {
         var id = UInt32(truncatingIfNeeded: random.next())
         while pending[id] != nil { id = UInt32(truncatingIfNeeded: random.next()) }
@@ -238,7 +243,7 @@ public struct PNRPNode: Sendable {
             // lost datagrams do not cut a live neighbour out of a leaf set (`docs/deviations.md`, item N13).
             checkLiveness(of: entry.destination, id: validateID, now: now)
         case .inquireForLiveness(let id):
-            if id != .zero { evict(id, reason: .unreachable) }
+            if id != .zero { evict(id, at: entry.destination, reason: .unreachable) }
             for e in cache.entries where e.hasEndpoint(entry.destination) { evict(e.id, reason: .unreachable) }
         case .lookup(let rid):
             // [MS-PNRP] 3.1.6.3: the hop is given up. The node is checked with one INQUIRE and removed from
@@ -272,6 +277,7 @@ public struct PNRPNode: Sendable {
                 pendingAddIDs.remove(add.entry.id)
                 pendingAdds.releaseStorageIfEmpty()
                 pendingAddIDs.releaseStorageIfEmpty()
+                if add.incumbent { evict(add.entry.id, at: entry.destination, reason: .unreachable) }
             }
         }
     }
@@ -294,6 +300,14 @@ public struct PNRPNode: Sendable {
         statistics.countEviction(reason)
         cache.remove(id)
         revalidateLeafCandidates(now: nil)
+    }
+
+    /// Removes the route entry of `id` when it lists `endpoint`: what a node answers about an ID, or its
+    /// silence, speaks for the entry that names that node only, not for the same ID cached at other
+    /// addresses (`docs/deviations.md`, item N22).
+    mutating func evict(_ id: PNRPID, at endpoint: IPv6Endpoint, reason: EvictionReason) {
+        guard cache.entry(id)?.hasEndpoint(endpoint) == true else { return }
+        evict(id, reason: reason)
     }
 
     /// Cached entries that now belong in a leaf set but were cached without a CPA are validated again,
@@ -319,7 +333,7 @@ public struct PNRPNode: Sendable {
     /// Sends one return-routability INQUIRE to a cached node that failed to answer; it is removed from the
     /// cache only if this fails too or says the ID is gone.
     mutating func checkLiveness(of endpoint: IPv6Endpoint, id: PNRPID, now: NodeInstant) {
-        let cachedID = id != .zero && cache.contains(id) ? id : cache.id(at: endpoint)
+        let cachedID = id != .zero && cache.entry(id)?.hasEndpoint(endpoint) == true ? id : cache.id(at: endpoint)
         guard let cachedID, !pending.entries.values.contains(where: { $0.kind == .inquireForLiveness(cachedID) }) else { return }
         send(.inquire(Inquire(flags: [], validateID: cachedID)), to: endpoint, pendingAs: .inquireForLiveness(cachedID), now: now)
     }

@@ -1,8 +1,10 @@
-/// The deterministic random generator the core draws from: xoshiro256** seeded through SplitMix64.
+/// A fast deterministic generator for the models around the nodes: xoshiro256** seeded through SplitMix64.
 ///
-/// Protocol code never uses the system generator. A node's generator is seeded by its driver (from
-/// libsodium's random bytes on a real network, from the scenario seed in the simulator), so one seed and
-/// one sequence of inputs give one sequence of outputs.
+/// The simulator and the in-memory cloud draw latencies, losses, churn, workloads and node seeds from it,
+/// and tests and benchmarks their data; one seed gives one sequence. It is predictable: each output gives
+/// away a quarter of the state and a few consecutive outputs all of it. So no node draws from it: a node's
+/// Message IDs, nonces and choices come from `NodeRandom` (ChaCha20), which is several times slower but
+/// cannot be predicted from what it has produced (`docs/deviations.md`, item N23).
 public struct RandomSource: RandomNumberGenerator, Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 

@@ -37,7 +37,9 @@ public struct HostConfiguration: Sendable {
     public var guardLimits = SourceGuard.Limits()
     /// Protocol timers and bounds; the endpoint and the random seed are set per cloud.
     public var node = NodeConfiguration()
-    /// Seed of the nodes' random generators; nil draws one from the system's secure generator.
+    /// Seed of the nodes' random generators, for runs that must repeat (benchmarks, tests): it makes every
+    /// Message ID and nonce predictable to whoever knows it. Nil (the default) keys each node's generator
+    /// with 32 bytes from the system's secure generator (`docs/deviations.md`, item N23).
     public var randomSeed: UInt64?
     /// The identity that signs registrations; nil loads or creates the state directory's (or a fresh one
     /// when there is no state directory).

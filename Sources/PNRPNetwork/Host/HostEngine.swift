@@ -26,7 +26,8 @@ final class HostEngine {
     var drivers: [CloudScope: CloudDriver] = [:]
     var ssdpListener: (any Channel)?
     var sourceGuard: SourceGuard
-    var random: RandomSource
+    /// Keys the generator of each node (`docs/deviations.md`, item N23).
+    var keying: NodeKeying
     var snapshot: CacheSnapshot?
     var lastSave: NodeInstant
     var timer: Scheduled<Void>?
@@ -77,14 +78,14 @@ final class HostEngine {
         var started: NodeInstant
     }
 
-    init(eventLoop: any EventLoop, configuration: HostConfiguration, identity: NodeIdentity, seed: UInt64, logger: Logger, events: AsyncStream<HostEvent>.Continuation) {
+    init(eventLoop: any EventLoop, configuration: HostConfiguration, identity: NodeIdentity, logger: Logger, events: AsyncStream<HostEvent>.Continuation) {
         self.eventLoop = eventLoop
         self.configuration = configuration
         self.identity = identity
         self.logger = logger
         self.events = events
         self.sourceGuard = SourceGuard(limits: configuration.guardLimits)
-        self.random = RandomSource(seed: seed)
+        self.keying = NodeKeying(configuration)
         self.lastSave = HostClock.now()
     }
 
@@ -94,7 +95,7 @@ final class HostEngine {
     func attach(_ cloud: CloudScope, endpoint: IPv6Endpoint, zone: UInt32, interface: String?, channel: any Channel) throws {
         var node = configuration.node
         node.localEndpoint = endpoint
-        node.seed = random.next()
+        keying.key(&node)
         try table.open(cloud, configuration: node, now: HostClock.now())
         drivers[cloud] = CloudDriver(socket: channel, zone: zone, interface: interface, gauges: HostMetrics.CloudGauges(cloud))
     }

@@ -67,11 +67,10 @@ public final class PNRPHost: Sendable {
         let snapshot = configuration.stateDirectory.flatMap { CacheSnapshot.load(from: $0, warnings: &warnings) }
         let plan = try CloudPlan.make(configuration)
         guard !plan.items.isEmpty else { throw HostError.noCloud }
-        let seed = configuration.randomSeed ?? SecureRandom.uint64()
         let (stream, continuation) = AsyncStream<HostEvent>.makeStream(bufferingPolicy: .bufferingNewest(16))
         let engine = try await loop.submit {
             NIOLoopBound(
-                HostEngine(eventLoop: loop, configuration: configuration, identity: identity, seed: seed, logger: logger, events: continuation),
+                HostEngine(eventLoop: loop, configuration: configuration, identity: identity, logger: logger, events: continuation),
                 eventLoop: loop)
         }.get()
 
