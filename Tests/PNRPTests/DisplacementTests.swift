@@ -234,30 +234,56 @@ struct ScriptedNode {
     static let t0 = NodeInstant(nanoseconds: 1_700_000_000 * 1_000_000_000)
     static func endpoint(_ n: UInt64) -> IPv6Endpoint { IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: n), port: 3540) }
 
-    @Test("a resolver with the ID cached under the publisher's key refuses another key's CPA for it, in an INQUIRE answer and as a resolution's answer")
-    func answersOnAnotherKeyAreRefused() throws {
-        let resolverEP = Self.endpoint(1), victimEP = Self.endpoint(2), attackerEP = Self.endpoint(3)
-        let victimKey = try Ed25519PrivateKey(seed: [UInt8](repeating: 0x56, count: 32))
-        let attackerKey = try Ed25519PrivateKey(seed: [UInt8](repeating: 0xA7, count: 32))
-        let name = try PeerName("0.displaced")
-        let id = PNRPID(p2pID: name.p2pID, serviceLocation: ServiceLocation(high: 0xFD00_0000_0000_0000, low: 0x1234_5678_9ABC_DEF0))
-        let notAfter = (Self.t0 + .hours(24)).fileTime
+    /// The cast of these tests: a resolver, the victim publishing an unsecured name, an attacker with a key
+    /// of its own and a registration of its own.
+    struct Scene {
+        let resolverEP = DisplacementAnswerTests.endpoint(1), victimEP = DisplacementAnswerTests.endpoint(2), attackerEP = DisplacementAnswerTests.endpoint(3)
+        let victimKey: Ed25519PrivateKey
+        let attackerKey: Ed25519PrivateKey
+        let name: PeerName
+        let id: PNRPID
+        let attackerName: PeerName
+        let attackerID: PNRPID
+        let notAfter = (DisplacementAnswerTests.t0 + .hours(24)).fileTime
+
+        init() throws {
+            victimKey = try Ed25519PrivateKey(seed: [UInt8](repeating: 0x56, count: 32))
+            attackerKey = try Ed25519PrivateKey(seed: [UInt8](repeating: 0xA7, count: 32))
+            name = try PeerName("0.displaced")
+            id = PNRPID(p2pID: name.p2pID, serviceLocation: ServiceLocation(high: 0xFD00_0000_0000_0000, low: 0x1234_5678_9ABC_DEF0))
+            attackerName = try PeerName("0.elsewhere")
+            attackerID = PNRPID(p2pID: attackerName.p2pID, serviceLocation: ServiceLocation(high: 0xFD00_0000_0000_0000, low: 77))
+        }
+
+        /// A CPA for `name` at `ep`, signed with `key`.
         func cpa(_ name: PeerName, _ id: PNRPID, at ep: IPv6Endpoint, key: Ed25519PrivateKey, nonce: [UInt8] = CPA.zeroNonce) throws -> CPA {
             try CPA.signed(name: name, serviceLocation: id.serviceLocation, serviceAddresses: [ep], payload: nil, friendlyName: nil, notAfter: notAfter, nonce: nonce, key: key)
         }
-        // The attacker's own registration, so the resolver has a route to it.
-        let attackerName = try PeerName("0.elsewhere")
-        let attackerID = PNRPID(p2pID: attackerName.p2pID, serviceLocation: ServiceLocation(high: 0xFD00_0000_0000_0000, low: 77))
 
-        var r = ScriptedNode(endpoint: resolverEP, seed: 11, now: Self.t0)
-        _ = try r.node.register(name: try PeerName("0.resolver"), key: try Ed25519PrivateKey(seed: [UInt8](repeating: 1, count: 32)), now: r.now)
-        try r.collect()
+        /// A resolver whose cache holds the victim's ID under the victim's key and the attacker's ID under
+        /// the attacker's, both learnt through the wire (a flood, then the INQUIRE that validates it).
+        func resolverKnowingVictimAndAttacker(seed: UInt64) throws -> ScriptedNode {
+            var r = ScriptedNode(endpoint: resolverEP, seed: seed, now: DisplacementAnswerTests.t0)
+            _ = try r.node.register(name: try PeerName("0.resolver"), key: try Ed25519PrivateKey(seed: [UInt8](repeating: 1, count: 32)), now: r.now)
+            try r.collect()
+            try r.deliver(.flood(Flood(doNotAck: true, validateID: .zero, routeEntry: RouteEntry(id: id, port: 3540, address: victimEP.address), alreadyFlooded: [])), from: victimEP)
+            try r.answer(try r.inquire(about: id, to: victimEP), with: AuthorityBuffer(flags: [], routeEntry: RouteEntry(id: id, port: 3540, address: victimEP.address), validateCPA: try cpa(name, id, at: victimEP, key: victimKey)))
+            try r.deliver(.flood(Flood(doNotAck: true, validateID: .zero, routeEntry: RouteEntry(id: attackerID, port: 3540, address: attackerEP.address), alreadyFlooded: [])), messageID: 2, from: attackerEP)
+            try r.answer(try r.inquire(about: attackerID, to: attackerEP), with: AuthorityBuffer(flags: [], routeEntry: RouteEntry(id: attackerID, port: 3540, address: attackerEP.address), validateCPA: try cpa(attackerName, attackerID, at: attackerEP, key: attackerKey)))
+            return r
+        }
+    }
 
+    @Test("a resolver with the ID cached under the publisher's key refuses another key's CPA for it, in an INQUIRE answer and as a resolution's answer")
+    func answersOnAnotherKeyAreRefused() throws {
+        let scene = try Scene()
+        let (victimEP, attackerEP, victimKey, attackerKey, name, id) = (scene.victimEP, scene.attackerEP, scene.victimKey, scene.attackerKey, scene.name, scene.id)
+        let attackerID = scene.attackerID
+        func cpa(_ name: PeerName, _ id: PNRPID, at ep: IPv6Endpoint, key: Ed25519PrivateKey, nonce: [UInt8] = CPA.zeroNonce) throws -> CPA {
+            try scene.cpa(name, id, at: ep, key: key, nonce: nonce)
+        }
         // The victim's ID enters the resolver's leaf set with the victim's CPA; so does the attacker's own.
-        try r.deliver(.flood(Flood(doNotAck: true, validateID: .zero, routeEntry: RouteEntry(id: id, port: 3540, address: victimEP.address), alreadyFlooded: [])), from: victimEP)
-        try r.answer(try r.inquire(about: id, to: victimEP), with: AuthorityBuffer(flags: [], routeEntry: RouteEntry(id: id, port: 3540, address: victimEP.address), validateCPA: try cpa(name, id, at: victimEP, key: victimKey)))
-        try r.deliver(.flood(Flood(doNotAck: true, validateID: .zero, routeEntry: RouteEntry(id: attackerID, port: 3540, address: attackerEP.address), alreadyFlooded: [])), messageID: 2, from: attackerEP)
-        try r.answer(try r.inquire(about: attackerID, to: attackerEP), with: AuthorityBuffer(flags: [], routeEntry: RouteEntry(id: attackerID, port: 3540, address: attackerEP.address), validateCPA: try cpa(attackerName, attackerID, at: attackerEP, key: attackerKey)))
+        var r = try scene.resolverKnowingVictimAndAttacker(seed: 11)
         #expect(r.node.cache.verifiedKey(of: id) == victimKey.publicKey.bytes)
         #expect(r.node.cache.verifiedKey(of: attackerID) == attackerKey.publicKey.bytes)
 
@@ -350,24 +376,11 @@ struct ScriptedNode {
 
     @Test("what a node answers about an ID, or its silence, removes only the entry that names that node", arguments: [false, true])
     func answersFromElsewhereDoNotEvict(silent: Bool) throws {
-        let resolverEP = Self.endpoint(1), victimEP = Self.endpoint(2), attackerEP = Self.endpoint(3)
-        let victimKey = try Ed25519PrivateKey(seed: [UInt8](repeating: 0x56, count: 32))
-        let attackerKey = try Ed25519PrivateKey(seed: [UInt8](repeating: 0xA7, count: 32))
-        let name = try PeerName("0.displaced")
-        let id = PNRPID(p2pID: name.p2pID, serviceLocation: ServiceLocation(high: 0xFD00_0000_0000_0000, low: 0x1234_5678_9ABC_DEF0))
-        let attackerName = try PeerName("0.elsewhere")
-        let attackerID = PNRPID(p2pID: attackerName.p2pID, serviceLocation: ServiceLocation(high: 0xFD00_0000_0000_0000, low: 77))
-        let notAfter = (Self.t0 + .hours(24)).fileTime
-        func cpa(_ name: PeerName, _ id: PNRPID, at ep: IPv6Endpoint, key: Ed25519PrivateKey) throws -> CPA {
-            try CPA.signed(name: name, serviceLocation: id.serviceLocation, serviceAddresses: [ep], payload: nil, friendlyName: nil, notAfter: notAfter, nonce: CPA.zeroNonce, key: key)
-        }
-        var r = ScriptedNode(endpoint: resolverEP, seed: 15, now: Self.t0)
-        _ = try r.node.register(name: try PeerName("0.resolver"), key: try Ed25519PrivateKey(seed: [UInt8](repeating: 1, count: 32)), now: r.now)
-        try r.collect()
-        try r.deliver(.flood(Flood(doNotAck: true, validateID: .zero, routeEntry: RouteEntry(id: id, port: 3540, address: victimEP.address), alreadyFlooded: [])), from: victimEP)
-        try r.answer(try r.inquire(about: id, to: victimEP), with: AuthorityBuffer(flags: [], routeEntry: RouteEntry(id: id, port: 3540, address: victimEP.address), validateCPA: try cpa(name, id, at: victimEP, key: victimKey)))
-        try r.deliver(.flood(Flood(doNotAck: true, validateID: .zero, routeEntry: RouteEntry(id: attackerID, port: 3540, address: attackerEP.address), alreadyFlooded: [])), messageID: 2, from: attackerEP)
-        try r.answer(try r.inquire(about: attackerID, to: attackerEP), with: AuthorityBuffer(flags: [], routeEntry: RouteEntry(id: attackerID, port: 3540, address: attackerEP.address), validateCPA: try cpa(attackerName, attackerID, at: attackerEP, key: attackerKey)))
+        let scene = try Scene()
+        let (victimEP, attackerEP, victimKey, name, id) = (scene.victimEP, scene.attackerEP, scene.victimKey, scene.name, scene.id)
+        let attackerID = scene.attackerID
+        func cpa(_ name: PeerName, _ id: PNRPID, at ep: IPv6Endpoint, key: Ed25519PrivateKey) throws -> CPA { try scene.cpa(name, id, at: ep, key: key) }
+        var r = try scene.resolverKnowingVictimAndAttacker(seed: 15)
 
         // The victim misses one LOOKUP (it answers the liveness check that follows); the resolution falls
         // back on the attacker, which offers the victim's ID at its own endpoint.
