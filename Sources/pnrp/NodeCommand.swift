@@ -44,7 +44,7 @@ struct NodeCommand: AsyncParsableCommand {
             pnrp_messages_received_total and pnrp_messages_sent_total by message type, \
             pnrp_resolutions_total by outcome, pnrp_resolution_duration, pnrp_datagrams_dropped_total by \
             reason (malformed, rate_limit, amplification), pnrp_bytes_received_total, \
-            pnrp_bytes_sent_total, and per cloud pnrp_cache_entries and pnrp_cloud_active. Listen on \
+            pnrp_bytes_sent_total, and per cloud pnrp_cache_entries, pnrp_registered_names and pnrp_cloud_active. Listen on \
             loopback unless the network is trusted: anyone who can connect can read them.
 
             --config FILE reads `key = value` lines (keys: address, port, seed (repeatable), state-dir, \

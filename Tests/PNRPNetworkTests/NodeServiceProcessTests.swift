@@ -85,7 +85,7 @@ struct NodeServiceProcessTests {
         for line in [
             "# TYPE pnrp_messages_sent_total counter", "pnrp_messages_received_total{type=\"SOLICIT\"}", "# TYPE pnrp_resolutions_total counter",
             "pnrp_datagrams_dropped_total{reason=\"amplification\"}", "pnrp_cache_entries{cloud=\"Global_\"}", "pnrp_cloud_active{cloud=\"Global_\"} 0",
-            "# TYPE pnrp_resolution_duration histogram",
+            "# TYPE pnrp_resolution_duration histogram", "pnrp_registered_names{cloud=\"Global_\"} 1",
         ] {
             #expect(reply.contains(line), "missing \(line) in \(reply)")
         }

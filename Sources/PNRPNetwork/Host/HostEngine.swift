@@ -328,6 +328,7 @@ final class HostEngine {
                 drivers[cloud]?.gauges.active.record(state == .active ? 1 : 0)
             }
             drivers[cloud]?.gauges.cacheSize.record(node.cache.count)
+            drivers[cloud]?.gauges.registeredNames.record(node.registeredIDs.count)
         }
         for driver in drivers.values { driver.socket?.flush() }
         ssdpListener?.flush()

@@ -30,13 +30,15 @@ struct HostMetrics: Sendable {
         (received, sent) = (r, s)
     }
 
-    /// Gauges of one cloud: cached entries and whether it is active.
+    /// Gauges of one cloud: cached entries, names registered here, and whether it is active.
     struct CloudGauges {
         let cacheSize: Gauge
+        let registeredNames: Gauge
         let active: Gauge
 
         init(_ cloud: CloudScope) {
             cacheSize = Gauge(label: "pnrp_cache_entries", dimensions: [("cloud", cloud.description)])
+            registeredNames = Gauge(label: "pnrp_registered_names", dimensions: [("cloud", cloud.description)])
             active = Gauge(label: "pnrp_cloud_active", dimensions: [("cloud", cloud.description)])
         }
     }
