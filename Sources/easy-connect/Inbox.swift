@@ -94,14 +94,6 @@ final class Inbox: Sendable {
     /// Delivers `item` (from a thread of the shared terminal, or a timer).
     func post(_ item: Item) { continuation.yield(item) }
 
-    /// Delivers `item` after `delay`. The timer runs on Dispatch, not on the tasks' thread pool, which busy
-    /// output can keep fully occupied.
-    func post(_ item: Item, after delay: Duration) {
-        let continuation = self.continuation
-        let nanoseconds = Int(delay.components.seconds) * 1_000_000_000 + Int(delay.components.attoseconds / 1_000_000_000)
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(max(0, nanoseconds))) { continuation.yield(item) }
-    }
-
     /// Forwards a session's events until its stream ends.
     func forward(_ events: AsyncStream<EasyConnectEvent>) {
         let continuation = self.continuation

@@ -66,9 +66,7 @@ public struct ScreenDiffer: Sendable {
     private func reduced(_ frame: ScreenFrame) -> ScreenFrame {
         guard reducesColours else { return frame }
         var f = frame
-        for i in f.lines.indices {
-            for j in f.lines[i].line.cells.indices { f.lines[i].line.cells[j].style = f.lines[i].line.cells[j].style.reducedTo256 }
-        }
+        for i in f.lines.indices { f.lines[i].line = f.lines[i].line.reducedTo256 }
         return f
     }
 }

@@ -27,6 +27,13 @@ public struct TerminalLine: Hashable, Sendable {
         return s
     }
 
+    /// The same row with RGB colours reduced to the 256-colour palette (what the `full` bandwidth level sends).
+    public var reducedTo256: TerminalLine {
+        var line = self
+        for i in line.cells.indices { line.cells[i].style = line.cells[i].style.reducedTo256 }
+        return line
+    }
+
     /// The number of cells up to the last one that is not a default blank.
     var usedCount: Int {
         var n = cells.count

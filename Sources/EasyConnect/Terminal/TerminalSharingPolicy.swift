@@ -33,10 +33,4 @@ public struct TerminalSharingPolicy: Hashable, Sendable {
         case .full: (frameInterval, compresses, reducesColours) = (.milliseconds(100), true, true)
         }
     }
-
-    /// When the next frame may leave, given when the last one left.
-    public func nextFrame(after last: NodeInstant?, now: NodeInstant) -> NodeInstant {
-        guard let last else { return now }
-        return max(now, last + frameInterval)
-    }
 }

@@ -204,10 +204,7 @@ final class TerminalBenchmarkRun {
         }
         func helperMatches(_ screen: TerminalScreen) -> Bool {
             guard mirror.size == screen.size, mirror.cursor == screen.cursor else { return false }
-            if !reduce { return mirror.lines == screen.lines }
-            var reduced = screen.lines
-            for i in reduced.indices { for j in reduced[i].cells.indices { reduced[i].cells[j].style = reduced[i].cells[j].style.reducedTo256 } }
-            return mirror.lines == reduced
+            return mirror.lines == (reduce ? screen.lines.map(\.reducedTo256) : screen.lines)
         }
 
         loop: for await item in stream {
