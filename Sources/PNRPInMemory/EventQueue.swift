@@ -16,6 +16,9 @@ struct EventQueue {
         var payload: UInt32
         var from: UInt32
         var to: UInt32
+        /// Source port as the receiver sees it (after the sender's NAT), and destination port.
+        var fromPort: UInt16
+        var toPort: UInt16
         static func < (a: Delivery, b: Delivery) -> Bool { (a.time, a.sequence) < (b.time, b.sequence) }
         static func == (a: Delivery, b: Delivery) -> Bool { (a.time, a.sequence) == (b.time, b.sequence) }
     }
@@ -43,7 +46,7 @@ struct EventQueue {
     private var sequence: UInt64 = 0
 
     /// Schedules a datagram.
-    mutating func deliver(_ datagram: [UInt8], from: Int, to: Int, at time: NodeInstant) {
+    mutating func deliver(_ datagram: [UInt8], from: Int, fromPort: UInt16, to: Int, toPort: UInt16, at time: NodeInstant) {
         sequence += 1
         let payload: UInt32
         if let free = freePayloads.popLast() {
@@ -53,7 +56,7 @@ struct EventQueue {
             payload = UInt32(payloads.count)
             payloads.append(datagram)
         }
-        deliveries.insert(Delivery(time: time, sequence: sequence, payload: payload, from: UInt32(from), to: UInt32(to)))
+        deliveries.insert(Delivery(time: time, sequence: sequence, payload: payload, from: UInt32(from), to: UInt32(to), fromPort: fromPort, toPort: toPort))
     }
 
     /// Removes the earliest delivery and takes its bytes out of `payloads`.

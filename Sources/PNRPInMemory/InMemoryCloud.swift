@@ -13,6 +13,9 @@ public struct InMemoryCloudConfiguration: Sendable {
     public var latency: LinkLatency
     /// Node settings applied to every node (endpoint and seed are filled in per node).
     public var node: NodeConfiguration
+    /// With `node.natTraversal`: relay endpoints each node gets (`fd00::<index+1>`, ports 40000 and up), and
+    /// a dial-back endpoint (port 3539).
+    public var relaySlots = 0
 
     /// Defaults: no loss, 1–20 ms latency.
     public init(seed: UInt64, lossRate: Double = 0, latency: LinkLatency = .uniform(microseconds: 1_000...20_000), node: NodeConfiguration = NodeConfiguration()) {
@@ -21,6 +24,19 @@ public struct InMemoryCloudConfiguration: Sendable {
         self.latency = latency
         self.node = node
     }
+}
+
+/// How a simulated NAT treats a node's traffic (RFC 4787's mapping and filtering behaviours). The node's
+/// external address is its own `fd00::` address; what varies is the port peers see and what the NAT lets in.
+public enum NATKind: String, Sendable, CaseIterable {
+    /// Endpoint-independent mapping and filtering: while the node sends anything, anyone reaches it.
+    case fullCone
+    /// Endpoint-independent mapping; lets in what comes from an address the node sent to.
+    case addressRestricted
+    /// Endpoint-independent mapping; lets in what comes from an endpoint (address and port) the node sent to.
+    case portRestricted
+    /// A different external port for every destination; lets in only answers from that destination.
+    case symmetric
 }
 
 /// How long a datagram takes from one node to another.
@@ -101,8 +117,12 @@ public struct InMemoryCloud {
     private var queue = EventQueue()
     private var scheduledPoll: [NodeInstant?] = []
     private var alive: [Bool] = []
-    /// Nodes that receive only from endpoints they sent to within `natMappingLifetime`.
-    private var behindNAT: [Bool] = []
+    /// The NAT in front of each node, if any.
+    private var natKinds: [NATKind?] = []
+    /// For nodes behind address-restricted NATs: when each remote address was last sent to.
+    private var natAddresses: [Int: [IPv6Address: NodeInstant]] = [:]
+    /// For nodes behind full-cone NATs: when the node last sent anything.
+    private var natLastSent: [Int: NodeInstant] = [:]
     /// Nodes whose traffic goes through `tamperer`.
     private var tampered: [Bool] = []
     private var tamperer: (any DatagramTamperer)?
@@ -142,12 +162,17 @@ public struct InMemoryCloud {
         var cfg = configuration.node
         cfg.localEndpoint = Self.endpoint(ofNode: index)
         cfg.seed = random.next()
+        if cfg.natTraversal {
+            let address = cfg.localEndpoint.address
+            cfg.relayEndpoints = (0..<configuration.relaySlots).map { IPv6Endpoint(address: address, port: 40000 + UInt16($0)) }
+            cfg.dialBackEndpoint = IPv6Endpoint(address: address, port: 3539)
+        }
         var node = PNRPNode(configuration: cfg, now: now)
         for b in bootstrap { node.synchronize(with: Self.endpoint(ofNode: b), now: now) }
         nodes.append(node)
         scheduledPoll.append(nil)
         alive.append(true)
-        behindNAT.append(false)
+        natKinds.append(nil)
         tampered.append(futureTampered.contains(index))
         positions.append((Double(random.next() >> 11) * 0x1p-53, Double(random.next() >> 11) * 0x1p-53))
         flush(index)
@@ -166,9 +191,12 @@ public struct InMemoryCloud {
         flush(index)
     }
 
-    /// Puts node `index` behind a NAT: from now on it receives a datagram only from an endpoint it sent
-    /// to within `natMappingLifetime`.
-    public mutating func placeBehindNAT(_ index: Int) { behindNAT[index] = true }
+    /// Puts node `index` behind a NAT of `kind` (port-restricted unless said): from now on it receives only
+    /// what that NAT lets in, and its mappings last `natMappingLifetime` after the last datagram out.
+    public mutating func placeBehindNAT(_ index: Int, kind: NATKind = .portRestricted) { natKinds[index] = kind }
+
+    /// The NAT in front of node `index`, if any.
+    public func natKind(of index: Int) -> NATKind? { natKinds[index] }
 
     /// Hands the traffic of nodes `misbehaving` to `tamperer` (see `DatagramTamperer`).
     /// Nodes not created yet join misbehaving when their index is among `misbehaving`.
@@ -179,7 +207,7 @@ public struct InMemoryCloud {
     }
 
     /// True when node `index` is behind a NAT.
-    public func isBehindNAT(_ index: Int) -> Bool { behindNAT[index] }
+    public func isBehindNAT(_ index: Int) -> Bool { natKinds[index] != nil }
 
     /// True unless the node crashed.
     public func isAlive(_ index: Int) -> Bool { alive[index] }
@@ -274,17 +302,22 @@ public struct InMemoryCloud {
         switch event {
         case .delivery(let d, let datagram):
             now = Swift.max(now, d.time)
-            let from = Self.endpoint(ofNode: Int(d.from)), to = Int(d.to)
+            let from = IPv6Endpoint(address: Self.endpoint(ofNode: Int(d.from)).address, port: d.fromPort), to = Int(d.to)
             guard alive[to] else { traffic.undeliverable += 1; return }
-            if behindNAT[to] {
-                guard let opened = natMappings[to]?[from], now - opened <= Self.natMappingLifetime else {
+            let main = Self.endpoint(ofNode: to)
+            if let kind = natKinds[to] {
+                guard natLetsIn(to, kind: kind, from: from, toPort: d.toPort) else {
                     traffic.blockedByNAT += 1
                     return
                 }
             }
             mixTrace(datagram, from: from, to: to)
             if tampered[to] { tamperer?.observe(datagram, to: to, from: from, now: now) }
-            nodes[to].handle(datagram: datagram, from: from, now: now)
+            if d.toPort == main.port || natKinds[to] != nil {
+                nodes[to].handle(datagram: datagram, from: from, now: now)
+            } else {
+                nodes[to].handle(datagram: datagram, from: from, to: IPv6Endpoint(address: main.address, port: d.toPort), now: now)
+            }
             flush(to)
         case .wakeup(let w):
             now = Swift.max(now, w.time)
@@ -303,22 +336,9 @@ public struct InMemoryCloud {
         for effect in nodes[index].takeEffects() {
             switch effect {
             case .send(let sent, let to):
-                var datagram = sent
-                if tampered[index], let tamperer {
-                    guard let replacement = tamperer.tamper(sent, from: index, to: to, now: now) else { continue }
-                    datagram = replacement
-                }
-                if datagram.count > 7 {
-                    traffic.datagrams[datagram[7]] += 1
-                    traffic.bytes[datagram[7]] += datagram.count
-                }
-                if behindNAT[index] { natMappings[index, default: [:]][to] = now }
-                guard let target = nodeIndex(at: to) else { traffic.undeliverable += 1; continue }
-                if configuration.lossRate > 0, Double(random.next() >> 11) * 0x1p-53 < configuration.lossRate {
-                    traffic.lost += 1
-                    continue
-                }
-                queue.deliver(datagram, from: index, to: target, at: now + delay(from: index, to: target))
+                transmit(sent, from: index, sourcePort: Self.endpoint(ofNode: index).port, to: to)
+            case .sendFrom(let sent, let source, let to):
+                transmit(sent, from: index, sourcePort: source.port, to: to)
             case .event(let e):
                 switch e {
                 case .resolved(let id, let r) where watched.contains(OutcomeKey(node: index, id: id)):
@@ -338,6 +358,71 @@ public struct InMemoryCloud {
                 queue.wake(index, at: at)
             }
         }
+    }
+
+    /// Sends one datagram of node `index` from its port `sourcePort` through its NAT, if any.
+    private mutating func transmit(_ sent: [UInt8], from index: Int, sourcePort: UInt16, to: IPv6Endpoint) {
+        var datagram = sent
+        if tampered[index], let tamperer {
+            guard let replacement = tamperer.tamper(sent, from: index, to: to, now: now) else { return }
+            datagram = replacement
+        }
+        if datagram.count > 7 {
+            traffic.datagrams[datagram[7]] += 1
+            traffic.bytes[datagram[7]] += datagram.count
+        }
+        var externalPort = sourcePort
+        if let kind = natKinds[index] {
+            natMappings[index, default: [:]][to] = now
+            switch kind {
+            case .fullCone: natLastSent[index] = now
+            case .addressRestricted: natAddresses[index, default: [:]][to.address] = now
+            case .portRestricted: break
+            case .symmetric: externalPort = Self.symmetricPort(of: index, towards: to, from: sourcePort)
+            }
+        }
+        // Nobody listens on other ports than a node's own, its relay endpoints, and a symmetric NAT's mappings.
+        guard let target = nodeIndex(address: to.address),
+            to.port == Self.endpoint(ofNode: target).port || natKinds[target] != nil
+                || nodes[target].configuration.relayEndpoints.contains(where: { $0.port == to.port })
+        else {
+            traffic.undeliverable += 1
+            return
+        }
+        if configuration.lossRate > 0, Double(random.next() >> 11) * 0x1p-53 < configuration.lossRate {
+            traffic.lost += 1
+            return
+        }
+        queue.deliver(datagram, from: index, fromPort: externalPort, to: target, toPort: to.port, at: now + delay(from: index, to: target))
+    }
+
+    /// The node with `address`, if any.
+    private func nodeIndex(address a: IPv6Address) -> Int? {
+        guard a.high == 0xFD00_0000_0000_0000, a.low >= 1, a.low <= UInt64(nodes.count) else { return nil }
+        return Int(a.low - 1)
+    }
+
+    /// Whether node `index`'s NAT lets in a datagram from `from` to external port `toPort`.
+    private func natLetsIn(_ index: Int, kind: NATKind, from: IPv6Endpoint, toPort: UInt16) -> Bool {
+        let lifetime = Self.natMappingLifetime
+        func fresh(_ t: NodeInstant?) -> Bool { t.map { now - $0 <= lifetime } ?? false }
+        let main = Self.endpoint(ofNode: index).port
+        switch kind {
+        case .fullCone: return toPort == main && fresh(natLastSent[index])
+        case .addressRestricted: return toPort == main && fresh(natAddresses[index]?[from.address])
+        case .portRestricted: return toPort == main && fresh(natMappings[index]?[from])
+        case .symmetric: return toPort == Self.symmetricPort(of: index, towards: from, from: main) && fresh(natMappings[index]?[from])
+        }
+    }
+
+    /// The external port a symmetric NAT gives node `index`'s port `source` towards `remote`: 20000-59999,
+    /// a fixed function of the three (a real NAT picks at random; a function keeps runs reproducible).
+    static func symmetricPort(of index: Int, towards remote: IPv6Endpoint, from source: UInt16) -> UInt16 {
+        var x = UInt64(index) &* 0x9E37_79B9_7F4A_7C15 ^ remote.address.low ^ UInt64(remote.port) << 48 ^ UInt64(source) << 32
+        x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
+        x ^= x >> 31
+        return UInt16(20000 + x % 40000)
     }
 
     /// One datagram's latency under the configured model.

@@ -10,7 +10,7 @@ struct ScenarioFileTests {
 
     static let shippedFiles = [
         "quickstart.yaml", "scale-100k.yaml", "scale-1m.yaml", "churn-pareto.yaml", "lossy-network.yaml",
-        "nat-mix.yaml", "adversarial-20pct.yaml", "steering-20pct.yaml", "link-local-groups.yaml",
+        "nat-mix.yaml", "nat-home.yaml", "adversarial-20pct.yaml", "steering-20pct.yaml", "link-local-groups.yaml",
     ]
 
     /// Parses `text`, expecting an error.
@@ -209,9 +209,9 @@ struct ScenarioFileTests {
         }
         #expect(at.line == 4 && at.column == 3)
         #expect(path == "network.latncy")
-        #expect(allowed == ["latency", "loss", "nat", "linkLocalGroupSize"])
+        #expect(allowed == ["latency", "loss", "nat", "natKinds", "natTraversal", "relaySlots", "linkLocalGroupSize"])
         #expect(suggestion == "latency")
-        #expect(e?.description == "t.yaml:4:3: network.latncy: unknown key \"latncy\"; did you mean \"latency\"? (allowed here: latency, loss, nat, linkLocalGroupSize)")
+        #expect(e?.description == "t.yaml:4:3: network.latncy: unknown key \"latncy\"; did you mean \"latency\"? (allowed here: latency, loss, nat, natKinds, natTraversal, relaySlots, linkLocalGroupSize)")
     }
 
     @Test func unknownKeyWithoutSuggestionAndAtTheTop() {

@@ -38,6 +38,8 @@ private struct Hosts {
                     case .send(let d, let to):
                         let from = local.node(effect.cloud)!.localEndpoint
                         queue.append((now + .milliseconds(10), d, from, to))
+                    case .sendFrom:
+                        Issue.record("no node of these tables has other endpoints")
                     case .event(let e):
                         events.append((h, effect.cloud, e))
                     }

@@ -184,6 +184,7 @@ struct ScriptedNode {
         for effect in node.takeEffects() {
             switch effect {
             case .send(let bytes, let to): sent.append((try PNRPMessage(decoding: bytes), to))
+            case .sendFrom: Issue.record("this node has no other endpoints")
             case .event(let e): events.append(e)
             }
         }

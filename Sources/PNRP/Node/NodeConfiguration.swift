@@ -49,6 +49,23 @@ public struct NodeConfiguration: Sendable {
     /// with a zero nonce; on, every validation costs the publisher a signature (`docs/deviations.md`, N9).
     /// The final INQUIRE of a resolution always carries one.
     public var leafSetValidationNonce: Bool
+    /// Whether the node checks that strangers reach it and, behind a NAT, publishes a relay's endpoint
+    /// instead of its own (the NAT traversal extension, `docs/deviations.md`, items X1–X4). Off by default.
+    public var natTraversal: Bool
+    /// Endpoints this node may relay on, one relayed node each, all served by the driver as the node's own;
+    /// empty (the default): the node relays for nobody. Used only with `natTraversal`, and only while the node
+    /// is reachable by strangers itself.
+    public var relayEndpoints: [IPv6Endpoint]
+    /// The endpoint this node sends DIAL_PROBEs from when another node's reachability check asks it to: a
+    /// port nobody else sends to, so that a NAT that only lets in what answers its own traffic drops the
+    /// probe. Nil: probes leave from `localEndpoint` (weaker: a NAT whose node recently sent to us lets them in).
+    public var dialBackEndpoint: IPv6Endpoint?
+    /// Bytes per second a relay forwards for one node, both ways together (bursts of four seconds' worth).
+    public var relayBytesPerSecond: Int
+    /// How often a reachable node checks its reachability again.
+    public var reachabilityInterval: NodeDuration
+    /// How often a relayed node renews its relaying; well within a NAT's mapping lifetime (30 s and up).
+    public var relayRefreshInterval: NodeDuration
 
     /// This configuration with every value brought into a usable range (intervals of at least 1 ms,
     /// counts of at least 1, depth 0...`RouteEntryCache.maximumLevel`), so no setting can make a node trap.
@@ -67,6 +84,10 @@ public struct NodeConfiguration: Sendable {
         c.maximumOutstandingResolves = Swift.max(c.maximumOutstandingResolves, 1)
         c.maximumPendingAdds = Swift.max(c.maximumPendingAdds, 1)
         c.maximumConversations = Swift.max(c.maximumConversations, 1)
+        c.relayBytesPerSecond = Swift.max(c.relayBytesPerSecond, 1)
+        c.reachabilityInterval = Swift.max(c.reachabilityInterval, .seconds(1))
+        c.relayRefreshInterval = Swift.max(c.relayRefreshInterval, .seconds(1))
+        if c.relayEndpoints.count > Self.maximumRelayEndpoints { c.relayEndpoints = Array(c.relayEndpoints.prefix(Self.maximumRelayEndpoints)) }
         if !(c.splitDetectionsPerInterval >= 0) { c.splitDetectionsPerInterval = 0 }
         return c
     }
@@ -92,5 +113,14 @@ public struct NodeConfiguration: Sendable {
         maximumConversations = 64
         cpaSignatures = DirectCPASignatureChecker()
         leafSetValidationNonce = false
+        natTraversal = false
+        relayEndpoints = []
+        dialBackEndpoint = nil
+        relayBytesPerSecond = 65_536
+        reachabilityInterval = .minutes(10)
+        relayRefreshInterval = .seconds(15)
     }
+
+    /// Most relay endpoints a node serves.
+    public static let maximumRelayEndpoints = 256
 }

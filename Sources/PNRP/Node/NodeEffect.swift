@@ -3,6 +3,9 @@
 public enum NodeEffect: Hashable, Sendable {
     /// Send `datagram` from the node's endpoint to `destination`.
     case send(datagram: [UInt8], to: IPv6Endpoint)
+    /// Send `datagram` to `destination` from `source`, one of the node's other endpoints: a relay endpoint
+    /// (`NodeConfiguration.relayEndpoints`) or the dial-back endpoint (`NodeConfiguration.dialBackEndpoint`).
+    case sendFrom(datagram: [UInt8], source: IPv6Endpoint, to: IPv6Endpoint)
     /// Tell the application something happened.
     case event(NodeEvent)
 }

@@ -9,7 +9,7 @@ extension PNRPNode {
         let bound: PNRPID? = m.flags.contains(.acceptNotCloser) || m.validateID == .zero ? nil : m.validateID
 
         var closestLocal: PNRPID?
-        if !flagged.contains(localEndpoint) {
+        if !flagged.contains(localEndpoint), !flagged.contains(advertisedEndpoint) {
             for id in cache.localIDs {
                 if !validateNotLocal, m.validateID != .zero, !m.target.isCloser(id, than: m.validateID) { continue }
                 if closestLocal.map({ m.target.isCloser(id, than: $0) }) ?? true { closestLocal = id }
@@ -20,7 +20,7 @@ extension PNRPNode {
 
         var answer: RouteEntry? = closestRemote
         if let local = closestLocal, answer.map({ m.target.isCloser(local, than: $0.id) }) ?? true,
-            let mine = registrations.routeEntry(of: local, at: localEndpoint)
+            let mine = registrations.routeEntry(of: local, at: advertisedEndpoint)
         {
             answer = mine
         }

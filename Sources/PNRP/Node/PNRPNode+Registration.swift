@@ -45,7 +45,10 @@ extension PNRPNode {
         registrations[id] = reg
         cache.addLocal(id)
         revalidateLeafCandidates(now: now)
-        startResolve(target: id.adding(PNRPID(0, 0, 0, 1)), criteria: .exact, precision: 0, reason: .registration, initialBestMatch: reg.routeEntry(at: localEndpoint), now: now)
+        // With NAT traversal, a new node first learns which endpoint to publish (maintenance announces it then).
+        if !announcementsHeld(now: now) {
+            startResolve(target: id.adding(PNRPID(0, 0, 0, 1)), criteria: .exact, precision: 0, reason: .registration, initialBestMatch: reg.routeEntry(at: advertisedEndpoint), now: now)
+        }
         return id
     }
 
@@ -61,7 +64,7 @@ extension PNRPNode {
             configuration.cpaSignatures.didSign(revoke)
             for neighbour in [set.upper.first, set.lower.first].compactMap({ $0 }) {
                 guard let entry = cache.entry(neighbour), let ep = entry.primaryEndpoint else { continue }
-                let flood = Flood(doNotAck: false, validateID: neighbour, revokeCPA: revoke, alreadyFlooded: [localEndpoint])
+                let flood = Flood(doNotAck: false, validateID: neighbour, revokeCPA: revoke, alreadyFlooded: [advertisedEndpoint])
                 send(.flood(flood), to: ep, pendingAs: .flood(validateID: neighbour), now: now)
             }
         }
@@ -69,7 +72,7 @@ extension PNRPNode {
         let pairs: [(PNRPID?, PNRPID?)] = [(set.upper.first, set.lower.last), (set.lower.first, set.upper.last)]
         for case let (carried?, destination?) in pairs where carried != destination {
             guard let entry = cache.entry(carried), let dest = cache.entry(destination), let ep = dest.primaryEndpoint else { continue }
-            let flood = Flood(doNotAck: false, validateID: destination, routeEntry: entry, alreadyFlooded: [localEndpoint])
+            let flood = Flood(doNotAck: false, validateID: destination, routeEntry: entry, alreadyFlooded: [advertisedEndpoint])
             send(.flood(flood), to: ep, pendingAs: .flood(validateID: destination), now: now)
         }
         cache.removeLocal(id)

@@ -105,7 +105,7 @@ extension PNRPNode {
         }
         if var next = buffer.routeEntry {
             let earlier = Set(r.resolvePath.dropLast())
-            if next.hasEndpoint(in: earlier) || next.port <= 1024 || r.nextHopStack.contains(where: { $0.entry.id == next.id }) {
+            if next.hasEndpoint(in: earlier) || next.port <= 1024 || next.hasEndpoint(advertisedEndpoint) || r.nextHopStack.contains(where: { $0.entry.id == next.id }) {
                 // Already asked, or already queued.
             } else {
                 next.addresses = Array(next.addresses.prefix(RouteEntry.maximumAddresses))

@@ -10,7 +10,7 @@ extension PNRPNode {
     /// instead, so the key the ID is held under is that of the node it was cached at
     /// (`docs/deviations.md`, item N22).
     mutating func consider(_ entry: RouteEntry, learnedFrom source: IPv6Endpoint, alreadyFlooded: [IPv6Endpoint]? = nil, viaFlood: Bool = false, now: NodeInstant) {
-        guard entry.port > 1024, let destination = entry.primaryEndpoint, destination != localEndpoint,
+        guard entry.port > 1024, let destination = entry.primaryEndpoint, destination != localEndpoint, destination != advertisedEndpoint,
             !pendingAddIDs.contains(entry.id), pendingAdds.count < configuration.maximumPendingAdds,
             cache.wouldAccept(entry)
         else { return }
@@ -48,7 +48,7 @@ extension PNRPNode {
             sendAuthority(AuthorityBuffer(flags: .notFound), answering: messageID, to: source, now: now)
             return
         }
-        var buffer = AuthorityBuffer(flags: [], routeEntry: reg.routeEntry(at: localEndpoint))
+        var buffer = AuthorityBuffer(flags: [], routeEntry: reg.routeEntry(at: advertisedEndpoint))
         let nonce = m.nonce ?? CPA.zeroNonce
         let freshAfter = (now + .hours(1)).fileTime
         var cacheChanged = false
@@ -92,7 +92,7 @@ extension PNRPNode {
             reg.forged
             ? forgedCPA(for: reg, nonce: nonce, now: now)
             : try CPA.signed(
-                name: reg.name, serviceLocation: reg.id.serviceLocation, serviceAddresses: [localEndpoint],
+                name: reg.name, serviceLocation: reg.id.serviceLocation, serviceAddresses: [advertisedEndpoint],
                 payload: reg.payload, friendlyName: reg.friendlyName, notAfter: (now + configuration.cpaLifetime).fileTime,
                 nonce: nonce, key: reg.key, hasExtendedPayload: reg.extendedPayload != nil)
         configuration.cpaSignatures.didSign(cpa)
@@ -105,7 +105,7 @@ extension PNRPNode {
         var cpa = CPA(
             flags: reg.extendedPayload == nil ? [.binaryAuthority, .classifierHash] : [.binaryAuthority, .classifierHash, .extendedPayload], notAfter: (now + configuration.cpaLifetime).fileTime,
             serviceLocation: reg.id.serviceLocation, nonce: nonce, binaryAuthority: reg.name.authority.binary,
-            classifierHash: reg.name.classifierHash, friendlyName: nil, serviceAddresses: [localEndpoint],
+            classifierHash: reg.name.classifierHash, friendlyName: nil, serviceAddresses: [advertisedEndpoint],
             payload: reg.payload, publicKey: reg.key.publicKey.bytes, signature: [UInt8](repeating: 0, count: 64))
         cpa.signature = reg.key.signature(for: cpa.signedBytes)
         return cpa
@@ -152,7 +152,7 @@ extension PNRPNode {
         case .inquireForResolve(let rid): inquireAnswered(rid, messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)
         case .inquireForAdd: completeAdd(messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)
         case .inquireForLiveness(let id): if buffer.flags.contains(.notFound) { evict(id, at: source, reason: .notRegistered) }
-        case .solicit, .request, .flood: break  // excluded by the guard above
+        case .solicit, .request, .flood, .reach, .relayRequest: break  // excluded by the guard above
         }
     }
 
@@ -208,6 +208,7 @@ extension PNRPNode {
         var excluded = Set(alreadyFlooded)
         excluded.formUnion(entry.endpoints)
         excluded.insert(localEndpoint)
+        excluded.insert(advertisedEndpoint)
         let targets = cache.nearestOnEachSide(of: entry.id, excluding: excluded)
         var list = alreadyFlooded
         for t in targets { if let ep = t.primaryEndpoint, !list.contains(ep) { list.append(ep) } }
@@ -217,12 +218,12 @@ extension PNRPNode {
             let flood = Flood(doNotAck: false, validateID: t.id, routeEntry: entry, alreadyFlooded: list)
             send(.flood(flood), to: ep, pendingAs: .flood(validateID: t.id), now: now)
         }
-        guard let mine = registrations.routeEntry(of: local, at: localEndpoint) else { return }
+        guard let mine = registrations.routeEntry(of: local, at: advertisedEndpoint) else { return }
         if let src = floodSource, !entry.hasEndpoint(src) {
-            send(.flood(Flood(doNotAck: false, validateID: .zero, routeEntry: mine, alreadyFlooded: [localEndpoint])), to: src, pendingAs: .flood(validateID: .zero), now: now)
+            send(.flood(Flood(doNotAck: false, validateID: .zero, routeEntry: mine, alreadyFlooded: [advertisedEndpoint])), to: src, pendingAs: .flood(validateID: .zero), now: now)
         }
         if let ep = entry.primaryEndpoint, ep != floodSource {
-            send(.flood(Flood(doNotAck: false, validateID: entry.id, routeEntry: mine, alreadyFlooded: [localEndpoint])), to: ep, pendingAs: .flood(validateID: entry.id), now: now)
+            send(.flood(Flood(doNotAck: false, validateID: entry.id, routeEntry: mine, alreadyFlooded: [advertisedEndpoint])), to: ep, pendingAs: .flood(validateID: entry.id), now: now)
         }
     }
 
@@ -262,7 +263,7 @@ extension PNRPNode {
         guard wasNeighbour else { return }
         var list = alreadyFlooded
         if !list.contains(source) { list.append(source) }
-        if !list.contains(localEndpoint) { list.append(localEndpoint) }
+        if !list.contains(advertisedEndpoint) { list.append(advertisedEndpoint) }
         let excluded = Set(list)
         for t in cache.nearestOnEachSide(of: id, excluding: excluded) {
             guard let ep = t.primaryEndpoint, list.count < WireFormat.maximumAlreadyFlooded else { continue }

@@ -12,7 +12,7 @@ extension PNRPNode {
     /// registration's route entry: the peer then offers the IDs nearest to it, which refreshes a leaf set.
     mutating func solicit(_ peer: IPv6Endpoint, around localID: PNRPID?, now: NodeInstant) {
         let nonce = random.bytes(16)
-        let local = (localID ?? cache.leafSets.first?.center).flatMap { registrations.routeEntry(of: $0, at: localEndpoint) }
+        let local = (localID ?? cache.leafSets.first?.center).flatMap { registrations.routeEntry(of: $0, at: advertisedEndpoint) }
         let solicit = Solicit(solicitType: localID == nil ? nil : .local, routeEntry: local, hashedNonce: SHA1.hash(nonce))
         let id = send(.solicit(solicit), to: peer, pendingAs: .solicit, now: now)
         conversationsOut[id] = OutgoingConversation(nonce: nonce, peer: peer, local: localID != nil)
@@ -86,7 +86,7 @@ extension PNRPNode {
         // Only IDs we advertised in this conversation, each once: a REQUEST cannot make us send more.
         var answered = Set<PNRPID>()
         for id in m.ids where convo.advertised.contains(id) && answered.insert(id).inserted {
-            let entry: RouteEntry? = cache.entry(id) ?? registrations.routeEntry(of: id, at: localEndpoint)
+            let entry: RouteEntry? = cache.entry(id) ?? registrations.routeEntry(of: id, at: advertisedEndpoint)
             guard let entry else { continue }
             let flood = Flood(doNotAck: true, validateID: .zero, routeEntry: entry, alreadyFlooded: [])
             send(.flood(flood), to: source, now: now)

@@ -47,6 +47,8 @@ public struct PNRPNode: Sendable {
     /// True once a synchronisation conversation got its ADVERTISE: until then the node keeps asking its
     /// seeds, even if other nodes have found it meanwhile (`docs/deviations.md`, item N12).
     var hasSynchronized = false
+    /// The NAT traversal extension's state, nil without it (`docs/deviations.md`, items X1–X4).
+    var traversal: CopyOnWriteBox<NATTraversal>?
 
     /// Route entry awaiting its INQUIRE answer ([MS-PNRP] 3.1.5.11).
     struct PendingAdd: Sendable {
@@ -89,6 +91,7 @@ public struct PNRPNode: Sendable {
         self.nextMaintenance = now + NodeDuration(nanoseconds: random.next() % configuration.maintenanceInterval.nanoseconds + 1)
         self.nextCacheMaintenance = now
         self.cacheMaintenanceInterval = configuration.maintenanceInterval
+        self.traversal = Self.makeTraversal(configuration, random: &random, now: now)
         self.random = random
     }
 
@@ -121,6 +124,7 @@ public struct PNRPNode: Sendable {
         var t = nextMaintenance
         if let p = pending.nextDeadline, p < t { t = p }
         for r in resolutions.values where r.deadline < t { t = r.deadline }
+        if traversal != nil, let d = traversalDeadline, d < t { t = d }
         return t
     }
 
@@ -149,7 +153,7 @@ public struct PNRPNode: Sendable {
         statistics.bytesSent += bytes.count
         statistics.bytesSentByType[message.type.rawValue, default: 0] += bytes.count
         if case .lookup(let l) = body { statistics.lookupBytesByReason[l.reasonCode, default: 0] += bytes.count }
-        outbox.append(.send(datagram: bytes, to: destination))
+        output(bytes, to: destination, now: now)
         if let kind {
             pending.add(id, .init(datagram: bytes, destination: destination, retriesLeft: configuration.retryCount, deadline: now + configuration.retransmitInterval, kind: kind))
         }
@@ -166,6 +170,10 @@ public struct PNRPNode: Sendable {
         statistics.datagramsReceived += 1
         guard source.port > 1024 else {
             statistics.dropped += 1
+            return
+        }
+        if traversal != nil, TraversalMessage.isTraversal(datagram) {
+            receiveTraversal(datagram, from: source, now: now)
             return
         }
         let message: PNRPMessage
@@ -192,6 +200,22 @@ public struct PNRPNode: Sendable {
         }
     }
 
+    /// Processes one datagram that arrived at `destination`, one of the node's endpoints: its own
+    /// (`localEndpoint`, as `handle(datagram:from:now:)`) or one of its relay endpoints
+    /// (`NodeConfiguration.relayEndpoints`), whose datagrams go to the node relayed there. Datagrams for any
+    /// other endpoint are counted and dropped.
+    public mutating func handle(datagram: [UInt8], from source: IPv6Endpoint, to destination: IPv6Endpoint, now: NodeInstant) {
+        if destination == localEndpoint {
+            handle(datagram: datagram, from: source, now: now)
+        } else if let slot = configuration.relayEndpoints.firstIndex(of: destination) {
+            statistics.datagramsReceived += 1
+            receiveAtRelayEndpoint(datagram, slot: slot, from: source, now: now)
+        } else {
+            statistics.datagramsReceived += 1
+            statistics.dropped += 1
+        }
+    }
+
     // MARK: - Timers
 
     /// Runs the timers that are due: retransmissions ([MS-PNRP] 3.1.6.3), conversation expiry
@@ -209,7 +233,7 @@ public struct PNRPNode: Sendable {
                 if case .lookup(let rid) = entry.kind, let reason = resolutions[rid]?.reason {
                     statistics.lookupBytesByReason[reason.rawValue, default: 0] += entry.datagram.count
                 }
-                outbox.append(.send(datagram: entry.datagram, to: entry.destination))
+                output(entry.datagram, to: entry.destination, now: now)
             } else {
                 pending.remove(messageID)
                 requestFailed(messageID: messageID, entry: entry, now: now)
@@ -224,6 +248,7 @@ public struct PNRPNode: Sendable {
             nextMaintenance = now + configuration.maintenanceInterval
             maintain(now: now)
         }
+        if traversal != nil { pollTraversal(now: now) }
     }
 
     /// Follow-up when a request got no answer after its last retransmission.
@@ -266,12 +291,20 @@ public struct PNRPNode: Sendable {
             // unanswered rounds it is given up for the previous one.
             r.inquiryRounds += 1
             if r.inquiryRounds >= Resolution.maximumInquiryRounds {
+                // Every INQUIRE of both rounds went unanswered: the entry at that endpoint is stale (its node
+                // left, or moved behind another relay), and keeping it would send the next resolution there
+                // too (`docs/deviations.md`, item X5).
+                if let best = r.currentBestMatch { evict(best.id, at: entry.destination, reason: .unreachable) }
                 r.demoteBestMatch()
                 r.inquiryRounds = 0
             }
             r.outstanding = .none
             resolutions[rid] = r
             advance(rid, now: now)
+        case .reach:
+            relayTestFailed(messageID: messageID, now: now)  // otherwise a silent peer counts for nothing
+        case .relayRequest:
+            relayRequestFailed(to: entry.destination, now: now)
         case .inquireForAdd:
             if let add = pendingAdds.removeValue(forKey: messageID) {
                 pendingAddIDs.remove(add.entry.id)
@@ -366,7 +399,7 @@ public struct PNRPNode: Sendable {
                     $0.notedLeafSet = noted
                 }
             }
-            guard registrations.values[at].nextAnnouncement <= now || !registrations.values[at].announced else { continue }
+            guard registrations.values[at].nextAnnouncement <= now || !registrations.values[at].announced, !announcementsHeld(now: now) else { continue }
             var reg = registrations.values[at]
             let target = id.adding(PNRPID(0, 0, 0, 1))
             guard !resolutions.values.contains(where: { $0.reason == .registration && $0.target == target }) else { continue }
@@ -385,7 +418,7 @@ public struct PNRPNode: Sendable {
             if start != nil { reg.announcedFromAfar = true }
             registrations[id] = reg
             startResolve(
-                target: target, criteria: .exact, precision: 0, reason: .registration, initialBestMatch: reg.routeEntry(at: localEndpoint),
+                target: target, criteria: .exact, precision: 0, reason: .registration, initialBestMatch: reg.routeEntry(at: advertisedEndpoint),
                 initialNextHop: start, now: now)
             // Ask the nearest neighbour on each side for the IDs around ours (`docs/deviations.md`, item N14).
             if !stable, let set {

@@ -11,6 +11,10 @@ struct PendingList: Sendable {
         case inquireForAdd
         /// A cached node that missed a FLOOD or a LOOKUP is asked once more before it is removed.
         case inquireForLiveness(PNRPID)
+        /// A REACH of a reachability check (`docs/deviations.md`, item X2).
+        case reach
+        /// A RELAY_REQUEST (`docs/deviations.md`, item X3).
+        case relayRequest
 
         /// True for the requests an ACK answers ([MS-PNRP] 3: REQUEST, and FLOOD with D clear).
         var isAcknowledgedByAck: Bool {

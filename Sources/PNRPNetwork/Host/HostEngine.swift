@@ -314,6 +314,10 @@ final class HostEngine {
                 }
                 if let t = DatagramPeek.type(of: datagram) { metrics.sent[t]?.increment() }
                 write(datagram, to: address, on: channel)
+            case .sendFrom:
+                // Relay and dial-back endpoints need sockets of their own; this driver opens none and does not
+                // enable NAT traversal (`NodeConfiguration.natTraversal`), so its nodes never ask for one.
+                counters.undeliverable += 1
             case .event(let event):
                 handle(event, cloud: item.cloud, now: now)
             }

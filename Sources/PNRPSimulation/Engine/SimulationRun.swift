@@ -87,6 +87,7 @@ public struct SimulationRun {
         node.maintenanceDepth = Swift.max(2, Int(log10(Double(Swift.max(scenario.nodes, 10))).rounded(.up)) + 1)
         node.cpaSignatures = signatureCache
         node.leafSetValidationNonce = scenario.protocolChoices.leafSetValidationNonce
+        node.natTraversal = scenario.network.runsNATTraversal
         let latency: LinkLatency
         switch scenario.network.latency {
         case .constant(let d):
@@ -97,7 +98,9 @@ public struct SimulationRun {
         case .coordinates(let base, let scale, let jitter):
             latency = .coordinates(base: base, scale: scale, jitter: jitter)
         }
-        self.cloud = InMemoryCloud(configuration: InMemoryCloudConfiguration(seed: scenario.seed, lossRate: scenario.network.loss, latency: latency, node: node))
+        var cloudConfiguration = InMemoryCloudConfiguration(seed: scenario.seed, lossRate: scenario.network.loss, latency: latency, node: node)
+        cloudConfiguration.relaySlots = scenario.network.relaySlots
+        self.cloud = InMemoryCloud(configuration: cloudConfiguration)
         let groupSize = scenario.network.linkLocalGroupSize
         if groupSize >= 2 {
             self.linkLocal = InMemoryCloud(configuration: InMemoryCloudConfiguration(seed: scenario.seed ^ 0x11C4_110C, lossRate: scenario.network.loss, latency: latency, node: node))
@@ -186,7 +189,10 @@ public struct SimulationRun {
                 let linkSeed = members.isEmpty ? (index == firstMember ? nil : firstMember) : members[Int(random.next() % UInt64(members.count))]
                 linkLocal!.addNode(bootstrap: linkSeed.map { [$0] } ?? [])
             }
-            if random.unitInterval() < scenario.network.natFraction { cloud.placeBehindNAT(index) }
+            // The first node stays reachable: a cloud whose first node is behind a NAT never forms.
+            if random.unitInterval() < scenario.network.natFraction, index > 0 {
+                cloud.placeBehindNAT(index, kind: scenario.network.natKinds.pick(random.unitInterval()))
+            }
             let key = try! Ed25519PrivateKey(seed: random.bytes(32))  // 32 bytes by construction
             let secured = random.unitInterval() < scenario.workload.securedFraction
             let authority: Authority = secured ? .of(publicKey: key.publicKey.bytes) : .unsecured
@@ -434,7 +440,9 @@ public struct SimulationRun {
     private func verdict(on r: ResolveResult, for target: RegisteredName) -> AnswerVerdict {
         if target.name.isSecured, Authority.of(publicKey: r.cpa.publicKey) != target.name.authority { return .forged }
         guard r.id == target.id else { return .otherRegistration }
+        // A publisher behind a NAT names its relay endpoint (`PNRPNode.advertisedEndpoint`) instead of its own.
         if !r.cpa.serviceAddresses.contains(InMemoryCloud.endpoint(ofNode: target.node))
+            && !r.cpa.serviceAddresses.contains(cloud.nodes[target.node].advertisedEndpoint)
             || steeringAttackers?.replayedSignatures.contains(r.cpa.signature) == true
         {
             return .misdirected

@@ -1,4 +1,5 @@
 import PNRP
+import PNRPInMemory
 
 /// A simulation experiment as a scenario file describes it (`Simulations/SCHEMA.md`).
 public struct Scenario: Sendable, Equatable {
@@ -87,8 +88,14 @@ public struct NetworkPlan: Sendable, Equatable {
     public var latency: LatencyModel
     /// Probability that a datagram is lost, 0...1.
     public var loss: Double
-    /// Share of nodes behind NAT, 0...1: they receive only from endpoints they sent to recently.
+    /// Share of nodes behind NAT, 0...1: they receive only what their NAT lets in (`natKinds`).
     public var natFraction: Double
+    /// How the NATs of those nodes behave, as relative weights of the four kinds (default: a quarter each).
+    public var natKinds: NATMix
+    /// Whether nodes run the NAT traversal extension (reachability checks, relays) when some are behind NAT.
+    public var natTraversal: Bool
+    /// Relay endpoints each reachable node offers (with `natTraversal`).
+    public var relaySlots: Int
     /// Nodes sharing a link are grouped this many to a link for link-local clouds (0: none).
     public var linkLocalGroupSize: Int
 
@@ -98,6 +105,35 @@ public struct NetworkPlan: Sendable, Equatable {
         self.loss = loss
         self.natFraction = natFraction
         self.linkLocalGroupSize = linkLocalGroupSize
+        self.natKinds = NATMix()
+        self.natTraversal = true
+        self.relaySlots = 8
+    }
+
+    /// True when the nodes of this network run NAT traversal.
+    public var runsNATTraversal: Bool { natTraversal && natFraction > 0 }
+}
+
+/// Relative weights of the NAT kinds (`NATKind`) among nodes behind NAT.
+public struct NATMix: Sendable, Equatable {
+    /// Weight of each kind, in `NATKind.allCases` order; not all zero.
+    public var weights: [NATKind: Double]
+
+    /// A quarter of each kind by default.
+    public init(weights: [NATKind: Double] = [.fullCone: 1, .addressRestricted: 1, .portRestricted: 1, .symmetric: 1]) {
+        self.weights = weights
+    }
+
+    /// The kind for a uniform draw `u` in 0..<1.
+    public func pick(_ u: Double) -> NATKind {
+        let total = NATKind.allCases.reduce(0) { $0 + (weights[$1] ?? 0) }
+        var x = u * total
+        for kind in NATKind.allCases {
+            let w = weights[kind] ?? 0
+            if x < w { return kind }
+            x -= w
+        }
+        return NATKind.allCases.last { (weights[$0] ?? 0) > 0 } ?? .portRestricted
     }
 }
 

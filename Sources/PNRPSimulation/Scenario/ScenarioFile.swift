@@ -1,5 +1,6 @@
 import Foundation
 import PNRP
+import PNRPInMemory
 import Yams
 
 // Scenario files: YAML documents in the schema of `Simulations/SCHEMA.md`, read node by node so that
@@ -139,7 +140,7 @@ struct ScenarioFileReader {
     static let rootKeys = ["name", "description", "seed", "nodes", "duration", "join", "network", "churn", "workload", "attackers", "report", "protocol"]
     static let protocolKeys = ["leafSetValidationNonce"]
     static let joinKeys = ["interval", "settle"]
-    static let networkKeys = ["latency", "loss", "nat", "linkLocalGroupSize"]
+    static let networkKeys = ["latency", "loss", "nat", "natKinds", "natTraversal", "relaySlots", "linkLocalGroupSize"]
     static let latencyModels = ["constant", "uniform", "coordinates"]
     static let churnModels = ["none", "alternating"]
     static let distributionModels = ["constant", "exponential", "pareto", "weibull"]
@@ -253,6 +254,31 @@ struct ScenarioFileReader {
             try number(node, path: n.path("nat"), expected: "a number from 0 to 1") { $0 >= 0 && $0 <= 1 }
         }) {
             plan.natFraction = nat
+        }
+        if let entry = n.entry("natKinds"), let kinds = attempt({ () throws(ScenarioError) in try section(entry) }) {
+            kinds.check(allowed: NATKind.allCases.map(\.rawValue))
+            var weights: [NATKind: Double] = [:]
+            for kind in NATKind.allCases {
+                guard let node = kinds[kind.rawValue] else { continue }
+                if let w = attempt({ () throws(ScenarioError) in
+                    try number(node, path: kinds.path(kind.rawValue), expected: "a weight from 0 to 1000") { $0 >= 0 && $0 <= 1000 }
+                }) {
+                    weights[kind] = w
+                }
+            }
+            if weights.values.reduce(0, +) > 0 {
+                plan.natKinds = NATMix(weights: weights)
+            } else if !kinds.entries.isEmpty {
+                problems.list.append(.outOfRange(location(entry.key), path: entry.path, expected: "at least one kind with a weight above 0", found: "none"))
+            }
+        }
+        if let node = n["natTraversal"], let b = attempt({ () throws(ScenarioError) in try boolean(node, path: n.path("natTraversal")) }) {
+            plan.natTraversal = b
+        }
+        if let node = n["relaySlots"], let slots = attempt({ () throws(ScenarioError) in
+            try integer(node, path: n.path("relaySlots"), in: 0...NodeConfiguration.maximumRelayEndpoints, expected: "a whole number from 0 to \(NodeConfiguration.maximumRelayEndpoints)")
+        }) {
+            plan.relaySlots = slots
         }
         if let node = n["linkLocalGroupSize"] {
             let expected = "0 (no groups) or a whole number from 2 to \(ScenarioLimits.linkLocalGroupSize.upperBound)"
@@ -744,6 +770,10 @@ extension Scenario {
         }
         add(1, "loss", n(network.loss))
         add(1, "nat", n(network.natFraction))
+        add(1, "natKinds")
+        for kind in NATKind.allCases { add(2, kind.rawValue, n(network.natKinds.weights[kind] ?? 0)) }
+        add(1, "natTraversal", network.natTraversal ? "true" : "false")
+        add(1, "relaySlots", "\(network.relaySlots)")
         add(1, "linkLocalGroupSize", "\(network.linkLocalGroupSize)")
         add(0, "churn")
         if let session = churn.session {
