@@ -1,0 +1,213 @@
+#if os(Linux)
+    import Foundation
+    import NetworkLab
+    import Testing
+
+    /// The NAT laboratory the NAT traversal tests stand on, characterised the way RFC 4787 and RFC 5780 do, with
+    /// real datagrams and connections from sockets the test opens inside the namespaces: each kind of router
+    /// maps and filters as its name says, which pairs of sites reach each other by hole punching (UDP, and TCP
+    /// simultaneous open), and the lab leaves nothing behind.
+    @Suite(
+        "NAT laboratory in network namespaces", .enabled(if: NATLab.available, "needs root, ip (iproute2) and nft (nftables; scripts/setup.sh installs it)"),
+        .timeLimit(.minutes(1))
+    )
+    struct NATLabTests {
+        /// The port public hosts answer on, and a second one of the same hosts.
+        static let service: UInt16 = 3478
+        static let otherService: UInt16 = 3479
+
+        /// Waits `duration`, then takes what has arrived on each socket.
+        static func collect(_ sockets: [LabUDPSocket], after duration: Duration) throws -> [[LabDatagram]] {
+            Thread.sleep(forTimeInterval: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+            return try sockets.map { try $0.receiveAll(timeout: .zero) }
+        }
+
+        /// Receives on `socket` until `count` datagrams came or `timeout` passed.
+        static func receive(_ count: Int, on socket: LabUDPSocket, timeout: Duration) throws -> [LabDatagram] {
+            let deadline = ContinuousClock.now + timeout
+            var all: [LabDatagram] = []
+            while all.count < count, let d = try socket.receive(until: deadline) { all.append(d) }
+            return all
+        }
+
+        @Test("Mapping: one inside port keeps one external endpoint (its own port) towards two hosts behind every cone kind, another one per host behind symmetric")
+        func mapping() throws {
+            let lab = try NATLab(publicHosts: 2, sites: NATKind.allCases, tag: "map")
+            defer { lab.tearDown() }
+            let a = try lab.udpSocket(in: lab.publicHosts[0].namespace, port: Self.service)
+            let b = try lab.udpSocket(in: lab.publicHosts[1].namespace, port: Self.service)
+            let inside = try lab.sites.map { try lab.udpSocket(in: $0.host, port: 40_000 + UInt16($0.index)) }
+            for (k, socket) in inside.enumerated() {
+                try socket.send("map \(k)", to: LabEndpoint(lab.publicHosts[0].address, Self.service))
+                try socket.send("map \(k)", to: LabEndpoint(lab.publicHosts[1].address, Self.service))
+            }
+            func observed(_ socket: LabUDPSocket) throws -> [Int: LabEndpoint] {
+                let got = try Self.receive(lab.sites.count, on: socket, timeout: .seconds(3))
+                return Dictionary(got.map { (Int($0.text.dropFirst(4)) ?? -1, $0.source) }, uniquingKeysWith: { first, _ in first })
+            }
+            let atA = try observed(a), atB = try observed(b)
+            var table = ["kind               local  seen by A              seen by B"]
+            for s in lab.sites {
+                let local = 40_000 + UInt16(s.index)
+                let seenA = try #require(atA[s.index], "A got nothing from \(s.kind)"), seenB = try #require(atB[s.index], "B got nothing from \(s.kind)")
+                table.append("\(s.kind.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(local)  \(seenA.description.padding(toLength: 21, withPad: " ", startingAt: 0))  \(seenB)")
+                #expect(seenA.address == s.publicAddress && seenB.address == s.publicAddress, "\(s.kind): \(seenA) \(seenB)")
+                if s.kind.endpointIndependentMapping {
+                    #expect(seenA == seenB, "\(s.kind) maps per destination: \(seenA) \(seenB)")
+                    #expect(seenA.port == local, "\(s.kind) does not keep the inside port \(local): \(seenA)")
+                } else {
+                    #expect(seenA.port != seenB.port, "\(s.kind) kept one mapping for two destinations: \(seenA)")
+                }
+            }
+            print("NAT mapping (one inside port, two destinations):\n" + table.joined(separator: "\n"))
+            a.close()
+            b.close()
+            inside.forEach { $0.close() }
+        }
+
+        @Test("Filtering: after the inside host sent to A:p, A:p gets in everywhere, A from another port only through fullCone and addressRestricted, B only through fullCone")
+        func filtering() throws {
+            let lab = try NATLab(publicHosts: 2, sites: NATKind.allCases, tag: "filter")
+            defer { lab.tearDown() }
+            let aAddress = lab.publicHosts[0].address
+            let a = try lab.udpSocket(in: lab.publicHosts[0].namespace, port: Self.service)
+            let aOther = try lab.udpSocket(in: lab.publicHosts[0].namespace, port: Self.otherService)
+            let b = try lab.udpSocket(in: lab.publicHosts[1].namespace, port: Self.service)
+            let inside = try lab.sites.map { try lab.udpSocket(in: $0.host, port: 41_000 + UInt16($0.index)) }
+            for (k, socket) in inside.enumerated() { try socket.send("hello \(k)", to: LabEndpoint(aAddress, Self.service)) }
+            let hellos = try Self.receive(lab.sites.count, on: a, timeout: .seconds(3))
+            let mapping = Dictionary(hellos.map { (Int($0.text.dropFirst(6)) ?? -1, $0.source) }, uniquingKeysWith: { first, _ in first })
+            try #require(mapping.count == lab.sites.count, "A heard from \(mapping.keys.sorted()) only")
+
+            // The two that should be filtered out by some kinds first, then the answer everyone lets in.
+            let probes: [(name: String, from: LabUDPSocket, expected: (NATKind) -> Bool)] = [
+                ("B, never sent to", b, { $0.admitsUncontactedAddresses }),
+                ("A from another port", aOther, { $0.admitsOtherPortsOfContactedAddresses }),
+                ("A:p itself", a, { _ in true }),
+            ]
+            var table = ["kind               " + probes.map { $0.name.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined()]
+            var rows = lab.sites.map { $0.kind.rawValue.padding(toLength: 19, withPad: " ", startingAt: 0) }
+            for probe in probes {
+                for s in lab.sites { try probe.from.send("probe \(s.index)", to: try #require(mapping[s.index])) }
+                let arrived = try Self.collect(inside, after: .milliseconds(300))
+                for s in lab.sites {
+                    let got = arrived[s.index].contains { $0.text == "probe \(s.index)" }
+                    rows[s.index] += (got ? "arrives" : "filtered").padding(toLength: 22, withPad: " ", startingAt: 0)
+                    #expect(got == probe.expected(s.kind), "\(s.kind): \(probe.name) \(got ? "got through" : "was filtered")\n\(lab.ruleset(s.index))")
+                }
+            }
+            table += rows
+            print("NAT filtering (after the inside host sent to A:p):\n" + table.joined(separator: "\n"))
+            [a, aOther, b].forEach { $0.close() }
+            inside.forEach { $0.close() }
+        }
+
+        /// Two sites of each kind (so that every pair of kinds, equal ones too, has two different sites), one
+        /// public host that tells each side its external endpoint.
+        static func pairLab(tag: String) throws -> (NATLab, [(Int, Int)]) {
+            let kinds = NATKind.allCases.flatMap { [$0, $0] }
+            let lab = try NATLab(publicHosts: 1, sites: kinds, tag: tag)
+            var pairs: [(Int, Int)] = []
+            for x in NATKind.allCases.indices {
+                for y in x..<NATKind.allCases.count { pairs.append((2 * x, 2 * y + 1)) }
+            }
+            return (lab, pairs)
+        }
+
+        /// The kinds × kinds table of which pairs got through.
+        static func matrix(_ title: String, _ lab: NATLab, _ pairs: [(Int, Int)], _ works: [Bool]) -> String {
+            var cell: [String: Bool] = [:]
+            for (n, (i, j)) in pairs.enumerated() {
+                cell["\(lab.sites[i].kind)-\(lab.sites[j].kind)"] = works[n]
+                cell["\(lab.sites[j].kind)-\(lab.sites[i].kind)"] = works[n]
+            }
+            let width = 19
+            var lines = [title, "".padding(toLength: width, withPad: " ", startingAt: 0) + NATKind.allCases.map { $0.rawValue.padding(toLength: width, withPad: " ", startingAt: 0) }.joined()]
+            for x in NATKind.allCases {
+                lines.append(x.rawValue.padding(toLength: width, withPad: " ", startingAt: 0) + NATKind.allCases.map { y in (cell["\(x)-\(y)"] == true ? "yes" : "no (relay)").padding(toLength: width, withPad: " ", startingAt: 0) }.joined())
+            }
+            return lines.joined(separator: "\n")
+        }
+
+        @Test("UDP hole punching: both sides send to the endpoint the rendezvous host saw; every pair gets through but symmetric with symmetric or portRestricted")
+        func udpHolePunching() throws {
+            let (lab, pairs) = try Self.pairLab(tag: "punch")
+            defer { lab.tearDown() }
+            let rendezvous = try lab.udpSocket(in: lab.publicHosts[0].namespace, port: Self.service)
+            let server = LabEndpoint(lab.publicHosts[0].address, Self.service)
+            // sides[2n] is pair n's first site, sides[2n+1] its second; each pair has ports of its own.
+            var sides: [LabUDPSocket] = []
+            for (n, (i, j)) in pairs.enumerated() {
+                sides.append(try lab.udpSocket(in: lab.sites[i].host, port: 20_000 + UInt16(n)))
+                sides.append(try lab.udpSocket(in: lab.sites[j].host, port: 21_000 + UInt16(n)))
+            }
+            defer {
+                rendezvous.close()
+                sides.forEach { $0.close() }
+            }
+            for (s, socket) in sides.enumerated() { try socket.send("register \(s)", to: server) }
+            let registrations = try Self.receive(sides.count, on: rendezvous, timeout: .seconds(3))
+            let seen = Dictionary(registrations.map { (Int($0.text.dropFirst(9)) ?? -1, $0.source) }, uniquingKeysWith: { first, _ in first })
+            try #require(seen.count == sides.count, "the rendezvous host heard \(seen.count) of \(sides.count) sides")
+
+            // Rounds: each side sends to the other's endpoint as the rendezvous host saw it, and answers every
+            // punch where it came from. A side got through when anything from its peer arrived.
+            var heard = [Bool](repeating: false, count: sides.count)
+            for _ in 0..<6 where heard.contains(false) {
+                for s in sides.indices where !heard[s] || !heard[s ^ 1] { try sides[s].send("punch \(s)", to: seen[s ^ 1]!) }
+                let arrived = try Self.collect(sides, after: .milliseconds(100))
+                for (s, datagrams) in arrived.enumerated() {
+                    for d in datagrams where d.text == "punch \(s ^ 1)" || d.text == "ack \(s ^ 1)" {
+                        heard[s] = true
+                        if d.text.hasPrefix("punch") { try sides[s].send("ack \(s)", to: d.source) }
+                    }
+                }
+            }
+            _ = try Self.collect(sides, after: .milliseconds(100)).enumerated().map { s, datagrams in
+                if datagrams.contains(where: { $0.text == "ack \(s ^ 1)" || $0.text == "punch \(s ^ 1)" }) { heard[s] = true }
+            }
+            let works = pairs.indices.map { heard[2 * $0] && heard[2 * $0 + 1] }
+            print(Self.matrix("UDP hole punching (rows × columns: site kinds; no: a relay is needed):", lab, pairs, works))
+            for (n, (i, j)) in pairs.enumerated() {
+                let (x, y) = (lab.sites[i].kind, lab.sites[j].kind)
+                #expect(works[n] == NATKind.udpHolePunchWorks(x, y), "\(x) with \(y): \(works[n] ? "got through" : "did not") (heard: \(heard[2 * n]), \(heard[2 * n + 1]))")
+            }
+        }
+
+        @Test("TCP out through every kind: the connection is made, from the router's address, the inside port kept by the cone kinds and another port per destination by symmetric")
+        func tcpOutbound() throws {
+            let lab = try NATLab(publicHosts: 2, sites: NATKind.allCases, tag: "tcp")
+            defer { lab.tearDown() }
+            let listeners = try lab.publicHosts.map { try lab.tcpSocket(in: $0.namespace, port: 8080) }
+            try listeners.forEach { try $0.listen() }
+            var table = ["kind               local  seen by A              seen by B"]
+            for s in lab.sites {
+                let local = 42_000 + UInt16(s.index)
+                var seen: [LabEndpoint] = []
+                var connections: [LabTCPSocket] = []
+                defer { connections.forEach { $0.close() } }
+                for (h, host) in lab.publicHosts.enumerated() {
+                    let client = try lab.tcpSocket(in: s.host, port: local)
+                    let outcome = try client.connect(to: LabEndpoint(host.address, 8080), timeout: .seconds(5))
+                    try #require(outcome == .connected, "\(s.kind): connect to public host \(h): \(outcome)")
+                    let accepted = try #require(try listeners[h].accept(timeout: .seconds(5)), "\(s.kind): public host \(h) accepted nothing")
+                    let peer = try #require(accepted.peerEndpoint)
+                    try client.send("hello")
+                    #expect(try accepted.receive(timeout: .seconds(5)) == Array("hello".utf8))
+                    seen.append(peer)
+                    // Both stay open until the site is done: the second connection is made while the first lives.
+                    connections += [client, accepted]
+                }
+                table.append("\(s.kind.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(local)  \(seen[0].description.padding(toLength: 21, withPad: " ", startingAt: 0))  \(seen[1])")
+                #expect(seen.allSatisfy { $0.address == s.publicAddress }, "\(s.kind): \(seen)")
+                if s.kind.endpointIndependentMapping {
+                    #expect(seen.allSatisfy { $0.port == local }, "\(s.kind) did not keep the inside port \(local): \(seen)")
+                } else {
+                    #expect(seen[0].port != seen[1].port, "\(s.kind) kept one port for two destinations: \(seen)")
+                }
+            }
+            listeners.forEach { $0.close() }
+            print("TCP out (one inside port, two destinations):\n" + table.joined(separator: "\n"))
+        }
+    }
+#endif
