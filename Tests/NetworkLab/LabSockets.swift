@@ -70,14 +70,14 @@
             return LabEndpoint(a)
         }
 
-        /// Makes a socket of `type` bound to `address`:`port` (0: any port) in the calling thread's namespace.
-        static func makeSocket(type: Int32, address: String, port: UInt16, reuse: Bool) throws -> Int32 {
+        /// Makes a socket of `type` bound to `address`:`port` (0: any port) in the calling thread's namespace,
+        /// with SO_REUSEADDR when `reuse`, and SO_REUSEPORT too when `reusePort`.
+        static func makeSocket(type: Int32, address: String, port: UInt16, reuse: Bool, reusePort: Bool = false) throws -> Int32 {
             let fd = socket(AF_INET, type | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
             guard fd >= 0 else { throw LabError("socket: \(errnoText())") }
-            if reuse {
-                var one: Int32 = 1
-                setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-            }
+            var one: Int32 = 1
+            if reuse { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) }
+            if reusePort { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) }
             do {
                 var a = try LabEndpoint(address, port).sockaddr()
                 let r = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
@@ -186,9 +186,11 @@
         }
 
         /// A TCP socket in namespace `namespace` bound to `address`:`port` with SO_REUSEADDR (`port` 0: any).
-        public static func open(in namespace: String, address: String = "0.0.0.0", port: UInt16 = 0) throws -> LabTCPSocket {
+        /// With `reusePort` (SO_REUSEPORT, on every socket of the port) a listener and connecting sockets can
+        /// share one port: what TCP hole punching needs.
+        public static func open(in namespace: String, address: String = "0.0.0.0", port: UInt16 = 0, reusePort: Bool = false) throws -> LabTCPSocket {
             let fd = try NetworkNamespaceEntry.perform(in: namespace) {
-                try LabSocketDescriptor.makeSocket(type: Int32(SOCK_STREAM.rawValue), address: address, port: port, reuse: true)
+                try LabSocketDescriptor.makeSocket(type: Int32(SOCK_STREAM.rawValue), address: address, port: port, reuse: true, reusePort: reusePort)
             }
             return LabTCPSocket(fd: fd, namespace: namespace)
         }

@@ -27,11 +27,13 @@ public enum NATKind: String, CaseIterable, Sendable, CustomStringConvertible {
     /// Whether an address the inside host never sent to gets through (to a port it sent from).
     public var admitsUncontactedAddresses: Bool { self == .none || self == .fullCone }
 
-    /// Whether two hosts behind `a` and `b`, each told the other's external endpoint as a third host saw it,
-    /// reach each other with UDP by both sending at once (and answering where datagrams came from). Fails only
-    /// when one side's mapping changes per destination while the other side admits only the endpoint it sent
-    /// to (symmetric with port-restricted or symmetric): such pairs need a relay.
-    public static func udpHolePunchWorks(_ a: NATKind, _ b: NATKind) -> Bool {
+    /// Whether two hosts behind `a` and `b`, each told the other's external endpoint as a rendezvous host saw
+    /// it, reach each other by hole punching: with UDP by both sending at once (and answering where datagrams
+    /// came from); with TCP by both connecting at once from the port of their connection to the rendezvous host
+    /// while also listening on it (SO_REUSEPORT), so that a SYN that comes before the own connect meets the
+    /// listener, not a reset. Fails only when one side's mapping changes per destination while the other side
+    /// admits only the endpoint it sent to (symmetric with port-restricted or symmetric): such pairs need a relay.
+    public static func holePunchWorks(_ a: NATKind, _ b: NATKind) -> Bool {
         func blocks(_ x: NATKind, _ y: NATKind) -> Bool { x == .symmetric && (y == .symmetric || y == .portRestricted) }
         return !blocks(a, b) && !blocks(b, a)
     }

@@ -217,9 +217,9 @@
             try LabUDPSocket.open(in: namespace, port: port)
         }
 
-        /// A TCP socket of the test process inside `namespace` (SO_REUSEADDR).
-        public func tcpSocket(in namespace: String, port: UInt16 = 0) throws -> LabTCPSocket {
-            try LabTCPSocket.open(in: namespace, port: port)
+        /// A TCP socket of the test process inside `namespace` (SO_REUSEADDR; SO_REUSEPORT too with `reusePort`).
+        public func tcpSocket(in namespace: String, port: UInt16 = 0, reusePort: Bool = false) throws -> LabTCPSocket {
+            try LabTCPSocket.open(in: namespace, port: port, reusePort: reusePort)
         }
 
         // MARK: Clean-up
