@@ -8,7 +8,8 @@
     /// - public hosts `publicHosts[i]` on it (`10.<subnet>.0.<i+1>`, interface `eth0`);
     /// - sites `sites[k]`, each a router namespace (`wan` on the bridge at `10.<subnet>.0.<101+k>`, `lan` at
     ///   `192.168.<k+1>.1/24`, ip_forward on) with one inside host (`eth0` at `192.168.<k+1>.2/24`, default route
-    ///   via the router); the router's nftables rules make the site's `NATKind` (`NATKind.routerRules`). A site
+    ///   via the router); the router's nftables rules make the site's `NATKind` (`NATKind.routerRules`); UDP
+    ///   mappings last 60 s without an answer, 120 s after one (conntrack timeouts of the router). A site
     ///   of kind `none` has no router: its host is on the bridge at `10.<subnet>.0.<101+k>`;
     /// - optionally a one-way delay on the way into every internet node (netem on the hub's ports), when the
     ///   kernel has `sch_netem` (`delayApplied` tells).
@@ -132,6 +133,9 @@
                 ])
                 try writeSysctl(in: router, "net/ipv4/ip_forward", "1")
                 try loadRules(s.kind.routerRules(host: s.hostAddress) ?? "", in: router)
+                // Mappings of flows never answered last 60 s (conntrack's default: 30 s), answered ones 120 s.
+                try writeSysctl(in: router, "net/netfilter/nf_conntrack_udp_timeout", "60")
+                try writeSysctl(in: router, "net/netfilter/nf_conntrack_udp_timeout_stream", "120")
             }
         }
 

@@ -344,6 +344,13 @@
             #expect(addresses.stdout.contains(site.hostAddress + "/24"), "\(addresses.stdout)")
             let route = try lab.run(in: site.host, NATLab.ip, ["route", "get", lab.publicHosts[0].address])
             #expect(route.stdout.contains("via 192.168.1.1"), "\(route.stdout)")
+            // The router forwards, and keeps UDP mappings 60 s unanswered, 120 s answered.
+            let router = try #require(site.router)
+            for (key, value) in [("net/ipv4/ip_forward", "1"), ("net/netfilter/nf_conntrack_udp_timeout", "60"), ("net/netfilter/nf_conntrack_udp_timeout_stream", "120")] {
+                let r = try lab.run(in: router, "/bin/cat", ["/proc/sys/" + key])
+                #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == value, "\(key): \(r.stdout) \(r.stderr)")
+            }
+            #expect(lab.sites[1].router == nil && lab.sites[1].hostAddress == lab.sites[1].publicAddress)
             let (executable, arguments) = lab.command(in: site.host, URL(fileURLWithPath: "/bin/sleep"), ["30"])
             let direct = Process()
             direct.executableURL = executable
