@@ -6,7 +6,8 @@
     /// The NAT laboratory the NAT traversal tests stand on, characterised the way RFC 4787 and RFC 5780 do, with
     /// real datagrams and connections from sockets the test opens inside the namespaces: each kind of router
     /// maps and filters as its name says, which pairs of sites reach each other by hole punching (UDP, and TCP
-    /// simultaneous open), and the lab leaves nothing behind.
+    /// with simultaneous open or a listener on the same port), and the lab leaves nothing behind. The tables
+    /// they print tell the NAT traversal work which pairs of kinds need a relay.
     @Suite(
         "NAT laboratory in network namespaces", .enabled(if: NATLab.available, "needs root, ip (iproute2) and nft (nftables; scripts/setup.sh installs it)"),
         .timeLimit(.minutes(1))
@@ -65,7 +66,7 @@
             inside.forEach { $0.close() }
         }
 
-        @Test("Filtering: after the inside host sent to A:p, A:p gets in everywhere, A from another port only through fullCone and addressRestricted, B only through fullCone")
+        @Test("Filtering: after the inside host sent to A:p, A:p gets in everywhere, A from another port only through fullCone and addressRestricted (and to a public host), B only through fullCone (and to a public host)")
         func filtering() throws {
             let lab = try NATLab(publicHosts: 2, sites: NATKind.allCases, tag: "filter")
             defer { lab.tearDown() }
