@@ -132,10 +132,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The test laboratory of network namespaces: an internet segment, public hosts, sites behind NAT routers
+        // of four kinds (nftables), sockets of the test process inside namespaces. Used by the network tests.
+        .target(name: "NetworkLab", path: "Tests/NetworkLab"),
         .testTarget(
             name: "EasyConnectNetworkTests",
             dependencies: [
-                "EasyConnectNetwork", "EasyConnect", "PNRP", "PNRPNetwork", "PNRPInMemory", "PeerCrypto",
+                "EasyConnectNetwork", "EasyConnect", "PNRP", "PNRPNetwork", "PNRPInMemory", "PeerCrypto", "NetworkLab",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -150,7 +153,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PNRPNetworkTests",
-            dependencies: ["PNRPNetwork", "PNRP"]
+            dependencies: ["PNRPNetwork", "PNRP", "NetworkLab"]
         ),
         .testTarget(
             name: "PNRPSimulationTests",
