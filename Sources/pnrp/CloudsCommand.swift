@@ -37,6 +37,9 @@ struct CloudsCommand: AsyncParsableCommand {
         let e: (String) -> String = VisibleText.escaped
         var parts = [e(c.name) + (c.interface.map { " (\(e($0)))" } ?? ""), e(c.endpoint), e(c.state), "\(c.cachedEntries) cached", "\(c.registrations) registered"]
         if let size = c.estimatedSize, size.isFinite { parts.append("~\(Int(size.rounded())) nodes") }
+        if let reachability = c.reachability { parts.append(e(reachability)) }
+        if let published = c.publishedEndpoint { parts.append("published at \(e(published))") }
+        if let relayed = c.relayedNodes, relayed > 0 { parts.append("relaying for \(relayed)") }
         return parts.joined(separator: "  ")
     }
 }

@@ -47,9 +47,16 @@ struct NodeCommand: AsyncParsableCommand {
             pnrp_bytes_sent_total, and per cloud pnrp_cache_entries, pnrp_registered_names and pnrp_cloud_active. Listen on \
             loopback unless the network is trusted: anyone who can connect can read them.
 
+            --nat-traversal makes the node find out whether strangers reach it (peers tell it the address they \
+            see and have a third node send it a probe) and, behind a NAT, publish the endpoint of a reachable \
+            node that relays for it; a reachable node relays for up to --relay-slots others (default 8), each on \
+            a UDP port of its own. An extension of [MS-PNRP]: nodes without it reach relayed nodes all the same, \
+            through the relay.
+
             --config FILE reads `key = value` lines (keys: address, port, seed (repeatable), state-dir, \
             link-local (yes/no), interface (repeatable), multicast (yes/no), log-level, \
-            cache-save-interval, metrics); options on the command line override the file. Example file:
+            cache-save-interval, metrics, nat-traversal (yes/no), relay-slots); options on the command line override the \
+            file. Example file:
               address = 192.0.2.10
               seed = 192.0.2.1:3540
               link-local = no
@@ -111,6 +118,14 @@ struct NodeCommand: AsyncParsableCommand {
             discussion: "Example: --metrics 127.0.0.1:9464", valueName: "address:port"))
     var metrics: String?
 
+    @Flag(
+        name: .customLong("nat-traversal"), inversion: .prefixedNo,
+        help: ArgumentHelp("Check reachability; behind a NAT, be reached through a relay (default: no).", discussion: "Example: --nat-traversal"))
+    var natTraversal: Bool?
+
+    @Option(help: ArgumentHelp("With --nat-traversal: nodes to relay for at most, 0 to 256 (default 8).", discussion: "Example: --relay-slots 2"))
+    var relaySlots: Int?
+
     /// Where `--metrics` (or the config file's `metrics`, when given) asks to listen.
     static func metricsAddress(_ metrics: String?) throws -> SocketAddress? {
         guard let metrics else { return nil }
@@ -170,6 +185,14 @@ struct NodeCommand: AsyncParsableCommand {
             configuration.linkLocal = .none
         }
         configuration.multicastDiscovery = multicast ?? file.multicast ?? true
+        configuration.natTraversal = natTraversal ?? file.natTraversal ?? false
+        if let slots = relaySlots ?? file.relaySlots {
+            guard (0...NodeConfiguration.maximumRelayEndpoints).contains(slots) else {
+                printError("pnrp node: --relay-slots \(slots): give a whole number from 0 to \(NodeConfiguration.maximumRelayEndpoints)")
+                throw ExitStatus.badInput.exitCode
+            }
+            configuration.relaySlots = slots
+        }
         configuration.cacheSaveInterval = .seconds(cacheSaveInterval ?? file.cacheSaveIntervalSeconds ?? 300)
         let directory: StateDirectory
         do {

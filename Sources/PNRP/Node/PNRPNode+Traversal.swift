@@ -529,7 +529,11 @@ extension PNRPNode {
         let bucket = now.nanoseconds / 60_000_000_000
         let current = cookie(for: source, bucket: bucket)
         func answer(_ status: TraversalMessage.RelayStatus, slot: Int? = nil) {
-            let endpoint = slot.map { configuration.relayEndpoints[$0] } ?? IPv6Endpoint(address: .unspecified, port: 0)
+            var endpoint = slot.map { configuration.relayEndpoints[$0] } ?? IPv6Endpoint(address: .unspecified, port: 0)
+            // A relay endpoint bound to the wildcard address is published at the address strangers reach us at.
+            if slot != nil, endpoint.address == .unspecified, case .reachable(let seen) = traversal!.value.reachability {
+                endpoint.address = seen.address
+            }
             let lifetime = slot == nil ? 0 : UInt16(Swift.min(65_535, relayLifetime.nanoseconds / 1_000_000_000))
             let a = TraversalMessage.RelayAnswer(status: status, ackedMessageID: messageID, lifetimeSeconds: lifetime, relayEndpoint: endpoint, observed: source, cookie: current)
             sendTraversal(.relayAnswer(a), to: source, now: now)

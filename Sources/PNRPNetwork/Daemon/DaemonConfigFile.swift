@@ -1,4 +1,5 @@
 import Foundation
+import PNRP
 
 /// The settings file of `pnrp node --config FILE`: one `key = value` per line, `#` starts a comment,
 /// blank lines are ignored, a repeatable key may appear several times. Options given on the command line
@@ -20,7 +21,10 @@ import Foundation
 /// ```
 public struct DaemonConfigFile: Sendable, Hashable {
     /// Every key the file may contain.
-    public static let keys = ["address", "port", "seed", "state-dir", "link-local", "interface", "multicast", "log-level", "cache-save-interval", "metrics"]
+    public static let keys = [
+        "address", "port", "seed", "state-dir", "link-local", "interface", "multicast", "log-level", "cache-save-interval", "metrics", "nat-traversal",
+        "relay-slots",
+    ]
     /// Levels `log-level` accepts.
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
@@ -44,6 +48,10 @@ public struct DaemonConfigFile: Sendable, Hashable {
     public var cacheSaveIntervalSeconds: Int?
     /// Where Prometheus metrics are served, `ADDRESS:PORT` (checked to be one).
     public var metrics: String?
+    /// `nat-traversal`: reachability checks and relays (`HostConfiguration.natTraversal`).
+    public var natTraversal: Bool?
+    /// `relay-slots`: nodes relayed for at most, 0 ... 256.
+    public var relaySlots: Int?
 
     /// No settings.
     public init() {}
@@ -100,6 +108,12 @@ public struct DaemonConfigFile: Sendable, Hashable {
                 do { endpoint = try EndpointText(value, defaultPort: 0) } catch { throw .line(path, number, "metrics: \(error.description)") }
                 guard endpoint.endpoint.port != 0 else { throw .line(path, number, "metrics needs a port: ADDRESS:PORT, such as 127.0.0.1:9464 or [::1]:9464") }
                 metrics = value
+            case "nat-traversal": natTraversal = try Self.flag(value, key: key, path: path, number: number)
+            case "relay-slots":
+                guard let n = Int(value), (0...NodeConfiguration.maximumRelayEndpoints).contains(n) else {
+                    throw .line(path, number, "relay-slots must be a whole number from 0 to \(NodeConfiguration.maximumRelayEndpoints)")
+                }
+                relaySlots = n
             default:
                 throw .line(path, number, "unknown key '\(key)'; known keys: \(Self.keys.joined(separator: ", "))")
             }

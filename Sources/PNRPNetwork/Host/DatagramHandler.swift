@@ -11,6 +11,8 @@ final class DatagramHandler: ChannelInboundHandler {
         case cloud(CloudScope)
         /// The SSDP group listener.
         case ssdpListener
+        /// One of a cloud's other endpoints (a relay endpoint or the dial-back endpoint, `docs/deviations.md` X3).
+        case otherEndpoint(CloudScope)
     }
 
     private let engine: HostEngine
@@ -26,13 +28,16 @@ final class DatagramHandler: ChannelInboundHandler {
         switch role {
         case .cloud(let cloud): engine.received(bytes, from: envelope.remoteAddress, cloud: cloud)
         case .ssdpListener: engine.ssdpSearch(bytes, from: envelope.remoteAddress, on: context.channel)
+        case .otherEndpoint(let cloud):
+            guard let port = context.channel.localAddress?.port, let port = UInt16(exactly: port) else { return }
+            engine.received(bytes, from: envelope.remoteAddress, cloud: cloud, atPort: port)
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         switch role {
         case .cloud(let cloud): engine.socketClosed(cloud, channel: context.channel)
-        case .ssdpListener: engine.socketClosed(nil, channel: context.channel)
+        case .ssdpListener, .otherEndpoint: engine.socketClosed(nil, channel: context.channel)
         }
         context.fireChannelInactive()
     }

@@ -46,6 +46,13 @@ public struct HostConfiguration: Sendable {
     public var identity: NodeIdentity?
     /// How often the cache snapshot is saved while running (and always at shutdown).
     public var cacheSaveInterval = Duration.seconds(300)
+    /// Runs the NAT traversal extension in the global cloud (`docs/deviations.md`, X1-X5): the node checks
+    /// whether strangers reach it and, behind a NAT, publishes a relay's endpoint. The driver then opens
+    /// `relaySlots` more UDP sockets on the global cloud's address (ports chosen by the system), one per node
+    /// it may relay for, and one for the probes it sends for others' checks.
+    public var natTraversal = false
+    /// Nodes this node relays for at most, with `natTraversal` (0: it relays for nobody).
+    public var relaySlots = 8
 
     /// Defaults: port 3540, global cloud on an automatic address, link-local clouds on every interface.
     public init() {}

@@ -56,6 +56,8 @@ final class HostEngine {
     /// What the driver keeps per cloud, besides the node itself.
     struct CloudDriver {
         var socket: (any Channel)?
+        /// Sockets of the node's other endpoints (relay endpoints, dial-back endpoint), by endpoint.
+        var otherSockets: [IPv6Endpoint: any Channel] = [:]
         /// The interface index of a link-local cloud (its IPv6 zone), 0 otherwise.
         var zone: UInt32
         var interface: String?
@@ -92,12 +94,48 @@ final class HostEngine {
     // MARK: - Clouds and sockets
 
     /// Opens `cloud` with its node listening on `endpoint`, whose datagrams arrive on `channel`.
-    func attach(_ cloud: CloudScope, endpoint: IPv6Endpoint, zone: UInt32, interface: String?, channel: any Channel) throws {
+    /// With NAT traversal, `relays` and `dialBack` are the node's other endpoints and their sockets.
+    func attach(
+        _ cloud: CloudScope, endpoint: IPv6Endpoint, zone: UInt32, interface: String?, channel: any Channel,
+        relays: [(IPv6Endpoint, any Channel)] = [], dialBack: (IPv6Endpoint, any Channel)? = nil
+    ) throws {
         var node = configuration.node
         node.localEndpoint = endpoint
+        if let dialBack {
+            node.natTraversal = true
+            node.relayEndpoints = relays.map(\.0)
+            node.dialBackEndpoint = dialBack.0
+        }
         keying.key(&node)
         try table.open(cloud, configuration: node, now: HostClock.now())
-        drivers[cloud] = CloudDriver(socket: channel, zone: zone, interface: interface, gauges: HostMetrics.CloudGauges(cloud))
+        var driver = CloudDriver(socket: channel, zone: zone, interface: interface, gauges: HostMetrics.CloudGauges(cloud))
+        for (e, c) in relays { driver.otherSockets[e] = c }
+        if let (e, c) = dialBack { driver.otherSockets[e] = c }
+        drivers[cloud] = driver
+    }
+
+    /// A datagram that arrived at one of a cloud's other endpoints (a relay endpoint): rate-limited and
+    /// counted like any other, then handed to the node for the node it relays for there.
+    func received(_ bytes: [UInt8], from address: SocketAddress?, cloud: CloudScope, atPort port: UInt16) {
+        guard !isShutDown, let address, let source = IPv6Endpoint(address), let mainEndpoint = table.node(cloud)?.localEndpoint else { return }
+        let local = IPv6Endpoint(address: mainEndpoint.address, port: port)
+        let now = HostClock.now()
+        counters.datagramsIn += 1
+        counters.bytesIn += bytes.count
+        metrics.bytesIn.increment(by: bytes.count)
+        guard let main = table.node(cloud)?.localEndpoint, source.port > 1024,
+            Self.canSend(to: source, from: main, cloud: cloud, broadcasts: broadcastAddresses)
+        else {
+            counters.undeliverable += 1
+            return
+        }
+        guard case .deliver = sourceGuard.admit(bytes, from: source, now: now) else {
+            counters.rateLimited += 1
+            metrics.rateLimited.increment()
+            return
+        }
+        try? table.withNode(cloud) { $0.handle(datagram: bytes, from: source, to: local, now: now) }
+        flush(now: now)
     }
 
     /// Starts cloud discovery ([MS-PNRP] 3.1.4.2) in every cloud: endpoints cached by the last run, then
@@ -314,10 +352,23 @@ final class HostEngine {
                 }
                 if let t = DatagramPeek.type(of: datagram) { metrics.sent[t]?.increment() }
                 write(datagram, to: address, on: channel)
-            case .sendFrom:
-                // Relay and dial-back endpoints need sockets of their own; this driver opens none and does not
-                // enable NAT traversal (`NodeConfiguration.natTraversal`), so its nodes never ask for one.
-                counters.undeliverable += 1
+            case .sendFrom(let datagram, let source, let destination):
+                // From a relay endpoint or the dial-back endpoint. A relayed answer (an AUTHORITY, an ACK) is
+                // charged to its destination like any answer, but never held: the probe that would release it
+                // goes from another socket (docs/deviations.md, D1, X3).
+                guard let channel = drivers[item.cloud]?.otherSockets[source], let local = table.node(item.cloud)?.localEndpoint,
+                    Self.canSend(to: destination, from: local, cloud: item.cloud, broadcasts: broadcastAddresses)
+                else {
+                    counters.undeliverable += 1
+                    continue
+                }
+                if Self.isAnswer(datagram), !sourceGuard.replyFits(datagram, to: destination, now: now) {
+                    counters.amplificationDropped += 1
+                    metrics.amplification.increment()
+                    continue
+                }
+                if let t = DatagramPeek.type(of: datagram) { metrics.sent[t]?.increment() }
+                write(datagram, to: destination.socketAddress(zone: drivers[item.cloud]?.zone ?? 0), on: channel)
             case .event(let event):
                 handle(event, cloud: item.cloud, now: now)
             }
@@ -334,7 +385,10 @@ final class HostEngine {
             drivers[cloud]?.gauges.cacheSize.record(node.cache.count)
             drivers[cloud]?.gauges.registeredNames.record(node.registeredIDs.count)
         }
-        for driver in drivers.values { driver.socket?.flush() }
+        for driver in drivers.values {
+            driver.socket?.flush()
+            for socket in driver.otherSockets.values { socket.flush() }
+        }
         ssdpListener?.flush()
         armTimer(now: now)
     }
@@ -563,10 +617,25 @@ final class HostEngine {
     func cloudStatuses() -> [CloudStatus] {
         table.clouds.compactMap { cloud in
             guard let node = table.node(cloud) else { return nil }
+            let traversal = node.configuration.natTraversal
+            let zone = drivers[cloud]?.zone ?? 0
             return CloudStatus(
-                name: cloud.description, interface: drivers[cloud]?.interface, endpoint: EndpointText.format(node.localEndpoint, zone: (drivers[cloud]?.zone ?? 0)),
+                name: cloud.description, interface: drivers[cloud]?.interface, endpoint: EndpointText.format(node.localEndpoint, zone: zone),
                 state: node.cloudState.rawValue, cachedEntries: node.cache.count, registrations: node.registeredIDs.count,
-                estimatedSize: node.estimatedCloudSize)
+                estimatedSize: node.estimatedCloudSize, reachability: traversal ? Self.describe(node.reachability, zone: zone) : nil,
+                publishedEndpoint: traversal && node.advertisedEndpoint != node.localEndpoint ? EndpointText.format(node.advertisedEndpoint, zone: zone) : nil,
+                relayedNodes: traversal ? node.relayedNodeCount : nil)
+        }
+    }
+
+    /// `Reachability` in words, endpoints as `pnrp` writes them.
+    static func describe(_ reachability: Reachability, zone: UInt32) -> String {
+        switch reachability {
+        case .unknown: "reachability unknown"
+        case .reachable(let seen): "reachable at \(EndpointText.format(seen, zone: zone))"
+        case .behindNAT(let seen?, false): "behind a NAT (seen at \(EndpointText.format(seen, zone: zone)))"
+        case .behindNAT(_, true): "behind a NAT that maps each destination to another port"
+        case .behindNAT(nil, false): "behind a NAT"
         }
     }
 

@@ -53,6 +53,13 @@ public struct CloudStatus: Sendable, Hashable, Codable {
     public var registrations: Int
     /// Estimated number of nodes, when the leaf sets allow an estimate.
     public var estimatedSize: Double?
+    /// With NAT traversal: whether strangers reach the node (`Reachability`'s description), absent without it.
+    public var reachability: String?
+    /// With NAT traversal: the endpoint the node publishes when it is not `endpoint` (its relay endpoint, or
+    /// the mapping strangers reach it at).
+    public var publishedEndpoint: String?
+    /// With NAT traversal: nodes this node relays for.
+    public var relayedNodes: Int?
 }
 
 /// One cached route entry, as `pnrp cache` shows it.

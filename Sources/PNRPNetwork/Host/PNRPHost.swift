@@ -98,8 +98,32 @@ public final class PNRPHost: Sendable {
                     continue
                 }
                 channels.append(channel)
+                // NAT traversal (global cloud): relay endpoints and the dial-back endpoint, on ports the
+                // system chooses at the same address.
+                var relays: [(IPv6Endpoint, any Channel)] = []
+                var dialBack: (IPv6Endpoint, any Channel)?
+                if configuration.natTraversal, item.cloud == .global {
+                    for index in 0...Swift.max(0, configuration.relaySlots) {
+                        let other = IPv6Endpoint(address: item.endpoint.address, port: 0)
+                        let cloud = item.cloud
+                        let extra = try await DatagramBootstrap(group: loop)
+                            .channelInitializer { channel in
+                                channel.eventLoop.makeCompletedFuture {
+                                    try channel.pipeline.syncOperations.addHandler(DatagramHandler(engine: engine.value, role: .otherEndpoint(cloud)))
+                                }
+                            }
+                            .bind(to: other.socketAddress(zone: 0)).get()
+                        channels.append(extra)
+                        guard let port = extra.localAddress?.port, let port = UInt16(exactly: port) else { continue }
+                        let pinned = IPv6Endpoint(address: item.endpoint.address, port: port)
+                        if index == 0 { dialBack = (pinned, extra) } else { relays.append((pinned, extra)) }
+                    }
+                }
+                let (relayEndpoints, dialBackEndpoint) = (relays, dialBack)
                 try await loop.submit {
-                    try engine.value.attach(item.cloud, endpoint: item.endpoint, zone: item.zone, interface: item.interface, channel: channel)
+                    try engine.value.attach(
+                        item.cloud, endpoint: item.endpoint, zone: item.zone, interface: item.interface, channel: channel, relays: relayEndpoints,
+                        dialBack: dialBackEndpoint)
                 }.get()
             }
             if configuration.multicastDiscovery, !plan.multicastInterfaces.isEmpty {
