@@ -158,3 +158,115 @@ import Testing
         #expect(throws: WireError.self) { try TraversalMessage.reach(nonce: [1], dialBack: true).encoded(messageID: 1) }
     }
 }
+
+/// One relay node, message by message: the cookie exchange, the slots, and what it forwards.
+@Suite struct RelayNodeMessageTests {
+    static let relayMain = IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: 1), port: 3540)
+    static let slotEndpoints = (0..<2).map { IPv6Endpoint(address: relayMain.address, port: 40000 + UInt16($0)) }
+    static let client = IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: 2), port: 3540)
+    static let stranger = IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: 3), port: 5000)
+
+    /// A node with two relay endpoints that has found itself reachable.
+    static func relay() -> PNRPNode {
+        var configuration = NodeConfiguration(localEndpoint: relayMain, seed: 5)
+        configuration.natTraversal = true
+        configuration.relayEndpoints = slotEndpoints
+        var node = PNRPNode(configuration: configuration, now: .virtualEpoch)
+        node.traversal!.value.reachability = .reachable(observed: relayMain)
+        _ = node.takeEffects()
+        return node
+    }
+
+    /// The extension's messages `node` sent, with their destinations and the source endpoint when not its own.
+    static func sent(_ node: inout PNRPNode) -> [(TraversalMessage, IPv6Endpoint)] {
+        node.takeEffects().compactMap { effect in
+            guard case .send(let bytes, let to) = effect, TraversalMessage.isTraversal(bytes), let m = try? TraversalMessage.decode(bytes) else { return nil }
+            return (m.message, to)
+        }
+    }
+
+    static func answer(_ node: inout PNRPNode, cookie: [UInt8], from source: IPv6Endpoint, id: UInt32, now: NodeInstant = .virtualEpoch) -> TraversalMessage.RelayAnswer? {
+        node.handle(datagram: try! TraversalMessage.relayRequest(cookie: cookie, release: false).encoded(messageID: id), from: source, now: now)
+        for (m, to) in sent(&node) where to == source { if case .relayAnswer(let a) = m { return a } }
+        return nil
+    }
+
+    @Test("a slot goes only to a requester that echoes the cookie sent to its address; a third is told the relay is full")
+    func cookieAndSlots() throws {
+        var node = Self.relay()
+        let first = try #require(Self.answer(&node, cookie: PNRPNode.noCookie, from: Self.client, id: 1))
+        #expect(first.status == .challenge && first.ackedMessageID == 1 && first.observed == Self.client)
+        // A forged source echoing a cookie made for another address gets a new challenge, no slot.
+        let forged = try #require(Self.answer(&node, cookie: first.cookie, from: Self.stranger, id: 2))
+        #expect(forged.status == .challenge)
+        #expect(node.relayedNodeCount == 0)
+        let accepted = try #require(Self.answer(&node, cookie: first.cookie, from: Self.client, id: 3))
+        #expect(accepted.status == .accepted && Self.slotEndpoints.contains(accepted.relayEndpoint) && accepted.lifetimeSeconds == 60)
+        #expect(node.relayedNodeCount == 1)
+        // Renewal keeps the same slot.
+        let renewed = try #require(Self.answer(&node, cookie: accepted.cookie, from: Self.client, id: 4))
+        #expect(renewed.relayEndpoint == accepted.relayEndpoint && node.relayedNodeCount == 1)
+        // Two more requesters: one gets the second slot, the next is refused.
+        let others = (10..<12).map { IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: UInt64($0)), port: 3540) }
+        var statuses: [TraversalMessage.RelayStatus] = []
+        for (i, other) in others.enumerated() {
+            let c = try #require(Self.answer(&node, cookie: PNRPNode.noCookie, from: other, id: UInt32(20 + i)))
+            statuses.append(try #require(Self.answer(&node, cookie: c.cookie, from: other, id: UInt32(30 + i))).status)
+        }
+        #expect(statuses == [.accepted, .full])
+        // The slot is freed when the relayed node stops renewing it.
+        let later = NodeInstant.virtualEpoch + .seconds(61)
+        let c = try #require(Self.answer(&node, cookie: PNRPNode.noCookie, from: others[1], id: 40, now: later))
+        #expect(try #require(Self.answer(&node, cookie: c.cookie, from: others[1], id: 41, now: later)).status == .accepted)
+    }
+
+    @Test("what arrives at a slot goes to its node wrapped; replies go only to peers that wrote, from the slot")
+    func forwarding() throws {
+        var node = Self.relay()
+        let challenge = try #require(Self.answer(&node, cookie: PNRPNode.noCookie, from: Self.client, id: 1))
+        let slot = try #require(Self.answer(&node, cookie: challenge.cookie, from: Self.client, id: 2)).relayEndpoint
+        let inquire = try PNRPMessage(messageID: 99, body: .inquire(Inquire(flags: [.wantCPA], validateID: PNRPID(1, 2, 3, 4)))).encoded()
+        node.handle(datagram: inquire, from: Self.stranger, to: slot, now: .virtualEpoch)
+        let forwarded = Self.sent(&node)
+        #expect(forwarded.count == 1)
+        if case .relayed(let peer, false, let inner)? = forwarded.first?.0 {
+            #expect(peer == Self.stranger && inner == inquire && forwarded[0].1 == Self.client)
+        } else {
+            Issue.record("expected a RELAYED to the client, got \(forwarded)")
+        }
+        let reply = try PNRPMessage(messageID: 5, body: .ack(Ack(ackedMessageID: 99, flags: nil))).encoded()
+        // To the peer that wrote: sent from the slot. To anyone else, or from anyone but the client: nothing.
+        for (to, from) in [(Self.stranger, Self.client), (Self.relayMain, Self.client), (Self.stranger, Self.stranger)] {
+            node.handle(datagram: try TraversalMessage.relayed(peer: to, fromClient: true, inner: reply).encoded(messageID: 7), from: from, now: .virtualEpoch)
+        }
+        let out = node.takeEffects()
+        #expect(out.count == 1)
+        #expect(out.first == .sendFrom(datagram: reply, source: slot, to: Self.stranger))
+        #expect(node.traversalStatistics.relayDropped == 2)
+    }
+
+    @Test("a relayed node takes RELAYED datagrams only from its relay, and never one inside another")
+    func relayedNodeRefusesStrangers() throws {
+        var configuration = NodeConfiguration(localEndpoint: Self.client, seed: 6)
+        configuration.natTraversal = true
+        var node = PNRPNode(configuration: configuration, now: .virtualEpoch)
+        node.traversal!.value.reachability = .behindNAT(observed: Self.client, mappingVaries: false)
+        node.traversal!.value.relay = RelayAssociation(server: Self.relayMain, relayEndpoint: Self.slotEndpoints[0], cookie: PNRPNode.noCookie, nextRefresh: .virtualEpoch + .seconds(15))
+        _ = node.takeEffects()
+        let inquire = try PNRPMessage(messageID: 99, body: .inquire(Inquire(flags: [], validateID: PNRPID(1, 2, 3, 4)))).encoded()
+        let wrapped = try TraversalMessage.relayed(peer: Self.stranger, fromClient: false, inner: inquire).encoded(messageID: 1)
+        let nested = try TraversalMessage.relayed(peer: Self.stranger, fromClient: false, inner: wrapped).encoded(messageID: 2)
+        node.handle(datagram: wrapped, from: Self.stranger, now: .virtualEpoch)  // not from the relay
+        node.handle(datagram: nested, from: Self.relayMain, now: .virtualEpoch)  // a RELAYED inside a RELAYED
+        #expect(node.takeEffects().isEmpty)
+        // From the relay: answered (not registered here: flag N), back through the relay.
+        node.handle(datagram: wrapped, from: Self.relayMain, now: .virtualEpoch)
+        let out = Self.sent(&node)
+        #expect(out.count == 1)
+        if case .relayed(let peer, true, let inner)? = out.first?.0, let m = try? PNRPMessage(decoding: inner), case .authority = m.body {
+            #expect(peer == Self.stranger && out[0].1 == Self.relayMain)
+        } else {
+            Issue.record("expected the AUTHORITY back through the relay, got \(out)")
+        }
+    }
+}
