@@ -103,13 +103,7 @@ public enum TraversalMessage: Hashable, Sendable {
     /// the wrong size and for a RELAYED whose inner datagram is empty or longer than `maximumInnerBytes`.
     public func encoded(messageID: UInt32) throws(WireError) -> [UInt8] {
         var w = WireWriter(capacity: 80)
-        w.writeUInt16(FieldID.pnrpHeader.rawValue)
-        w.writeUInt16(UInt16(WireFormat.headerLength))
-        w.writeUInt8(WireFormat.identifier)
-        w.writeUInt8(WireFormat.versionMajor)
-        w.writeUInt8(WireFormat.versionMinor)
-        w.writeUInt8(code.rawValue)
-        w.writeUInt32(messageID)
+        w.writeHeader(type: code.rawValue, messageID: messageID)
         switch self {
         case .reach(let nonce, let dialBack):
             try Self.check(nonce, WireFormat.nonceLength, "REACH nonce")

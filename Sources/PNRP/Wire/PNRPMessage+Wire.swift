@@ -10,13 +10,7 @@ extension PNRPMessage {
     /// element longer than its 16-bit Length. Reserved bits and fields are sent as zero.
     public func encoded() throws(WireError) -> [UInt8] {
         var w = WireWriter(capacity: 128)
-        w.writeUInt16(FieldID.pnrpHeader.rawValue)
-        w.writeUInt16(UInt16(WireFormat.headerLength))
-        w.writeUInt8(WireFormat.identifier)
-        w.writeUInt8(WireFormat.versionMajor)
-        w.writeUInt8(WireFormat.versionMinor)
-        w.writeUInt8(type.rawValue)
-        w.writeUInt32(messageID)
+        w.writeHeader(type: type.rawValue, messageID: messageID)
         switch body {
         case .solicit(let m): try m.encode(into: &w)
         case .advertise(let m): try m.encode(into: &w)

@@ -5,6 +5,17 @@
 /// AUTHORITY_BUFFER), so that their byte counts are the offsets the alignment rule refers to.
 
 extension WireWriter {
+    /// The 12-byte PNRP header ([MS-PNRP] 2.2.1): FieldID, Length 12, Identifier, version 4.0, `type`, `messageID`.
+    mutating func writeHeader(type: UInt8, messageID: UInt32) {
+        writeUInt16(FieldID.pnrpHeader.rawValue)
+        writeUInt16(UInt16(WireFormat.headerLength))
+        writeUInt8(WireFormat.identifier)
+        writeUInt8(WireFormat.versionMajor)
+        writeUInt8(WireFormat.versionMinor)
+        writeUInt8(type)
+        writeUInt32(messageID)
+    }
+
     /// Writes one element: FieldID, Length (patched once the body is known), the body `body` writes, and —
     /// when `padded` — zero padding up to the next 4-byte boundary ([MS-PNRP] 2.2).
     mutating func writeElement(

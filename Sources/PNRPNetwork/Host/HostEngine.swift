@@ -117,18 +117,10 @@ final class HostEngine {
     /// A datagram that arrived at one of a cloud's other endpoints (a relay endpoint): rate-limited and
     /// counted like any other, then handed to the node for the node it relays for there.
     func received(_ bytes: [UInt8], from address: SocketAddress?, cloud: CloudScope, atPort port: UInt16) {
-        guard !isShutDown, let address, let source = IPv6Endpoint(address), let mainEndpoint = table.node(cloud)?.localEndpoint else { return }
-        let local = IPv6Endpoint(address: mainEndpoint.address, port: port)
+        guard !isShutDown, let address, let source = IPv6Endpoint(address), let main = table.node(cloud)?.localEndpoint else { return }
+        let local = IPv6Endpoint(address: main.address, port: port)
         let now = HostClock.now()
-        counters.datagramsIn += 1
-        counters.bytesIn += bytes.count
-        metrics.bytesIn.increment(by: bytes.count)
-        guard let main = table.node(cloud)?.localEndpoint, source.port > 1024,
-            Self.canSend(to: source, from: main, cloud: cloud, broadcasts: broadcastAddresses)
-        else {
-            counters.undeliverable += 1
-            return
-        }
+        guard countIn(bytes, from: source, cloud: cloud) else { return }
         guard case .deliver = sourceGuard.admit(bytes, from: source, now: now) else {
             counters.rateLimited += 1
             metrics.rateLimited.increment()
@@ -192,21 +184,27 @@ final class HostEngine {
 
     // MARK: - Receiving
 
-    /// A datagram arrived on `cloud`'s socket.
-    func received(_ bytes: [UInt8], from address: SocketAddress, cloud: CloudScope) {
-        guard !isShutDown, let source = IPv6Endpoint(address) else { return }
-        let now = HostClock.now()
+    /// Counts a datagram in; false when its source could not be answered (port 0 or privileged, broadcast,
+    /// wrong family or scope): it is dropped before anything is sent to it, as a failed send would close the
+    /// socket.
+    private func countIn(_ bytes: [UInt8], from source: IPv6Endpoint, cloud: CloudScope) -> Bool {
         counters.datagramsIn += 1
         counters.bytesIn += bytes.count
         metrics.bytesIn.increment(by: bytes.count)
-        // A source we could not answer (port 0 or privileged, broadcast, wrong family or scope) is dropped
-        // before anything is sent to it: a failed send would close the socket.
         guard let local = table.node(cloud)?.localEndpoint, source.port > 1024,
             Self.canSend(to: source, from: local, cloud: cloud, broadcasts: broadcastAddresses)
         else {
             counters.undeliverable += 1
-            return
+            return false
         }
+        return true
+    }
+
+    /// A datagram arrived on `cloud`'s socket.
+    func received(_ bytes: [UInt8], from address: SocketAddress, cloud: CloudScope) {
+        guard !isShutDown, let source = IPv6Endpoint(address) else { return }
+        let now = HostClock.now()
+        guard countIn(bytes, from: source, cloud: cloud) else { return }
         if SSDPMessage.looksLikeSSDP(bytes) {
             counters.ssdpIn += 1
             // Answers are taken only while this cloud's search is out, and only from link-local members.
