@@ -149,7 +149,9 @@ extension PNRPNode {
         guard var r = resolutions[rid], case .inquire(messageID, let sentTo, let nonce, let target) = r.outstanding else { return }
         r.outstanding = .none
         if let cpa = buffer.validateCPA, !buffer.flags.contains(.notFound), !cpa.isRevocation,
+            countedSignatureCheck(),
             (try? cpa.verify(now: now.fileTime, expectedID: target.id, expectedNonce: nonce, signatures: configuration.cpaSignatures)) != nil,
+            countedSignatureCheck(if: cpa.flags.contains(.extendedPayload) && buffer.extendedPayload != nil),
             case .success(let extendedPayload) = Self.verifiedExtendedPayload(of: cpa, in: buffer, id: target.id, nonce: nonce, now: now)
         {
             if let known = cache.verifiedKey(of: target.id), known != cpa.publicKey {
@@ -174,6 +176,13 @@ extension PNRPNode {
         r.demoteBestMatch()
         resolutions[rid] = r
         advance(rid, now: now)
+    }
+
+    /// Counts a signature check about to start (`NodeStatistics.signatureChecks`) when `condition` holds;
+    /// always true, so that it can sit in a condition list just before the check it counts.
+    mutating func countedSignatureCheck(if condition: Bool = true) -> Bool {
+        if condition { statistics.signatureChecks += 1 }
+        return true
     }
 
     /// The extended payload that comes with a verified `cpa` ([MS-PNRP] 3.1.5.7, 3.1.5.8): nil when the CPA

@@ -80,14 +80,16 @@ extension PNRPNode {
 
     /// Builds and signs the EXTENDED_PAYLOAD of a registration for `nonce` ([MS-PNRP] 3.2.5.8), with the key
     /// that signs its CPA and the CPA's lifetime; nil when it has none.
-    func signedExtendedPayload(for reg: LocalRegistration, nonce: [UInt8], now: NodeInstant) -> ExtendedPayload? {
+    mutating func signedExtendedPayload(for reg: LocalRegistration, nonce: [UInt8], now: NodeInstant) -> ExtendedPayload? {
         guard let data = reg.extendedPayload else { return nil }
+        statistics.signaturesMade += 1
         return try? ExtendedPayload.signed(
             pnrpID: reg.id, nonce: nonce, notAfter: (now + configuration.cpaLifetime).fileTime, content: .binary(data), key: reg.key)
     }
 
     /// Builds and signs the CPA of a registration ([MS-PNRP] 3.2.5.7).
-    func signedCPA(for reg: LocalRegistration, nonce: [UInt8], now: NodeInstant) throws(CPAError) -> CPA {
+    mutating func signedCPA(for reg: LocalRegistration, nonce: [UInt8], now: NodeInstant) throws(CPAError) -> CPA {
+        statistics.signaturesMade += 1
         let cpa =
             reg.forged
             ? forgedCPA(for: reg, nonce: nonce, now: now)
@@ -177,6 +179,7 @@ extension PNRPNode {
             do {
                 // An INQUIRE without a nonce asks for a CPA signed with a zero one ([MS-PNRP] 3.2.5.6).
                 let nonce = add.nonce ?? CPA.zeroNonce
+                statistics.signatureChecks += 1
                 try cpa.verify(now: now.fileTime, expectedID: add.entry.id, expectedNonce: nonce, signatures: configuration.cpaSignatures)
             } catch {
                 statistics.cpaRejected += 1
@@ -244,6 +247,7 @@ extension PNRPNode {
     /// cached without a CPA we only check that the node still holds the ID.
     mutating func applyRevocation(_ cpa: CPA, from source: IPv6Endpoint, alreadyFlooded: [IPv6Endpoint], now: NodeInstant) {
         guard cpa.isRevocation, let id = cpa.pnrpID else { return }
+        statistics.signatureChecks += 1
         do { try cpa.verify(now: now.fileTime, signatures: configuration.cpaSignatures) } catch {
             statistics.cpaRejected += 1
             return
