@@ -124,10 +124,14 @@ extension BenchmarkCommand {
             var node = base
             var now = start
             var bytesIn = 0, bytesToThirdParties = 0
+            var sentTo: [IPv6Address: Int] = [:]
             let cpuStart = threadCPUSeconds()
             func drain() {
                 for effect in node.takeEffects() {
-                    if case .send(let bytes, let to) = effect, to.address.high == Self.thirdPartyPrefix { bytesToThirdParties += bytes.count }
+                    if case .send(let bytes, let to) = effect, to.address.high == Self.thirdPartyPrefix {
+                        bytesToThirdParties += bytes.count
+                        sentTo[to.address, default: 0] += bytes.count
+                    }
                 }
             }
             for datagram in kind.datagrams {
@@ -150,7 +154,11 @@ extension BenchmarkCommand {
             figures.append(("hostile.\(kind.key).signaturesPerDatagram", Double(made) / n, "  signatures made per datagram"))
             figures.append(("hostile.\(kind.key).signatureChecksPerDatagram", Double(checks) / n, "  signature checks per datagram"))
             if kind.key.hasPrefix("reflect") {
-                figures.append(("hostile.\(kind.key).thirdPartyBytesPerByte", Double(bytesToThirdParties) / Double(bytesIn), "  bytes sent to the third party per byte received"))
+                // Each datagram names a third party of its own: the worst ratio is that of one datagram.
+                let worst = sentTo.values.max() ?? 0
+                let size = kind.datagrams.first?.bytes.count ?? 1
+                figures.append(("hostile.\(kind.key).thirdPartyBytesPerByte", Double(bytesToThirdParties) / Double(bytesIn), "  bytes sent to third parties per byte received"))
+                figures.append(("hostile.\(kind.key).worstThirdPartyBytesPerByte", Double(worst) / Double(size), "  most bytes sent to one third party per byte of the \(size)-byte datagram naming it"))
             }
         }
         progress.finish()
