@@ -278,9 +278,11 @@ public struct RouteEntryCache: Sendable {
         for j in leafSets.indices where j != i { leafSets[i].insert(leafSets[j].center) }
     }
 
-    /// The smallest cached ID registered at `endpoint`, if any.
+    /// The smallest cached ID whose first endpoint (where its requests go) is `endpoint`, if any. An entry
+    /// that only lists `endpoint` among other addresses is not one: the node at that endpoint does not answer
+    /// for it (`docs/deviations.md`, item N24).
     public func id(at endpoint: IPv6Endpoint) -> PNRPID? {
-        records.first { $0.entry.hasEndpoint(endpoint) }?.id
+        records.first { $0.entry.primaryEndpoint == endpoint }?.id
     }
 
     private func isRetained(_ id: PNRPID) -> Bool {

@@ -38,6 +38,12 @@ public struct NodeStatistics: Sendable, Hashable {
     /// Signature checks this node started: CPAs and extended payloads handed to their verification
     /// ([MS-PNRP] 3.1.5.7–3.1.5.9), each of which may cost an Ed25519 verification.
     public var signatureChecks = 0
+    /// INQUIREs left unanswered because answering them would have taken signatures beyond the signing budget
+    /// (`NodeConfiguration.signaturesPerSecond`; `docs/deviations.md`, item N26).
+    public var inquiriesOverSigningBudget = 0
+    /// Requests not sent because the datagram that made them necessary could not pay for one transmission to
+    /// an endpoint other than its source (`docs/deviations.md`, item N27).
+    public var thirdPartyRequestsRefused = 0
     /// Evictions by reason (`PNRPNode.EvictionReason` order); `evictionsCounted` has bit i set once the
     /// i-th reason has a count.
     private var evictedNotRegistered = 0, evictedUnreachable = 0, evictedInvalidCPA = 0, evictedRevoked = 0

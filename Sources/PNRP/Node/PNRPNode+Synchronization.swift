@@ -18,24 +18,75 @@ extension PNRPNode {
         conversationsOut[id] = OutgoingConversation(nonce: nonce, peer: peer, local: localID != nil)
     }
 
-    /// [MS-PNRP] 3.2.5.3: answer with about five IDs spread around the number space.
+    /// [MS-PNRP] 3.2.5.3: answer with about five IDs spread around the number space, or, to a SOLICIT of
+    /// type LOCAL, with the IDs nearest to its route entry.
+    ///
+    /// No Conversation Table entry is created (`docs/deviations.md`, item N25): the spread sample is drawn
+    /// from a generator keyed by a keyed hash of the peer, the Hashed Nonce and the current conversation
+    /// period, so the REQUEST that follows can be checked against it without any state kept per SOLICIT, and
+    /// forged SOLICITs, however many, cannot leave a real joiner "too busy" answers.
     mutating func receiveSolicit(_ m: Solicit, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
         var ids: [PNRPID] = []
         // A node still trying to reach its own seeds answers "too busy" (an empty ADVERTISE): a joiner that
         // synchronised with it would otherwise start a separate cloud (`docs/deviations.md`, item N12).
-        let joined = hasSynchronized || seedEndpoints.isEmpty
-        let key = ConversationKey(peer: source, hashedNonce: m.hashedNonce)
-        if joined, conversationsIn[key] != nil || conversationsIn.count < configuration.maximumConversations {
+        if hasSynchronized || seedEndpoints.isEmpty {
             if m.solicitType == .local, let center = m.routeEntry?.id {
                 ids = nearestIDs(around: center)
             } else {
-                ids = cache.spreadSample(count: 5, using: &random).map(\.id)
-                if ids.count < 5 { ids += cache.localIDs.prefix(5 - ids.count) }
+                ids = offeredIDs(to: source, hashedNonce: m.hashedNonce, period: conversationPeriod(at: now))
             }
-            conversationsIn[key] = IncomingConversation(advertised: ids, expires: now + configuration.conversationTimeout)
         }
         send(.advertise(Advertise(ackedMessageID: messageID, ids: ids, hashedNonce: m.hashedNonce)), to: source, now: now)
         if let entry = m.routeEntry { consider(entry, learnedFrom: source, now: now) }
+    }
+
+    /// The conversation period `now` falls in: Conversation Timer lengths ([MS-PNRP] 3.2.2) since the epoch.
+    func conversationPeriod(at now: NodeInstant) -> UInt64 {
+        now.nanoseconds / Swift.max(configuration.conversationTimeout.nanoseconds, 1)
+    }
+
+    /// The five IDs offered to a SOLICIT of type ANY from `peer` with `hashedNonce` in `period`: a spread sample
+    /// ([MS-PNRP] 3.2.5.3) whose random choices come from a generator keyed by HMAC-SHA-512 under the node's
+    /// conversation key of the peer, the Hashed Nonce and the period, topped up with our own IDs when the cache
+    /// has fewer than five. The same inputs and cache give the same IDs (`docs/deviations.md`, item N25).
+    func offeredIDs(to peer: IPv6Endpoint, hashedNonce: [UInt8], period: UInt64) -> [PNRPID] {
+        var message: [UInt8] = []
+        message.reserveCapacity(18 + hashedNonce.count + 8)
+        for word in [peer.address.high, peer.address.low, period] { withUnsafeBytes(of: word.bigEndian) { message += $0 } }
+        withUnsafeBytes(of: peer.port.bigEndian) { message += $0 }
+        message += hashedNonce
+        var mac = HMACSHA512.authenticationCode(key: conversationKey, message: message)
+        var generator = NodeRandom(keyMaterial: Array(mac.prefix(32)))
+        ConstantTime.wipe(&mac)
+        var ids = cache.spreadSample(count: 5, using: &generator).map(\.id)
+        if ids.count < 5 { ids += cache.localIDs.prefix(5 - ids.count) }
+        return ids
+    }
+
+    /// True when `ids` (at most a leaf set's worth, each one we know) could be the answer to a SOLICIT of type
+    /// LOCAL: they lie within one run of consecutive IDs we know, as long as `nearestIDs(around:)` of some
+    /// centre (`docs/deviations.md`, item N25).
+    func couldBeNearestIDs(_ ids: [PNRPID]) -> Bool {
+        guard !ids.isEmpty, ids.count <= 2 * LeafSet.sideCapacity else { return false }
+        var known = Array(cache.entries.ids)
+        known.append(contentsOf: cache.localIDs)
+        known.sort()
+        var positions: [Int] = []
+        for id in ids {
+            var low = 0, high = known.count
+            while low < high {
+                let mid = (low + high) / 2
+                if known[mid] < id { low = mid + 1 } else { high = mid }
+            }
+            guard low < known.count, known[low] == id else { return false }
+            positions.append(low)
+        }
+        positions.sort()
+        // The shortest run around the circle holding every position leaves out its largest gap.
+        var largestGap = positions[0] + known.count - positions[positions.count - 1]
+        for i in 1..<positions.count { largestGap = Swift.max(largestGap, positions[i] - positions[i - 1]) }
+        // Five below and five above a centre: ten IDs, eleven places when the centre is one we know.
+        return known.count - largestGap + 1 <= 2 * LeafSet.sideCapacity + 1
     }
 
     /// The IDs we know nearest to `center` (ours included): up to a leaf set's worth on each side.
@@ -74,18 +125,37 @@ extension PNRPNode {
     }
 
     /// [MS-PNRP] 3.2.5.4: check the nonce, ACK, then FLOOD (D set) the route entry of each requested ID.
+    ///
+    /// Without a Conversation Table entry (`docs/deviations.md`, item N25), the REQUEST is checked against what
+    /// we could have offered its sender: the IDs `offeredIDs` gives for the SHA-1 of the nonce it reveals, in
+    /// this conversation period or the previous one, or, for a LOCAL conversation, IDs as close together as
+    /// `nearestIDs(around:)` gives. Only those are answered, each once, at most a leaf set's worth: a REQUEST
+    /// cannot make us send more than a conversation could.
     mutating func receiveRequest(_ m: Request, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
-        // The conversation is found by the SHA-1 of the nonce the REQUEST reveals ([MS-PNRP] 3.2.5.4).
-        let key = ConversationKey(peer: source, hashedNonce: SHA1.hash(m.nonce))
-        guard let convo = conversationsIn.removeValue(forKey: key) else {
+        guard hasSynchronized || seedEndpoints.isEmpty else {
             statistics.dropped += 1
             return
         }
-        conversationsIn.releaseStorageIfEmpty()
+        var requested: [PNRPID] = []
+        for id in m.ids where !requested.contains(id) && requested.count < 2 * LeafSet.sideCapacity { requested.append(id) }
+        let known = requested.filter { cache.contains($0) || cache.isLocal($0) }
+        var answered: [PNRPID]
+        if known.count == requested.count, couldBeNearestIDs(known) {
+            answered = known
+        } else {
+            // The conversation is found by the SHA-1 of the nonce the REQUEST reveals ([MS-PNRP] 3.2.5.4).
+            let hashedNonce = SHA1.hash(m.nonce)
+            let period = conversationPeriod(at: now)
+            var offered = offeredIDs(to: source, hashedNonce: hashedNonce, period: period)
+            if period > 0 { offered += offeredIDs(to: source, hashedNonce: hashedNonce, period: period - 1) }
+            answered = known.filter { offered.contains($0) }
+        }
+        guard !answered.isEmpty else {
+            statistics.dropped += 1
+            return
+        }
         send(.ack(Ack(ackedMessageID: messageID)), to: source, now: now)
-        // Only IDs we advertised in this conversation, each once: a REQUEST cannot make us send more.
-        var answered = Set<PNRPID>()
-        for id in m.ids where convo.advertised.contains(id) && answered.insert(id).inserted {
+        for id in answered {
             let entry: RouteEntry? = cache.entry(id) ?? registrations.routeEntry(of: id, at: localEndpoint)
             guard let entry else { continue }
             let flood = Flood(doNotAck: true, validateID: .zero, routeEntry: entry, alreadyFlooded: [])
