@@ -21,10 +21,10 @@ extension PNRPNode {
     /// [MS-PNRP] 3.2.5.3: answer with about five IDs spread around the number space, or, to a SOLICIT of
     /// type LOCAL, with the IDs nearest to its route entry.
     ///
-    /// No Conversation Table entry is created (`docs/deviations.md`, item N25): the spread sample is drawn
-    /// from a generator keyed by a keyed hash of the peer, the Hashed Nonce and the current conversation
-    /// period, so the REQUEST that follows can be checked against it without any state kept per SOLICIT, and
-    /// forged SOLICITs, however many, cannot leave a real joiner "too busy" answers.
+    /// No Conversation Table entry is created (`docs/deviations.md`, item N25): the spread sample is ordered by
+    /// a rank keyed by a keyed hash of the peer, the Hashed Nonce and the current conversation period, so the
+    /// REQUEST that follows can be checked against it without any state kept per SOLICIT, and forged
+    /// SOLICITs, however many, cannot leave a real joiner "too busy" answers.
     mutating func receiveSolicit(_ m: Solicit, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
         var ids: [PNRPID] = []
         // A node still trying to reach its own seeds answers "too busy" (an empty ADVERTISE): a joiner that
@@ -33,34 +33,47 @@ extension PNRPNode {
             if m.solicitType == .local, let center = m.routeEntry?.id {
                 ids = nearestIDs(around: center)
             } else {
-                ids = offeredIDs(to: source, hashedNonce: m.hashedNonce, period: conversationPeriod(at: now))
+                ids = Array(offerOrder(to: source, hashedNonce: m.hashedNonce, period: conversationPeriod(at: now)).prefix(Self.offeredIDCount))
             }
         }
         send(.advertise(Advertise(ackedMessageID: messageID, ids: ids, hashedNonce: m.hashedNonce)), to: source, now: now)
         if let entry = m.routeEntry { consider(entry, learnedFrom: source, now: now) }
     }
 
+    /// IDs offered to a SOLICIT of type ANY ([MS-PNRP] 3.2.5.3: five).
+    static let offeredIDCount = 5
+    /// Places an offered ID may have moved back by when its REQUEST arrives, because entries were cached in
+    /// between (`docs/deviations.md`, item N25).
+    static let offeredIDSlack = 5
+
     /// The conversation period `now` falls in: Conversation Timer lengths ([MS-PNRP] 3.2.2) since the epoch.
     func conversationPeriod(at now: NodeInstant) -> UInt64 {
         now.nanoseconds / Swift.max(configuration.conversationTimeout.nanoseconds, 1)
     }
 
-    /// The five IDs offered to a SOLICIT of type ANY from `peer` with `hashedNonce` in `period`: a spread sample
-    /// ([MS-PNRP] 3.2.5.3) whose random choices come from a generator keyed by HMAC-SHA-512 under the node's
-    /// conversation key of the peer, the Hashed Nonce and the period, topped up with our own IDs when the cache
-    /// has fewer than five. The same inputs and cache give the same IDs (`docs/deviations.md`, item N25).
-    func offeredIDs(to peer: IPv6Endpoint, hashedNonce: [UInt8], period: UInt64) -> [PNRPID] {
+    /// The IDs a SOLICIT of type ANY from `peer` with `hashedNonce` in `period` is offered, best first: the
+    /// cache's spread order (`RouteEntryCache.spreadOrder`, [MS-PNRP] 3.2.5.3) under a rank keyed by
+    /// HMAC-SHA-512, under the node's conversation key, of the peer, the Hashed Nonce and the period; then our
+    /// own IDs, for a cache of fewer than five entries. The first `offeredIDCount` are offered; the same inputs
+    /// give the same order again (`docs/deviations.md`, item N25).
+    func offerOrder(to peer: IPv6Endpoint, hashedNonce: [UInt8], period: UInt64) -> [PNRPID] {
         var message: [UInt8] = []
-        message.reserveCapacity(18 + hashedNonce.count + 8)
+        message.reserveCapacity(26 + hashedNonce.count)
         for word in [peer.address.high, peer.address.low, period] { withUnsafeBytes(of: word.bigEndian) { message += $0 } }
         withUnsafeBytes(of: peer.port.bigEndian) { message += $0 }
         message += hashedNonce
         var mac = HMACSHA512.authenticationCode(key: conversationKey, message: message)
-        var generator = NodeRandom(keyMaterial: Array(mac.prefix(32)))
+        let k = mac.withUnsafeBytes { raw in (0..<5).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self) } }
         ConstantTime.wipe(&mac)
-        var ids = cache.spreadSample(count: 5, using: &generator).map(\.id)
-        if ids.count < 5 { ids += cache.localIDs.prefix(5 - ids.count) }
-        return ids
+        // SplitMix64's finaliser: every output bit depends on every input bit.
+        func mix(_ x: UInt64) -> UInt64 {
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let order = cache.spreadOrder { id in mix(mix(mix(mix(k[0] ^ id.w0) ^ k[1] ^ id.w1) ^ k[2] ^ id.w2) ^ k[3] ^ id.w3) ^ k[4] }
+        return order + cache.localIDs
     }
 
     /// True when `ids` (at most a leaf set's worth, each one we know) could be the answer to a SOLICIT of type
@@ -127,10 +140,11 @@ extension PNRPNode {
     /// [MS-PNRP] 3.2.5.4: check the nonce, ACK, then FLOOD (D set) the route entry of each requested ID.
     ///
     /// Without a Conversation Table entry (`docs/deviations.md`, item N25), the REQUEST is checked against what
-    /// we could have offered its sender: the IDs `offeredIDs` gives for the SHA-1 of the nonce it reveals, in
-    /// this conversation period or the previous one, or, for a LOCAL conversation, IDs as close together as
-    /// `nearestIDs(around:)` gives. Only those are answered, each once, at most a leaf set's worth: a REQUEST
-    /// cannot make us send more than a conversation could.
+    /// we could have offered its sender: the first IDs of `offerOrder` for the SHA-1 of the nonce it reveals,
+    /// in this conversation period or the previous one (five, and five places more for entries cached since),
+    /// or, for a LOCAL conversation, IDs as close together as `nearestIDs(around:)` gives. Only those are
+    /// answered, each once, at most a leaf set's worth: a REQUEST cannot make us send more than a conversation
+    /// could.
     mutating func receiveRequest(_ m: Request, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
         guard hasSynchronized || seedEndpoints.isEmpty else {
             statistics.dropped += 1
@@ -139,15 +153,16 @@ extension PNRPNode {
         var requested: [PNRPID] = []
         for id in m.ids where !requested.contains(id) && requested.count < 2 * LeafSet.sideCapacity { requested.append(id) }
         let known = requested.filter { cache.contains($0) || cache.isLocal($0) }
-        var answered: [PNRPID]
+        let answered: [PNRPID]
         if known.count == requested.count, couldBeNearestIDs(known) {
             answered = known
         } else {
             // The conversation is found by the SHA-1 of the nonce the REQUEST reveals ([MS-PNRP] 3.2.5.4).
             let hashedNonce = SHA1.hash(m.nonce)
             let period = conversationPeriod(at: now)
-            var offered = offeredIDs(to: source, hashedNonce: hashedNonce, period: period)
-            if period > 0 { offered += offeredIDs(to: source, hashedNonce: hashedNonce, period: period - 1) }
+            let places = Self.offeredIDCount + Self.offeredIDSlack
+            var offered = Set(offerOrder(to: source, hashedNonce: hashedNonce, period: period).prefix(places))
+            if period > 0 { offered.formUnion(offerOrder(to: source, hashedNonce: hashedNonce, period: period - 1).prefix(places)) }
             answered = known.filter { offered.contains($0) }
         }
         guard !answered.isEmpty else {
