@@ -62,7 +62,9 @@ extension PNRPNode {
         for word in [peer.address.high, peer.address.low, period] { withUnsafeBytes(of: word.bigEndian) { message += $0 } }
         withUnsafeBytes(of: peer.port.bigEndian) { message += $0 }
         message += hashedNonce
-        var mac = HMACSHA512.authenticationCode(key: conversationKey, message: message)
+        var key = withUnsafeBytes(of: conversationKey) { Array($0) }
+        var mac = HMACSHA512.authenticationCode(key: key, message: message)
+        ConstantTime.wipe(&key)
         let k = mac.withUnsafeBytes { raw in (0..<5).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self) } }
         ConstantTime.wipe(&mac)
         // SplitMix64's finaliser: every output bit depends on every input bit.

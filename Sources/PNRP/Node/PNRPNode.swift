@@ -33,7 +33,7 @@ public struct PNRPNode: Sendable {
     var conversationsOut: [UInt32: OutgoingConversation] = [:]
     /// The key of the keyed hash that chooses the IDs offered to a SOLICIT, so that a REQUEST can be checked
     /// against them without a Conversation Table entry ([MS-PNRP] 3.2.1; `docs/deviations.md`, item N25).
-    let conversationKey: [UInt8]
+    let conversationKey: (UInt64, UInt64, UInt64, UInt64)
     /// Signing time left: nanoseconds of the signing budget not yet spent, at most one second's worth
     /// (`NodeConfiguration.signaturesPerSecond`; `docs/deviations.md`, item N26).
     var signingCredit: UInt64
@@ -93,7 +93,7 @@ public struct PNRPNode: Sendable {
         self.nextMaintenance = now + NodeDuration(nanoseconds: random.next() % configuration.maintenanceInterval.nanoseconds + 1)
         self.nextCacheMaintenance = now
         self.cacheMaintenanceInterval = configuration.maintenanceInterval
-        self.conversationKey = random.bytes(32)
+        self.conversationKey = (random.next(), random.next(), random.next(), random.next())
         self.signingCredit = Self.signingWindow
         self.signingCreditAt = now
         self.random = random
