@@ -278,9 +278,11 @@ public struct RouteEntryCache: Sendable {
         for j in leafSets.indices where j != i { leafSets[i].insert(leafSets[j].center) }
     }
 
-    /// The smallest cached ID registered at `endpoint`, if any.
+    /// The smallest cached ID whose first endpoint (where its requests go) is `endpoint`, if any. An entry
+    /// that only lists `endpoint` among other addresses is not one: the node at that endpoint does not answer
+    /// for it (`docs/deviations.md`, item N24).
     public func id(at endpoint: IPv6Endpoint) -> PNRPID? {
-        records.first { $0.entry.hasEndpoint(endpoint) }?.id
+        records.first { $0.entry.primaryEndpoint == endpoint }?.id
     }
 
     private func isRetained(_ id: PNRPID) -> Bool {
@@ -380,6 +382,19 @@ public struct RouteEntryCache: Sendable {
             for r in records where picked.count < count && !picked.contains(r.entry) { picked.append(r.entry) }
         }
         return picked
+    }
+
+    /// Every cached ID in the order a spread sample takes them ([MS-PNRP] 3.2.5.3 "roughly evenly spread around
+    /// the number space"): the entries holding a slot, coarsest level first and by `rank` within a level, then
+    /// the entries kept only by a leaf set, by `rank`. Under a secret rank the first few are a random spread
+    /// sample that can be derived again later: an entry cached in between moves each of them back by one place
+    /// at most (`docs/deviations.md`, item N25).
+    public func spreadOrder(rank: (PNRPID) -> UInt64) -> [PNRPID] {
+        var keyed: [(level: Int, rank: UInt64, id: PNRPID)] = []
+        keyed.reserveCapacity(records.count)
+        for r in records { keyed.append((r.slot != 0 ? Int(r.slot) / 20 : Int.max, rank(r.id), r.id)) }
+        keyed.sort { ($0.level, $0.rank, $0.id) < ($1.level, $1.rank, $1.id) }
+        return keyed.map(\.id)
     }
 
     /// A target inside the coarsest empty slot, for a cache-maintenance resolve ([MS-PNRP] 3.1.6.2), or

@@ -40,8 +40,12 @@ public struct NodeConfiguration: Sendable {
     public var maximumOutstandingResolves: Int
     /// Most route entries awaiting validation at once ([MS-PNRP] 3.1.5.11).
     public var maximumPendingAdds: Int
-    /// Most inbound synchronisation conversations at once; more get an empty ADVERTISE ([MS-PNRP] 3.2.5.3).
-    public var maximumConversations: Int
+    /// Ed25519 signatures per second the node makes at most to answer INQUIREs ([MS-PNRP] 3.2.5.6: a CPA, and
+    /// an extended payload, signed for the INQUIRE's nonce); up to one second's worth may be spent at once. An
+    /// INQUIRE that would need more goes unanswered, and its sender asks again (`docs/deviations.md`,
+    /// item N26). Default 200: about 1 % of a core at 21 µs per signature, two signatures per answer with an
+    /// extended payload.
+    public var signaturesPerSecond: Double
     /// Checks CPA signatures and hears about the CPAs this node signs (default: `DirectCPASignatureChecker`).
     public var cpaSignatures: any CPASignatureChecker
     /// Whether the INQUIRE that validates a route entry entering a leaf set carries a fresh nonce
@@ -83,11 +87,12 @@ public struct NodeConfiguration: Sendable {
         c.maintenanceDepth = Swift.min(Swift.max(c.maintenanceDepth, 0), RouteEntryCache.maximumLevel)
         c.maximumOutstandingResolves = Swift.max(c.maximumOutstandingResolves, 1)
         c.maximumPendingAdds = Swift.max(c.maximumPendingAdds, 1)
-        c.maximumConversations = Swift.max(c.maximumConversations, 1)
         c.relayBytesPerSecond = Swift.max(c.relayBytesPerSecond, 1)
         c.reachabilityInterval = Swift.max(c.reachabilityInterval, .seconds(1))
         c.relayRefreshInterval = Swift.max(c.relayRefreshInterval, .seconds(1))
         if c.relayEndpoints.count > Self.maximumRelayEndpoints { c.relayEndpoints = Array(c.relayEndpoints.prefix(Self.maximumRelayEndpoints)) }
+        if !(c.signaturesPerSecond >= 1) { c.signaturesPerSecond = 1 }
+        c.signaturesPerSecond = Swift.min(c.signaturesPerSecond, 1e9)
         if !(c.splitDetectionsPerInterval >= 0) { c.splitDetectionsPerInterval = 0 }
         return c
     }
@@ -110,7 +115,7 @@ public struct NodeConfiguration: Sendable {
         resolveTimeout = .seconds(60)
         maximumOutstandingResolves = 256
         maximumPendingAdds = 256
-        maximumConversations = 64
+        signaturesPerSecond = 200
         cpaSignatures = DirectCPASignatureChecker()
         leafSetValidationNonce = false
         natTraversal = false

@@ -33,6 +33,18 @@ public struct NodeStatistics: Sendable, Hashable {
     public var keyConflicts = 0
     /// Messages this node built but could not encode (always 0 unless there is a bug).
     public var encodeFailures = 0
+    /// Ed25519 signatures this node made: CPAs and extended payloads it signed ([MS-PNRP] 3.2.5.7–3.2.5.9).
+    public var signaturesMade = 0
+    /// Signature checks this node started: CPAs and extended payloads handed to their verification
+    /// ([MS-PNRP] 3.1.5.7–3.1.5.9), each of which may cost an Ed25519 verification.
+    public var signatureChecks = 0
+    /// INQUIREs left unanswered ([MS-PNRP] 3.2.5.6) because answering them would have taken signatures beyond
+    /// the signing budget (`NodeConfiguration.signaturesPerSecond`; `docs/deviations.md`, item N26).
+    public var inquiriesOverSigningBudget = 0
+    /// Requests not sent, such as the INQUIRE validating a route entry ([MS-PNRP] 3.1.5.11), because the
+    /// datagram that made them necessary could not pay for one transmission to an endpoint other than its
+    /// source (`docs/deviations.md`, item N27).
+    public var thirdPartyRequestsRefused = 0
     /// Evictions by reason (`PNRPNode.EvictionReason` order); `evictionsCounted` has bit i set once the
     /// i-th reason has a count.
     private var evictedNotRegistered = 0, evictedUnreachable = 0, evictedInvalidCPA = 0, evictedRevoked = 0

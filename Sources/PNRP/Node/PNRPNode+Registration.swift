@@ -61,6 +61,7 @@ extension PNRPNode {
         if let cpa = reg.cachedCPA ?? (try? signedCPA(for: reg, nonce: CPA.zeroNonce, now: now)),
             let revoke = try? cpa.revocation(notAfter: (now + configuration.cpaLifetime).fileTime, key: reg.key)
         {
+            statistics.signaturesMade += 1
             configuration.cpaSignatures.didSign(revoke)
             for neighbour in [set.upper.first, set.lower.first].compactMap({ $0 }) {
                 guard let entry = cache.entry(neighbour), let ep = entry.primaryEndpoint else { continue }

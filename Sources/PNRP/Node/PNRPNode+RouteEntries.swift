@@ -3,7 +3,9 @@ import PeerCrypto
 extension PNRPNode {
     /// Submits a route entry learned from a message to the cache ([MS-PNRP] 3.1.5.11, 3.2.5.1): entries the
     /// cache would keep are first tested for return routability with an INQUIRE, and entries that would
-    /// enter a leaf set must also return a CPA that verifies.
+    /// enter a leaf set must also return a CPA that verifies. An INQUIRE to another endpoint than the source of
+    /// the datagram being handled is sent only within the bytes that datagram carried (`docs/deviations.md`,
+    /// item N27).
     ///
     /// A route entry naming a cached ID at other addresses must return a CPA under the key already verified
     /// for the ID (`completeAdd`). When the ID is cached without a verified CPA, its node is asked for its CPA
@@ -21,7 +23,9 @@ extension PNRPNode {
         let needCPA = cache.needsCPA(entry)
         let nonce: [UInt8]? = needCPA && configuration.leafSetValidationNonce ? random.bytes(16) : nil
         let inquire = Inquire(flags: needCPA ? [.wantCPA, .wantCertificateChain] : [], validateID: entry.id, nonce: nonce)
-        let id = send(.inquire(inquire), to: destination, pendingAs: .inquireForAdd, now: now)
+        // A route entry naming another node than the one that sent it is validated only within the bytes
+        // the datagram carried (`docs/deviations.md`, item N27).
+        guard let id = sendCausedByDatagram(.inquire(inquire), to: destination, pendingAs: .inquireForAdd, now: now) else { return }
         pendingAdds[id] = PendingAdd(entry: entry, needCPA: needCPA, nonce: nonce, alreadyFlooded: alreadyFlooded, floodSource: viaFlood ? source : nil)
         pendingAddIDs.insert(entry.id)
     }
@@ -43,6 +47,11 @@ extension PNRPNode {
     /// INQUIRE's nonce, or, without one (or with a zero one), the CPA signed once with a zero nonce. When the
     /// INQUIRE asks for the extended payload (flag X) and the registration has one, the buffer carries an
     /// EXTENDED_PAYLOAD signed for the same nonce (3.2.5.8), cached the same way for the zero nonce.
+    ///
+    /// Signatures come out of the signing budget (`NodeConfiguration.signaturesPerSecond`): an INQUIRE whose
+    /// answer would need more than is left goes unanswered, and its sender asks again (`docs/deviations.md`,
+    /// item N26). Answering it with a CPA that was not signed for its nonce would only get our entry removed
+    /// from the asker's cache as an invalid CPA (3.1.5.6.1.1).
     mutating func receiveInquire(_ m: Inquire, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
         guard var reg = registrations[m.validateID] else {
             sendAuthority(AuthorityBuffer(flags: .notFound), answering: messageID, to: source, now: now)
@@ -51,9 +60,17 @@ extension PNRPNode {
         var buffer = AuthorityBuffer(flags: [], routeEntry: reg.routeEntry(at: advertisedEndpoint))
         let nonce = m.nonce ?? CPA.zeroNonce
         let freshAfter = (now + .hours(1)).fileTime
+        let cachedCPA = nonce == CPA.zeroNonce ? reg.cachedCPA.flatMap { $0.notAfter > freshAfter ? $0 : nil } : nil
+        let cachedPayload = nonce == CPA.zeroNonce ? reg.cachedExtendedPayload.flatMap { $0.notAfter > freshAfter ? $0 : nil } : nil
+        let wantsPayload = m.flags.contains(.wantExtendedPayload) && reg.extendedPayload != nil
+        let signatures = (m.flags.contains(.wantCPA) && cachedCPA == nil ? 1 : 0) + (wantsPayload && cachedPayload == nil ? 1 : 0)
+        guard signatures == 0 || spendSigningBudget(signatures, now: now) else {
+            statistics.inquiriesOverSigningBudget += 1
+            return
+        }
         var cacheChanged = false
         if m.flags.contains(.wantCPA) {
-            if nonce == CPA.zeroNonce, let cached = reg.cachedCPA, cached.notAfter > freshAfter {
+            if let cached = cachedCPA {
                 buffer.validateCPA = cached
             } else if let cpa = try? signedCPA(for: reg, nonce: nonce, now: now) {
                 buffer.validateCPA = cpa
@@ -63,8 +80,8 @@ extension PNRPNode {
                 }
             }
         }
-        if m.flags.contains(.wantExtendedPayload), reg.extendedPayload != nil {
-            if nonce == CPA.zeroNonce, let cached = reg.cachedExtendedPayload, cached.notAfter > freshAfter {
+        if wantsPayload {
+            if let cached = cachedPayload {
                 buffer.extendedPayload = cached.encoded()
             } else if let payload = signedExtendedPayload(for: reg, nonce: nonce, now: now) {
                 buffer.extendedPayload = payload.encoded()
@@ -78,16 +95,36 @@ extension PNRPNode {
         sendAuthority(buffer, answering: messageID, to: source, now: now)
     }
 
+    /// Longest signing credit: one second of the signing budget (`docs/deviations.md`, item N26).
+    static let signingWindow: UInt64 = 1_000_000_000
+
+    /// Takes the time of `count` signatures out of the signing budget, after topping it up for the time
+    /// passed (at `NodeConfiguration.signaturesPerSecond`, never beyond one second's worth); false, taking
+    /// nothing, when not that much is left (`docs/deviations.md`, item N26).
+    mutating func spendSigningBudget(_ count: Int, now: NodeInstant) -> Bool {
+        if now > signingCreditAt {
+            let elapsed = Swift.min((now - signingCreditAt).nanoseconds, Self.signingWindow)
+            signingCredit = Swift.min(Self.signingWindow, signingCredit + elapsed)
+            signingCreditAt = now
+        }
+        let cost = UInt64((1e9 / configuration.signaturesPerSecond).rounded(.up)) * UInt64(Swift.max(count, 0))
+        guard signingCredit >= cost else { return false }
+        signingCredit -= cost
+        return true
+    }
+
     /// Builds and signs the EXTENDED_PAYLOAD of a registration for `nonce` ([MS-PNRP] 3.2.5.8), with the key
     /// that signs its CPA and the CPA's lifetime; nil when it has none.
-    func signedExtendedPayload(for reg: LocalRegistration, nonce: [UInt8], now: NodeInstant) -> ExtendedPayload? {
+    mutating func signedExtendedPayload(for reg: LocalRegistration, nonce: [UInt8], now: NodeInstant) -> ExtendedPayload? {
         guard let data = reg.extendedPayload else { return nil }
+        statistics.signaturesMade += 1
         return try? ExtendedPayload.signed(
             pnrpID: reg.id, nonce: nonce, notAfter: (now + configuration.cpaLifetime).fileTime, content: .binary(data), key: reg.key)
     }
 
     /// Builds and signs the CPA of a registration ([MS-PNRP] 3.2.5.7).
-    func signedCPA(for reg: LocalRegistration, nonce: [UInt8], now: NodeInstant) throws(CPAError) -> CPA {
+    mutating func signedCPA(for reg: LocalRegistration, nonce: [UInt8], now: NodeInstant) throws(CPAError) -> CPA {
+        statistics.signaturesMade += 1
         let cpa =
             reg.forged
             ? forgedCPA(for: reg, nonce: nonce, now: now)
@@ -157,8 +194,10 @@ extension PNRPNode {
     }
 
     /// [MS-PNRP] 3.1.5.6.1.2 and 3.2.5.11: finish validating a route entry, cache it, and flood it on when
-    /// it joined a leaf set. A CPA that verifies under another key than the one already verified for its ID
-    /// is refused and counted, and the cached entry stays as it was (`docs/deviations.md`, item N22).
+    /// it joined a leaf set. A CPA under another key than the one already verified for its ID is refused and
+    /// counted, and the cached entry stays as it was (`docs/deviations.md`, item N22). The signature is checked
+    /// last, once the cache still wants the entry and every cheaper check has passed (item N26). An entry
+    /// validated without a CPA is cached at the endpoint that answered only (item N24).
     mutating func completeAdd(messageID: UInt32, buffer: AuthorityBuffer, from source: IPv6Endpoint, now: NodeInstant) {
         guard let add = pendingAdds.removeValue(forKey: messageID) else { return }
         pendingAddIDs.remove(add.entry.id)
@@ -174,30 +213,43 @@ extension PNRPNode {
                 if add.incumbent { evict(add.entry.id, at: source, reason: .invalidCPA) }
                 return
             }
+            // Cheap checks first: the cache must still want the entry, and the CPA must speak for its ID and our
+            // nonce (an INQUIRE without one asks for a CPA signed with a zero one, [MS-PNRP] 3.2.5.6), be in date,
+            // list the entry's endpoints and not bear another key than the one verified for the ID.
+            guard add.incumbent || cache.wouldAccept(add.entry) else { return }
+            let nonce = add.nonce ?? CPA.zeroNonce
+            guard !cpa.isRevocation, cpa.passesChecksBeforeSignature(now: now.fileTime, expectedID: add.entry.id, expectedNonce: nonce),
+                add.entry.endpoints.allSatisfy({ cpa.serviceAddresses.contains($0) })
+            else {
+                statistics.cpaRejected += 1
+                if add.incumbent { evict(add.entry.id, at: source, reason: .invalidCPA) }
+                return
+            }
+            if let known = cache.verifiedKey(of: add.entry.id), known != cpa.publicKey {
+                statistics.cpaRejected += 1
+                statistics.keyConflicts += 1
+                return
+            }
             do {
-                // An INQUIRE without a nonce asks for a CPA signed with a zero one ([MS-PNRP] 3.2.5.6).
-                let nonce = add.nonce ?? CPA.zeroNonce
+                statistics.signatureChecks += 1
                 try cpa.verify(now: now.fileTime, expectedID: add.entry.id, expectedNonce: nonce, signatures: configuration.cpaSignatures)
             } catch {
                 statistics.cpaRejected += 1
                 if add.incumbent { evict(add.entry.id, at: source, reason: .invalidCPA) }
                 return
             }
-            guard !cpa.isRevocation, add.entry.endpoints.allSatisfy({ cpa.serviceAddresses.contains($0) }) else {
-                statistics.cpaRejected += 1
-                if add.incumbent { evict(add.entry.id, at: source, reason: .invalidCPA) }
-                return
-            }
             verifiedKey = cpa.publicKey
         }
-        let outcome = cache.add(add.entry, verifiedKey: verifiedKey)
+        var entry = add.entry
+        if verifiedKey == nil, entry.addressCount > 1, let answered = entry.primaryAddress { entry.addresses = [answered] }
+        let outcome = cache.add(entry, verifiedKey: verifiedKey)
         if outcome.keyConflict {
             statistics.cpaRejected += 1
             statistics.keyConflicts += 1
             return
         }
         if let local = outcome.leafSetsJoined.first {
-            floodNewNeighbour(add.entry, joinedLeafSetOf: local, alreadyFlooded: add.alreadyFlooded ?? [], floodSource: add.floodSource, now: now)
+            floodNewNeighbour(entry, joinedLeafSetOf: local, alreadyFlooded: add.alreadyFlooded ?? [], floodSource: add.floodSource, now: now)
         }
     }
 
@@ -242,19 +294,22 @@ extension PNRPNode {
     /// [MS-PNRP] 3.1.5.5, 1.3.3.3: a valid Revoke CPA removes its ID; when the ID was in one of our leaf sets
     /// the revocation goes on to the nearest members on either side. The revocation must be signed by the
     /// key whose CPA we verified for the entry (CPA C7: anyone can sign for an unsecured name); for an entry
-    /// cached without a CPA we only check that the node still holds the ID.
+    /// cached without a CPA we only check that the node still holds the ID. Its signature is checked last:
+    /// a revocation of an ID we do not cache, or under another key than the cached one, costs no Ed25519
+    /// verification (`docs/deviations.md`, item N26).
     mutating func applyRevocation(_ cpa: CPA, from source: IPv6Endpoint, alreadyFlooded: [IPv6Endpoint], now: NodeInstant) {
-        guard cpa.isRevocation, let id = cpa.pnrpID else { return }
-        do { try cpa.verify(now: now.fileTime, signatures: configuration.cpaSignatures) } catch {
-            statistics.cpaRejected += 1
-            return
-        }
-        guard let entry = cache.entry(id) else { return }
+        guard cpa.isRevocation, let id = cpa.pnrpID, let entry = cache.entry(id) else { return }
         guard let key = cache.verifiedKey(of: id) else {
+            // The liveness check is the proof here, whatever the revocation is worth.
             if let ep = entry.primaryEndpoint { checkLiveness(of: ep, id: id, now: now) }
             return
         }
-        guard ConstantTime.equal(key, cpa.publicKey) else {
+        guard ConstantTime.equal(key, cpa.publicKey), cpa.passesChecksBeforeSignature(now: now.fileTime) else {
+            statistics.cpaRejected += 1
+            return
+        }
+        statistics.signatureChecks += 1
+        do { try cpa.verify(now: now.fileTime, signatures: configuration.cpaSignatures) } catch {
             statistics.cpaRejected += 1
             return
         }

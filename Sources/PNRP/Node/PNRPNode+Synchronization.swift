@@ -18,24 +18,90 @@ extension PNRPNode {
         conversationsOut[id] = OutgoingConversation(nonce: nonce, peer: peer, local: localID != nil)
     }
 
-    /// [MS-PNRP] 3.2.5.3: answer with about five IDs spread around the number space.
+    /// [MS-PNRP] 3.2.5.3: answer with about five IDs spread around the number space, or, to a SOLICIT of
+    /// type LOCAL, with the IDs nearest to its route entry.
+    ///
+    /// No Conversation Table entry is created (`docs/deviations.md`, item N25): the spread sample is ordered by
+    /// a rank keyed by a keyed hash of the peer, the Hashed Nonce and the current conversation period, so the
+    /// REQUEST that follows can be checked against it without any state kept per SOLICIT, and forged
+    /// SOLICITs, however many, cannot leave a real joiner "too busy" answers.
     mutating func receiveSolicit(_ m: Solicit, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
         var ids: [PNRPID] = []
         // A node still trying to reach its own seeds answers "too busy" (an empty ADVERTISE): a joiner that
         // synchronised with it would otherwise start a separate cloud (`docs/deviations.md`, item N12).
-        let joined = hasSynchronized || seedEndpoints.isEmpty
-        let key = ConversationKey(peer: source, hashedNonce: m.hashedNonce)
-        if joined, conversationsIn[key] != nil || conversationsIn.count < configuration.maximumConversations {
+        if hasSynchronized || seedEndpoints.isEmpty {
             if m.solicitType == .local, let center = m.routeEntry?.id {
                 ids = nearestIDs(around: center)
             } else {
-                ids = cache.spreadSample(count: 5, using: &random).map(\.id)
-                if ids.count < 5 { ids += cache.localIDs.prefix(5 - ids.count) }
+                ids = Array(offerOrder(to: source, hashedNonce: m.hashedNonce, period: conversationPeriod(at: now)).prefix(Self.offeredIDCount))
             }
-            conversationsIn[key] = IncomingConversation(advertised: ids, expires: now + configuration.conversationTimeout)
         }
         send(.advertise(Advertise(ackedMessageID: messageID, ids: ids, hashedNonce: m.hashedNonce)), to: source, now: now)
         if let entry = m.routeEntry { consider(entry, learnedFrom: source, now: now) }
+    }
+
+    /// IDs offered to a SOLICIT of type ANY ([MS-PNRP] 3.2.5.3: five).
+    static let offeredIDCount = 5
+    /// Places an offered ID may have moved back by when its REQUEST arrives, because entries were cached in
+    /// between (`docs/deviations.md`, item N25).
+    static let offeredIDSlack = 5
+
+    /// The conversation period `now` falls in: Conversation Timer lengths ([MS-PNRP] 3.2.2) since the epoch.
+    func conversationPeriod(at now: NodeInstant) -> UInt64 {
+        now.nanoseconds / Swift.max(configuration.conversationTimeout.nanoseconds, 1)
+    }
+
+    /// The IDs a SOLICIT of type ANY from `peer` with `hashedNonce` in `period` is offered, best first: the
+    /// cache's spread order (`RouteEntryCache.spreadOrder`, [MS-PNRP] 3.2.5.3) under a rank keyed by
+    /// HMAC-SHA-512, under the node's conversation key, of the peer, the Hashed Nonce and the period; then our
+    /// own IDs, for a cache of fewer than five entries. The first `offeredIDCount` are offered; the same inputs
+    /// give the same order again (`docs/deviations.md`, item N25).
+    func offerOrder(to peer: IPv6Endpoint, hashedNonce: [UInt8], period: UInt64) -> [PNRPID] {
+        var message: [UInt8] = []
+        message.reserveCapacity(26 + hashedNonce.count)
+        for word in [peer.address.high, peer.address.low, period] { withUnsafeBytes(of: word.bigEndian) { message += $0 } }
+        withUnsafeBytes(of: peer.port.bigEndian) { message += $0 }
+        message += hashedNonce
+        var key = withUnsafeBytes(of: conversationKey) { Array($0) }
+        var mac = HMACSHA512.authenticationCode(key: key, message: message)
+        ConstantTime.wipe(&key)
+        let k = mac.withUnsafeBytes { raw in (0..<5).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self) } }
+        ConstantTime.wipe(&mac)
+        // SplitMix64's finaliser: every output bit depends on every input bit.
+        func mix(_ x: UInt64) -> UInt64 {
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let order = cache.spreadOrder { id in mix(mix(mix(mix(k[0] ^ id.w0) ^ k[1] ^ id.w1) ^ k[2] ^ id.w2) ^ k[3] ^ id.w3) ^ k[4] }
+        return order + cache.localIDs
+    }
+
+    /// True when `ids` (at most a leaf set's worth, each one we know) could be the answer to a SOLICIT of type
+    /// LOCAL: they lie within one run of consecutive IDs we know, as long as `nearestIDs(around:)` of some
+    /// centre (`docs/deviations.md`, item N25).
+    func couldBeNearestIDs(_ ids: [PNRPID]) -> Bool {
+        guard !ids.isEmpty, ids.count <= 2 * LeafSet.sideCapacity else { return false }
+        var known = Array(cache.entries.ids)
+        known.append(contentsOf: cache.localIDs)
+        known.sort()
+        var positions: [Int] = []
+        for id in ids {
+            var low = 0, high = known.count
+            while low < high {
+                let mid = (low + high) / 2
+                if known[mid] < id { low = mid + 1 } else { high = mid }
+            }
+            guard low < known.count, known[low] == id else { return false }
+            positions.append(low)
+        }
+        positions.sort()
+        // The shortest run around the circle holding every position leaves out its largest gap.
+        var largestGap = positions[0] + known.count - positions[positions.count - 1]
+        for i in 1..<positions.count { largestGap = Swift.max(largestGap, positions[i] - positions[i - 1]) }
+        // Five below and five above a centre: ten IDs, eleven places when the centre is one we know.
+        return known.count - largestGap + 1 <= 2 * LeafSet.sideCapacity + 1
     }
 
     /// The IDs we know nearest to `center` (ours included): up to a leaf set's worth on each side.
@@ -74,18 +140,39 @@ extension PNRPNode {
     }
 
     /// [MS-PNRP] 3.2.5.4: check the nonce, ACK, then FLOOD (D set) the route entry of each requested ID.
+    ///
+    /// Without a Conversation Table entry (`docs/deviations.md`, item N25), the REQUEST is checked against what
+    /// we could have offered its sender: the first IDs of `offerOrder` for the SHA-1 of the nonce it reveals,
+    /// in this conversation period or the previous one (five, and five places more for entries cached since),
+    /// or, for a LOCAL conversation, IDs as close together as `nearestIDs(around:)` gives. Only those are
+    /// answered, each once, at most a leaf set's worth: a REQUEST cannot make us send more than a conversation
+    /// could.
     mutating func receiveRequest(_ m: Request, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
-        // The conversation is found by the SHA-1 of the nonce the REQUEST reveals ([MS-PNRP] 3.2.5.4).
-        let key = ConversationKey(peer: source, hashedNonce: SHA1.hash(m.nonce))
-        guard let convo = conversationsIn.removeValue(forKey: key) else {
+        guard hasSynchronized || seedEndpoints.isEmpty else {
             statistics.dropped += 1
             return
         }
-        conversationsIn.releaseStorageIfEmpty()
+        var requested: [PNRPID] = []
+        for id in m.ids where !requested.contains(id) && requested.count < 2 * LeafSet.sideCapacity { requested.append(id) }
+        let known = requested.filter { cache.contains($0) || cache.isLocal($0) }
+        let answered: [PNRPID]
+        if known.count == requested.count, couldBeNearestIDs(known) {
+            answered = known
+        } else {
+            // The conversation is found by the SHA-1 of the nonce the REQUEST reveals ([MS-PNRP] 3.2.5.4).
+            let hashedNonce = SHA1.hash(m.nonce)
+            let period = conversationPeriod(at: now)
+            let places = Self.offeredIDCount + Self.offeredIDSlack
+            var offered = Set(offerOrder(to: source, hashedNonce: hashedNonce, period: period).prefix(places))
+            if period > 0 { offered.formUnion(offerOrder(to: source, hashedNonce: hashedNonce, period: period - 1).prefix(places)) }
+            answered = known.filter { offered.contains($0) }
+        }
+        guard !answered.isEmpty else {
+            statistics.dropped += 1
+            return
+        }
         send(.ack(Ack(ackedMessageID: messageID)), to: source, now: now)
-        // Only IDs we advertised in this conversation, each once: a REQUEST cannot make us send more.
-        var answered = Set<PNRPID>()
-        for id in m.ids where convo.advertised.contains(id) && answered.insert(id).inserted {
+        for id in answered {
             let entry: RouteEntry? = cache.entry(id) ?? registrations.routeEntry(of: id, at: advertisedEndpoint)
             guard let entry else { continue }
             let flood = Flood(doNotAck: true, validateID: .zero, routeEntry: entry, alreadyFlooded: [])

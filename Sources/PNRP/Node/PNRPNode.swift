@@ -31,8 +31,17 @@ public struct PNRPNode: Sendable {
     var pendingAddIDs: Set<PNRPID> = []
     /// Outgoing synchronisation conversations: SOLICIT message ID → state ([MS-PNRP] 3.1.1).
     var conversationsOut: [UInt32: OutgoingConversation] = [:]
-    /// Incoming synchronisation conversations by peer and Hashed Nonce ([MS-PNRP] 3.2.1).
-    var conversationsIn: [ConversationKey: IncomingConversation] = [:]
+    /// The key of the keyed hash that chooses the IDs offered to a SOLICIT, so that a REQUEST can be checked
+    /// against them without a Conversation Table entry ([MS-PNRP] 3.2.1; `docs/deviations.md`, item N25).
+    let conversationKey: (UInt64, UInt64, UInt64, UInt64)
+    /// Signing time left: nanoseconds of the signing budget not yet spent, at most one second's worth
+    /// (`NodeConfiguration.signaturesPerSecond`; `docs/deviations.md`, item N26).
+    var signingCredit: UInt64
+    /// When `signingCredit` was last topped up.
+    var signingCreditAt: NodeInstant
+    /// While an unsolicited datagram is handled: its source and the bytes it still allows the node to send to
+    /// other endpoints not known to answer (`docs/deviations.md`, item N27).
+    var thirdPartyAllowance: ThirdPartyAllowance?
     var reassembler = AuthorityReassembler()
     var nextMaintenance: NodeInstant
     /// When the next cache-maintenance resolve may start, and the current back-off.
@@ -71,15 +80,10 @@ public struct PNRPNode: Sendable {
         var expected: Int = 0
     }
 
-    struct ConversationKey: Hashable, Sendable {
-        var peer: IPv6Endpoint
-        var hashedNonce: [UInt8]
-    }
-
-    struct IncomingConversation: Sendable {
-        /// The IDs offered in our ADVERTISE; a REQUEST may ask for these only.
-        var advertised: [PNRPID]
-        var expires: NodeInstant
+    /// What the datagram being handled may still make the node send to endpoints other than its source.
+    struct ThirdPartyAllowance: Sendable {
+        var source: IPv6Endpoint
+        var bytes: Int
     }
 
     /// A node with an empty cache. `now` starts the Maintenance Timer ([MS-PNRP] 3.1.4.1).
@@ -91,6 +95,9 @@ public struct PNRPNode: Sendable {
         self.nextMaintenance = now + NodeDuration(nanoseconds: random.next() % configuration.maintenanceInterval.nanoseconds + 1)
         self.nextCacheMaintenance = now
         self.cacheMaintenanceInterval = configuration.maintenanceInterval
+        self.conversationKey = (random.next(), random.next(), random.next(), random.next())
+        self.signingCredit = Self.signingWindow
+        self.signingCreditAt = now
         self.traversal = Self.makeTraversal(configuration, random: &random, now: now)
         self.random = random
     }
@@ -142,7 +149,7 @@ public struct PNRPNode: Sendable {
     /// Encodes and queues `body`; returns the message ID. Messages built by this node always encode; one
     /// that does not is counted and dropped rather than trapping.
     @discardableResult
-    mutating func send(_ body: PNRPMessage.Body, to destination: IPv6Endpoint, messageID: UInt32? = nil, pendingAs kind: PendingList.Kind? = nil, now: NodeInstant) -> UInt32 {
+    mutating func send(_ body: PNRPMessage.Body, to destination: IPv6Endpoint, messageID: UInt32? = nil, pendingAs kind: PendingList.Kind? = nil, transmissions: Int? = nil, now: NodeInstant) -> UInt32 {
         let id = messageID ?? freshMessageID()
         let message = PNRPMessage(messageID: id, body: body)
         guard let bytes = try? message.encoded() else {
@@ -155,9 +162,33 @@ public struct PNRPNode: Sendable {
         if case .lookup(let l) = body { statistics.lookupBytesByReason[l.reasonCode, default: 0] += bytes.count }
         output(bytes, to: destination, now: now)
         if let kind {
-            pending.add(id, .init(datagram: bytes, destination: destination, retriesLeft: configuration.retryCount, deadline: now + configuration.retransmitInterval, kind: kind))
+            pending.add(id, .init(datagram: bytes, destination: destination, retriesLeft: transmissions ?? configuration.retryCount, deadline: now + configuration.retransmitInterval, kind: kind))
         }
         return id
+    }
+
+    /// Sends a request that the datagram being handled made necessary (a route entry it carried, validated
+    /// with an INQUIRE, [MS-PNRP] 3.1.5.11). When the destination is neither that datagram's source nor the
+    /// first endpoint of a cached entry (a node that answered us before), the request and its retransmissions
+    /// must fit in what remains of the bytes that datagram carried: it is sent as many times as fit, up to the
+    /// Retry Count, and not at all when once does not fit (`docs/deviations.md`, item N27). Returns nil when
+    /// nothing was sent. Outside the handling of an unsolicited datagram it is `send`.
+    mutating func sendCausedByDatagram(_ body: PNRPMessage.Body, to destination: IPv6Endpoint, pendingAs kind: PendingList.Kind, now: NodeInstant) -> UInt32? {
+        guard var allowance = thirdPartyAllowance, destination != allowance.source, cache.id(at: destination) == nil else {
+            return send(body, to: destination, pendingAs: kind, now: now)
+        }
+        guard let size = try? PNRPMessage(messageID: 0, body: body).encoded().count, size > 0 else {
+            statistics.encodeFailures += 1
+            return nil
+        }
+        let transmissions = Swift.min(configuration.retryCount, allowance.bytes / size)
+        guard transmissions > 0 else {
+            statistics.thirdPartyRequestsRefused += 1
+            return nil
+        }
+        allowance.bytes -= transmissions * size
+        thirdPartyAllowance = allowance
+        return send(body, to: destination, pendingAs: kind, transmissions: transmissions, now: now)
     }
 
     mutating func emit(_ event: NodeEvent) { outbox.append(.event(event)) }
@@ -185,9 +216,14 @@ public struct PNRPNode: Sendable {
         }
         statistics.received[message.type.rawValue, default: 0] += 1
         switch message.type {
-        case .solicit, .request, .lookup, .inquire, .flood: rememberPeer(source)
+        case .solicit, .request, .lookup, .inquire, .flood:
+            rememberPeer(source)
+            // A datagram that answers none of our requests may make the node send other endpoints at most as
+            // many bytes as it carried (`docs/deviations.md`, item N27).
+            thirdPartyAllowance = ThirdPartyAllowance(source: source, bytes: datagram.count)
         default: break
         }
+        defer { thirdPartyAllowance = nil }
         switch message.body {
         case .solicit(let m): receiveSolicit(m, messageID: message.messageID, from: source, now: now)
         case .advertise(let m): receiveAdvertise(m, from: source, now: now)
@@ -218,8 +254,9 @@ public struct PNRPNode: Sendable {
 
     // MARK: - Timers
 
-    /// Runs the timers that are due: retransmissions ([MS-PNRP] 3.1.6.3), conversation expiry
-    /// ([MS-PNRP] 3.2.2) and the Maintenance Timer ([MS-PNRP] 3.1.6.2).
+    /// Runs the timers that are due: retransmissions ([MS-PNRP] 3.1.6.3) and the Maintenance Timer
+    /// ([MS-PNRP] 3.1.6.2). Inbound conversations keep no state, so they have no timer to expire
+    /// (`docs/deviations.md`, item N25).
     public mutating func poll(now: NodeInstant) {
         for messageID in pending.due(at: now) {
             guard var entry = pending[messageID] else { continue }
@@ -268,8 +305,11 @@ public struct PNRPNode: Sendable {
             // lost datagrams do not cut a live neighbour out of a leaf set (`docs/deviations.md`, item N13).
             checkLiveness(of: entry.destination, id: validateID, now: now)
         case .inquireForLiveness(let id):
+            // The silence of an endpoint speaks for the entries whose requests go there, that is, whose first
+            // endpoint it is; an address merely listed in another entry says nothing of that entry's node
+            // (`docs/deviations.md`, item N24).
             if id != .zero { evict(id, at: entry.destination, reason: .unreachable) }
-            for e in cache.entries where e.hasEndpoint(entry.destination) { evict(e.id, reason: .unreachable) }
+            for e in cache.entries where e.primaryEndpoint == entry.destination { evict(e.id, reason: .unreachable) }
         case .lookup(let rid):
             // [MS-PNRP] 3.1.6.3: the hop is given up. The node is checked with one INQUIRE and removed from
             // the cache only if that fails too (`docs/deviations.md`, item N13).
@@ -335,11 +375,13 @@ public struct PNRPNode: Sendable {
         revalidateLeafCandidates(now: nil)
     }
 
-    /// Removes the route entry of `id` when it lists `endpoint`: what a node answers about an ID, or its
-    /// silence, speaks for the entry that names that node only, not for the same ID cached at other
-    /// addresses (`docs/deviations.md`, item N22).
+    /// Removes the route entry of `id` when `endpoint` is its first endpoint, the one its requests go to: what a
+    /// node answers about an ID, or its silence, speaks for the entry cached at that node only, not for the
+    /// same ID cached at other addresses (`docs/deviations.md`, item N22), nor for an entry that merely lists
+    /// the node's address among others (item N24). A verified leaf-set member is thus removed on its own
+    /// node's word only, or by a revocation under its key.
     mutating func evict(_ id: PNRPID, at endpoint: IPv6Endpoint, reason: EvictionReason) {
-        guard cache.entry(id)?.hasEndpoint(endpoint) == true else { return }
+        guard cache.entry(id)?.primaryEndpoint == endpoint else { return }
         evict(id, reason: reason)
     }
 
@@ -366,21 +408,17 @@ public struct PNRPNode: Sendable {
     /// Sends one return-routability INQUIRE to a cached node that failed to answer; it is removed from the
     /// cache only if this fails too or says the ID is gone.
     mutating func checkLiveness(of endpoint: IPv6Endpoint, id: PNRPID, now: NodeInstant) {
-        let cachedID = id != .zero && cache.entry(id)?.hasEndpoint(endpoint) == true ? id : cache.id(at: endpoint)
+        let cachedID = id != .zero && cache.entry(id)?.primaryEndpoint == endpoint ? id : cache.id(at: endpoint)
         guard let cachedID, !pending.entries.values.contains(where: { $0.kind == .inquireForLiveness(cachedID) }) else { return }
         send(.inquire(Inquire(flags: [], validateID: cachedID)), to: endpoint, pendingAs: .inquireForLiveness(cachedID), now: now)
     }
 
     /// Maintenance Timer expiry ([MS-PNRP] 3.1.6.2, 3.2.6.2): rediscover the cloud when the cache is empty,
-    /// expire conversations, announce registrations that are due, and resolve a target in the coarsest
+    /// announce registrations that are due, and resolve a target in the coarsest
     /// empty cache slot (REASON_CACHE_MAINTENANCE) so that the cache stays spread around the number space.
     /// Announcements and cache-maintenance resolves back off once the registration is stable or they find
     /// nothing new (`docs/deviations.md`, item N10).
     mutating func maintain(now: NodeInstant) {
-        if !conversationsIn.isEmpty {
-            conversationsIn = conversationsIn.filter { $0.value.expires > now }
-            conversationsIn.releaseStorageIfEmpty()
-        }
         let soliciting = pending.entries.values.contains { $0.kind == .solicit }
         if (cache.count == 0 || !hasSynchronized) && !soliciting {
             for seed in seedEndpoints { synchronize(with: seed, now: now) }

@@ -168,6 +168,19 @@ extension CPA {
         if signature.count != Ed25519.signatureByteCount { throw .malformed("signature has \(signature.count) bytes; it must have 64") }
     }
 
+    /// True when the checks of `verify` ([MS-PNRP] 3.1.5.7) that need no signature check pass: the nonce and
+    /// the PNRP ID are the expected ones (when given), the validity window holds, and when A is set
+    /// BinaryAuthority is the SHA-1 of the public key. A node asks this first, so that a CPA that cannot be
+    /// valid costs it no Ed25519 verification (`docs/deviations.md`, item N26); `verify` still runs every
+    /// check, these included.
+    public func passesChecksBeforeSignature(now: FileTime, expectedID: PNRPID? = nil, expectedNonce: [UInt8]? = nil) -> Bool {
+        if let expectedNonce, expectedNonce != nonce { return false }
+        if now > notAfter || notAfter > now.adding(seconds: Self.maximumValiditySeconds + Self.clockSkewSeconds) { return false }
+        if let expectedID, pnrpID != expectedID { return false }
+        if isSecured, let ba = binaryAuthority, SHA1.hash(publicKey) != ba { return false }
+        return true
+    }
+
     /// Checks, in this order, each failure a distinct `CPAError` case ([MS-PNRP] 3.1.5.7):
     /// 1. structure (`checkStructure`): `.malformed`, `.unsupportedKeyAlgorithm`;
     /// 2. when A is set, BinaryAuthority == SHA-1(public key): `.authorityMismatch`;
