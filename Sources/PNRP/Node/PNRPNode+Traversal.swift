@@ -20,6 +20,9 @@ extension PNRPNode {
     static let assumedMappingLifetime = NodeDuration.minutes(2)
     /// A reachable node with nothing else to send sends a REACH this often, so a NAT mapping stays open.
     static let keepaliveInterval = NodeDuration.seconds(20)
+    /// Checks in a row whose only evidence came from probers at addresses we had sent to, after which such
+    /// evidence is taken (a cloud too small to have strangers).
+    static let weakChecksBeforeTrust = 2
     /// Endpoints remembered as recently sent to.
     static let maximumRecentDestinations = 1024
     /// Peers a relay slot remembers as allowed destinations of the relayed node's replies.
@@ -341,6 +344,15 @@ extension PNRPNode {
             let strangers = check.probers.filter { !sentTo.contains($0) }
             let judged = t.destinationsOverflowed == nil ? (strangers.isEmpty ? check.probers : strangers) : []
             let arrived = judged.contains { a in check.probesFrom.contains { $0.address == a } }
+            if !varies, arrived, strangers.isEmpty, t.weakChecks < Self.weakChecksBeforeTrust {
+                // Only probers we had sent to got through: an address-restricted NAT would let them in too.
+                // Ask again (other peers, other probers) before taking it for reachability.
+                t.weakChecks += 1
+                t.nextCheck = now + Self.reachabilityCheckTime
+                traversal!.value = t
+                return
+            }
+            t.weakChecks = 0
             if !varies, !judged.isEmpty, arrived, let seen = distinct.first {
                 t.reachability = .reachable(observed: seen)
                 t.downgradePending = false

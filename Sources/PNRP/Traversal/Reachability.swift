@@ -104,6 +104,8 @@ struct NATTraversal: Sendable {
     var relayAttempts = 0
     /// Nodes whose REACH_ANSWER said strangers reach them: the third nodes this node asks to send probes.
     var knownReachable: [IPv6Endpoint] = []
+    /// Checks in a row that found only weak evidence (`PNRPNode.weakChecksBeforeTrust`).
+    var weakChecks = 0
     /// Set when a reachable node's last check found it unreachable: a second check in a row decides.
     var downgradePending = false
     /// Nodes whose REACH_ANSWER said they relay and have room.
