@@ -143,6 +143,38 @@ struct StreamRelayServerTests {
         }
     }
 
+    @Test("a side that ended its input still gets all its peer sent before ending its own, when it reads slowly")
+    func halfClosedSlowReader() async throws {
+        try await Self.withRelay { relay in
+            let (waiter, joiner) = try await Self.splicedPair(relay)
+            joiner.shutdownWrite()
+            #expect(try waiter.receiveToEnd().isEmpty)
+            // The waiter sends 32 MB and ends while the joiner reads slowly: the relay holds what the joiner's
+            // buffers cannot take, and reads the waiter's end while it still has bytes to write.
+            let size = 32 << 20
+            let sender = Background { () throws -> [UInt8] in
+                let hash = try Self.stream(size, seed: 3) { try waiter.send($0) }
+                waiter.shutdownWrite()
+                return hash
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let reader = Background { () throws -> (Int, [UInt8]) in
+                let hash = SHA256Stream()
+                var total = 0
+                while true {
+                    let got = try joiner.receive(maximum: 32_768)
+                    if got.isEmpty { return (total, hash.finalize()) }
+                    total += got.count
+                    hash.update(got)
+                    if total % (1 << 20) < 32_768 { Thread.sleep(forTimeInterval: 0.02) }
+                }
+            }
+            let sent = try sender.wait()
+            let (count, hash) = try reader.wait()
+            #expect(count == size && hash == sent)
+        }
+    }
+
     @Test("bytes sent after the hello and before the splice are passed on after ok, in order, both ways")
     func earlyBytes() async throws {
         try await Self.withRelay { relay in
