@@ -96,4 +96,32 @@ struct StreamRelayHostTests {
         for h in hosts { await h.shutdown() }
         await #expect(throws: HostError.shutDown) { try await user.allocateStreamRelay() }
     }
+
+    @Test("pnrp node --nat-traversal --stream-relay-port: the relay listens there on the node's address; pnrp status (text and --json) and the metrics show it")
+    func daemonRunsTheStreamRelay() async throws {
+        let cluster = try DaemonCluster()
+        defer { cluster.cleanup() }
+        let address = "127.0.0.76"
+        let node = try cluster.start(
+            index: 0, address: address, port: 43_576, seeds: [],
+            extra: ["--nat-traversal", "--relay-slots", "1", "--stream-relay-port", "43577", "--metrics", "\(address):43578"])
+        try await cluster.waitReady()
+        // Something that is no hello: answered and counted.
+        let stranger = try BlockingTCP(IPv6Endpoint(address: IPv6Address(ipv4: 127, 0, 0, 76), port: 43_577))
+        try stranger.send(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        #expect(try stranger.receiveToEnd() == [StreamRelayReply.badHello.rawValue])
+        let status = try await node.client.status()
+        let relay = try #require(status.streamRelay)
+        #expect(relay.endpoint == "\(address):43577" && relay.refused == 1 && relay.pairsSpliced == 0)
+        let json = try runBounded(cluster.binary, ["status", "--json", "--state-dir", node.directory], scratch: cluster.root)
+        #expect(json.status == 0 && json.stdout.contains("\"streamRelay\"") && json.stdout.contains("\"endpoint\" : \"\(address):43577\""), "\(json)")
+        let text = try runBounded(cluster.binary, ["status", "--state-dir", node.directory], scratch: cluster.root)
+        #expect(text.stdout.contains("stream relay on TCP \(address):43577: 0 pairs spliced now"), "\(text)")
+        let metrics = try NodeServiceProcessTests.httpGet(address, 43_578, "/metrics")
+        #expect(metrics.contains("pnrp_stream_relay_refused_total 1") && metrics.contains("pnrp_stream_relay_pairs_total 0"), "\(metrics)")
+        // Without --nat-traversal there is none.
+        let plain = try cluster.start(index: 1, address: "127.0.0.77", port: 43_579, seeds: [])
+        try await cluster.waitReady()
+        #expect(try await plain.client.status().streamRelay == nil)
+    }
 }
