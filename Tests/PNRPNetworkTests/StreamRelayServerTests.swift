@@ -87,16 +87,17 @@ struct StreamRelayServerTests {
         return hash.finalize()
     }
 
-    /// Reads to the end of the stream, hashing; returns the count and the SHA-256.
-    static func drain(_ c: BlockingTCP) throws -> (Int, [UInt8]) {
+    /// Reads to the end of the stream, hashing; returns the count and the SHA-256. Gives up past `limit` bytes.
+    static func drain(_ c: BlockingTCP, limit: Int = 100_000_000) throws -> (Int, [UInt8]) {
         let hash = SHA256Stream()
         var total = 0
-        while true {
+        while total <= limit {
             let got = try c.receive(maximum: 1 << 18)
             if got.isEmpty { return (total, hash.finalize()) }
             total += got.count
             hash.update(got)
         }
+        throw BlockingTCP.Failure("more than \(limit) bytes")
     }
 
     @Test("two connections with one token are spliced: 50 MB one way and 5 MB the other, verified by SHA-256, each half-close passed on")
@@ -161,13 +162,14 @@ struct StreamRelayServerTests {
             let reader = Background { () throws -> (Int, [UInt8]) in
                 let hash = SHA256Stream()
                 var total = 0
-                while true {
+                while total <= size {
                     let got = try joiner.receive(maximum: 32_768)
                     if got.isEmpty { return (total, hash.finalize()) }
                     total += got.count
                     hash.update(got)
                     if total % (1 << 20) < 32_768 { Thread.sleep(forTimeInterval: 0.02) }
                 }
+                throw BlockingTCP.Failure("more than the \(size) bytes sent")
             }
             let sent = try sender.wait()
             let (count, hash) = try reader.wait()
