@@ -44,18 +44,24 @@ struct NodeCommand: AsyncParsableCommand {
             pnrp_messages_received_total and pnrp_messages_sent_total by message type, \
             pnrp_resolutions_total by outcome, pnrp_resolution_duration, pnrp_datagrams_dropped_total by \
             reason (malformed, rate_limit, amplification), pnrp_bytes_received_total, \
-            pnrp_bytes_sent_total, and per cloud pnrp_cache_entries, pnrp_registered_names and pnrp_cloud_active. Listen on \
+            pnrp_bytes_sent_total, per cloud pnrp_cache_entries, pnrp_registered_names and pnrp_cloud_active, and for the \
+            stream relay pnrp_stream_relay_pairs_total, pnrp_stream_relay_bytes_total, pnrp_stream_relay_refused_total and \
+            pnrp_stream_relay_active_pairs. Listen on \
             loopback unless the network is trusted: anyone who can connect can read them.
 
             --nat-traversal makes the node find out whether strangers reach it (peers tell it the address they \
             see and have a third node send it a probe) and, behind a NAT, publish the endpoint of a reachable \
             node that relays for it; a reachable node relays for up to --relay-slots others (default 8), each on \
             a UDP port of its own. An extension of [MS-PNRP]: nodes without it reach relayed nodes all the same, \
-            through the relay.
+            through the relay. A node that relays also runs a TCP stream relay on its address, port \
+            --stream-relay-port (default: the UDP port): it splices two TCP connections that present the same \
+            token, a token it grants only to the nodes it relays for (a few each, valid 10 minutes), so that two \
+            programs behind NATs can still talk. It copies bytes it cannot read (the programs encrypt them) and \
+            closes a pair idle for 5 minutes; `pnrp status` shows its pairs and bytes.
 
             --config FILE reads `key = value` lines (keys: address, port, seed (repeatable), state-dir, \
             link-local (yes/no), interface (repeatable), multicast (yes/no), log-level, \
-            cache-save-interval, metrics, nat-traversal (yes/no), relay-slots); options on the command line override the \
+            cache-save-interval, metrics, nat-traversal (yes/no), relay-slots, stream-relay-port); options on the command line override the \
             file. Example file:
               address = 192.0.2.10
               seed = 192.0.2.1:3540
@@ -126,6 +132,12 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --nat-traversal: nodes to relay for at most, 0 to 256 (default 8).", discussion: "Example: --relay-slots 2"))
     var relaySlots: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "With --nat-traversal and relay slots: TCP port of the stream relay (default: the UDP port).", discussion: "Example: --stream-relay-port 3541",
+            valueName: "port"))
+    var streamRelayPort: UInt16?
+
     /// Where `--metrics` (or the config file's `metrics`, when given) asks to listen.
     static func metricsAddress(_ metrics: String?) throws -> SocketAddress? {
         guard let metrics else { return nil }
@@ -192,6 +204,13 @@ struct NodeCommand: AsyncParsableCommand {
                 throw ExitStatus.badInput.exitCode
             }
             configuration.relaySlots = slots
+        }
+        if let port = streamRelayPort ?? file.streamRelayPort {
+            guard port > 0 else {
+                printError("pnrp node: --stream-relay-port 0: give a TCP port number from 1 to 65535")
+                throw ExitStatus.badInput.exitCode
+            }
+            configuration.streamRelayPort = port
         }
         configuration.cacheSaveInterval = .seconds(cacheSaveInterval ?? file.cacheSaveIntervalSeconds ?? 300)
         let directory: StateDirectory

@@ -27,6 +27,7 @@ struct PNRPCommand: AsyncParsableCommand {
         subcommands: [
             NodeCommand.self, RegisterCommand.self, UnregisterCommand.self, ResolveCommand.self, CacheCommand.self, CloudsCommand.self,
             StatusCommand.self, StopCommand.self, IdentityCommand.self, IDCommand.self, DemoCommand.self, BenchmarkCommand.self, NetworkBenchmarkCommand.self,
+            RelayBenchmarkCommand.self,
         ]
     )
 }

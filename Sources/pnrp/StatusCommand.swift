@@ -11,7 +11,9 @@ struct StatusCommand: AsyncParsableCommand {
         discussion: """
             The names registered through the node are listed one per line (`registrations` in --json); \
             seeds that cannot help (other address family, no answer) are listed as warnings \
-            (`seedProblems` in --json, absent when there is none).
+            (`seedProblems` in --json, absent when there is none). A node that relays for nodes behind \
+            NATs (--nat-traversal) also shows its TCP stream relay: pairs spliced, bytes relayed \
+            (`streamRelay` in --json).
 
             Exit code 5 (and one sentence) when no node runs for the state directory, so scripts can use \
             it as a liveness check.
@@ -49,6 +51,11 @@ struct StatusCommand: AsyncParsableCommand {
         print("traffic: \(t.datagramsIn) datagrams in (\(t.bytesIn) bytes), \(t.datagramsOut) out (\(t.bytesOut) bytes)")
         print("dropped: \(t.rateLimited) rate-limited, \(t.amplificationDropped) amplification, \(t.malformed) malformed; \(t.cpaRejected) CPAs rejected")
         print("retransmissions \(t.retransmissions), timeouts \(t.timeouts), socket errors \(t.socketErrors)")
+        if let r = s.streamRelay {
+            print(
+                "stream relay on TCP \(VisibleText.escaped(r.endpoint)): \(r.activePairs) pairs spliced now, \(r.waiting) waiting, \(r.liveTokens) tokens live; "
+                    + "\(r.pairsSpliced) pairs and \(r.bytesRelayed) bytes since start; \(r.refused) refused, \(r.timedOut) timed out, \(r.idleClosed) closed idle")
+        }
     }
 
     static func duration(_ seconds: Double) -> String {

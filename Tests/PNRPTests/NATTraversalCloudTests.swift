@@ -124,6 +124,9 @@ import Testing
         .relayAnswer(.init(status: .accepted, ackedMessageID: 12, lifetimeSeconds: 60, relayEndpoint: endpoint, observed: endpoint, cookie: Array(repeating: 5, count: 16))),
         .relayed(peer: endpoint, fromClient: true, inner: [1, 2, 3]),
         .relayed(peer: endpoint, fromClient: false, inner: Array(repeating: 0xAB, count: TraversalMessage.maximumInnerBytes)),
+        .streamRequest(cookie: Array(repeating: 6, count: 16)),
+        .streamAnswer(.init(status: .granted, ackedMessageID: 0xCAFE_F00D, lifetimeSeconds: 600, streamEndpoint: endpoint, token: Array(100..<116))),
+        .streamAnswer(.init(status: .busy, ackedMessageID: 3, lifetimeSeconds: 0, streamEndpoint: IPv6Endpoint(address: .unspecified, port: 0), token: Array(repeating: 0, count: 16))),
     ]
 
     @Test("every message decodes to itself, with its Message ID, and answers are never larger than their requests")
@@ -139,6 +142,30 @@ import Testing
         #expect(try size(Self.messages[2]) <= size(Self.messages[0]))  // REACH_ANSWER ≤ REACH
         #expect(try size(Self.messages[5]) < size(Self.messages[0]))  // DIAL_PROBE < REACH
         #expect(try size(Self.messages[8]) <= size(Self.messages[6]))  // RELAY_ANSWER ≤ RELAY_REQUEST
+        #expect(try size(Self.messages[12]) <= size(Self.messages[11]))  // STREAM_ANSWER ≤ STREAM_REQUEST
+    }
+
+    @Test("STREAM_REQUEST and STREAM_ANSWER byte for byte (docs/deviations.md X6)")
+    func streamMessageBytes() throws {
+        let header: (UInt8) -> [UInt8] = { [0x00, 0x10, 0x00, 0x0C, 0x51, 0x04, 0x00, $0, 0x01, 0x02, 0x03, 0x04] }
+        let request = try TraversalMessage.streamRequest(cookie: Array(1...16)).encoded(messageID: 0x0102_0304)
+        #expect(request == header(0x37) + [0, 0, 0, 0] + Array(1...16) + Array(repeating: 0, count: 24))
+        let endpoint = IPv6Endpoint(address: IPv6Address(high: 0x2001_0DB8_0000_0000, low: 5), port: 3540)
+        let answer = try TraversalMessage.streamAnswer(.init(status: .granted, ackedMessageID: 0xA1B2_C3D4, lifetimeSeconds: 600, streamEndpoint: endpoint, token: Array(101...116)))
+            .encoded(messageID: 0x0102_0304)
+        let address: [UInt8] = [0x20, 0x01, 0x0D, 0xB8] + Array(repeating: 0, count: 11) + [5]
+        #expect(answer == header(0x38) + [0, 0, 0x02, 0x58, 0xA1, 0xB2, 0xC3, 0xD4] + address + [0x0D, 0xD4, 0, 0] + Array(101...116))
+        // Reserved bytes are ignored on receipt; an unknown status and a wrong-sized token are refused.
+        var noisy = request
+        for i in [12, 13, 14, 15, 40, 55] { noisy[i] = 0xFF }
+        #expect(try TraversalMessage.decode(noisy).message == .streamRequest(cookie: Array(1...16)))
+        var badStatus = answer
+        badStatus[12] = 4
+        #expect(throws: WireError.self) { try TraversalMessage.decode(badStatus) }
+        #expect(throws: WireError.self) {
+            try TraversalMessage.streamAnswer(.init(status: .granted, ackedMessageID: 1, lifetimeSeconds: 1, streamEndpoint: endpoint, token: [1])).encoded(messageID: 1)
+        }
+        #expect(throws: WireError.self) { try TraversalMessage.streamRequest(cookie: [1, 2]).encoded(messageID: 1) }
     }
 
     @Test("truncated, lengthened and bit-flipped datagrams are refused or decoded, never trapped on")

@@ -70,6 +70,22 @@ public struct NodeConfiguration: Sendable {
     public var reachabilityInterval: NodeDuration
     /// How often a relayed node renews its relaying; well within a NAT's mapping lifetime (30 s and up).
     public var relayRefreshInterval: NodeDuration
+    /// The TCP endpoint of the driver's stream relay, which splices two TCP connections that present the same
+    /// token (`docs/deviations.md`, item X6); nil (the default): this node answers STREAM_REQUESTs with
+    /// "unavailable". Tokens go only to nodes it relays for, so it matters only with `relayEndpoints`.
+    public var streamRelayEndpoint: IPv6Endpoint?
+    /// How long a stream relay token is accepted after it is granted (default 10 minutes).
+    public var streamTokenLifetime: NodeDuration
+    /// Live (granted, not expired) stream relay tokens one relayed node may hold (default 4).
+    public var streamTokensPerClient: Int
+    /// Live stream relay tokens this node hands out in all (default 64); the driver splices at most as many
+    /// pairs of connections at once.
+    public var maximumStreamTokens: Int
+    /// TESTING ONLY. Every reachability check concludes that the node is behind a NAT, whatever its probes
+    /// showed, so that tests on loopback (where every node reaches every other) can have a node relayed and
+    /// ask its relay for a stream relay. Never set on a real network: the node would hide behind a relay it does
+    /// not need. Off by default, and no command-line option or config key sets it.
+    public var assumeBehindNATForTesting: Bool
 
     /// This configuration with every value brought into a usable range (intervals of at least 1 ms,
     /// counts of at least 1, depth 0...`RouteEntryCache.maximumLevel`), so no setting can make a node trap.
@@ -90,6 +106,9 @@ public struct NodeConfiguration: Sendable {
         c.relayBytesPerSecond = Swift.max(c.relayBytesPerSecond, 1)
         c.reachabilityInterval = Swift.max(c.reachabilityInterval, .seconds(1))
         c.relayRefreshInterval = Swift.max(c.relayRefreshInterval, .seconds(1))
+        c.streamTokenLifetime = Swift.min(Swift.max(c.streamTokenLifetime, .seconds(1)), .seconds(65_535))
+        c.streamTokensPerClient = Swift.max(c.streamTokensPerClient, 1)
+        c.maximumStreamTokens = Self.validatedMaximumStreamTokens(c.maximumStreamTokens)
         if c.relayEndpoints.count > Self.maximumRelayEndpoints { c.relayEndpoints = Array(c.relayEndpoints.prefix(Self.maximumRelayEndpoints)) }
         if !(c.signaturesPerSecond >= 1) { c.signaturesPerSecond = 1 }
         c.signaturesPerSecond = Swift.min(c.signaturesPerSecond, 1e9)
@@ -124,7 +143,15 @@ public struct NodeConfiguration: Sendable {
         relayBytesPerSecond = 65_536
         reachabilityInterval = .minutes(10)
         relayRefreshInterval = .seconds(15)
+        streamRelayEndpoint = nil
+        streamTokenLifetime = .minutes(10)
+        streamTokensPerClient = 4
+        maximumStreamTokens = 64
+        assumeBehindNATForTesting = false
     }
+
+    /// `maximumStreamTokens` as a node uses it: at least 1.
+    public static func validatedMaximumStreamTokens(_ n: Int) -> Int { Swift.max(n, 1) }
 
     /// Most relay endpoints a node serves.
     public static let maximumRelayEndpoints = 256

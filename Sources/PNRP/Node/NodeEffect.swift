@@ -75,4 +75,11 @@ public enum NodeEvent: Hashable, Sendable {
     case registered(PNRPID)
     /// A synchronisation conversation with a neighbour finished ([MS-PNRP] 3.1.4.3).
     case synchronized(with: IPv6Endpoint, entries: Int)
+    /// As a relay, this node granted a stream relay token to a node it relays for: the driver's TCP stream
+    /// relay must accept it until it expires (`docs/deviations.md`, item X6).
+    case streamTokenGranted(StreamGrant)
+    /// A stream relay request (`PNRPNode.requestStreamRelay(now:)`) got its allocation from the relay.
+    case streamRelayAllocated(StreamRequestID, StreamAllocation)
+    /// A stream relay request failed: refused by the relay, or unanswered.
+    case streamRelayFailed(StreamRequestID, StreamRelayFailure)
 }

@@ -189,7 +189,7 @@ extension PNRPNode {
         case .inquireForResolve(let rid): inquireAnswered(rid, messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)
         case .inquireForAdd: completeAdd(messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)
         case .inquireForLiveness(let id): if buffer.flags.contains(.notFound) { evict(id, at: source, reason: .notRegistered) }
-        case .solicit, .request, .flood, .reach, .relayRequest: break  // excluded by the guard above
+        case .solicit, .request, .flood, .reach, .relayRequest, .streamRequest: break  // excluded by the guard above
         }
     }
 

@@ -345,6 +345,9 @@ public struct PNRPNode: Sendable {
             relayTestFailed(messageID: messageID, now: now)  // otherwise a silent peer counts for nothing
         case .relayRequest:
             relayRequestFailed(to: entry.destination, now: now)
+        case .streamRequest(let id):
+            forgetStreamRequest(messageID: messageID)
+            emit(.streamRelayFailed(id, .timedOut))
         case .inquireForAdd:
             if let add = pendingAdds.removeValue(forKey: messageID) {
                 pendingAddIDs.remove(add.entry.id)

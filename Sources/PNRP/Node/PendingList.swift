@@ -15,6 +15,8 @@ struct PendingList: Sendable {
         case reach
         /// A RELAY_REQUEST (`docs/deviations.md`, item X3).
         case relayRequest
+        /// A STREAM_REQUEST (`docs/deviations.md`, item X6).
+        case streamRequest(StreamRequestID)
 
         /// True for the requests an ACK answers ([MS-PNRP] 3: REQUEST, and FLOOD with D clear).
         var isAcknowledgedByAck: Bool {

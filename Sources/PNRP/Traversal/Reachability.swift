@@ -115,6 +115,11 @@ struct NATTraversal: Sendable {
 
     /// The endpoint this node publishes in its route entries and CPAs, when not `localEndpoint`.
     var advertised: IPv6Endpoint?
+    /// As a relay: the stream relay tokens granted and not yet expired (`docs/deviations.md`, item X6).
+    var streamTokens: [LiveStreamToken] = []
+    /// As a relayed node: the STREAM_REQUESTs in flight, by Message ID.
+    var streamRequests: [UInt32: StreamRequestID] = [:]
+    var nextStreamRequestID: UInt64 = 1
     /// Counters.
     var statistics = TraversalStatistics()
 }
@@ -136,6 +141,10 @@ public struct TraversalStatistics: Hashable, Sendable {
     public var relaysLost = 0
     /// Times the reachability changed.
     public var reachabilityChanges = 0
+    /// Stream relay tokens granted (STREAM_ANSWERs with a new token).
+    public var streamTokensGranted = 0
+    /// STREAM_REQUESTs refused (not relayed here, busy, or no stream relay).
+    public var streamRequestsRefused = 0
 
     /// No counts.
     public init() {}

@@ -1,8 +1,9 @@
 /// The NAT traversal messages: an extension of PNRP 4.0 that lets a node learn whether strangers can reach
-/// it, and lets a node behind a NAT be reached through a relay (`docs/deviations.md`, items X1–X4).
+/// it, lets a node behind a NAT be reached through a relay, and lets it ask its relay for a TCP stream relay
+/// allocation (`docs/deviations.md`, items X1–X4, X6).
 ///
 /// They share the 12-byte PNRP header ([MS-PNRP] 2.2.1: FieldID 0x0010, Length 12, Identifier 0x51,
-/// version 4.0, MessageType, Message ID), with MessageType codes 0x30–0x36 that [MS-PNRP] does not define:
+/// version 4.0, MessageType, Message ID), with MessageType codes 0x30–0x38 that [MS-PNRP] does not define:
 /// a node that implements only the specification drops them as it drops any unknown type. After the header
 /// each message has a fixed layout of big-endian fields, reserved bytes zero when sent and ignored on
 /// receipt. An answer never has more bytes than the request it answers, and the probe a dial-back sends to
@@ -29,6 +30,52 @@ public enum TraversalMessage: Hashable, Sendable {
     /// (`fromClient` false): `inner` arrived at the relay endpoint from `peer`. From the node (`fromClient`
     /// true): the relay is to send `inner` to `peer` from the relay endpoint. 32 bytes + `inner`.
     case relayed(peer: IPv6Endpoint, fromClient: Bool, inner: [UInt8])
+    /// STREAM_REQUEST (0x37): from a relayed node to its relay: grant a token of the relay's TCP stream relay
+    /// (`docs/deviations.md`, item X6). `cookie` is the one the relay's last RELAY_ANSWER gave. 56 bytes.
+    case streamRequest(cookie: [UInt8])
+    /// STREAM_ANSWER (0x38): the answer to a STREAM_REQUEST. 56 bytes, as many as the request.
+    case streamAnswer(StreamAnswer)
+
+    /// The answer to a STREAM_REQUEST. 56 bytes on the wire.
+    public struct StreamAnswer: Hashable, Sendable {
+        /// What the relay decided.
+        public var status: StreamStatus
+        /// The STREAM_REQUEST's Message ID.
+        public var ackedMessageID: UInt32
+        /// Seconds the token stays valid (0 unless granted).
+        public var lifetimeSeconds: UInt16
+        /// The relay's TCP stream relay endpoint (`::`, port 0 unless granted).
+        public var streamEndpoint: IPv6Endpoint
+        /// The token both ends present to the stream relay (zeros unless granted).
+        public var token: [UInt8]
+
+        /// Builds an answer.
+        public init(status: StreamStatus, ackedMessageID: UInt32, lifetimeSeconds: UInt16, streamEndpoint: IPv6Endpoint, token: [UInt8]) {
+            (self.status, self.ackedMessageID, self.lifetimeSeconds) = (status, ackedMessageID, lifetimeSeconds)
+            (self.streamEndpoint, self.token) = (streamEndpoint, token)
+        }
+    }
+
+    /// The STREAM_ANSWER status codes.
+    public enum StreamStatus: UInt8, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+        /// A token was granted.
+        case granted = 0
+        /// The requester holds no relay slot here (or its cookie is not the one given to its endpoint).
+        case notRelayed = 1
+        /// The requester, or the relay as a whole, has as many live tokens as it allows.
+        case busy = 2
+        /// The relay runs no stream relay.
+        case unavailable = 3
+
+        public var description: String {
+            switch self {
+            case .granted: "granted"
+            case .notRelayed: "the relay does not relay for this node (no relay slot, or an old cookie)"
+            case .busy: "the relay has as many stream relay tokens out as it allows; try again later"
+            case .unavailable: "the relay runs no stream relay"
+            }
+        }
+    }
 
     /// The answer to a RELAY_REQUEST. 76 bytes on the wire.
     public struct RelayAnswer: Hashable, Sendable {
@@ -70,15 +117,19 @@ public enum TraversalMessage: Hashable, Sendable {
     public enum Code: UInt8, Sendable, CaseIterable {
         case reach = 0x30, reachAnswer = 0x31, dialBack = 0x32, dialProbe = 0x33
         case relayRequest = 0x34, relayAnswer = 0x35, relayed = 0x36
+        case streamRequest = 0x37, streamAnswer = 0x38
     }
 
     /// Bytes of the cookie of RELAY_REQUEST and RELAY_ANSWER.
     public static let cookieLength = 16
     /// Largest datagram a RELAYED carries.
     public static let maximumInnerBytes = 1400
+    /// Bytes of a stream relay token.
+    public static let tokenLength = 16
     /// Fixed sizes of the messages (RELAYED: without its inner datagram).
     static let reachBytes = 56, reachAnswerBytes = 56, dialBackBytes = 52, dialProbeBytes = 32
     static let relayRequestBytes = 76, relayAnswerBytes = 76, relayedHeaderBytes = 36
+    static let streamRequestBytes = 56, streamAnswerBytes = 56
 
     /// True when header byte 7 of `datagram` is one of the extension's MessageType codes: the datagram is
     /// decoded with `TraversalMessage(decoding:)`, not as a PNRP message.
@@ -96,6 +147,8 @@ public enum TraversalMessage: Hashable, Sendable {
         case .relayRequest: .relayRequest
         case .relayAnswer: .relayAnswer
         case .relayed: .relayed
+        case .streamRequest: .streamRequest
+        case .streamAnswer: .streamAnswer
         }
     }
 
@@ -149,6 +202,19 @@ public enum TraversalMessage: Hashable, Sendable {
             w.writeZeros(3)
             Self.write(peer, into: &w)
             w.writeBytes(inner)
+        case .streamRequest(let cookie):
+            try Self.check(cookie, Self.cookieLength, "STREAM_REQUEST cookie")
+            w.writeZeros(4)
+            w.writeBytes(cookie)
+            w.writeZeros(Self.streamRequestBytes - 32)
+        case .streamAnswer(let a):
+            try Self.check(a.token, Self.tokenLength, "STREAM_ANSWER token")
+            w.writeUInt8(a.status.rawValue)
+            w.writeUInt8(0)
+            w.writeUInt16(a.lifetimeSeconds)
+            w.writeUInt32(a.ackedMessageID)
+            Self.write(a.streamEndpoint, into: &w)
+            w.writeBytes(a.token)
         }
         return w.bytes
     }
@@ -222,6 +288,22 @@ public enum TraversalMessage: Hashable, Sendable {
             try r.skip(3, "RELAYED reserved")
             let peer = try readEndpoint(&r, "RELAYED peer")
             message = .relayed(peer: peer, fromClient: flags & 1 != 0, inner: Array(bytes[relayedHeaderBytes...]))
+        case .streamRequest:
+            try exact(streamRequestBytes, "STREAM_REQUEST")
+            try r.skip(4, "STREAM_REQUEST flags and reserved")
+            message = .streamRequest(cookie: try r.readBytes(cookieLength, "STREAM_REQUEST cookie"))
+        case .streamAnswer:
+            try exact(streamAnswerBytes, "STREAM_ANSWER")
+            let rawStatus = try r.readUInt8("STREAM_ANSWER status")
+            guard let status = StreamStatus(rawValue: rawStatus) else {
+                throw .badValue(field: "STREAM_ANSWER status", reason: "\(rawStatus) is not a defined status (0-3)")
+            }
+            try r.skip(1, "STREAM_ANSWER reserved")
+            let lifetime = try r.readUInt16("STREAM_ANSWER lifetime")
+            let acked = try r.readUInt32("STREAM_ANSWER acked Message ID")
+            let endpoint = try readEndpoint(&r, "STREAM_ANSWER stream relay endpoint")
+            let token = try r.readBytes(tokenLength, "STREAM_ANSWER token")
+            message = .streamAnswer(StreamAnswer(status: status, ackedMessageID: acked, lifetimeSeconds: lifetime, streamEndpoint: endpoint, token: token))
         }
         return (messageID, message)
     }

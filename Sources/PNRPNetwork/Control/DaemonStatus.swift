@@ -47,13 +47,17 @@ public struct DaemonStatus: Sendable, Hashable, Codable {
     /// Seeds of the global cloud that cannot help (other address family, or no answer), one sentence
     /// each; absent from older nodes' answers, and when every seed answered.
     public var seedProblems: [String]?
+    /// The stream relay (`docs/deviations.md`, X6): its TCP endpoint, live tokens, waiting connections, pairs
+    /// spliced now and since start, bytes relayed; absent when the node runs none.
+    public var streamRelay: StreamRelayCounters?
 
     /// Builds the value.
     public init(
         pid: Int32, stateDirectory: String, authority: String, uptimeSeconds: Double, registrations: [String], clouds: [CloudStatus], traffic: Traffic,
-        seedProblems: [String]? = nil
+        seedProblems: [String]? = nil, streamRelay: StreamRelayCounters? = nil
     ) {
         (self.pid, self.stateDirectory, self.authority, self.uptimeSeconds) = (pid, stateDirectory, authority, uptimeSeconds)
         (self.registrations, self.clouds, self.traffic, self.seedProblems) = (registrations, clouds, traffic, seedProblems)
+        self.streamRelay = streamRelay
     }
 }

@@ -23,7 +23,7 @@ public struct DaemonConfigFile: Sendable, Hashable {
     /// Every key the file may contain.
     public static let keys = [
         "address", "port", "seed", "state-dir", "link-local", "interface", "multicast", "log-level", "cache-save-interval", "metrics", "nat-traversal",
-        "relay-slots",
+        "relay-slots", "stream-relay-port",
     ]
     /// Levels `log-level` accepts.
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -52,6 +52,8 @@ public struct DaemonConfigFile: Sendable, Hashable {
     public var natTraversal: Bool?
     /// `relay-slots`: nodes relayed for at most, 0 ... 256.
     public var relaySlots: Int?
+    /// `stream-relay-port`: TCP port of the stream relay (`HostConfiguration.streamRelayPort`), 1 ... 65535.
+    public var streamRelayPort: UInt16?
 
     /// No settings.
     public init() {}
@@ -114,6 +116,9 @@ public struct DaemonConfigFile: Sendable, Hashable {
                     throw .line(path, number, "relay-slots must be a whole number from 0 to \(NodeConfiguration.maximumRelayEndpoints)")
                 }
                 relaySlots = n
+            case "stream-relay-port":
+                guard let n = UInt16(value), n > 0 else { throw .line(path, number, "stream-relay-port must be a TCP port number from 1 to 65535") }
+                streamRelayPort = n
             default:
                 throw .line(path, number, "unknown key '\(key)'; known keys: \(Self.keys.joined(separator: ", "))")
             }

@@ -271,7 +271,7 @@ public actor NodeDaemon: ControlHandler {
         return DaemonStatus(
             pid: getpid(), stateDirectory: stateDirectory?.path ?? "", authority: host.identity.authority.description,
             uptimeSeconds: Double(up.components.seconds) + Double(up.components.attoseconds) / 1e18, registrations: registeredNames,
-            clouds: clouds, traffic: traffic, seedProblems: problems.isEmpty ? nil : problems)
+            clouds: clouds, traffic: traffic, seedProblems: problems.isEmpty ? nil : problems, streamRelay: counters.streamRelay)
     }
 
     /// Runs a host call, turning its errors into control errors.
@@ -295,6 +295,8 @@ public actor NodeDaemon: ControlHandler {
         case .resolve(.cancelled): ControlError(.internal, "the resolution was cancelled: the node is stopping or has too many resolutions in progress")
         case .registration, .cloudNotOpen: ControlError(.badInput, error.description)
         case .bind, .noCloud, .shutDown: ControlError(.internal, error.description)
+        case .streamRelay(.timedOut): ControlError(.timeout, error.description)
+        case .streamRelay: ControlError(.badInput, error.description)
         }
     }
 

@@ -22,12 +22,13 @@ struct DatagramPeek {
         return uint32(d, at: 16)
     }
 
-    /// True for the message types that answer a request (REACH_ANSWER and RELAY_ANSWER of the NAT traversal
-    /// extension too: their acknowledged Message ID is at offset 16 as well, `docs/deviations.md` X1).
+    /// True for the message types that answer a request (REACH_ANSWER, RELAY_ANSWER and STREAM_ANSWER of the
+    /// NAT traversal extension too: their acknowledged Message ID is at offset 16 as well, `docs/deviations.md`
+    /// X1, X6).
     static func isReply(_ type: UInt8) -> Bool {
         type == MessageType.advertise.rawValue || type == MessageType.authority.rawValue
             || type == MessageType.ack.rawValue || type == TraversalMessage.Code.reachAnswer.rawValue
-            || type == TraversalMessage.Code.relayAnswer.rawValue
+            || type == TraversalMessage.Code.relayAnswer.rawValue || type == TraversalMessage.Code.streamAnswer.rawValue
     }
 
     private static func uint32(_ d: [UInt8], at i: Int) -> UInt32 {

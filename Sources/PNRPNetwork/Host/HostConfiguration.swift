@@ -53,6 +53,13 @@ public struct HostConfiguration: Sendable {
     public var natTraversal = false
     /// Nodes this node relays for at most, with `natTraversal` (0: it relays for nobody).
     public var relaySlots = 8
+    /// TCP port of the stream relay (`docs/deviations.md`, X6) on the global cloud's address, which splices
+    /// TCP connections for the nodes this node relays for: it runs with `natTraversal` and `relaySlots` > 0.
+    /// Nil (the default): the global cloud's UDP port number; 0: a port the system picks.
+    public var streamRelayPort: UInt16?
+    /// Limits of the stream relay. Its most pairs at once is always `node.maximumStreamTokens`, the most
+    /// tokens the node hands out.
+    public var streamRelayLimits = StreamRelayLimits()
 
     /// Defaults: port 3540, global cloud on an automatic address, link-local clouds on every interface.
     public init() {}

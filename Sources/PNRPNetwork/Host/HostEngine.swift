@@ -47,6 +47,15 @@ final class HostEngine {
     var counters = Counters()
     /// What became of the global cloud's seeds (reported when one cannot help).
     var seedWatch: SeedWatch?
+    /// The stream relay of a node that relays for others; it accepts the tokens the node grants.
+    var streamRelay: StreamRelayServer?
+    /// Stream relay requests of the global cloud's node awaiting their answer.
+    var streamRequests: [StreamRequestID: PendingStreamRequest] = [:]
+
+    struct PendingStreamRequest {
+        var promise: EventLoopPromise<StreamAllocation>
+        var timeout: Scheduled<Void>?
+    }
 
     struct Counters {
         var datagramsIn = 0, datagramsOut = 0, bytesIn = 0, bytesOut = 0
@@ -97,7 +106,7 @@ final class HostEngine {
     /// With NAT traversal, `relays` and `dialBack` are the node's other endpoints and their sockets.
     func attach(
         _ cloud: CloudScope, endpoint: IPv6Endpoint, zone: UInt32, interface: String?, channel: any Channel,
-        relays: [(IPv6Endpoint, any Channel)] = [], dialBack: (IPv6Endpoint, any Channel)? = nil
+        relays: [(IPv6Endpoint, any Channel)] = [], dialBack: (IPv6Endpoint, any Channel)? = nil, streamRelay: IPv6Endpoint? = nil
     ) throws {
         var node = configuration.node
         node.localEndpoint = endpoint
@@ -105,6 +114,7 @@ final class HostEngine {
             node.natTraversal = true
             node.relayEndpoints = relays.map(\.0)
             node.dialBackEndpoint = dialBack.0
+            node.streamRelayEndpoint = streamRelay
         }
         keying.key(&node)
         try table.open(cloud, configuration: node, now: HostClock.now())
@@ -444,7 +454,46 @@ final class HostEngine {
             events.yield(.registered(id, cloud))
         case .synchronized(let peer, let entries):
             events.yield(.synchronized(cloud, with: peer, entries: entries))
+        case .streamTokenGranted(let grant):
+            streamRelay?.state.value.authorize(grant)
+        case .streamRelayAllocated(let id, let allocation):
+            guard cloud == .global, let pending = streamRequests.removeValue(forKey: id) else { return }
+            pending.timeout?.cancel()
+            pending.promise.succeed(allocation)
+        case .streamRelayFailed(let id, let failure):
+            guard cloud == .global, let pending = streamRequests.removeValue(forKey: id) else { return }
+            pending.timeout?.cancel()
+            pending.promise.fail(HostError.streamRelay(failure))
         }
+    }
+
+    /// Asks the global cloud's node's relay for a stream relay allocation; the future fails with a
+    /// `HostError` saying why there is none.
+    func allocateStreamRelay(timeout: Duration) -> EventLoopFuture<StreamAllocation> {
+        let promise = eventLoop.makePromise(of: StreamAllocation.self)
+        guard !isShutDown else {
+            promise.fail(HostError.shutDown)
+            return promise.futureResult
+        }
+        let now = HostClock.now()
+        let id: StreamRequestID
+        do {
+            id = try table.withNode(.global) { node throws(StreamRelayFailure) in try node.requestStreamRelay(now: now) }
+        } catch let failure as StreamRelayFailure {
+            promise.fail(HostError.streamRelay(failure))
+            return promise.futureResult
+        } catch {
+            promise.fail(HostError.cloudNotOpen(.global))
+            return promise.futureResult
+        }
+        // The node gives up after its retransmissions; this only bounds the wait should it not.
+        let nanos = Int64(clamping: NodeDuration(timeout).nanoseconds)
+        let timer = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanos)) { [self] in
+            if let pending = streamRequests.removeValue(forKey: id) { pending.promise.fail(HostError.streamRelay(.timedOut)) }
+        }
+        streamRequests[id] = PendingStreamRequest(promise: promise, timeout: timer)
+        flush(now: now)
+        return promise.futureResult
     }
 
     // MARK: - Application requests
@@ -695,6 +744,11 @@ final class HostEngine {
             pending.promise.fail(HostError.shutDown)
         }
         resolves = [:]
+        for (_, pending) in streamRequests {
+            pending.timeout?.cancel()
+            pending.promise.fail(HostError.shutDown)
+        }
+        streamRequests = [:]
         events.finish()
         for channel in drivers.values.compactMap(\.socket) { channel.close(promise: nil) }
         ssdpListener?.close(promise: nil)

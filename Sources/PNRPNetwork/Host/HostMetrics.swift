@@ -18,6 +18,12 @@ struct HostMetrics: Sendable {
     let resolved = Counter(label: "pnrp_resolutions_total", dimensions: [("outcome", "found")])
     let resolveFailed = Counter(label: "pnrp_resolutions_total", dimensions: [("outcome", "failed")])
     let resolveLatency = Timer(label: "pnrp_resolution_duration")
+    /// The stream relay (`docs/deviations.md`, X6): pairs spliced, bytes copied (both ways), hellos refused or
+    /// timed out, and pairs spliced now.
+    let streamRelayPairs = Counter(label: "pnrp_stream_relay_pairs_total")
+    let streamRelayBytes = Counter(label: "pnrp_stream_relay_bytes_total")
+    let streamRelayRefused = Counter(label: "pnrp_stream_relay_refused_total")
+    let streamRelayActivePairs = Gauge(label: "pnrp_stream_relay_active_pairs")
 
     init() {
         var r: [UInt8: Counter] = [:]

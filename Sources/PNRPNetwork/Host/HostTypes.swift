@@ -92,6 +92,8 @@ public enum HostError: Error, Hashable, Sendable, CustomStringConvertible {
     case resolve(ResolveFailure)
     /// The host has been shut down.
     case shutDown
+    /// No stream relay allocation (`PNRPHost.allocateStreamRelay`): why, in words a person can act on.
+    case streamRelay(StreamRelayFailure)
 
     public var description: String {
         switch self {
@@ -101,6 +103,7 @@ public enum HostError: Error, Hashable, Sendable, CustomStringConvertible {
         case .registration(let e): e.description
         case .resolve(let e): e.description
         case .shutDown: "the node is shutting down"
+        case .streamRelay(let f): f.description
         }
     }
 }

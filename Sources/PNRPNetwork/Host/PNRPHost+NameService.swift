@@ -55,7 +55,7 @@ extension PNRPHost: PeerNameService {
         case .registration(let e): .refused(e.description)
         case .noCloud, .cloudNotOpen: .noCloud(error.description)
         case .shutDown: .unavailable(error.description)
-        case .bind: .unavailable(error.description)
+        case .bind, .streamRelay: .unavailable(error.description)
         }
     }
 }

@@ -32,18 +32,22 @@ public final class PNRPHost: Sendable {
     public let events: AsyncStream<HostEvent>
     /// "embedded node on ENDPOINT" (the global cloud's endpoint, else the first cloud's), for messages.
     public let serviceDescription: String
+    /// The stream relay this host runs for the nodes it relays for (`docs/deviations.md`, X6): with NAT
+    /// traversal and relay slots, unless its TCP port could not be opened (a warning says so).
+    public let streamRelay: StreamRelayServer?
     let engine: NIOLoopBound<HostEngine>
     let channels: [any Channel]
 
     private init(
         eventLoop: any EventLoop, identity: NodeIdentity, events: AsyncStream<HostEvent>, engine: NIOLoopBound<HostEngine>, channels: [any Channel],
-        serviceDescription: String
+        streamRelay: StreamRelayServer?, serviceDescription: String
     ) {
         self.eventLoop = eventLoop
         self.identity = identity
         self.events = events
         self.engine = engine
         self.channels = channels
+        self.streamRelay = streamRelay
         self.serviceDescription = serviceDescription
     }
 
@@ -80,6 +84,7 @@ public final class PNRPHost: Sendable {
         let broadcasts = plan.broadcasts
         try await loop.submit { engine.value.broadcastAddresses = broadcasts }.get()
         var channels: [any Channel] = []
+        var streamRelay: StreamRelayServer?
         do {
             for item in plan.items {
                 let address = item.endpoint.socketAddress(zone: item.zone)
@@ -119,11 +124,24 @@ public final class PNRPHost: Sendable {
                         if index == 0 { dialBack = (pinned, extra) } else { relays.append((pinned, extra)) }
                     }
                 }
+                // The stream relay (TCP) of a node that relays for others; without it, STREAM_REQUESTs are
+                // answered "unavailable".
+                if configuration.natTraversal, configuration.relaySlots > 0, item.cloud == .global {
+                    var limits = configuration.streamRelayLimits
+                    limits.maximumPairs = NodeConfiguration.validatedMaximumStreamTokens(configuration.node.maximumStreamTokens)
+                    let tcp = IPv6Endpoint(address: item.endpoint.address, port: configuration.streamRelayPort ?? item.endpoint.port)
+                    do {
+                        streamRelay = try await StreamRelayServer.start(on: tcp, zone: item.zone, limits: limits, eventLoop: loop, logger: logger)
+                    } catch {
+                        warnings.append("stream relay disabled: cannot listen on TCP \(EndpointText.format(tcp)): \(error)")
+                    }
+                }
                 let (relayEndpoints, dialBackEndpoint) = (relays, dialBack)
+                let streamEndpoint = item.cloud == .global ? streamRelay?.endpoint : nil
                 try await loop.submit {
                     try engine.value.attach(
                         item.cloud, endpoint: item.endpoint, zone: item.zone, interface: item.interface, channel: channel, relays: relayEndpoints,
-                        dialBack: dialBackEndpoint)
+                        dialBack: dialBackEndpoint, streamRelay: streamEndpoint)
                 }.get()
             }
             if configuration.multicastDiscovery, !plan.multicastInterfaces.isEmpty {
@@ -137,8 +155,12 @@ public final class PNRPHost: Sendable {
             }
         } catch {
             for channel in channels { try? await channel.close() }
+            await streamRelay?.close()
             continuation.finish()
             throw error
+        }
+        if let streamRelay {
+            try await loop.submit { engine.value.streamRelay = streamRelay }.get()
         }
         for warning in warnings {
             logger.warning("\(warning)")
@@ -147,7 +169,7 @@ public final class PNRPHost: Sendable {
         try await loop.submit { engine.value.begin(snapshot: snapshot) }.get()
         let shown = plan.items.first { $0.cloud == .global } ?? plan.items[0]
         return PNRPHost(
-            eventLoop: loop, identity: identity, events: stream, engine: engine, channels: channels,
+            eventLoop: loop, identity: identity, events: stream, engine: engine, channels: channels, streamRelay: streamRelay,
             serviceDescription: "embedded node on \(EndpointText.format(shown.endpoint, zone: shown.zone))")
     }
 
@@ -251,8 +273,23 @@ public final class PNRPHost: Sendable {
             return HostCounters(
                 datagramsIn: c.datagramsIn, datagramsOut: c.datagramsOut, bytesIn: c.bytesIn, bytesOut: c.bytesOut,
                 rateLimited: c.rateLimited, amplificationDropped: c.amplificationDropped, probesSent: e.sourceGuard.probesSent,
-                socketErrors: c.socketErrors, trackedSources: e.sourceGuard.trackedSources, nodes: stats)
+                socketErrors: c.socketErrors, trackedSources: e.sourceGuard.trackedSources, nodes: stats,
+                streamRelay: e.streamRelay?.state.value.counters)
         }.get()
+    }
+
+    /// Asks the relay of this host's global-cloud node, which must be behind a NAT and relayed
+    /// (`pnrp node --nat-traversal`), for a stream relay allocation (`docs/deviations.md`, X6): the relay's
+    /// TCP endpoint and a fresh token it accepts until `expires`. Connect there and wait with the token
+    /// (`StreamRelayHello.Role.wait`, or `StreamRelayClientHandler`); hand the endpoint and the token, sealed,
+    /// to the one peer that is to join.
+    ///
+    /// Throws `HostError.streamRelay` saying why there is none: `.natTraversalOff`, `.reachabilityUnknown`,
+    /// `.notBehindNAT` (connect directly instead), `.noRelay`, `.refused(status)` or `.timedOut`;
+    /// `HostError.cloudNotOpen(.global)` without a global cloud, `HostError.shutDown` after shutdown.
+    public func allocateStreamRelay(timeout: Duration = .seconds(10)) async throws -> StreamAllocation {
+        let engine = self.engine
+        return try await eventLoop.flatSubmit { engine.value.allocateStreamRelay(timeout: timeout) }.get()
     }
 
     /// Revokes every registration, saves the cache, then closes the sockets. Pending resolutions fail with
@@ -261,6 +298,7 @@ public final class PNRPHost: Sendable {
         let engine = self.engine
         try? await eventLoop.submit { engine.value.shutDown() }.get()
         for channel in channels { try? await channel.close() }
+        await streamRelay?.close()
     }
 }
 
@@ -280,6 +318,8 @@ public struct HostCounters: Sendable, Hashable {
     public var trackedSources: Int
     /// Each cloud's protocol counters.
     public var nodes: [String: NodeStatistics]
+    /// The stream relay's counters, when the host runs one.
+    public var streamRelay: StreamRelayCounters? = nil
 }
 
 /// A live registration. Cancel it to revoke the name ([MS-PNRP] 3.2.4.2).
