@@ -43,6 +43,8 @@ final class HostEngine {
     var isShutDown = false
     /// IPv4 broadcast addresses of the machine's interfaces: never a destination (docs/deviations.md, D3).
     var broadcastAddresses: Set<IPv6Address> = []
+    /// Destinations the system has a route to (a send without one would close the socket).
+    var routes = RouteCheck()
     /// Datagrams dropped by the guard, and those sent and received, for tests and `pnrp clouds`.
     var counters = Counters()
     /// What became of the global cloud's seeds (reported when one cannot help).
@@ -58,6 +60,10 @@ final class HostEngine {
         var socket: (any Channel)?
         /// Sockets of the node's other endpoints (relay endpoints, dial-back endpoint), by endpoint.
         var otherSockets: [IPv6Endpoint: any Channel] = [:]
+        /// The anti-abuse guard of each of those sockets (`docs/deviations.md`, D1, X3): what a peer wrote to a
+        /// relay endpoint is what the answers sent from it may spend, and a peer is validated there by a probe
+        /// from that endpoint, the only one a peer behind a NAT of its own may let in.
+        var otherGuards: [IPv6Endpoint: SourceGuard] = [:]
         /// The interface index of a link-local cloud (its IPv6 zone), 0 otherwise.
         var zone: UInt32
         var interface: String?
@@ -91,6 +97,11 @@ final class HostEngine {
         self.lastSave = HostClock.now()
     }
 
+    /// Return-routability probes sent, from every socket.
+    var probesSent: Int {
+        sourceGuard.probesSent + drivers.values.reduce(0) { sum, driver in sum + driver.otherGuards.values.reduce(0) { $0 + $1.probesSent } }
+    }
+
     // MARK: - Clouds and sockets
 
     /// Opens `cloud` with its node listening on `endpoint`, whose datagrams arrive on `channel`.
@@ -109,13 +120,16 @@ final class HostEngine {
         keying.key(&node)
         try table.open(cloud, configuration: node, now: HostClock.now())
         var driver = CloudDriver(socket: channel, zone: zone, interface: interface, gauges: HostMetrics.CloudGauges(cloud))
-        for (e, c) in relays { driver.otherSockets[e] = c }
-        if let (e, c) = dialBack { driver.otherSockets[e] = c }
+        for (e, c) in relays + (dialBack.map { [$0] } ?? []) {
+            driver.otherSockets[e] = c
+            driver.otherGuards[e] = SourceGuard(limits: configuration.guardLimits)
+        }
         drivers[cloud] = driver
     }
 
     /// A datagram that arrived at one of a cloud's other endpoints (a relay endpoint): rate-limited and
-    /// counted like any other, then handed to the node for the node it relays for there.
+    /// counted like any other by that socket's guard, which answers probes and releases the replies it held
+    /// itself; the rest goes to the node, for the node it relays for there.
     func received(_ bytes: [UInt8], from address: SocketAddress?, cloud: CloudScope, atPort port: UInt16) {
         guard !isShutDown, let address, let source = IPv6Endpoint(address), let mainEndpoint = table.node(cloud)?.localEndpoint else { return }
         let local = IPv6Endpoint(address: mainEndpoint.address, port: port)
@@ -129,10 +143,26 @@ final class HostEngine {
             counters.undeliverable += 1
             return
         }
-        guard case .deliver = sourceGuard.admit(bytes, from: source, now: now) else {
+        guard let channel = drivers[cloud]?.otherSockets[local], let admission = drivers[cloud]?.otherGuards[local]?.admit(bytes, from: source, now: now) else {
+            return
+        }
+        let destination = source.socketAddress(zone: drivers[cloud]?.zone ?? 0)
+        switch admission {
+        case .drop:
             counters.rateLimited += 1
             metrics.rateLimited.increment()
             return
+        case .probeAnswered(let release):
+            for d in release { write(d, to: destination, on: channel) }
+            channel.flush()
+            return
+        case .answerProbe(let answer):
+            write(answer, to: destination, on: channel)
+            channel.flush()
+            return
+        case .deliver(let release):
+            for d in release { write(d, to: destination, on: channel) }
+            if let probe = drivers[cloud]?.otherGuards[local]?.probeIfDue(for: source, now: now) { write(probe, to: destination, on: channel) }
         }
         try? table.withNode(cloud) { $0.handle(datagram: bytes, from: source, to: local, now: now) }
         flush(now: now)
@@ -313,6 +343,9 @@ final class HostEngine {
             }
             for problem in seedWatch?.overdue(now: now) ?? [] { warn(problem) }
             sourceGuard.sweep(now: now)
+            for cloud in drivers.keys {
+                for endpoint in drivers[cloud]?.otherGuards.keys.map({ $0 }) ?? [] { drivers[cloud]?.otherGuards[endpoint]?.sweep(now: now) }
+            }
             if now - lastSave >= NodeDuration(configuration.cacheSaveInterval) {
                 saveCache(now: now)
             }
@@ -335,6 +368,10 @@ final class HostEngine {
                     continue
                 }
                 let address = destination.socketAddress(zone: (drivers[item.cloud]?.zone ?? 0))
+                guard routes.routable(destination.address, address, now: now) else {
+                    counters.undeliverable += 1
+                    continue
+                }
                 if let (cloud, source) = replyTo, cloud == item.cloud, source == destination, Self.isAnswer(datagram) {
                     switch sourceGuard.reply(datagram, to: destination, now: now) {
                     case .send:
@@ -353,22 +390,34 @@ final class HostEngine {
                 if let t = DatagramPeek.type(of: datagram) { metrics.sent[t]?.increment() }
                 write(datagram, to: address, on: channel)
             case .sendFrom(let datagram, let source, let destination):
-                // From a relay endpoint or the dial-back endpoint. A relayed answer (an AUTHORITY, an ACK) is
-                // charged to its destination like any answer, but never held: the probe that would release it
-                // goes from another socket (docs/deviations.md, D1, X3).
+                // From a relay endpoint or the dial-back endpoint, under that socket's guard: a relayed answer
+                // (an AUTHORITY, an ACK) to a peer not validated there is held while a probe goes from the same
+                // endpoint (docs/deviations.md, D1, X3).
+                let address = destination.socketAddress(zone: drivers[item.cloud]?.zone ?? 0)
                 guard let channel = drivers[item.cloud]?.otherSockets[source], let local = table.node(item.cloud)?.localEndpoint,
-                    Self.canSend(to: destination, from: local, cloud: item.cloud, broadcasts: broadcastAddresses)
+                    Self.canSend(to: destination, from: local, cloud: item.cloud, broadcasts: broadcastAddresses),
+                    routes.routable(destination.address, address, now: now)
                 else {
                     counters.undeliverable += 1
                     continue
                 }
-                if Self.isAnswer(datagram), !sourceGuard.replyFits(datagram, to: destination, now: now) {
-                    counters.amplificationDropped += 1
-                    metrics.amplification.increment()
-                    continue
+                if Self.isAnswer(datagram) {
+                    switch drivers[item.cloud]?.otherGuards[source]?.reply(datagram, to: destination, now: now) ?? .send {
+                    case .send:
+                        break
+                    case .held(let probe):
+                        if let probe { write(probe, to: address, on: channel) }
+                        continue
+                    case .dropped:
+                        counters.amplificationDropped += 1
+                        metrics.amplification.increment()
+                        continue
+                    }
+                } else {
+                    drivers[item.cloud]?.otherGuards[source]?.initiated(datagram, to: destination, now: now)
                 }
                 if let t = DatagramPeek.type(of: datagram) { metrics.sent[t]?.increment() }
-                write(datagram, to: destination.socketAddress(zone: drivers[item.cloud]?.zone ?? 0), on: channel)
+                write(datagram, to: address, on: channel)
             case .event(let event):
                 handle(event, cloud: item.cloud, now: now)
             }
@@ -624,7 +673,8 @@ final class HostEngine {
                 state: node.cloudState.rawValue, cachedEntries: node.cache.count, registrations: node.registeredIDs.count,
                 estimatedSize: node.estimatedCloudSize, reachability: traversal ? Self.describe(node.reachability, zone: zone) : nil,
                 publishedEndpoint: traversal && node.advertisedEndpoint != node.localEndpoint ? EndpointText.format(node.advertisedEndpoint, zone: zone) : nil,
-                relayedNodes: traversal ? node.relayedNodeCount : nil)
+                relayedNodes: traversal ? node.relayedNodeCount : nil, relayRefusals: traversal ? node.traversalStatistics.relayRefusals : nil,
+                relaysLost: traversal ? node.traversalStatistics.relaysLost : nil)
         }
     }
 
