@@ -26,8 +26,13 @@ extension PNRPNode {
     static let maximumPermissions = 64
     /// How long a peer that wrote to a relay endpoint may be answered through it.
     static let permissionLifetime = NodeDuration.seconds(60)
-    /// A relay that refused is not asked again for this long.
+    /// A relay that stopped answering or could not be reached at its relay endpoint is not asked again for
+    /// this long.
     static let refusalMemory = NodeDuration.minutes(5)
+    /// A node that declined to relay, or was full, is asked again after this long: both are states that pass (a
+    /// node declines until its own first reachability check ends, the rule rather than the exception while a
+    /// cloud forms; a slot frees when its node leaves).
+    static let declineMemory = NodeDuration.seconds(30)
     /// Refusals in a row before a relay search pauses.
     static let maximumRelayAttempts = 12
     /// DIAL_BACK / DIAL_PROBE datagrams this node sends for others per second (bursts of twice that).
@@ -240,7 +245,15 @@ extension PNRPNode {
     /// True when this node would accept a new node to relay for.
     var offersRelay: Bool {
         guard let t = traversal?.value else { return false }
-        return t.reachability.isReachable && t.slots.contains { $0 == nil }
+        return canRelay && t.slots.contains { $0 == nil }
+    }
+
+    /// True when strangers reach this node at its own address, where its relay endpoints are. A node reached
+    /// through a full-cone NAT is reachable at its mapping only: the NAT maps no port of a relay endpoint, which
+    /// never sent anything, so a node relayed there could not be reached.
+    var canRelay: Bool {
+        guard case .reachable(let seen) = traversal?.value.reachability else { return false }
+        return seen.address == localEndpoint.address || localEndpoint.address == .unspecified
     }
 
     private mutating func takeDialBackToken(now: NodeInstant) -> Bool {
@@ -337,11 +350,19 @@ extension PNRPNode {
             // sent to (but a port we did not) only that the NAT does not filter by port. One probe of the
             // strongest kind available must have arrived (a prober may itself sit behind a NAT that drops the
             // DIAL_BACK, so one missing probe proves nothing).
+            //
+            // Behind a NAT (peers see another address than ours) a probe from an address we sent to does not
+            // settle it: an address-restricted NAT lets it in and still drops strangers, so only a probe from an
+            // address we never sent to (a named prober's or any other with the check's nonce) counts there.
             let sentTo = Set(t.recentDestinations.keys.map(\.address))
+            let known = t.destinationsOverflowed == nil
             let strangers = check.probers.filter { !sentTo.contains($0) }
-            let judged = t.destinationsOverflowed == nil ? (strangers.isEmpty ? check.probers : strangers) : []
-            let arrived = judged.contains { a in check.probesFrom.contains { $0.address == a } }
-            if !varies, !judged.isEmpty, arrived, let seen = distinct.first {
+            let behindNAT = distinct.contains { $0.address != localEndpoint.address } && localEndpoint.address != .unspecified
+            let judged = known ? (strangers.isEmpty && !behindNAT ? check.probers : strangers) : []
+            let arrived =
+                judged.contains { a in check.probesFrom.contains { $0.address == a } }
+                || (known && check.probesFrom.contains { !sentTo.contains($0.address) })
+            if !varies, arrived, let seen = distinct.first {
                 t.reachability = .reachable(observed: seen)
                 t.downgradePending = false
             } else if t.reachability.isReachable, !varies, !t.downgradePending {
@@ -384,7 +405,7 @@ extension PNRPNode {
     mutating func seekRelay(now: NodeInstant) {
         var t = traversal!.value
         guard t.relayRequest == nil else { return }
-        t.refusedRelays = t.refusedRelays.filter { now - $0.value < Self.refusalMemory }
+        t.refusedRelays = t.refusedRelays.filter { $0.value > now }
         var candidate: IPv6Endpoint?
         while let c = t.relayCandidates.popLast() {
             if t.refusedRelays[c] == nil {
@@ -441,7 +462,7 @@ extension PNRPNode {
                 traversal!.value.relayTest = sendTraversal(.reach(nonce: random.bytes(WireFormat.nonceLength), dialBack: false), to: a.relayEndpoint, pendingAs: .reach, now: now)
             }
         case .full, .declined:
-            traversal!.value.refusedRelays[source] = now
+            traversal!.value.refusedRelays[source] = now + Self.declineMemory
             if traversal!.value.relay?.server == source { traversal!.value.relay = nil }
             seekRelay(now: now)
         case .released:
@@ -472,7 +493,7 @@ extension PNRPNode {
     mutating func relayTestFailed(messageID: UInt32, now: NodeInstant) {
         guard traversal?.value.relayTest == messageID, let relay = traversal!.value.relay else { return }
         traversal!.value.relayTest = nil
-        traversal!.value.refusedRelays[relay.server] = now
+        traversal!.value.refusedRelays[relay.server] = now + Self.refusalMemory
         release(relay, now: now)
         traversal!.value.relay = nil
         seekRelay(now: now)
@@ -482,7 +503,7 @@ extension PNRPNode {
     mutating func relayRequestFailed(to server: IPv6Endpoint, now: NodeInstant) {
         guard traversal != nil else { return }
         traversal!.value.relayRequest = nil
-        traversal!.value.refusedRelays[server] = now
+        traversal!.value.refusedRelays[server] = now + Self.refusalMemory
         if traversal!.value.relay?.server == server {
             // The relay is gone: find another (the route entries keep naming the old one until then).
             traversal!.value.relay = nil
@@ -538,7 +559,7 @@ extension PNRPNode {
             let a = TraversalMessage.RelayAnswer(status: status, ackedMessageID: messageID, lifetimeSeconds: lifetime, relayEndpoint: endpoint, observed: source, cookie: current)
             sendTraversal(.relayAnswer(a), to: source, now: now)
         }
-        guard !configuration.relayEndpoints.isEmpty, traversal!.value.reachability.isReachable else {
+        guard !configuration.relayEndpoints.isEmpty, canRelay else {
             answer(.declined)
             return
         }
