@@ -30,9 +30,9 @@ extension PNRPNode {
     /// this long.
     static let refusalMemory = NodeDuration.minutes(5)
     /// A node that declined to relay, or was full, is asked again after this long: both are states that pass (a
-    /// node declines until its own first reachability check ends, the rule rather than the exception while a
-    /// cloud forms; a slot frees when its node leaves).
-    static let declineMemory = NodeDuration.seconds(30)
+    /// node declines until its own first reachability check, 5 s, ends, the rule rather than the exception
+    /// while a cloud forms; a slot frees when its node leaves).
+    static let declineMemory = NodeDuration.seconds(10)
     /// Refusals in a row before a relay search pauses.
     static let maximumRelayAttempts = 12
     /// DIAL_BACK / DIAL_PROBE datagrams this node sends for others per second (bursts of twice that).
@@ -382,6 +382,15 @@ extension PNRPNode {
         if t.reachability != before { reachabilityChanged(now: now) }
     }
 
+    /// Brings the next maintenance tick, which announces the registrations, forward to now when nothing holds
+    /// them back any more: a node that has just found out what to publish (its first check ended, its relay
+    /// endpoint was confirmed) would otherwise wait up to `maintenanceInterval` before announcing its names
+    /// beyond its leaf set.
+    mutating func announceSoon(now: NodeInstant) {
+        guard !registrations.values.isEmpty, nextMaintenance > now, !announcementsHeld(now: now) else { return }
+        nextMaintenance = now
+    }
+
     /// Publishes the endpoint that now works, and starts or stops looking for a relay.
     private mutating func reachabilityChanged(now: NodeInstant) {
         traversal!.value.statistics.reachabilityChanges += 1
@@ -397,6 +406,7 @@ extension PNRPNode {
         case .unknown:
             break
         }
+        announceSoon(now: now)
     }
 
     // MARK: - Being relayed
@@ -423,8 +433,16 @@ extension PNRPNode {
             }
         }
         guard let server = candidate else {
-            t.nextRelaySearch = now + Self.reachabilityRetry
-            t.relayAttempts = 0
+            // After `maximumRelayAttempts` refusals in a row the search pauses for `reachabilityRetry`. Before,
+            // every candidate at hand refused lately: the search goes on when the first refusal is forgotten (a
+            // node that declined may have finished its own check by then).
+            if t.relayAttempts >= Self.maximumRelayAttempts || t.refusedRelays.isEmpty {
+                t.nextRelaySearch = now + Self.reachabilityRetry
+                t.relayAttempts = 0
+            } else {
+                let firstForgotten = t.refusedRelays.values.min() ?? now + Self.reachabilityRetry
+                t.nextRelaySearch = Swift.min(now + Self.reachabilityRetry, Swift.max(now + .seconds(1), firstForgotten))
+            }
             traversal!.value = t
             return
         }
@@ -515,8 +533,8 @@ extension PNRPNode {
     }
 
     /// Publishes `endpoint` in our route entries and CPAs: CPAs are signed again, and every leaf-set member
-    /// is sent the new route entry (they check it with an INQUIRE there, [MS-PNRP] 3.2.5.1); the next
-    /// maintenance tick announces each registration again.
+    /// is sent the new route entry (they check it with an INQUIRE there, [MS-PNRP] 3.2.5.1); a maintenance
+    /// tick brought forward to now announces each registration again.
     mutating func setAdvertised(_ endpoint: IPv6Endpoint, now: NodeInstant) {
         guard advertisedEndpoint != endpoint else { return }
         traversal!.value.advertised = endpoint == localEndpoint ? nil : endpoint
@@ -534,6 +552,7 @@ extension PNRPNode {
                 send(.flood(Flood(doNotAck: false, validateID: member, routeEntry: mine, alreadyFlooded: [endpoint])), to: ep, pendingAs: .flood(validateID: member), now: now)
             }
         }
+        announceSoon(now: now)
     }
 
     // MARK: - Relaying for others
