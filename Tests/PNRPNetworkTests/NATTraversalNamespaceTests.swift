@@ -28,7 +28,7 @@
                 let round = ContinuousClock.now
                 statuses = [:]
                 for node in nodes ?? cloud.nodes {
-                    if let s = cloud.globalCloud(node) { statuses[node.label] = s }
+                    if let s = await cloud.globalCloud(node) { statuses[node.label] = s }
                 }
                 if done(statuses) { return (statuses, true) }
                 if ContinuousClock.now >= end { break }
@@ -91,7 +91,7 @@
             var failure = ""
             for attempt in 1...attempts {
                 if attempt > 1 { try? await Task.sleep(for: .seconds(1)) }
-                switch cloud.resolve(target.name, from: resolver, timeout: timeout) {
+                switch await cloud.resolve(target.name, from: resolver, timeout: timeout) {
                 case .success(let record):
                     let found = record.nodeEndpoints.first ?? ""
                     let mode =
@@ -121,7 +121,7 @@
             let phases = Phases()
             let cloud = try await NATCloud(publicHosts: 3, sites: Self.kinds.flatMap { [$0, $0] }, tag: "natpnrp")
             defer { cloud.cleanup() }
-            for node in cloud.nodes { try cloud.register(node) }
+            for node in cloud.nodes { try await cloud.register(node) }
             phases.mark("daemons ready, names registered")
 
             // Every node reports its reachability, and every node behind a NAT publishes a relay endpoint.
@@ -184,7 +184,8 @@
                         #expect(outcome.mode == "direct" || outcome.mode == "relayed", "\(from.label) found \(target.name) \(outcome.mode)")
                         #expect(record.nodeEndpoints.first == (statuses[target.label]?.publishedEndpoint ?? target.endpoint), "\(from.label) found \(target.name) at \(record.nodeEndpoints), published at \(statuses[target.label]?.publishedEndpoint ?? target.endpoint)")
                     } else {
-                        Issue.record("\(from.label) cannot resolve \(target.name) (published at \(statuses[target.label]?.publishedEndpoint ?? target.endpoint)): \(outcome.failure ?? "")\n\(from.label)'s cache:\n\(cloud.cache(from))\n\(Self.logs(cloud, [from, target]))")
+                        let cache = await cloud.cache(from)
+                        Issue.record("\(from.label) cannot resolve \(target.name) (published at \(statuses[target.label]?.publishedEndpoint ?? target.endpoint)): \(outcome.failure ?? "")\n\(from.label)'s cache:\n\(cache)\n\(Self.logs(cloud, [from, target]))")
                     }
                 }
             }
@@ -243,7 +244,7 @@
                 publicHosts: 3, sites: [.portRestricted, .symmetric, .portRestricted], tag: "natslots", publicExtra: ["--relay-slots", "1"],
                 startingSites: false)
             defer { cloud.cleanup() }
-            for node in cloud.nodes { try cloud.register(node) }
+            for node in cloud.nodes { try await cloud.register(node) }
             let (early, reachable) = try await Self.waitForStatuses(cloud, seconds: 30) { s in
                 cloud.publicNodes.allSatisfy { s[$0.label]?.reachability == "reachable at \($0.endpoint)" }
             }
@@ -259,7 +260,7 @@
                 try #require(answer.status == .accepted, "\(relay.label) answered \(answer.status) to the stand-in")
             }
             try await cloud.startSites()
-            for node in cloud.siteNodes { try cloud.register(node) }
+            for node in cloud.siteNodes { try await cloud.register(node) }
             phases.mark("slots of public1 and public2 taken, sites started")
 
             // One free slot for three nodes: one of them takes it, the others are told "full" (by public0 once it is

@@ -135,29 +135,61 @@
 
         // MARK: The command line
 
-        /// Runs `pnrp arguments --state-dir <node's>` (bounded: `seconds`).
-        func cli(_ node: Node, _ arguments: [String], seconds: Double = 20) throws -> (status: Int32, stdout: String, stderr: String) {
-            try runBounded(binary, arguments + ["--state-dir", node.directory], scratch: root, seconds: seconds)
+        /// Runs `pnrp arguments --state-dir <node's>` to completion (killed after `seconds`): its output goes
+        /// through files, and the wait is a sleep of the task, which leaves the test's threads to others.
+        func cli(_ node: Node, _ arguments: [String], seconds: Double = 20) async throws -> (status: Int32, stdout: String, stderr: String) {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments + ["--state-dir", node.directory]
+            let id = UUID().uuidString
+            let out = root + "/cli-\(id).out", err = root + "/cli-\(id).err"
+            _ = FileManager.default.createFile(atPath: out, contents: nil)
+            _ = FileManager.default.createFile(atPath: err, contents: nil)
+            defer {
+                try? FileManager.default.removeItem(atPath: out)
+                try? FileManager.default.removeItem(atPath: err)
+            }
+            let outHandle = FileHandle(forWritingAtPath: out), errHandle = FileHandle(forWritingAtPath: err)
+            defer {
+                try? outHandle?.close()
+                try? errHandle?.close()
+            }
+            process.standardOutput = outHandle
+            process.standardError = errHandle
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+            while process.isRunning {
+                if ContinuousClock.now > end {
+                    kill(process.processIdentifier, SIGKILL)
+                    process.waitUntilExit()
+                    throw HarnessError("pnrp \(arguments.joined(separator: " ")) on \(node.label) did not finish within \(seconds) s")
+                }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let stdout = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            let stderr = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+            return (process.terminationStatus, stdout, stderr)
         }
 
         /// `pnrp register <name>` on the node.
-        func register(_ node: Node) throws {
-            let r = try cli(node, ["register", node.name])
+        func register(_ node: Node) async throws {
+            let r = try await cli(node, ["register", node.name])
             guard r.status == 0 else { throw HarnessError("register \(node.name) on \(node.label): status \(r.status): \(r.stderr)") }
         }
 
         /// The global cloud as `pnrp clouds --json` shows it, nil when the node does not answer.
-        func globalCloud(_ node: Node) -> CloudStatus? {
-            guard let r = try? cli(node, ["clouds", "--json"], seconds: 10), r.status == 0,
+        func globalCloud(_ node: Node) async -> CloudStatus? {
+            guard let r = try? await cli(node, ["clouds", "--json"], seconds: 10), r.status == 0,
                 let clouds = try? JSONDecoder().decode([CloudStatus].self, from: Data(r.stdout.utf8))
             else { return nil }
             return clouds.first { $0.name.hasPrefix("Global") }
         }
 
         /// What `pnrp resolve <name> --json --timeout <timeout>` on `node` found, or why it did not.
-        func resolve(_ name: String, from node: Node, timeout: Double) -> Result<ResolvedRecord, HarnessError> {
+        func resolve(_ name: String, from node: Node, timeout: Double) async -> Result<ResolvedRecord, HarnessError> {
             do {
-                let r = try cli(node, ["resolve", name, "--json", "--timeout", String(timeout)], seconds: timeout + 10)
+                let r = try await cli(node, ["resolve", name, "--json", "--timeout", String(timeout)], seconds: timeout + 10)
                 guard r.status == 0 else { return .failure(HarnessError("exit \(r.status): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")) }
                 return .success(try JSONDecoder().decode(ResolvedRecord.self, from: Data(r.stdout.utf8)))
             } catch let error as HarnessError {
@@ -168,8 +200,8 @@
         }
 
         /// `pnrp cache` on the node (for failure messages).
-        func cache(_ node: Node) -> String {
-            (try? cli(node, ["cache"], seconds: 10))?.stdout ?? "(no answer)"
+        func cache(_ node: Node) async -> String {
+            (try? await cli(node, ["cache"], seconds: 10))?.stdout ?? "(no answer)"
         }
 
         /// The public host whose address `endpoint` (`a.b.c.d:port`) names, if any.
