@@ -9,10 +9,13 @@
     /// out whether strangers reach it; behind a NAT it asks a public node to relay for it and publishes the relay
     /// endpoint. Every name then resolves from behind every kind of NAT and from a public host; a relay that dies
     /// is replaced; relays that are full send their askers elsewhere.
+    ///
+    /// Each test takes 30-40 s on its own. The time limit is larger: run with every other suite, a test has
+    /// waited more than a minute for a thread before its first line ran.
     @Suite(
         "PNRP names behind real NATs (network namespaces)", .serialized,
         .enabled(if: NATLab.available, "needs root, ip (iproute2) and nft (nftables; scripts/setup.sh installs it)"),
-        .timeLimit(.minutes(3))
+        .timeLimit(.minutes(5))
     )
     struct NATTraversalNamespaceTests {
         static let kinds: [NATKind] = [.fullCone, .addressRestricted, .portRestricted, .symmetric]
