@@ -70,3 +70,36 @@ struct DestinationChecksTests {
         }
     #endif
 }
+
+/// The sockets of a node's relay endpoints and dial-back endpoint (`docs/deviations.md`, X3): one that closes
+/// under the host is reported and opened again on the same port.
+@Suite("Relay endpoint sockets")
+struct RelayEndpointSocketTests {
+    @Test("A relay endpoint's socket that closes is reported as such and open again on its port within 10 s")
+    func reopened() async throws {
+        var configuration = try TestHosts.configuration(address: "127.0.0.1", port: 41_730, seeds: [])
+        configuration.natTraversal = true
+        configuration.relaySlots = 1
+        let host = try await PNRPHost.start(configuration, logger: TestHosts.logger)
+        let engine = host.engine
+        let others = try await host.eventLoop.submit { engine.value.drivers[.global]?.otherSockets ?? [:] }.get()
+        #expect(others.count == 2, "a relay endpoint and the dial-back endpoint: \(others.keys)")
+        let relayEndpoint = try #require(try await host.eventLoop.submit { engine.value.table.node(.global)?.configuration.relayEndpoints.first }.get())
+        let socket = try #require(others[relayEndpoint])
+        try await socket.close()
+        var warning: String?
+        for await event in host.events {
+            if case .warning(let text) = event {
+                warning = text
+                break
+            }
+        }
+        #expect(warning?.contains("127.0.0.1:\(relayEndpoint.port) closed unexpectedly") == true, "\(warning ?? "no warning")")
+        let reopened = await eventually(10) {
+            let current = try? await host.eventLoop.submit { engine.value.drivers[.global]?.otherSockets[relayEndpoint] }.get()
+            return current.map { $0 !== socket && $0.isActive } ?? false
+        }
+        #expect(reopened, "the relay endpoint's socket was not opened again")
+        await host.shutdown()
+    }
+}

@@ -749,6 +749,7 @@ final class HostEngine {
         resolves = [:]
         events.finish()
         for channel in drivers.values.compactMap(\.socket) { channel.close(promise: nil) }
+        for channel in drivers.values.flatMap(\.otherSockets.values) { channel.close(promise: nil) }
         ssdpListener?.close(promise: nil)
     }
 
@@ -775,16 +776,31 @@ final class HostEngine {
         reopen(cloud)
     }
 
-    private func reopen(_ cloud: CloudScope) {
-        guard let endpoint = table.node(cloud)?.localEndpoint else { return }
+    /// One of a cloud's other sockets (a relay endpoint's or the dial-back endpoint's) closed while the host runs:
+    /// it is reported and opened again on the same port, retrying every 5 s, as the node keeps handing the
+    /// endpoint out.
+    func otherSocketClosed(_ cloud: CloudScope, channel: any Channel) {
+        guard !isShutDown, let endpoint = drivers[cloud]?.otherSockets.first(where: { $0.value === channel })?.key else { return }
+        drivers[cloud]?.otherSockets.removeValue(forKey: endpoint)
+        let message = "the socket of \(cloud)'s endpoint \(EndpointText.format(endpoint)) closed unexpectedly; opening it again"
+        logger.error("\(message)")
+        events.yield(.warning(message))
+        reopen(cloud, other: endpoint)
+    }
+
+    /// Opens the socket of `cloud` (or of its other endpoint `other`) again in 5 s, and again until it opens.
+    private func reopen(_ cloud: CloudScope, other: IPv6Endpoint? = nil) {
+        guard let endpoint = other ?? table.node(cloud)?.localEndpoint else { return }
         let address = endpoint.socketAddress(zone: (drivers[cloud]?.zone ?? 0))
         let engine = NIOLoopBound(self, eventLoop: eventLoop)
+        let what = other.map { "the socket of \(cloud)'s endpoint \(EndpointText.format($0))" } ?? "the socket of \(cloud)"
         eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { [self] in
             guard !isShutDown else { return }
             DatagramBootstrap(group: eventLoop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(DatagramHandler(engine: engine.value, role: .cloud(cloud)))
+                        try channel.pipeline.syncOperations.addHandler(
+                            DatagramHandler(engine: engine.value, role: other == nil ? .cloud(cloud) : .otherEndpoint(cloud)))
                     }
                 }
                 .bind(to: address)
@@ -794,13 +810,16 @@ final class HostEngine {
                     case .success(let channel):
                         if isShutDown {
                             channel.close(promise: nil)
+                        } else if let other {
+                            drivers[cloud]?.otherSockets[other] = channel
+                            logger.warning("\(what) open again")
                         } else {
                             drivers[cloud]?.socket = channel
-                            logger.warning("socket of \(cloud) open again")
+                            logger.warning("\(what) open again")
                         }
                     case .failure(let error):
-                        logger.error("cannot open the socket of \(cloud) again: \(error); retrying")
-                        reopen(cloud)
+                        logger.error("cannot open \(what) again: \(error); retrying")
+                        reopen(cloud, other: other)
                     }
                 }
         }
