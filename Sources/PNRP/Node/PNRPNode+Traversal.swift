@@ -29,8 +29,13 @@ extension PNRPNode {
     static let maximumPermissions = 64
     /// How long a peer that wrote to a relay endpoint may be answered through it.
     static let permissionLifetime = NodeDuration.seconds(60)
-    /// A relay that refused is not asked again for this long.
+    /// A relay that stopped answering or could not be reached at its relay endpoint is not asked again for
+    /// this long.
     static let refusalMemory = NodeDuration.minutes(5)
+    /// A node that declined to relay, or was full, is asked again after this long: both are states that pass (a
+    /// node declines until its own first reachability check, 5 s, ends, the rule rather than the exception
+    /// while a cloud forms; a slot frees when its node leaves).
+    static let declineMemory = NodeDuration.seconds(10)
     /// Refusals in a row before a relay search pauses.
     static let maximumRelayAttempts = 12
     /// DIAL_BACK / DIAL_PROBE datagrams this node sends for others per second (bursts of twice that).
@@ -245,7 +250,15 @@ extension PNRPNode {
     /// True when this node would accept a new node to relay for.
     var offersRelay: Bool {
         guard let t = traversal?.value else { return false }
-        return t.reachability.isReachable && t.slots.contains { $0 == nil }
+        return canRelay && t.slots.contains { $0 == nil }
+    }
+
+    /// True when strangers reach this node at its own address, where its relay endpoints are. A node reached
+    /// through a full-cone NAT is reachable at its mapping only: the NAT maps no port of a relay endpoint, which
+    /// never sent anything, so a node relayed there could not be reached.
+    var canRelay: Bool {
+        guard case .reachable(let seen) = traversal?.value.reachability else { return false }
+        return seen.address == localEndpoint.address || localEndpoint.address == .unspecified
     }
 
     private mutating func takeDialBackToken(now: NodeInstant) -> Bool {
@@ -342,11 +355,18 @@ extension PNRPNode {
             // sent to (but a port we did not) only that the NAT does not filter by port. One probe of the
             // strongest kind available must have arrived (a prober may itself sit behind a NAT that drops the
             // DIAL_BACK, so one missing probe proves nothing).
+            //
+            // Behind a NAT (peers see another address than ours) a probe from an address we sent to does not
+            // settle it: an address-restricted NAT lets it in and still drops strangers, so only a probe from an
+            // address we never sent to (a named prober's or any other with the check's nonce) counts there.
             let sentTo = Set(t.recentDestinations.keys.map(\.address))
+            let known = t.destinationsOverflowed == nil
             let strangers = check.probers.filter { !sentTo.contains($0) }
-            let judged = t.destinationsOverflowed == nil ? (strangers.isEmpty ? check.probers : strangers) : []
-            let arrived = judged.contains { a in check.probesFrom.contains { $0.address == a } }
-            if !configuration.assumeBehindNATForTesting, !varies, arrived, strangers.isEmpty, t.weakChecks < Self.weakChecksBeforeTrust {
+            let behindNAT = distinct.contains { $0.address != localEndpoint.address } && localEndpoint.address != .unspecified
+            let judged = known ? (strangers.isEmpty && !behindNAT ? check.probers : strangers) : []
+            let fromStranger = known && check.probesFrom.contains { !sentTo.contains($0.address) }
+            let arrived = judged.contains { a in check.probesFrom.contains { $0.address == a } } || fromStranger
+            if !configuration.assumeBehindNATForTesting, !varies, arrived, !fromStranger, t.weakChecks < Self.weakChecksBeforeTrust {
                 // Only probers we had sent to got through: an address-restricted NAT would let them in too.
                 // Ask again (other peers, other probers) before taking it for reachability.
                 t.weakChecks += 1
@@ -355,7 +375,7 @@ extension PNRPNode {
                 return
             }
             t.weakChecks = 0
-            if !configuration.assumeBehindNATForTesting, !varies, !judged.isEmpty, arrived, let seen = distinct.first {
+            if !configuration.assumeBehindNATForTesting, !varies, arrived, let seen = distinct.first {
                 t.reachability = .reachable(observed: seen)
                 t.downgradePending = false
             } else if t.reachability.isReachable, !varies, !t.downgradePending {
@@ -375,6 +395,15 @@ extension PNRPNode {
         if t.reachability != before { reachabilityChanged(now: now) }
     }
 
+    /// Brings the next maintenance tick, which announces the registrations, forward to now when nothing holds
+    /// them back any more: a node that has just found out what to publish (its first check ended, its relay
+    /// endpoint was confirmed) would otherwise wait up to `maintenanceInterval` before announcing its names
+    /// beyond its leaf set.
+    mutating func announceSoon(now: NodeInstant) {
+        guard !registrations.values.isEmpty, nextMaintenance > now, !announcementsHeld(now: now) else { return }
+        nextMaintenance = now
+    }
+
     /// Publishes the endpoint that now works, and starts or stops looking for a relay.
     private mutating func reachabilityChanged(now: NodeInstant) {
         traversal!.value.statistics.reachabilityChanges += 1
@@ -390,6 +419,7 @@ extension PNRPNode {
         case .unknown:
             break
         }
+        announceSoon(now: now)
     }
 
     // MARK: - Being relayed
@@ -398,7 +428,7 @@ extension PNRPNode {
     mutating func seekRelay(now: NodeInstant) {
         var t = traversal!.value
         guard t.relayRequest == nil else { return }
-        t.refusedRelays = t.refusedRelays.filter { now - $0.value < Self.refusalMemory }
+        t.refusedRelays = t.refusedRelays.filter { $0.value > now }
         var candidate: IPv6Endpoint?
         while let c = t.relayCandidates.popLast() {
             if t.refusedRelays[c] == nil {
@@ -416,8 +446,16 @@ extension PNRPNode {
             }
         }
         guard let server = candidate else {
-            t.nextRelaySearch = now + Self.reachabilityRetry
-            t.relayAttempts = 0
+            // After `maximumRelayAttempts` refusals in a row the search pauses for `reachabilityRetry`. Before,
+            // every candidate at hand refused lately: the search goes on when the first refusal is forgotten (a
+            // node that declined may have finished its own check by then).
+            if t.relayAttempts >= Self.maximumRelayAttempts || t.refusedRelays.isEmpty {
+                t.nextRelaySearch = now + Self.reachabilityRetry
+                t.relayAttempts = 0
+            } else {
+                let firstForgotten = t.refusedRelays.values.min() ?? now + Self.reachabilityRetry
+                t.nextRelaySearch = Swift.min(now + Self.reachabilityRetry, Swift.max(now + .seconds(1), firstForgotten))
+            }
             traversal!.value = t
             return
         }
@@ -455,7 +493,7 @@ extension PNRPNode {
                 traversal!.value.relayTest = sendTraversal(.reach(nonce: random.bytes(WireFormat.nonceLength), dialBack: false), to: a.relayEndpoint, pendingAs: .reach, now: now)
             }
         case .full, .declined:
-            traversal!.value.refusedRelays[source] = now
+            traversal!.value.refusedRelays[source] = now + Self.declineMemory
             if traversal!.value.relay?.server == source { traversal!.value.relay = nil }
             seekRelay(now: now)
         case .released:
@@ -486,7 +524,7 @@ extension PNRPNode {
     mutating func relayTestFailed(messageID: UInt32, now: NodeInstant) {
         guard traversal?.value.relayTest == messageID, let relay = traversal!.value.relay else { return }
         traversal!.value.relayTest = nil
-        traversal!.value.refusedRelays[relay.server] = now
+        traversal!.value.refusedRelays[relay.server] = now + Self.refusalMemory
         release(relay, now: now)
         traversal!.value.relay = nil
         seekRelay(now: now)
@@ -496,7 +534,7 @@ extension PNRPNode {
     mutating func relayRequestFailed(to server: IPv6Endpoint, now: NodeInstant) {
         guard traversal != nil else { return }
         traversal!.value.relayRequest = nil
-        traversal!.value.refusedRelays[server] = now
+        traversal!.value.refusedRelays[server] = now + Self.refusalMemory
         if traversal!.value.relay?.server == server {
             // The relay is gone: find another (the route entries keep naming the old one until then).
             traversal!.value.relay = nil
@@ -508,8 +546,8 @@ extension PNRPNode {
     }
 
     /// Publishes `endpoint` in our route entries and CPAs: CPAs are signed again, and every leaf-set member
-    /// is sent the new route entry (they check it with an INQUIRE there, [MS-PNRP] 3.2.5.1); the next
-    /// maintenance tick announces each registration again.
+    /// is sent the new route entry (they check it with an INQUIRE there, [MS-PNRP] 3.2.5.1); a maintenance
+    /// tick brought forward to now announces each registration again.
     mutating func setAdvertised(_ endpoint: IPv6Endpoint, now: NodeInstant) {
         guard advertisedEndpoint != endpoint else { return }
         traversal!.value.advertised = endpoint == localEndpoint ? nil : endpoint
@@ -527,6 +565,7 @@ extension PNRPNode {
                 send(.flood(Flood(doNotAck: false, validateID: member, routeEntry: mine, alreadyFlooded: [endpoint])), to: ep, pendingAs: .flood(validateID: member), now: now)
             }
         }
+        announceSoon(now: now)
     }
 
     // MARK: - Relaying for others
@@ -552,7 +591,7 @@ extension PNRPNode {
             let a = TraversalMessage.RelayAnswer(status: status, ackedMessageID: messageID, lifetimeSeconds: lifetime, relayEndpoint: endpoint, observed: source, cookie: current)
             sendTraversal(.relayAnswer(a), to: source, now: now)
         }
-        guard !configuration.relayEndpoints.isEmpty, traversal!.value.reachability.isReachable else {
+        guard !configuration.relayEndpoints.isEmpty, canRelay else {
             answer(.declined)
             return
         }

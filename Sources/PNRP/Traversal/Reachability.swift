@@ -82,7 +82,8 @@ struct NATTraversal: Sendable {
     var relayTest: UInt32?
     /// The RELAY_REQUEST in flight, by Message ID, and the relay it went to.
     var relayRequest: (messageID: UInt32, server: IPv6Endpoint)?
-    /// Relays that refused or did not answer, and when: not asked again for `refusalMemory`.
+    /// Relays that refused or did not answer, and until when they are not asked again (`declineMemory` for one
+    /// that declined or was full, `refusalMemory` for one that failed).
     var refusedRelays: [IPv6Endpoint: NodeInstant] = [:]
     /// When the next relay search may start (after every candidate refused).
     var nextRelaySearch: NodeInstant

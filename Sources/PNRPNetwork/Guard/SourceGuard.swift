@@ -218,20 +218,6 @@ public struct SourceGuard: Sendable {
         return .held(probe: sent)
     }
 
-    /// Whether a reply of `datagram`'s size may go to `destination` now, charged like `reply` but never held:
-    /// for replies sent from another socket than the one a probe would validate (a relay endpoint's).
-    public mutating func replyFits(_ datagram: [UInt8], to destination: IPv6Endpoint, now: NodeInstant) -> Bool {
-        let t = tick(now)
-        var s = sources[destination] ?? Source(tokens: limits.burst, now: t)
-        defer { store(destination, s) }
-        if s.isValidated(at: t) { return true }
-        let size = UInt32(clamping: datagram.count)
-        guard size <= s.credit || UInt64(s.bytesOut) + UInt64(size) <= UInt64(s.bytesIn) else { return false }
-        s.credit = s.credit > size ? s.credit - size : 0
-        s.bytesOut.addSaturating(size)
-        return true
-    }
-
     /// A probe for `source` when it has replies held, no recent probe out, and the probe fits its budget
     /// (called when more bytes arrive from it).
     public mutating func probeIfDue(for source: IPv6Endpoint, now: NodeInstant) -> [UInt8]? {

@@ -40,7 +40,7 @@ struct CloudPlan: Sendable {
         case .automatic: wanted = nil
         case .interfaces(let names): wanted = Set(names)
         }
-        plan.broadcasts = Set(devices.compactMap { $0.broadcastAddress.flatMap(IPv6Endpoint.init)?.address })
+        plan.broadcasts = broadcastAddresses(devices)
         var seenZones = Set<UInt32>()
         for device in devices {
             guard let sa = device.address, let endpoint = IPv6Endpoint(sa), endpoint.address.isLinkLocal, !endpoint.address.isIPv4Mapped else { continue }
@@ -58,6 +58,15 @@ struct CloudPlan: Sendable {
             plan.missingInterfaces = names.filter { !opened.contains($0) }.sorted()
         }
         return plan
+    }
+
+    /// The IPv4 broadcast addresses of `devices`, without the machine's own addresses: an address configured
+    /// without a broadcast address (`ip addr add 10.0.0.2/24 dev eth0`, no `brd`) is reported by getifaddrs as
+    /// its own broadcast address, which would keep the node from sending to its own address (to its own relay
+    /// endpoints, or another node on the same machine).
+    static func broadcastAddresses(_ devices: [NIONetworkDevice]) -> Set<IPv6Address> {
+        let own = Set(devices.compactMap { $0.address.flatMap(IPv6Endpoint.init)?.address })
+        return Set(devices.compactMap { $0.broadcastAddress.flatMap(IPv6Endpoint.init)?.address }).subtracting(own)
     }
 
     /// The first global-scope IPv6 address, else the first non-loopback IPv4 address.

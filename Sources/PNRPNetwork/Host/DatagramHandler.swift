@@ -37,7 +37,8 @@ final class DatagramHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         switch role {
         case .cloud(let cloud): engine.socketClosed(cloud, channel: context.channel)
-        case .ssdpListener, .otherEndpoint: engine.socketClosed(nil, channel: context.channel)
+        case .ssdpListener: engine.socketClosed(nil, channel: context.channel)
+        case .otherEndpoint(let cloud): engine.otherSocketClosed(cloud, channel: context.channel)
         }
         context.fireChannelInactive()
     }

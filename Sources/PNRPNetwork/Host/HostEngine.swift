@@ -43,6 +43,8 @@ final class HostEngine {
     var isShutDown = false
     /// IPv4 broadcast addresses of the machine's interfaces: never a destination (docs/deviations.md, D3).
     var broadcastAddresses: Set<IPv6Address> = []
+    /// Destinations the system has a route to (a send without one would close the socket).
+    var routes = RouteCheck()
     /// Datagrams dropped by the guard, and those sent and received, for tests and `pnrp clouds`.
     var counters = Counters()
     /// What became of the global cloud's seeds (reported when one cannot help).
@@ -67,6 +69,10 @@ final class HostEngine {
         var socket: (any Channel)?
         /// Sockets of the node's other endpoints (relay endpoints, dial-back endpoint), by endpoint.
         var otherSockets: [IPv6Endpoint: any Channel] = [:]
+        /// The anti-abuse guard of each of those sockets (`docs/deviations.md`, D1, X3): what a peer wrote to a
+        /// relay endpoint is what the answers sent from it may spend, and a peer is validated there by a probe
+        /// from that endpoint, the only one a peer behind a NAT of its own may let in.
+        var otherGuards: [IPv6Endpoint: SourceGuard] = [:]
         /// The interface index of a link-local cloud (its IPv6 zone), 0 otherwise.
         var zone: UInt32
         var interface: String?
@@ -100,6 +106,11 @@ final class HostEngine {
         self.lastSave = HostClock.now()
     }
 
+    /// Return-routability probes sent, from every socket.
+    var probesSent: Int {
+        sourceGuard.probesSent + drivers.values.reduce(0) { sum, driver in sum + driver.otherGuards.values.reduce(0) { $0 + $1.probesSent } }
+    }
+
     // MARK: - Clouds and sockets
 
     /// Opens `cloud` with its node listening on `endpoint`, whose datagrams arrive on `channel`.
@@ -119,22 +130,41 @@ final class HostEngine {
         keying.key(&node)
         try table.open(cloud, configuration: node, now: HostClock.now())
         var driver = CloudDriver(socket: channel, zone: zone, interface: interface, gauges: HostMetrics.CloudGauges(cloud))
-        for (e, c) in relays { driver.otherSockets[e] = c }
-        if let (e, c) = dialBack { driver.otherSockets[e] = c }
+        for (e, c) in relays + (dialBack.map { [$0] } ?? []) {
+            driver.otherSockets[e] = c
+            driver.otherGuards[e] = SourceGuard(limits: configuration.guardLimits)
+        }
         drivers[cloud] = driver
     }
 
     /// A datagram that arrived at one of a cloud's other endpoints (a relay endpoint): rate-limited and
-    /// counted like any other, then handed to the node for the node it relays for there.
+    /// counted like any other by that socket's guard, which answers probes and releases the replies it held
+    /// itself; the rest goes to the node, for the node it relays for there.
     func received(_ bytes: [UInt8], from address: SocketAddress?, cloud: CloudScope, atPort port: UInt16) {
         guard !isShutDown, let address, let source = IPv6Endpoint(address), let main = table.node(cloud)?.localEndpoint else { return }
         let local = IPv6Endpoint(address: main.address, port: port)
         let now = HostClock.now()
         guard countIn(bytes, from: source, cloud: cloud) else { return }
-        guard case .deliver = sourceGuard.admit(bytes, from: source, now: now) else {
+        guard let channel = drivers[cloud]?.otherSockets[local], let admission = drivers[cloud]?.otherGuards[local]?.admit(bytes, from: source, now: now) else {
+            return
+        }
+        let destination = source.socketAddress(zone: drivers[cloud]?.zone ?? 0)
+        switch admission {
+        case .drop:
             counters.rateLimited += 1
             metrics.rateLimited.increment()
             return
+        case .probeAnswered(let release):
+            for d in release { write(d, to: destination, on: channel) }
+            channel.flush()
+            return
+        case .answerProbe(let answer):
+            write(answer, to: destination, on: channel)
+            channel.flush()
+            return
+        case .deliver(let release):
+            for d in release { write(d, to: destination, on: channel) }
+            if let probe = drivers[cloud]?.otherGuards[local]?.probeIfDue(for: source, now: now) { write(probe, to: destination, on: channel) }
         }
         try? table.withNode(cloud) { $0.handle(datagram: bytes, from: source, to: local, now: now) }
         flush(now: now)
@@ -321,6 +351,9 @@ final class HostEngine {
             }
             for problem in seedWatch?.overdue(now: now) ?? [] { warn(problem) }
             sourceGuard.sweep(now: now)
+            for cloud in drivers.keys {
+                for endpoint in drivers[cloud]?.otherGuards.keys.map({ $0 }) ?? [] { drivers[cloud]?.otherGuards[endpoint]?.sweep(now: now) }
+            }
             if now - lastSave >= NodeDuration(configuration.cacheSaveInterval) {
                 saveCache(now: now)
             }
@@ -343,6 +376,10 @@ final class HostEngine {
                     continue
                 }
                 let address = destination.socketAddress(zone: (drivers[item.cloud]?.zone ?? 0))
+                guard routes.routable(destination.address, address, now: now) else {
+                    counters.undeliverable += 1
+                    continue
+                }
                 if let (cloud, source) = replyTo, cloud == item.cloud, source == destination, Self.isAnswer(datagram) {
                     switch sourceGuard.reply(datagram, to: destination, now: now) {
                     case .send:
@@ -361,22 +398,34 @@ final class HostEngine {
                 if let t = DatagramPeek.type(of: datagram) { metrics.sent[t]?.increment() }
                 write(datagram, to: address, on: channel)
             case .sendFrom(let datagram, let source, let destination):
-                // From a relay endpoint or the dial-back endpoint. A relayed answer (an AUTHORITY, an ACK) is
-                // charged to its destination like any answer, but never held: the probe that would release it
-                // goes from another socket (docs/deviations.md, D1, X3).
+                // From a relay endpoint or the dial-back endpoint, under that socket's guard: a relayed answer
+                // (an AUTHORITY, an ACK) to a peer not validated there is held while a probe goes from the same
+                // endpoint (docs/deviations.md, D1, X3).
+                let address = destination.socketAddress(zone: drivers[item.cloud]?.zone ?? 0)
                 guard let channel = drivers[item.cloud]?.otherSockets[source], let local = table.node(item.cloud)?.localEndpoint,
-                    Self.canSend(to: destination, from: local, cloud: item.cloud, broadcasts: broadcastAddresses)
+                    Self.canSend(to: destination, from: local, cloud: item.cloud, broadcasts: broadcastAddresses),
+                    routes.routable(destination.address, address, now: now)
                 else {
                     counters.undeliverable += 1
                     continue
                 }
-                if Self.isAnswer(datagram), !sourceGuard.replyFits(datagram, to: destination, now: now) {
-                    counters.amplificationDropped += 1
-                    metrics.amplification.increment()
-                    continue
+                if Self.isAnswer(datagram) {
+                    switch drivers[item.cloud]?.otherGuards[source]?.reply(datagram, to: destination, now: now) ?? .send {
+                    case .send:
+                        break
+                    case .held(let probe):
+                        if let probe { write(probe, to: address, on: channel) }
+                        continue
+                    case .dropped:
+                        counters.amplificationDropped += 1
+                        metrics.amplification.increment()
+                        continue
+                    }
+                } else {
+                    drivers[item.cloud]?.otherGuards[source]?.initiated(datagram, to: destination, now: now)
                 }
                 if let t = DatagramPeek.type(of: datagram) { metrics.sent[t]?.increment() }
-                write(datagram, to: destination.socketAddress(zone: drivers[item.cloud]?.zone ?? 0), on: channel)
+                write(datagram, to: address, on: channel)
             case .event(let event):
                 handle(event, cloud: item.cloud, now: now)
             }
@@ -671,7 +720,8 @@ final class HostEngine {
                 state: node.cloudState.rawValue, cachedEntries: node.cache.count, registrations: node.registeredIDs.count,
                 estimatedSize: node.estimatedCloudSize, reachability: traversal ? Self.describe(node.reachability, zone: zone) : nil,
                 publishedEndpoint: traversal && node.advertisedEndpoint != node.localEndpoint ? EndpointText.format(node.advertisedEndpoint, zone: zone) : nil,
-                relayedNodes: traversal ? node.relayedNodeCount : nil)
+                relayedNodes: traversal ? node.relayedNodeCount : nil, relayRefusals: traversal ? node.traversalStatistics.relayRefusals : nil,
+                relaysLost: traversal ? node.traversalStatistics.relaysLost : nil)
         }
     }
 
@@ -751,6 +801,7 @@ final class HostEngine {
         streamRequests = [:]
         events.finish()
         for channel in drivers.values.compactMap(\.socket) { channel.close(promise: nil) }
+        for channel in drivers.values.flatMap(\.otherSockets.values) { channel.close(promise: nil) }
         ssdpListener?.close(promise: nil)
     }
 
@@ -777,16 +828,31 @@ final class HostEngine {
         reopen(cloud)
     }
 
-    private func reopen(_ cloud: CloudScope) {
-        guard let endpoint = table.node(cloud)?.localEndpoint else { return }
+    /// One of a cloud's other sockets (a relay endpoint's or the dial-back endpoint's) closed while the host runs:
+    /// it is reported and opened again on the same port, retrying every 5 s, as the node keeps handing the
+    /// endpoint out.
+    func otherSocketClosed(_ cloud: CloudScope, channel: any Channel) {
+        guard !isShutDown, let endpoint = drivers[cloud]?.otherSockets.first(where: { $0.value === channel })?.key else { return }
+        drivers[cloud]?.otherSockets.removeValue(forKey: endpoint)
+        let message = "the socket of \(cloud)'s endpoint \(EndpointText.format(endpoint)) closed unexpectedly; opening it again"
+        logger.error("\(message)")
+        events.yield(.warning(message))
+        reopen(cloud, other: endpoint)
+    }
+
+    /// Opens the socket of `cloud` (or of its other endpoint `other`) again in 5 s, and again until it opens.
+    private func reopen(_ cloud: CloudScope, other: IPv6Endpoint? = nil) {
+        guard let endpoint = other ?? table.node(cloud)?.localEndpoint else { return }
         let address = endpoint.socketAddress(zone: (drivers[cloud]?.zone ?? 0))
         let engine = NIOLoopBound(self, eventLoop: eventLoop)
+        let what = other.map { "the socket of \(cloud)'s endpoint \(EndpointText.format($0))" } ?? "the socket of \(cloud)"
         eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { [self] in
             guard !isShutDown else { return }
             DatagramBootstrap(group: eventLoop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(DatagramHandler(engine: engine.value, role: .cloud(cloud)))
+                        try channel.pipeline.syncOperations.addHandler(
+                            DatagramHandler(engine: engine.value, role: other == nil ? .cloud(cloud) : .otherEndpoint(cloud)))
                     }
                 }
                 .bind(to: address)
@@ -796,13 +862,16 @@ final class HostEngine {
                     case .success(let channel):
                         if isShutDown {
                             channel.close(promise: nil)
+                        } else if let other {
+                            drivers[cloud]?.otherSockets[other] = channel
+                            logger.warning("\(what) open again")
                         } else {
                             drivers[cloud]?.socket = channel
-                            logger.warning("socket of \(cloud) open again")
+                            logger.warning("\(what) open again")
                         }
                     case .failure(let error):
-                        logger.error("cannot open the socket of \(cloud) again: \(error); retrying")
-                        reopen(cloud)
+                        logger.error("cannot open \(what) again: \(error); retrying")
+                        reopen(cloud, other: other)
                     }
                 }
         }

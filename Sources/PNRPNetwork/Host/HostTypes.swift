@@ -60,6 +60,10 @@ public struct CloudStatus: Sendable, Hashable, Codable {
     public var publishedEndpoint: String?
     /// With NAT traversal: nodes this node relays for.
     public var relayedNodes: Int?
+    /// With NAT traversal: requests to relay this node turned down because every relay endpoint was taken.
+    public var relayRefusals: Int? = nil
+    /// With NAT traversal: relays this node used that stopped answering (it then looked for another).
+    public var relaysLost: Int? = nil
 }
 
 /// One cached route entry, as `pnrp cache` shows it.

@@ -272,7 +272,7 @@ public final class PNRPHost: Sendable {
             for cloud in e.table.clouds { stats[cloud.description] = e.table.node(cloud)?.statistics }
             return HostCounters(
                 datagramsIn: c.datagramsIn, datagramsOut: c.datagramsOut, bytesIn: c.bytesIn, bytesOut: c.bytesOut,
-                rateLimited: c.rateLimited, amplificationDropped: c.amplificationDropped, probesSent: e.sourceGuard.probesSent,
+                rateLimited: c.rateLimited, amplificationDropped: c.amplificationDropped, probesSent: e.probesSent,
                 socketErrors: c.socketErrors, trackedSources: e.sourceGuard.trackedSources, nodes: stats,
                 streamRelay: e.streamRelay?.state.value.counters)
         }.get()
