@@ -381,17 +381,7 @@ final class HostEngine {
                     continue
                 }
                 if let (cloud, source) = replyTo, cloud == item.cloud, source == destination, Self.isAnswer(datagram) {
-                    switch sourceGuard.reply(datagram, to: destination, now: now) {
-                    case .send:
-                        break
-                    case .held(let probe):
-                        if let probe { write(probe, to: address, on: channel) }
-                        continue
-                    case .dropped:
-                        counters.amplificationDropped += 1
-                        metrics.amplification.increment()
-                        continue
-                    }
+                    guard passes(sourceGuard.reply(datagram, to: destination, now: now), probeTo: address, on: channel) else { continue }
                 } else {
                     sourceGuard.initiated(datagram, to: destination, now: now)
                 }
@@ -410,17 +400,8 @@ final class HostEngine {
                     continue
                 }
                 if Self.isAnswer(datagram) {
-                    switch drivers[item.cloud]?.otherGuards[source]?.reply(datagram, to: destination, now: now) ?? .send {
-                    case .send:
-                        break
-                    case .held(let probe):
-                        if let probe { write(probe, to: address, on: channel) }
-                        continue
-                    case .dropped:
-                        counters.amplificationDropped += 1
-                        metrics.amplification.increment()
-                        continue
-                    }
+                    let verdict = drivers[item.cloud]?.otherGuards[source]?.reply(datagram, to: destination, now: now) ?? .send
+                    guard passes(verdict, probeTo: address, on: channel) else { continue }
                 } else {
                     drivers[item.cloud]?.otherGuards[source]?.initiated(datagram, to: destination, now: now)
                 }
@@ -448,6 +429,22 @@ final class HostEngine {
         }
         ssdpListener?.flush()
         armTimer(now: now)
+    }
+
+    /// Carries out a guard's verdict on an answer: true when it goes out now; a held answer sends the guard's
+    /// probe instead (from the same socket), a dropped one is counted (docs/deviations.md, D1).
+    private func passes(_ verdict: SourceGuard.Verdict, probeTo address: SocketAddress, on channel: any Channel) -> Bool {
+        switch verdict {
+        case .send:
+            return true
+        case .held(let probe):
+            if let probe { write(probe, to: address, on: channel) }
+            return false
+        case .dropped:
+            counters.amplificationDropped += 1
+            metrics.amplification.increment()
+            return false
+        }
     }
 
     /// Whether a datagram to `destination` can leave the socket of `cloud` bound to `local`. Addresses a
