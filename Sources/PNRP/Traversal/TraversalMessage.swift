@@ -115,8 +115,11 @@ public enum TraversalMessage: Hashable, Sendable {
 
     /// MessageType codes of the extension.
     public enum Code: UInt8, Sendable, CaseIterable {
+        /// REACH, REACH_ANSWER, DIAL_BACK and DIAL_PROBE: the reachability check (X2).
         case reach = 0x30, reachAnswer = 0x31, dialBack = 0x32, dialProbe = 0x33
+        /// RELAY_REQUEST, RELAY_ANSWER and RELAYED: relaying (X3).
         case relayRequest = 0x34, relayAnswer = 0x35, relayed = 0x36
+        /// STREAM_REQUEST and STREAM_ANSWER: stream relay tokens (X6).
         case streamRequest = 0x37, streamAnswer = 0x38
     }
 
