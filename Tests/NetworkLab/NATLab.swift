@@ -4,15 +4,17 @@
 
     /// A small internet with home routers, in network namespaces the test makes (root only; CI runs as root):
     ///
-    /// - a hub namespace with the bridge `br0`: the internet segment `10.<subnet>.0.0/24`;
+    /// - a hub namespace with the bridge `br0` (or the user-space hub, below): the internet segment
+    ///   `10.<subnet>.0.0/24`;
     /// - public hosts `publicHosts[i]` on it (`10.<subnet>.0.<i+1>`, interface `eth0`);
     /// - sites `sites[k]`, each a router namespace (`wan` on the bridge at `10.<subnet>.0.<101+k>`, `lan` at
     ///   `192.168.<k+1>.1/24`, ip_forward on) with one inside host (`eth0` at `192.168.<k+1>.2/24`, default route
     ///   via the router); the router's nftables rules make the site's `NATKind` (`NATKind.routerRules`); UDP
     ///   mappings last 60 s without an answer, 120 s after one (conntrack timeouts of the router). A site
     ///   of kind `none` has no router: its host is on the bridge at `10.<subnet>.0.<101+k>`;
-    /// - optionally a one-way delay on the way into every internet node (netem on the hub's ports), when the
-    ///   kernel has `sch_netem` (`delayApplied` tells).
+    /// - optionally a one-way delay on the way into every internet node: netem on the hub's ports when the
+    ///   kernel has `sch_netem`, else a hub in user space instead of the bridge (`DelayingHub`, a thread of the
+    ///   test process that holds each frame for the delay); `delayMechanism` tells which.
     ///
     /// Names start with `natlab<pid>-<tag><n>-` (the test process's pid, a tag of letters, a count of the labs of
     /// this process): labs of parallel suites never clash, and namespaces left by a crashed run are found by
@@ -59,9 +61,25 @@
         public let subnet: Int
         public let publicHosts: [PublicHost]
         public let sites: [Site]
-        /// The one-way delay asked for, and whether it is in place (false when the kernel lacks sch_netem).
+        /// How a lab delays what crosses its internet segment.
+        public enum DelayMechanism: String, Sendable, CustomStringConvertible {
+            /// `tc qdisc … netem delay` on every port of the bridge (the kernel's `sch_netem`).
+            case netem
+            /// No bridge: `DelayingHub`, a thread of the test process, forwards the frames between the hub's
+            /// ports and holds each one for the delay.
+            case userSpaceHub
+
+            public var description: String { rawValue }
+        }
+
+        /// The one-way delay asked for.
         public let delay: Duration?
-        public private(set) var delayApplied = false
+        /// How the delay is made (nil when none was asked for).
+        public private(set) var delayMechanism: DelayMechanism?
+        /// Whether the delay asked for is in place.
+        public var delayApplied: Bool { delayMechanism != nil }
+        /// The user-space hub that makes the delay (`delayMechanism == .userSpaceHub`); `tearDown()` stops it.
+        public private(set) var delayingHub: DelayingHub?
 
         public var hub: String { prefix + "hub" }
         /// Every namespace of the lab.
@@ -70,9 +88,13 @@
         private static let counter = Counter()
 
         /// Builds the lab: `publicHosts` public hosts (at most 99) and one site per entry of `sites` (at most 99).
-        /// `tag` (letters) makes the names readable; they are unique without it.
-        public init(publicHosts: Int, sites kinds: [NATKind], delay: Duration? = nil, tag: String = "") throws {
+        /// With `delay`, each frame crossing the internet segment is held that long (one way: a round trip
+        /// between two nodes takes twice as long), by `mechanism`, or when that is nil by netem where the kernel
+        /// has it and by the user-space hub otherwise. `tag` (letters) makes the names readable; they are unique
+        /// without it.
+        public init(publicHosts: Int, sites kinds: [NATKind], delay: Duration? = nil, by mechanism: DelayMechanism? = nil, tag: String = "") throws {
             guard tag.allSatisfy({ $0.isLetter && $0.isASCII }) else { throw LabError("a lab's tag is letters only: \(tag)") }
+            if let delay, delay < .zero { throw LabError("a negative delay: \(delay)") }
             guard (0...99).contains(publicHosts), kinds.count <= 99 else { throw LabError("at most 99 public hosts and 99 sites") }
             if let reason = Self.unavailableReason { throw LabError(reason) }
             let pid = getpid()
@@ -89,26 +111,46 @@
             }
             self.delay = delay
             Self.removeLeftovers()
+            let chosen: DelayMechanism? = delay == nil ? nil : mechanism ?? (Self.netemAvailable ? .netem : .userSpaceHub)
             do {
-                try build()
-                delayApplied = try delay.map { try addDelay($0) } ?? false
+                try build(bridge: chosen != .userSpaceHub)
+                switch (delay, chosen) {
+                case (let delay?, .netem):
+                    guard try addDelay(delay) else { throw LabError("netem asked for, but this kernel has no sch_netem (or tc is missing)") }
+                    delayMechanism = .netem
+                case (let delay?, .userSpaceHub):
+                    delayingHub = try DelayingHub(namespace: hub, ports: hubPorts, delay: delay)
+                    delayMechanism = .userSpaceHub
+                default:
+                    break
+                }
             } catch {
                 tearDown()
                 throw error
             }
         }
 
-        /// The namespaces, links, addresses and routes, then each router's forwarding and rules.
-        private func build() throws {
+        /// The hub's ends of the veth pairs: `p<i>` for public host i, `s<k>` for site k.
+        public var hubPorts: [String] { publicHosts.indices.map { "p\($0)" } + sites.map { "s\($0.index)" } }
+
+        /// The namespaces, links, addresses and routes, then each router's forwarding and rules. With `bridge`
+        /// the hub's ports are on the bridge `br0`; without, they are on nothing (promiscuous, for the user-space
+        /// hub to forward between), and the hub's namespace has no IPv6 of its own to send.
+        private func build(bridge: Bool) throws {
             try batch(nil, namespaces.map { "netns add \($0)" })
-            var hubLines = ["link add br0 type bridge mcast_snooping 0", "link set br0 up"]
+            var hubLines = bridge ? ["link add br0 type bridge mcast_snooping 0", "link set br0 up"] : []
+            if !bridge {
+                // Not every kernel has IPv6: without it there is nothing to turn off.
+                for key in ["all", "default"] { try? writeSysctl(in: hub, "net/ipv6/conf/\(key)/disable_ipv6", "1") }
+            }
+            let attach = bridge ? "master br0 up" : "promisc on up"
             for (i, h) in publicHosts.enumerated() {
-                hubLines += ["link add p\(i) type veth peer name eth0 netns \(h.namespace)", "link set p\(i) master br0 up"]
+                hubLines += ["link add p\(i) type veth peer name eth0 netns \(h.namespace)", "link set p\(i) \(attach)"]
             }
             for s in sites {
                 hubLines += [
                     "link add s\(s.index) type veth peer name \(s.router == nil ? "eth0" : "wan") netns \(s.router ?? s.host)",
-                    "link set s\(s.index) master br0 up",
+                    "link set s\(s.index) \(attach)",
                 ]
             }
             try batch(hub, hubLines)
@@ -143,8 +185,7 @@
         private func addDelay(_ delay: Duration) throws -> Bool {
             guard let tc = Self.tc else { return false }
             let ms = Double(delay.components.seconds) * 1000 + Double(delay.components.attoseconds) / 1e15
-            let ports = publicHosts.indices.map { "p\($0)" } + sites.map { "s\($0.index)" }
-            for (n, port) in ports.enumerated() {
+            for (n, port) in hubPorts.enumerated() {
                 let r = try LabCommand.run(Self.ip, ["netns", "exec", hub, tc, "qdisc", "add", "dev", port, "root", "netem", "delay", "\(ms)ms"])
                 if r.status != 0 {
                     if n == 0 { return false }  // no sch_netem in this kernel
@@ -228,9 +269,10 @@
 
         // MARK: Clean-up
 
-        /// Kills what still runs in the lab's namespaces, then deletes them (links, rules and conntrack go
-        /// with them).
+        /// Stops the user-space hub (its thread ends, its sockets close), kills what still runs in the lab's
+        /// namespaces, then deletes them (links, rules and conntrack go with them).
         public func tearDown() {
+            delayingHub?.stop()
             Self.delete(namespaces)
         }
 
