@@ -370,36 +370,5 @@
             #expect(Self.ends(direct) && Self.ends(launched), "processes in the lab's namespaces outlived it")
             #expect(try Self.namespaceNames().isDisjoint(with: lab.namespaces))
         }
-
-        @Test("Added delay: a round trip between two public hosts takes at least twice the one-way delay", .enabled(if: NATLab.netemAvailable, "this kernel has no sch_netem: labs have no added delay"))
-        func delay() throws {
-            let lab = try NATLab(publicHosts: 2, sites: [], delay: .milliseconds(20), tag: "delay")
-            defer { lab.tearDown() }
-            #expect(lab.delayApplied)
-            let a = try lab.udpSocket(in: lab.publicHosts[0].namespace)
-            let b = try lab.udpSocket(in: lab.publicHosts[1].namespace, port: Self.service)
-            defer { a.close(); b.close() }
-            let start = ContinuousClock.now
-            try a.send("ping", to: LabEndpoint(lab.publicHosts[1].address, Self.service))
-            let ping = try #require(try b.receive(timeout: .seconds(2)))
-            try b.send("pong", to: ping.source)
-            _ = try #require(try a.receive(timeout: .seconds(2)))
-            let rtt = ContinuousClock.now - start
-            print("round trip with 20 ms one-way delay: \(rtt)")
-            #expect(rtt >= .milliseconds(40))
-        }
-
-        @Test("Without sch_netem a lab asked for a delay is made without one, and says so", .enabled(if: !NATLab.netemAvailable, "this kernel has sch_netem"))
-        func delayUnavailable() throws {
-            let lab = try NATLab(publicHosts: 1, sites: [.fullCone], delay: .milliseconds(20), tag: "nodelay")
-            defer { lab.tearDown() }
-            print("sch_netem is not available in this kernel: the lab's links have no added delay")
-            #expect(!lab.delayApplied)
-            let a = try lab.udpSocket(in: lab.publicHosts[0].namespace, port: Self.service)
-            let inside = try lab.udpSocket(in: lab.sites[0].host)
-            defer { a.close(); inside.close() }
-            try inside.send("hello", to: LabEndpoint(lab.publicHosts[0].address, Self.service))
-            #expect(try a.receive(timeout: .seconds(2))?.text == "hello")
-        }
     }
 #endif
