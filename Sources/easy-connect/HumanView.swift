@@ -116,14 +116,20 @@ struct HumanView {
             if case .consent(id)? = question { question = nil }
             let name = askedAbout.removeValue(forKey: id) ?? "The helper"
             say("\(name) is no longer waiting for your answer (they left, or the time to answer ran out).")
-        case .connected(let peer, let remote):
+        case .connected(let peer, let remote, let path):
             self.peer = peer
             question = nil
             let who = "\(DisplayText.escaped(peer.displayName)) (\(DisplayText.escaped(peer.computerName)), key \(peer.fingerprint.prefix(16))…)"
+            let via =
+                switch path {
+                case .direct: ""
+                case .punched: " through both routers (hole punched)"
+                case .relayed: " through a relay, which passes on encrypted bytes it cannot read"
+                }
             if role == .user {
-                say("\(who) is connected from \(remote) and can see your screen.")
+                say("\(who) is connected from \(remote)\(via) and can see your screen.")
             } else {
-                say("Connected to \(who) at \(remote): you can see their screen.")
+                say("Connected to \(who) at \(remote)\(via): you can see their screen.")
             }
             say("Type a message and press Enter to chat; /help lists the commands.")
         case .chat(let text):

@@ -75,6 +75,18 @@ struct SessionOptionsGroup: ParsableArguments {
         help: ArgumentHelp("UDP port of the embedded node (default 3540; a free high port when taken).", discussion: "Example: --node-port 3541"))
     var nodePort: UInt16?
 
+    @Flag(
+        name: .customLong("nat-traversal"),
+        help: ArgumentHelp(
+            "Let the embedded node get through NATs: it finds out whether strangers reach it and, behind a NAT, has a public node relay for it.",
+            discussion: """
+                A User behind a NAT then invites with its public address and a stream relay: the Helper tries a direct \
+                connection, then a TCP hole punch timed through the relay, then the relay itself, which sees only \
+                encrypted bytes. The cloud's public nodes must run `pnrp node --nat-traversal --stream-relay-port P`. \
+                The embedded node relays for nobody. Example: --no-daemon --nat-traversal --seed 192.0.2.1:3540
+                """))
+    var natTraversal = false
+
     @Option(
         name: .customLong("log-level"),
         help: ArgumentHelp(
@@ -176,6 +188,11 @@ struct SessionOptionsGroup: ParsableArguments {
         settings.embedded.address = address
         settings.embedded.seeds = seeds.compactMap { try? EndpointText($0) }  // checked in validate()
         if let nodePort { settings.embedded.port = nodePort }
+        if natTraversal {
+            settings.embedded.natTraversal = true
+            // A session's node comes and goes with the session: it relays for nobody.
+            settings.embedded.relaySlots = 0
+        }
         return settings
     }
 }

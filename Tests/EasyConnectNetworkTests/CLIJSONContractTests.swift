@@ -26,7 +26,7 @@ struct CLIJSONContractTests {
         (.attemptFailed(remaining: 2), "attempt-failed", ["remaining"]),
         (.consentRequest(ConnectionID(4), helper), "consent-request", ["connection", "helper", "computer", "fingerprint", "contact"]),
         (.consentCancelled(ConnectionID(4)), "consent-cancelled", ["connection"]),
-        (.connected(helper, remote: "[::1]:40000"), "connected", ["peer", "computer", "fingerprint", "contact", "remote"]),
+        (.connected(helper, remote: "[::1]:40000", path: .direct), "connected", ["peer", "computer", "fingerprint", "contact", "remote", "path"]),
         (.chat("hello"), "chat", ["text", "from"]),
         (.fileOffer(id: 2, name: "report.pdf", safeName: "report.pdf", bytes: 1234), "file-offer", ["id", "name", "safeName", "bytes"]),
         (.fileProgress(id: 2, direction: .incoming, bytes: 100, total: 1234), "file-progress", ["id", "direction", "bytes", "total"]),
@@ -75,7 +75,7 @@ struct CLIJSONContractTests {
 
         // Before `connected`, a chat line has an empty `from`; after it, the peer's name.
         #expect(try decode(encoder.line(for: .chat("hi")))["from"] as? String == "")
-        _ = encoder.line(for: .connected(Self.helper, remote: "127.0.0.1:1"))
+        _ = encoder.line(for: .connected(Self.helper, remote: "127.0.0.1:1", path: .direct))
         #expect(try decode(encoder.line(for: .chat("hi")))["from"] as? String == "Bob")
 
         #expect(try decode(encoder.line(for: .status(.attemptingToConnect)))["status"] as? String == "attempting to connect")
@@ -109,7 +109,7 @@ struct CLIJSONContractTests {
         let peer = PeerIdentity(key: Self.helper.key, displayName: "Eve\u{1B}]0;title\u{07}", computerName: "pc\u{85}")
         var encoder = EventJSON()
         let lines = [
-            encoder.line(for: .connected(peer, remote: "127.0.0.1:1")),
+            encoder.line(for: .connected(peer, remote: "127.0.0.1:1", path: .direct)),
             encoder.line(for: .chat(nasty)),
             encoder.line(for: .consentRequest(ConnectionID(1), peer)),
             encoder.line(for: .fileOffer(id: 1, name: nasty, safeName: "x", bytes: 1)),

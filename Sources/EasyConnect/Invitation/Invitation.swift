@@ -17,9 +17,21 @@ import PeerCrypto
 /// | 1 + n | computer name, UTF-8, n ≤ 64 |
 /// | 1 | endpoint count, 1…16 |
 /// | 22 each | address (16), port (2), scope index (4) |
+///
+/// Version 2, written only when the User sits behind a NAT, goes on with what a Helper needs to get through it
+/// (`docs/deviations.md`, E11):
+///
+/// | bytes | field |
+/// |---|---|
+/// | 1 | punch endpoint count, 0…4 |
+/// | 22 each | where the User's NAT maps its listener (reachable once the User has connected out from it) |
+/// | 1 | 0: no stream relay; 1: one follows |
+/// | 22 + 16 | the stream relay's TCP endpoint and the token to join the User's waiting connection |
 public struct Invitation: Hashable, Sendable {
-    /// Format version this build writes and reads.
-    public static let version: UInt8 = 1
+    /// Format version this build writes for a User behind a NAT; version 1 (no NAT fields) otherwise.
+    public static let version: UInt8 = 2
+    /// Most punch endpoints an invitation lists.
+    public static let maximumPunchEndpoints = 4
     /// Longest display or computer name, in UTF-8 bytes.
     public static let maximumNameBytes = 64
     /// Most endpoints an invitation lists.
@@ -39,16 +51,30 @@ public struct Invitation: Hashable, Sendable {
     public var computerName: String
     /// Where the User's session listener waits.
     public var endpoints: [SessionEndpoint]
+    /// Where the User's NAT maps the listener's port (its public address with the listener's port): a
+    /// Helper connects there while the User connects out to it (TCP simultaneous open), never directly.
+    public var punchEndpoints: [SessionEndpoint] = []
+    /// The stream relay where the User waits for a Helper: the last resort, and the way a Helper tells
+    /// the User where to punch to (`PunchOffer`).
+    public var streamRelay: StreamRelayRendezvous?
 
     /// Builds an invitation; `encoded()` checks the limits.
-    public init(id: [UInt8], expiresAt: UInt64, userKey: Ed25519PublicKey, displayName: String, computerName: String, endpoints: [SessionEndpoint]) {
+    public init(
+        id: [UInt8], expiresAt: UInt64, userKey: Ed25519PublicKey, displayName: String, computerName: String, endpoints: [SessionEndpoint],
+        punchEndpoints: [SessionEndpoint] = [], streamRelay: StreamRelayRendezvous? = nil
+    ) {
         self.id = id
         self.expiresAt = expiresAt
         self.userKey = userKey
         self.displayName = displayName
         self.computerName = computerName
         self.endpoints = endpoints
+        self.punchEndpoints = punchEndpoints
+        self.streamRelay = streamRelay
     }
+
+    /// True when the invitation tells how to get through the User's NAT (written as version 2).
+    public var crossesNAT: Bool { !punchEndpoints.isEmpty || streamRelay != nil }
 
     /// A placeholder for a Helper offering help, replaced by the listener's invitation before any use.
     public static var unknown: Invitation {
@@ -64,18 +90,31 @@ public struct Invitation: Hashable, Sendable {
         for (field, name) in [("display name", displayName), ("computer name", computerName)] where DisplayText.containsControl(name) {
             throw .unencodable("the \(field) contains control characters")
         }
-        var w = MessageWriter(capacity: 128 + endpoints.count * SessionEndpoint.byteCount)
-        w.write(Self.version)
+        guard punchEndpoints.count <= Self.maximumPunchEndpoints else {
+            throw .unencodable("an invitation lists at most \(Self.maximumPunchEndpoints) punch endpoints, not \(punchEndpoints.count)")
+        }
+        if let streamRelay, streamRelay.token.count != StreamRelayRendezvous.tokenByteCount {
+            throw .unencodable("a stream relay token has \(StreamRelayRendezvous.tokenByteCount) bytes, not \(streamRelay.token.count)")
+        }
+        var w = MessageWriter(capacity: 200 + endpoints.count * SessionEndpoint.byteCount)
+        w.write(crossesNAT ? Self.version : 1)
         w.write(bytes: id)
         w.write(expiresAt)
         w.write(bytes: userKey.bytes)
         try w.writeShortText(displayName, field: "display name", maximumBytes: Self.maximumNameBytes)
         try w.writeShortText(computerName, field: "computer name", maximumBytes: Self.maximumNameBytes)
         w.write(UInt8(endpoints.count))
-        for e in endpoints {
-            w.write(bytes: e.address.bytes)
-            w.write(e.port)
-            w.write(e.scopeID)
+        for e in endpoints { e.write(to: &w) }
+        if crossesNAT {
+            w.write(UInt8(punchEndpoints.count))
+            for e in punchEndpoints { e.write(to: &w) }
+            if let streamRelay {
+                w.write(UInt8(1))
+                streamRelay.endpoint.write(to: &w)
+                w.write(bytes: streamRelay.token)
+            } else {
+                w.write(UInt8(0))
+            }
         }
         return w.bytes
     }
@@ -84,8 +123,8 @@ public struct Invitation: Hashable, Sendable {
     public init(decoding bytes: [UInt8]) throws(MessageError) {
         var r = MessageReader(bytes)
         let version = try r.readUInt8("version")
-        guard version == Self.version else {
-            throw .badValue(field: "version", reason: "is \(version); this program reads version \(Self.version) (update easy-connect)")
+        guard version == 1 || version == Self.version else {
+            throw .badValue(field: "version", reason: "is \(version); this program reads versions 1 and \(Self.version) (update easy-connect)")
         }
         let id = try r.readBytes(Self.idByteCount, "invitation ID")
         let expiresAt = try r.readUInt64("expiry")
@@ -107,17 +146,30 @@ public struct Invitation: Hashable, Sendable {
             throw .badValue(field: "endpoint count", reason: "is \(count); it must be 1 to \(Self.maximumEndpoints)")
         }
         var endpoints: [SessionEndpoint] = []
-        for i in 0..<count {
-            guard let address = IPv6Address(bytes: try r.readBytes(16, "endpoint \(i + 1) address")) else {
-                throw .truncated(field: "endpoint \(i + 1) address")
+        for i in 0..<count { endpoints.append(try SessionEndpoint(reading: &r, field: "endpoint \(i + 1)")) }
+        var punchEndpoints: [SessionEndpoint] = []
+        var streamRelay: StreamRelayRendezvous?
+        if version == 2 {
+            let punchCount = Int(try r.readUInt8("punch endpoint count"))
+            guard punchCount <= Self.maximumPunchEndpoints else {
+                throw .badValue(field: "punch endpoint count", reason: "is \(punchCount); it must be 0 to \(Self.maximumPunchEndpoints)")
             }
-            let port = try r.readUInt16("endpoint \(i + 1) port")
-            guard port != 0 else { throw .badValue(field: "endpoint \(i + 1) port", reason: "is 0") }
-            let scope = try r.readUInt32("endpoint \(i + 1) scope")
-            endpoints.append(SessionEndpoint(address: address, port: port, scopeID: scope))
+            for i in 0..<punchCount { punchEndpoints.append(try SessionEndpoint(reading: &r, field: "punch endpoint \(i + 1)")) }
+            switch try r.readUInt8("stream relay flag") {
+            case 0: break
+            case 1:
+                let endpoint = try SessionEndpoint(reading: &r, field: "stream relay endpoint")
+                streamRelay = StreamRelayRendezvous(endpoint: endpoint, token: try r.readBytes(StreamRelayRendezvous.tokenByteCount, "stream relay token"))
+            case let flag: throw .badValue(field: "stream relay flag", reason: "is \(flag); it must be 0 or 1")
+            }
+            guard !punchEndpoints.isEmpty || streamRelay != nil else {
+                throw .badValue(field: "version", reason: "is 2 without punch endpoints or a stream relay")
+            }
         }
         try r.expectEnd(of: "the invitation")
-        self.init(id: id, expiresAt: expiresAt, userKey: key, displayName: displayName, computerName: computerName, endpoints: endpoints)
+        self.init(
+            id: id, expiresAt: expiresAt, userKey: key, displayName: displayName, computerName: computerName, endpoints: endpoints,
+            punchEndpoints: punchEndpoints, streamRelay: streamRelay)
     }
 
     /// A short public tag of the invitation, sent by the User's listener as its greeting so that a Helper

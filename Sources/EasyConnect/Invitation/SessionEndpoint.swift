@@ -30,3 +30,20 @@ public struct SessionEndpoint: Hashable, Sendable, CustomStringConvertible {
         return "[\(address)\(scopeID != 0 ? "%\(scopeID)" : "")]:\(port)"
     }
 }
+
+extension SessionEndpoint {
+    /// Writes address (16), port (2), scope (4).
+    func write(to w: inout MessageWriter) {
+        w.write(bytes: address.bytes)
+        w.write(port)
+        w.write(scopeID)
+    }
+
+    /// Reads what `write(to:)` wrote; a port of 0 is refused. `field` names the endpoint in errors.
+    init(reading r: inout MessageReader, field: String) throws(MessageError) {
+        guard let address = IPv6Address(bytes: try r.readBytes(16, "\(field) address")) else { throw .truncated(field: "\(field) address") }
+        let port = try r.readUInt16("\(field) port")
+        guard port != 0 else { throw .badValue(field: "\(field) port", reason: "is 0") }
+        self.init(address: address, port: port, scopeID: try r.readUInt32("\(field) scope"))
+    }
+}

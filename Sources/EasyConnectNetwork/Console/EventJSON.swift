@@ -66,8 +66,9 @@ public struct EventJSON: Sendable {
             o["contact"] = .string(helper.contactAddress)
         case .consentCancelled(let id):
             o["connection"] = .unsigned(id.rawValue)
-        case .connected(let peer, let remote):
+        case .connected(let peer, let remote, let path):
             self.peer = peer
+            o["path"] = .string(path.rawValue)
             o["peer"] = .string(peer.displayName)
             o["computer"] = .string(peer.computerName)
             o["fingerprint"] = .string(peer.fingerprint)

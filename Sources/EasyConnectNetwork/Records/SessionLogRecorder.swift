@@ -121,7 +121,7 @@ final class SessionLogRecorder: Sendable {
             var fields = identityFields(prompted.peer)
             fields[.outcome] = "no-answer"
             add(.connectionRefused, "\(prompted.peer.displayName) is no longer waiting: they left, or the question was not answered in time", fields)
-        case .connected(let peer, let remote):
+        case .connected(let peer, let remote, let path):
             state.withLockedValue {
                 $0.peer = peer
                 $0.prompted = nil
@@ -129,7 +129,8 @@ final class SessionLogRecorder: Sendable {
             var fields = identityFields(peer)
             fields[.ip] = remote
             if role == .helper {
-                add(.incomingIPAddress, "You connected to \(remote)", [.ip: remote])
+                let via = path == .direct ? "" : path == .punched ? " (through both NATs)" : " (through a stream relay)"
+                add(.incomingIPAddress, "You connected to \(remote)\(via)", [.ip: remote])
                 add(.connectionEstablished, "You are connected to \(peer.displayName)'s computer (\(peer.computerName)) and see their screen", fields)
             } else {
                 add(.connectionEstablished, "You allowed \(peer.displayName) (\(peer.computerName)) to connect; they see your screen", fields)

@@ -27,8 +27,9 @@ public enum EasyConnectEvent: Sendable, Hashable {
     case offerListening(address: String, expiresAt: UInt64, endpoints: [String])
     /// User: the Helper being asked about left before an answer.
     case consentCancelled(ConnectionID)
-    /// Both: the session started (Screen Sharing); `remote` is the peer's address.
-    case connected(PeerIdentity, remote: String)
+    /// Both: the session started (Screen Sharing); `remote` is the peer's address (the relay's when relayed),
+    /// `path` how the connection got through (direct, punched through NATs, or relayed).
+    case connected(PeerIdentity, remote: String, path: SessionPath)
     /// A chat message from the other side.
     case chat(String)
     /// The other side offers a file (answer with `.acceptFile(id)` or `.declineFile(id)`).

@@ -22,10 +22,12 @@ extension EasyConnectSession {
         let identity = options.session.identity
         let (loop, ownedGroup) = Self.eventLoop(options.session)
         do throws(EasyConnectError) {
-            return try await startUser(options: options, nameService: nameService, loop: loop, ownedGroup: ownedGroup) { endpoints, expiresAt, system throws(EasyConnectError) in
+            return try await startUser(options: options, nameService: nameService, loop: loop, ownedGroup: ownedGroup) { reach, expiresAt, system throws(EasyConnectError) in
+                let endpoints = reach.endpoints
                 let invitation = Invitation(
                     id: system.bytes(Invitation.idByteCount), expiresAt: expiresAt, userKey: identity.key.publicKey, displayName: identity.displayName,
-                    computerName: identity.computerName, endpoints: endpoints)
+                    computerName: identity.computerName, endpoints: endpoints,
+                    punchEndpoints: reach.punchEndpoints, streamRelay: reach.streamRelay)
                 let name = ContactInvitation.name(of: identity.key.publicKey)
                 let sealed: [UInt8]
                 do {
@@ -59,8 +61,12 @@ extension EasyConnectSession {
         }
         let own = options.session.identity.key
         return try await startHelper(options: options, nameService: nameService) {
-            await findContactInvitation(contact, key: contactKey, ownKey: own, options: options, nameService: nameService).map {
-                HelperPlan(addresses: connectAddresses($0.0.endpoints, zone: $0.1), credential: .contact(expectedKey: contactKey), invitation: $0.0)
+            switch await findContactInvitation(contact, key: contactKey, ownKey: own, options: options, nameService: nameService) {
+            case .failure(let outcome): return .failure(outcome)
+            case .success(let (invitation, zone)):
+                var plan = HelperPlan(addresses: connectAddresses(invitation.endpoints, zone: zone), credential: .contact(expectedKey: contactKey), invitation: invitation)
+                plan.traversal = await helperTraversal(for: invitation, nameService: nameService)
+                return .success(plan)
             }
         }
     }

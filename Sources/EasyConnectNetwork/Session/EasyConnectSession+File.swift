@@ -53,7 +53,8 @@ extension EasyConnectSession {
         waiting.port = options.port
         waiting.invitation = options.invitation
         let identity = options.session.identity
-        return try await startUser(options: waiting, nameService: nil, loop: loop, ownedGroup: ownedGroup) { endpoints, _, system throws(EasyConnectError) in
+        return try await startUser(options: waiting, nameService: nil, loop: loop, ownedGroup: ownedGroup) { reach, _, system throws(EasyConnectError) in
+            let endpoints = reach.endpoints
             let start = UInt64(HostClock.now().nanoseconds / 1_000_000_000)
             let file: InvitationFile
             let bytes: [UInt8]

@@ -42,7 +42,8 @@ extension EasyConnectSession {
         let identity = options.session.identity, lifetime = options.lifetime
         let (loop, ownedGroup) = Self.eventLoop(options.session)
         do throws(EasyConnectError) {
-            return try await startUser(options: options, nameService: nameService, loop: loop, ownedGroup: ownedGroup) { endpoints, expiresAt, system throws(EasyConnectError) in
+            return try await startUser(options: options, nameService: nameService, loop: loop, ownedGroup: ownedGroup) { reach, expiresAt, system throws(EasyConnectError) in
+                let endpoints = reach.endpoints
                 let invitation = Invitation(
                     id: system.bytes(Invitation.idByteCount), expiresAt: expiresAt, userKey: identity.key.publicKey, displayName: identity.displayName,
                     computerName: identity.computerName, endpoints: endpoints)

@@ -155,13 +155,15 @@ public final class EasyConnectSession: Sendable {
         options: InviteOptions, nameService: any PeerNameService, loop: any EventLoop, ownedGroup: MultiThreadedEventLoopGroup?
     ) async throws(EasyConnectError) -> EasyConnectSession {
         let session = options.session
-        return try await startUser(options: options, nameService: nameService, loop: loop, ownedGroup: ownedGroup) { endpoints, expiresAt, system throws(EasyConnectError) in
+        return try await startUser(options: options, nameService: nameService, loop: loop, ownedGroup: ownedGroup) { reach, expiresAt, system throws(EasyConnectError) in
+                let endpoints = reach.endpoints
             let created = UInt64(HostClock.now().nanoseconds / 1_000_000_000)
             for _ in 0..<5 {
                 let password = EasyConnectPassword.generate(using: &system)
                 let invitation = Invitation(
                     id: system.bytes(Invitation.idByteCount), expiresAt: expiresAt, userKey: session.identity.key.publicKey,
-                    displayName: session.identity.displayName, computerName: session.identity.computerName, endpoints: endpoints)
+                    displayName: session.identity.displayName, computerName: session.identity.computerName, endpoints: endpoints,
+                    punchEndpoints: reach.punchEndpoints, streamRelay: reach.streamRelay)
                 let publications: [InvitationPublication]
                 do {
                     publications = try InvitationPublication.prepare(password: password, invitation: invitation, createdAtUnixSeconds: created, parameters: session.rendezvous, entropy: &system)
@@ -200,12 +202,12 @@ public final class EasyConnectSession: Sendable {
     /// the system's entropy), starts the engine, publishes the names and reports the invitation.
     static func startUser(
         options: InviteOptions, nameService: (any PeerNameService)?, loop: any EventLoop, ownedGroup: MultiThreadedEventLoopGroup?,
-        prepare: ([SessionEndpoint], UInt64, inout SystemEntropy) async throws(EasyConnectError) -> UserStart
+        prepare: (UserReach, UInt64, inout SystemEntropy) async throws(EasyConnectError) -> UserStart
     ) async throws(EasyConnectError) -> EasyConnectSession {
         let session = options.session
         let box = EngineBox()
         let listener = try await SessionListener.bind(addresses: options.listenAddresses, port: options.port, loop: loop, box: box)
-        let endpoints = listener.endpoints
+        let reach = await userReach(endpoints: listener.endpoints, nameService: nameService)
         var system = SystemEntropy()
         let now = HostClock.now().nanoseconds
         // The expiry travels in whole seconds: rounded up, so that the invitation waits at least its lifetime
@@ -214,7 +216,7 @@ public final class EasyConnectSession: Sendable {
         let expiresAt = (now + UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000) + 999_999_999) / 1_000_000_000
         let start: UserStart
         do {
-            start = try await prepare(endpoints, expiresAt, &system)
+            start = try await prepare(reach, expiresAt, &system)
         } catch {
             await listener.close()
             throw error
@@ -235,7 +237,12 @@ public final class EasyConnectSession: Sendable {
         try? await loop.submit {
             let e = engine.value
             box.set(e, loop: loop)
+            e.idSource = box
             e.listeners = listener.channels
+            if let relay = reach.streamRelay, let port = reach.endpoints.first?.port {
+                // Waiting at the relay before the invitation is out: a Helper who finds it can join at once.
+                e.waitAtRelay(IPv6Endpoint(address: relay.endpoint.address, port: relay.endpoint.port).socketAddress(), token: relay.token, listenerPort: port)
+            }
             e.reschedule()
         }.get()
         func abandon(_ outcome: SessionOutcome) async {
@@ -301,8 +308,12 @@ public final class EasyConnectSession: Sendable {
     /// `.disconnected` with its outcome.
     public static func help(password: EasyConnectPassword, options: HelpOptions, nameService: any PeerNameService) async throws(EasyConnectError) -> EasyConnectSession {
         try await startHelper(options: options, nameService: nameService) {
-            await findInvitation(password: password, options: options, nameService: nameService).map {
-                HelperPlan(addresses: connectAddresses($0.0.endpoints, zone: $0.1), credential: .password(password), invitation: $0.0)
+            switch await findInvitation(password: password, options: options, nameService: nameService) {
+            case .failure(let outcome): return .failure(outcome)
+            case .success(let (invitation, zone)):
+                var plan = HelperPlan(addresses: connectAddresses(invitation.endpoints, zone: zone), credential: .password(password), invitation: invitation)
+                plan.traversal = await helperTraversal(for: invitation, nameService: nameService)
+                return .success(plan)
             }
         }
     }
@@ -317,6 +328,8 @@ public final class EasyConnectSession: Sendable {
         var invitation: Invitation
         /// Offering help to an offer listener.
         var offer = false
+        /// The ways through the User's NAT, when the invitation lists any.
+        var traversal: HelperTraversal?
     }
 
     /// Starts a Helper's engine, then finds the invitation with `find` (off the loop) and races its endpoints.
@@ -353,6 +366,7 @@ public final class EasyConnectSession: Sendable {
                     e.startRace(
                         plan.addresses,
                         setup: setup,
+                        traversal: plan.traversal,
                         connectTimeout: .nanoseconds(Int64(options.connectTimeout.components.seconds) * 1_000_000_000 + options.connectTimeout.components.attoseconds / 1_000_000_000))
                 }
             }.get()

@@ -30,14 +30,23 @@ struct HelperSetup {
 extension SessionEngine {
     /// Connects to every address at once (happy eyeballs); the first whose listener greets with our
     /// invitation's tag wins and runs the handshake, the others are closed before any PAKE message.
-    func startRace(_ addresses: [SocketAddress], setup: HelperSetup, connectTimeout: TimeAmount) {
+    /// With `traversal`, the ways through the User's NAT start after its stagger (`startTraversal`).
+    func startRace(_ addresses: [SocketAddress], setup: HelperSetup, traversal plan: HelperTraversal? = nil, connectTimeout: TimeAmount) {
         loop.preconditionInEventLoop()
         helperSetup = setup
-        guard !addresses.isEmpty else {
+        if let plan {
+            // Counted as racing until it starts, so that direct attempts failing fast do not end the race.
+            racing += 1
+            loop.scheduleTask(in: plan.stagger) { [self] in
+                racing -= 1
+                startTraversal(plan, setup: setup)
+            }
+        }
+        guard !addresses.isEmpty || plan != nil else {
             finish(SessionOutcome(.connectionLost, "the invitation lists no address this computer can reach"))
             return
         }
-        racing = addresses.count
+        racing += addresses.count
         for (n, address) in addresses.enumerated() {
             let id = ConnectionID(UInt64(n + 1))
             let engine = self
@@ -113,6 +122,8 @@ extension SessionEngine {
                     candidates[other] = nil
                     channels[other]?.close(promise: nil)
                 }
+                traversal.heldBack = [:]
+                closePunchListener()
                 // The rest of this batch (a refusal that came with the greeting, say) belongs to the winner.
                 continue
             }
@@ -132,6 +143,7 @@ extension SessionEngine {
             closeAfterWrites(id)
             if id != winner {
                 candidates[id] = nil
+                releaseHeldBackIfNoPunch()
                 checkRaceLost()
             }
         }

@@ -73,6 +73,10 @@ final class SessionEngine: @unchecked Sendable {
     var raceVerdict: SessionOutcome?
     /// Helper: what a new connection attempt needs.
     var helperSetup: HelperSetup?
+    /// The ways through NATs in use (`SessionEngine+Traversal`).
+    var traversal = TraversalState()
+    /// User: where connection identifiers come from (shared with the listener).
+    var idSource: EngineBox?
 
     init(loop: any EventLoop, role: ConnectionRole, core: Core, downloads: DownloadDirectory, threadPool: NIOThreadPool, continuation: SessionEventSink, chunkBytes: Int, tagSeed: UInt64) {
         self.loop = loop
@@ -106,6 +110,15 @@ final class SessionEngine: @unchecked Sendable {
             return
         }
         if user != nil {
+            if traversal.preambles[id] != nil {
+                // A Helper joined the relay: it is handed to the invitation once its punch offer is read.
+                relayedConnectionActive(id)
+                return
+            }
+            if traversal.paths[id] == nil, let remote = channel.remoteAddress.flatMap(IPv6Endpoint.init), traversal.punchAddresses.contains(remote.address) {
+                // The Helper's connect met the listener: it came through the NAT a punch opened.
+                traversal.paths[id] = .punched
+            }
             user!.accept(id, now: now)
             processUser()
         } else {
@@ -115,8 +128,18 @@ final class SessionEngine: @unchecked Sendable {
 
     func received(_ id: ConnectionID, _ bytes: ByteBufferView) {
         if user != nil {
+            if traversal.preambles[id] != nil {
+                guard let rest = readPreamble(id, bytes) else { return }
+                if traversal.relayWait == id { traversal.relayWait = nil }
+                user!.accept(id, now: now)
+                if !rest.isEmpty { user!.receive(id, rest, now: now) }
+                processUser()
+                return
+            }
             user!.receive(id, bytes, now: now)
             processUser()
+        } else if holdBack(id, bytes) {
+            return
         } else if candidates[id] != nil {
             candidates[id]!.receive(bytes, now: now)
             processHelper(id)
@@ -128,9 +151,14 @@ final class SessionEngine: @unchecked Sendable {
         lastWrite[id] = nil
         pendingCloses.remove(id)
         if user != nil {
+            if traversal.preambles[id] != nil || traversal.relayWait == id {
+                relayWaitEnded(id)
+                return
+            }
             user!.transportClosed(id, now: now)
             processUser()
         } else if candidates[id] != nil {
+            traversal.heldBack[id] = nil
             candidates[id]!.transportClosed(now: now)
             processHelper(id)
         }
@@ -223,7 +251,7 @@ final class SessionEngine: @unchecked Sendable {
         case .consentRequested(let id, let peer): continuation.yield(.consentRequest(id, peer))
         case .helperRefused(_, let peer, let refusal): continuation.yield(.helperRefused(peer, reason: refusal.reason))
         case .consentCancelled(let id): continuation.yield(.consentCancelled(id))
-        case .sessionStarted(let id, let peer): continuation.yield(.connected(peer, remote: remotes[id] ?? "?"))
+        case .sessionStarted(let id, let peer): continuation.yield(.connected(peer, remote: remotes[id] ?? "?", path: path(of: id)))
         case .session(_, let e): handleSessionEvent(e)
         case .connectionEnded: break
         case .invitationEnded(let end):
@@ -243,7 +271,7 @@ final class SessionEngine: @unchecked Sendable {
         case .greeted, .authenticated, .attemptFailed, .consentRequested: break
         case .awaitingConsent: continuation.yield(.status(.waitingForAcceptance))
         case .connected(let peer):
-            if role == .helper, let winner { continuation.yield(.connected(peer, remote: remotes[winner] ?? "?")) }
+            if role == .helper, let winner { continuation.yield(.connected(peer, remote: remotes[winner] ?? "?", path: path(of: winner))) }
         case .chat(let text): continuation.yield(.chat(text))
         case .controlRequested: continuation.yield(.controlRequested)
         case .controlGranted: continuation.yield(.controlGranted)
@@ -408,6 +436,7 @@ final class SessionEngine: @unchecked Sendable {
         revokeNames = nil
         for l in listeners { l.close(promise: nil) }
         listeners = []
+        closePunchListener()
         for id in channels.keys.sorted() { closeAfterWrites(id) }
         // Nothing is read or written any more: the disk thread stops (work still queued is cancelled,
         // and a cancelled commit discards its file), whether or not anyone asks for the outcome.

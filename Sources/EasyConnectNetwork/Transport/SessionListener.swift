@@ -4,6 +4,12 @@ import NIOPosix
 import PNRP
 import PNRPNetwork
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The User's TCP listener: one dual-stack socket on every address (or one socket per chosen address),
 /// and the session endpoints to publish for it.
 struct SessionListener {
@@ -24,6 +30,9 @@ struct SessionListener {
             ServerBootstrap(group: loop)
                 .serverChannelOption(.backlog, value: 16)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                // Behind a NAT, the User connects out from this port to a Helper's punch offer (TCP
+                // simultaneous open): those sockets share the port with the listener.
+                .serverChannelOption(ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT)), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelOption(.recvAllocator, value: SessionListener.receiveAllocator)
                 .childChannelInitializer { channel in

@@ -46,6 +46,18 @@ extension PNRPNode {
     /// Whether strangers reach this node, as the last check found (`.unknown` without NAT traversal).
     public var reachability: Reachability { traversal?.value.reachability ?? .unknown }
 
+    /// The endpoint peers see this node at: the last check's, else the last answer of any check, one still
+    /// running included (known a round trip after the first check starts, seconds before its verdict). Behind a
+    /// NAT that maps each destination to another port, only its address means anything. Nil when no peer has said.
+    public var observedEndpoint: IPv6Endpoint? {
+        guard let t = traversal?.value else { return nil }
+        switch t.reachability {
+        case .reachable(let seen): return seen
+        case .behindNAT(let seen?, _): return seen
+        default: return t.lastObserved
+        }
+    }
+
     /// The endpoint this node publishes in its route entries and CPAs: its own, the endpoint peers see it at
     /// when that differs and strangers reach it there, or its relay endpoint while it is relayed.
     public var advertisedEndpoint: IPv6Endpoint { traversal?.value.advertised ?? localEndpoint }
@@ -297,6 +309,7 @@ extension PNRPNode {
         }
         if var check = t.check, check.asked[acked] != nil {
             check.observed.append(observed)
+            t.lastObserved = observed
             if let prober { check.probers.append(prober) }
             t.check = check
         } else if case .reachable(let seen) = t.reachability, seen != observed {

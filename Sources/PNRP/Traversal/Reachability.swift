@@ -107,6 +107,8 @@ struct NATTraversal: Sendable {
     var knownReachable: [IPv6Endpoint] = []
     /// Checks in a row that found only weak evidence (`PNRPNode.weakChecksBeforeTrust`).
     var weakChecks = 0
+    /// The endpoint the last REACH_ANSWER of a check saw (its address is the NAT's even when its ports vary).
+    var lastObserved: IPv6Endpoint?
     /// Set when a reachable node's last check found it unreachable: a second check in a row decides.
     var downgradePending = false
     /// Nodes whose REACH_ANSWER said they relay and have room.

@@ -35,9 +35,11 @@ public final class StreamRelayClientHandler: ChannelDuplexHandler, RemovableChan
     private let hello: [UInt8]
     private var spliced = false, failed = false
 
-    /// A handler that will send `hello`. Throws for a token that is not 16 bytes.
-    public init(_ hello: StreamRelayHello) throws(StreamRelayError) {
-        self.hello = try hello.encoded()
+    /// A handler that will send `hello`, then `early` in the same write (up to
+    /// `StreamRelayLimits.maximumEarlyBytes`, passed on by the relay once spliced: a joining side's first
+    /// message then costs no round trip to the relay). Throws for a token that is not 16 bytes.
+    public init(_ hello: StreamRelayHello, then early: [UInt8] = []) throws(StreamRelayError) {
+        self.hello = try hello.encoded() + early
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {

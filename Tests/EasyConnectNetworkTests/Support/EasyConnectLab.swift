@@ -129,6 +129,11 @@ final class EasyConnectLab: @unchecked Sendable {
         return process
     }
 
+    /// The processes started so far whose name begins with `prefix`, in the order they were started.
+    func processes(named prefix: String) -> [JSONLineProcess] {
+        lock.withLock { processes.filter { $0.name.hasPrefix(prefix) } }
+    }
+
     /// The data directory of `role` (`user`, `helper`, `helper-2` …).
     func dataDirectory(_ role: String) -> String { scratch.path + "/\(role)-data" }
     /// The download directory of `role`.
