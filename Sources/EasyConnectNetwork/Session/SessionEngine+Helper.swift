@@ -86,6 +86,7 @@ extension SessionEngine {
     /// A connection attempt succeeded: it gets its own handshake state, waiting for the greeting.
     func helperCandidateConnected(_ id: ConnectionID) {
         guard user == nil, let setup = helperSetup else { return }
+        relayJoinEnded(id, spliced: true)
         guard winner == nil else {
             channels[id]?.close(promise: nil)
             return

@@ -32,6 +32,8 @@ struct TraversalState {
     var nextID: UInt64 = 1_000
     /// User: the stream relay connection waiting for a Helper.
     var relayWait: ConnectionID?
+    /// Helper: the relay connection made but not yet spliced (counted as racing until then).
+    var relayJoining: ConnectionID?
 }
 
 /// What a Helper knows to get through the User's NAT, from the invitation and its own name service.
@@ -278,13 +280,28 @@ extension SessionEngine {
             }
             .connect(to: relay)
             .whenComplete { [self] result in
-                racing -= 1
                 if case .failure(let error) = result {
+                    racing -= 1
                     traversal.heldBack[id] = nil
                     raceErrors.append("the stream relay \(IPv6Endpoint(relay).map { EndpointText.format($0) } ?? "\(relay)"): \(error)")
                     checkRaceLost()
+                } else {
+                    // Still racing until the relay splices it with the User's connection (or refuses).
+                    traversal.relayJoining = id
                 }
             }
+    }
+
+    /// The Helper's relay connection `id` was spliced (`spliced`) or ended before: it stops counting as racing.
+    func relayJoinEnded(_ id: ConnectionID, spliced: Bool) {
+        guard traversal.relayJoining == id else { return }
+        traversal.relayJoining = nil
+        racing -= 1
+        if !spliced {
+            traversal.heldBack[id] = nil
+            raceErrors.append("the stream relay closed the connection before the person's computer was joined to it")
+            checkRaceLost()
+        }
     }
 
     /// Holds a relayed connection's bytes while a punch may still win; true when they were held.

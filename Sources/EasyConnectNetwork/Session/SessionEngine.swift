@@ -157,6 +157,8 @@ final class SessionEngine: @unchecked Sendable {
             }
             user!.transportClosed(id, now: now)
             processUser()
+        } else if traversal.relayJoining == id {
+            relayJoinEnded(id, spliced: false)
         } else if candidates[id] != nil {
             traversal.heldBack[id] = nil
             candidates[id]!.transportClosed(now: now)
