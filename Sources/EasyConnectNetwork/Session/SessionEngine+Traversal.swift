@@ -128,6 +128,23 @@ extension SessionEngine {
         checkRaceLost()
     }
 
+    /// A connection to a stream relay that says `hello` (and sends `early` with it); the session sees it as
+    /// connection `id` once the relay has spliced it with its partner.
+    func connectToRelay(_ relay: SocketAddress, hello: StreamRelayHello, then early: [UInt8], id: ConnectionID) -> EventLoopFuture<any Channel> {
+        let engine = self
+        return ClientBootstrap(group: loop)
+            .connectTimeout(.seconds(10))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.recvAllocator, value: SessionListener.receiveAllocator)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(StreamRelayClientHandler(hello, then: early))
+                    try channel.pipeline.syncOperations.addHandler(SessionChannelHandler(engine: engine, id: id))
+                }
+            }
+            .connect(to: relay)
+    }
+
     /// A new connection identifier.
     func newConnectionID() -> ConnectionID {
         if let idSource { return idSource.nextID() }
@@ -146,18 +163,7 @@ extension SessionEngine {
         traversal.paths[id] = .relayed
         traversal.preambles[id] = []
         traversal.relayWait = id
-        let engine = self
-        ClientBootstrap(group: loop)
-            .connectTimeout(.seconds(10))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelOption(.recvAllocator, value: SessionListener.receiveAllocator)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(StreamRelayClientHandler(StreamRelayHello(role: .wait, token: token)))
-                    try channel.pipeline.syncOperations.addHandler(SessionChannelHandler(engine: engine, id: id))
-                }
-            }
-            .connect(to: relay)
+        connectToRelay(relay, hello: StreamRelayHello(role: .wait, token: token), then: [], id: id)
             .whenComplete { [self] result in
                 if case .failure = result { relayWaitEnded(id) }
             }
@@ -211,12 +217,7 @@ extension SessionEngine {
     func startTraversal(_ plan: HelperTraversal, setup: HelperSetup) {
         guard !ended, winner == nil else { return }
         let engine = self
-        let listen = ServerBootstrap(group: loop)
-            .serverChannelOption(.backlog, value: 8)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT)), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.recvAllocator, value: SessionListener.receiveAllocator)
+        let listen = SessionListener.serverBootstrap(loop)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let id = engine.newConnectionID()
@@ -267,18 +268,7 @@ extension SessionEngine {
         traversal.heldBack[id] = []
         loop.scheduleTask(in: Self.punchWindow) { [self] in releaseHeldBack() }
         racing += 1
-        let engine = self
-        ClientBootstrap(group: loop)
-            .connectTimeout(.seconds(10))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelOption(.recvAllocator, value: SessionListener.receiveAllocator)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(StreamRelayClientHandler(StreamRelayHello(role: .join, token: token), then: early))
-                    try channel.pipeline.syncOperations.addHandler(SessionChannelHandler(engine: engine, id: id))
-                }
-            }
-            .connect(to: relay)
+        connectToRelay(relay, hello: StreamRelayHello(role: .join, token: token), then: early, id: id)
             .whenComplete { [self] result in
                 if case .failure(let error) = result {
                     racing -= 1

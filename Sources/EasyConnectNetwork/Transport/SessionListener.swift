@@ -19,6 +19,18 @@ struct SessionListener {
     let channels: [any Channel]
     let endpoints: [SessionEndpoint]
 
+    /// A session listener's options: SO_REUSEPORT because, behind a NAT, connections for a TCP simultaneous
+    /// open leave from the listener's port (the User's to a Helper's punch offer, the Helper's to the User's
+    /// punch endpoints).
+    static func serverBootstrap(_ loop: any EventLoop) -> ServerBootstrap {
+        ServerBootstrap(group: loop)
+            .serverChannelOption(.backlog, value: 16)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT)), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.recvAllocator, value: receiveAllocator)
+    }
+
     /// Closes every socket.
     func close() async {
         for c in channels { try? await c.close() }
@@ -27,14 +39,7 @@ struct SessionListener {
     /// Binds on `loop`; connections go to the engine `box` holds (and are closed while it holds none).
     static func bind(addresses: [String], port: UInt16, loop: any EventLoop, box: EngineBox) async throws(EasyConnectError) -> SessionListener {
         func bootstrap() -> ServerBootstrap {
-            ServerBootstrap(group: loop)
-                .serverChannelOption(.backlog, value: 16)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                // Behind a NAT, the User connects out from this port to a Helper's punch offer (TCP
-                // simultaneous open): those sockets share the port with the listener.
-                .serverChannelOption(ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT)), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelOption(.recvAllocator, value: SessionListener.receiveAllocator)
+            serverBootstrap(loop)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         guard let (engine, engineLoop) = box.engine, engineLoop === channel.eventLoop else {
