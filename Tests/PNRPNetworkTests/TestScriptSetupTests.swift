@@ -92,7 +92,12 @@ struct TestScriptSetupTests {
         #expect(first.status == 0, "\(first.output)")
         let calls = Self.calls(directory).filter { !$0.hasPrefix("pkg-config") }
         let libraries = "libsodium-dev libssl-dev libvterm-dev zlib1g-dev"
-        #expect(calls == ["apt-get update -qq", "apt-get install -y -qq \(libraries)", "swift build --build-tests", "swift test --skip-build"], "\(calls)")
+        let heavy = "EasyConnectNATTests|NATTraversalNamespaceTests"
+        #expect(
+            calls == [
+                "apt-get update -qq", "apt-get install -y -qq \(libraries)", "swift build --build-tests", "swift test --skip-build --skip \(heavy)",
+                "swift test --skip-build --filter \(heavy)",
+            ], "\(calls)")
         #expect(first.output.contains("setup: missing system packages: \(libraries)"), "\(first.output)")
         #expect(first.output.contains("setup: installed \(libraries)"), "\(first.output)")
 
