@@ -69,7 +69,9 @@ struct ControlServerTests {
         let target = published.name.description
         let found = await eventually(10) { (try? await client.resolve(ResolveArguments(name: target, timeoutSeconds: 1))) != nil }
         #expect(found)
-        let record = try await client.resolve(ResolveArguments(name: target, timeoutSeconds: 2))
+        // A second resolution of a name just found: the limit is what a loaded CI machine needs, not a figure
+        // (the suite's own limit still bounds it).
+        let record = try await client.resolve(ResolveArguments(name: target, timeoutSeconds: 10))
         #expect(record.path.last == "127.0.0.1:41700")
         #expect(record.keyFingerprint == a.identity.authority.description)
         #expect(record.endpoints == ["[::1]:631/tcp"])
