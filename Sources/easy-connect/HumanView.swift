@@ -116,7 +116,7 @@ struct HumanView {
             if case .consent(id)? = question { question = nil }
             let name = askedAbout.removeValue(forKey: id) ?? "The helper"
             say("\(name) is no longer waiting for your answer (they left, or the time to answer ran out).")
-        case .connected(let peer, let remote, let path):
+        case .connected(let peer, let remote, let path, _):
             self.peer = peer
             question = nil
             let who = "\(DisplayText.escaped(peer.displayName)) (\(DisplayText.escaped(peer.computerName)), key \(peer.fingerprint.prefix(16))…)"

@@ -67,7 +67,7 @@ struct SessionRunner {
                     outcome = ended
                     break loop
                 }
-                if case .connected(let peer, _, _) = event { await startTerminal(peer) }
+                if case .connected(let peer, _, _, _) = event { await startTerminal(peer) }
             case .keys(let bytes):
                 if let userTerminal, !userTerminal.ended {
                     await userTerminal.keys(bytes)
@@ -214,7 +214,7 @@ struct SessionRunner {
         } else {
             view.show(event)
         }
-        if case .connected(let peer, _, _) = event { remember(peer) }
+        if case .connected(let peer, _, _, _) = event { remember(peer) }
     }
 
     /// Keeps `peer` in the contact history: the next session needs no password (`--contact`).

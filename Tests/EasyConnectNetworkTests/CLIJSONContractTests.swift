@@ -26,7 +26,10 @@ struct CLIJSONContractTests {
         (.attemptFailed(remaining: 2), "attempt-failed", ["remaining"]),
         (.consentRequest(ConnectionID(4), helper), "consent-request", ["connection", "helper", "computer", "fingerprint", "contact"]),
         (.consentCancelled(ConnectionID(4)), "consent-cancelled", ["connection"]),
-        (.connected(helper, remote: "[::1]:40000", path: .direct), "connected", ["peer", "computer", "fingerprint", "contact", "remote", "path"]),
+        (
+            .connected(helper, remote: "[::1]:40000", path: .punched, firstByte: .microseconds(95_449)), "connected",
+            ["peer", "computer", "fingerprint", "contact", "remote", "path", "firstByteMilliseconds"]
+        ),
         (.chat("hello"), "chat", ["text", "from"]),
         (.fileOffer(id: 2, name: "report.pdf", safeName: "report.pdf", bytes: 1234), "file-offer", ["id", "name", "safeName", "bytes"]),
         (.fileProgress(id: 2, direction: .incoming, bytes: 100, total: 1234), "file-progress", ["id", "direction", "bytes", "total"]),
@@ -75,7 +78,10 @@ struct CLIJSONContractTests {
 
         // Before `connected`, a chat line has an empty `from`; after it, the peer's name.
         #expect(try decode(encoder.line(for: .chat("hi")))["from"] as? String == "")
-        _ = encoder.line(for: .connected(Self.helper, remote: "127.0.0.1:1", path: .direct))
+        let connected = try decode(encoder.line(for: .connected(Self.helper, remote: "127.0.0.1:1", path: .direct)))
+        #expect(connected["firstByteMilliseconds"] == nil, "only a Helper that timed its race says it")
+        let timed = try decode(encoder.line(for: .connected(Self.helper, remote: "127.0.0.1:1", path: .punched, firstByte: .microseconds(95_449))))
+        #expect((timed["firstByteMilliseconds"] as? NSNumber)?.doubleValue == 95.4)
         #expect(try decode(encoder.line(for: .chat("hi")))["from"] as? String == "Bob")
 
         #expect(try decode(encoder.line(for: .status(.attemptingToConnect)))["status"] as? String == "attempting to connect")

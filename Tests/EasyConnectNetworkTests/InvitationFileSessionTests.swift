@@ -72,7 +72,7 @@ struct InvitationFileSessionTests {
         let helper = EventRecorder(try await EasyConnectSession.help(invitation: file.invitation, password: file.password, options: Sessions.help(downloads: try scratch.directory("h"))))
         let consent = try #require(await user.wait { $0.consentID }, "no consent request: \(user.summary) / \(helper.summary)")
         try await user.session.perform(.accept(consent))
-        let remote = try #require(await helper.wait { if case .connected(_, let r, _) = $0 { r } else { nil } }, "helper: \(helper.summary)")
+        let remote = try #require(await helper.wait { if case .connected(_, let r, _, _) = $0 { r } else { nil } }, "helper: \(helper.summary)")
         #expect(remote == written.2[0])
         #expect(await user.wait { $0.isConnected ? true : nil } == true, "user: \(user.summary)")
         try await helper.session.perform(.chat("opened your file"))

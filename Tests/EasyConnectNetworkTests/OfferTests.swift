@@ -32,7 +32,7 @@ struct OfferTests {
             let (id, peer) = try #require(await user.wait { if case .consentRequest(let id, let p) = $0 { (id, p) } else { nil } }, "\(user.summary) / \(helper.summary)")
             #expect(peer.displayName == "Hector")
             try await user.session.perform(.accept(id))
-            let seen = try #require(await helper.wait { if case .connected(let p, _, _) = $0 { p } else { nil } }, "\(helper.summary)")
+            let seen = try #require(await helper.wait { if case .connected(let p, _, _, _) = $0 { p } else { nil } }, "\(helper.summary)")
             #expect(seen.key == userKey)
             try await helper.session.perform(.chat("offered"))
             #expect(await user.wait { if case .chat(let t) = $0 { t } else { nil } } == "offered")

@@ -66,9 +66,13 @@ public struct EventJSON: Sendable {
             o["contact"] = .string(helper.contactAddress)
         case .consentCancelled(let id):
             o["connection"] = .unsigned(id.rawValue)
-        case .connected(let peer, let remote, let path):
+        case .connected(let peer, let remote, let path, let firstByte):
             self.peer = peer
             o["path"] = .string(path.rawValue)
+            if let firstByte {
+                let milliseconds = Double(firstByte.components.seconds) * 1e3 + Double(firstByte.components.attoseconds) / 1e15
+                o["firstByteMilliseconds"] = .double((milliseconds * 10).rounded() / 10)
+            }
             o["peer"] = .string(peer.displayName)
             o["computer"] = .string(peer.computerName)
             o["fingerprint"] = .string(peer.fingerprint)

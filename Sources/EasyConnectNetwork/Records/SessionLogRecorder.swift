@@ -121,7 +121,7 @@ final class SessionLogRecorder: Sendable {
             var fields = identityFields(prompted.peer)
             fields[.outcome] = "no-answer"
             add(.connectionRefused, "\(prompted.peer.displayName) is no longer waiting: they left, or the question was not answered in time", fields)
-        case .connected(let peer, let remote, let path):
+        case .connected(let peer, let remote, let path, _):
             state.withLockedValue {
                 $0.peer = peer
                 $0.prompted = nil

@@ -28,8 +28,9 @@ public enum EasyConnectEvent: Sendable, Hashable {
     /// User: the Helper being asked about left before an answer.
     case consentCancelled(ConnectionID)
     /// Both: the session started (Screen Sharing); `remote` is the peer's address (the relay's when relayed),
-    /// `path` how the connection got through (direct, punched through NATs, or relayed).
-    case connected(PeerIdentity, remote: String, path: SessionPath)
+    /// `path` how the connection got through (direct, punched through NATs, or relayed). Helper only:
+    /// `firstByte`, the time from its first connection attempt to the User's first byte on the path that won.
+    case connected(PeerIdentity, remote: String, path: SessionPath, firstByte: Duration? = nil)
     /// A chat message from the other side.
     case chat(String)
     /// The other side offers a file (answer with `.acceptFile(id)` or `.declineFile(id)`).

@@ -34,6 +34,7 @@ extension SessionEngine {
     func startRace(_ addresses: [SocketAddress], setup: HelperSetup, traversal plan: HelperTraversal? = nil, connectTimeout: TimeAmount) {
         loop.preconditionInEventLoop()
         helperSetup = setup
+        raceStartedAt = .now()
         if let plan {
             // Counted as racing until it starts, so that direct attempts failing fast do not end the race.
             racing += 1
@@ -118,6 +119,7 @@ extension SessionEngine {
                     continue
                 }
                 winner = id
+                firstByteAfter = raceStartedAt.map { .now() - $0 }
                 began = (try? candidates[id]?.beginHandshake(now: now)) != nil
                 for other in candidates.keys.sorted() where other != id {
                     candidates[other] = nil

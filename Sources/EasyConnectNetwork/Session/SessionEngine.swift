@@ -66,6 +66,9 @@ final class SessionEngine: @unchecked Sendable {
     var lostInvitation: String?
     /// Helper: connection attempts still in progress, and why the failed ones failed.
     var racing = 0
+    /// Helper: when the race began, and how long after it the winning path's first byte (the User's greeting) came.
+    var raceStartedAt: NIODeadline?
+    var firstByteAfter: TimeAmount?
     var raceErrors: [String] = []
     /// Helper: how many of those failures were refused connections (nothing listens there).
     var raceRefusals = 0
@@ -273,7 +276,9 @@ final class SessionEngine: @unchecked Sendable {
         case .greeted, .authenticated, .attemptFailed, .consentRequested: break
         case .awaitingConsent: continuation.yield(.status(.waitingForAcceptance))
         case .connected(let peer):
-            if role == .helper, let winner { continuation.yield(.connected(peer, remote: remotes[winner] ?? "?", path: path(of: winner))) }
+            if role == .helper, let winner {
+                continuation.yield(.connected(peer, remote: remotes[winner] ?? "?", path: path(of: winner), firstByte: firstByteAfter.map { .nanoseconds($0.nanoseconds) }))
+            }
         case .chat(let text): continuation.yield(.chat(text))
         case .controlRequested: continuation.yield(.controlRequested)
         case .controlGranted: continuation.yield(.controlGranted)

@@ -213,7 +213,7 @@ final class TerminalBenchmarkRun {
             case .user(.event(let event)):
                 switch event {
                 case .consentRequest: try await user.perform(.accept(nil))
-                case .connected(let peer, _, _):
+                case .connected(let peer, _, _, _):
                     terminal = try SharedTerminalUser(request: request, session: user, inbox: userInbox, helperName: peer.displayName, showLocally: false)
                 case .controlRequested: try await user.perform(.grantControl)
                 case .disconnected(let outcome): if result == nil { throw BenchmarkError("the session ended: \(outcome.message)") }

@@ -114,7 +114,7 @@ final class EventRecorder: Sendable {
         case .attemptFailed(let r): "attemptFailed(\(r))"
         case .consentRequest(_, let p): "consentRequest(\(p.displayName))"
         case .consentCancelled: "consentCancelled"
-        case .connected(let p, _, _): "connected(\(p.displayName))"
+        case .connected(let p, _, _, _): "connected(\(p.displayName))"
         case .chat(let t): "chat(\(t))"
         case .fileOffer(_, let name, let safe, let bytes): "fileOffer(\(name),\(safe),\(bytes))"
         case .fileProgress: nil
