@@ -135,6 +135,12 @@ let package = Package(
         // The test laboratory of network namespaces: an internet segment, public hosts, sites behind NAT routers
         // of four kinds (nftables), sockets of the test process inside namespaces. Used by the network tests.
         .target(name: "NetworkLab", path: "Tests/NetworkLab"),
+        // Time to first byte of Easy Connect sessions, direct vs. hole punched, behind the lab's NAT routers.
+        .executableTarget(
+            name: "nat-session-benchmark",
+            dependencies: ["NetworkLab", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/NATSessions"
+        ),
         .testTarget(
             name: "EasyConnectNetworkTests",
             dependencies: [

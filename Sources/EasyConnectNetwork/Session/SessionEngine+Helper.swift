@@ -80,7 +80,8 @@ extension SessionEngine {
         }
     }
 
-    private func describe(_ address: SocketAddress) -> String {
+    /// `address` as people read endpoints (`192.0.2.7:5000`, `[2001:db8::1]:5000`).
+    func describe(_ address: SocketAddress) -> String {
         IPv6Endpoint(address).map { EndpointText.format($0) } ?? "\(address)"
     }
 

@@ -20,7 +20,8 @@ struct TraversalState {
     var preambles: [ConnectionID: [UInt8]] = [:]
     /// Helper: relayed connections whose bytes wait while a punched connection may still win.
     var heldBack: [ConnectionID: [UInt8]] = [:]
-    /// The local port punches leave from (User: its listener's; Helper: its punch listener's).
+    /// User: the local port its punches leave from (its listener's), set once it waits at its relay. (A Helper's
+    /// punches leave from its punch listener's port, which `startTraversal` passes along.)
     var punchPort: UInt16?
     /// Punch attempts (endpoints) still trying.
     var punchesInFlight = 0
@@ -66,7 +67,7 @@ extension SessionEngine {
     /// until `deadline`. A connection made this way joins the session as a punched one.
     func punch(to target: SocketAddress, from port: UInt16, until deadline: NIODeadline, attempt: Int = 1) {
         guard !ended, attempt <= Self.punchAttempts, deadline - .now() > .milliseconds(20) else {
-            punchEnded(failure: "no connection through the NAT to \(describePunch(target)) (\(attempt - 1) attempts)")
+            punchEnded(failure: "no connection through the NAT to \(describe(target)) (\(attempt - 1) attempts)")
             return
         }
         let remaining = deadline - .now()
@@ -109,10 +110,6 @@ extension SessionEngine {
                     }
                 }
             }
-    }
-
-    private func describePunch(_ target: SocketAddress) -> String {
-        IPv6Endpoint(target).map { EndpointText.format($0) } ?? "\(target)"
     }
 
     /// One punch endpoint stopped trying: connected (or met the listener's connection), or gave up (`failure`).
@@ -273,7 +270,7 @@ extension SessionEngine {
                 if case .failure(let error) = result {
                     racing -= 1
                     traversal.heldBack[id] = nil
-                    raceErrors.append("the stream relay \(IPv6Endpoint(relay).map { EndpointText.format($0) } ?? "\(relay)"): \(error)")
+                    raceErrors.append("the stream relay \(describe(relay)): \(error)")
                     checkRaceLost()
                 } else {
                     // Still racing until the relay splices it with the User's connection (or refuses).
