@@ -62,7 +62,7 @@
             let lab = try NATLab(publicHosts: 3, sites: userKinds + [helperKind], delay: delayMs > 0 ? .milliseconds(delayMs) : nil, tag: "bench")
             defer { lab.tearDown() }
             let progress = !json
-            if progress { print("lab: 3 public hosts, User sites \(userKinds.map(\.rawValue)), Helper site \(helperKind); delay \(delayMs) ms one way (\(lab.delayMechanism.map { "\($0)" } ?? "none"))") }
+            if progress { Self.say("lab: 3 public hosts, User sites \(userKinds.map(\.rawValue)), Helper site \(helperKind); delay \(delayMs) ms one way (\(lab.delayMechanism.map { "\($0)" } ?? "none"))") }
 
             let run = SessionRuns(lab: lab, binaries: binaries, directory: directory)
             try await run.startPublicNodes()
@@ -73,7 +73,7 @@
                     let timing = try await run.session(user: lab.sites[k], helper: lab.sites[userKinds.count], label: "\(kind)-\(r)")
                     result.timings.append(timing)
                     if progress {
-                        print(
+                        Self.say(
                             "User \(kind), run \(r + 1)/\(runs): \(timing.path), first byte after \(Self.format(timing.firstByteMilliseconds)) ms (invitation ready after \(Self.format(timing.invitationSeconds * 1000)) ms, consent asked \(Self.format(timing.consentSeconds * 1000)) ms after help started)"
                         )
                     }
@@ -106,6 +106,12 @@
                 throw ValidationError("\(url.path) is missing: build everything first (swift build -c release)")
             }
             return (pnrp, easyConnect)
+        }
+
+        /// Prints a progress line at once, also into a file or pipe.
+        static func say(_ line: String) {
+            print(line)
+            fflush(nil)
         }
 
         static func format(_ value: Double) -> String { String(format: "%.1f", value) }
