@@ -7,6 +7,7 @@ public enum SHA1 {
 
     /// Returns the 20-byte SHA-1 digest of `data`.
     public static func hash<D: Collection<UInt8>>(_ data: D) -> [UInt8] {
+        OpenSSL.ensure()
         var out = [UInt8](repeating: 0, count: byteCount)
         let bytes = Array(data)
         bytes.withUnsafeBufferPointer { input in
@@ -25,6 +26,7 @@ public enum SHA256 {
 
     /// Returns the 32-byte SHA-256 digest of `data`.
     public static func hash<D: Collection<UInt8>>(_ data: D) -> [UInt8] {
+        OpenSSL.ensure()
         var out = [UInt8](repeating: 0, count: byteCount)
         let bytes = Array(data)
         bytes.withUnsafeBufferPointer { input in

@@ -35,6 +35,7 @@ public enum HKDF {
         guard (1...maximumSHA512OutputByteCount).contains(outputByteCount) else {
             throw .badOutputLength(outputByteCount)
         }
+        OpenSSL.ensure()
         guard let kdf = EVP_KDF_fetch(nil, cString("HKDF"), nil) else { throw .openSSLFailure("EVP_KDF_fetch HKDF") }
         defer { EVP_KDF_free(kdf) }
         guard let context = EVP_KDF_CTX_new(kdf) else { throw .openSSLFailure("EVP_KDF_CTX_new") }

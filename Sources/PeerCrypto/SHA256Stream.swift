@@ -14,6 +14,7 @@ public final class SHA256Stream {
     /// Traps only if OpenSSL cannot allocate a digest context or has no SHA-256 implementation loaded, which no
     /// caller could recover from.
     public init() {
+        OpenSSL.ensure()
         guard let context = EVP_MD_CTX_new() else {
             preconditionFailure("OpenSSL could not allocate a digest context (EVP_MD_CTX_new)")
         }
