@@ -42,6 +42,9 @@
         @Option(help: "The Helper site's NAT kind.")
         var helperNat = "portRestricted"
 
+        @Option(help: "A file of this many MB (10^6 bytes) sent by the User in every session, timed (0: none; 0...10000). For throughput, use --delay-ms 0 (a delay makes the lab forward frames in user space).")
+        var fileMegabytes = 0
+
         @Flag(help: "Print one JSON object with every figure.")
         var json = false
 
@@ -49,7 +52,9 @@
         var keep = false
 
         func run() async throws {
-            guard (0...500).contains(delayMs), (1...50).contains(runs) else { throw ValidationError("--delay-ms must be 0...500 and --runs 1...50") }
+            guard (0...500).contains(delayMs), (1...50).contains(runs), (0...10_000).contains(fileMegabytes) else {
+                throw ValidationError("--delay-ms must be 0...500, --runs 1...50 and --file-megabytes 0...10000")
+            }
             let userKinds = try userNat.split(separator: ",").map { try Self.kind(String($0)) }
             let helperKind = try Self.kind(helperNat)
             guard !userKinds.isEmpty else { throw ValidationError("--user-nat names no kind") }
@@ -65,6 +70,11 @@
             if progress { Self.say("lab: 3 public hosts, User sites \(userKinds.map(\.rawValue)), Helper site \(helperKind); delay \(delayMs) ms one way (\(lab.delayMechanism.map { "\($0)" } ?? "none"))") }
 
             let run = SessionRuns(lab: lab, binaries: binaries, directory: directory)
+            if fileMegabytes > 0 {
+                let path = directory + "/file.bin"
+                try Self.randomFile(path, bytes: fileMegabytes * 1_000_000)
+                run.file = (path, fileMegabytes * 1_000_000)
+            }
             try await run.startPublicNodes()
             var results: [KindResult] = []
             for (k, kind) in userKinds.enumerated() {
@@ -73,9 +83,11 @@
                     let timing = try await run.session(user: lab.sites[k], helper: lab.sites[userKinds.count], label: "\(kind)-\(r)")
                     result.timings.append(timing)
                     if progress {
-                        Self.say(
-                            "User \(kind), run \(r + 1)/\(runs): \(timing.path), first byte after \(Self.format(timing.firstByteMilliseconds)) ms (invitation ready after \(Self.format(timing.invitationSeconds * 1000)) ms, consent asked \(Self.format(timing.consentSeconds * 1000)) ms after help started)"
-                        )
+                        var line =
+                            "User \(kind), run \(r + 1)/\(runs): \(timing.path), first byte after \(Self.format(timing.firstByteMilliseconds)) ms (invitation ready after \(Self.format(timing.invitationSeconds)) s, consent asked \(Self.format(timing.consentSeconds)) s after help started)"
+                        if let rate = timing.fileMegabytesPerSecond { line += "; file \(Self.format(rate)) MB/s" }
+                        if let cpu = timing.relayMicrosecondsPerMegabyte { line += ", relay CPU \(Self.format(cpu)) µs per MB" }
+                        Self.say(line)
                     }
                 }
                 results.append(result)
@@ -106,6 +118,24 @@
                 throw ValidationError("\(url.path) is missing: build everything first (swift build -c release)")
             }
             return (pnrp, easyConnect)
+        }
+
+        /// Writes `bytes` random bytes (from the kernel's generator) to a new file at `path`.
+        static func randomFile(_ path: String, bytes: Int) throws {
+            guard FileManager.default.createFile(atPath: path, contents: nil), let out = FileHandle(forWritingAtPath: path),
+                let random = FileHandle(forReadingAtPath: "/dev/urandom")
+            else { throw LabError("cannot write \(path)") }
+            defer {
+                try? out.close()
+                try? random.close()
+            }
+            var left = bytes
+            while left > 0 {
+                let chunk = try random.read(upToCount: min(left, 1 << 20)) ?? Data()
+                guard !chunk.isEmpty else { throw LabError("/dev/urandom gave nothing") }
+                try out.write(contentsOf: chunk)
+                left -= chunk.count
+            }
         }
 
         /// Prints a progress line at once, also into a file or pipe.

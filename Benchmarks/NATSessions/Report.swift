@@ -10,6 +10,8 @@
         var paths: [String] { Array(Set(timings.map(\.path))).sorted() }
         var firstBytes: [Double] { timings.map(\.firstByteMilliseconds).sorted() }
         var median: Double { Report.percentile(firstBytes, 0.5) }
+        var rates: [Double] { timings.compactMap(\.fileMegabytesPerSecond).sorted() }
+        var relayCPU: [Double] { timings.compactMap(\.relayMicrosecondsPerMegabyte).sorted() }
     }
 
     /// The benchmark's figures, as text or JSON.
@@ -55,6 +57,15 @@
                         format: "Around it: invitation ready %.1f–%.1f s after `invite` started; consent asked %.1f–%.1f s after `help` started (the Helper's node joins first).",
                         invitation.min()!, invitation.max()!, consent.min()!, consent.max()!))
             }
+            let withFiles = results.filter { !$0.rates.isEmpty }
+            if !withFiles.isEmpty {
+                lines.append("File transfers (send-file to the verified file on disk), median of the runs:")
+                for r in withFiles {
+                    var line = "- User \(r.user) (\(r.paths.joined(separator: ", "))): \(String(format: "%.0f", Report.percentile(r.rates, 0.5))) MB/s"
+                    if !r.relayCPU.isEmpty { line += String(format: ", relay CPU %.0f µs per MB", Report.percentile(r.relayCPU, 0.5)) }
+                    lines.append(line)
+                }
+            }
             return lines.joined(separator: "\n")
         }
 
@@ -67,6 +78,8 @@
                         "invitationSeconds": r.timings.map(\.invitationSeconds), "consentSeconds": r.timings.map(\.consentSeconds),
                     ]
                     if let e = extra(r) { o["extraMilliseconds"] = e }
+                    if !r.rates.isEmpty { o["fileMegabytesPerSecond"] = r.rates }
+                    if !r.relayCPU.isEmpty { o["relayMicrosecondsPerMegabyte"] = r.relayCPU }
                     return o
                 },
             ]

@@ -13,6 +13,11 @@
         var invitationSeconds: Double
         /// From starting `easy-connect help` to the User's consent request (node join, resolution, Argon2id, path, handshake).
         var consentSeconds: Double
+        /// With a file: its bytes over the seconds from the User's send-file command to the Helper's file-received
+        /// event (offer, accept, stream, SHA-256 both sides, fsync, final name).
+        var fileMegabytesPerSecond: Double?
+        /// With a file on a relayed path: the CPU time of the relay's process during the transfer, per MB.
+        var relayMicrosecondsPerMegabyte: Double?
     }
 
     /// The lab's programs: the public `pnrp` nodes, and one User and one Helper per session.
@@ -20,6 +25,8 @@
         let lab: NATLab
         let binaries: (pnrp: URL, easyConnect: URL)
         let directory: String
+        /// A file the User sends in every session, and its size (nil: none).
+        var file: (path: String, bytes: Int)?
         private var publicNodes: [LabChild] = []
         static let relayPort = "3541"
 
@@ -85,10 +92,50 @@
             guard let path = connected["path"] as? String, let firstByte = (connected["firstByteMilliseconds"] as? NSNumber)?.doubleValue else {
                 throw LabError("the Helper's connected event lacks path or firstByteMilliseconds: \(connected)")
             }
+            var timing = SessionTiming(path: path, firstByteMilliseconds: firstByte, invitationSeconds: invitationTime.seconds, consentSeconds: consentTime.seconds)
+            if let file {
+                _ = try await userProgram.waitFor("connected", seconds: 30)
+                // The relay is the public host whose address the Helper connected to.
+                let relay = path == "relayed" ? relayNode(at: connected["remote"] as? String) : nil
+                let cpuBefore = relay.flatMap { Self.cpuSeconds(of: $0.process.processIdentifier) }
+                let sent = ContinuousClock.now
+                userProgram.send("send-file", ["path": file.path])
+                let offer = try await helperChild.waitFor("file-offer", seconds: 30)
+                guard let id = (offer["id"] as? NSNumber)?.intValue else { throw LabError("a file offer without an id: \(offer)") }
+                helperChild.send("accept-file", ["id": id])
+                let received = try await helperChild.waitFor("file-received", seconds: 600)
+                let took = (ContinuousClock.now - sent).seconds
+                guard (received["bytes"] as? NSNumber)?.intValue == file.bytes else { throw LabError("the file arrived incomplete: \(received)") }
+                let megabytes = Double(file.bytes) / 1e6
+                timing.fileMegabytesPerSecond = megabytes / took
+                if let relay, let before = cpuBefore, let after = Self.cpuSeconds(of: relay.process.processIdentifier) {
+                    timing.relayMicrosecondsPerMegabyte = (after - before) * 1e6 / megabytes
+                }
+            }
             userProgram.send("disconnect")
-            await userProgram.waitForExit(seconds: 20)
-            await helperChild.waitForExit(seconds: 20)
-            return SessionTiming(path: path, firstByteMilliseconds: firstByte, invitationSeconds: invitationTime.seconds, consentSeconds: consentTime.seconds)
+            // Both end normally (exit status 0): anything else is a failure of the session, not a figure.
+            for program in [userProgram, helperChild] {
+                let status = await program.waitForExit(seconds: 20)
+                guard status == 0 else { throw LabError("\(program.name) ended with status \(status) after the session\n\(program.tail())") }
+            }
+            return timing
+        }
+
+        /// The public node whose address begins `remote` (`10.x.0.2:3541`).
+        func relayNode(at remote: String?) -> LabChild? {
+            guard let address = remote?.split(separator: ":").first.map(String.init),
+                let index = lab.publicHosts.firstIndex(where: { $0.address == address }), index < publicNodes.count
+            else { return nil }
+            return publicNodes[index]
+        }
+
+        /// User plus system CPU seconds of process `pid` so far (`/proc/PID/stat`, fields 14 and 15).
+        static func cpuSeconds(of pid: Int32) -> Double? {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
+            // Fields after the command name in parentheses: state is field 3, utime 14, stime 15.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+            return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
         }
 
         /// Stops the public nodes (SIGTERM, then SIGKILL after 10 s).
