@@ -42,6 +42,21 @@ extension ControlClient {
         return pid
     }
 
+    /// Whether strangers reach the node's global cloud, and where peers see it.
+    public func reachability() async throws(ControlError) -> ReachabilityView {
+        guard case .reachability(let v) = try await send(.reachability) else { throw Self.mismatch("reachability") }
+        return v
+    }
+
+    /// A stream relay allocation from the node's relay; waits up to `timeoutSeconds` plus a few seconds.
+    public func streamRelay(timeoutSeconds: Double = 10) async throws(ControlError) -> StreamRelayView {
+        let wait = Duration.milliseconds(Int64((max(0, min(timeoutSeconds, 60)) * 1000).rounded())) + .seconds(5)
+        guard case .streamRelay(let v) = try await send(.streamRelay(StreamRelayArguments(timeoutSeconds: timeoutSeconds)), timeout: wait) else {
+            throw Self.mismatch("stream-relay")
+        }
+        return v
+    }
+
     static func mismatch(_ op: String) -> ControlError {
         ControlError(.internal, "the node answered '\(op)' with another kind of reply; is it the same pnrp version?")
     }

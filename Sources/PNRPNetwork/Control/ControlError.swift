@@ -19,10 +19,13 @@ public struct ControlError: Error, Hashable, Sendable, Codable, CustomStringConv
     public var kind: Kind
     /// What went wrong and, where possible, what to do about it.
     public var message: String
+    /// For programs: the exact reason within the kind, where one operation has several a client may act on
+    /// (`stream-relay`: `StreamRelayView.failureCode`). Absent otherwise.
+    public var code: String?
 
     /// Builds an error.
-    public init(_ kind: Kind, _ message: String) {
-        (self.kind, self.message) = (kind, message)
+    public init(_ kind: Kind, _ message: String, code: String? = nil) {
+        (self.kind, self.message, self.code) = (kind, message, code)
     }
 
     /// The message.

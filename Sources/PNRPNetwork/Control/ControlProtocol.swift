@@ -54,6 +54,27 @@
 /// that is not 32 bytes, a payload of 0 or more than 4096 bytes, a lifetime outside 1 s to 7 days, both
 /// `keySeed` and `ephemeralKey`, an unreadable endpoint, more than 10 endpoints, or a secured name the key
 /// does not own.
+///
+/// ## NAT traversal for the applications behind the node's NAT
+///
+/// With `pnrp node --nat-traversal`, an application that publishes through the node (an Easy Connect User)
+/// learns the NAT in front of both and borrows the node's relay:
+///
+/// ```
+/// → {"version":1,"op":"reachability"}
+/// ← {"version":1,"ok":true,"reply":"reachability","reachability":{"verdict":"behind-nat",
+///    "seen":"203.0.113.9:40001","mappingVaries":false,"observed":"203.0.113.9:40001"}}
+/// → {"version":1,"op":"stream-relay","stream-relay":{"timeoutSeconds":5}}
+/// ← {"version":1,"ok":true,"reply":"stream-relay","stream-relay":{"endpoint":"198.51.100.7:3541",
+///    "token":"<base64 of 16 bytes>","expiresInSeconds":600}}
+/// ```
+///
+/// `verdict` is `off` (no NAT traversal), `unknown` (no verdict yet), `reachable` or `behind-nat`; `observed`
+/// is where peers see the node, known before the verdict. `stream-relay` (`timeoutSeconds` 1 to 60) asks the
+/// node's relay for an allocation (`docs/deviations.md`, X6); the token lets whoever holds it join the
+/// connection waiting at the relay, so it crosses only this 0600 socket and is never logged. A refusal carries
+/// a `code` besides its kind: `reachability-unknown` and `no-relay` (ask again in a few seconds),
+/// `not-behind-nat`, `nat-traversal-off`, `too-many-requests`, `refused`, `timed-out`.
 public enum ControlProtocol {
     /// The protocol version this build speaks; requests of another version are refused with `badInput`.
     public static let version = 1

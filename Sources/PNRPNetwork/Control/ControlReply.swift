@@ -14,6 +14,10 @@ public enum ControlReply: Sendable, Hashable {
     case status(DaemonStatus)
     /// The daemon (this process id) is stopping; answers `shutdown`.
     case stopping(pid: Int32)
+    /// Whether strangers reach the global cloud's node; answers `reachability`.
+    case reachability(ReachabilityView)
+    /// A stream relay allocation; answers `stream-relay`.
+    case streamRelay(StreamRelayView)
 
     /// The `reply` text of the answer.
     public var kind: String {
@@ -25,6 +29,8 @@ public enum ControlReply: Sendable, Hashable {
         case .clouds: "clouds"
         case .status: "status"
         case .stopping: "stopping"
+        case .reachability: "reachability"
+        case .streamRelay: "stream-relay"
         }
     }
 }
@@ -63,7 +69,8 @@ public struct RegisteredName: Sendable, Hashable, Codable {
 
 extension ControlReply: Codable {
     enum CodingKeys: String, CodingKey {
-        case reply, registered, unregistered, resolved, cache, clouds, status, stopping
+        case reply, registered, unregistered, resolved, cache, clouds, status, stopping, reachability
+        case streamRelay = "stream-relay"
     }
 
     struct Stopping: Codable {
@@ -82,6 +89,8 @@ extension ControlReply: Codable {
         case "clouds": self = .clouds(try c.decode([CloudStatus].self, forKey: .clouds))
         case "status": self = .status(try c.decode(DaemonStatus.self, forKey: .status))
         case "stopping": self = .stopping(pid: try c.decode(Stopping.self, forKey: .stopping).pid)
+        case "reachability": self = .reachability(try c.decode(ReachabilityView.self, forKey: .reachability))
+        case "stream-relay": self = .streamRelay(try c.decode(StreamRelayView.self, forKey: .streamRelay))
         default: throw DecodingError.dataCorruptedError(forKey: .reply, in: c, debugDescription: "unknown reply '\(kind)'")
         }
     }
@@ -98,6 +107,8 @@ extension ControlReply: Codable {
         case .clouds(let v): try c.encode(v, forKey: .clouds)
         case .status(let v): try c.encode(v, forKey: .status)
         case .stopping(let pid): try c.encode(Stopping(pid: pid), forKey: .stopping)
+        case .reachability(let v): try c.encode(v, forKey: .reachability)
+        case .streamRelay(let v): try c.encode(v, forKey: .streamRelay)
         }
     }
 }

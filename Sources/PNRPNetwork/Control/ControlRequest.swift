@@ -14,6 +14,11 @@ public enum ControlRequest: Sendable, Hashable {
     case status
     /// Stop the node gracefully: revoke its names, save its cache, close its sockets.
     case shutdown
+    /// Whether strangers reach the global cloud's node and where peers see it (NAT traversal, X2).
+    case reachability
+    /// A stream relay allocation from the global cloud's node's relay, for an application behind the same
+    /// NAT (X6): the relay's endpoint and a token to wait there with.
+    case streamRelay(StreamRelayArguments)
 
     /// The `op` text of the request.
     public var op: String {
@@ -25,11 +30,13 @@ public enum ControlRequest: Sendable, Hashable {
         case .clouds: "clouds"
         case .status: "status"
         case .shutdown: "shutdown"
+        case .reachability: "reachability"
+        case .streamRelay: "stream-relay"
         }
     }
 
     /// Every `op` a request may name.
-    public static let operations = ["register", "unregister", "resolve", "cache", "clouds", "status", "shutdown"]
+    public static let operations = ["register", "unregister", "resolve", "cache", "clouds", "status", "shutdown", "reachability", "stream-relay"]
 }
 
 /// Arguments of `ControlRequest.register`.
@@ -171,9 +178,19 @@ public struct ResolveArguments: Sendable, Hashable, Codable {
     }
 }
 
+/// Arguments of `ControlRequest.streamRelay`.
+public struct StreamRelayArguments: Sendable, Hashable, Codable {
+    /// How long the node may wait for its relay's answer, in seconds (1 to 60).
+    public var timeoutSeconds: Double
+
+    /// Builds the arguments.
+    public init(timeoutSeconds: Double = 10) { self.timeoutSeconds = timeoutSeconds }
+}
+
 extension ControlRequest: Codable {
     enum CodingKeys: String, CodingKey {
         case version, op, register, unregister, resolve
+        case streamRelay = "stream-relay"
     }
 
     /// Decodes `{"version":1,"op":OP,OP:{arguments}}`.
@@ -188,6 +205,8 @@ extension ControlRequest: Codable {
         case "clouds": self = .clouds
         case "status": self = .status
         case "shutdown": self = .shutdown
+        case "reachability": self = .reachability
+        case "stream-relay": self = .streamRelay(try c.decode(StreamRelayArguments.self, forKey: .streamRelay))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .op, in: c, debugDescription: "unknown op '\(op)'; expected one of \(Self.operations.joined(separator: ", "))")
@@ -203,7 +222,8 @@ extension ControlRequest: Codable {
         case .register(let a): try c.encode(a, forKey: .register)
         case .unregister(let a): try c.encode(a, forKey: .unregister)
         case .resolve(let a): try c.encode(a, forKey: .resolve)
-        case .cache, .clouds, .status, .shutdown: break
+        case .streamRelay(let a): try c.encode(a, forKey: .streamRelay)
+        case .cache, .clouds, .status, .shutdown, .reachability: break
         }
     }
 }

@@ -54,7 +54,7 @@ public actor NodeDaemon: ControlHandler {
     }
 
     private func handle(_ request: ControlRequest, on connection: ControlConnectionID?) async -> ControlResponse {
-        do {
+        do throws(ControlError) {
             switch request {
             case .register(let a): return .success(.registered(try await register(a, on: connection)))
             case .unregister(let a):
@@ -65,6 +65,14 @@ public actor NodeDaemon: ControlHandler {
             case .clouds: return .success(.clouds(try await hostCall { try await host.clouds() }))
             case .status: return .success(.status(try await status()))
             case .shutdown: return .success(.stopping(pid: getpid()))
+            case .reachability:
+                return .success(.reachability(ReachabilityView(await host.globalReachability(), observed: await host.globalObservedEndpoint())))
+            case .streamRelay(let a):
+                guard a.timeoutSeconds.isFinite, (1...60).contains(a.timeoutSeconds) else {
+                    throw ControlError(.badInput, "stream-relay timeoutSeconds must be 1 to 60 (got \(a.timeoutSeconds))")
+                }
+                let allocation = try await hostCall { try await host.allocateStreamRelay(timeout: .milliseconds(Int64(a.timeoutSeconds * 1000))) }
+                return .success(.streamRelay(StreamRelayView(allocation, now: HostClock.now())))
             }
         } catch {
             return .failure(error)
@@ -295,8 +303,8 @@ public actor NodeDaemon: ControlHandler {
         case .resolve(.cancelled): ControlError(.internal, "the resolution was cancelled: the node is stopping or has too many resolutions in progress")
         case .registration, .cloudNotOpen: ControlError(.badInput, error.description)
         case .bind, .noCloud, .shutDown: ControlError(.internal, error.description)
-        case .streamRelay(.timedOut): ControlError(.timeout, error.description)
-        case .streamRelay: ControlError(.badInput, error.description)
+        case .streamRelay(let failure):
+            ControlError(failure == .timedOut ? .timeout : .badInput, error.description, code: StreamRelayView.failureCode(failure))
         }
     }
 

@@ -19,7 +19,7 @@ import PeerCrypto
 public actor DaemonNameService: PeerNameService {
     /// Path of the node's control socket.
     public nonisolated let socketPath: String
-    private let group: any EventLoopGroup
+    let group: any EventLoopGroup
     private var session: ControlSession?
     /// The name each live publication was registered under, by handle.
     private var published: [UInt64: String] = [:]
