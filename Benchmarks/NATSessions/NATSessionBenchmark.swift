@@ -45,6 +45,9 @@
         @Option(help: "A file of this many MB (10^6 bytes) sent by the User in every session, timed (0: none; 0...10000). For throughput, use --delay-ms 0 (a delay makes the lab forward frames in user space).")
         var fileMegabytes = 0
 
+        @Option(help: "Log level of the easy-connect programs (trace, debug, info, notice, warning, error), into the files --keep keeps.")
+        var logLevel = "warning"
+
         @Flag(help: "Print one JSON object with every figure.")
         var json = false
 
@@ -70,6 +73,7 @@
             if progress { Self.say("lab: 3 public hosts, User sites \(userKinds.map(\.rawValue)), Helper site \(helperKind); delay \(delayMs) ms one way (\(lab.delayMechanism.map { "\($0)" } ?? "none"))") }
 
             let run = SessionRuns(lab: lab, binaries: binaries, directory: directory)
+            run.logLevel = logLevel
             if fileMegabytes > 0 {
                 let path = directory + "/file.bin"
                 try Self.randomFile(path, bytes: fileMegabytes * 1_000_000)

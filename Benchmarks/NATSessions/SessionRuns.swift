@@ -25,6 +25,8 @@
         let lab: NATLab
         let binaries: (pnrp: URL, easyConnect: URL)
         let directory: String
+        /// The `--log-level` of the `easy-connect` programs (their stderr files, kept with `--keep`).
+        var logLevel = "warning"
         /// A file the User sends in every session, and its size (nil: none).
         var file: (path: String, bytes: Int)?
         private var publicNodes: [LabChild] = []
@@ -65,7 +67,7 @@
                 let full =
                     arguments + [
                         "--json", "--no-daemon", "--nat-traversal", "--seed", seed, "--address", site.hostAddress, "--data-dir", data, "--download-dir",
-                        data + "/downloads", "--log-level", "warning",
+                        data + "/downloads", "--log-level", logLevel,
                     ]
                 var settings = environment
                 settings["EASY_CONNECT_SETTINGS"] = "/dev/null"

@@ -62,6 +62,19 @@ struct DaemonNATServiceTests {
         waiter.close()
         joiner.close()
 
+        // A spliced token is used up and no longer counts against the node's share (4 live tokens): four more
+        // allocations are granted, a fifth is refused as busy.
+        for n in 0..<4 {
+            let more = try await service.allocateStreamRelay(timeout: .seconds(5))
+            #expect(more.token != allocation.token, "allocation \(n)")
+        }
+        do {
+            _ = try await service.allocateStreamRelay(timeout: .seconds(5))
+            Issue.record("a fifth live token was granted")
+        } catch {
+            #expect("\(error)".contains("stream relay tokens out"), "\(error)")
+        }
+
         // Out-of-range waits are refused before the node is asked; the error names the field.
         for bad in [0.0, 0.5, 61, -1, 1e308] {
             do {

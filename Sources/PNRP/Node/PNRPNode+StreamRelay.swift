@@ -15,12 +15,22 @@ extension PNRPNode {
     /// returned ID. Throws at once when there is nobody to ask: the node runs without NAT traversal, is
     /// reachable directly, has not finished its first reachability check, or has no relay yet.
     public mutating func requestStreamRelay(now: NodeInstant) throws(StreamRelayFailure) -> StreamRequestID {
-        guard let t = traversal?.value else { throw .natTraversalOff }
-        switch t.reachability {
+        guard traversal != nil else { throw .natTraversalOff }
+        switch traversal!.value.reachability {
         case .unknown: throw .reachabilityUnknown
-        case .reachable: throw .notBehindNAT
+        case .reachable(let seen):
+            // Reached at one of its own addresses: no NAT. Reached at a NAT's mapping (a full cone): a relay is
+            // still what carries a peer's first bytes to the application, whose own TCP port the NAT has not
+            // mapped; the node looks for one from now on, without publishing it.
+            guard seen.address != localEndpoint.address else { throw .notBehindNAT }
+            if !traversal!.value.streamRelayWanted {
+                traversal!.value.streamRelayWanted = true
+                traversal!.value.relayAttempts = 0
+                traversal!.value.nextRelaySearch = now
+            }
         case .behindNAT: break
         }
+        let t = traversal!.value
         guard let relay = t.relay, relay.relayEndpoint != nil else { throw .noRelay }
         guard t.streamRequests.count < Self.maximumStreamRequests else { throw .tooManyRequests }
         let id = StreamRequestID(rawValue: t.nextStreamRequestID)
@@ -110,5 +120,12 @@ extension PNRPNode {
         traversal!.value = t
         emit(.streamTokenGranted(StreamGrant(token: granted.token, client: source, expires: granted.expires)))
         answer(.granted, token: granted)
+    }
+
+    /// The driver's stream relay spliced a pair with `token`: it serves nobody else, so it no longer counts
+    /// against its holder's `streamTokensPerClient` (a User who invites again and again behind one NAT mapping
+    /// would otherwise be told "busy" until its used tokens expired).
+    public mutating func streamTokenSpent(_ token: [UInt8]) {
+        traversal?.value.streamTokens.removeAll { $0.token == token }
     }
 }

@@ -46,6 +46,17 @@ extension PNRPNode {
     /// Whether strangers reach this node, as the last check found (`.unknown` without NAT traversal).
     public var reachability: Reachability { traversal?.value.reachability ?? .unknown }
 
+    /// Whether this node looks for and keeps a relay: behind a NAT; or reached through a NAT that forwards
+    /// anything (a full cone) while an application wants stream relay allocations (`streamRelayWanted`).
+    var wantsRelay: Bool {
+        guard let t = traversal?.value else { return false }
+        switch t.reachability {
+        case .behindNAT: return true
+        case .reachable(let seen): return t.streamRelayWanted && seen.address != localEndpoint.address
+        case .unknown: return false
+        }
+    }
+
     /// The endpoint peers see this node at: the last check's, else the last answer of any check, one still
     /// running included (known a round trip after the first check starts, seconds before its verdict). Behind a
     /// NAT that maps each destination to another port, only its address means anything. Nil when no peer has said.
@@ -418,17 +429,27 @@ extension PNRPNode {
     }
 
     /// Publishes the endpoint that now works, and starts or stops looking for a relay.
-    private mutating func reachabilityChanged(now: NodeInstant) {
+    mutating func reachabilityChanged(now: NodeInstant) {
         traversal!.value.statistics.reachabilityChanges += 1
         switch traversal!.value.reachability {
         case .reachable(let observed):
-            if let relay = traversal!.value.relay { release(relay, now: now) }
-            traversal!.value.relay = nil
+            // A relay kept for stream relays stays while the node is still reached through a NAT.
+            if !wantsRelay {
+                if let relay = traversal!.value.relay { release(relay, now: now) }
+                traversal!.value.relay = nil
+            } else if traversal!.value.relay == nil {
+                traversal!.value.relayAttempts = 0
+                traversal!.value.nextRelaySearch = now
+            }
             // A node behind a NAT that strangers reach anyway publishes its mapping.
             setAdvertised(observed.address == localEndpoint.address || observed.port <= 1024 ? localEndpoint : observed, now: now)
         case .behindNAT:
             traversal!.value.relayAttempts = 0
             traversal!.value.nextRelaySearch = now
+            // A relay kept for stream relays only becomes the published one, once a REACH through it returns.
+            if let endpoint = traversal!.value.relay?.relayEndpoint, advertisedEndpoint != endpoint, traversal!.value.relayTest == nil {
+                traversal!.value.relayTest = sendTraversal(.reach(nonce: random.bytes(WireFormat.nonceLength), dialBack: false), to: endpoint, pendingAs: .reach, now: now)
+            }
         case .unknown:
             break
         }
@@ -494,15 +515,16 @@ extension PNRPNode {
             let id = sendTraversal(.relayRequest(cookie: a.cookie, release: false), to: source, pendingAs: .relayRequest, now: now)
             traversal!.value.relayRequest = (id, source)
         case .accepted:
-            guard a.relayEndpoint.port > 1024, traversal!.value.reachability.isReachable == false else { return }
+            guard a.relayEndpoint.port > 1024, wantsRelay else { return }
             if let old = traversal!.value.relay, old.server != source { release(old, now: now) }
             let renewal = traversal!.value.relay?.relayEndpoint == a.relayEndpoint
             traversal!.value.relay = RelayAssociation(server: source, relayEndpoint: a.relayEndpoint, cookie: a.cookie, nextRefresh: now + configuration.relayRefreshInterval)
             traversal!.value.relayAttempts = 0
             if case .behindNAT(let seen?, false) = traversal!.value.reachability, seen != a.observed { traversal!.value.nextCheck = now }
             // A new relay endpoint is published only once a REACH sent to it came back through the relay: a
-            // relay behind a NAT of its own may accept and still be unreachable there.
-            if !renewal || advertisedEndpoint != a.relayEndpoint {
+            // relay behind a NAT of its own may accept and still be unreachable there. A node strangers reach
+            // keeps its relay for stream relays only, and publishes its own mapping.
+            if case .behindNAT = traversal!.value.reachability, !renewal || advertisedEndpoint != a.relayEndpoint {
                 traversal!.value.relayTest = sendTraversal(.reach(nonce: random.bytes(WireFormat.nonceLength), dialBack: false), to: a.relayEndpoint, pendingAs: .reach, now: now)
             }
         case .full, .declined:
@@ -555,7 +577,7 @@ extension PNRPNode {
             traversal!.value.relayAttempts = 0
             traversal!.value.nextRelaySearch = now
         }
-        if case .behindNAT = traversal!.value.reachability { seekRelay(now: now) }
+        if wantsRelay { seekRelay(now: now) }
     }
 
     /// Publishes `endpoint` in our route entries and CPAs: CPAs are signed again, and every leaf-set member
@@ -678,7 +700,7 @@ extension PNRPNode {
         guard let t = traversal?.value else { return nil }
         var d = t.check?.deadline ?? t.nextCheck
         if let r = t.relay, r.nextRefresh < d { d = r.nextRefresh }
-        if case .behindNAT = t.reachability, t.relay == nil, t.relayRequest == nil, t.nextRelaySearch < d { d = t.nextRelaySearch }
+        if wantsRelay, t.relay == nil, t.relayRequest == nil, t.nextRelaySearch < d { d = t.nextRelaySearch }
         if t.reachability.isReachable, t.lastSent + Self.keepaliveInterval < d { d = t.lastSent + Self.keepaliveInterval }
         return d
     }
@@ -702,9 +724,7 @@ extension PNRPNode {
                 traversal!.value.relayRequest = (id, relay.server)
             }
         }
-        if case .behindNAT = traversal!.value.reachability, traversal!.value.relay == nil, traversal!.value.relayRequest == nil,
-            traversal!.value.nextRelaySearch <= now
-        {
+        if wantsRelay, traversal!.value.relay == nil, traversal!.value.relayRequest == nil, traversal!.value.nextRelaySearch <= now {
             seekRelay(now: now)
         }
         if traversal!.value.reachability.isReachable, traversal!.value.lastSent + Self.keepaliveInterval <= now, cache.count > 0 {

@@ -113,6 +113,10 @@ struct NATTraversal: Sendable {
     var downgradePending = false
     /// Nodes whose REACH_ANSWER said they relay and have room.
     var relayCandidates: [IPv6Endpoint] = []
+    /// An application asked for a stream relay while strangers reach this node through a NAT that forwards
+    /// anything sent to its mapping (full cone): the node then keeps a relay for stream relay allocations only,
+    /// and does not publish its relay endpoint (`docs/deviations.md`, X6).
+    var streamRelayWanted = false
     /// Set while handling a datagram a relay forwarded: replies to this peer go back through the relay.
     var replyingTo: IPv6Endpoint?
 

@@ -513,6 +513,11 @@ final class HostEngine {
         }
     }
 
+    /// The stream relay spliced a pair with `token`: the global cloud's node forgets it.
+    func streamTokenSpent(_ token: [UInt8]) {
+        try? table.withNode(.global) { node in node.streamTokenSpent(token) }
+    }
+
     /// Asks the global cloud's node's relay for a stream relay allocation; the future fails with a
     /// `HostError` saying why there is none.
     func allocateStreamRelay(timeout: Duration) -> EventLoopFuture<StreamAllocation> {

@@ -160,7 +160,11 @@ public final class PNRPHost: Sendable {
             throw error
         }
         if let streamRelay {
-            try await loop.submit { engine.value.streamRelay = streamRelay }.get()
+            try await loop.submit {
+                engine.value.streamRelay = streamRelay
+                // A token spliced is used up: the node stops counting it against its holder's share at once.
+                streamRelay.state.value.onSpent = { token in engine.value.streamTokenSpent(token) }
+            }.get()
         }
         for warning in warnings {
             logger.warning("\(warning)")

@@ -159,6 +159,9 @@ final class StreamRelayState {
     var pairsSpliced = 0, bytesRelayed = 0, refused = 0, timedOut = 0, idleClosed = 0
     var isClosed = false
 
+    /// Told each token a pair was spliced with (the host tells its node, which stops counting it).
+    var onSpent: (([UInt8]) -> Void)?
+
     init(eventLoop: any EventLoop, limits: StreamRelayLimits, logger: Logger) {
         (self.eventLoop, self.limits, self.logger) = (eventLoop, limits, logger)
     }
@@ -261,6 +264,7 @@ final class StreamRelayState {
         unspliced[ObjectIdentifier(waiter)] = nil
         unspliced[ObjectIdentifier(joiner)] = nil
         pairsSpliced += 1
+        onSpent?(key)
         metrics.streamRelayPairs.increment()
         metrics.streamRelayActivePairs.record(pairs.count)
         let (waiterChannel, joinerChannel) = (w.channel, j.channel)
