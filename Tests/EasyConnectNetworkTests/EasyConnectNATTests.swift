@@ -101,7 +101,7 @@
                 let (executable, wrapped) = net.command(in: host.namespace, lab.pnrp, arguments)
                 let process = try lab.launch("pnrp-\(i)", executable, wrapped)
                 try await process.waitForText("pnrp node ready:", seconds: 20)
-                let registered = try lab.pnrpRun(["register", "nat-lab-\(i)", "--secured", "--state-dir", directory])
+                let registered = try await lab.pnrpRun(["register", "nat-lab-\(i)", "--secured", "--state-dir", directory])
                 guard registered.status == 0 else { throw TestFailure("pnrp register on public host \(i): \(registered.stderr)") }
             }
             return seed
