@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "EasyConnectTerminalTests",
             dependencies: [
-                "EasyConnectTerminal", "EasyConnect",
+                "EasyConnectTerminal", "EasyConnect", "NetworkLab",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
