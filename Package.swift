@@ -133,7 +133,9 @@ let package = Package(
             ]
         ),
         // The test laboratory of network namespaces: an internet segment, public hosts, sites behind NAT routers
-        // of four kinds (nftables), sockets of the test process inside namespaces. Used by the network tests.
+        // of four kinds (nftables), sockets of the test process inside namespaces. Used by the network tests;
+        // with it the places for blocking and heavy work outside Swift's cooperative pool, used by every test
+        // target whose tests wait or compute for long.
         .target(name: "NetworkLab", path: "Tests/NetworkLab"),
         .testTarget(
             name: "EasyConnectNetworkTests",
@@ -157,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PNRPSimulationTests",
-            dependencies: ["PNRPSimulation"]
+            dependencies: ["PNRPSimulation", "NetworkLab"]
         ),
         .testTarget(
             name: "PeerCryptoTests",
@@ -167,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "EasyConnectTests",
             dependencies: [
-                "EasyConnect", "PeerCrypto", "PNRP",
+                "EasyConnect", "PeerCrypto", "PNRP", "NetworkLab",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["CPaceOracle"]  // Python script that produced the key confirmation vectors; documentation only
@@ -175,7 +177,7 @@ let package = Package(
         .testTarget(
             name: "PNRPTests",
             dependencies: [
-                "PNRP", "PNRPInMemory",
+                "PNRP", "PNRPInMemory", "NetworkLab",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["Oracle"]  // Python script that produced the P2P ID vectors; documentation only
