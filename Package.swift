@@ -163,7 +163,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PeerCryptoTests",
-            dependencies: ["PeerCrypto"],
+            dependencies: ["PeerCrypto", "NetworkLab"],
             exclude: ["Oracle"]  // Python script that produced the vectors with no published source; documentation only
         ),
         .testTarget(

@@ -7,10 +7,11 @@
     /// real datagrams and connections from sockets the test opens inside the namespaces: each kind of router
     /// maps and filters as its name says, which pairs of sites reach each other by hole punching (UDP, and TCP
     /// with simultaneous open or a listener on the same port), and the lab leaves nothing behind. The tables
-    /// they print tell the NAT traversal work which pairs of kinds need a relay.
+    /// they print tell the NAT traversal work which pairs of kinds need a relay. Serialized: a lab being built
+    /// removes the namespaces of crashed runs, the stale one the clean-up test makes among them.
     @Suite(
         "NAT laboratory in network namespaces", .enabled(if: NATLab.available, "needs root, ip (iproute2) and nft (nftables; scripts/setup.sh installs it)"),
-        .timeLimit(.minutes(1))
+        .serialized, .timeLimit(.minutes(1))
     )
     struct NATLabTests {
         /// The port public hosts answer on, and a second one of the same hosts.

@@ -287,8 +287,10 @@ struct StreamRelayServerTests {
             #expect(try await silent.receiveToEnd() == [StreamRelayReply.timeout.rawValue])
             #expect(try await partial.receiveToEnd() == [StreamRelayReply.timeout.rawValue])
             // A megabyte of garbage: one answer, then the connection is closed (the rest is never read).
+            // Made before connecting: the relay's 300 ms for a hello start with the connection.
+            let garbageBytes = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
             let garbage = try BlockingTCP(relay.endpoint)
-            let sender = Background { garbage.sendUntilBlocked((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }) }
+            let sender = Background { garbage.sendUntilBlocked(garbageBytes) }
             #expect(try await garbage.receive(maximum: 1) == [StreamRelayReply.badHello.rawValue])
             _ = try await sender.wait()
             // The end of input before a whole hello.
