@@ -133,7 +133,9 @@ let package = Package(
             ]
         ),
         // The test laboratory of network namespaces: an internet segment, public hosts, sites behind NAT routers
-        // of four kinds (nftables), sockets of the test process inside namespaces. Used by the network tests.
+        // of four kinds (nftables), sockets of the test process inside namespaces. Used by the network tests;
+        // with it the places for blocking and heavy work outside Swift's cooperative pool, used by every test
+        // target whose tests wait or compute for long.
         .target(name: "NetworkLab", path: "Tests/NetworkLab"),
         // Time to first byte of Easy Connect sessions, direct vs. hole punched, behind the lab's NAT routers.
         .executableTarget(
@@ -153,7 +155,7 @@ let package = Package(
         .testTarget(
             name: "EasyConnectTerminalTests",
             dependencies: [
-                "EasyConnectTerminal", "EasyConnect",
+                "EasyConnectTerminal", "EasyConnect", "NetworkLab",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
@@ -163,17 +165,17 @@ let package = Package(
         ),
         .testTarget(
             name: "PNRPSimulationTests",
-            dependencies: ["PNRPSimulation"]
+            dependencies: ["PNRPSimulation", "NetworkLab"]
         ),
         .testTarget(
             name: "PeerCryptoTests",
-            dependencies: ["PeerCrypto"],
+            dependencies: ["PeerCrypto", "NetworkLab"],
             exclude: ["Oracle"]  // Python script that produced the vectors with no published source; documentation only
         ),
         .testTarget(
             name: "EasyConnectTests",
             dependencies: [
-                "EasyConnect", "PeerCrypto", "PNRP",
+                "EasyConnect", "PeerCrypto", "PNRP", "NetworkLab",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["CPaceOracle"]  // Python script that produced the key confirmation vectors; documentation only
@@ -181,7 +183,7 @@ let package = Package(
         .testTarget(
             name: "PNRPTests",
             dependencies: [
-                "PNRP", "PNRPInMemory",
+                "PNRP", "PNRPInMemory", "NetworkLab",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["Oracle"]  // Python script that produced the P2P ID vectors; documentation only

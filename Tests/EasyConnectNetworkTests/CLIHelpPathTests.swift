@@ -10,10 +10,10 @@ struct CLIHelpPathTests {
         (["help", "identity", "create"], "Create a new key"), (["help", "settings", "check"], "settings"), (["help", "listen"], "offer help"),
         (["help", "offer"], "Offer help"),
     ])
-    func paths(_ arguments: [String], _ expected: String) throws {
+    func paths(_ arguments: [String], _ expected: String) async throws {
         let scratch = try EasyConnectProcess.scratch()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let run = try EasyConnectProcess.run(arguments, scratch: scratch)
+        let run = try await EasyConnectProcess.run(arguments, scratch: scratch)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.lowercased().contains(expected.lowercased()), "\(arguments): \(run.stdout.prefix(200))")
     }

@@ -40,7 +40,7 @@
             let environment = ProcessInfo.processInfo.environment
             defer { if environment["EASY_CONNECT_NAT_TEST_KEEP"] == nil { lab.cleanup() } }
             let rounds = environment["EASY_CONNECT_NAT_TEST_ROUNDS"].flatMap(Int.init).map { min(max($0, 1), Self.kinds.count) } ?? Self.kinds.count
-            let net = try NATLab(publicHosts: 3, sites: Self.kinds + Self.kinds, tag: "ecn")
+            let net = try await NATLab(publicHosts: 3, sites: Self.kinds + Self.kinds, tag: "ecn")
             defer { net.tearDown() }
             let seed = try await Self.startPublicNodes(lab: lab, net: net)
             let file = lab.scratch.path + "/notes.bin"
@@ -101,7 +101,7 @@
                 let (executable, wrapped) = net.command(in: host.namespace, lab.pnrp, arguments)
                 let process = try lab.launch("pnrp-\(i)", executable, wrapped)
                 try await process.waitForText("pnrp node ready:", seconds: 20)
-                let registered = try lab.pnrpRun(["register", "nat-lab-\(i)", "--secured", "--state-dir", directory])
+                let registered = try await lab.pnrpRun(["register", "nat-lab-\(i)", "--secured", "--state-dir", directory])
                 guard registered.status == 0 else { throw TestFailure("pnrp register on public host \(i): \(registered.stderr)") }
             }
             return seed
@@ -124,7 +124,7 @@
         func relayDiesMidSession() async throws {
             let lab = try EasyConnectLab("nat-relay-dies")
             defer { lab.cleanup() }
-            let net = try NATLab(publicHosts: 3, sites: [.symmetric, .symmetric], tag: "ecr")
+            let net = try await NATLab(publicHosts: 3, sites: [.symmetric, .symmetric], tag: "ecr")
             defer { net.tearDown() }
             let seed = try await Self.startPublicNodes(lab: lab, net: net)
             let relays = lab.processes(named: "pnrp-")

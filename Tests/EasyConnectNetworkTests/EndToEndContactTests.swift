@@ -20,7 +20,7 @@ struct EndToEndContactTests {
         user.send("disconnect")
         #expect(try await user.waitForExit() == 0)
         #expect(try await helper.waitForExit() == 0)
-        let userFingerprint = try lab.fingerprint("user"), helperFingerprint = try lab.fingerprint("helper")
+        let userFingerprint = try await lab.fingerprint("user"), helperFingerprint = try await lab.fingerprint("helper")
         #expect(saved.string("address") == helperFingerprint + ".RAContact" && saved.string("name") == "Hector")
         #expect(helperSaved.string("address") == userFingerprint + ".RAContact" && helperSaved.string("name") == "Ursula")
         return (userFingerprint, helperFingerprint)
@@ -50,7 +50,7 @@ struct EndToEndContactTests {
         #expect(PeerIdentity.fingerprint(of: helperRecord.publicKey) == helperFingerprint)
 
         // `contacts` lists them.
-        let listed = try EasyConnectProcess.run(executable: lab.easyConnect, ["contacts", "--json", "--data-dir", lab.dataDirectory("user")], scratch: lab.scratch.path)
+        let listed = try await EasyConnectProcess.run(executable: lab.easyConnect, ["contacts", "--json", "--data-dir", lab.dataDirectory("user")], scratch: lab.scratch.path)
         #expect(listed.status == 0 && listed.stdout.contains(helperFingerprint + ".RAContact"), "\(listed.stdout) \(listed.stderr)")
 
         // The second session: no password on either side.

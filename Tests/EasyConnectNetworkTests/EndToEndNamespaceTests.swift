@@ -13,9 +13,9 @@ struct EndToEndNamespaceTests {
     func twoHosts() async throws {
         let lab = try EasyConnectLab("e2e-netns")
         defer { lab.cleanup() }
-        let net = try NetworkNamespaces(hosts: 2)
+        let net = try await NetworkNamespaces(hosts: 2)
         defer { net.tearDown() }
-        let userLinkLocal = try net.linkLocal(0), helperLinkLocal = try net.linkLocal(1)
+        let userLinkLocal = try await net.linkLocal(0), helperLinkLocal = try await net.linkLocal(1)
         let file = lab.scratch.path + "/report.pdf"
         let digest = try TestFiles.random(file, bytes: 150_000)
 
@@ -68,7 +68,7 @@ struct EndToEndNamespaceTests {
 
         // Again, listening on the link-local address alone: the Helper must reach fe80::… through its own eth0,
         // whose interface index is not the one the User's invitation names.
-        let userIndex = try net.interfaceIndex(0), helperIndex = try net.interfaceIndex(1)
+        let userIndex = try await net.interfaceIndex(0), helperIndex = try await net.interfaceIndex(1)
         #expect(userIndex != helperIndex)
         let linkUser = try start("user-2", host: 0, ["invite", "--listen", "\(userLinkLocal)%eth0", "--name", "Ursula"])
         let (linkInvitation, _) = try await linkUser.waitFor("invitation", seconds: 40)

@@ -20,7 +20,7 @@ struct EndToEndOfferTests {
         guard case .array(let endpoints)? = listening.object?["endpoints"], let endpoint = endpoints.first?.stringValue else {
             throw TestFailure("no endpoint: \(listening.text)")
         }
-        #expect(listening.string("address") == (try lab.fingerprint("user")) + ".RAContact")
+        #expect(listening.string("address") == (try await lab.fingerprint("user")) + ".RAContact")
         return (user, endpoint)
     }
 
@@ -36,14 +36,14 @@ struct EndToEndOfferTests {
         let lab = try EasyConnectLab("e2e-offer-ok")
         defer { lab.cleanup() }
         try await lab.startDaemons(2)
-        let helperFingerprint = try lab.fingerprint("helper")
+        let helperFingerprint = try await lab.fingerprint("helper")
         let (user, endpoint) = try await Self.listen(lab, settings: "allow-offers = yes\noffers-allowed-from = \(helperFingerprint).RAContact\n")
         let helper = try Self.offer(lab, endpoint)
         let (request, _) = try await user.waitFor("consent-request")
         #expect(request.string("helper") == "Hector" && request.string("fingerprint") == helperFingerprint)
         user.send("accept")
         let (connected, _) = try await helper.waitFor("connected")
-        #expect(connected.string("fingerprint") == (try lab.fingerprint("user")))
+        #expect(connected.string("fingerprint") == (try await lab.fingerprint("user")))
         _ = try await helper.waitFor("contact-saved")
         helper.send("disconnect")
         #expect(try await helper.waitForExit() == 0)
@@ -74,7 +74,7 @@ struct EndToEndOfferTests {
         let lab = try EasyConnectLab("e2e-offer-declined")
         defer { lab.cleanup() }
         try await lab.startDaemons(2)
-        let helperFingerprint = try lab.fingerprint("helper")
+        let helperFingerprint = try await lab.fingerprint("helper")
         let (user, endpoint) = try await Self.listen(lab, settings: "allow-offers = yes\noffers-allowed-from = \(helperFingerprint)\n")
         let helper = try Self.offer(lab, endpoint)
         _ = try await user.waitFor("consent-request")

@@ -134,36 +134,36 @@ struct InvitationFileSessionTests {
     // MARK: - Two processes
 
     @Test("--help teaches --file; its usage errors exit with 64; a taken name or a missing folder exits with 2 before the password is asked")
-    func commandLine() throws {
+    func commandLine() async throws {
         let scratch = try Scratch("file-usage")
         defer { scratch.remove() }
-        let invite = try EasyConnectProcess.run(["invite", "--help"], scratch: scratch.path)
+        let invite = try await EasyConnectProcess.run(["invite", "--help"], scratch: scratch.path)
         for word in ["--file", "--file-password-stdin", "--overwrite", ".MsRcIncident", "EASY_CONNECT_FILE_PASSWORD"] { #expect(invite.stdout.contains(word), "invite --help lacks \(word)") }
-        let help = try EasyConnectProcess.run(["help", "--help"], scratch: scratch.path)
+        let help = try await EasyConnectProcess.run(["help", "--help"], scratch: scratch.path)
         for word in ["--file", "exit with 6", "expired file exits with 10"] { #expect(help.stdout.contains(word), "help --help lacks \(word)") }
         for arguments in [
             ["invite", "--file", "x", "--lifetime", "90s"], ["invite", "--file", "x", "--lifetime", "0"],
             ["invite", "--lifetime", "abc"], ["invite", "--overwrite"], ["invite", "--file-password-stdin"], ["help", "--file", "x", "--password", "BCDF GHJK MNPQ"],
             ["help", "--file-password-stdin"],
         ] {
-            #expect(try EasyConnectProcess.run(arguments, scratch: scratch.path).status == 64, "\(arguments)")
+            #expect(try await EasyConnectProcess.run(arguments, scratch: scratch.path).status == 64, "\(arguments)")
         }
         // Above the settings' maximum-invitation-lifetime (6 hours by default, or what a policy says): exit 13.
-        let tooLong = try EasyConnectProcess.run(["invite", "--file", scratch.path + "/x", "--lifetime", "7h", "--json"], scratch: scratch.path)
+        let tooLong = try await EasyConnectProcess.run(["invite", "--file", scratch.path + "/x", "--lifetime", "7h", "--json"], scratch: scratch.path)
         #expect(tooLong.status == 13 && tooLong.stdout.contains("maximum-invitation-lifetime"), "\(tooLong.stdout)")
         let policy = try scratch.file("policy.conf", Array("maximum-invitation-lifetime = 2h\n".utf8))
-        let aboveThePolicy = try EasyConnectProcess.run(
+        let aboveThePolicy = try await EasyConnectProcess.run(
             ["invite", "--file", scratch.path + "/x", "--lifetime", "3h", "--json"], scratch: scratch.path, environment: ["EASY_CONNECT_POLICY": policy])
         #expect(aboveThePolicy.status == 13 && aboveThePolicy.stdout.contains("policy"), "\(aboveThePolicy.stdout)")
         #expect(!FileManager.default.fileExists(atPath: scratch.path + "/x.MsRcIncident"))
         let taken = try scratch.file("taken.MsRcIncident", [1])
         let data = ["--data-dir", scratch.path + "/data", "--json"]
-        let exists = try EasyConnectProcess.run(["invite", "--file", scratch.path + "/taken"] + data, scratch: scratch.path, seconds: 20)
+        let exists = try await EasyConnectProcess.run(["invite", "--file", scratch.path + "/taken"] + data, scratch: scratch.path, seconds: 20)
         #expect(exists.status == 2 && exists.stdout.contains("already exists"), "\(exists)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: taken)) == Data([1]))
-        let missing = try EasyConnectProcess.run(["invite", "--file", scratch.path + "/nowhere/x"] + data, scratch: scratch.path, seconds: 20)
+        let missing = try await EasyConnectProcess.run(["invite", "--file", scratch.path + "/nowhere/x"] + data, scratch: scratch.path, seconds: 20)
         #expect(missing.status == 2 && missing.stdout.contains("does not exist"), "\(missing)")
-        let absent = try EasyConnectProcess.run(["help", "--file", scratch.path + "/absent.MsRcIncident"] + data, scratch: scratch.path, seconds: 20)
+        let absent = try await EasyConnectProcess.run(["help", "--file", scratch.path + "/absent.MsRcIncident"] + data, scratch: scratch.path, seconds: 20)
         #expect(absent.status == 2 && absent.stdout.contains("there is no file"), "\(absent)")
     }
 

@@ -92,7 +92,7 @@ struct SessionLogProcessTests {
         let corrupt = userLogs + "/20000101000000.xml"
         try Data("<SESSION ROLE=\"user\" VERSION=\"1\"".utf8).write(to: URL(fileURLWithPath: corrupt))
         let data = lab.dataDirectory("user")
-        let list = try EasyConnectProcess.run(["logs", "--json", "--data-dir", data], scratch: lab.scratch.path)
+        let list = try await EasyConnectProcess.run(["logs", "--json", "--data-dir", data], scratch: lab.scratch.path)
         #expect(list.status == 0, "\(list.stderr)")
         let lines = list.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(lines.count == 2, "\(list.stdout)")
@@ -100,24 +100,24 @@ struct SessionLogProcessTests {
         #expect((lines.first?["records"] as? NSNumber)?.intValue == userExpected.count)
         #expect(lines.last?["file"] as? String == "20000101000000.xml" && (lines.last?["problem"] as? String)?.contains("malformed XML") == true, "\(list.stdout)")
         #expect(FileManager.default.fileExists(atPath: corrupt))
-        let human = try EasyConnectProcess.run(["logs", "--data-dir", data], scratch: lab.scratch.path)
+        let human = try await EasyConnectProcess.run(["logs", "--data-dir", data], scratch: lab.scratch.path)
         #expect(human.status == 0 && human.stdout.contains("Hector") && human.stdout.contains("unreadable: malformed XML"), "\(human.stdout)")
 
-        let shown = try EasyConnectProcess.run(["logs", "show", "latest", "--data-dir", data], scratch: lab.scratch.path)
+        let shown = try await EasyConnectProcess.run(["logs", "show", "latest", "--data-dir", data], scratch: lab.scratch.path)
         #expect(shown.status == 0, "\(shown.stderr)")
         #expect(shown.stdout.contains("CHAT_MESSAGE") && shown.stdout.contains("Hector: Hello Ursula \\u{1b}[31m<b>]]>"), "\(shown.stdout)")
         #expect(!shown.stdout.contains("\u{1B}"), "nothing from the network reaches the terminal raw")
-        let json = try EasyConnectProcess.run(["logs", "show", "latest", "--json", "--data-dir", data], scratch: lab.scratch.path)
+        let json = try await EasyConnectProcess.run(["logs", "show", "latest", "--json", "--data-dir", data], scratch: lab.scratch.path)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stdout)")
         #expect((object["records"] as? [[String: Any]])?.map { $0["kind"] as? String ?? "" }.count == userExpected.count)
-        let bad = try EasyConnectProcess.run(["logs", "show", "20000101000000", "--data-dir", data], scratch: lab.scratch.path)
+        let bad = try await EasyConnectProcess.run(["logs", "show", "20000101000000", "--data-dir", data], scratch: lab.scratch.path)
         #expect(bad.status == 2 && bad.stderr.contains("not a readable session log"), "\(bad.stderr)")
-        let missing = try EasyConnectProcess.run(["logs", "show", "19990101000000", "--data-dir", data], scratch: lab.scratch.path)
+        let missing = try await EasyConnectProcess.run(["logs", "show", "19990101000000", "--data-dir", data], scratch: lab.scratch.path)
         #expect(missing.status == 2 && missing.stderr.contains("easy-connect logs"), "\(missing.stderr)")
     }
 
     @Test("--no-session-log keeps no log; without it even a failed attempt is logged")
-    func optOut() throws {
+    func optOut() async throws {
         let scratch = try EasyConnectProcess.scratch()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let port = String(41_000 + Int(getpid() % 9_000))
@@ -126,7 +126,7 @@ struct SessionLogProcessTests {
             let arguments =
                 ["help", "--json", "--no-daemon", "--address", "127.0.0.1", "--node-port", port, "--resolve-timeout", "1", "--data-dir", data, "--download-dir", scratch + "/d", "--log-level", "error"]
                 + (keep ? [] : ["--no-session-log"])
-            let run = try EasyConnectProcess.run(arguments, scratch: scratch, environment: ["EASY_CONNECT_PASSWORD": "BCDF GHJK MNPQ"], seconds: 60)
+            let run = try await EasyConnectProcess.run(arguments, scratch: scratch, environment: ["EASY_CONNECT_PASSWORD": "BCDF GHJK MNPQ"], seconds: 60)
             #expect(run.status != 0 && run.status != 1 && run.status != 2, "\(run.stdout) \(run.stderr)")
             let logs = data + "/" + SessionLogWriter.directoryName
             if keep {
@@ -140,7 +140,7 @@ struct SessionLogProcessTests {
     }
 
     @Test("The settings turn logging off; a policy that turns it on refuses --no-session-log (exit 13)")
-    func settingsDecide() throws {
+    func settingsDecide() async throws {
         let scratch = try EasyConnectProcess.scratch()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let port = String(42_000 + Int(getpid() % 9_000))
@@ -156,7 +156,7 @@ struct SessionLogProcessTests {
                 + extra
             var env = environment
             env["EASY_CONNECT_PASSWORD"] = "BCDF GHJK MNPQ"
-            let run = try EasyConnectProcess.run(arguments, scratch: scratch, environment: env, seconds: 60)
+            let run = try await EasyConnectProcess.run(arguments, scratch: scratch, environment: env, seconds: 60)
             if let status {
                 #expect(run.status == status && run.stdout.contains("session-logging"), "\(run.stdout) \(run.stderr)")
             } else {
@@ -171,7 +171,7 @@ struct SessionLogProcessTests {
 @Suite("easy-connect logs --help")
 struct SessionLogHelpTests {
     @Test("logs, logs show and the session commands explain session logs with examples and the exit codes")
-    func helpTexts() throws {
+    func helpTexts() async throws {
         let scratch = try EasyConnectProcess.scratch()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         for (arguments, words) in [
@@ -181,13 +181,13 @@ struct SessionLogHelpTests {
             (["help", "--help"], ["--no-session-log"]),
             (["--help"], ["logs"]),
         ] {
-            let run = try EasyConnectProcess.run(arguments, scratch: scratch)
+            let run = try await EasyConnectProcess.run(arguments, scratch: scratch)
             #expect(run.status == 0, "\(arguments)")
             for word in words { #expect(run.stdout.contains(word), "\(arguments.joined(separator: " ")) lacks \(word)") }
         }
-        let empty = try EasyConnectProcess.run(["logs", "--data-dir", scratch + "/nothing-here"], scratch: scratch)
+        let empty = try await EasyConnectProcess.run(["logs", "--data-dir", scratch + "/nothing-here"], scratch: scratch)
         #expect(empty.status == 0 && empty.stdout.contains("No session logs"), "\(empty.stdout) \(empty.stderr)")
-        let none = try EasyConnectProcess.run(["logs", "show", "latest", "--json", "--data-dir", scratch + "/nothing-here"], scratch: scratch)
+        let none = try await EasyConnectProcess.run(["logs", "show", "latest", "--json", "--data-dir", scratch + "/nothing-here"], scratch: scratch)
         #expect(none.status == 2 && none.stdout.contains("no-log"), "\(none.stdout)")
     }
 }

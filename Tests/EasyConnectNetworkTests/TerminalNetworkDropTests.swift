@@ -14,7 +14,7 @@ struct TerminalNetworkDropTests {
     func drops() async throws {
         let lab = try EasyConnectLab("terminal-drop")
         defer { lab.cleanup() }
-        let net = try NetworkNamespaces(hosts: 2, tag: "t")
+        let net = try await NetworkNamespaces(hosts: 2, tag: "t")
         defer { net.tearDown() }
         let hub = net.prefix + "hub"
         let password = ["EASY_CONNECT_FILE_PASSWORD": "drop-test-password"]
@@ -22,8 +22,8 @@ struct TerminalNetworkDropTests {
             let (ip, wrapped) = net.inHost(host, lab.easyConnect, arguments + ["--json", "--data-dir", lab.dataDirectory(role), "--download-dir", lab.downloadDirectory(role)])
             return try lab.launch(role, ip, wrapped, environment: password)
         }
-        func link(_ state: String) throws {
-            let r = try NetworkNamespaces.run(["-n", hub, "link", "set", "v1", state])
+        func link(_ state: String) async throws {
+            let r = try await NetworkNamespaces.run(["-n", hub, "link", "set", "v1", state])
             #expect(r.status == 0, "ip link set v1 \(state): \(r.stderr)")
         }
         func screenShows(_ text: String) -> (JSONLineProcess.Line) -> Bool {
@@ -52,11 +52,11 @@ struct TerminalNetworkDropTests {
         _ = try await helper.waitFor("screen", seconds: 10, matching: screenShows("one-42"))
 
         // A brief drop: what the Helper types during it arrives once the link is back.
-        try link("down")
+        try await link("down")
         try await Task.sleep(for: .seconds(1))
         helper.send("keys", ["text": .string("echo two-$((40+3))\r")])
         try await Task.sleep(for: .seconds(7))
-        try link("up")
+        try await link("up")
         _ = try await helper.waitFor("screen", seconds: 20, matching: screenShows("two-43"))
         // The screen is whole: both lines, in order, and the session never ended.
         let (last, _) = try await helper.waitFor("screen", seconds: 5, matching: screenShows("two-43"))
@@ -68,7 +68,7 @@ struct TerminalNetworkDropTests {
         #expect(!user.report().contains("\"disconnected\"") && !helper.report().contains("\"disconnected\""))
 
         // A long drop: both sides give up after the silence limit and exit with connection-lost.
-        try link("down")
+        try await link("down")
         let (ended, _) = try await helper.waitFor("disconnected", seconds: 40)
         #expect(ended.string("reason") == "connection-lost", "\(ended.text)")
         let (userEnded, _) = try await user.waitFor("disconnected", seconds: 40)

@@ -1,10 +1,11 @@
 import EasyConnect
 import EasyConnectTerminal
+import NetworkLab
 import Testing
 
 /// Deflated frames: round trips, and inflation bounded to `maximumFrameBytes` so that a small message
 /// cannot make the Helper allocate without limit; anything that is not one complete zlib stream is refused.
-@Suite("Frame compression: deflate, bounded inflate")
+@Suite("Frame compression: deflate, bounded inflate", .onComputeThread)
 struct FrameCompressionTests {
     /// 100 MB of zeros, deflated (about 100 kB).
     static let bomb: [UInt8] = FrameCompression.deflate([UInt8](repeating: 0, count: 100_000_000))

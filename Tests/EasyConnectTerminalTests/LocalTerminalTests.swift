@@ -1,5 +1,6 @@
 import EasyConnect
 import EasyConnectTerminal
+import NetworkLab
 import Testing
 
 #if canImport(Glibc)
@@ -27,8 +28,13 @@ struct LocalTerminalTests {
         return (master, slave)
     }
 
-    /// What the terminal side wrote, read from the controlling side until nothing comes for a moment.
-    static func drain(_ fd: Int32) -> String {
+    /// What the terminal side wrote, read from the controlling side until nothing comes for a moment (off the
+    /// cooperative pool).
+    static func drain(_ fd: Int32) async throws -> String {
+        try await offCooperativePool { drainBlocking(fd) }
+    }
+
+    private static func drainBlocking(_ fd: Int32) -> String {
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1024)
         while true {
@@ -48,7 +54,7 @@ struct LocalTerminalTests {
     }
 
     @Test("Size, raw mode with the alternate screen, and back")
-    func enterAndRestore() throws {
+    func enterAndRestore() async throws {
         let (master, slave) = try Self.openPair(rows: 30, columns: 100)
         defer { close(master); close(slave) }
         let local = LocalTerminal(input: slave, output: slave)
@@ -59,17 +65,17 @@ struct LocalTerminalTests {
         #expect(local.enter())
         let raw = Self.mode(slave)
         #expect(raw.c_lflag & tcflag_t(ICANON | ECHO | ISIG) == 0, "raw: no line editing, no echo, no signal keys")
-        #expect(Self.drain(master).hasPrefix("\u{1B}[?1049h"))
+        #expect(try await Self.drain(master).hasPrefix("\u{1B}[?1049h"))
         #expect(local.enter(), "entering twice changes nothing")
         local.write(Array("drawn".utf8))
-        #expect(Self.drain(master) == "drawn")
+        #expect(try await Self.drain(master) == "drawn")
         local.restore()
         let after = Self.mode(slave)
         #expect(after.c_lflag == before.c_lflag && after.c_iflag == before.c_iflag && after.c_oflag == before.c_oflag)
-        let restored = Self.drain(master)
+        let restored = try await Self.drain(master)
         #expect(restored.hasSuffix("\u{1B}[?1049l") && restored.contains("\u{1B}[?25h"))
         local.restore()
-        #expect(Self.drain(master).isEmpty, "restoring twice writes nothing")
+        #expect(try await Self.drain(master).isEmpty, "restoring twice writes nothing")
     }
 
     @Test("Not a terminal: enter refuses and changes nothing")

@@ -1,5 +1,6 @@
 import EasyConnect
 import EasyConnectTerminal
+import NetworkLab
 import Testing
 
 #if canImport(Glibc)
@@ -15,8 +16,13 @@ import Testing
 struct PseudoTerminalTests {
     static let environment = ["PATH": "/usr/bin:/bin", "TERM": "xterm-256color", "PS1": "$ ", "HOME": "/tmp", "LC_ALL": "C"]
 
-    /// Reads until `done` holds for the output, the program's side closes, or `seconds` pass.
-    static func read(_ pty: PseudoTerminal, seconds: Double = 10, until done: (String) -> Bool = { _ in false }) -> String {
+    /// Reads until `done` holds for the output, the program's side closes, or `seconds` pass; waits off the
+    /// cooperative pool.
+    static func read(_ pty: PseudoTerminal, seconds: Double = 10, until done: @escaping @Sendable (String) -> Bool = { _ in false }) async throws -> String {
+        try await offCooperativePool { readBlocking(pty, seconds: seconds, until: done) }
+    }
+
+    private static func readBlocking(_ pty: PseudoTerminal, seconds: Double, until done: (String) -> Bool) -> String {
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         let clock = ContinuousClock()
@@ -36,25 +42,30 @@ struct PseudoTerminalTests {
     }
 
     /// Runs `script` with `/bin/sh -c` in a pty of `size`, then hangs up and waits whatever happens.
-    static func run(_ script: String, size: TerminalSize = TerminalSize(rows: 24, columns: 80), _ body: (PseudoTerminal) throws -> Void) throws -> String {
+    static func run(_ script: String, size: TerminalSize = TerminalSize(rows: 24, columns: 80), _ body: (PseudoTerminal) async throws -> Void) async throws -> String {
         let pty = try PseudoTerminal(arguments: ["/bin/sh", "-c", script], size: size, environment: environment)
         defer { pty.hangUp() }
-        try body(pty)
-        return pty.wait()
+        try await body(pty)
+        return try await wait(pty)
+    }
+
+    /// `pty.wait()`, off the cooperative pool.
+    static func wait(_ pty: PseudoTerminal) async throws -> String {
+        try await offCooperativePool { pty.wait() }
     }
 
     @Test("Output is read, then the end; wait() reports the exit status")
-    func outputAndExitStatus() throws {
+    func outputAndExitStatus() async throws {
         var output = ""
-        let status = try Self.run("printf hello; exit 3") { output = Self.read($0) }
+        let status = try await Self.run("printf hello; exit 3") { output = try await Self.read($0) }
         #expect(output == "hello")
         #expect(status == "exited with status 3")
     }
 
     @Test("The program has the pty as its terminal, of the given size, and the environment given")
-    func sizeAndEnvironment() throws {
+    func sizeAndEnvironment() async throws {
         var output = ""
-        let status = try Self.run("stty size; tty; printf '%s\\n' \"$TERM\"", size: TerminalSize(rows: 33, columns: 101)) { output = Self.read($0) }
+        let status = try await Self.run("stty size; tty; printf '%s\\n' \"$TERM\"", size: TerminalSize(rows: 33, columns: 101)) { output = try await Self.read($0) }
         let lines = output.split(separator: "\r\n").map(String.init)
         #expect(lines.first == "33 101")
         #expect(lines.dropFirst().first?.hasPrefix("/dev/pts/") == true, "\(lines)")
@@ -63,33 +74,33 @@ struct PseudoTerminalTests {
     }
 
     @Test("resize changes the size the program sees")
-    func resize() throws {
+    func resize() async throws {
         var first = "", second = ""
-        _ = try Self.run("stty size; read line; stty size") { pty in
-            first = Self.read(pty) { $0.contains("24 80\r\n") }
+        _ = try await Self.run("stty size; read line; stty size") { pty in
+            first = try await Self.read(pty) { $0.contains("24 80\r\n") }
             pty.resize(to: TerminalSize(rows: 12, columns: 34))
             pty.write(Array("\r".utf8))
-            second = Self.read(pty) { $0.contains("12 34") }
+            second = try await Self.read(pty) { $0.contains("12 34") }
         }
         #expect(first.contains("24 80"))
         #expect(second.contains("12 34\r\n"))
     }
 
     @Test("Keystrokes reach an interactive shell, echoed by the line discipline")
-    func interactiveShell() throws {
+    func interactiveShell() async throws {
         let pty = try PseudoTerminal(arguments: ["sh"], size: TerminalSize(rows: 24, columns: 80), environment: Self.environment)
         defer { pty.hangUp() }
-        _ = Self.read(pty) { $0.contains("$ ") }
+        _ = try await Self.read(pty) { $0.contains("$ ") }
         pty.write(Array("echo hi\r".utf8))
-        let output = Self.read(pty) { $0.contains("echo hi\r\nhi\r\n") }
+        let output = try await Self.read(pty) { $0.contains("echo hi\r\nhi\r\n") }
         #expect(output.contains("echo hi\r\nhi\r\n"), "\(output.debugDescription)")
         pty.write(Array("exit 7\r".utf8))
-        _ = Self.read(pty)
-        #expect(pty.wait() == "exited with status 7")
+        _ = try await Self.read(pty)
+        #expect(try await Self.wait(pty) == "exited with status 7")
     }
 
     @Test("A signal this process ignores is not ignored by the program")
-    func signalsAreDefault() throws {
+    func signalsAreDefault() async throws {
         // The test process ignores SIGINT just while the program starts (as easy-connect does throughout).
         let previous = signal(SIGINT, SIG_IGN)
         let pty: PseudoTerminal
@@ -98,18 +109,18 @@ struct PseudoTerminalTests {
             pty = try PseudoTerminal(arguments: ["/bin/sh", "-c", "kill -INT $$; echo survived"], size: TerminalSize(rows: 24, columns: 80), environment: Self.environment)
         }
         defer { pty.hangUp() }
-        let output = Self.read(pty)
+        let output = try await Self.read(pty)
         #expect(!output.contains("survived"))
-        #expect(pty.wait() == "was killed by signal \(SIGINT)")
+        #expect(try await Self.wait(pty) == "was killed by signal \(SIGINT)")
     }
 
     @Test("hangUp ends a program that would run on; wait() says it was killed by SIGHUP")
-    func hangUp() throws {
+    func hangUp() async throws {
         let pty = try PseudoTerminal(arguments: ["sleep", "30"], size: TerminalSize(rows: 5, columns: 5), environment: Self.environment)
         let clock = ContinuousClock()
         let start = clock.now
         pty.hangUp()
-        #expect(pty.wait() == "was killed by signal \(SIGHUP)")
+        #expect(try await Self.wait(pty) == "was killed by signal \(SIGHUP)")
         #expect(clock.now - start < .seconds(5))
     }
 
@@ -123,10 +134,10 @@ struct PseudoTerminalTests {
     }
 
     @Test("A program's output through the emulator: what `printf` draws is on the screen")
-    func throughTheEmulator() throws {
+    func throughTheEmulator() async throws {
         let size = TerminalSize(rows: 4, columns: 20)
         let emulator = VTermEmulator(size: size)
-        _ = try Self.run("printf '\\033[31mred\\033[0m\\nnext'", size: size) { pty in emulator.write(Array(Self.read(pty).utf8)) }
+        _ = try await Self.run("printf '\\033[31mred\\033[0m\\nnext'", size: size) { pty in emulator.write(Array(try await Self.read(pty).utf8)) }
         #expect(emulator.screen.text == ["red", "next", "", ""], "ONLCR turns \\n into \\r\\n")
         #expect(emulator.screen[0, 0].style.foreground == .indexed(1))
     }

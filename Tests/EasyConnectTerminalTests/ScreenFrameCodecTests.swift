@@ -1,12 +1,13 @@
 import EasyConnect
 import EasyConnectTerminal
 import PropertyBased
+import NetworkLab
 import Testing
 
 /// Screen frames in bytes, and the invariant of a shared terminal: after each frame the Helper's screen
 /// equals the User's. Screens come from random program output fed to a `VTermEmulator`; frames from
 /// `ScreenDiffer` go through the codec (and deflate) before the receiver applies them.
-@Suite("Screen frames: codec round trips and the Helper's copy of the screen")
+@Suite("Screen frames: codec round trips and the Helper's copy of the screen", .onComputeThread)
 struct ScreenFrameCodecTests {
     /// A screen with one of every kind of cell: ASCII, blank with a background, wide, combining, RGB.
     static func sampleScreen() -> TerminalScreen {

@@ -1,10 +1,11 @@
 import EasyConnect
 import EasyConnectTerminal
+import NetworkLab
 import Testing
 
 /// Frames as a hostile User could send them: the decoder refuses every malformed one with an error (never
 /// a trap), and whatever it accepts is a well-formed screen with no control character in any cell.
-@Suite("Screen frames: hostile bytes")
+@Suite("Screen frames: hostile bytes", .onComputeThread)
 struct ScreenFrameHostileTests {
     /// Frame bytes written field by field.
     struct Bytes {

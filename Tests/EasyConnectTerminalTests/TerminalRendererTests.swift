@@ -1,13 +1,14 @@
 import EasyConnect
 import EasyConnectTerminal
 import PropertyBased
+import NetworkLab
 import Testing
 
 /// The renderer's bytes, read by a second `VTermEmulator` standing for the person's terminal: the window
 /// shows the screen cell by cell, the status line below it, the cursor where the screen has it; unchanged
 /// screens cost nothing; windows of other sizes clip and clear; cell text never reaches the terminal as
 /// control characters.
-@Suite("TerminalRenderer: what a terminal shows after reading its bytes")
+@Suite("TerminalRenderer: what a terminal shows after reading its bytes", .onComputeThread)
 struct TerminalRendererTests {
     /// A blank cell is drawn as a space: compare texts with that in mind.
     static func shown(_ cell: TerminalCell) -> String { cell.text.isEmpty ? " " : cell.text }

@@ -1,11 +1,12 @@
 import EasyConnect
 import EasyConnectTerminal
+import NetworkLab
 import Testing
 
 /// libvterm's state machine behind `VTermEmulator`: what a program's output does to the `TerminalScreen`
 /// (text, pen, cursor, erase, scrolls, insert and delete, the alternate screen, resizing) and the answers
 /// the terminal owes the program.
-@Suite("VTermEmulator: program output to screen cells")
+@Suite("VTermEmulator: program output to screen cells", .onComputeThread)
 struct VTermEmulatorTests {
     static let red = TerminalColor.indexed(1)
 

@@ -1,9 +1,10 @@
 @_spi(Testing) import EasyConnect
 import PeerCrypto
+import NetworkLab
 import Testing
 
 /// Whole runs between two parties, and the refusals the draft requires (section 9: invalid and identity shares).
-@Suite struct CPaceHandshakeTests {
+@Suite(.onComputeThread) struct CPaceHandshakeTests {
     struct Run {
         let initiator: CPace
         let responder: CPace

@@ -1,11 +1,12 @@
 @_spi(Testing) import EasyConnect
 import PeerCrypto
 import PropertyBased
+import NetworkLab
 import Testing
 
 /// Random inputs: two honest parties always agree, and any one-bit difference in what they start from, or in the
 /// associated data one of them receives, makes them disagree.
-@Suite("CPace properties")
+@Suite("CPace properties", .onComputeThread)
 struct CPacePropertyTests {
     struct Inputs {
         var password: [UInt8]

@@ -1,9 +1,10 @@
 @_spi(Testing) import EasyConnect
 import PeerCrypto
+import NetworkLab
 import Testing
 
 /// draft-irtf-cfrg-cpace-21: appendix A (string functions) and appendix B.3 (CPACE-RISTR255-SHA512), byte for byte.
-@Suite struct CPaceTestVectorTests {
+@Suite(.onComputeThread) struct CPaceTestVectorTests {
     static let password = Array("Password".utf8)
     static let channelIdentifier = CPaceHex.bytes("0b415f696e69746961746f720b425f726573706f6e646572")
     static let sessionID = CPaceHex.bytes("7e4b4791d6a8ef019b936c79fb7f2c57")

@@ -1,9 +1,10 @@
 import EasyConnect
 import PNRP
 import PeerCrypto
+import NetworkLab
 import Testing
 
-@Suite("Connection handshake, message by message")
+@Suite("Connection handshake, message by message", .onComputeThread)
 struct ConnectionHandshakeTests {
     @Test("Right password: greeting, PAKE, identities, consent, then Screen Sharing on both sides")
     func success() throws {

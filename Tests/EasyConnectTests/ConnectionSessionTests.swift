@@ -1,9 +1,10 @@
 @_spi(Testing) import EasyConnect
 import PNRP
 import PeerCrypto
+import NetworkLab
 import Testing
 
-@Suite("Session rules, message by message")
+@Suite("Session rules, message by message", .onComputeThread)
 struct ConnectionSessionTests {
     @Test("Chat both ways; nothing of it appears in clear on the wire")
     func chat() throws {

@@ -2,9 +2,10 @@ import EasyConnect
 import Foundation
 import PNRP
 import PeerCrypto
+import NetworkLab
 import Testing
 
-@Suite("Contacts: trust records, contact invitations, SIGMA-I handshake")
+@Suite("Contacts: trust records, contact invitations, SIGMA-I handshake", .onComputeThread)
 struct ContactTests {
     static let helperPeer = PeerIdentity(key: Fixtures.helperIdentity.key.publicKey, displayName: "Hector", computerName: "hector-desk")
 
@@ -248,7 +249,7 @@ struct ContactTests {
     }
 }
 
-@Suite("Offer listeners and contact invitations count no password attempts")
+@Suite("Offer listeners and contact invitations count no password attempts", .onComputeThread)
 struct KnownKeyAttemptTests {
     @Test("Strangers who read an offer listener's invitation and give up after the User's share cannot withdraw it")
     func strangersCannotWithdraw() throws {

@@ -1,9 +1,10 @@
 @_spi(Testing) import EasyConnect
 import PNRP
 import PeerCrypto
+import NetworkLab
 import Testing
 
-@Suite("File transfer and file names")
+@Suite("File transfer and file names", .onComputeThread)
 struct FileTransferTests {
     /// Sends `data` from the Helper to the User in `chunk`-byte pieces; returns the User's events.
     func transfer(_ data: [UInt8], chunk: Int = 1000, in pair: inout ConnectionPair) throws -> (offer: IncomingFileOffer, received: [UInt8], events: [ConnectionEvent]) {

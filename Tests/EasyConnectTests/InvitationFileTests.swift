@@ -2,12 +2,13 @@ import EasyConnect
 import Foundation
 import PNRP
 import PeerCrypto
+import NetworkLab
 import Testing
 
 /// Password-protected invitation files (`.MsRcIncident`): the outline, the round trip, and every way a file
 /// is refused — wrong password, expiry, any changed or missing byte, lifetimes, short passwords, files that
 /// are not ours.
-@Suite("Invitation files")
+@Suite("Invitation files", .onComputeThread)
 struct InvitationFileTests {
     /// Cheap Argon2id (8 KiB, 1 pass): the exhaustive tests open thousands of files.
     static let cheap = InvitationFileCost(memoryKiB: 8, passes: 1)

@@ -1,8 +1,9 @@
 import EasyConnect
 import PeerCrypto
+import NetworkLab
 import Testing
 
-@Suite("Easy Connect passwords")
+@Suite("Easy Connect passwords", .onComputeThread)
 struct PasswordTests {
     @Test("Typed passwords are accepted in either case, with spaces and dashes ignored")
     func parsing() throws {

@@ -1,9 +1,10 @@
 import EasyConnect
 import PNRP
 import PeerCrypto
+import NetworkLab
 import Testing
 
-@Suite("Rendezvous names and sealed invitations")
+@Suite("Rendezvous names and sealed invitations", .onComputeThread)
 struct RendezvousTests {
     @Test("The name depends on the leading six characters and the epoch only")
     func nameDerivation() throws {

@@ -1,9 +1,10 @@
 import EasyConnect
+import NetworkLab
 import Testing
 
 /// The session log format: XML written with `XMLDocument` and read back with `XMLParser`, every record kind,
 /// hostile text from the network, and files that are not logs.
-@Suite("Session log format")
+@Suite("Session log format", .onComputeThread)
 struct SessionLogTests {
     static func time(_ h: Int, _ m: Int, _ s: Int, day: Int = 14) -> SessionLogTime {
         SessionLogTime(year: 2025, month: 3, day: day, hour: h, minute: m, second: s)!

@@ -1,9 +1,10 @@
 import EasyConnect
+import NetworkLab
 import Testing
 
 /// The settings file format: every key with good and bad values, line numbers, comments, line ends,
 /// encodings, unknown and repeated keys, and bytes that are not text at all.
-@Suite("Settings files")
+@Suite("Settings files", .onComputeThread)
 struct SettingsFileTests {
     static let alice = "0123456789abcdef0123456789abcdef01234567"
     static let bob = "89abcdef0123456789abcdef0123456789abcdef"

@@ -1,9 +1,10 @@
 import EasyConnect
+import NetworkLab
 import Testing
 
 /// Defaults, the user file and the system policy combined key by key, with sources; and the questions the
 /// commands ask the settings.
-@Suite("Settings layers and decisions")
+@Suite("Settings layers and decisions", .onComputeThread)
 struct SettingsLayeringTests {
     static let alice = "0123456789abcdef0123456789abcdef01234567"
     static let bob = "89abcdef0123456789abcdef0123456789abcdef"

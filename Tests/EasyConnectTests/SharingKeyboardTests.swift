@@ -1,9 +1,10 @@
 import EasyConnect
+import NetworkLab
 import Testing
 
 /// What keys typed in a shared-terminal window mean: keystrokes for the program, the command key (Ctrl-])
 /// and its letter, the panic key (a lone Esc, or Ctrl and a letter) during Control Sharing, and the chat line.
-@Suite("SharingKeyboard: keystrokes, command key, panic key, chat line")
+@Suite("SharingKeyboard: keystrokes, command key, panic key, chat line", .onComputeThread)
 struct SharingKeyboardTests {
     static let esc: UInt8 = 0x1B
     static let command = SharingKeyboard.commandKey

@@ -1,11 +1,12 @@
 import EasyConnect
 import PropertyBased
+import NetworkLab
 import Testing
 
 /// `TerminalScreen`'s operations against a plain model (a grid of cells copied one by one): scrolls of
 /// regions and of parts of rows, overlapping moves, erases, resizes and the alternate screen; and, with
 /// double-width characters, that no operation leaves half of one.
-@Suite("TerminalScreen: scroll, move, erase, resize, wide characters")
+@Suite("TerminalScreen: scroll, move, erase, resize, wide characters", .onComputeThread)
 struct TerminalScreenTests {
     static let red = TerminalStyle(flags: TerminalStyle.bold, underline: 1, foreground: .indexed(2), background: .indexed(1))
 

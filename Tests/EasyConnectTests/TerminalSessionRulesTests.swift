@@ -1,13 +1,14 @@
 @_spi(Testing) @testable import EasyConnect
 import PNRP
 import PeerCrypto
+import NetworkLab
 import Testing
 
 /// The session rules of a shared terminal, on two connections in memory: screen frames flow from the User
 /// to the Helper only, and never while paused; keystrokes flow from the Helper to the User and count only in
 /// Control Sharing; window sizes come from the Helper, the end of the program from the User. A modified
 /// Helper (or User) that breaks a rule ends the session as a protocol violation.
-@Suite("Terminal session rules")
+@Suite("Terminal session rules", .onComputeThread)
 struct TerminalSessionRulesTests {
     static let frame = Array("a screen frame".utf8)
 

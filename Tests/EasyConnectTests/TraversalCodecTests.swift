@@ -1,11 +1,12 @@
 import EasyConnect
 import PNRP
 import PeerCrypto
+import NetworkLab
 import Testing
 
 /// The bytes Easy Connect adds to get through NATs (`docs/deviations.md`, E11): an invitation's punch endpoints
 /// and stream relay (version 2), and the Helper's punch offer.
-@Suite("NAT traversal codecs: invitation version 2 and the punch offer")
+@Suite("NAT traversal codecs: invitation version 2 and the punch offer", .onComputeThread)
 struct TraversalCodecTests {
     static func natInvitation() -> Invitation {
         var inv = Fixtures.invitation()

@@ -1,5 +1,6 @@
 import EasyConnect
 import PNRP
+import NetworkLab
 import Testing
 
 /// A User's invitation and any number of Helper connections to it, in memory and virtual time.
@@ -101,7 +102,7 @@ struct InvitationHarness {
     }
 }
 
-@Suite("The User's invitation: attempts, racing helpers, consent queue, expiry")
+@Suite("The User's invitation: attempts, racing helpers, consent queue, expiry", .onComputeThread)
 struct UserInvitationTests {
     @Test("Three wrong passwords withdraw the invitation; the third Helper is told a new invitation is needed")
     func threeFailures() {

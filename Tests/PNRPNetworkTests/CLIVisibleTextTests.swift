@@ -25,42 +25,42 @@ struct CLIVisibleTextTests {
         let node = try cluster.start(index: 0, address: "127.0.0.160", port: 3540, seeds: [])
         try await cluster.waitReady()
         let dir = ["--state-dir", node.directory]
-        func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-            try runBounded(cluster.binary, arguments + dir, scratch: cluster.root)
+        func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+            try await runBounded(cluster.binary, arguments + dir, scratch: cluster.root)
         }
 
-        let registered = try run(["register", Self.hostileName, "--payload", Self.hostilePayload, "--port", "8080"])
+        let registered = try await run(["register", Self.hostileName, "--payload", Self.hostilePayload, "--port", "8080"])
         #expect(registered.status == 0, "\(registered.stderr)")
         #expect(Self.rawControls(registered.stdout).isEmpty, "\(Self.rawControls(registered.stdout))")
         #expect(registered.stdout.hasPrefix("0.evil\\u{1b}]0;t\\u{7}\n"), "\(registered.stdout)")
 
-        let resolved = try run(["resolve", Self.hostileName, "--timeout", "5"])
+        let resolved = try await run(["resolve", Self.hostileName, "--timeout", "5"])
         #expect(resolved.status == 0, "\(resolved.stderr)")
         #expect(Self.rawControls(resolved.stdout).isEmpty, "\(Self.rawControls(resolved.stdout))")
         #expect(resolved.stdout.contains("comment: \\u{1b}[31mRED\\u{1b}]0;pwned\\u{7}\\u{d} x\\u{202e}\\u{85}"), "\(resolved.stdout)")
 
         // JSON escapes them too, and still gives the exact text to a program.
-        let json = try run(["resolve", Self.hostileName, "--timeout", "5", "--json"])
+        let json = try await run(["resolve", Self.hostileName, "--timeout", "5", "--json"])
         #expect(json.status == 0, "\(json.stderr)")
         #expect(Self.rawControls(json.stdout).isEmpty, "\(Self.rawControls(json.stdout))")
         let record = try JSONDecoder().decode(ResolvedRecord.self, from: Data(json.stdout.utf8))
         #expect(record.comment == Self.hostilePayload && record.name == Self.hostileName)
 
         for arguments in [["status"], ["status", "--json"], ["cache"], ["clouds"], ["register", Self.hostileName, "--json", "--payload", "x"]] {
-            let r = try run(arguments)
+            let r = try await run(arguments)
             #expect(Self.rawControls(r.stdout + r.stderr).isEmpty, "\(arguments): \(Self.rawControls(r.stdout + r.stderr))")
         }
-        #expect(try run(["status"]).stdout.contains("  0.evil\\u{1b}]0;t\\u{7}"))
-        let unregistered = try run(["unregister", Self.hostileName])
+        #expect(try await run(["status"]).stdout.contains("  0.evil\\u{1b}]0;t\\u{7}"))
+        let unregistered = try await run(["unregister", Self.hostileName])
         #expect(unregistered.status == 0 && unregistered.stdout == "unregistered 0.evil\\u{1b}]0;t\\u{7}\n", "\(unregistered)")
         // The node's refusal quotes the name: escaped too.
-        let again = try run(["unregister", Self.hostileName])
+        let again = try await run(["unregister", Self.hostileName])
         #expect(again.status == 3 && Self.rawControls(again.stderr).isEmpty, "\(again.stderr)")
 
         // `pnrp id` needs no node.
-        let id = try runBounded(cluster.binary, ["id", Self.hostileName + "\u{85}\u{2066}"], scratch: cluster.root)
+        let id = try await runBounded(cluster.binary, ["id", Self.hostileName + "\u{85}\u{2066}"], scratch: cluster.root)
         #expect(id.status == 0 && Self.rawControls(id.stdout).isEmpty, "\(id)")
-        let idJSON = try runBounded(cluster.binary, ["id", "--json", Self.hostileName + "\u{85}\u{2066}"], scratch: cluster.root)
+        let idJSON = try await runBounded(cluster.binary, ["id", "--json", Self.hostileName + "\u{85}\u{2066}"], scratch: cluster.root)
         #expect(Self.rawControls(idJSON.stdout).isEmpty, "\(idJSON.stdout)")
         struct Shown: Decodable { var name: String }
         #expect(try JSONDecoder().decode(Shown.self, from: Data(idJSON.stdout.utf8)).name == Self.hostileName + "\u{85}\u{2066}")

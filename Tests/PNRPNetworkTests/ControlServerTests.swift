@@ -1,4 +1,5 @@
 import Foundation
+import NetworkLab
 import NIOCore
 import PNRP
 import PNRPNetwork
@@ -161,7 +162,7 @@ struct ControlServerTests {
             (oversized, "longer than \(ControlProtocol.maximumLineBytes) bytes"),
         ]
         for (line, expected) in cases {
-            let response = try ControlCodec.response(try await Self.blocking { try Self.exchange(fd, line) })
+            let response = try ControlCodec.response(try await offCooperativePool { try Self.exchange(fd, line) })
             guard case .failure(let error) = response else {
                 Issue.record("'\(line.prefix(40))' was accepted")
                 continue
@@ -171,10 +172,10 @@ struct ControlServerTests {
         }
         // An oversized line split across writes, then a good request on the same connection.
         let big = [UInt8](repeating: 0x61, count: 3 * ControlProtocol.maximumLineBytes)
-        try await Self.blocking { for chunk in stride(from: 0, to: big.count, by: 8192) { try Self.writeAll(fd, Array(big[chunk..<min(chunk + 8192, big.count)])) } }
-        let afterBig = try ControlCodec.response(try await Self.blocking { try Self.exchange(fd, "") })
+        try await offCooperativePool { for chunk in stride(from: 0, to: big.count, by: 8192) { try Self.writeAll(fd, Array(big[chunk..<min(chunk + 8192, big.count)])) } }
+        let afterBig = try ControlCodec.response(try await offCooperativePool { try Self.exchange(fd, "") })
         #expect(afterBig == .failure(ControlError(.badInput, "the request line is longer than \(ControlProtocol.maximumLineBytes) bytes")))
-        let good = try ControlCodec.response(try await Self.blocking { try Self.exchange(fd, #"{"version":1,"op":"status"}"#) })
+        let good = try ControlCodec.response(try await offCooperativePool { try Self.exchange(fd, #"{"version":1,"op":"status"}"#) })
         guard case .success(.status(let status)) = good else {
             Issue.record("status after errors: \(good)")
             return
@@ -327,15 +328,6 @@ struct ControlServerTests {
     }
 
     // MARK: - Raw sockets
-
-    /// Runs blocking socket calls on a thread outside Swift's cooperative pool: a test that waits in `read`
-    /// for the server's answer must not hold one of the pool's few threads, which the server's own tasks need
-    /// (on a 2-core machine, another test's CPU-bound work can hold the other one for seconds).
-    static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-        }
-    }
 
     static func openConnection(_ path: String) throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)

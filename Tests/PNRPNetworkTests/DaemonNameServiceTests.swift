@@ -121,10 +121,10 @@ struct DaemonNameServiceTests {
         #expect((try? String(contentsOfFile: out, encoding: .utf8))?.contains("published while this command runs") == true)
 
         // The CLI shows the payload's size in text and the payload itself in JSON.
-        let text = try runBounded(cluster.binary, ["resolve", "0.held-by-cli", "--timeout", "5", "--state-dir", nodes[2].directory], scratch: cluster.root)
+        let text = try await runBounded(cluster.binary, ["resolve", "0.held-by-cli", "--timeout", "5", "--state-dir", nodes[2].directory], scratch: cluster.root)
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("extended payload: 1000 bytes"), "\(text.stdout)")
-        let json = try runBounded(cluster.binary, ["resolve", "0.held-by-cli", "--json", "--timeout", "5", "--state-dir", nodes[2].directory], scratch: cluster.root)
+        let json = try await runBounded(cluster.binary, ["resolve", "0.held-by-cli", "--json", "--timeout", "5", "--state-dir", nodes[2].directory], scratch: cluster.root)
         let decoded = try JSONDecoder().decode(ResolvedRecord.self, from: Data(json.stdout.utf8))
         #expect(decoded.extendedPayload == Data(bytes).base64EncodedString())
 
@@ -138,7 +138,7 @@ struct DaemonNameServiceTests {
         try Data().write(to: URL(fileURLWithPath: empty))
         try Data(count: 4097).write(to: URL(fileURLWithPath: huge))
         for (file, reason) in [(cluster.root + "/missing.bin", "does not exist"), (empty, "is empty"), (huge, "larger than 4096 bytes"), (cluster.root, "is a directory")] {
-            let r = try runBounded(cluster.binary, ["register", "0.refused", "--extended-payload-file", file, "--state-dir", nodes[1].directory], scratch: cluster.root)
+            let r = try await runBounded(cluster.binary, ["register", "0.refused", "--extended-payload-file", file, "--state-dir", nodes[1].directory], scratch: cluster.root)
             #expect(r.status == 2, "\(file): \(r.stderr)")
             #expect(r.stderr.contains(reason), "\(r.stderr)")
         }

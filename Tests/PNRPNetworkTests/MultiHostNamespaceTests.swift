@@ -9,7 +9,7 @@ struct MultiHostNamespaceTests {
     @Test("Link-local cloud by multicast alone, global cloud from one seed, names resolve across hosts")
     func threeHosts() async throws {
         let binary = try DaemonCluster.locateBinary()
-        let lab = try NetworkNamespaces(hosts: 3)
+        let lab = try await NetworkNamespaces(hosts: 3)
         defer { lab.tearDown() }
         var processes: [Process] = []
         defer {
@@ -28,7 +28,7 @@ struct MultiHostNamespaceTests {
         // Each host publishes a secured name in every cloud it is in.
         var names: [String] = []
         for i in 0..<3 {
-            let out = try lab.run(binary.path, ["register", "host\(i)", "--secured", "--state-dir", lab.stateDirectory(i)])
+            let out = try await lab.run(binary.path, ["register", "host\(i)", "--secured", "--state-dir", lab.stateDirectory(i)])
             try #require(out.status == 0, "register on node \(i): \(out.stderr)")
             names.append(String(out.stdout.split(separator: "\n").first ?? ""))
         }
@@ -38,14 +38,14 @@ struct MultiHostNamespaceTests {
                 for j in 0..<3 where j != i {
                     let expectedCloud = cloud == "global" ? "cloud Global_" : "cloud LinkLocal_"
                     let found = await eventually(30) {
-                        guard let r = try? lab.run(binary.path, ["resolve", names[j], "--cloud", cloud, "--timeout", "2", "--state-dir", lab.stateDirectory(i)]) else { return false }
+                        guard let r = try? await lab.run(binary.path, ["resolve", names[j], "--cloud", cloud, "--timeout", "2", "--state-dir", lab.stateDirectory(i)]) else { return false }
                         return r.status == 0 && r.stdout.contains(expectedCloud)
                     }
                     #expect(found, "node \(i) could not resolve \(names[j]) in \(cloud); logs: \(lab.log(i))")
                 }
             }
         }
-        for i in 0..<3 { _ = try? lab.run(binary.path, ["stop", "--state-dir", lab.stateDirectory(i)]) }
+        for i in 0..<3 { _ = try? await lab.run(binary.path, ["stop", "--state-dir", lab.stateDirectory(i)]) }
     }
 }
 
@@ -60,7 +60,7 @@ struct NetworkNamespaces {
     let hosts: Int
     let root: String
 
-    init(hosts: Int) throws {
+    init(hosts: Int) async throws {
         prefix = "pnrpt\(getpid())"
         subnet = 100 + Int(getpid() % 100)
         self.hosts = hosts
@@ -87,7 +87,7 @@ struct NetworkNamespaces {
             ]
         }
         for c in commands {
-            let r = try run("/usr/sbin/ip", c)
+            let r = try await run("/usr/sbin/ip", c)
             guard r.status == 0 else {
                 tearDown()
                 throw HarnessError("ip \(c.joined(separator: " ")) failed: \(r.stderr)")
@@ -103,22 +103,22 @@ struct NetworkNamespaces {
 
     /// Deletes the namespaces (their veth ends and bridge go with them) and the state directories.
     func tearDown() {
-        for i in 0..<hosts { _ = try? run("/usr/sbin/ip", ["netns", "delete", namespace(i)]) }
-        _ = try? run("/usr/sbin/ip", ["netns", "delete", prefix + "hub"])
+        for i in 0..<hosts { _ = try? runNow("/usr/sbin/ip", ["netns", "delete", namespace(i)]) }
+        _ = try? runNow("/usr/sbin/ip", ["netns", "delete", prefix + "hub"])
         try? FileManager.default.removeItem(atPath: root)
     }
 
     /// Deletes namespaces of earlier runs whose test process is gone (a crashed run cannot clean up).
     func removeLeftovers() {
-        guard let listing = try? run("/usr/sbin/ip", ["netns", "list"]) else { return }
+        guard let listing = try? runNow("/usr/sbin/ip", ["netns", "list"]) else { return }
         for line in listing.stdout.split(separator: "\n") {
             let name = String(line.split(separator: " ").first ?? "")
             guard name.hasPrefix("pnrpt") else { continue }
             let digits = name.dropFirst(5).prefix { $0.isNumber }
             guard let pid = Int32(digits), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
-            _ = try? run("/usr/sbin/ip", ["netns", "delete", name])
+            _ = try? runNow("/usr/sbin/ip", ["netns", "delete", name])
             // Its nodes, if they outlived it, and its state directories.
-            _ = try? run("/usr/bin/pkill", ["-KILL", "-f", "pnrpt\(pid)-state/"])
+            _ = try? runNow("/usr/bin/pkill", ["-KILL", "-f", "pnrpt\(pid)-state/"])
             try? FileManager.default.removeItem(atPath: FileManager.default.temporaryDirectory.path + "/pnrpt\(pid)-state")
         }
     }
@@ -137,7 +137,13 @@ struct NetworkNamespaces {
 
     /// Runs a command to completion (bounded: killed after 30 s).
     @discardableResult
-    func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        try runBounded(URL(fileURLWithPath: executable), arguments, scratch: FileManager.default.temporaryDirectory.path, seconds: 30)
+    func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await runBounded(URL(fileURLWithPath: executable), arguments, scratch: FileManager.default.temporaryDirectory.path, seconds: 30)
+    }
+
+    /// `run` for cleanup in a `defer`: blocks its thread, so only for quick commands.
+    @discardableResult
+    func runNow(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try runBoundedBlocking(URL(fileURLWithPath: executable), arguments, scratch: FileManager.default.temporaryDirectory.path, seconds: 30)
     }
 }

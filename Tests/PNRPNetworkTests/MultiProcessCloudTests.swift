@@ -93,11 +93,11 @@ struct MultiProcessCloudTests {
         print("multi-process resolve latency (s): max \(latencies.max() ?? 0), mean \(latencies.reduce(0, +) / Double(latencies.count))")
 
         // The CLI prints the same record as JSON, and exit code 3 or 4 for a name nobody publishes.
-        let cli = try runCLI(cluster, ["resolve", target, "--json", "--timeout", "5", "--state-dir", cluster.nodes[6].directory])
+        let cli = try await runCLI(cluster, ["resolve", target, "--json", "--timeout", "5", "--state-dir", cluster.nodes[6].directory])
         #expect(cli.status == 0, "\(cli.stderr)")
         let decoded = try JSONDecoder().decode(ResolvedRecord.self, from: Data(cli.stdout.utf8))
         #expect(decoded.name == target)
-        let missing = try runCLI(cluster, ["resolve", "0.nobody-publishes-this", "--timeout", "2", "--state-dir", cluster.nodes[6].directory])
+        let missing = try await runCLI(cluster, ["resolve", "0.nobody-publishes-this", "--timeout", "2", "--state-dir", cluster.nodes[6].directory])
         #expect(missing.status == 3 || missing.status == 4, "\(missing.stderr)")
 
         // Node 5 has saved its cache; SIGKILL it.
@@ -135,7 +135,7 @@ struct MultiProcessCloudTests {
         #expect(status.pid == restarted.process.processIdentifier)
 
         // Graceful stop: `pnrp stop` for one node, the control request for the others; each exits 0 and removes its socket.
-        let stop = try runCLI(cluster, ["stop", "--state-dir", cluster.nodes[0].directory])
+        let stop = try await runCLI(cluster, ["stop", "--state-dir", cluster.nodes[0].directory])
         #expect(stop.status == 0, "\(stop.stderr)")
         phases.mark("node 0 stopped")
         for node in cluster.nodes.dropFirst() { _ = try await node.client.shutdown() }
@@ -185,7 +185,7 @@ struct MultiProcessCloudTests {
         let base = Self.basePort() + 17
         let first = try cluster.start(index: 0, address: "127.0.0.1", port: base, seeds: [])
         try await cluster.waitReady()
-        let clash = try runCLI(
+        let clash = try await runCLI(
             cluster, ["node", "--address", "127.0.0.1", "--port", String(base + 2), "--state-dir", first.directory, "--no-link-local", "--no-multicast"],
             seconds: 15)
         #expect(clash.status == 6, "\(clash.stderr)")
@@ -194,40 +194,40 @@ struct MultiProcessCloudTests {
 
         // The client commands against that node, as scripts use them.
         let dir = ["--state-dir", first.directory]
-        let registered = try runCLI(cluster, ["register", "0.cli-test", "--port", "8080", "--transport", "udp", "--payload", "hello", "--json"] + dir)
+        let registered = try await runCLI(cluster, ["register", "0.cli-test", "--port", "8080", "--transport", "udp", "--payload", "hello", "--json"] + dir)
         #expect(registered.status == 0, "\(registered.stderr)")
         let name = try JSONDecoder().decode(RegisteredName.self, from: Data(registered.stdout.utf8))
         #expect(name.name == "0.cli-test" && name.endpoints == ["127.0.0.1:8080/udp"] && name.comment == "hello")
-        let twice = try runCLI(cluster, ["register", "0.cli-test"] + dir)
+        let twice = try await runCLI(cluster, ["register", "0.cli-test"] + dir)
         #expect(twice.status == 2 && twice.stderr.contains("already registered"), "\(twice.stderr)")
-        let status = try JSONDecoder().decode(DaemonStatus.self, from: Data(try runCLI(cluster, ["status", "--json"] + dir).stdout.utf8))
+        let status = try JSONDecoder().decode(DaemonStatus.self, from: Data(try await runCLI(cluster, ["status", "--json"] + dir).stdout.utf8))
         #expect(status.registrations == ["0.cli-test"])
-        let identity = try runCLI(cluster, ["identity", "show", "--authority"] + dir)
+        let identity = try await runCLI(cluster, ["identity", "show", "--authority"] + dir)
         #expect(identity.stdout == status.authority + "\n")
-        let shown = try runCLI(cluster, ["identity", "show", "--json"] + dir)
+        let shown = try await runCLI(cluster, ["identity", "show", "--json"] + dir)
         #expect(shown.stdout.contains(status.authority) && !shown.stdout.lowercased().contains("seed"))
-        let clouds = try JSONDecoder().decode([CloudStatus].self, from: Data(try runCLI(cluster, ["clouds", "--json"] + dir).stdout.utf8))
+        let clouds = try JSONDecoder().decode([CloudStatus].self, from: Data(try await runCLI(cluster, ["clouds", "--json"] + dir).stdout.utf8))
         #expect(clouds.map(\.endpoint) == ["127.0.0.1:\(base)"])
-        #expect(try runCLI(cluster, ["cache", "--json"] + dir).status == 0)
-        #expect(try runCLI(cluster, ["resolve", "no-dot"] + dir).status == 2)
-        #expect(try runCLI(cluster, ["resolve", "0.x", "--cloud", "mars"] + dir).status == 2)
-        #expect(try runCLI(cluster, ["unregister", "0.cli-test"] + dir).status == 0)
-        let again = try runCLI(cluster, ["unregister", "0.cli-test"] + dir)
+        #expect(try await runCLI(cluster, ["cache", "--json"] + dir).status == 0)
+        #expect(try await runCLI(cluster, ["resolve", "no-dot"] + dir).status == 2)
+        #expect(try await runCLI(cluster, ["resolve", "0.x", "--cloud", "mars"] + dir).status == 2)
+        #expect(try await runCLI(cluster, ["unregister", "0.cli-test"] + dir).status == 0)
+        let again = try await runCLI(cluster, ["unregister", "0.cli-test"] + dir)
         #expect(again.status == 3, "\(again.stderr)")
-        #expect(try runCLI(cluster, ["identity", "create"] + dir).status == 2)
+        #expect(try await runCLI(cluster, ["identity", "create"] + dir).status == 2)
 
         let empty = cluster.root + "/no-node-here"
         for arguments in [["status"], ["resolve", "0.x"], ["stop"], ["clouds", "--json"]] {
-            let r = try runCLI(cluster, arguments + ["--state-dir", empty])
+            let r = try await runCLI(cluster, arguments + ["--state-dir", empty])
             #expect(r.status == 5, "\(arguments): \(r.stderr)")
             #expect(r.stderr.contains("no pnrp node is running for state directory \(empty)"))
         }
-        let badValue = try runCLI(cluster, ["resolve", "--timeout", "0", "0.x"])
+        let badValue = try await runCLI(cluster, ["resolve", "--timeout", "0", "0.x"])
         #expect(badValue.status == 2)
     }
 
     /// Runs the `pnrp` binary to completion (at most `seconds`).
-    func runCLI(_ cluster: DaemonCluster, _ arguments: [String], seconds: Double = 20) throws -> (status: Int32, stdout: String, stderr: String) {
-        try runBounded(cluster.binary, arguments, scratch: cluster.root, seconds: seconds)
+    func runCLI(_ cluster: DaemonCluster, _ arguments: [String], seconds: Double = 20) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await runBounded(cluster.binary, arguments, scratch: cluster.root, seconds: seconds)
     }
 }

@@ -27,7 +27,7 @@
 
         /// `count` UDP round trips from the host of site 0 to public host 0 and back, after one that is not
         /// measured (it resolves the neighbours' addresses and makes the NAT mapping).
-        static func udpRoundTrips(_ lab: NATLab, count: Int = 10) throws -> [Duration] {
+        static func udpRoundTrips(_ lab: NATLab, count: Int = 10) async throws -> [Duration] {
             let server = try lab.udpSocket(in: lab.publicHosts[0].namespace, port: service)
             let client = try lab.udpSocket(in: lab.sites[0].host)
             defer {
@@ -35,32 +35,53 @@
                 client.close()
             }
             let target = LabEndpoint(lab.publicHosts[0].address, service)
+            // Timed on a thread of their own: a wait for a thread of the cooperative pool is no part of a round trip.
+            let trips = try await offCooperativePool { () throws -> [RoundTrip] in
+                var trips: [RoundTrip] = []
+                for n in 0...count {
+                    let start = ContinuousClock.now
+                    try client.send("ping \(n)", to: target)
+                    guard let ping = try server.receive(timeout: .seconds(2)) else {
+                        trips.append(RoundTrip(ping: nil, pong: nil, time: .zero))
+                        break
+                    }
+                    try server.send("pong \(n)", to: ping.source)
+                    let pong = try client.receive(timeout: .seconds(2))
+                    trips.append(RoundTrip(ping: ping, pong: pong, time: .now - start))
+                    if pong == nil { break }
+                }
+                return trips
+            }
             var rtts: [Duration] = []
-            for n in 0...count {
-                let start = ContinuousClock.now
-                try client.send("ping \(n)", to: target)
-                let ping = try #require(try server.receive(timeout: .seconds(2)), "ping \(n) did not arrive")
-                try server.send("pong \(n)", to: ping.source)
-                let pong = try #require(try client.receive(timeout: .seconds(2)), "pong \(n) did not arrive")
+            for (n, trip) in trips.enumerated() {
+                _ = try #require(trip.ping, "ping \(n) did not arrive")
+                let pong = try #require(trip.pong, "pong \(n) did not arrive")
                 #expect(pong.text == "pong \(n)")
-                if n > 0 { rtts.append(.now - start) }
+                if n > 0 { rtts.append(trip.time) }
             }
             return rtts
         }
 
+        /// One round trip of `udpRoundTrips`: what arrived (nil: nothing within 2 s) and how long it took.
+        struct RoundTrip: Sendable {
+            var ping: LabDatagram?
+            var pong: LabDatagram?
+            var time: Duration
+        }
+
         @Test("UDP round trips between a public host and a site behind a NAT: at least twice the 20 ms one-way delay and under 60 ms (median) with it; under 5 ms without, by the bridge or by the user-space hub with no delay")
-        func udpRoundTrip() throws {
-            let delayed = try NATLab(publicHosts: 1, sites: [.portRestricted], delay: Self.delay, tag: "rttdelay")
+        func udpRoundTrip() async throws {
+            let delayed = try await NATLab(publicHosts: 1, sites: [.portRestricted], delay: Self.delay, tag: "rttdelay")
             defer { delayed.tearDown() }
             #expect(delayed.delayApplied)
-            let withDelay = try Self.udpRoundTrips(delayed)
-            let plain = try NATLab(publicHosts: 1, sites: [.portRestricted], tag: "rttplain")
+            let withDelay = try await Self.udpRoundTrips(delayed)
+            let plain = try await NATLab(publicHosts: 1, sites: [.portRestricted], tag: "rttplain")
             defer { plain.tearDown() }
             #expect(plain.delayMechanism == nil && plain.delayingHub == nil)
-            let withoutDelay = try Self.udpRoundTrips(plain)
-            let hubOnly = try NATLab(publicHosts: 1, sites: [.portRestricted], delay: .zero, by: .userSpaceHub, tag: "rtthub")
+            let withoutDelay = try await Self.udpRoundTrips(plain)
+            let hubOnly = try await NATLab(publicHosts: 1, sites: [.portRestricted], delay: .zero, by: .userSpaceHub, tag: "rtthub")
             defer { hubOnly.tearDown() }
-            let throughHub = try Self.udpRoundTrips(hubOnly)
+            let throughHub = try await Self.udpRoundTrips(hubOnly)
 
             print("""
                 UDP round trips, public host ↔ site behind portRestricted (10 each, median):
@@ -95,8 +116,8 @@
         }
 
         @Test("TCP through the delayed lab: connecting takes at least one round trip (40 ms; under 60 ms once the neighbours are known), 5 MB from a site behind a NAT to a public host arrive intact within 20 s")
-        func tcpTransfer() throws {
-            let lab = try NATLab(publicHosts: 1, sites: [.portRestricted], delay: Self.delay, tag: "delaytcp")
+        func tcpTransfer() async throws {
+            let lab = try await NATLab(publicHosts: 1, sites: [.portRestricted], delay: Self.delay, tag: "delaytcp")
             defer { lab.tearDown() }
             #expect(lab.delayApplied)
             let listener = try lab.tcpSocket(in: lab.publicHosts[0].namespace, port: 8080)
@@ -106,11 +127,14 @@
                 listener.close()
                 client.close()
             }
-            let start = ContinuousClock.now
-            let outcome = try client.connect(to: LabEndpoint(lab.publicHosts[0].address, 8080), timeout: .seconds(5))
-            let connectTime = ContinuousClock.now - start
+            // Connections timed and bytes received on a thread of their own, whatever the cooperative pool does.
+            let (outcome, connectTime) = try await offCooperativePool { () throws -> (LabTCPSocket.ConnectOutcome, Duration) in
+                let start = ContinuousClock.now
+                let outcome = try client.connect(to: LabEndpoint(lab.publicHosts[0].address, 8080), timeout: .seconds(5))
+                return (outcome, ContinuousClock.now - start)
+            }
             try #require(outcome == .connected, "connect: \(outcome)")
-            let accepted = try #require(try listener.accept(timeout: .seconds(5)), "the public host accepted nothing")
+            let accepted = try #require(try await listener.accept(timeout: .seconds(5)), "the public host accepted nothing")
             defer { accepted.close() }
 
             let payload = Self.payload(5 << 20)
@@ -122,22 +146,26 @@
                 done.signal()
             }
             sender.start()
-            var received: [UInt8] = []
-            received.reserveCapacity(payload.count)
-            let deadline = ContinuousClock.now + .seconds(20)
-            while received.count < payload.count, ContinuousClock.now < deadline {
-                guard let chunk = try accepted.receive(timeout: .seconds(5)), !chunk.isEmpty else { break }
-                received += chunk
+            let (received, transferTime) = try await offCooperativePool { () throws -> ([UInt8], Duration) in
+                var received: [UInt8] = []
+                received.reserveCapacity(payload.count)
+                let deadline = ContinuousClock.now + .seconds(20)
+                while received.count < payload.count, ContinuousClock.now < deadline {
+                    guard let chunk = try accepted.receive(timeout: .seconds(5)), !chunk.isEmpty else { break }
+                    received += chunk
+                }
+                return (received, ContinuousClock.now - transferStart)
             }
-            let transferTime = ContinuousClock.now - transferStart
-            _ = done.wait(timeout: .now() + 25)
+            _ = try await offCooperativePool { done.wait(timeout: .now() + 25) }
             // A second connection: the router and the public host know each other's MAC addresses now (the first
             // connect waited for ARP across the hub too), so it takes one round trip.
             let second = try lab.tcpSocket(in: lab.sites[0].host)
             defer { second.close() }
-            let secondStart = ContinuousClock.now
-            let secondOutcome = try second.connect(to: LabEndpoint(lab.publicHosts[0].address, 8080), timeout: .seconds(5))
-            let secondConnectTime = ContinuousClock.now - secondStart
+            let (secondOutcome, secondConnectTime) = try await offCooperativePool { () throws -> (LabTCPSocket.ConnectOutcome, Duration) in
+                let secondStart = ContinuousClock.now
+                let secondOutcome = try second.connect(to: LabEndpoint(lab.publicHosts[0].address, 8080), timeout: .seconds(5))
+                return (secondOutcome, ContinuousClock.now - secondStart)
+            }
             #expect(secondOutcome == .connected)
             print("TCP with 20 ms one-way delay (\(lab.delayMechanism?.description ?? "none")): connect \(Self.ms(connectTime)) (ARP included), then \(Self.ms(secondConnectTime)); 5 MB in \(Self.ms(transferTime)); hub: \(lab.delayingHub.map { "\($0.statistics)" } ?? "netem")")
             #expect(connectTime >= Self.delay * 2)
@@ -149,8 +177,8 @@
         }
 
         @Test("UDP hole punching through the delayed lab: fullCone with portRestricted gets through, symmetric with portRestricted still does not")
-        func holePunching() throws {
-            let lab = try NATLab(publicHosts: 1, sites: [.fullCone, .portRestricted, .symmetric, .portRestricted], delay: Self.delay, tag: "delaypunch")
+        func holePunching() async throws {
+            let lab = try await NATLab(publicHosts: 1, sites: [.fullCone, .portRestricted, .symmetric, .portRestricted], delay: Self.delay, tag: "delaypunch")
             defer { lab.tearDown() }
             #expect(lab.delayApplied)
             let pairs = [(0, 1), (2, 3)]
@@ -167,7 +195,7 @@
             for (s, socket) in sides.enumerated() { try socket.send("register \(s)", to: server) }
             var seen: [Int: LabEndpoint] = [:]
             let deadline = ContinuousClock.now + .seconds(3)
-            while seen.count < sides.count, let d = try rendezvous.receive(until: deadline) { seen[Int(d.text.dropFirst(9)) ?? -1] = d.source }
+            while seen.count < sides.count, let d = try await rendezvous.receive(until: deadline) { seen[Int(d.text.dropFirst(9)) ?? -1] = d.source }
             try #require(seen.count == sides.count, "the rendezvous host heard \(seen.count) of \(sides.count) sides")
 
             // Rounds 100 ms apart (more than a round trip): each side sends to the other's endpoint as the
@@ -175,17 +203,17 @@
             var heard = [Bool](repeating: false, count: sides.count)
             for _ in 0..<8 where heard.contains(false) {
                 for s in sides.indices where !heard[s] || !heard[s ^ 1] { try sides[s].send("punch \(s)", to: seen[s ^ 1]!) }
-                Thread.sleep(forTimeInterval: 0.1)
+                try await Task.sleep(for: .milliseconds(100))
                 for (s, socket) in sides.enumerated() {
-                    for d in try socket.receiveAll(timeout: .zero) where d.text == "punch \(s ^ 1)" || d.text == "ack \(s ^ 1)" {
+                    for d in try await socket.receiveAll(timeout: .zero) where d.text == "punch \(s ^ 1)" || d.text == "ack \(s ^ 1)" {
                         heard[s] = true
                         if d.text.hasPrefix("punch") { try socket.send("ack \(s)", to: d.source) }
                     }
                 }
             }
-            Thread.sleep(forTimeInterval: 0.1)
-            for (s, socket) in sides.enumerated() where try socket.receiveAll(timeout: .zero).contains(where: { $0.text == "ack \(s ^ 1)" || $0.text == "punch \(s ^ 1)" }) {
-                heard[s] = true
+            try await Task.sleep(for: .milliseconds(100))
+            for (s, socket) in sides.enumerated() {
+                if try await socket.receiveAll(timeout: .zero).contains(where: { $0.text == "ack \(s ^ 1)" || $0.text == "punch \(s ^ 1)" }) { heard[s] = true }
             }
             for (n, (i, j)) in pairs.enumerated() {
                 let (x, y) = (lab.sites[i].kind, lab.sites[j].kind)
@@ -197,7 +225,7 @@
 
         /// Sends `count` datagrams of `size` bytes from public host 0 to the host of site 0 (of kind `none`) at once,
         /// after one that makes the neighbours known; how many of the burst arrive within 2 s.
-        static func burst(_ lab: NATLab, count: Int, size: Int) throws -> Int {
+        static func burst(_ lab: NATLab, count: Int, size: Int) async throws -> Int {
             let from = try lab.udpSocket(in: lab.publicHosts[0].namespace)
             let to = try lab.udpSocket(in: lab.sites[0].host, port: service)
             defer {
@@ -206,24 +234,24 @@
             }
             let target = LabEndpoint(lab.sites[0].hostAddress, service)
             try from.send("warm", to: target)
-            _ = try #require(try to.receive(timeout: .seconds(3)), "the first datagram did not arrive")
+            _ = try #require(try await to.receive(timeout: .seconds(3)), "the first datagram did not arrive")
             let bytes = [UInt8](repeating: 7, count: size)
             for _ in 0..<count { try from.send(bytes, to: target) }
-            return try to.receiveAll(timeout: .seconds(2)).count
+            return try await to.receiveAll(timeout: .seconds(2)).count
         }
 
         @Test("The user-space hub's queue is bounded: beyond its frame or byte limit, frames are dropped and counted")
-        func queueLimits() throws {
-            let lab = try NATLab(publicHosts: 1, sites: [.none], delay: Self.delay, by: .userSpaceHub, tag: "delaylimit")
+        func queueLimits() async throws {
+            let lab = try await NATLab(publicHosts: 1, sites: [.none], delay: Self.delay, by: .userSpaceHub, tag: "delaylimit")
             defer { lab.tearDown() }
             let own = try #require(lab.delayingHub)
             #expect(own.stop() && !own.isRunning)
             // Hubs of their own on the lab's ports, holding frames longer than the burst takes to send.
             let few = try DelayingHub(namespace: lab.hub, ports: lab.hubPorts, delay: .milliseconds(200), frameLimit: 8)
-            let arrivedFew = try Self.burst(lab, count: 30, size: 100)
+            let arrivedFew = try await Self.burst(lab, count: 30, size: 100)
             #expect(few.stop())
             let small = try DelayingHub(namespace: lab.hub, ports: lab.hubPorts, delay: .milliseconds(200), byteLimit: 5_000)
-            let arrivedSmall = try Self.burst(lab, count: 30, size: 1_000)
+            let arrivedSmall = try await Self.burst(lab, count: 30, size: 1_000)
             #expect(small.stop())
             print("queue limits: 8 frames: \(arrivedFew) of 30 arrived (\(few.statistics)); 5,000 bytes: \(arrivedSmall) of 30 arrived (\(small.statistics))")
             #expect((1...8).contains(arrivedFew))
@@ -233,46 +261,46 @@
         }
 
         /// The names `ip netns list` shows.
-        static func namespaceNames() throws -> Set<String> {
-            let r = try LabCommand.check(NATLab.ip, ["netns", "list"])
+        static func namespaceNames() async throws -> Set<String> {
+            let r = try await LabCommand.check(NATLab.ip, ["netns", "list"])
             return Set(r.stdout.split(separator: "\n").map { String($0.split(separator: " ").first ?? "") })
         }
 
         @Test("Tear-down of a lab with the user-space hub stops the hub's thread and deletes every namespace; a second tear-down does nothing")
-        func tearDown() throws {
-            let lab = try NATLab(publicHosts: 1, sites: [.fullCone], delay: Self.delay, by: .userSpaceHub, tag: "delayclean")
+        func tearDown() async throws {
+            let lab = try await NATLab(publicHosts: 1, sites: [.fullCone], delay: Self.delay, by: .userSpaceHub, tag: "delayclean")
             var tornDown = false
             defer { if !tornDown { lab.tearDown() } }
             #expect(lab.delayMechanism == .userSpaceHub && lab.delayApplied)
             let hub = try #require(lab.delayingHub)
             #expect(hub.isRunning && hub.ports == lab.hubPorts && hub.namespace == lab.hub)
-            #expect(try Self.namespaceNames().isSuperset(of: lab.namespaces))
-            _ = try Self.udpRoundTrips(lab, count: 1)
+            #expect(try await Self.namespaceNames().isSuperset(of: lab.namespaces))
+            _ = try await Self.udpRoundTrips(lab, count: 1)
             #expect(hub.statistics.sent > 0, "\(hub.statistics)")
 
             lab.tearDown()
             tornDown = true
             #expect(!hub.isRunning)
-            #expect(try Self.namespaceNames().isDisjoint(with: lab.namespaces))
+            #expect(try await Self.namespaceNames().isDisjoint(with: lab.namespaces))
             lab.tearDown()
             #expect(!hub.isRunning)
         }
 
         @Test("With sch_netem the delay can be made by netem too: a round trip takes at least twice the one-way delay", .enabled(if: NATLab.netemAvailable, "this kernel has no sch_netem"))
-        func netem() throws {
-            let lab = try NATLab(publicHosts: 1, sites: [.portRestricted], delay: Self.delay, by: .netem, tag: "delaynetem")
+        func netem() async throws {
+            let lab = try await NATLab(publicHosts: 1, sites: [.portRestricted], delay: Self.delay, by: .netem, tag: "delaynetem")
             defer { lab.tearDown() }
             #expect(lab.delayMechanism == .netem && lab.delayingHub == nil)
-            let rtts = try Self.udpRoundTrips(lab)
+            let rtts = try await Self.udpRoundTrips(lab)
             print("UDP round trips with 20 ms one-way delay by netem: median \(Self.ms(Self.median(rtts)))")
             #expect(rtts.allSatisfy { $0 >= Self.delay * 2 }, "\(rtts.map(Self.ms))")
         }
 
         @Test("Asking for netem where the kernel has no sch_netem fails, and leaves no namespace", .enabled(if: !NATLab.netemAvailable, "this kernel has sch_netem"))
-        func netemMissing() throws {
-            let before = try Self.namespaceNames()
-            #expect(throws: LabError.self) { try NATLab(publicHosts: 1, sites: [.fullCone], delay: Self.delay, by: .netem, tag: "delaynonetem") }
-            #expect(try Self.namespaceNames().subtracting(before).filter { $0.contains("delaynonetem") }.isEmpty)
+        func netemMissing() async throws {
+            let before = try await Self.namespaceNames()
+            await #expect(throws: LabError.self) { try await NATLab(publicHosts: 1, sites: [.fullCone], delay: Self.delay, by: .netem, tag: "delaynonetem") }
+            #expect(try await Self.namespaceNames().subtracting(before).filter { $0.contains("delaynonetem") }.isEmpty)
         }
     }
 #endif

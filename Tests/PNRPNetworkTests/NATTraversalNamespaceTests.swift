@@ -259,7 +259,7 @@
             defer { holder.close() }
             let held = Array(cloud.publicNodes.dropFirst())
             for relay in held {
-                let answer = try holder.request(LabEndpoint(relay.address, UInt16(NATCloud.port)))
+                let answer = try await holder.request(LabEndpoint(relay.address, UInt16(NATCloud.port)))
                 try #require(answer.status == .accepted, "\(relay.label) answered \(answer.status) to the stand-in")
             }
             try await cloud.startSites()
@@ -283,7 +283,7 @@
 
             // The stand-in gives its slots back: the refused nodes find them.
             for relay in held {
-                let answer = try holder.request(LabEndpoint(relay.address, UInt16(NATCloud.port)), release: true)
+                let answer = try await holder.request(LabEndpoint(relay.address, UInt16(NATCloud.port)), release: true)
                 #expect(answer.status == .released, "\(relay.label) answered \(answer.status) to the release")
             }
             phases.mark("slots given back")

@@ -1,4 +1,5 @@
 import Foundation
+import NetworkLab
 import PNRP
 import PNRPNetwork
 import Testing
@@ -17,8 +18,8 @@ struct NodeServiceProcessTests {
     static let address = "127.0.0.61"
     static func basePort() -> UInt16 { UInt16(47_000 + Int(getpid() % 100) * 10) }
 
-    func runCLI(_ cluster: DaemonCluster, _ arguments: [String], seconds: Double = 20) throws -> (status: Int32, stdout: String, stderr: String) {
-        try runBounded(cluster.binary, arguments, scratch: cluster.root, seconds: seconds)
+    func runCLI(_ cluster: DaemonCluster, _ arguments: [String], seconds: Double = 20) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await runBounded(cluster.binary, arguments, scratch: cluster.root, seconds: seconds)
     }
 
     @Test("control.sock removed under a running node: a second node on the directory is refused (exit 6, first pid), the socket comes back, stop works")
@@ -33,11 +34,11 @@ struct NodeServiceProcessTests {
         #expect(unlink(first.directory + "/control.sock") == 0)
 
         // While the file is missing, a client says a node holds the directory (it may already be back).
-        let probe = try runCLI(cluster, ["status", "--state-dir", first.directory])
+        let probe = try await runCLI(cluster, ["status", "--state-dir", first.directory])
         #expect(probe.status == 0 || (probe.status == 5 && probe.stderr.contains("pid \(pid)")), "\(probe.status): \(probe.stderr)")
 
         // A second node on the same directory is refused at once, naming the first.
-        let second = try runCLI(
+        let second = try await runCLI(
             cluster,
             ["node", "--address", Self.address, "--port", String(base + 1), "--state-dir", first.directory, "--no-link-local", "--no-multicast"],
             seconds: 15)
@@ -51,11 +52,11 @@ struct NodeServiceProcessTests {
         #expect(try await first.client.status().registrations == ["0.locked-dir"])
         _ = try await first.client.register(RegisterArguments(name: "0.second-name"))
         // The text status lists the names one per line.
-        let status = try runCLI(cluster, ["status", "--state-dir", first.directory])
+        let status = try await runCLI(cluster, ["status", "--state-dir", first.directory])
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("registered: 2\n  0.locked-dir\n  0.second-name\n"), "\(status.stdout)")
 
-        let stop = try runCLI(cluster, ["stop", "--state-dir", first.directory])
+        let stop = try await runCLI(cluster, ["stop", "--state-dir", first.directory])
         #expect(stop.status == 0, "\(stop.stderr)")
         try await cluster.waitExit(first, seconds: 15)
         #expect(first.process.terminationReason == .exit && first.process.terminationStatus == 0, "\(cluster.log(first))")
@@ -79,7 +80,7 @@ struct NodeServiceProcessTests {
         try await cluster.waitReady()
         _ = try await node.client.register(RegisterArguments(name: "0.metered"))
         _ = try await node.client.resolve(ResolveArguments(name: "0.metered", timeoutSeconds: 5))
-        let reply = try Self.httpGet(Self.address, base + 1, "/metrics")
+        let reply = try await Self.httpGet(Self.address, base + 1, "/metrics")
         #expect(reply.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(reply)")
         #expect(reply.contains("Content-Type: text/plain; version=0.0.4"))
         for line in [
@@ -89,45 +90,47 @@ struct NodeServiceProcessTests {
         ] {
             #expect(reply.contains(line), "missing \(line) in \(reply)")
         }
-        #expect(try Self.httpGet(Self.address, base + 1, "/").hasPrefix("HTTP/1.1 404"))
+        #expect(try await Self.httpGet(Self.address, base + 1, "/").hasPrefix("HTTP/1.1 404"))
         kill(node.process.processIdentifier, SIGTERM)
         try await cluster.waitExit(node, seconds: 15)
         #expect(node.process.terminationStatus == 0, "\(cluster.log(node))")
     }
 
     /// One HTTP/1.1 GET over a fresh TCP connection (10 s limit); the whole answer, headers included.
-    static func httpGet(_ host: String, _ port: UInt16, _ path: String) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        inet_pton(AF_INET, host, &address.sin_addr)
-        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard connected == 0 else { throw HarnessError("connect \(host):\(port): errno \(errno)") }
-        try ControlServerTests.writeAll(fd, Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\n\r\n".utf8))
-        var answer: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        for _ in 0..<1000 {
-            let n = read(fd, &chunk, chunk.count)
-            if n <= 0 { break }
-            answer += chunk[0..<n]
+    static func httpGet(_ host: String, _ port: UInt16, _ path: String) async throws -> String {
+        try await offCooperativePool {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
+            defer { close(fd) }
+            var timeout = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            inet_pton(AF_INET, host, &address.sin_addr)
+            let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            guard connected == 0 else { throw HarnessError("connect \(host):\(port): errno \(errno)") }
+            try ControlServerTests.writeAll(fd, Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\n\r\n".utf8))
+            var answer: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            for _ in 0..<1000 {
+                let n = read(fd, &chunk, chunk.count)
+                if n <= 0 { break }
+                answer += chunk[0..<n]
+            }
+            return String(decoding: answer, as: UTF8.self)
         }
-        return String(decoding: answer, as: UTF8.self)
     }
 
     @Test("pnrp --version and pnrp-sim --version print the package version")
-    func versions() throws {
+    func versions() async throws {
         let cluster = try DaemonCluster()
         defer { cluster.cleanup() }
-        let pnrp = try runCLI(cluster, ["--version"])
+        let pnrp = try await runCLI(cluster, ["--version"])
         #expect(pnrp.status == 0 && pnrp.stdout == PackageVersion.current + "\n", "\(pnrp)")
         let simulator = cluster.binary.deletingLastPathComponent().appendingPathComponent("pnrp-sim")
         try #require(FileManager.default.isExecutableFile(atPath: simulator.path), "pnrp-sim is not built next to pnrp: run `swift build --build-tests`")
-        let sim = try runBounded(simulator, ["--version"], scratch: cluster.root)
+        let sim = try await runBounded(simulator, ["--version"], scratch: cluster.root)
         #expect(sim.status == 0 && sim.stdout == PackageVersion.current + "\n", "\(sim)")
     }
 

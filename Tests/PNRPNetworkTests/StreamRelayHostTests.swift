@@ -66,14 +66,14 @@ struct StreamRelayHostTests {
 
         // The User waits with the token, the Helper joins with it.
         let waiter = try BlockingTCP(allocation.relayEndpoint)
-        try waiter.send(try StreamRelayHello(role: .wait, token: allocation.token).encoded())
-        #expect(try waiter.receive(exactly: 1) == [StreamRelayReply.waiting.rawValue])
+        try await waiter.send(try StreamRelayHello(role: .wait, token: allocation.token).encoded())
+        #expect(try await waiter.receive(exactly: 1) == [StreamRelayReply.waiting.rawValue])
         let joiner = try BlockingTCP(allocation.relayEndpoint)
-        try joiner.send(try StreamRelayHello(role: .join, token: allocation.token).encoded() + Array("sealed hello".utf8))
-        #expect(try joiner.receive(exactly: 1) == [StreamRelayReply.ok.rawValue])
-        #expect(try waiter.receive(exactly: 1 + 12) == [StreamRelayReply.ok.rawValue] + Array("sealed hello".utf8))
-        try waiter.send(Array("sealed answer".utf8))
-        #expect(try joiner.receive(exactly: 13) == Array("sealed answer".utf8))
+        try await joiner.send(try StreamRelayHello(role: .join, token: allocation.token).encoded() + Array("sealed hello".utf8))
+        #expect(try await joiner.receive(exactly: 1) == [StreamRelayReply.ok.rawValue])
+        #expect(try await waiter.receive(exactly: 1 + 12) == [StreamRelayReply.ok.rawValue] + Array("sealed hello".utf8))
+        try await waiter.send(Array("sealed answer".utf8))
+        #expect(try await joiner.receive(exactly: 13) == Array("sealed answer".utf8))
         let counters = try #require(try await relay.counters().streamRelay)
         #expect(counters.pairsSpliced == 1 && counters.activePairs == 1 && counters.bytesRelayed == 25 && counters.liveTokens == 1)
         waiter.close()
@@ -81,8 +81,8 @@ struct StreamRelayHostTests {
 
         // The token is used up; a made-up one was never granted.
         let used = try BlockingTCP(allocation.relayEndpoint)
-        try used.send(try StreamRelayHello(role: .wait, token: allocation.token).encoded())
-        let usedReply = try used.receive(maximum: 1)
+        try await used.send(try StreamRelayHello(role: .wait, token: allocation.token).encoded())
+        let usedReply = try await used.receive(maximum: 1)
         #expect(usedReply == [StreamRelayReply.busy.rawValue] || usedReply == [StreamRelayReply.unknownToken.rawValue])
 
         // Reachable hosts have nobody to ask and no need to; a host without NAT traversal has no relay.
@@ -108,16 +108,16 @@ struct StreamRelayHostTests {
         try await cluster.waitReady()
         // Something that is no hello: answered and counted.
         let stranger = try BlockingTCP(IPv6Endpoint(address: IPv6Address(ipv4: 127, 0, 0, 76), port: 43_577))
-        try stranger.send(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
-        #expect(try stranger.receiveToEnd() == [StreamRelayReply.badHello.rawValue])
+        try await stranger.send(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        #expect(try await stranger.receiveToEnd() == [StreamRelayReply.badHello.rawValue])
         let status = try await node.client.status()
         let relay = try #require(status.streamRelay)
         #expect(relay.endpoint == "\(address):43577" && relay.refused == 1 && relay.pairsSpliced == 0)
-        let json = try runBounded(cluster.binary, ["status", "--json", "--state-dir", node.directory], scratch: cluster.root)
+        let json = try await runBounded(cluster.binary, ["status", "--json", "--state-dir", node.directory], scratch: cluster.root)
         #expect(json.status == 0 && json.stdout.contains("\"streamRelay\"") && json.stdout.contains("\"endpoint\" : \"\(address):43577\""), "\(json)")
-        let text = try runBounded(cluster.binary, ["status", "--state-dir", node.directory], scratch: cluster.root)
+        let text = try await runBounded(cluster.binary, ["status", "--state-dir", node.directory], scratch: cluster.root)
         #expect(text.stdout.contains("stream relay on TCP \(address):43577: 0 pairs spliced now"), "\(text)")
-        let metrics = try NodeServiceProcessTests.httpGet(address, 43_578, "/metrics")
+        let metrics = try await NodeServiceProcessTests.httpGet(address, 43_578, "/metrics")
         #expect(metrics.contains("pnrp_stream_relay_refused_total 1") && metrics.contains("pnrp_stream_relay_pairs_total 0"), "\(metrics)")
         // Without --nat-traversal there is none.
         let plain = try cluster.start(index: 1, address: "127.0.0.77", port: 43_579, seeds: [])

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NetworkLab
 import PNRP
 import PNRPNetwork
 import PeerCrypto
@@ -44,21 +45,21 @@ struct StreamRelayServerTests {
     }
 
     /// Connects and says hello; returns the connection and the relay's first reply byte.
-    static func connect(_ relay: StreamRelayServer, _ role: StreamRelayHello.Role, _ token: [UInt8], timeout: Double = 10) throws -> (BlockingTCP, StreamRelayReply?) {
+    static func connect(_ relay: StreamRelayServer, _ role: StreamRelayHello.Role, _ token: [UInt8], timeout: Double = 10) async throws -> (BlockingTCP, StreamRelayReply?) {
         let c = try BlockingTCP(relay.endpoint, timeout: timeout)
-        try c.send(hello(role, token))
-        let first = try c.receive(maximum: 1)
+        try await c.send(hello(role, token))
+        let first = try await c.receive(maximum: 1)
         return (c, first.first.flatMap(StreamRelayReply.init(rawValue:)))
     }
 
     /// A waiting and a joining connection, spliced.
     static func splicedPair(_ relay: StreamRelayServer, token: [UInt8]? = nil, timeout: Double = 10) async throws -> (waiter: BlockingTCP, joiner: BlockingTCP) {
         let token = if let token { token } else { await Self.token(relay) }
-        let (waiter, w1) = try connect(relay, .wait, token, timeout: timeout)
+        let (waiter, w1) = try await connect(relay, .wait, token, timeout: timeout)
         #expect(w1 == .waiting)
-        let (joiner, j1) = try connect(relay, .join, token, timeout: timeout)
+        let (joiner, j1) = try await connect(relay, .join, token, timeout: timeout)
         #expect(j1 == .ok)
-        #expect(try waiter.receive(exactly: 1) == [StreamRelayReply.ok.rawValue])
+        #expect(try await waiter.receive(exactly: 1) == [StreamRelayReply.ok.rawValue])
         return (waiter, joiner)
     }
 
@@ -116,10 +117,10 @@ struct StreamRelayServerTests {
                 return (count, hash, sent)
             }
             let joinerReader = Background { try Self.drain(joiner) }
-            let sentBig = try Self.stream(big, seed: 1) { try joiner.send($0) }
+            let sentBig = try await offCooperativePool { try Self.stream(big, seed: 1) { try joiner.send($0) } }
             joiner.shutdownWrite()  // the joiner is done; it still reads what the waiter sends
-            let (gotBig, hashBig, sentSmall) = try waiterSide.wait()
-            let (gotSmall, hashSmall) = try joinerReader.wait()
+            let (gotBig, hashBig, sentSmall) = try await waiterSide.wait()
+            let (gotSmall, hashSmall) = try await joinerReader.wait()
             #expect(gotBig == big && hashBig == sentBig)
             #expect(gotSmall == small && hashSmall == sentSmall)
             waiter.close()
@@ -135,12 +136,12 @@ struct StreamRelayServerTests {
     func halfCloseKeepsTheOtherDirection() async throws {
         try await Self.withRelay { relay in
             let (waiter, joiner) = try await Self.splicedPair(relay)
-            try waiter.send(Array("question".utf8))
+            try await waiter.send(Array("question".utf8))
             waiter.shutdownWrite()
-            #expect(try joiner.receiveToEnd() == Array("question".utf8))  // EOF arrived after the bytes
-            for _ in 0..<3 { try joiner.send(Array("answer ".utf8)) }
+            #expect(try await joiner.receiveToEnd() == Array("question".utf8))  // EOF arrived after the bytes
+            for _ in 0..<3 { try await joiner.send(Array("answer ".utf8)) }
             joiner.shutdownWrite()
-            #expect(try waiter.receiveToEnd() == Array("answer answer answer ".utf8))
+            #expect(try await waiter.receiveToEnd() == Array("answer answer answer ".utf8))
             let ended = await eventually(5) { await relay.counters().activePairs == 0 }
             #expect(ended)
         }
@@ -151,7 +152,7 @@ struct StreamRelayServerTests {
         try await Self.withRelay { relay in
             let (waiter, joiner) = try await Self.splicedPair(relay)
             joiner.shutdownWrite()
-            #expect(try waiter.receiveToEnd().isEmpty)
+            #expect(try await waiter.receiveToEnd().isEmpty)
             // The waiter sends 32 MB and ends while the joiner reads slowly: the relay holds what the joiner's
             // buffers cannot take, and reads the waiter's end while it still has bytes to write.
             let size = 32 << 20
@@ -173,8 +174,8 @@ struct StreamRelayServerTests {
                 }
                 throw BlockingTCP.Failure("more than the \(size) bytes sent")
             }
-            let sent = try sender.wait()
-            let (count, hash) = try reader.wait()
+            let sent = try await sender.wait()
+            let (count, hash) = try await reader.wait()
             #expect(count == size && hash == sent)
         }
     }
@@ -183,14 +184,14 @@ struct StreamRelayServerTests {
     func earlyBytes() async throws {
         try await Self.withRelay { relay in
             let token = await Self.token(relay)
-            let (waiter, w1) = try Self.connect(relay, .wait, token)
+            let (waiter, w1) = try await Self.connect(relay, .wait, token)
             #expect(w1 == .waiting)
-            try waiter.send(Array("from the waiter, early".utf8))
+            try await waiter.send(Array("from the waiter, early".utf8))
             try await Task.sleep(for: .milliseconds(100))
             let joiner = try BlockingTCP(relay.endpoint)
-            try joiner.send(Self.hello(.join, token) + Array("from the joiner, with its hello".utf8))
-            #expect(try joiner.receive(exactly: 1 + 22) == [StreamRelayReply.ok.rawValue] + Array("from the waiter, early".utf8))
-            #expect(try waiter.receive(exactly: 1 + 31) == [StreamRelayReply.ok.rawValue] + Array("from the joiner, with its hello".utf8))
+            try await joiner.send(Self.hello(.join, token) + Array("from the joiner, with its hello".utf8))
+            #expect(try await joiner.receive(exactly: 1 + 22) == [StreamRelayReply.ok.rawValue] + Array("from the waiter, early".utf8))
+            #expect(try await waiter.receive(exactly: 1 + 31) == [StreamRelayReply.ok.rawValue] + Array("from the joiner, with its hello".utf8))
         }
     }
 
@@ -199,16 +200,16 @@ struct StreamRelayServerTests {
         try await Self.withRelay { relay in
             // Unknown.
             let unknown = (0..<16).map { UInt8($0) }
-            #expect(try Self.connect(relay, .wait, unknown).1 == .unknownToken)
-            #expect(try Self.connect(relay, .join, unknown).1 == .unknownToken)
+            #expect(try await Self.connect(relay, .wait, unknown).1 == .unknownToken)
+            #expect(try await Self.connect(relay, .join, unknown).1 == .unknownToken)
             // Expired.
             let shortLived = await Self.token(relay, lifetime: .milliseconds(200))
             try await Task.sleep(for: .milliseconds(400))
-            #expect(try Self.connect(relay, .wait, shortLived).1 == .unknownToken)
+            #expect(try await Self.connect(relay, .wait, shortLived).1 == .unknownToken)
             // One granted already expired is never accepted.
             let past = [UInt8](repeating: 0xEE, count: 16)
             await relay.authorize(StreamGrant(token: past, client: IPv6Endpoint(address: .loopback, port: 5000), expires: HostClock.now()))
-            #expect(try Self.connect(relay, .wait, past).1 == .unknownToken)
+            #expect(try await Self.connect(relay, .wait, past).1 == .unknownToken)
             // Used: once its pair ended.
             let token = await Self.token(relay)
             let (w, j) = try await Self.splicedPair(relay, token: token)
@@ -216,12 +217,12 @@ struct StreamRelayServerTests {
             j.close()
             let ended = await eventually(5) { await relay.counters().activePairs == 0 }
             #expect(ended)
-            #expect(try Self.connect(relay, .wait, token).1 == .unknownToken)
+            #expect(try await Self.connect(relay, .wait, token).1 == .unknownToken)
             // A join before anyone waits.
             let fresh = await Self.token(relay)
-            let (early, reply) = try Self.connect(relay, .join, fresh)
+            let (early, reply) = try await Self.connect(relay, .join, fresh)
             #expect(reply == .noPartner)
-            #expect(try early.receive().isEmpty)  // and closed
+            #expect(try await early.receive().isEmpty)  // and closed
             // The token still works for a proper pair afterwards.
             _ = try await Self.splicedPair(relay, token: fresh)
             // Wrong magic, version, role.
@@ -230,8 +231,8 @@ struct StreamRelayServerTests {
                 bad = Self.hello(.wait, fresh)
                 bad[offset] = value
                 let c = try BlockingTCP(relay.endpoint)
-                try c.send(bad)
-                #expect(try c.receiveToEnd() == [StreamRelayReply.badHello.rawValue])
+                try await c.send(bad)
+                #expect(try await c.receiveToEnd() == [StreamRelayReply.badHello.rawValue])
             }
             #expect(await relay.counters().refused >= 8)
         }
@@ -241,18 +242,18 @@ struct StreamRelayServerTests {
     func thirdConnectionRefused() async throws {
         try await Self.withRelay { relay in
             let token = await Self.token(relay)
-            let (waiter, w1) = try Self.connect(relay, .wait, token)
+            let (waiter, w1) = try await Self.connect(relay, .wait, token)
             #expect(w1 == .waiting)
-            let (second, s1) = try Self.connect(relay, .wait, token)
+            let (second, s1) = try await Self.connect(relay, .wait, token)
             #expect(s1 == .busy)
-            #expect(try second.receive().isEmpty)
-            let (joiner, j1) = try Self.connect(relay, .join, token)
+            #expect(try await second.receive().isEmpty)
+            let (joiner, j1) = try await Self.connect(relay, .join, token)
             #expect(j1 == .ok)
-            #expect(try waiter.receive(exactly: 1) == [StreamRelayReply.ok.rawValue])
-            for role in StreamRelayHello.Role.allCases { #expect(try Self.connect(relay, role, token).1 == .busy) }
+            #expect(try await waiter.receive(exactly: 1) == [StreamRelayReply.ok.rawValue])
+            for role in StreamRelayHello.Role.allCases { #expect(try await Self.connect(relay, role, token).1 == .busy) }
             // The pair is untouched.
-            try joiner.send([1, 2, 3])
-            #expect(try waiter.receive(exactly: 3) == [1, 2, 3])
+            try await joiner.send([1, 2, 3])
+            #expect(try await waiter.receive(exactly: 3) == [1, 2, 3])
         }
     }
 
@@ -260,18 +261,18 @@ struct StreamRelayServerTests {
     func waiterTimesOut() async throws {
         try await Self.withRelay { relay in
             let token = await Self.token(relay, lifetime: .milliseconds(500))
-            let (waiter, w1) = try Self.connect(relay, .wait, token)
+            let (waiter, w1) = try await Self.connect(relay, .wait, token)
             #expect(w1 == .waiting)
-            #expect(try waiter.receiveToEnd() == [StreamRelayReply.timeout.rawValue])
+            #expect(try await waiter.receiveToEnd() == [StreamRelayReply.timeout.rawValue])
             #expect(await relay.counters().timedOut == 1)
 
             let other = await Self.token(relay)
-            let (first, f1) = try Self.connect(relay, .wait, other)
+            let (first, f1) = try await Self.connect(relay, .wait, other)
             #expect(f1 == .waiting)
             first.close()
             let freed = await eventually(5) { await relay.counters().waiting == 0 }
             #expect(freed)
-            #expect(try Self.connect(relay, .wait, other).1 == .waiting)
+            #expect(try await Self.connect(relay, .wait, other).1 == .waiting)
         }
     }
 
@@ -282,27 +283,29 @@ struct StreamRelayServerTests {
         try await Self.withRelay(limits) { relay in
             let silent = try BlockingTCP(relay.endpoint)
             let partial = try BlockingTCP(relay.endpoint)
-            try partial.send(Array(Self.hello(.wait, Array(repeating: 1, count: 16)).prefix(10)))
-            #expect(try silent.receiveToEnd() == [StreamRelayReply.timeout.rawValue])
-            #expect(try partial.receiveToEnd() == [StreamRelayReply.timeout.rawValue])
+            try await partial.send(Array(Self.hello(.wait, Array(repeating: 1, count: 16)).prefix(10)))
+            #expect(try await silent.receiveToEnd() == [StreamRelayReply.timeout.rawValue])
+            #expect(try await partial.receiveToEnd() == [StreamRelayReply.timeout.rawValue])
             // A megabyte of garbage: one answer, then the connection is closed (the rest is never read).
+            // Made before connecting: the relay's 300 ms for a hello start with the connection.
+            let garbageBytes = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
             let garbage = try BlockingTCP(relay.endpoint)
-            let sender = Background { garbage.sendUntilBlocked((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }) }
-            #expect(try garbage.receive(maximum: 1) == [StreamRelayReply.badHello.rawValue])
-            _ = try sender.wait()
+            let sender = Background { garbage.sendUntilBlocked(garbageBytes) }
+            #expect(try await garbage.receive(maximum: 1) == [StreamRelayReply.badHello.rawValue])
+            _ = try await sender.wait()
             // The end of input before a whole hello.
             let quitter = try BlockingTCP(relay.endpoint)
-            try quitter.send([0x50, 0x4E])
+            try await quitter.send([0x50, 0x4E])
             quitter.shutdownWrite()
-            #expect(try quitter.receiveToEnd() == [StreamRelayReply.badHello.rawValue])
+            #expect(try await quitter.receiveToEnd() == [StreamRelayReply.badHello.rawValue])
             // Many connections that say nothing and leave.
             for _ in 0..<50 { try BlockingTCP(relay.endpoint).close() }
             let settled = await eventually(5) { await relay.counters().waiting == 0 }
             #expect(settled)
             // Still serving.
             let (w, j) = try await Self.splicedPair(relay)
-            try w.send([42])
-            #expect(try j.receive(exactly: 1) == [42])
+            try await w.send([42])
+            #expect(try await j.receive(exactly: 1) == [42])
         }
     }
 
@@ -313,18 +316,18 @@ struct StreamRelayServerTests {
         try await Self.withRelay(limits) { relay in
             let (w1, j1) = try await Self.splicedPair(relay)
             let second = await Self.token(relay)
-            let (w2, r2) = try Self.connect(relay, .wait, second)
+            let (w2, r2) = try await Self.connect(relay, .wait, second)
             #expect(r2 == .waiting)
-            #expect(try Self.connect(relay, .join, second).1 == .busy)
+            #expect(try await Self.connect(relay, .join, second).1 == .busy)
             w1.close()
             j1.close()
             let ended = await eventually(5) { await relay.counters().activePairs == 0 }
             #expect(ended)
-            let (j2, r3) = try Self.connect(relay, .join, second)
+            let (j2, r3) = try await Self.connect(relay, .join, second)
             #expect(r3 == .ok)
-            #expect(try w2.receive(exactly: 1) == [StreamRelayReply.ok.rawValue])
-            try j2.send([9])
-            #expect(try w2.receive(exactly: 1) == [9])
+            #expect(try await w2.receive(exactly: 1) == [StreamRelayReply.ok.rawValue])
+            try await j2.send([9])
+            #expect(try await w2.receive(exactly: 1) == [9])
         }
     }
 
@@ -336,7 +339,7 @@ struct StreamRelayServerTests {
             let (w1, j1) = try await Self.splicedPair(relay)
             let (w2, j2) = try await Self.splicedPair(relay)
             // A byte every 200 ms keeps the second pair open past the limit; the first, silent, is closed.
-            let echoed = try Background { () throws -> [UInt8] in
+            let echoed = try await Background { () throws -> [UInt8] in
                 var got: [UInt8] = []
                 for i in 0..<8 {
                     try j2.send([UInt8(i)])
@@ -346,11 +349,13 @@ struct StreamRelayServerTests {
                 return got
             }.wait()
             #expect(echoed == Array(0..<8))
-            #expect(try w1.closedWithoutData() && j1.closedWithoutData())
+            let w1Closed = try await w1.closedWithoutData()
+            let j1Closed = try await j1.closedWithoutData()
+            #expect(w1Closed && j1Closed)
             let counters = await relay.counters()
             #expect(counters.idleClosed == 1 && counters.activePairs == 1)
-            try w2.send([1])
-            #expect(try j2.receive(exactly: 1) == [1])
+            try await w2.send([1])
+            #expect(try await j2.receive(exactly: 1) == [1])
         }
     }
 
@@ -364,26 +369,26 @@ struct StreamRelayServerTests {
             let quiet = [try BlockingTCP(relay.endpoint), try BlockingTCP(relay.endpoint)]
             try await Task.sleep(for: .milliseconds(100))
             let third = try BlockingTCP(relay.endpoint)
-            #expect(try third.closedWithoutData())
+            #expect(try await third.closedWithoutData())
             quiet.forEach { $0.close() }
-            let drained = await eventually(5) { (try? BlockingTCP(relay.endpoint).closedWithoutDataWithin(0.2)) == false }
+            let drained = await eventually(5) { (try? await BlockingTCP(relay.endpoint).closedWithoutDataWithin(0.2)) == false }
             #expect(drained)
             // A waiting connection that sends more than the early-bytes bound is closed.
             let token = await Self.token(relay)
-            let (chatty, r4) = try Self.connect(relay, .wait, token)
+            let (chatty, r4) = try await Self.connect(relay, .wait, token)
             #expect(r4 == .waiting)
-            _ = chatty.sendUntilBlocked([UInt8](repeating: 7, count: 4000))
-            #expect(try chatty.closedWithoutData())
+            _ = try await chatty.sendUntilBlocked([UInt8](repeating: 7, count: 4000))
+            #expect(try await chatty.closedWithoutData())
             let freed = await eventually(5) { await relay.counters().waiting == 0 }
             #expect(freed)
             // Within the bound, the early bytes reach the peer.
-            let (polite, r5) = try Self.connect(relay, .wait, token)
+            let (polite, r5) = try await Self.connect(relay, .wait, token)
             #expect(r5 == .waiting)
-            try polite.send([UInt8](repeating: 8, count: 900))
+            try await polite.send([UInt8](repeating: 8, count: 900))
             try await Task.sleep(for: .milliseconds(100))
-            let (joiner, r6) = try Self.connect(relay, .join, token)
+            let (joiner, r6) = try await Self.connect(relay, .join, token)
             #expect(r6 == .ok)
-            #expect(try joiner.receive(exactly: 900) == [UInt8](repeating: 8, count: 900))
+            #expect(try await joiner.receive(exactly: 900) == [UInt8](repeating: 8, count: 900))
         }
     }
 
@@ -393,15 +398,18 @@ struct StreamRelayServerTests {
             let (waiter, joiner) = try await Self.splicedPair(relay, timeout: 1)
             // The waiter reads nothing; the joiner sends until its sends block for a second.
             let total = 200 << 20
-            var sent = 0
             let chunk = [UInt8](repeating: 0x5A, count: 1 << 20)
-            let joinerSlow = try BlockingTCP.sendWithTimeout(joiner, chunk, total: total, seconds: 1, sent: &sent)
+            let (joinerSlow, sent) = try await offCooperativePool { () throws -> (Bool, Int) in
+                var sent = 0
+                let slow = try BlockingTCP.sendWithTimeout(joiner, chunk, total: total, seconds: 1, sent: &sent)
+                return (slow, sent)
+            }
             #expect(joinerSlow, "200 MiB went out although nobody read: the relay buffers without bound")
             // The kernel's buffers on both hops and the relay's write buffer: a few MB, far from 200.
             #expect(sent < 40 << 20, "\(sent) bytes were taken while the receiver read nothing")
             let expected = sent
             let reader = Background { try Self.drainCount(waiter, expected: expected) }
-            let received = try reader.wait()
+            let received = try await reader.wait()
             #expect(received == expected)
         }
     }
@@ -451,10 +459,11 @@ struct StreamRelayServerTests {
         let relay = try await StreamRelayServer.start(on: Self.loopback, eventLoop: group.next())
         let (w, j) = try await Self.splicedPair(relay)
         let token = await Self.token(relay)
-        let (waiting, r) = try Self.connect(relay, .wait, token)
+        let (waiting, r) = try await Self.connect(relay, .wait, token)
         #expect(r == .waiting)
         await relay.close()
-        #expect(try w.receiveToEnd().isEmpty && j.receiveToEnd().isEmpty && waiting.receiveToEnd().isEmpty)
+        let ends = (try await w.receiveToEnd(), try await j.receiveToEnd(), try await waiting.receiveToEnd())
+        #expect(ends.0.isEmpty && ends.1.isEmpty && ends.2.isEmpty)
         #expect(throws: (any Error).self) { try BlockingTCP(relay.endpoint, timeout: 1) }
         try await group.shutdownGracefully()
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NetworkLab
 import Testing
 
 #if canImport(Glibc)
@@ -28,13 +29,13 @@ struct SystemdPackagingTests {
     @Test(
         "systemd-analyze verify accepts the unit, with ExecStart pointing at the built binary",
         .enabled(if: systemdAnalyze != nil, "systemd-analyze is not installed on this machine: the unit is not verified"))
-    func systemdAnalyzeVerify() throws {
+    func systemdAnalyzeVerify() async throws {
         let cluster = try DaemonCluster()
         defer { cluster.cleanup() }
         let text = try String(contentsOf: Self.unit, encoding: .utf8).replacingOccurrences(of: "/usr/local/bin/pnrp", with: cluster.binary.path)
         let copy = cluster.root + "/pnrp-node.service"
         try text.write(toFile: copy, atomically: true, encoding: .utf8)
-        let result = try runBounded(URL(fileURLWithPath: try #require(Self.systemdAnalyze)), ["verify", copy], scratch: cluster.root, seconds: 30)
+        let result = try await runBounded(URL(fileURLWithPath: try #require(Self.systemdAnalyze)), ["verify", copy], scratch: cluster.root, seconds: 30)
         #expect(result.status == 0, "\(result.stderr)")
         // Unknown keys and bad values are only warnings: none may concern this unit.
         let about = (result.stdout + result.stderr).split(separator: "\n").filter { $0.contains("pnrp-node.service") }
@@ -78,20 +79,29 @@ struct SystemdPackagingTests {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = recv(fd, &buffer, buffer.count, 0)
-        try #require(n > 0, "no notification within 15 s (errno \(errno))")
-        let message = String(decoding: buffer[0..<n], as: UTF8.self)
+        let first = try await Self.receive(fd)
+        try #require(first.count > 0, "no notification within 15 s (errno \(first.errno))")
+        let message = String(decoding: first.bytes, as: UTF8.self)
         #expect(message.split(separator: "\n").contains("READY=1"), "\(message)")
         #expect(message.contains("MAINPID=\(process.processIdentifier)"), "\(message)")
         #expect(FileManager.default.fileExists(atPath: real + "/control.sock"))
         #expect(FileManager.default.fileExists(atPath: real + "/node.lock"))
 
         kill(process.processIdentifier, SIGTERM)
-        let stopping = recv(fd, &buffer, buffer.count, 0)
-        #expect(stopping > 0 && String(decoding: buffer[0..<max(stopping, 0)], as: UTF8.self) == "STOPPING=1")
+        let stopping = try await Self.receive(fd)
+        #expect(stopping.count > 0 && String(decoding: stopping.bytes, as: UTF8.self) == "STOPPING=1")
         let end = Date().addingTimeInterval(15)
         while process.isRunning && Date() < end { try await Task.sleep(for: .milliseconds(20)) }
         #expect(!process.isRunning && process.terminationStatus == 0)
+    }
+
+    /// One datagram from `fd`, waited for (up to the socket's receive timeout) off the cooperative pool: what
+    /// `recv` returned, the bytes, and `errno`.
+    static func receive(_ fd: Int32) async throws -> (count: Int, bytes: [UInt8], errno: Int32) {
+        try await offCooperativePool {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let n = recv(fd, &buffer, buffer.count, 0)
+            return (n, Array(buffer[0..<max(n, 0)]), errno)
+        }
     }
 }

@@ -52,8 +52,9 @@ struct TestScriptSetupTests {
         }
     }
 
-    /// Runs `bash script` from the package root with the stand-ins first on PATH (at most 30 s).
-    static func run(_ script: String, standIns: String) throws -> (status: Int32, output: String) {
+    /// Runs `bash script` from the package root with the stand-ins first on PATH (at most 30 s); the wait is a
+    /// sleep of the task.
+    static func run(_ script: String, standIns: String) async throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [root + "/" + script]
@@ -72,7 +73,7 @@ struct TestScriptSetupTests {
                 process.waitUntilExit()
                 throw HarnessError("\(script) did not finish within 30 s")
             }
-            usleep(10_000)
+            try await Task.sleep(for: .milliseconds(10))
         }
         return (process.terminationStatus, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
     }
@@ -82,13 +83,13 @@ struct TestScriptSetupTests {
     }
 
     @Test("On a machine without the libraries: apt-get update once, install what is missing, then build and test; the second run installs nothing")
-    func freshMachine() throws {
+    func freshMachine() async throws {
         let directory = FileManager.default.temporaryDirectory.path + "/pnrp-test-script-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Self.standIns(in: directory)
 
-        let first = try Self.run("scripts/test.sh", standIns: directory)
+        let first = try await Self.run("scripts/test.sh", standIns: directory)
         #expect(first.status == 0, "\(first.output)")
         let calls = Self.calls(directory).filter { !$0.hasPrefix("pkg-config") }
         let libraries = "libsodium-dev libssl-dev libvterm-dev zlib1g-dev"
@@ -102,26 +103,26 @@ struct TestScriptSetupTests {
         #expect(first.output.contains("setup: installed \(libraries)"), "\(first.output)")
 
         try FileManager.default.removeItem(atPath: directory + "/calls.log")
-        let second = try Self.run("scripts/test.sh", standIns: directory)
+        let second = try await Self.run("scripts/test.sh", standIns: directory)
         #expect(second.status == 0, "\(second.output)")
         #expect(Self.calls(directory).filter { $0.hasPrefix("apt-get") }.isEmpty)
         #expect(second.output.contains("already installed"), "\(second.output)")
     }
 
     /// A fresh directory for stand-ins, removed by `body`'s end.
-    static func withStandIns(missing: Set<String> = [], uid: Int = 0, _ body: (String) throws -> Void) throws {
+    static func withStandIns(missing: Set<String> = [], uid: Int = 0, _ body: (String) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.path + "/pnrp-test-script-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try standIns(in: directory, missing: missing, uid: uid)
-        try body(directory)
+        try await body(directory)
     }
 
     @Test("As root without nft (the namespace tests' NAT routers): nftables is installed with the libraries; the second run installs nothing")
-    func rootWithoutNft() throws {
+    func rootWithoutNft() async throws {
         // Only nft can be left out: Debian's iproute2 has /bin/ip too, which these runs' PATH reaches.
-        try Self.withStandIns(missing: ["nft"]) { directory in
-            let first = try Self.run("scripts/setup.sh", standIns: directory)
+        try await Self.withStandIns(missing: ["nft"]) { directory in
+            let first = try await Self.run("scripts/setup.sh", standIns: directory)
             #expect(first.status == 0, "\(first.output)")
             let packages = "libsodium-dev libssl-dev libvterm-dev zlib1g-dev nftables"
             #expect(Self.calls(directory).filter { $0.hasPrefix("apt-get") } == ["apt-get update -qq", "apt-get install -y -qq \(packages)"])
@@ -129,7 +130,7 @@ struct TestScriptSetupTests {
             #expect(FileManager.default.isExecutableFile(atPath: directory + "/nft"))
 
             try FileManager.default.removeItem(atPath: directory + "/calls.log")
-            let second = try Self.run("scripts/setup.sh", standIns: directory)
+            let second = try await Self.run("scripts/setup.sh", standIns: directory)
             #expect(second.status == 0, "\(second.output)")
             #expect(Self.calls(directory).filter { $0.hasPrefix("apt-get") }.isEmpty)
             #expect(second.output.contains("ip and nft already installed"), "\(second.output)")
@@ -137,10 +138,10 @@ struct TestScriptSetupTests {
     }
 
     @Test("Not root: nft and ip are not asked for (the namespace tests need root and skip without it)")
-    func notRootWithoutNetworkTools() throws {
-        try Self.withStandIns(missing: ["ip", "nft"], uid: 1000) { directory in
+    func notRootWithoutNetworkTools() async throws {
+        try await Self.withStandIns(missing: ["ip", "nft"], uid: 1000) { directory in
             try "".write(toFile: directory + "/installed", atomically: true, encoding: .utf8)
-            let r = try Self.run("scripts/setup.sh", standIns: directory)
+            let r = try await Self.run("scripts/setup.sh", standIns: directory)
             #expect(r.status == 0, "\(r.output)")
             #expect(Self.calls(directory).filter { $0.hasPrefix("apt-get") || $0.hasPrefix("sudo") }.isEmpty)
             #expect(r.output.contains("already installed") && !r.output.contains("nft"), "\(r.output)")

@@ -1,12 +1,13 @@
 import Foundation
 import PNRP
+import NetworkLab
 import Testing
 
 @testable import PNRPSimulation
 
 /// The cloud size estimate ([MS-PNRP] 3.2.6.2.1.1, `docs/deviations.md` N21) is within a factor 1.5 of
 /// the truth, from 10 nodes up.
-@Suite("Cloud size estimate")
+@Suite("Cloud size estimate", .onComputeThread)
 struct CloudSizeEstimateTests {
     /// Leaf sets of `sampled` of `count` random IDs, built from the sorted IDs as a converged cloud has them.
     static func leafSets(count: Int, sampled: Int, seed: UInt64) -> [LeafSet] {

@@ -1,6 +1,7 @@
 import Foundation
 import PNRP
 import PNRPSimulation
+import NetworkLab
 import Testing
 
 #if canImport(FoundationXML)
@@ -11,7 +12,7 @@ import FoundationXML
 enum MetricsTests {}
 
 extension MetricsTests {
-    @Suite struct NumberTextTests {
+    @Suite(.onComputeThread) struct NumberTextTests {
         @Test func plainDecimalWithSixSignificantDigits() {
             #expect(NumberText.decimal(1234.5678) == "1234.57")
             #expect(NumberText.decimal(0.000123456789) == "0.000123457")
@@ -44,7 +45,7 @@ extension MetricsTests {
 }
 
 extension MetricsTests {
-    @Suite struct LatencyRecorderTests {
+    @Suite(.onComputeThread) struct LatencyRecorderTests {
         @Test func percentilesOfAUniformRangeWithinHistogramPrecision() {
             // 1 ms, 2 ms … 10,000 ms: the true p-th percentile is p % of 10 s. Three significant digits put every
             // value within 0.1 % (the reported value is the upper end of its bucket).
@@ -111,7 +112,7 @@ extension MetricsTests {
 }
 
 extension MetricsTests {
-    @Suite struct CountHistogramTests {
+    @Suite(.onComputeThread) struct CountHistogramTests {
         @Test func exactPercentilesAndMean() {
             var h = CountHistogram()
             // 0 ×10, 1 ×20, 2 ×40, 3 ×20, 4 ×9, 12 ×1: 100 values.
@@ -153,7 +154,7 @@ extension MetricsTests {
 }
 
 extension MetricsTests {
-    @Suite struct TimeSeriesTests {
+    @Suite(.onComputeThread) struct TimeSeriesTests {
         @Test func csvIsPlainAndStable() {
             var series = TimeSeries(columns: ["time_s", "resolutions", "p99 ms", "note, quoted \"x\""])
             series.append([0, 12, 1.0 / 3, 1e-7])
@@ -179,7 +180,7 @@ extension MetricsTests {
 }
 
 extension MetricsTests {
-    @Suite struct JSONTextTests {
+    @Suite(.onComputeThread) struct JSONTextTests {
         @Test func keysInOrderAndStringsEscaped() throws {
             let text = jsonObject([
                 ("zeta", 1), ("alpha", "quote \" back \\ line\n tab\t bell\u{07} é"), ("missing", .number(.nan)),
@@ -219,7 +220,7 @@ private func parseXML(_ svg: String) -> (ok: Bool, collector: XMLCollector) {
 }
 
 extension MetricsTests {
-    @Suite struct SVGPlotTests {
+    @Suite(.onComputeThread) struct SVGPlotTests {
         static let bucketSample: [(label: String, value: Double)] = [
             (label: "0", value: 3), (label: "1", value: 40), (label: "2", value: 180), (label: "3", value: 420), (label: "4", value: 250),
             (label: "5", value: 80), (label: "6", value: 20), (label: "7", value: 6), (label: "8", value: 1),

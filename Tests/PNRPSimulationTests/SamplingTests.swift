@@ -1,6 +1,7 @@
 import Foundation
 import PNRP
 import PNRPSimulation
+import NetworkLab
 import Testing
 
 // Statistical checks of the duration samplers against their parameters.
@@ -118,7 +119,7 @@ private func sampleMedian(_ sorted: [Double]) -> Double {
 
 private let ksCritical = 1.95 / Double(n).squareRoot()
 
-@Suite struct SamplingTests {
+@Suite(.onComputeThread) struct SamplingTests {
     @Test(arguments: Model.all.filter { $0.moments != nil })
     func sampleMeanIsWithinFourStandardErrors(_ model: Model) throws {
         let moments = try #require(model.moments)

@@ -1,9 +1,10 @@
 import Foundation
 import PNRP
+import NetworkLab
 import Testing
 @testable import PNRPSimulation
 
-@Suite("ScenarioFile")
+@Suite("ScenarioFile", .onComputeThread)
 struct ScenarioFileTests {
     static let scenarioDirectory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().appendingPathComponent("../../Simulations/scenarios").standardizedFileURL

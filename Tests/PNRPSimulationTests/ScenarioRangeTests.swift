@@ -1,12 +1,13 @@
 import Foundation
 import PNRP
+import NetworkLab
 import Testing
 
 @testable import PNRPSimulation
 
 /// Every number and duration of a scenario file has a range that reading checks, and reading reports
 /// every problem of a file, not only the first.
-@Suite("Scenario ranges")
+@Suite("Scenario ranges", .onComputeThread)
 struct ScenarioRangeTests {
     func problems(_ text: String) -> [ScenarioError] { Scenario.problems(yaml: text, file: "t.yaml") }
 

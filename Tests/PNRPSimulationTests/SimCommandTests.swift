@@ -16,12 +16,12 @@ struct SimCommandTests {
     }
 
     @Test("validate reports every problem of a file, one a line")
-    func validateReportsEveryProblem() throws {
+    func validateReportsEveryProblem() async throws {
         let dir = try SimProcess.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = try write("name: bad\nnodes: 1\ncolour: red\nnetwork:\n  loss: 2\nduration: 10\n", "bad.yaml", in: dir)
         let good = try write(Self.tiny, "good.yaml", in: dir)
-        let r = try SimProcess.run(["validate", file, good], in: dir)
+        let r = try await SimProcess.run(["validate", file, good], in: dir)
         #expect(r.status == 2)
         let lines = r.stderr.split(separator: "\n").map(String.init)
         #expect(lines.count == 4, "\(r.stderr)")
@@ -32,43 +32,43 @@ struct SimCommandTests {
     }
 
     @Test("a resolution rate of 1e308 is refused with its range")
-    func absurdRate() throws {
+    func absurdRate() async throws {
         let dir = try SimProcess.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = try write(Self.tiny + "workload:\n  resolutionsPerSecond: 1e308\n", "rate.yaml", in: dir)
         for command in [["validate", file], ["run", file]] {
-            let r = try SimProcess.run(command, in: dir, seconds: 30)
+            let r = try await SimProcess.run(command, in: dir, seconds: 30)
             #expect(!r.timedOut && r.status == 2, "\(command[0]): \(r.stderr)")
             #expect(r.stderr.contains("workload.resolutionsPerSecond: expected a number from 0 to 100000, found 1e308"), "\(r.stderr)")
         }
     }
 
     @Test("--nodes 0 is blamed on the option, not on a line of the file")
-    func badNodesOption() throws {
+    func badNodesOption() async throws {
         let dir = try SimProcess.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = try write(Self.tiny, "tiny.yaml", in: dir)
-        let r = try SimProcess.run(["run", file, "--nodes", "0"], in: dir, seconds: 30)
+        let r = try await SimProcess.run(["run", file, "--nodes", "0"], in: dir, seconds: 30)
         #expect(r.status == 2)
         #expect(r.stderr == "--nodes: expected a whole number from 2 to 1000000, found 0\n", "\(r.stderr)")
     }
 
     @Test("--duration 0s and 99999999h are out of range, and the message gives the range")
-    func badDurationOption() throws {
+    func badDurationOption() async throws {
         let dir = try SimProcess.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = try write(Self.tiny, "tiny.yaml", in: dir)
         for value in ["0s", "99999999h"] {
-            let r = try SimProcess.run(["run", file, "--duration", value], in: dir, seconds: 30)
+            let r = try await SimProcess.run(["run", file, "--duration", value], in: dir, seconds: 30)
             #expect(r.status == 2)
             #expect(r.stderr == "--duration: expected a duration from 1ms to 168h, found \(value)\n", "\(r.stderr)")
         }
-        let r = try SimProcess.run(["run", file, "--duration", "soon"], in: dir, seconds: 30)
+        let r = try await SimProcess.run(["run", file, "--duration", "soon"], in: dir, seconds: 30)
         #expect(r.status == 2 && r.stderr.contains("a number and a unit"), "\(r.stderr)")
     }
 
     @Test("an output path that cannot be a directory fails at once, before a long run")
-    func outputsCheckedFirst() throws {
+    func outputsCheckedFirst() async throws {
         let dir = try SimProcess.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // 100,000 nodes: minutes of work, so only a check made before the run ends this quickly.
@@ -76,7 +76,7 @@ struct SimCommandTests {
         let plain = try write("not a directory", "plain.txt", in: dir)
         for args in [["--report", plain], ["--out", plain + "/sub"], ["--out", dir, "--report", plain]] {
             let started = Date()
-            let r = try SimProcess.run(["run", file] + args, in: dir, seconds: 30)
+            let r = try await SimProcess.run(["run", file] + args, in: dir, seconds: 30)
             #expect(!r.timedOut && r.status == 3, "\(args): \(r.stderr)")
             #expect(Date().timeIntervalSince(started) < 20)
             #expect(r.stderr.contains(args[args.count - 2] + " " + args[args.count - 1] + ": "), "\(r.stderr)")
@@ -85,14 +85,14 @@ struct SimCommandTests {
     }
 
     @Test("with no secured names, the summary says n/a, and the JSON null, instead of 0 %")
-    func nothingToRate() throws {
+    func nothingToRate() async throws {
         let dir = try SimProcess.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = try write(Self.tiny + "workload:\n  securedFraction: 0\n", "unsecured.yaml", in: dir)
-        let text = try SimProcess.run(["run", file], in: dir, seconds: 120)
+        let text = try await SimProcess.run(["run", file], in: dir, seconds: 120)
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("secured n/a"), "\(text.stdout)")
-        let json = try SimProcess.run(["run", file, "--json"], in: dir, seconds: 120)
+        let json = try await SimProcess.run(["run", file, "--json"], in: dir, seconds: 120)
         #expect(json.stdout.contains("\"securedSuccessRate\":null") && json.stdout.contains("\"linkLocalSuccessRate\":null"), "\(json.stdout)")
     }
 }

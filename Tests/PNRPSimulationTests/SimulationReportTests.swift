@@ -1,12 +1,13 @@
 import Foundation
 import PNRP
+import NetworkLab
 import Testing
 
 @testable import PNRPSimulation
 
 /// What a run reports must not mislead: no rate of nothing, no dip the cloud never had, no cut legend,
 /// progress all along.
-@Suite("Simulation reports")
+@Suite("Simulation reports", .onComputeThread)
 struct SimulationReportTests {
     static func small(nodes: Int = 60, duration: NodeDuration = .seconds(50), interval: NodeDuration = .seconds(20)) -> Scenario {
         Scenario(

@@ -2,11 +2,12 @@ import Foundation
 import PNRP
 import PNRPInMemory
 import PeerCrypto
+import NetworkLab
 import Testing
 
 @testable import PNRPSimulation
 
-@Suite struct SimulationRunTests {
+@Suite(.onComputeThread) struct SimulationRunTests {
     static func small(_ name: String = "small", nodes: Int = 120, seed: UInt64 = 3) -> Scenario {
         Scenario(
             name: name, seed: seed, nodes: nodes, join: JoinPlan(interval: .milliseconds(100), settle: .seconds(60)),

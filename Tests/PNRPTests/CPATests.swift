@@ -1,6 +1,7 @@
 import PNRP
 import PeerCrypto
 import PropertyBased
+import NetworkLab
 import Testing
 
 // MARK: - Fixtures
@@ -79,7 +80,7 @@ private func expectDecodeFailure(_ input: [UInt8], sourceLocation: SourceLocatio
 
 // MARK: - Byte layout
 
-@Suite struct CPAEncodingTests {
+@Suite(.onComputeThread) struct CPAEncodingTests {
     /// Every field before the signature, written from [MS-PNRP] 2.2.3.1 and docs/deviations.md, not from the encoder.
     @Test func fixedSecuredCPAMatchesHandWrittenBytes() throws {
         let expectedSigned = bytes("""
@@ -184,7 +185,7 @@ private func expectDecodeFailure(_ input: [UInt8], sourceLocation: SourceLocatio
 
 // MARK: - Verification
 
-@Suite struct CPAVerificationTests {
+@Suite(.onComputeThread) struct CPAVerificationTests {
     @Test func securedCPAVerifiesAndSpeaksForItsName() throws {
         let cpa = try CPA(decoding: try securedCPA().encoded())
         #expect(cpa.isSecured)
@@ -330,7 +331,7 @@ private func expectDecodeFailure(_ input: [UInt8], sourceLocation: SourceLocatio
 
 // MARK: - Revocation
 
-@Suite struct CPARevocationTests {
+@Suite(.onComputeThread) struct CPARevocationTests {
     @Test func revocationRoundTripAndVerifies() throws {
         let registration = try securedCPA()
         let revokeUntil = notAfter.adding(seconds: 3600)
@@ -370,7 +371,7 @@ private func expectDecodeFailure(_ input: [UInt8], sourceLocation: SourceLocatio
 
 // MARK: - Decoding robustness
 
-@Suite struct CPADecodingTests {
+@Suite(.onComputeThread) struct CPADecodingTests {
     @Test func lengthMustMatchInput() throws {
         let wire = try unsecuredCPA().encoded()
         #expect(expectDecodeFailure(Array(wire.dropLast())) == .badLength(field: "CPA Length", length: wire.count, offset: 0))
@@ -464,7 +465,7 @@ private func expectDecodeFailure(_ input: [UInt8], sourceLocation: SourceLocatio
 
 // MARK: - Properties
 
-@Suite struct CPAPropertyTests {
+@Suite(.onComputeThread) struct CPAPropertyTests {
     /// Any CPA `signed` builds encodes, decodes to an equal value, re-encodes to the same bytes and verifies.
     @Test func signedCPAsRoundTripAndVerify() async {
         await propertyCheck(

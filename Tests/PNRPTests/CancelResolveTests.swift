@@ -1,9 +1,10 @@
+import NetworkLab
 import Testing
 
 @testable import PNRP
 
 /// `cancelResolve` ends a resolution as completely as `finish` does: its requests leave the Pending List.
-@Suite struct CancelResolveTests {
+@Suite(.onComputeThread) struct CancelResolveTests {
     static let local = IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: 1), port: 3540)
     static let silentPeer = IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: 9), port: 3540)
     static let t0 = NodeInstant(nanoseconds: 1_700_000_000 * 1_000_000_000)

@@ -1,4 +1,5 @@
 import PeerCrypto
+import NetworkLab
 import Testing
 
 @testable import PNRP
@@ -72,7 +73,7 @@ private struct Hosts {
     }
 }
 
-@Suite struct CloudTableTests {
+@Suite(.onComputeThread) struct CloudTableTests {
     @Test("open counts, cleanup timer, endpoints unique per cloud")
     func openCloseCleanup() throws {
         var table = CloudTable()

@@ -1,5 +1,6 @@
 import Foundation
 import PeerCrypto
+import NetworkLab
 import Testing
 
 @testable import PNRP
@@ -7,7 +8,7 @@ import Testing
 
 /// Many-node clouds in virtual time: every node is the real state machine, every datagram is encoded,
 /// carried and decoded.
-@Suite struct CloudTests {
+@Suite(.onComputeThread) struct CloudTests {
     static func scenario(nodes: Int, seed: UInt64, loss: Double = 0, settle: NodeDuration = .minutes(5)) -> CloudScenario {
         var s = CloudScenario(nodeCount: nodes, settleTime: settle, cloud: InMemoryCloudConfiguration(seed: seed, lossRate: loss))
         s.cloud.node.maintenanceDepth = Int(log10(Double(nodes)).rounded(.up)) + 1

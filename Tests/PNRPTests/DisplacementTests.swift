@@ -1,5 +1,6 @@
 import Foundation
 import PeerCrypto
+import NetworkLab
 import Testing
 
 @testable import PNRP
@@ -81,7 +82,7 @@ final class IDClaimant: DatagramTamperer {
     }
 }
 
-@Suite struct DisplacementCloudTests {
+@Suite(.onComputeThread) struct DisplacementCloudTests {
     @Test("a CPA signed with another key for the exact PNRP ID of an unsecured registration neither takes its place nor blocks its revocation")
     func floodedClaimOnAnotherKey() throws {
         let nodes = 40
@@ -231,7 +232,7 @@ struct ScriptedNode {
     }
 }
 
-@Suite struct DisplacementAnswerTests {
+@Suite(.onComputeThread) struct DisplacementAnswerTests {
     static let t0 = NodeInstant(nanoseconds: 1_700_000_000 * 1_000_000_000)
     static func endpoint(_ n: UInt64) -> IPv6Endpoint { IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: n), port: 3540) }
 

@@ -1,5 +1,6 @@
 import Foundation
 import PeerCrypto
+import NetworkLab
 import Testing
 
 @testable import PNRP
@@ -8,7 +9,7 @@ import Testing
 // Eviction by lying: what a node answers about an ID, or its silence, speaks only for the entry cached at that
 // node (`docs/deviations.md`, items N22, N24).
 
-@Suite struct EvictionAnswerTests {
+@Suite(.onComputeThread) struct EvictionAnswerTests {
     static let t0 = NodeInstant(nanoseconds: 1_700_000_000 * 1_000_000_000)
     static func endpoint(_ n: UInt64) -> IPv6Endpoint { IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: n), port: 3540) }
 
@@ -165,7 +166,7 @@ final class EvictionLiar: DatagramTamperer {
     }
 }
 
-@Suite struct EvictionCloudTests {
+@Suite(.onComputeThread) struct EvictionCloudTests {
     @Test("a node that lies about a secured name's ID for two minutes removes it from nobody's cache: it still resolves from every node, and stays in every leaf set")
     func liarEvictsNobody() throws {
         let nodes = 16

@@ -1,5 +1,6 @@
 import Foundation
 import PeerCrypto
+import NetworkLab
 import Testing
 
 @testable import PNRP
@@ -7,7 +8,7 @@ import Testing
 
 // MARK: - One node answering INQUIREs ([MS-PNRP] 3.2.5.6, 3.2.5.8)
 
-@Suite struct ExtendedPayloadPublisherTests {
+@Suite(.onComputeThread) struct ExtendedPayloadPublisherTests {
     static let publisherEndpoint = IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: 1), port: 3540)
     static let askerEndpoint = IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: 2), port: 3540)
     static let t0 = NodeInstant(nanoseconds: 1_700_000_000 * 1_000_000_000)
@@ -166,7 +167,7 @@ final class ExtendedPayloadTamperer: DatagramTamperer {
     }
 }
 
-@Suite struct ExtendedPayloadCloudTests {
+@Suite(.onComputeThread) struct ExtendedPayloadCloudTests {
     @Test("200 nodes: a 4,096-byte extended payload registered on one node arrives intact at every other")
     func fourKilobytesAcrossTwoHundredNodes() throws {
         var runner = ScenarioRunner(scenario: CloudTests.scenario(nodes: 200, seed: 4096, settle: .minutes(2)))

@@ -1,6 +1,7 @@
 @testable import PNRP
 import PeerCrypto
 import PropertyBased
+import NetworkLab
 import Testing
 
 // MARK: - Fixtures
@@ -46,7 +47,7 @@ private func expectPayloadError(_ expected: ExtendedPayloadError, sourceLocation
 
 // MARK: - Byte layout
 
-@Suite struct ExtendedPayloadEncodingTests {
+@Suite(.onComputeThread) struct ExtendedPayloadEncodingTests {
     /// Every byte, written from [MS-PNRP] 2.2.3.3 and docs/deviations.md C8, not from the encoder.
     @Test func fixedBinaryPayloadMatchesHandWrittenBytes() throws {
         let expected = hex(
@@ -162,7 +163,7 @@ private func expectPayloadError(_ expected: ExtendedPayloadError, sourceLocation
 
 // MARK: - Refusals
 
-@Suite struct ExtendedPayloadRefusalTests {
+@Suite(.onComputeThread) struct ExtendedPayloadRefusalTests {
     static let good = try! fixedPayload().encoded()
     static let goodString = try! fixedPayload(.string(.utf8, Array("text".utf8) + [0])).encoded()
 
@@ -243,7 +244,7 @@ private func expectPayloadError(_ expected: ExtendedPayloadError, sourceLocation
 
 // MARK: - Verification ([MS-PNRP] 3.1.5.8)
 
-@Suite struct ExtendedPayloadVerificationTests {
+@Suite(.onComputeThread) struct ExtendedPayloadVerificationTests {
     @Test func aGoodPayloadVerifiesAtItsBounds() throws {
         let p = try fixedPayload()
         try p.verify(now: now, expectedID: fixedID, expectedNonce: fixedNonce, publicKey: rfcPublicKey)
@@ -317,7 +318,7 @@ private func expectPayloadError(_ expected: ExtendedPayloadError, sourceLocation
 
 // MARK: - Properties and fuzzing
 
-@Suite struct ExtendedPayloadPropertyTests {
+@Suite(.onComputeThread) struct ExtendedPayloadPropertyTests {
     /// Any payload `signed` builds encodes, decodes to an equal value, re-encodes to the same bytes and verifies.
     @Test func signedPayloadsRoundTripAndVerify() async {
         await propertyCheck(count: 200, input: Gen.int(in: 0...2), Gen.int(in: 1...4096), Gen.int(in: 0...Int.max)) { kind, size, seed in

@@ -1,5 +1,6 @@
 import Foundation
 import PeerCrypto
+import NetworkLab
 import Testing
 
 @testable import PNRP
@@ -7,7 +8,7 @@ import Testing
 // What a datagram from a forged source can make a node do: sign, verify (`docs/deviations.md`, item N26), and
 // send to endpoints other than that source (item N27).
 
-@Suite struct HostileDatagramTests {
+@Suite(.onComputeThread) struct HostileDatagramTests {
     static let t0 = NodeInstant(nanoseconds: 1_700_000_000 * 1_000_000_000)
     static func endpoint(_ n: UInt64) -> IPv6Endpoint { IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: n), port: 3540) }
     static func forged(_ random: inout RandomSource) -> IPv6Endpoint {

@@ -1,9 +1,10 @@
 import PNRP
 import PeerCrypto
+import NetworkLab
 import Testing
 
 /// Peer names and P2P IDs against [MS-PNRP] 1.3.1.1, 1.3.1.2, 2.2.4 and 3.1.4.4.1.
-@Suite("Identifiers: peer names and P2P IDs")
+@Suite("Identifiers: peer names and P2P IDs", .onComputeThread)
 struct IdentifierTests {
 
     // MARK: - P2P IDs against the independent oracle

@@ -1,4 +1,5 @@
 import PeerCrypto
+import NetworkLab
 import Testing
 
 @testable import PNRP
@@ -20,7 +21,7 @@ private func roundTrip(
     return (published, record)
 }
 
-@Suite struct InMemoryNameServiceTests {
+@Suite(.onComputeThread) struct InMemoryNameServiceTests {
     @Test("300 nodes: publications with payloads resolve from other nodes, revocations and lifetimes take them away")
     func threeHundredNodes() async throws {
         let shared = SharedInMemoryCloud(scenario: CloudTests.scenario(nodes: 300, seed: 300, settle: .minutes(2)))

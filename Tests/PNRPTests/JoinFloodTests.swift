@@ -1,4 +1,5 @@
 import Foundation
+import NetworkLab
 import Testing
 
 @testable import PNRP
@@ -7,7 +8,7 @@ import Testing
 // Join flooding: SOLICITs with fresh hashed nonces from forged sources must not leave real joiners with "too busy"
 // answers (`docs/deviations.md`, item N25).
 
-@Suite struct JoinFloodTests {
+@Suite(.onComputeThread) struct JoinFloodTests {
     /// Forged SOLICITs of 36 bytes (no route entry, a fresh Hashed Nonce each) reach the seed at
     /// `bytesPerSecond` while the cloud runs for `duration`, in 10 ms steps.
     static func flood(_ cloud: inout InMemoryCloud, seed: Int, bytesPerSecond: Double, for duration: NodeDuration, random: inout RandomSource, owed: inout Double) throws {

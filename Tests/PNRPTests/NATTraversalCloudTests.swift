@@ -1,4 +1,5 @@
 import PeerCrypto
+import struct NetworkLab.ComputeThreadTrait
 import Testing
 
 @testable import PNRP
@@ -6,7 +7,7 @@ import Testing
 
 /// Nodes behind simulated NATs of every kind in an in-memory cloud: what the reachability check concludes,
 /// and names published behind a NAT resolved through a relay (`docs/deviations.md`, items X1–X4).
-@Suite struct NATTraversalCloudTests {
+@Suite(.onComputeThread) struct NATTraversalCloudTests {
     /// A cloud of `publicNodes` reachable nodes, then one node behind each NAT in `kinds`; every node
     /// registers an unsecured name `node-<index>`. Returns the cloud after `settle`.
     static func cloud(publicNodes: Int, kinds: [NATKind], relaySlots: Int = 4, seed: UInt64 = 7, settle: NodeDuration = .minutes(3)) -> InMemoryCloud {
@@ -73,7 +74,7 @@ import Testing
 }
 
 /// Relays on the wire: their limits, and what they refuse to forward.
-@Suite struct RelayLimitTests {
+@Suite(.onComputeThread) struct RelayLimitTests {
     @Test("a relay with one endpoint takes one node; the second is told it is full and finds another relay")
     func fullRelayRefusesAndTheRefusedNodeFindsAnother() {
         // Relays with one slot each: the port-restricted nodes must spread over several relays.
@@ -110,7 +111,7 @@ import Testing
 }
 
 /// The extension's messages: exact sizes, round trips, and hostile bytes.
-@Suite struct TraversalMessageTests {
+@Suite(.onComputeThread) struct TraversalMessageTests {
     static let endpoint = IPv6Endpoint(address: IPv6Address(high: 0x2001_0DB8_0000_0001, low: 0x42), port: 50_000)
     static let messages: [TraversalMessage] = [
         .reach(nonce: Array(0..<16), dialBack: true),
@@ -190,7 +191,7 @@ import Testing
 }
 
 /// One relay node, message by message: the cookie exchange, the slots, and what it forwards.
-@Suite struct RelayNodeMessageTests {
+@Suite(.onComputeThread) struct RelayNodeMessageTests {
     static let relayMain = IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: 1), port: 3540)
     static let slotEndpoints = (0..<2).map { IPv6Endpoint(address: relayMain.address, port: 40000 + UInt16($0)) }
     static let client = IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: 2), port: 3540)

@@ -1,10 +1,11 @@
 import PeerCrypto
+import NetworkLab
 import Testing
 
 @testable import PNRP
 
 /// The node's generator: ChaCha20's keystream, replayable from a seed or a key, not from its outputs.
-@Suite struct NodeRandomTests {
+@Suite(.onComputeThread) struct NodeRandomTests {
     @Test("the words are the ChaCha20 keystream of SHA-256(label ‖ key material), little-endian")
     func wordsAreTheKeystream() {
         let material = [UInt8](repeating: 0x42, count: 32)

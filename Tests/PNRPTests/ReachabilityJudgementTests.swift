@@ -1,3 +1,4 @@
+import NetworkLab
 import Testing
 
 @testable import PNRP
@@ -5,7 +6,7 @@ import Testing
 /// What a reachability check concludes from the endpoints its peers saw and the probes that arrived
 /// (`docs/deviations.md`, X2), and who may relay (X3). The simulator's NATs keep the node's address, so the
 /// rules that depend on a NAT that changes it are checked here, on one node's check.
-@Suite struct ReachabilityJudgementTests {
+@Suite(.onComputeThread) struct ReachabilityJudgementTests {
     static let own = IPv6Endpoint(address: IPv6Address(ipv4: 192, 168, 1, 2), port: 3540)
     static let mapped = IPv6Endpoint(address: IPv6Address(ipv4: 198, 51, 100, 7), port: 3540)
     static let publicOwn = IPv6Endpoint(address: IPv6Address(ipv4: 198, 51, 100, 20), port: 3540)

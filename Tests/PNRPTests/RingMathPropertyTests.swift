@@ -1,5 +1,6 @@
 import PNRP
 import PropertyBased
+import NetworkLab
 import Testing
 
 /// A deliberately plain model of 256-bit ring arithmetic on 32 big-endian bytes, used as the reference that
@@ -88,7 +89,7 @@ enum RingGen {
 
 private let half = PNRPID.powerOfTwo(255)
 
-@Suite("Ring maths: PNRPID properties")
+@Suite("Ring maths: PNRPID properties", .onComputeThread)
 struct RingMathPropertyTests {
 
     // MARK: Byte form and order

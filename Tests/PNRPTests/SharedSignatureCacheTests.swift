@@ -1,11 +1,12 @@
 import PNRP
 import PNRPInMemory
 import PeerCrypto
+import NetworkLab
 import Testing
 
 /// The simulator's shared CPA signature cache must give exactly the verdicts of a direct check, whatever
 /// it has remembered or checked ahead.
-@Suite("Shared CPA signature cache")
+@Suite("Shared CPA signature cache", .onComputeThread)
 struct SharedSignatureCacheTests {
     let key = try! Ed25519PrivateKey(seed: [UInt8](repeating: 0x17, count: 32))
     let otherKey = try! Ed25519PrivateKey(seed: [UInt8](repeating: 0x71, count: 32))

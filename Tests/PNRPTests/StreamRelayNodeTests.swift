@@ -1,4 +1,5 @@
 import PeerCrypto
+import NetworkLab
 import Testing
 
 @testable import PNRP
@@ -6,7 +7,7 @@ import Testing
 /// STREAM_REQUEST and STREAM_ANSWER (`docs/deviations.md`, item X6), message by message in virtual time: a
 /// relay grants stream relay tokens only to the nodes it relays for, within its bounds, and a relayed node
 /// asks its relay and hears the answer (or its absence).
-@Suite struct StreamRelayNodeMessageTests {
+@Suite(.onComputeThread) struct StreamRelayNodeMessageTests {
     static let relayMain = RelayNodeMessageTests.relayMain
     static let slotEndpoints = RelayNodeMessageTests.slotEndpoints
     static let client = RelayNodeMessageTests.client

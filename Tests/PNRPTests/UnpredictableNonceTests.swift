@@ -1,4 +1,5 @@
 import PeerCrypto
+import NetworkLab
 import Testing
 
 @testable import PNRP
@@ -105,7 +106,7 @@ struct XoshiroPredictor {
     }
 }
 
-@Suite struct UnpredictableNonceTests {
+@Suite(.onComputeThread) struct UnpredictableNonceTests {
     static let t0 = NodeInstant(nanoseconds: 1_700_000_000 * 1_000_000_000)
     static let nodeEndpoint = IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: 1), port: 3540)
 

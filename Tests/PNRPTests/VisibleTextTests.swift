@@ -1,9 +1,10 @@
 import Foundation
 import PNRP
+import NetworkLab
 import Testing
 
 /// The rule for showing text that came from the network or a file.
-@Suite("VisibleText")
+@Suite("VisibleText", .onComputeThread)
 struct VisibleTextTests {
     @Test("Controls become visible escapes, backslashes are doubled, other text is untouched")
     func escaping() {

@@ -1,8 +1,9 @@
 @testable import PNRP
+import NetworkLab
 import Testing
 
 /// AUTHORITY fragmentation ([MS-PNRP] 3.2.5.10) and reassembly ([MS-PNRP] 3.1.5.6).
-@Suite struct WireAuthorityReassemblyTests {
+@Suite(.onComputeThread) struct WireAuthorityReassemblyTests {
     static let source = IPv6Endpoint(address: IPv6Address(high: 0xFE80 << 48, low: 9), port: 3540)
     static let other = IPv6Endpoint(address: IPv6Address(high: 0xFE80 << 48, low: 9), port: 3541)
 

@@ -1,10 +1,11 @@
 @testable import PNRP
+import NetworkLab
 import Testing
 
 /// Feeds random and mutated datagrams to every decoder. A decoder may only succeed or throw `WireError`
 /// (typed throws make any other error impossible); a trap would kill the test process. Whatever decodes must
 /// re-encode without trapping, and re-decode to the same value when it re-encodes.
-@Suite struct WireFuzzTests {
+@Suite(.onComputeThread) struct WireFuzzTests {
     static let iterations = 100_000
 
     /// Applies one random mutation: bit flips, byte overwrites, truncation, extension, or a tweak of a

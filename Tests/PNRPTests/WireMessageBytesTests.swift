@@ -1,9 +1,10 @@
 @testable import PNRP
+import NetworkLab
 import Testing
 
 /// Byte-exact checks of every message against datagrams written out by hand from [MS-PNRP] 2.2.
 /// Each expected datagram is spelled as hex, one element per line; the encoder is never used to build them.
-@Suite struct WireMessageBytesTests {
+@Suite(.onComputeThread) struct WireMessageBytesTests {
     // Shared hand-written pieces.
     // PNRP ID A: bytes 00..1F, most significant first (docs/deviations.md W3).
     static let idAHex = "000102030405060708090A0B0C0D0E0F 101112131415161718191A1B1C1D1E1F"
@@ -202,7 +203,7 @@ import Testing
 }
 
 /// What the decoders refuse, and how.
-@Suite struct WireMessageRefusalTests {
+@Suite(.onComputeThread) struct WireMessageRefusalTests {
     typealias B = WireMessageBytesTests
     static let ackBytes = hex("0010 000C 51 04 00 09 00000030", "0018 0008 DEADBEEF", "0040 0006 0001")
     static let solicitBytes = hex("0010 000C 51 04 00 01 01020304", "0044 0006 00 01 0000", B.routeHex, "0092 0018", B.hashedNonceHex)

@@ -1,10 +1,11 @@
 @testable import PNRP
 import PropertyBased
+import NetworkLab
 import Testing
 
 /// Property tests: every valid value of every message type encodes to a datagram that obeys the framing
 /// rules of [MS-PNRP] 2.2 and decodes back to the same value. Each case is built from a generated seed.
-@Suite struct WireRoundTripTests {
+@Suite(.onComputeThread) struct WireRoundTripTests {
     /// Checks the framing invariants on `bytes` and the round trip.
     static func roundTrip(_ message: PNRPMessage) throws {
         let bytes = try message.encoded()

@@ -1,4 +1,5 @@
 import PeerCrypto
+import NetworkLab
 import Testing
 
 #if canImport(Glibc)
@@ -8,7 +9,7 @@ import Glibc
 /// Expected keys come from Oracle/peercrypto_oracle.py, which runs the argon2-cffi package (the reference C
 /// implementation of Argon2, not libsodium) with parallelism 1, version 0x13, and memory in KiB.
 /// RFC 9106's Argon2id example needs a secret, associated data and 4 lanes, which libsodium's API cannot express.
-@Suite struct Argon2idTests {
+@Suite(.onComputeThread) struct Argon2idTests {
     @Test func referenceImplementationVectors() throws {
         let a = try Argon2id.deriveKey(byteCount: 32, password: Array("password".utf8), salt: Array("0123456789abcdef".utf8),
                                        parameters: .init(passes: 2, memoryBytes: 64 * 1024))

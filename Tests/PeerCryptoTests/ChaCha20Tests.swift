@@ -1,8 +1,9 @@
+import NetworkLab
 import Testing
 
 @testable import PeerCrypto
 
-@Suite struct ChaCha20Tests {
+@Suite(.onComputeThread) struct ChaCha20Tests {
     /// RFC 8439 A.1 test vectors 1 and 2 (all-zero key and nonce, block counters 0 and 1): with a zero nonce
     /// the original and the IETF variants have the same state.
     static let block0 = hexBytes("76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586")

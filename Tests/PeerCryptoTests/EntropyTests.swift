@@ -1,8 +1,9 @@
 @_spi(Testing) import PeerCrypto
+import NetworkLab
 import Testing
 
 /// Expected streams come from Oracle/peercrypto_oracle.py (ChaCha20 through the `cryptography` package).
-@Suite struct EntropyTests {
+@Suite(.onComputeThread) struct EntropyTests {
     static let seed32 = [UInt8](0..<32)
     static let seed32Stream200 = "0d8e6cc68715648926732e7ea73250cfaf2d58422083904c841a8ba33b986111f346ba50723a68ae283524a6bded09f83be6b80595856f72e25b86918e8b114bafb94bc8abedd73daab454576b7c5833eb0bf982a1bb4587a5c970ff0810ca3b791d7e1295a58439077aab4d71424aa9eb2d25ea52a52ecc2b90c64a00b9e43343d96066869c63a2cef7324871900d7fed7df09dac7e174ece856bbf195caeba388c2135a12b39f6013a186a5e665352629df428de896235bfa57eff2fa49a341f00f07fb30483af"
     static let seed42Stream100 = "5daf1d44ef0620792ac7f2550e2db16185818a0f04c47c3e890866f401e12bd4b9d5c1153a5e0626503b5572b4642ce523d7ab992acf780e21db565bba021cb47cafbc0a064c1248b55c957dc8dde9a53db3f8a75ac9838a1211afafe697b8851ffe246e"

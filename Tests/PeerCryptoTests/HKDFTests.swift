@@ -1,7 +1,8 @@
 import PeerCrypto
+import NetworkLab
 import Testing
 
-@Suite struct HKDFTests {
+@Suite(.onComputeThread) struct HKDFTests {
     // Wycheproof testvectors/hkdf_sha512_test.json (C2SP/wycheproof), "valid" cases tcId 3, 6, 9, 12, 15 and 18.
     @Test(arguments: [
         ("d4dcb92a769f57c8bab8a420ee0aa351", "", "", 64,

@@ -1,8 +1,9 @@
 import PeerCrypto
+import NetworkLab
 import Testing
 
 /// RFC 4231 section 4, HMAC-SHA-512 results (test case 5 truncates its output, so it is left out).
-@Suite struct HMACSHA512Tests {
+@Suite(.onComputeThread) struct HMACSHA512Tests {
     @Test(arguments: [
         (Hex.bytes("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b"), Array("Hi There".utf8),
          "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cdedaa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854"),

@@ -1,4 +1,5 @@
 import PeerCrypto
+import NetworkLab
 import Testing
 
 private func hex(_ b: [UInt8]) -> String { b.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
@@ -9,7 +10,7 @@ private func unhex(_ s: String) -> [UInt8] {
     return out
 }
 
-@Suite struct DigestTests {
+@Suite(.onComputeThread) struct DigestTests {
     @Test func sha1FIPS180abc() {
         #expect(hex(SHA1.hash(Array("abc".utf8))) == "a9993e364706816aba3e25717850c26c9cd0d89d")
     }
@@ -25,7 +26,7 @@ private func unhex(_ s: String) -> [UInt8] {
     }
 }
 
-@Suite struct Ed25519Tests {
+@Suite(.onComputeThread) struct Ed25519Tests {
     // RFC 8032 section 7.1, TEST 1 (empty message).
     let seed = unhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
     let expectedPublic = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
@@ -65,7 +66,7 @@ private func unhex(_ s: String) -> [UInt8] {
     }
 }
 
-@Suite struct RandomAndCompareTests {
+@Suite(.onComputeThread) struct RandomAndCompareTests {
     @Test func randomBytesDiffer() {
         #expect(SecureRandom.bytes(32) != SecureRandom.bytes(32))
         #expect(SecureRandom.bytes(0).isEmpty)

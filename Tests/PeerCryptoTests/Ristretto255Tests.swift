@@ -1,8 +1,9 @@
 import PeerCrypto
+import NetworkLab
 import Testing
 
 /// Vectors from RFC 9496 appendix A (ristretto255).
-@Suite struct Ristretto255Tests {
+@Suite(.onComputeThread) struct Ristretto255Tests {
     /// A.1: encodings of 0·B to 15·B.
     static let multiples = [
         "0000000000000000000000000000000000000000000000000000000000000000",

@@ -1,7 +1,8 @@
 import PeerCrypto
+import NetworkLab
 import Testing
 
-@Suite struct SHA256StreamTests {
+@Suite(.onComputeThread) struct SHA256StreamTests {
     // FIPS 180-4 examples.
     static let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     static let twoBlock = "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"

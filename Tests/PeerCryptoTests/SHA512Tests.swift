@@ -1,7 +1,8 @@
 import PeerCrypto
+import NetworkLab
 import Testing
 
-@Suite struct SHA512Tests {
+@Suite(.onComputeThread) struct SHA512Tests {
     // FIPS 180-4 examples (NIST CSRC "SHA512.pdf").
     @Test func fips180abc() {
         #expect(Hex.string(SHA512.hash(Array("abc".utf8))) == """

@@ -1,7 +1,8 @@
 import PeerCrypto
+import NetworkLab
 import Testing
 
-@Suite struct SecretBoxTests {
+@Suite(.onComputeThread) struct SecretBoxTests {
     @Test func holdsACopy() {
         var source: [UInt8] = [1, 2, 3, 4]
         let box = SecretBox(copying: source)

@@ -1,7 +1,8 @@
 import PeerCrypto
+import NetworkLab
 import Testing
 
-@Suite struct SecretStreamTests {
+@Suite(.onComputeThread) struct SecretStreamTests {
     static let key = [UInt8](repeating: 0x42, count: 32)
     static let messages: [[UInt8]] = [Array("first".utf8), [], [UInt8](repeating: 7, count: 1000), Array("last".utf8)]
 

@@ -1,7 +1,8 @@
 import PeerCrypto
+import NetworkLab
 import Testing
 
-@Suite struct XChaCha20Poly1305Tests {
+@Suite(.onComputeThread) struct XChaCha20Poly1305Tests {
     // draft-irtf-cfrg-xchacha-03, appendix A.3.1.
     static let key = Hex.bytes("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f")
     static let nonce = Hex.bytes("404142434445464748494a4b4c4d4e4f5051525354555657")

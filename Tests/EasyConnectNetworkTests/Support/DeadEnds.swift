@@ -51,12 +51,12 @@ final class DeadEnds: @unchecked Sendable {
             .bind(host: "127.0.0.11", port: 0).get()
         d.channels.append(foreign)
         d.otherInvitation = endpoint("127.0.0.11", foreign.localAddress!.port!)
-        d.blackHole = try d.makeBlackHole()
+        d.blackHole = try await d.makeBlackHole()
         return d
     }
 
     /// A listening socket that never accepts, with its queue filled: further SYNs are dropped.
-    private func makeBlackHole() throws -> SessionEndpoint {
+    private func makeBlackHole() async throws -> SessionEndpoint {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         fds.append(fd)
         var address = sockaddr_in()
@@ -73,7 +73,7 @@ final class DeadEnds: @unchecked Sendable {
             fds.append(c)
             _ = fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK)
             _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(c, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
         return DeadEnds.endpoint("127.0.0.12", Int(UInt16(bigEndian: address.sin_port)))
     }

@@ -83,13 +83,13 @@ final class EasyConnectLab: @unchecked Sendable {
             nodes.append(Node(index: i, address: address, port: Self.port, directory: directory, process: process))
             try await process.waitForText("pnrp node ready:", seconds: 20)
             if i == 0 {
-                let registered = try pnrpRun(["register", "lab-seed", "--secured", "--state-dir", directory])
+                let registered = try await pnrpRun(["register", "lab-seed", "--secured", "--state-dir", directory])
                 guard registered.status == 0 else { throw TestFailure("pnrp register on the seed: \(registered.stderr)") }
             }
         }
         for node in nodes.dropFirst() {
             let end = ContinuousClock.now + .seconds(30)
-            while try !clouds(node).contains(where: { $0["state"]?.stringValue == "active" }) {
+            while try await !clouds(node).contains(where: { $0["state"]?.stringValue == "active" }) {
                 guard ContinuousClock.now < end else { throw TestFailure("pnrp node \(node.index) did not become active within 30 s\n\(node.process.report())") }
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -97,26 +97,26 @@ final class EasyConnectLab: @unchecked Sendable {
     }
 
     /// Runs `pnrp arguments` to completion (bounded).
-    func pnrpRun(_ arguments: [String], seconds: Double = 20) throws -> (status: Int32, stdout: String, stderr: String) {
-        try EasyConnectProcess.run(executable: pnrp, arguments, scratch: scratch.path, seconds: seconds)
+    func pnrpRun(_ arguments: [String], seconds: Double = 20) async throws -> (status: Int32, stdout: String, stderr: String)  {
+        try await EasyConnectProcess.run(executable: pnrp, arguments, scratch: scratch.path, seconds: seconds)
     }
 
     /// The clouds of `node` as `pnrp clouds --json` lists them.
-    func clouds(_ node: Node) throws -> [[String: JSONValue]] {
-        let run = try pnrpRun(["clouds", "--json", "--state-dir", node.directory])
+    func clouds(_ node: Node) async throws -> [[String: JSONValue]] {
+        let run = try await pnrpRun(["clouds", "--json", "--state-dir", node.directory])
         guard run.status == 0, case .array(let items)? = JSONValue.parse(run.stdout) else { return [] }
         return items.compactMap { if case .object(let o) = $0 { o } else { nil } }
     }
 
     /// Names registered on `node` now, over its clouds.
-    func registrations(_ node: Node) throws -> UInt64 {
-        try clouds(node).reduce(0) { $0 + ($1["registrations"]?.wholeNumber ?? 0) }
+    func registrations(_ node: Node) async throws -> UInt64 {
+        try await clouds(node).reduce(0) { $0 + ($1["registrations"]?.wholeNumber ?? 0) }
     }
 
     /// Whether the names registered on `node` come to number `count` within `seconds` (a revocation reaches
     /// the node a moment after the command that asked for it moves on, or exits).
     func registrations(_ node: Node, become count: UInt64, seconds: Double = 10) async throws -> Bool {
-        try await eventually(seconds) { try registrations(node) == count }
+        try await eventually(seconds) { try await registrations(node) == count }
     }
 
     // MARK: - easy-connect
@@ -172,8 +172,8 @@ final class EasyConnectLab: @unchecked Sendable {
     }
 
     /// The fingerprint of `role`'s key, as `easy-connect identity show --json` prints it.
-    func fingerprint(_ role: String) throws -> String {
-        let run = try EasyConnectProcess.run(executable: easyConnect, ["identity", "show", "--json", "--data-dir", dataDirectory(role)], scratch: scratch.path)
+    func fingerprint(_ role: String) async throws -> String  {
+        let run = try await EasyConnectProcess.run(executable: easyConnect, ["identity", "show", "--json", "--data-dir", dataDirectory(role)], scratch: scratch.path)
         guard case .object(let o)? = JSONValue.parse(String(run.stdout.split(separator: "\n").first ?? "")), let f = o["fingerprint"]?.stringValue else {
             throw TestFailure("identity show: \(run.stdout) \(run.stderr)")
         }

@@ -77,14 +77,31 @@ enum EasyConnectProcess {
     }
 
     /// Runs `easy-connect arguments` to completion, killing it after `seconds`.
-    static func run(_ arguments: [String], scratch: String, environment extra: [String: String] = [:], seconds: Double = 30) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func run(_ arguments: [String], scratch: String, environment extra: [String: String] = [:], seconds: Double = 30) async throws -> (status: Int32, stdout: String, stderr: String) {
         let running = try start(arguments, scratch: scratch, environment: extra)
-        let status = try running.wait(seconds: seconds)
+        let status = try await running.wait(seconds: seconds)
         return (status, running.stdout, running.stderr)
     }
 
     /// Runs `executable arguments` (`pnrp`, or `easy-connect` itself) to completion, killing it after `seconds`.
-    static func run(executable: URL, _ arguments: [String], scratch: String, seconds: Double = 30) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func run(executable: URL, _ arguments: [String], scratch: String, seconds: Double = 30) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let running = try startTool(executable: executable, arguments, scratch: scratch)
+        defer { running.removeOutput() }
+        let status = try await running.wait(seconds: seconds)
+        return (status, running.stdout, running.stderr)
+    }
+
+    /// `run(executable:)` for cleanup in a `defer`, where no task can wait: blocks its thread, so only for short
+    /// commands (`ip netns delete`).
+    static func runNow(executable: URL, _ arguments: [String], scratch: String, seconds: Double = 30) throws -> (status: Int32, stdout: String, stderr: String) {
+        let running = try startTool(executable: executable, arguments, scratch: scratch)
+        defer { running.removeOutput() }
+        let status = try running.waitBlocking(seconds: seconds)
+        return (status, running.stdout, running.stderr)
+    }
+
+    /// Starts `executable arguments` with the test environment, output to files in `scratch`.
+    private static func startTool(executable: URL, _ arguments: [String], scratch: String) throws -> Running {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -93,17 +110,17 @@ enum EasyConnectProcess {
         let out = scratch + "/run-\(id).out", err = scratch + "/run-\(id).err"
         _ = FileManager.default.createFile(atPath: out, contents: nil)
         _ = FileManager.default.createFile(atPath: err, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: out)
-            try? FileManager.default.removeItem(atPath: err)
-        }
+        let running = Running(process: process, stdoutPath: out, stderrPath: err)
         process.standardOutput = FileHandle(forWritingAtPath: out)
         process.standardError = FileHandle(forWritingAtPath: err)
         process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let running = Running(process: process, stdoutPath: out, stderrPath: err)
-        let status = try running.wait(seconds: seconds)
-        return (status, running.stdout, running.stderr)
+        do {
+            try process.run()
+        } catch {
+            running.removeOutput()
+            throw error
+        }
+        return running
     }
 
     /// A started process.
@@ -115,8 +132,22 @@ enum EasyConnectProcess {
         var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
         var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
-        /// Waits for the exit status, killing the process after `seconds`.
-        func wait(seconds: Double) throws -> Int32 {
+        /// Waits for the exit status, killing the process after `seconds` (a sleep of the task between looks).
+        func wait(seconds: Double) async throws -> Int32 {
+            let end = Date().addingTimeInterval(seconds)
+            while process.isRunning {
+                if Date() > end {
+                    kill(process.processIdentifier, SIGKILL)
+                    process.waitUntilExit()
+                    throw ProcessHarnessError("easy-connect \(process.arguments?.joined(separator: " ") ?? "") did not finish within \(seconds) s; stderr: \(stderr)")
+                }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            return process.terminationStatus
+        }
+
+        /// `wait` for cleanup in a `defer`: blocks its thread.
+        func waitBlocking(seconds: Double) throws -> Int32 {
             let end = Date().addingTimeInterval(seconds)
             while process.isRunning {
                 if Date() > end {
@@ -129,15 +160,20 @@ enum EasyConnectProcess {
             return process.terminationStatus
         }
 
+        func removeOutput() {
+            try? FileManager.default.removeItem(atPath: stdoutPath)
+            try? FileManager.default.removeItem(atPath: stderrPath)
+        }
+
         /// Waits until a stdout line has `"event": event`, and returns it.
-        func waitForEvent(_ event: String, seconds: Double) throws -> [String: Any] {
+        func waitForEvent(_ event: String, seconds: Double) async throws -> [String: Any] {
             let end = Date().addingTimeInterval(seconds)
             while Date() < end {
                 for line in stdout.split(separator: "\n") {
                     if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], object["event"] as? String == event { return object }
                 }
                 guard process.isRunning else { break }
-                usleep(20_000)
+                try await Task.sleep(for: .milliseconds(20))
             }
             throw ProcessHarnessError("no \(event) event within \(seconds) s; stdout: \(stdout); stderr: \(stderr)")
         }

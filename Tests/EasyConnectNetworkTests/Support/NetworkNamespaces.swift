@@ -28,7 +28,7 @@ struct NetworkNamespaces {
     let hosts: Int
 
     /// `tag` (letters) tells apart the namespaces of suites that run at the same time in one test process.
-    init(hosts: Int, tag: String = "") throws {
+    init(hosts: Int, tag: String = "") async throws {
         prefix = Self.family + "\(getpid())" + tag
         subnet = 100 + Int(getpid() % 100)
         self.hosts = hosts
@@ -58,7 +58,7 @@ struct NetworkNamespaces {
             ]
         }
         for c in commands {
-            let r = try Self.run(c)
+            let r = try await Self.run(c)
             guard r.status == 0 else {
                 tearDown()
                 throw TestFailure("ip \(c.joined(separator: " ")) failed: \(r.stderr)")
@@ -75,15 +75,15 @@ struct NetworkNamespaces {
     }
 
     /// The IPv6 link-local address of host `i`'s eth0.
-    func linkLocal(_ i: Int) throws -> String {
-        let r = try Self.run(["-n", namespace(i), "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link"])
+    func linkLocal(_ i: Int) async throws -> String {
+        let r = try await Self.run(["-n", namespace(i), "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link"])
         guard let word = r.stdout.split(separator: " ").first(where: { $0.hasPrefix("fe80:") }) else { throw TestFailure("no link-local address on eth0 of host \(i): \(r.stdout)") }
         return String(word.split(separator: "/").first ?? word)
     }
 
     /// The interface index of host `i`'s eth0.
-    func interfaceIndex(_ i: Int) throws -> Int {
-        let r = try Self.run(["-n", namespace(i), "-o", "link", "show", "dev", "eth0"])
+    func interfaceIndex(_ i: Int) async throws -> Int {
+        let r = try await Self.run(["-n", namespace(i), "-o", "link", "show", "dev", "eth0"])
         guard let index = Int(r.stdout.prefix { $0 != ":" }) else { throw TestFailure("no eth0 on host \(i): \(r.stdout) \(r.stderr)") }
         return index
     }
@@ -96,15 +96,15 @@ struct NetworkNamespaces {
 
     /// Kills the processes in namespace `name` (by pid, as `ip netns pids` lists them) and deletes it.
     static func delete(_ name: String) {
-        if let pids = try? run(["netns", "pids", name]), pids.status == 0 {
+        if let pids = try? runNow(["netns", "pids", name]), pids.status == 0 {
             for pid in pids.stdout.split(separator: "\n").compactMap({ Int32($0) }) where pid != getpid() { kill(pid, SIGKILL) }
         }
-        _ = try? run(["netns", "delete", name])
+        _ = try? runNow(["netns", "delete", name])
     }
 
     /// Deletes namespaces of earlier runs whose test process is gone (a crashed run cannot clean up).
     static func removeLeftovers() {
-        guard let listing = try? run(["netns", "list"]) else { return }
+        guard let listing = try? runNow(["netns", "list"]) else { return }
         for line in listing.stdout.split(separator: "\n") {
             let name = String(line.split(separator: " ").first ?? "")
             guard name.hasPrefix(family) else { continue }
@@ -116,7 +116,13 @@ struct NetworkNamespaces {
 
     /// Runs `ip arguments` to completion (killed after 30 s).
     @discardableResult
-    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        try EasyConnectProcess.run(executable: URL(fileURLWithPath: ip), arguments, scratch: FileManager.default.temporaryDirectory.path, seconds: 30)
+    static func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await EasyConnectProcess.run(executable: URL(fileURLWithPath: ip), arguments, scratch: FileManager.default.temporaryDirectory.path, seconds: 30)
+    }
+
+    /// `run` for cleanup (a `defer`, or before the namespaces are made): blocks its thread, so only for quick commands.
+    @discardableResult
+    static func runNow(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try EasyConnectProcess.runNow(executable: URL(fileURLWithPath: ip), arguments, scratch: FileManager.default.temporaryDirectory.path, seconds: 30)
     }
 }

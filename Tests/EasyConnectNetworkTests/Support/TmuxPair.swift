@@ -111,13 +111,16 @@ final class TmuxPair: @unchecked Sendable {
             [binary, "invite", "--data-dir", userData, "--name", "User", "--file", invitation, "--listen", "127.0.0.1", "--share-terminal", "--command", command]
             + userArguments + noLog
         let help = [binary, "help", "--data-dir", helperData, "--name", "Helper", "--file", invitation + ".MsRcIncident"] + noLog
-        try newSession(.user, invite)
-        try await waitUntil(30, "the invitation file \(invitation).MsRcIncident") { FileManager.default.fileExists(atPath: invitation + ".MsRcIncident") || self.exited(.user) }
-        guard !exited(.user) else { throw TestFailure("invite ended before writing its invitation file\n\(report())") }
-        try newSession(.helper, help)
+        try await newSession(.user, invite)
+        try await waitUntil(30, "the invitation file \(invitation).MsRcIncident") {
+            if FileManager.default.fileExists(atPath: invitation + ".MsRcIncident") { return true }
+            return await self.exited(.user)
+        }
+        guard await !exited(.user) else { throw TestFailure("invite ended before writing its invitation file\n\(report())") }
+        try await newSession(.helper, help)
         try await waitFor(.user, 30, "the question whether to let the Helper in") { $0.contains("[y/N]") }
         try await beforeConsent()
-        try send(.user, "y", "Enter")
+        try await send(.user, "y", "Enter")
         // Both show the shared terminal: the shell's prompt at the top, a status line at the bottom.
         try await waitFor(.user, 15, "the shared terminal") { self.statusLine(of: $0, .user).contains("Easy Connect") && $0.hasPrefix("$") }
         try await waitFor(.helper, 15, "the shared terminal") { self.statusLine(of: $0, .helper).contains("Easy Connect") && $0.hasPrefix("$") }
@@ -125,48 +128,48 @@ final class TmuxPair: @unchecked Sendable {
 
     /// Starts `arguments` (the `easy-connect` command line) in `pane`'s tmux session: standard error goes to
     /// `<pane>.err`, and when it ends the pane says `EXIT <status>` and stays a minute.
-    private func newSession(_ pane: Pane, _ arguments: [String]) throws {
+    private func newSession(_ pane: Pane, _ arguments: [String]) async throws {
         let size = sizes[pane]!
         let line =
             "EASY_CONNECT_FILE_PASSWORD=\(Self.filePassword) \(arguments.map(Self.quoted).joined(separator: " ")) 2>\(Self.quoted(errorPath(pane))); echo EXIT $?; sleep 60"
-        try run(["new-session", "-d", "-s", pane.rawValue, "-x", "\(size.columns)", "-y", "\(size.rows)", line])
+        try await run(["new-session", "-d", "-s", pane.rawValue, "-x", "\(size.columns)", "-y", "\(size.rows)", line])
     }
 
     private func errorPath(_ pane: Pane) -> String { scratch.path + "/\(pane.rawValue).err" }
 
     /// True once `pane`'s command has ended (its pane says `EXIT`).
-    func exited(_ pane: Pane) -> Bool {
-        ((try? capture(pane)) ?? "").split(separator: "\n").contains { $0.hasPrefix("EXIT ") }
+    func exited(_ pane: Pane) async -> Bool {
+        ((try? await capture(pane)) ?? "").split(separator: "\n").contains { $0.hasPrefix("EXIT ") }
     }
 
     // MARK: - Driving
 
     /// Types tmux key names (`y`, `Enter`, `Escape`, `C-]` …) into `pane`.
-    func send(_ pane: Pane, _ keys: String...) throws {
-        try run(["send-keys", "-t", pane.rawValue] + keys)
+    func send(_ pane: Pane, _ keys: String...) async throws {
+        try await run(["send-keys", "-t", pane.rawValue] + keys)
     }
 
     /// Types `text` literally into `pane`.
-    func type(_ pane: Pane, _ text: String) throws {
-        try run(["send-keys", "-t", pane.rawValue, "-l", text])
+    func type(_ pane: Pane, _ text: String) async throws {
+        try await run(["send-keys", "-t", pane.rawValue, "-l", text])
     }
 
     /// The command key (Ctrl-]) then `letter`.
-    func command(_ pane: Pane, _ letter: String) throws {
-        try send(pane, "C-]", letter)
+    func command(_ pane: Pane, _ letter: String) async throws {
+        try await send(pane, "C-]", letter)
     }
 
     /// Resizes `pane`'s window (as when the person drags its corner).
-    func resize(_ pane: Pane, to size: Size) throws {
-        try run(["resize-window", "-t", pane.rawValue, "-x", "\(size.columns)", "-y", "\(size.rows)"])
+    func resize(_ pane: Pane, to size: Size) async throws {
+        try await run(["resize-window", "-t", pane.rawValue, "-x", "\(size.columns)", "-y", "\(size.rows)"])
         sizes[pane] = size
     }
 
     // MARK: - Reading
 
     /// `pane`'s screen, one line per row (`escapes`: with the SGR sequences of colours and attributes).
-    func capture(_ pane: Pane, escapes: Bool = false) throws -> String {
-        try run(["capture-pane", "-p", "-t", pane.rawValue] + (escapes ? ["-e"] : []))
+    func capture(_ pane: Pane, escapes: Bool = false) async throws -> String {
+        try await run(["capture-pane", "-p", "-t", pane.rawValue] + (escapes ? ["-e"] : []))
     }
 
     /// The rows of `screen` (a capture).
@@ -184,28 +187,28 @@ final class TmuxPair: @unchecked Sendable {
     }
 
     /// `pane`'s status line now.
-    func status(_ pane: Pane) throws -> String { statusLine(of: try capture(pane), pane) }
+    func status(_ pane: Pane) async throws -> String { statusLine(of: try await capture(pane), pane) }
 
     /// The top rows of `pane` that show the shared screen, as `capture-pane -p -e -N` prints them: with
     /// the SGR sequences of colours and attributes, and trailing blanks kept (a blank with a background
     /// colour is a cell that counts).
-    func sharedRows(_ pane: Pane) throws -> [String] {
-        Array(Self.rows(try run(["capture-pane", "-p", "-e", "-N", "-t", pane.rawValue])).prefix(sharedSize.rows))
+    func sharedRows(_ pane: Pane) async throws -> [String] {
+        Array(Self.rows(try await run(["capture-pane", "-p", "-e", "-N", "-t", pane.rawValue])).prefix(sharedSize.rows))
     }
 
     /// The shared screen on `pane`, cell by cell: `sharedSize.rows` rows of `sharedSize.columns` cells.
-    func sharedCells(_ pane: Pane) throws -> [[Cell]] {
-        Self.cells(rows: try sharedRows(pane), columns: sharedSize.columns)
+    func sharedCells(_ pane: Pane) async throws -> [[Cell]] {
+        Self.cells(rows: try await sharedRows(pane), columns: sharedSize.columns)
     }
 
     /// The shared screen's text on `pane` (no escapes).
-    func sharedText(_ pane: Pane) throws -> [String] {
-        Array(Self.rows(try capture(pane)).prefix(sharedSize.rows))
+    func sharedText(_ pane: Pane) async throws -> [String] {
+        Array(Self.rows(try await capture(pane)).prefix(sharedSize.rows))
     }
 
     /// Where `pane`'s cursor is, when shown.
-    func cursor(_ pane: Pane) throws -> (column: Int, row: Int)? {
-        let fields = try run(["display-message", "-p", "-t", pane.rawValue, "#{cursor_flag} #{cursor_x} #{cursor_y}"]).split(separator: " ").compactMap {
+    func cursor(_ pane: Pane) async throws -> (column: Int, row: Int)? {
+        let fields = try await run(["display-message", "-p", "-t", pane.rawValue, "#{cursor_flag} #{cursor_x} #{cursor_y}"]).split(separator: " ").compactMap {
             Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         guard fields.count == 3, fields[0] == 1 else { return nil }
@@ -219,8 +222,8 @@ final class TmuxPair: @unchecked Sendable {
     /// prints an SGR reset where they start, so two rows that look the same print differently when one
     /// window drew a longer line there before (the User's window draws every intermediate screen, the
     /// Helper's only the frames it receives).
-    func sharedScreenDifference() throws -> String? {
-        let userRows = try sharedRows(.user), helperRows = try sharedRows(.helper)
+    func sharedScreenDifference() async throws -> String? {
+        let userRows = try await sharedRows(.user), helperRows = try await sharedRows(.helper)
         let userCells = Self.cells(rows: userRows, columns: sharedSize.columns), helperCells = Self.cells(rows: helperRows, columns: sharedSize.columns)
         var differences: [String] = []
         for row in 0..<max(userRows.count, helperRows.count) {
@@ -232,7 +235,7 @@ final class TmuxPair: @unchecked Sendable {
             }
         }
         if differences.isEmpty {
-            let u = try cursor(.user), h = try cursor(.helper)
+            let u = try await cursor(.user), h = try await cursor(.helper)
             if u?.column != h?.column || u?.row != h?.row { differences.append("cursor: User \(u.map { "\($0)" } ?? "hidden") | Helper \(h.map { "\($0)" } ?? "hidden")") }
         }
         return differences.isEmpty ? nil : differences.joined(separator: "\n")
@@ -242,7 +245,7 @@ final class TmuxPair: @unchecked Sendable {
     func waitForEqualScreens(_ seconds: Double, _ what: String = "equal shared screens") async throws {
         var last: String? = "not compared"
         let ok = try await waitUntil(seconds, what, throwing: false) {
-            last = try self.sharedScreenDifference()
+            last = try await self.sharedScreenDifference()
             return last == nil
         }
         if !ok { throw TestFailure("not \(what) within \(seconds) s:\n\(last ?? "")\n\(report())") }
@@ -373,7 +376,7 @@ final class TmuxPair: @unchecked Sendable {
     func waitFor(_ pane: Pane, _ seconds: Double, _ what: String, escapes: Bool = false, _ predicate: (String) -> Bool) async throws -> String {
         var screen = ""
         try await waitUntil(seconds, "\(what) on the \(pane)'s screen") {
-            screen = try self.capture(pane, escapes: escapes)
+            screen = try await self.capture(pane, escapes: escapes)
             return predicate(screen)
         }
         return screen
@@ -382,16 +385,16 @@ final class TmuxPair: @unchecked Sendable {
     /// Polls `condition` every 50 ms, at most `seconds` (and at most `seconds * 20 + 1` times); throws (or,
     /// with `throwing` false, returns false) when it never holds.
     @discardableResult
-    func waitUntil(_ seconds: Double, _ what: String, throwing: Bool = true, _ condition: () throws -> Bool) async throws -> Bool {
+    func waitUntil(_ seconds: Double, _ what: String, throwing: Bool = true, _ condition: () async throws -> Bool) async throws -> Bool {
         let clock = ContinuousClock()
         let end = clock.now + .milliseconds(Int(seconds * 1000))
         let attempts = Int(seconds * 20) + 1
         for _ in 0..<attempts {
-            if try condition() { return true }
+            if try await condition() { return true }
             if clock.now >= end { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        if try condition() { return true }
+        if try await condition() { return true }
         if throwing { throw TestFailure("no \(what) within \(seconds) s\n\(report())") }
         return false
     }
@@ -400,7 +403,7 @@ final class TmuxPair: @unchecked Sendable {
     func report() -> String {
         var out = ""
         for pane in [Pane.user, .helper] {
-            let screen = (try? capture(pane)) ?? "(no screen)"
+            let screen = (try? runBlocking(["capture-pane", "-p", "-t", pane.rawValue])) ?? "(no screen)"
             let err = (try? String(contentsOfFile: errorPath(pane), encoding: .utf8)) ?? ""
             out += "--- \(pane) screen (\(sizes[pane]!)):\n\(screen)--- \(pane) stderr:\n\(err)\n"
         }
@@ -434,51 +437,98 @@ final class TmuxPair: @unchecked Sendable {
 
     // MARK: - tmux
 
-    /// Runs `tmux arguments` on the private server (killed after 10 s); returns its standard output.
+    /// Runs `tmux arguments` on the private server (killed after 10 s); returns its standard output. Between
+    /// looks for its end the task sleeps, which leaves the cooperative pool's threads to other tests.
     ///
     /// Spawned and reaped here rather than with Foundation's `Process`: the first call starts the tmux
     /// server, a daemon that would inherit the descriptor `Process` watches for its child's end, so that
     /// `Process` would never see the client exit.
     @discardableResult
-    private func run(_ arguments: [String]) throws -> String {
+    private func run(_ arguments: [String]) async throws -> String {
+        var call = try startTmux(arguments)
+        defer { call.removeFiles() }
+        var looks = 0
+        while try !call.reaped(), looks < 5_000, !call.late {
+            looks += 1
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        return try call.output()
+    }
+
+    /// `run` for `report()` and `tearDown()`, where no task can wait: blocks its thread between looks.
+    @discardableResult
+    private func runBlocking(_ arguments: [String]) throws -> String {
+        var call = try startTmux(arguments)
+        defer { call.removeFiles() }
+        var looks = 0
+        while try !call.reaped(), looks < 5_000, !call.late {
+            looks += 1
+            usleep(2_000)
+        }
+        return try call.output()
+    }
+
+    /// Spawns `tmux arguments` on the private server, its output to files in the scratch directory.
+    private func startTmux(_ arguments: [String]) throws -> TmuxCall {
         calls += 1
         let out = scratch.path + "/tmux-\(calls).out", err = scratch.path + "/tmux-\(calls).err"
-        defer {
-            try? FileManager.default.removeItem(atPath: out)
-            try? FileManager.default.removeItem(atPath: err)
-        }
         var environment = EasyConnectProcess.environment(["LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"])
         environment["TMUX"] = nil
         environment["TMUX_PANE"] = nil
         let argv = [tmux, "-u", "-f", configuration, "-S", socket] + arguments
-        let pid = try Self.spawn(argv, environment: environment.map { "\($0.key)=\($0.value)" }, stdout: out, stderr: err)
+        do {
+            let pid = try Self.spawn(argv, environment: environment.map { "\($0.key)=\($0.value)" }, stdout: out, stderr: err)
+            return TmuxCall(pid: pid, arguments: arguments, out: out, err: err, deadline: Date().addingTimeInterval(10))
+        } catch {
+            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: err)
+            throw error
+        }
+    }
+
+    /// One tmux client: reaped once it has exited, killed when still running after its deadline.
+    private struct TmuxCall {
+        let pid: pid_t
+        let arguments: [String]
+        let out: String, err: String
+        let deadline: Date
         var status: Int32 = 0
-        var reaped = false
-        let deadline = Date().addingTimeInterval(10)
-        for _ in 0..<5_000 where !reaped {
+        var isReaped = false
+
+        var late: Bool { Date() > deadline }
+
+        /// Whether it has exited (and is reaped).
+        mutating func reaped() throws -> Bool {
+            guard !isReaped else { return true }
             let done = waitpid(pid, &status, WNOHANG)
             if done == pid {
-                reaped = true
+                isReaped = true
             } else if done < 0, errno != EINTR {
                 throw TestFailure("waitpid for tmux \(arguments.joined(separator: " ")): errno \(errno)")
-            } else if Date() > deadline {
-                break
-            } else {
-                usleep(2_000)
             }
+            return isReaped
         }
-        if !reaped {
-            kill(pid, SIGKILL)
-            _ = waitpid(pid, &status, 0)
-            throw TestFailure("tmux \(arguments.joined(separator: " ")) did not finish within 10 s")
+
+        /// Its standard output once it exited with status 0; kills it and throws when it has not exited.
+        mutating func output() throws -> String {
+            if !isReaped {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                throw TestFailure("tmux \(arguments.joined(separator: " ")) did not finish within 10 s")
+            }
+            let output = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            // Exited normally with status 0 (the wait status's low 7 bits are the signal, the next 8 the status).
+            guard status & 0x7F == 0, (status >> 8) & 0xFF == 0 else {
+                let message = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+                throw TestFailure("tmux \(arguments.joined(separator: " ")) failed (wait status \(status)): \(message)")
+            }
+            return output
         }
-        let output = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-        // Exited normally with status 0 (the wait status's low 7 bits are the signal, the next 8 the status).
-        guard status & 0x7F == 0, (status >> 8) & 0xFF == 0 else {
-            let message = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
-            throw TestFailure("tmux \(arguments.joined(separator: " ")) failed (wait status \(status)): \(message)")
+
+        func removeFiles() {
+            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: err)
         }
-        return output
     }
 
     /// Starts `argv` with standard input from /dev/null and standard output and error to the files, and no
@@ -519,8 +569,8 @@ final class TmuxPair: @unchecked Sendable {
         guard !torn else { return }
         torn = true
         // Each pane's command leads a process group of its own: the shell, `easy-connect` and `sleep`.
-        let groups = ((try? run(["list-panes", "-a", "-F", "#{pane_pid}"])) ?? "").split(separator: "\n").compactMap { pid_t($0) }
-        _ = try? run(["kill-server"])
+        let groups = ((try? runBlocking(["list-panes", "-a", "-F", "#{pane_pid}"])) ?? "").split(separator: "\n").compactMap { pid_t($0) }
+        _ = try? runBlocking(["kill-server"])
         let deadline = Date().addingTimeInterval(2)
         for _ in 0..<100 where Date() < deadline && groups.contains(where: { kill(-$0, 0) == 0 }) { usleep(20_000) }
         for group in groups where kill(-group, 0) == 0 { kill(-group, SIGKILL) }

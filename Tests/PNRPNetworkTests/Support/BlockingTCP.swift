@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NetworkLab
 import PNRP
 
 #if canImport(Glibc)
@@ -7,7 +8,8 @@ import PNRP
 #endif
 
 /// A plain blocking TCP client for the stream relay tests: every call is bounded by the socket's send and
-/// receive timeouts, so a test that goes wrong fails instead of hanging.
+/// receive timeouts, so a test that goes wrong fails instead of hanging. A test's task calls the `async`
+/// versions below, which wait off the cooperative pool; a `Background` body (a thread of its own) calls these.
 final class BlockingTCP: @unchecked Sendable {
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -118,7 +120,25 @@ final class BlockingTCP: @unchecked Sendable {
     }
 }
 
-/// Runs `body` on a thread of its own; `wait()` returns its result (bounded in time).
+/// The blocking calls of `BlockingTCP` for a test's task: each waits on a thread outside the cooperative pool.
+extension BlockingTCP {
+    func send(_ bytes: [UInt8]) async throws { try await offCooperativePool { try self.send(bytes) } }
+
+    func sendUntilBlocked(_ bytes: [UInt8]) async throws -> Int { try await offCooperativePool { self.sendUntilBlocked(bytes) } }
+
+    func receive(maximum: Int = 65_536) async throws -> [UInt8] { try await offCooperativePool { try self.receive(maximum: maximum) } }
+
+    func receive(exactly count: Int) async throws -> [UInt8] { try await offCooperativePool { try self.receive(exactly: count) } }
+
+    func receiveToEnd(limit: Int = 1 << 20) async throws -> [UInt8] { try await offCooperativePool { try self.receiveToEnd(limit: limit) } }
+
+    func closedWithoutData() async throws -> Bool { try await offCooperativePool { try self.closedWithoutData() } }
+
+    func closedWithoutDataWithin(_ seconds: Double) async throws -> Bool { try await offCooperativePool { try self.closedWithoutDataWithin(seconds) } }
+}
+
+/// Runs `body` on a thread of its own; `wait()` returns its result (bounded in time). A test's task waits with
+/// the `async` `wait`, off the cooperative pool; another `Background` body with the blocking one.
 final class Background<T: Sendable>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<T, any Error>?
@@ -134,5 +154,9 @@ final class Background<T: Sendable>: @unchecked Sendable {
     func wait(seconds: Double = 60) throws -> T {
         guard done.wait(timeout: .now() + seconds) == .success, let result else { throw BlockingTCP.Failure("background work did not end within \(seconds) s") }
         return try result.get()
+    }
+
+    func wait(seconds: Double = 60) async throws -> T {
+        try await offCooperativePool { try self.wait(seconds: seconds) }
     }
 }

@@ -56,7 +56,7 @@
         init(publicHosts: Int, sites: [NATKind], tag: String, publicExtra: [String] = [], startingSites: Bool = true) async throws {
             logLevel = ProcessInfo.processInfo.environment["PNRP_NAT_TEST_LOG_LEVEL"] ?? "info"
             binary = try DaemonCluster.locateBinary()
-            lab = try NATLab(publicHosts: publicHosts, sites: sites, tag: tag)
+            lab = try await NATLab(publicHosts: publicHosts, sites: sites, tag: tag)
             Self.removeLeftoverDirectories()
             let template = FileManager.default.temporaryDirectory.path + "/\(Self.rootPrefix)\(getpid())-XXXXXX"
             var bytes = Array(template.utf8CString)
@@ -248,6 +248,11 @@
                     cookie = answer.cookie
                 }
                 throw HarnessError("\(relay) keeps challenging")
+            }
+
+            /// `request`, waited for off the cooperative pool.
+            func request(_ relay: LabEndpoint, release: Bool = false) async throws -> TraversalMessage.RelayAnswer {
+                try await offCooperativePool { try self.request(relay, release: release) }
             }
 
             func close() { socket.close() }

@@ -40,8 +40,9 @@ enum SimProcess {
     }
 
     /// Runs `pnrp-sim` with `arguments`, killing it after `seconds`; its output goes through files in
-    /// `scratch` (so a full pipe never blocks it).
-    static func run(_ arguments: [String], in scratch: String, seconds: Double = 60) throws -> Outcome {
+    /// `scratch` (so a full pipe never blocks it). Between looks for its end the task sleeps, which leaves the
+    /// cooperative pool's threads to other tests.
+    static func run(_ arguments: [String], in scratch: String, seconds: Double = 60) async throws -> Outcome {
         let process = Process()
         process.executableURL = try binary()
         process.arguments = arguments
@@ -64,7 +65,7 @@ enum SimProcess {
                 timedOut = true
                 break
             }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
         process.waitUntilExit()
         return Outcome(
