@@ -67,7 +67,7 @@
             let directory = FileManager.default.temporaryDirectory.path + "/nat-session-benchmark-\(getpid())"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
-            let lab = try NATLab(publicHosts: 3, sites: userKinds + [helperKind], delay: delayMs > 0 ? .milliseconds(delayMs) : nil, tag: "bench")
+            let lab = try await NATLab(publicHosts: 3, sites: userKinds + [helperKind], delay: delayMs > 0 ? .milliseconds(delayMs) : nil, tag: "bench")
             defer { lab.tearDown() }
             let progress = !json
             if progress { Self.say("lab: 3 public hosts, User sites \(userKinds.map(\.rawValue)), Helper site \(helperKind); delay \(delayMs) ms one way (\(lab.delayMechanism.map { "\($0)" } ?? "none"))") }

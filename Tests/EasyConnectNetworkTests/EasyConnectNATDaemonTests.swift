@@ -9,7 +9,7 @@
         func userThroughDaemonBehindNAT() async throws {
             let lab = try EasyConnectLab("nat-daemon")
             defer { lab.cleanup() }
-            let net = try NATLab(publicHosts: 3, sites: [.portRestricted, .fullCone], tag: "ecd")
+            let net = try await NATLab(publicHosts: 3, sites: [.portRestricted, .fullCone], tag: "ecd")
             defer { net.tearDown() }
             let seed = try await Self.startPublicNodes(lab: lab, net: net)
             let userSite = net.sites[0], helperSite = net.sites[1]

@@ -1,3 +1,4 @@
+import NetworkLab
 import PeerCrypto
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 /// relay of its own, yet an application behind the same NAT needs one for stream relay allocations: the NAT
 /// maps the node's UDP port, not the application's TCP port (`docs/deviations.md`, X6). Message by message in
 /// virtual time, against a real relay node.
-@Suite struct FullConeStreamRelayTests {
+@Suite(.onComputeThread) struct FullConeStreamRelayTests {
     typealias M = StreamRelayNodeMessageTests
     /// Where peers see the node: its NAT's public address.
     static let mapping = IPv6Endpoint(address: IPv6Address(ipv4: 203, 0, 113, 40), port: 3540)

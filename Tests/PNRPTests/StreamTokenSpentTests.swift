@@ -1,3 +1,4 @@
+import NetworkLab
 import PeerCrypto
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 /// A stream relay token serves one pair: once the driver's stream relay spliced it, the relay node stops
 /// counting it against its holder's share, so a User who invites again and again behind one NAT mapping is not
 /// told "busy" until its used tokens expire (`docs/deviations.md`, X6).
-@Suite struct StreamTokenSpentTests {
+@Suite(.onComputeThread) struct StreamTokenSpentTests {
     typealias M = StreamRelayNodeMessageTests
 
     @Test("four live tokens per relayed node; a spent one frees its place at once, an unknown or repeated one changes nothing")
