@@ -141,6 +141,7 @@ final class FileLock: @unchecked Sendable {
         guard !released else { return }
         released = true
         _ = ftruncate(fd, 0)
+        _ = flock(fd, LOCK_UN)  // a forked child's copy of the descriptor must not keep the lock
         close(fd)
     }
 }

@@ -111,6 +111,9 @@ public final class StateDirectoryLock: @unchecked Sendable {
             guard !released else { return }
             released = true
             _ = ftruncate(descriptor, 0)
+            // Unlocked before closing: a child process forked in the meantime holds a copy of the descriptor
+            // until it execs or exits, and a close alone would leave the lock held through that copy.
+            _ = flock(descriptor, LOCK_UN)
             close(descriptor)
         }
     }
