@@ -132,15 +132,18 @@ enum EasyConnectProcess {
         var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
         var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
+        /// Kills the process that outlived its `seconds` and reaps it; the error saying so.
+        private func killed(after seconds: Double) -> ProcessHarnessError {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return ProcessHarnessError("easy-connect \(process.arguments?.joined(separator: " ") ?? "") did not finish within \(seconds) s; stderr: \(stderr)")
+        }
+
         /// Waits for the exit status, killing the process after `seconds` (a sleep of the task between looks).
         func wait(seconds: Double) async throws -> Int32 {
             let end = Date().addingTimeInterval(seconds)
             while process.isRunning {
-                if Date() > end {
-                    kill(process.processIdentifier, SIGKILL)
-                    process.waitUntilExit()
-                    throw ProcessHarnessError("easy-connect \(process.arguments?.joined(separator: " ") ?? "") did not finish within \(seconds) s; stderr: \(stderr)")
-                }
+                if Date() > end { throw killed(after: seconds) }
                 try await Task.sleep(for: .milliseconds(10))
             }
             return process.terminationStatus
@@ -150,11 +153,7 @@ enum EasyConnectProcess {
         func waitBlocking(seconds: Double) throws -> Int32 {
             let end = Date().addingTimeInterval(seconds)
             while process.isRunning {
-                if Date() > end {
-                    kill(process.processIdentifier, SIGKILL)
-                    process.waitUntilExit()
-                    throw ProcessHarnessError("easy-connect \(process.arguments?.joined(separator: " ") ?? "") did not finish within \(seconds) s; stderr: \(stderr)")
-                }
+                if Date() > end { throw killed(after: seconds) }
                 usleep(10_000)
             }
             return process.terminationStatus
