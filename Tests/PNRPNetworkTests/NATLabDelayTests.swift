@@ -227,12 +227,13 @@
         /// after one that makes the neighbours known; how many of the burst arrive within 2 s.
         static func burst(_ lab: NATLab, count: Int, size: Int) async throws -> Int {
             let from = try lab.udpSocket(in: lab.publicHosts[0].namespace)
-            let to = try lab.udpSocket(in: lab.sites[0].host, port: service)
+            // A port the kernel picks: each burst has a socket of its own, whatever else holds one.
+            let to = try lab.udpSocket(in: lab.sites[0].host)
             defer {
                 from.close()
                 to.close()
             }
-            let target = LabEndpoint(lab.sites[0].hostAddress, service)
+            let target = LabEndpoint(lab.sites[0].hostAddress, to.localEndpoint.port)
             try from.send("warm", to: target)
             _ = try #require(try await to.receive(timeout: .seconds(3)), "the first datagram did not arrive")
             let bytes = [UInt8](repeating: 7, count: size)
