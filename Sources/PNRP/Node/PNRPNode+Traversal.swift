@@ -372,9 +372,7 @@ extension PNRPNode {
         let distinct = Set(check.observed)
         let before = t.reachability
         if distinct.isEmpty {
-            // Nobody answered (the peers picked may sit behind NATs themselves). Before a first verdict the node
-            // does not even know its public address, which its applications wait for: ask others soon.
-            t.nextCheck = now + (before == .unknown ? Self.reachabilityCheckTime : Self.reachabilityRetry)
+            t.nextCheck = now + Self.reachabilityRetry
         } else {
             let varies = distinct.count > 1
             // A probe from an address we never sent to proves that strangers get through; one from an address we
