@@ -32,8 +32,8 @@ extension EasyConnectSession {
     }
 
     /// What a User behind a NAT adds to its invitation: its public address from its node's reachability check,
-    /// and a stream relay allocation from its node's relay (asked again while the node has no relay yet, until
-    /// `reachabilityWait`), also when strangers reach the node through its NAT's mapping. Nothing without a NAT-aware name service (a
+    /// and, when strangers cannot reach it, a stream relay allocation from its node's relay (asked again while
+    /// the node has no relay yet, until `reachabilityWait`). Nothing without a NAT-aware name service (a
     /// `pnrp node` daemon, or NAT traversal off); a relay that cannot be had leaves the punch endpoints alone.
     static func userReach(endpoints: [SessionEndpoint], nameService: (any PeerNameService)?) async -> UserReach {
         var reach = UserReach(endpoints: endpoints)
@@ -54,9 +54,10 @@ extension EasyConnectSession {
         if reachability != nil, let observed, !endpoints.contains(where: { $0.address == observed.address }) {
             reach.punchEndpoints = [SessionEndpoint(address: observed.address, port: port)]
         }
-        // Behind a NAT, or reached through one that forwards anything (a full cone: the NAT maps the node's UDP
-        // port, not the listener's TCP port): the relay carries the Helper's punch offer either way.
-        guard let reachability, reachability != .unknown else { return reach }
+        // Behind a NAT: the relay carries the Helper's punch offer. (A node reached through a full cone could get
+        // one too, `PNRPNode.requestStreamRelay`, but in a cloud of many NATed nodes it then often found none
+        // within the wait: not used until that is understood, docs/deviations.md E11.)
+        guard case .behindNAT? = reachability else { return reach }
         while ContinuousClock.now < end {
             do {
                 let allocation = try await nat.allocateStreamRelay(timeout: .seconds(5))
