@@ -115,7 +115,7 @@
             func get() -> Result<Duration, any Error>? { lock.withLock { value } }
         }
 
-        @Test("TCP through the delayed lab: connecting takes at least one round trip (40 ms; under 60 ms once the neighbours are known), 5 MB from a site behind a NAT to a public host arrive intact within 20 s")
+        @Test("TCP through the delayed lab: connecting takes at least one round trip (40 ms; under 150 ms once the neighbours are known, with room for a loaded machine), 5 MB from a site behind a NAT to a public host arrive intact within 20 s")
         func tcpTransfer() async throws {
             let lab = try await NATLab(publicHosts: 1, sites: [.portRestricted], delay: Self.delay, tag: "delaytcp")
             defer { lab.tearDown() }
@@ -169,7 +169,7 @@
             #expect(secondOutcome == .connected)
             print("TCP with 20 ms one-way delay (\(lab.delayMechanism?.description ?? "none")): connect \(Self.ms(connectTime)) (ARP included), then \(Self.ms(secondConnectTime)); 5 MB in \(Self.ms(transferTime)); hub: \(lab.delayingHub.map { "\($0.statistics)" } ?? "netem")")
             #expect(connectTime >= Self.delay * 2)
-            #expect(secondConnectTime >= Self.delay * 2 && secondConnectTime < .milliseconds(60), "\(Self.ms(secondConnectTime))")
+            #expect(secondConnectTime >= Self.delay * 2 && secondConnectTime < .milliseconds(150), "\(Self.ms(secondConnectTime))")
             #expect(try sent.get()?.get() != nil, "the sender did not finish")
             #expect(received.count == payload.count, "\(received.count) of \(payload.count) bytes arrived")
             #expect(received == payload, "the bytes that arrived differ from those sent")
