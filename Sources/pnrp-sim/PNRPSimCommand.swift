@@ -202,6 +202,9 @@ struct RunCommand: ParsableCommand {
         print("\(s.name): \(s.nodes) nodes, \(DurationText.format(s.duration)) measured, seed \(s.seed)")
         print("resolutions: \(r.started) started, \(r.succeeded) succeeded (\(percent(r.successRate))), secured \(percent(r.securedSuccessRate)) of \(r.securedStarted)")
         for (reason, n) in r.failures.sorted(by: { $0.key < $1.key }) { print("  failed: \(n) × \(reason)") }
+        if r.publisherLeft > 0 {
+            print("  publisher went offline during \(r.publisherLeft) of them; of the others \(percent(r.stayedOnlineSuccessRate)) succeeded")
+        }
         if r.unanswered > 0 { print("  unanswered at the end: \(r.unanswered)") }
         print("registrations lost (publisher online, name not found): \(r.registrationsLost)")
         if let before = r.unlinkedNeighboursAfterJoin, let after = r.unlinkedNeighboursAtEnd {

@@ -10,7 +10,7 @@ struct ScenarioFileTests {
         .deletingLastPathComponent().appendingPathComponent("../../Simulations/scenarios").standardizedFileURL
 
     static let shippedFiles = [
-        "quickstart.yaml", "scale-100k.yaml", "scale-1m.yaml", "churn-pareto.yaml", "lossy-network.yaml",
+        "quickstart.yaml", "scale-100k.yaml", "scale-1m.yaml", "churn-pareto.yaml", "churn-heavy.yaml", "lossy-network.yaml",
         "nat-mix.yaml", "nat-home.yaml", "adversarial-20pct.yaml", "steering-20pct.yaml", "link-local-groups.yaml",
     ]
 

@@ -55,6 +55,9 @@ public struct NodeStatistics: Sendable, Hashable {
     /// No counts.
     public init() {}
 
+    /// Times the node found its timers overdue by several maintenance intervals (the host slept or was
+    /// stopped) and announced its registrations again (`docs/deviations.md`, item N28).
+    public var resumes = 0
     /// Route entries removed from the cache, by `PNRPNode.EvictionReason` raw value.
     public var evictions: [String: Int] {
         get {

@@ -258,6 +258,7 @@ public struct PNRPNode: Sendable {
     /// ([MS-PNRP] 3.1.6.2). Inbound conversations keep no state, so they have no timer to expire
     /// (`docs/deviations.md`, item N25).
     public mutating func poll(now: NodeInstant) {
+        if now > nextMaintenance + configuration.maintenanceInterval * Self.pauseIntervals { resumeAfterPause(now: now) }
         for messageID in pending.due(at: now) {
             guard var entry = pending[messageID] else { continue }
             entry.retriesLeft -= 1
@@ -286,6 +287,29 @@ public struct PNRPNode: Sendable {
             maintain(now: now)
         }
         if traversal != nil { pollTraversal(now: now) }
+    }
+
+    /// Maintenance intervals the Maintenance Timer may be overdue before the node takes it that it was paused.
+    static let pauseIntervals: UInt64 = 3
+
+    /// The node's timers ran more than `pauseIntervals` maintenance intervals late: the host slept, was
+    /// stopped or lost its network for that long. Meanwhile its neighbours found it silent and dropped it
+    /// from their caches, so its registrations are announced again at once, as if new, from the node's own cache;
+    /// their leaf sets are noted afresh (`docs/deviations.md`, item N28). Requests overdue are
+    /// retransmitted or given up by the same poll, which clears the entries of neighbours that left meanwhile.
+    mutating func resumeAfterPause(now: NodeInstant) {
+        statistics.resumes += 1
+        let interval = configuration.announcementInterval
+        for i in registrations.values.indices {
+            registrations.modify(at: i) {
+                $0.nextAnnouncement = now
+                $0.announcementInterval = interval
+                $0.notedLeafSet = nil
+                $0.leafSetNoteDue = false
+            }
+        }
+        nextCacheMaintenance = now
+        cacheMaintenanceInterval = configuration.maintenanceInterval
     }
 
     /// Follow-up when a request got no answer after its last retransmission.

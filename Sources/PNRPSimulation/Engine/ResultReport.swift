@@ -20,6 +20,8 @@ extension SimulationResult {
             ("resolutionsStarted", .integer(started)),
             ("resolutionsSucceeded", .integer(succeeded)),
             ("successRate", rate(successRate)),
+            ("publisherLeftDuringResolution", .integer(publisherLeft)),
+            ("stayedOnlineSuccessRate", rate(stayedOnlineSuccessRate)),
             ("securedResolutionsStarted", .integer(securedStarted)),
             ("securedSuccessRate", rate(securedSuccessRate)),
             ("forgedAnswersAccepted", .integer(forgedAccepted)),

@@ -35,6 +35,11 @@ public struct SimulationResult {
     public var otherRegistration = 0
     /// Failures by reason.
     public var failures: [String: Int] = [:]
+    /// Resolutions whose publisher went offline (churn) after they started, answered or not: they are left out
+    /// of `stayedOnlineSuccessRate`.
+    public var publisherLeft = 0
+    /// Those of them that succeeded all the same (the answer came before the publisher left).
+    public var succeededAfterPublisherLeft = 0
     /// Resolutions without any answer when the run ended.
     public var unanswered = 0
     /// Registered names, published by a node that was online, that a resolution reported as registered
@@ -64,6 +69,9 @@ public struct SimulationResult {
 
     /// Share of started resolutions that succeeded; nil when none started (there is no rate to give).
     public var successRate: Double? { Self.rate(succeeded, of: started) }
+    /// Share of the resolutions whose publisher stayed online while they ran that succeeded; nil when there
+    /// were none. Without churn it is `successRate`.
+    public var stayedOnlineSuccessRate: Double? { Self.rate(succeeded - succeededAfterPublisherLeft, of: started - publisherLeft) }
     /// Share of started secured-name resolutions that succeeded; nil when none started.
     public var securedSuccessRate: Double? { Self.rate(securedSucceeded, of: securedStarted) }
     /// Share of link-local resolutions that succeeded; nil when none started.

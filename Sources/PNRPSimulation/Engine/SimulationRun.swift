@@ -32,6 +32,8 @@ public struct SimulationRun {
     private var securedNames: [Int] = []
     private var attacker: [Bool] = []
     private var outstanding: [OutstandingKey: Pending] = [:]
+    /// When each node last went offline (churn), to tell the resolutions whose publisher left while they ran.
+    private var wentDown: [Int: NodeInstant] = [:]
     private var result: SimulationResult
     /// The CPA signature checker shared by every node of the run. It remembers two CPAs per node (a
     /// registration's CPA is checked by every node that takes it into a leaf set, some of them long after
@@ -322,6 +324,7 @@ public struct SimulationRun {
                     schedule(.resolution, at: cloud.now + random.poissonGap(ratePerSecond: scenario.workload.resolutionsPerSecond))
                 }
             case .down(let i):
+                wentDown[i] = cloud.now
                 cloud.crash(i)
                 linkLocal?.crash(i)
                 if let downtime = scenario.churn.downtime { schedule(.up(i), at: cloud.now + downtime.sample(using: &random)) }
@@ -342,6 +345,7 @@ public struct SimulationRun {
         advance(until: grace)
         collectOutcomes(into: &interval)
         result.unanswered = outstanding.count
+        result.publisherLeft += outstanding.values.filter { publisherLeft(during: $0) }.count
         result.steeredLookups = steeringAttackers?.steered ?? 0
         result.replayedCPAs = steeringAttackers?.replayed ?? 0
         result.registrationsLost = lostNames.count
@@ -450,6 +454,9 @@ public struct SimulationRun {
         return .genuine
     }
 
+    /// True when the publisher of the name resolved went offline after the resolution started.
+    private func publisherLeft(during p: Pending) -> Bool { wentDown[names[p.target].node].map { $0 >= p.started } ?? false }
+
     private mutating func collectOutcomes(into interval: inout IntervalCounters) {
         collectLinkLocalOutcomes()
         for (node, event, time) in cloud.takeEvents() {
@@ -457,6 +464,8 @@ public struct SimulationRun {
             case .resolved(let id, let r):
                 guard let p = outstanding.removeValue(forKey: OutstandingKey(node: node, id: id)) else { continue }
                 interval.finished += 1
+                let left = publisherLeft(during: p)
+                if left { result.publisherLeft += 1 }
                 let target = names[p.target]
                 switch verdict(on: r, for: target) {
                 case .forged:
@@ -470,6 +479,7 @@ public struct SimulationRun {
                     interval.failed += 1
                 case .genuine:
                     if p.target == 0 { result.victimSucceeded += 1 }
+                    if left { result.succeededAfterPublisherLeft += 1 }
                     result.succeeded += 1
                     if target.name.isSecured { result.securedSucceeded += 1 }
                     interval.succeeded += 1
@@ -481,8 +491,10 @@ public struct SimulationRun {
                 interval.finished += 1
                 interval.failed += 1
                 result.failures[failure.description, default: 0] += 1
+                let left = publisherLeft(during: p)
+                if left { result.publisherLeft += 1 }
                 // The cloud no longer routes to a name whose publisher is online: that registration is lost.
-                if failure == .notFound, cloud.isAlive(names[p.target].node), lostNames.insert(p.target).inserted {
+                if failure == .notFound, !left, cloud.isAlive(names[p.target].node), lostNames.insert(p.target).inserted {
                     interval.registrationsLost += 1
                 }
             default:
