@@ -1,11 +1,33 @@
 import Foundation
+import PeerCrypto
 import NetworkLab
 import Testing
 
 @testable import PNRP
 @testable import PNRPInMemory
 
-// Resolution under churn: a node back from a pause announces itself again (`docs/deviations.md`, item N28).
+// Resolution under churn: a node back from a pause announces itself again (`docs/deviations.md`, item N28),
+// resolution hops wait for the round trips measured (N29), and a walk skips the silent nodes it met (N30).
+
+@Suite struct RoundTripEstimateTests {
+    @Test("before any sample the timeout is the maximum; samples give SRTT + 4·RTTVAR within the bounds")
+    func estimator() {
+        var e = RoundTripEstimate()
+        let minimum = NodeDuration.milliseconds(250), maximum = NodeDuration.seconds(1)
+        #expect(e.retransmissionTimeout(minimum: minimum, maximum: maximum) == maximum)
+        // First sample R: SRTT = R, RTTVAR = R/2, so the timeout is 3R.
+        e.add(.milliseconds(100))
+        #expect(e.smoothed == .milliseconds(100))
+        #expect(e.retransmissionTimeout(minimum: minimum, maximum: maximum) == .milliseconds(300))
+        // Steady 40 ms round trips: the timeout falls to the minimum.
+        for _ in 0..<100 { e.add(.milliseconds(40)) }
+        #expect(e.retransmissionTimeout(minimum: minimum, maximum: maximum) == minimum)
+        #expect(e.smoothed.map { $0 < .milliseconds(45) } == true)
+        // A slow path: the timeout grows, never beyond the maximum.
+        for _ in 0..<100 { e.add(.seconds(3)) }
+        #expect(e.retransmissionTimeout(minimum: minimum, maximum: maximum) == maximum)
+    }
+}
 
 @Suite(.onComputeThread) struct ChurnResilienceTests {
     static func settledCloud(nodes: Int, seed: UInt64) -> ScenarioRunner {
@@ -34,5 +56,105 @@ import Testing
         for outcome in outcomes { #expect((try? outcome.get())?.id == paused.id, "\(outcome)") }
         // A node whose timers run on time never takes itself for paused.
         #expect(others.allSatisfy { runner.cloud.nodes[$0].statistics.resumes == 0 })
+    }
+
+    @Test("a resolution hop to a node that left is given up after two round-trip timeouts (250 ms each here), not two seconds, and the walk still succeeds")
+    func silentHopCostsRoundTripTimeouts() throws {
+        var runner = Self.settledCloud(nodes: 60, seed: 2901)
+        // Cache entries of nodes that left: crash a third of the cloud without telling anyone.
+        let crashed = Set(stride(from: 1, to: 60, by: 3))
+        for i in crashed { runner.cloud.crash(i) }
+        let targets = runner.names.filter { !crashed.contains($0.node) }
+        var before = runner.cloud.now
+        var slowest = NodeDuration.zero
+        var succeeded = 0
+        for (k, target) in targets.prefix(20).enumerated() {
+            var from = (target.node + 1 + k) % 60
+            while crashed.contains(from) || from == target.node { from = (from + 1) % 60 }
+            before = runner.cloud.now
+            if case .success(let r) = runner.cloud.resolve(from: from, name: target.name), r.id == target.id { succeeded += 1 }
+            slowest = Swift.max(slowest, runner.cloud.now - before)
+        }
+        #expect(succeeded == 20)
+        let timeouts = (0..<60).filter { !crashed.contains($0) }.map { runner.cloud.nodes[$0].statistics.timeoutsByType[MessageType.lookup.rawValue, default: 0] }.reduce(0, +)
+        print("20 resolutions with a third of the cloud gone: \(timeouts) LOOKUPs unanswered, slowest \(slowest)")
+        #expect(timeouts > 0, "no resolution met a node that left: the test proves nothing")
+        // Every resolver measured round trips of 2-40 ms: its hop timeout is the 250 ms minimum.
+        for i in 0..<60 where !crashed.contains(i) {
+            let rto = runner.cloud.nodes[i].roundTrip.retransmissionTimeout(minimum: .milliseconds(250), maximum: .seconds(1))
+            #expect(rto == .milliseconds(250))
+        }
+    }
+}
+
+@Suite struct SilentHopFlaggedPathTests {
+    static let t0 = NodeInstant(nanoseconds: 1_700_000_000 * 1_000_000_000)
+    static func endpoint(_ n: UInt64) -> IPv6Endpoint { IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: n), port: 3540) }
+
+    @Test("a node asked again after the hop it offered stayed silent gets that hop's endpoint in the Flagged Path, so it offers another")
+    func silentHopIsFlagged() throws {
+        let resolverEP = Self.endpoint(1), helperEP = Self.endpoint(2), goneEP = Self.endpoint(3)
+        let target = try PeerName("0.sought")
+        let targetID = PNRPID(p2pID: target.p2pID, serviceLocation: .forResolution(prefix: resolverEP.address.high))
+        let helperID = PNRPID(p2pID: try PeerName("0.helper").p2pID, serviceLocation: ServiceLocation(high: 0xFD00_0000_0000_0000, low: 2))
+        // A node much closer to the target than the helper, that has left the cloud.
+        let goneEntry = RouteEntry(id: targetID.adding(PNRPID(0, 1, 0, 0)), port: 3540, address: goneEP.address)
+        let helperEntry = RouteEntry(id: helperID, port: 3540, address: helperEP.address)
+
+        var r = ScriptedNode(endpoint: resolverEP, seed: 30, now: Self.t0)
+        try r.deliver(.flood(Flood(doNotAck: true, validateID: .zero, routeEntry: helperEntry, alreadyFlooded: [])), from: helperEP)
+        try r.answer(try r.inquire(about: helperID, to: helperEP), with: AuthorityBuffer(flags: [], routeEntry: helperEntry))
+        _ = r.node.resolve(name: target, now: r.now)
+        try r.collect()
+        let first = try r.lookup(validating: helperID, to: helperEP)
+        try r.answer(first, with: AuthorityBuffer(flags: [], routeEntry: goneEntry))
+        _ = try r.lookup(validating: goneEntry.id, to: goneEP)
+        // The gone node answers nothing: its LOOKUP fails, and the helper is asked again.
+        try r.wait(seconds: 3)
+        let second = try r.lookup(validating: helperID, to: helperEP)
+        #expect(second.message.messageID != first.message.messageID)
+        guard case .lookup(let lookup) = second.message.body else { throw ScriptedNode.Missing(description: "not a LOOKUP") }
+        #expect(lookup.flaggedPath.contains(goneEP), "flagged path \(lookup.flaggedPath)")
+        #expect(lookup.flaggedPath.contains(resolverEP) && lookup.flaggedPath.contains(helperEP))
+    }
+
+    @Test("a hop that matches the target and misses its LOOKUP twice is not flagged: offered again, it is asked again, and the resolution succeeds")
+    func matchingHopIsNotFlagged() throws {
+        let resolverEP = Self.endpoint(1), helperEP = Self.endpoint(2), publisherEP = Self.endpoint(3)
+        let publisherKey = try Ed25519PrivateKey(seed: [UInt8](repeating: 0x3C, count: 32))
+        let target = try PeerName("0.sought")
+        let publisherID = PNRPID(p2pID: target.p2pID, serviceLocation: ServiceLocation(high: 0xFD00_0000_0000_0000, low: 9))
+        let helperID = PNRPID(p2pID: try PeerName("0.helper").p2pID, serviceLocation: ServiceLocation(high: 0xFD00_0000_0000_0000, low: 2))
+        let publisherEntry = RouteEntry(id: publisherID, port: 3540, address: publisherEP.address)
+        let helperEntry = RouteEntry(id: helperID, port: 3540, address: helperEP.address)
+
+        var r = ScriptedNode(endpoint: resolverEP, seed: 31, now: Self.t0)
+        try r.deliver(.flood(Flood(doNotAck: true, validateID: .zero, routeEntry: helperEntry, alreadyFlooded: [])), from: helperEP)
+        try r.answer(try r.inquire(about: helperID, to: helperEP), with: AuthorityBuffer(flags: [], routeEntry: helperEntry))
+        _ = r.node.resolve(name: target, now: r.now)
+        try r.collect()
+        let first = try r.lookup(validating: helperID, to: helperEP)
+        try r.answer(first, with: AuthorityBuffer(flags: [], routeEntry: publisherEntry))
+        let lost = try r.lookup(validating: publisherID, to: publisherEP)
+        // Both transmissions of the LOOKUP to the publisher are lost; the helper is asked again.
+        try r.wait(seconds: 3)
+        let again = try r.lookup(validating: helperID, to: helperEP)
+        #expect(again.message.messageID != first.message.messageID)
+        guard case .lookup(let l) = again.message.body else { return }
+        #expect(!l.flaggedPath.contains(publisherEP), "the publisher was flagged after two lost datagrams: \(l.flaggedPath)")
+        try r.answer(again, with: AuthorityBuffer(flags: [], routeEntry: publisherEntry))
+        let retried = try r.lookup(validating: publisherID, to: publisherEP)
+        #expect(retried.message.messageID != lost.message.messageID)
+        try r.answer(retried, with: AuthorityBuffer(flags: [], routeEntry: nil))
+        let final = r.sent.last { request in
+            if case .inquire(let q) = request.message.body { q.validateID == publisherID && q.nonce != nil && request.to == publisherEP } else { false }
+        }
+        let inquire = try #require(final, "no final INQUIRE reached the publisher")
+        guard case .inquire(let q) = inquire.message.body, let nonce = q.nonce else { return }
+        let cpa = try CPA.signed(
+            name: target, serviceLocation: publisherID.serviceLocation, serviceAddresses: [publisherEP], payload: nil, friendlyName: nil,
+            notAfter: (Self.t0 + .hours(24)).fileTime, nonce: nonce, key: publisherKey)
+        try r.answer(inquire, with: AuthorityBuffer(flags: [], routeEntry: publisherEntry, validateCPA: cpa))
+        #expect(r.events.contains { if case .resolved(_, let result) = $0 { result.id == publisherID } else { false } }, "\(r.events)")
     }
 }

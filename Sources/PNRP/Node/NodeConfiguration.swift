@@ -13,6 +13,9 @@ public struct NodeConfiguration: Sendable {
     public var maintenanceInterval: NodeDuration
     /// Message Retransmission Timer period ([MS-PNRP] 3.1.2: 1 s).
     public var retransmitInterval: NodeDuration
+    /// Shortest Message Retransmission Timer of a resolution's hops, whose timer follows the round trips
+    /// measured (`docs/deviations.md`, item N29; at most `retransmitInterval`).
+    public var minimumRetransmitInterval: NodeDuration
     /// Sends per request before it fails ([MS-PNRP] 3.1.4.3 and others: Retry Count 2).
     public var retryCount: Int
     /// Conversation Timer ([MS-PNRP] 3.2.2: 15 s).
@@ -94,6 +97,7 @@ public struct NodeConfiguration: Sendable {
         let ms = NodeDuration.milliseconds(1)
         c.maintenanceInterval = Swift.max(c.maintenanceInterval, ms)
         c.retransmitInterval = Swift.max(c.retransmitInterval, ms)
+        c.minimumRetransmitInterval = Swift.min(Swift.max(c.minimumRetransmitInterval, ms), c.retransmitInterval)
         c.conversationTimeout = Swift.max(c.conversationTimeout, ms)
         c.announcementInterval = Swift.max(c.announcementInterval, ms)
         c.maximumAnnouncementInterval = Swift.max(c.maximumAnnouncementInterval, c.announcementInterval)
@@ -123,6 +127,7 @@ public struct NodeConfiguration: Sendable {
         randomKey = nil
         maintenanceInterval = .seconds(15)
         retransmitInterval = .seconds(1)
+        minimumRetransmitInterval = .milliseconds(250)
         retryCount = 2
         conversationTimeout = .seconds(15)
         cpaLifetime = .hours(24)

@@ -58,6 +58,14 @@ extension PNRPNode {
             resolutions[rid] = r
             return
         }
+        // An application's walk with no next hop left starts again from the closest cached entry it has not
+        // asked yet (`docs/deviations.md`, item N30; N11 does the same after a silent hop).
+        if r.nextHopStack.isEmpty, r.reason == .applicationRequest, r.restarts < Resolution.maximumRestarts,
+            let alternative = cache.closest(to: r.target, excluding: Set(r.resolvePath + r.unreachable))
+        {
+            r.restarts += 1
+            r.nextHopStack.append(.init(entry: alternative, useCount: 0))
+        }
         guard var hop = r.nextHopStack.popLast(), r.suspiciousCount <= Resolution.maximumSuspicious,
             r.totalUsefulHops <= Resolution.maximumUsefulHops, let to = hop.entry.primaryEndpoint
         else {
@@ -104,7 +112,7 @@ extension PNRPNode {
             pushedBack = true
         }
         if var next = buffer.routeEntry {
-            let earlier = Set(r.resolvePath.dropLast())
+            let earlier = Set(r.resolvePath.dropLast() + r.flaggedSilent)
             if next.hasEndpoint(in: earlier) || next.port <= 1024 || next.hasEndpoint(advertisedEndpoint) || r.nextHopStack.contains(where: { $0.entry.id == next.id }) {
                 // Already asked, or already queued.
             } else {

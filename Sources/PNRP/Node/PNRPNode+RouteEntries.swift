@@ -184,6 +184,7 @@ extension PNRPNode {
             return
         }
         pending.remove(m.ackedMessageID)
+        if !request.retransmitted { roundTrip.add(now - request.sentAt) }
         switch request.kind {
         case .lookup(let rid): lookupAnswered(rid, messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)
         case .inquireForResolve(let rid): inquireAnswered(rid, messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)

@@ -43,6 +43,8 @@ public struct PNRPNode: Sendable {
     /// other endpoints not known to answer (`docs/deviations.md`, item N27).
     var thirdPartyAllowance: ThirdPartyAllowance?
     var reassembler = AuthorityReassembler()
+    /// Round trips of the requests answered at their first transmission (`docs/deviations.md`, item N29).
+    var roundTrip = RoundTripEstimate()
     var nextMaintenance: NodeInstant
     /// When the next cache-maintenance resolve may start, and the current back-off.
     var nextCacheMaintenance: NodeInstant
@@ -162,7 +164,11 @@ public struct PNRPNode: Sendable {
         if case .lookup(let l) = body { statistics.lookupBytesByReason[l.reasonCode, default: 0] += bytes.count }
         output(bytes, to: destination, now: now)
         if let kind {
-            pending.add(id, .init(datagram: bytes, destination: destination, retriesLeft: transmissions ?? configuration.retryCount, deadline: now + configuration.retransmitInterval, kind: kind))
+            let interval = kind.followsRoundTripEstimate && !isMaintenanceHop(kind)
+                ? roundTrip.retransmissionTimeout(minimum: configuration.minimumRetransmitInterval, maximum: configuration.retransmitInterval)
+                : configuration.retransmitInterval
+            pending.add(
+                id, .init(datagram: bytes, destination: destination, retriesLeft: transmissions ?? configuration.retryCount, deadline: now + interval, kind: kind, sentAt: now, interval: interval))
         }
         return id
     }
@@ -263,7 +269,8 @@ public struct PNRPNode: Sendable {
             guard var entry = pending[messageID] else { continue }
             entry.retriesLeft -= 1
             if entry.retriesLeft > 0 {
-                entry.deadline = now + configuration.retransmitInterval
+                entry.deadline = now + entry.interval
+                entry.retransmitted = true
                 pending.add(messageID, entry)
                 statistics.retransmissions += 1
                 statistics.bytesSent += entry.datagram.count
@@ -287,6 +294,15 @@ public struct PNRPNode: Sendable {
             maintain(now: now)
         }
         if traversal != nil { pollTraversal(now: now) }
+    }
+
+    /// True for the LOOKUPs and INQUIREs of a maintenance walk (registration, split detection, cache
+    /// maintenance), which keep the fixed Message Retransmission Timer (`docs/deviations.md`, item N29).
+    func isMaintenanceHop(_ kind: PendingList.Kind) -> Bool {
+        switch kind {
+        case .lookup(let rid), .inquireForResolve(let rid): resolutions[rid].map { $0.reason != .applicationRequest } ?? true
+        default: false
+        }
     }
 
     /// Maintenance intervals the Maintenance Timer may be overdue before the node takes it that it was paused.
@@ -341,6 +357,11 @@ public struct PNRPNode: Sendable {
             r.outstanding = .none
             r.unreachable.append(entry.destination)
             if let hop = r.currentNextHop { checkLiveness(of: entry.destination, id: hop.entry.id, now: now) }
+            // A silent hop is flagged for the rest of the walk unless it matches the target: two lost datagrams
+            // must not lose the publisher (`docs/deviations.md`, item N30).
+            if let hop = r.currentNextHop, !(hop.entry.id != .zero && r.isSufficientlyClose(hop.entry.id)) {
+                r.flaggedSilent.append(entry.destination)
+            }
             r.currentNextHop = nil
             // With nothing left to try, fall back on the next-closest entry we know
             // (`docs/deviations.md`, item N11).

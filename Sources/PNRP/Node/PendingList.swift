@@ -26,6 +26,17 @@ struct PendingList: Sendable {
             }
         }
 
+        /// True for the requests whose retransmission timer may follow the node's round-trip estimate: the
+        /// hops of a resolution, when an application asked for it (`docs/deviations.md`, item N29). The others,
+        /// whose silence removes a route entry or ends a maintenance walk, keep the fixed Message
+        /// Retransmission Timer.
+        var followsRoundTripEstimate: Bool {
+            switch self {
+            case .lookup, .inquireForResolve: true
+            default: false
+            }
+        }
+
         /// True for the requests an AUTHORITY answers ([MS-PNRP] 3.1.5.6: LOOKUP and INQUIRE).
         var isAnsweredByAuthority: Bool {
             switch self {
@@ -41,6 +52,12 @@ struct PendingList: Sendable {
         var retriesLeft: Int
         var deadline: NodeInstant
         var kind: Kind
+        /// When the request was first sent.
+        var sentAt: NodeInstant
+        /// Its Message Retransmission Timer.
+        var interval: NodeDuration
+        /// True once it was sent again.
+        var retransmitted = false
     }
 
     private(set) var entries: [UInt32: Entry] = [:]

@@ -33,18 +33,27 @@ struct Resolution: Sendable {
     var deadline = NodeInstant(nanoseconds: .max)
     /// Unanswered INQUIRE rounds sent to the current best match.
     var inquiryRounds = 0
+    /// Those of `unreachable` that the Flagged Path lists: all but the hops matching the target
+    /// (`docs/deviations.md`, item N30).
+    var flaggedSilent: [IPv6Endpoint] = []
     /// Endpoints whose LOOKUP went unanswered during this resolution.
     var unreachable: [IPv6Endpoint] = []
     /// Cache size when the resolution started (cache maintenance backs off when it learns nothing).
     var cacheCountAtStart = 0
+    /// Times the walk started again from our own cache when it had no next hop left
+    /// (`docs/deviations.md`, item N30).
+    var restarts = 0
     /// CPAs that failed validation during this resolution.
     var rejectedCPAs = 0
     /// True when the application asked for this resolution (an answer is reported).
     var reportsResult: Bool { reason == .applicationRequest }
 
-    /// Limits of [MS-PNRP] 3.1.4.4.2 step 8.
+    /// Limits of [MS-PNRP] 3.1.4.4.2 step 8; the useful hops twice the spec's 22, which a walk through a
+    /// cloud where half the cached nodes have left used up (`docs/deviations.md`, item N30).
     static let maximumSuspicious = 6
-    static let maximumUsefulHops = 22
+    static let maximumUsefulHops = 44
+    /// Restarts from our own cache of an application's resolution that ran out of next hops (item N30).
+    static let maximumRestarts = 4
     /// Unanswered INQUIRE rounds (each of `retryCount` transmissions) before a best match is given up.
     static let maximumInquiryRounds = 2
     /// A node is asked at most this many times ([MS-PNRP] 3.1.5.6.1).
@@ -74,12 +83,15 @@ struct Resolution: Sendable {
         }
     }
 
-    /// The Flagged Path for the next LOOKUP: the resolve path, at most 22 endpoints (our own kept first,
-    /// then the most recent).
+    /// The Flagged Path for the next LOOKUP: the resolve path and the endpoints that did not answer (but for
+    /// hops matching the target), at most
+    /// 22 endpoints (our own kept first, then the most recent). A node asked again then offers the next entry
+    /// rather than the silent one again (`docs/deviations.md`, item N30).
     var flaggedPath: [IPv6Endpoint] {
         let limit = 22
-        if resolvePath.count <= limit { return resolvePath }
-        return [resolvePath[0]] + resolvePath.suffix(limit - 1)
+        let path = flaggedSilent.isEmpty ? resolvePath : resolvePath + flaggedSilent
+        if path.count <= limit { return path }
+        return [path[0]] + path.suffix(limit - 1)
     }
 
     /// Appends `endpoint` to the resolve path unless already there.
