@@ -11,7 +11,7 @@ struct ScenarioFileTests {
 
     static let shippedFiles = [
         "quickstart.yaml", "scale-100k.yaml", "scale-1m.yaml", "churn-pareto.yaml", "churn-heavy.yaml", "lossy-network.yaml",
-        "nat-mix.yaml", "nat-home.yaml", "adversarial-20pct.yaml", "steering-20pct.yaml", "link-local-groups.yaml",
+        "nat-mix.yaml", "nat-home.yaml", "adversarial-20pct.yaml", "steering-20pct.yaml", "eclipse-victim.yaml", "link-local-groups.yaml",
     ]
 
     /// Parses `text`, expecting an error.

@@ -27,12 +27,12 @@ struct PendingList: Sendable {
         }
 
         /// True for the requests whose retransmission timer may follow the node's round-trip estimate: the
-        /// hops of a resolution, when an application asked for it (`docs/deviations.md`, item N29). The others,
-        /// whose silence removes a route entry or ends a maintenance walk, keep the fixed Message
+        /// LOOKUPs of a resolution, when an application asked for it (`docs/deviations.md`, item N29). The
+        /// others, whose silence removes a route entry or ends a maintenance walk, keep the fixed Message
         /// Retransmission Timer.
         var followsRoundTripEstimate: Bool {
             switch self {
-            case .lookup, .inquireForResolve: true
+            case .lookup: true
             default: false
             }
         }

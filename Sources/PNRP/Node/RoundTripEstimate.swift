@@ -2,7 +2,7 @@
 /// retransmission timeout they give (the estimator of RFC 6298 section 2, in integer nanoseconds so that a
 /// simulation stays byte-identical on every machine).
 ///
-/// Resolution hops use it (`docs/deviations.md`, item N29): [MS-PNRP] 3.1.6.3 waits a fixed Message
+/// The LOOKUPs of an application's resolution use it (`docs/deviations.md`, item N29): [MS-PNRP] 3.1.6.3 waits a fixed Message
 /// Retransmission Timer, and a hop to a node that left cost the whole Retry Count of it.
 struct RoundTripEstimate: Sendable, Hashable {
     /// Smoothed round-trip time; nil before the first sample.
