@@ -69,6 +69,8 @@
             defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
             let lab = try await NATLab(publicHosts: 3, sites: userKinds + [helperKind], delay: delayMs > 0 ? .milliseconds(delayMs) : nil, tag: "bench")
             defer { lab.tearDown() }
+            let interrupts = Self.tearDownOnSignals(lab, directory: keep ? nil : directory)
+            defer { interrupts.forEach { $0.cancel() } }
             let progress = !json
             if progress { Self.say("lab: 3 public hosts, User sites \(userKinds.map(\.rawValue)), Helper site \(helperKind); delay \(delayMs) ms one way (\(lab.delayMechanism.map { "\($0)" } ?? "none"))") }
 
@@ -105,6 +107,23 @@
                 print(report.text)
             }
             if keep { print("program output kept in \(directory)") }
+        }
+
+        /// Ctrl-C, `kill` or a closed terminal: the lab's namespaces, the programs in them and the scratch
+        /// directory (nil: kept) go before the benchmark exits with 128 + the signal's number.
+        static func tearDownOnSignals(_ lab: NATLab, directory: String?) -> [any DispatchSourceSignal] {
+            [SIGINT, SIGTERM, SIGHUP].map { number in
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: DispatchQueue(label: "nat-session-benchmark.signal"))
+                source.setEventHandler {
+                    FileHandle.standardError.write(Data("nat-session-benchmark: signal \(number): removing the NAT laboratory\n".utf8))
+                    lab.tearDown()
+                    if let directory { try? FileManager.default.removeItem(atPath: directory) }
+                    Glibc.exit(128 + number)
+                }
+                source.resume()
+                return source
+            }
         }
 
         static func kind(_ text: String) throws -> NATKind {
