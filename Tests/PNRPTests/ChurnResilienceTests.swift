@@ -90,28 +90,36 @@ import Testing
 @Suite struct SilentHopFlaggedPathTests {
     static let t0 = NodeInstant(nanoseconds: 1_700_000_000 * 1_000_000_000)
     static func endpoint(_ n: UInt64) -> IPv6Endpoint { IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: n), port: 3540) }
+    static let resolverEP = endpoint(1), helperEP = endpoint(2)
+    static let target = try! PeerName("0.sought")  // valid by construction
+    static let helperEntry = RouteEntry(
+        id: PNRPID(p2pID: try! PeerName("0.helper").p2pID, serviceLocation: ServiceLocation(high: 0xFD00_0000_0000_0000, low: 2)), port: 3540,
+        address: helperEP.address)
+
+    /// A resolver whose cache holds the helper only, resolving `target`: its first LOOKUP, to the helper,
+    /// is answered with `offered`.
+    static func resolverAskingHelper(seed: UInt64, offered: RouteEntry) throws -> (node: ScriptedNode, first: (message: PNRPMessage, to: IPv6Endpoint)) {
+        var r = ScriptedNode(endpoint: resolverEP, seed: seed, now: t0)
+        try r.deliver(.flood(Flood(doNotAck: true, validateID: .zero, routeEntry: helperEntry, alreadyFlooded: [])), from: helperEP)
+        try r.answer(try r.inquire(about: helperEntry.id, to: helperEP), with: AuthorityBuffer(flags: [], routeEntry: helperEntry))
+        _ = r.node.resolve(name: target, now: r.now)
+        try r.collect()
+        let first = try r.lookup(validating: helperEntry.id, to: helperEP)
+        try r.answer(first, with: AuthorityBuffer(flags: [], routeEntry: offered))
+        return (r, first)
+    }
 
     @Test("a node asked again after the hop it offered stayed silent gets that hop's endpoint in the Flagged Path, so it offers another")
     func silentHopIsFlagged() throws {
-        let resolverEP = Self.endpoint(1), helperEP = Self.endpoint(2), goneEP = Self.endpoint(3)
-        let target = try PeerName("0.sought")
-        let targetID = PNRPID(p2pID: target.p2pID, serviceLocation: .forResolution(prefix: resolverEP.address.high))
-        let helperID = PNRPID(p2pID: try PeerName("0.helper").p2pID, serviceLocation: ServiceLocation(high: 0xFD00_0000_0000_0000, low: 2))
+        let (resolverEP, helperEP, goneEP) = (Self.resolverEP, Self.helperEP, Self.endpoint(3))
+        let targetID = PNRPID(p2pID: Self.target.p2pID, serviceLocation: .forResolution(prefix: resolverEP.address.high))
         // A node much closer to the target than the helper, that has left the cloud.
         let goneEntry = RouteEntry(id: targetID.adding(PNRPID(0, 1, 0, 0)), port: 3540, address: goneEP.address)
-        let helperEntry = RouteEntry(id: helperID, port: 3540, address: helperEP.address)
-
-        var r = ScriptedNode(endpoint: resolverEP, seed: 30, now: Self.t0)
-        try r.deliver(.flood(Flood(doNotAck: true, validateID: .zero, routeEntry: helperEntry, alreadyFlooded: [])), from: helperEP)
-        try r.answer(try r.inquire(about: helperID, to: helperEP), with: AuthorityBuffer(flags: [], routeEntry: helperEntry))
-        _ = r.node.resolve(name: target, now: r.now)
-        try r.collect()
-        let first = try r.lookup(validating: helperID, to: helperEP)
-        try r.answer(first, with: AuthorityBuffer(flags: [], routeEntry: goneEntry))
+        var (r, first) = try Self.resolverAskingHelper(seed: 30, offered: goneEntry)
         _ = try r.lookup(validating: goneEntry.id, to: goneEP)
         // The gone node answers nothing: its LOOKUP fails, and the helper is asked again.
         try r.wait(seconds: 3)
-        let second = try r.lookup(validating: helperID, to: helperEP)
+        let second = try r.lookup(validating: Self.helperEntry.id, to: helperEP)
         #expect(second.message.messageID != first.message.messageID)
         guard case .lookup(let lookup) = second.message.body else { throw ScriptedNode.Missing(description: "not a LOOKUP") }
         #expect(lookup.flaggedPath.contains(goneEP), "flagged path \(lookup.flaggedPath)")
@@ -120,25 +128,15 @@ import Testing
 
     @Test("a hop that matches the target and misses its LOOKUP twice is not flagged: offered again, it is asked again, and the resolution succeeds")
     func matchingHopIsNotFlagged() throws {
-        let resolverEP = Self.endpoint(1), helperEP = Self.endpoint(2), publisherEP = Self.endpoint(3)
+        let (helperEP, publisherEP, target) = (Self.helperEP, Self.endpoint(3), Self.target)
         let publisherKey = try Ed25519PrivateKey(seed: [UInt8](repeating: 0x3C, count: 32))
-        let target = try PeerName("0.sought")
         let publisherID = PNRPID(p2pID: target.p2pID, serviceLocation: ServiceLocation(high: 0xFD00_0000_0000_0000, low: 9))
-        let helperID = PNRPID(p2pID: try PeerName("0.helper").p2pID, serviceLocation: ServiceLocation(high: 0xFD00_0000_0000_0000, low: 2))
         let publisherEntry = RouteEntry(id: publisherID, port: 3540, address: publisherEP.address)
-        let helperEntry = RouteEntry(id: helperID, port: 3540, address: helperEP.address)
-
-        var r = ScriptedNode(endpoint: resolverEP, seed: 31, now: Self.t0)
-        try r.deliver(.flood(Flood(doNotAck: true, validateID: .zero, routeEntry: helperEntry, alreadyFlooded: [])), from: helperEP)
-        try r.answer(try r.inquire(about: helperID, to: helperEP), with: AuthorityBuffer(flags: [], routeEntry: helperEntry))
-        _ = r.node.resolve(name: target, now: r.now)
-        try r.collect()
-        let first = try r.lookup(validating: helperID, to: helperEP)
-        try r.answer(first, with: AuthorityBuffer(flags: [], routeEntry: publisherEntry))
+        var (r, first) = try Self.resolverAskingHelper(seed: 31, offered: publisherEntry)
         let lost = try r.lookup(validating: publisherID, to: publisherEP)
         // Both transmissions of the LOOKUP to the publisher are lost; the helper is asked again.
         try r.wait(seconds: 3)
-        let again = try r.lookup(validating: helperID, to: helperEP)
+        let again = try r.lookup(validating: Self.helperEntry.id, to: helperEP)
         #expect(again.message.messageID != first.message.messageID)
         guard case .lookup(let l) = again.message.body else { return }
         #expect(!l.flaggedPath.contains(publisherEP), "the publisher was flagged after two lost datagrams: \(l.flaggedPath)")
