@@ -164,7 +164,7 @@ public struct PNRPNode: Sendable {
         if case .lookup(let l) = body { statistics.lookupBytesByReason[l.reasonCode, default: 0] += bytes.count }
         output(bytes, to: destination, now: now)
         if let kind {
-            let interval = kind.followsRoundTripEstimate && !isMaintenanceHop(kind)
+            let interval = followsRoundTripEstimate(kind)
                 ? roundTrip.retransmissionTimeout(minimum: configuration.minimumRetransmitInterval, maximum: configuration.retransmitInterval)
                 : configuration.retransmitInterval
             pending.add(
@@ -296,13 +296,12 @@ public struct PNRPNode: Sendable {
         if traversal != nil { pollTraversal(now: now) }
     }
 
-    /// True for the LOOKUPs and INQUIREs of a maintenance walk (registration, split detection, cache
-    /// maintenance), which keep the fixed Message Retransmission Timer (`docs/deviations.md`, item N29).
-    func isMaintenanceHop(_ kind: PendingList.Kind) -> Bool {
-        switch kind {
-        case .lookup(let rid), .inquireForResolve(let rid): resolutions[rid].map { $0.reason != .applicationRequest } ?? true
-        default: false
-        }
+    /// True for the requests whose retransmission timer follows the round-trip estimate: the LOOKUPs of a
+    /// resolution an application asked for (`docs/deviations.md`, item N29). The others, whose silence removes
+    /// a route entry, a best match or ends a maintenance walk, keep the fixed Message Retransmission Timer.
+    func followsRoundTripEstimate(_ kind: PendingList.Kind) -> Bool {
+        guard case .lookup(let rid) = kind else { return false }
+        return resolutions[rid]?.reason == .applicationRequest
     }
 
     /// Maintenance intervals the Maintenance Timer may be overdue before the node takes it that it was paused.

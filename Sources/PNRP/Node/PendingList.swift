@@ -26,17 +26,6 @@ struct PendingList: Sendable {
             }
         }
 
-        /// True for the requests whose retransmission timer may follow the node's round-trip estimate: the
-        /// LOOKUPs of a resolution, when an application asked for it (`docs/deviations.md`, item N29). The
-        /// others, whose silence removes a route entry or ends a maintenance walk, keep the fixed Message
-        /// Retransmission Timer.
-        var followsRoundTripEstimate: Bool {
-            switch self {
-            case .lookup: true
-            default: false
-            }
-        }
-
         /// True for the requests an AUTHORITY answers ([MS-PNRP] 3.1.5.6: LOOKUP and INQUIRE).
         var isAnsweredByAuthority: Bool {
             switch self {
