@@ -54,10 +54,14 @@ extension EasyConnectSession {
         if reachability != nil, let observed, !endpoints.contains(where: { $0.address == observed.address }) {
             reach.punchEndpoints = [SessionEndpoint(address: observed.address, port: port)]
         }
-        // Behind a NAT: the relay carries the Helper's punch offer. (A node reached through a full cone could get
-        // one too, `PNRPNode.requestStreamRelay`, but in a cloud of many NATed nodes it then often found none
-        // within the wait: not used until that is understood, docs/deviations.md E11.)
-        guard case .behindNAT? = reachability else { return reach }
+        // Behind a NAT: the relay carries the Helper's punch offer. Behind a full cone that strangers reach too: the
+        // NAT forwards only to ports the User's host has sent from, which the session listener's has not, so a
+        // Helper gets in only by the punch offer that makes the User connect out (docs/deviations.md E11, X6).
+        switch reachability {
+        case .behindNAT?: break
+        case .reachable(let seen)? where !endpoints.contains(where: { $0.address == seen.address }): break
+        default: return reach
+        }
         while ContinuousClock.now < end {
             do {
                 let allocation = try await nat.allocateStreamRelay(timeout: .seconds(5))

@@ -14,8 +14,16 @@ import PeerCrypto
 extension PNRPNode {
     /// How long a reachability check waits for answers and probes.
     static let reachabilityCheckTime = NodeDuration.seconds(5)
-    /// Delay before a check that got no answer runs again.
+    /// Delay before a check that got no answer runs again, once several in a row got none (the first ones
+    /// are retried sooner: `retryDelay(afterUnansweredChecks:)`).
     static let reachabilityRetry = NodeDuration.seconds(30)
+    /// How often a node that has no peers to check with yet looks again, before its first check: a node
+    /// starts with an empty cache, and an Easy Connect Helper waits for the first answer to offer a hole punch.
+    static let firstCheckPoll = NodeDuration.seconds(1)
+    /// Peers a check asks in place of ones whose REACH went unanswered.
+    static let maximumReachReplacements = 4
+    /// How long a check waits, at least, for the answer of a peer asked in place of a silent one.
+    static let replacementWait = NodeDuration.seconds(2)
     /// How long a NAT is assumed to keep a mapping that is not used (the shortest common UDP timeout).
     static let assumedMappingLifetime = NodeDuration.minutes(2)
     /// A reachable node with nothing else to send sends a REACH this often, so a NAT mapping stays open.
@@ -352,7 +360,7 @@ extension PNRPNode {
             if let ep = pick.primaryEndpoint, ep != localEndpoint, !peers.contains(ep) { peers.append(ep) }
         }
         guard !peers.isEmpty else {
-            traversal!.value.nextCheck = now + Self.reachabilityRetry
+            traversal!.value.nextCheck = now + waitForPeersToCheck
             return
         }
         let nonce = random.bytes(WireFormat.nonceLength)
@@ -364,6 +372,51 @@ extension PNRPNode {
         traversal!.value.check = ReachabilityCheck(nonce: nonce, asked: asked, deadline: now + Self.reachabilityCheckTime)
     }
 
+    /// How long a node that found no peers to check with waits before looking again.
+    var waitForPeersToCheck: NodeDuration {
+        traversal?.value.reachability == .unknown ? Self.firstCheckPoll : Self.reachabilityCheckTime
+    }
+
+    /// The wait before the next check after `count` checks in a row that nobody answered: 5 s, 10 s, 20 s, then
+    /// `reachabilityRetry`. A node that has just joined often knows mostly nodes that left (a cache fills from
+    /// its seed's, which lags departures); until a check is answered it does not know its public address, which
+    /// an Easy Connect Helper needs within seconds to offer a hole punch.
+    static func retryDelay(afterUnansweredChecks count: Int) -> NodeDuration {
+        guard count >= 1, count <= 3 else { return reachabilityRetry }
+        return Swift.min(reachabilityRetry, reachabilityCheckTime * UInt64(1 << (count - 1)))
+    }
+
+    /// A REACH went unanswered (after its retransmissions). The relay test's: that relay is given up. One of a
+    /// running check's: another peer is asked in its place, with the check's nonce, up to
+    /// `maximumReachReplacements` times, and the check waits `replacementWait` at least for it. The peer is one
+    /// known to be alive when there is any (a seed, a node that answered a check, a recent requester), so that
+    /// a cache of departed nodes does not leave the check without an answer.
+    mutating func reachFailed(messageID: UInt32, now: NodeInstant) {
+        guard let t = traversal?.value else { return }
+        if t.relayTest == messageID {
+            relayTestFailed(messageID: messageID, now: now)
+            return
+        }
+        guard var check = t.check, check.asked[messageID] != nil, check.observed.count < 2, check.replacements < Self.maximumReachReplacements
+        else { return }
+        let asked = Set(check.asked.values)
+        let alive = (t.knownReachable + seedEndpoints + recentPeers).filter { $0 != localEndpoint && !asked.contains($0) }
+        var peer: IPv6Endpoint?
+        if !alive.isEmpty {
+            peer = alive[Int(random.next() % UInt64(alive.count))]
+        } else {
+            for _ in 0..<8 where peer == nil && cache.count > 0 {
+                if let ep = cache.entries[Int(random.next() % UInt64(cache.count))].primaryEndpoint, ep != localEndpoint, !asked.contains(ep) { peer = ep }
+            }
+        }
+        guard let peer else { return }
+        check.replacements += 1
+        let id = sendTraversal(.reach(nonce: check.nonce, dialBack: true), to: peer, pendingAs: .reach, now: now)
+        check.asked[id] = peer
+        check.deadline = Swift.max(check.deadline, now + Self.replacementWait)
+        traversal!.value.check = check
+    }
+
     /// Decides what the check found ([MS-PNRP] has no such step: `docs/deviations.md`, item X2).
     mutating func finishReachabilityCheck(now: NodeInstant) {
         guard var t = traversal?.value, let check = t.check else { return }
@@ -372,8 +425,10 @@ extension PNRPNode {
         let distinct = Set(check.observed)
         let before = t.reachability
         if distinct.isEmpty {
-            t.nextCheck = now + Self.reachabilityRetry
+            t.unansweredChecks += 1
+            t.nextCheck = now + Self.retryDelay(afterUnansweredChecks: t.unansweredChecks)
         } else {
+            t.unansweredChecks = 0
             let varies = distinct.count > 1
             // A probe from an address we never sent to proves that strangers get through; one from an address we
             // sent to (but a port we did not) only that the NAT does not filter by port. One probe of the
@@ -714,7 +769,7 @@ extension PNRPNode {
             if cache.count >= 2 {
                 startReachabilityCheck(now: now)
             } else {
-                traversal!.value.nextCheck = now + Self.reachabilityCheckTime
+                traversal!.value.nextCheck = now + waitForPeersToCheck
             }
         }
         if let relay = traversal!.value.relay, relay.nextRefresh <= now {

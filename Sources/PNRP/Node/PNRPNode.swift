@@ -386,7 +386,7 @@ public struct PNRPNode: Sendable {
             resolutions[rid] = r
             advance(rid, now: now)
         case .reach:
-            relayTestFailed(messageID: messageID, now: now)  // otherwise a silent peer counts for nothing
+            reachFailed(messageID: messageID, now: now)
         case .relayRequest:
             relayRequestFailed(to: entry.destination, now: now)
         case .streamRequest(let id):

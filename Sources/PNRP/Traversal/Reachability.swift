@@ -42,6 +42,8 @@ struct ReachabilityCheck: Sendable {
     var probesFrom: [IPv6Endpoint] = []
     /// When the check is evaluated.
     var deadline: NodeInstant
+    /// Peers asked in place of ones that did not answer (`PNRPNode.maximumReachReplacements`).
+    var replacements = 0
 }
 
 /// This node's side of being relayed: the relay it asked, and what it answered.
@@ -105,6 +107,9 @@ struct NATTraversal: Sendable {
     var relayAttempts = 0
     /// Nodes whose REACH_ANSWER said strangers reach them: the third nodes this node asks to send probes.
     var knownReachable: [IPv6Endpoint] = []
+    /// Checks in a row that no peer answered: the next one comes sooner while they are few
+    /// (`PNRPNode.retryDelay(afterUnansweredChecks:)`).
+    var unansweredChecks = 0
     /// Checks in a row that found only weak evidence (`PNRPNode.weakChecksBeforeTrust`).
     var weakChecks = 0
     /// The endpoint the last REACH_ANSWER of a check saw (its address is the NAT's even when its ports vary).
