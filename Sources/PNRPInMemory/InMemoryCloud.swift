@@ -16,6 +16,10 @@ public struct InMemoryCloudConfiguration: Sendable {
     /// With `node.natTraversal`: relay endpoints each node gets (`fd00::<index+1>`, ports 40000 and up), and
     /// a dial-back endpoint (port 3539).
     public var relaySlots = 0
+    /// When set, each node endpoint sits behind the anti-abuse guard that real sockets have (`SourceGuard`,
+    /// `docs/deviations.md` D1): a rate limit per source, and no answer to a source not yet validated that is
+    /// larger than what it sent (held while a probe validates it). Off by default: it costs memory per node.
+    public var sourceGuard: SourceGuard.Limits?
 
     /// Defaults: no loss, 1–20 ms latency.
     public init(seed: UInt64, lossRate: Double = 0, latency: LinkLatency = .uniform(microseconds: 1_000...20_000), node: NodeConfiguration = NodeConfiguration()) {
@@ -86,6 +90,9 @@ public struct TrafficCounters: Sendable {
     public var undeliverable = 0
     /// Datagrams a NAT refused (no mapping for their source).
     public var blockedByNAT = 0
+    /// Datagrams a node endpoint's guard dropped (`InMemoryCloudConfiguration.sourceGuard`): received over
+    /// their source's rate, or answers beyond what an unvalidated destination may get while others are held.
+    public var guardDropped = 0
 
     /// Datagrams sent in total.
     public var totalDatagrams: Int { datagrams.total }
@@ -133,6 +140,8 @@ public struct InMemoryCloud {
     private var positions: [(Double, Double)] = []
     /// How long a NAT keeps a mapping open after the last outgoing datagram.
     public static let natMappingLifetime = NodeDuration.seconds(30)
+    /// With `configuration.sourceGuard`: the guard of each node endpoint that received or sent something.
+    private var guards: [GuardKey: SourceGuard] = [:]
     private var watched: Set<OutcomeKey> = []
     private var outcomes: [OutcomeKey: Result<ResolveResult, ResolveFailure>] = [:]
 
@@ -208,6 +217,13 @@ public struct InMemoryCloud {
 
     /// True when node `index` is behind a NAT.
     public func isBehindNAT(_ index: Int) -> Bool { natKinds[index] != nil }
+
+    /// Delivers `datagram` to node `target` as if node `spoofed` had sent it from its PNRP endpoint: what an
+    /// attacker who forges source addresses does (a reflection aimed at `spoofed`). It arrives after the usual
+    /// latency, past `target`'s NAT and guard like any other datagram, and is not counted as sent by anyone.
+    public mutating func inject(_ datagram: [UInt8], spoofing spoofed: Int, to target: Int) {
+        queue.deliver(datagram, from: spoofed, fromPort: Self.endpoint(ofNode: spoofed).port, to: target, toPort: Self.endpoint(ofNode: target).port, at: now + delay(from: spoofed, to: target))
+    }
 
     /// True unless the node crashed.
     public func isAlive(_ index: Int) -> Bool { alive[index] }
@@ -291,6 +307,12 @@ public struct InMemoryCloud {
     }
 
     /// A resolution being waited for by `resolve(from:name:criteria:limit:)`.
+    /// A node endpoint: the node's own port or one of its relay endpoints'.
+    private struct GuardKey: Hashable {
+        var node: Int
+        var port: UInt16
+    }
+
     private struct OutcomeKey: Hashable {
         var node: Int
         var id: ResolveID
@@ -313,7 +335,15 @@ public struct InMemoryCloud {
             }
             mixTrace(datagram, from: from, to: to)
             if tampered[to] { tamperer?.observe(datagram, to: to, from: from, now: now) }
-            if d.toPort == main.port || natKinds[to] != nil {
+            let port = d.toPort == main.port || natKinds[to] != nil ? main.port : d.toPort
+            if configuration.sourceGuard != nil {
+                let t = now
+                let reception = withGuard(node: to, port: port) { $0.receive(datagram, from: from, now: t) }
+                if reception.rateLimited { traffic.guardDropped += 1 }
+                for back in reception.toSource { transmit(back, from: to, sourcePort: port, to: from) }
+                guard reception.deliver else { return }
+            }
+            if port == main.port {
                 nodes[to].handle(datagram: datagram, from: from, now: now)
             } else {
                 nodes[to].handle(datagram: datagram, from: from, to: IPv6Endpoint(address: main.address, port: d.toPort), now: now)
@@ -335,10 +365,10 @@ public struct InMemoryCloud {
     private mutating func flush(_ index: Int) {
         for effect in nodes[index].takeEffects() {
             switch effect {
-            case .send(let sent, let to):
-                transmit(sent, from: index, sourcePort: Self.endpoint(ofNode: index).port, to: to)
-            case .sendFrom(let sent, let source, let to):
-                transmit(sent, from: index, sourcePort: source.port, to: to)
+            case .send(let sent, let to, let kind):
+                send(sent, kind: kind, from: index, sourcePort: Self.endpoint(ofNode: index).port, to: to)
+            case .sendFrom(let sent, let source, let to, let kind):
+                send(sent, kind: kind, from: index, sourcePort: source.port, to: to)
             case .event(let e):
                 switch e {
                 case .resolved(let id, let r) where watched.contains(OutcomeKey(node: index, id: id)):
@@ -358,6 +388,32 @@ public struct InMemoryCloud {
                 queue.wake(index, at: at)
             }
         }
+    }
+
+    /// Sends what node `index` produced from its port `sourcePort`, past that endpoint's guard when there is
+    /// one: an answer too large for an unvalidated destination is held, and the guard's probe goes instead.
+    private mutating func send(_ sent: [UInt8], kind: OutgoingKind, from index: Int, sourcePort: UInt16, to: IPv6Endpoint) {
+        guard configuration.sourceGuard != nil else {
+            transmit(sent, from: index, sourcePort: sourcePort, to: to)
+            return
+        }
+        let t = now
+        switch withGuard(node: index, port: sourcePort, { $0.outgoing(sent, kind: kind, to: to, now: t) }) {
+        case .send: transmit(sent, from: index, sourcePort: sourcePort, to: to)
+        case .held(let probe?): transmit(probe, from: index, sourcePort: sourcePort, to: to)
+        case .held(nil): break
+        case .dropped: traffic.guardDropped += 1
+        }
+    }
+
+    /// Runs `body` on the guard of node `index`'s endpoint at `port`, made on first use with a generator drawn
+    /// from the cloud's (so a run stays the same for a seed).
+    private mutating func withGuard<T>(node index: Int, port: UInt16, _ body: (inout SourceGuard) -> T) -> T {
+        let key = GuardKey(node: index, port: port)
+        if guards[key] == nil, let limits = configuration.sourceGuard {
+            guards[key] = SourceGuard(limits: limits, random: NodeRandom(seed: random.next()))
+        }
+        return body(&guards[key]!)
     }
 
     /// Sends one datagram of node `index` from its port `sourcePort` through its NAT, if any.

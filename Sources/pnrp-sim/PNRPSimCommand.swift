@@ -219,6 +219,12 @@ struct RunCommand: ParsableCommand {
         if s.attackers.behaviour == .eclipse, r.victimStarted > 0 {
             print("eclipse victim: \(r.victimStarted) resolutions of its name, \(percent(r.firstNameSuccessRate)) succeeded")
         }
+        if let f = r.reflection {
+            let guarded = s.network.sourceGuard ? "with" : "without"
+            print(
+                "reflection: \(f.forgedDatagrams) INQUIREs (\(f.forgedBytes) B) forged with the victim's address; \(f.victimDatagrams) datagrams (\(f.victimBytes) B) reached it, "
+                    + (f.amplification.map { String(format: "%.2f", $0) } ?? "n/a") + " B per B forged (\(guarded) network.sourceGuard)")
+        }
         if r.steeredLookups + r.replayedCPAs > 0 {
             print("attacks: \(r.steeredLookups) LOOKUP answers steered to colluders, \(r.replayedCPAs) INQUIREs answered with a replayed CPA")
         }

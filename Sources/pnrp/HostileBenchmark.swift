@@ -128,7 +128,7 @@ extension BenchmarkCommand {
             let cpuStart = threadCPUSeconds()
             func drain() {
                 for effect in node.takeEffects() {
-                    if case .send(let bytes, let to) = effect, to.address.high == Self.thirdPartyPrefix {
+                    if case .send(let bytes, let to, _) = effect, to.address.high == Self.thirdPartyPrefix {
                         bytesToThirdParties += bytes.count
                         sentTo[to.address, default: 0] += bytes.count
                     }

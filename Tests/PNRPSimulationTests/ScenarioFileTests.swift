@@ -12,6 +12,7 @@ struct ScenarioFileTests {
     static let shippedFiles = [
         "quickstart.yaml", "scale-100k.yaml", "scale-1m.yaml", "churn-pareto.yaml", "churn-heavy.yaml", "lossy-network.yaml",
         "nat-mix.yaml", "nat-home.yaml", "adversarial-20pct.yaml", "steering-20pct.yaml", "eclipse-victim.yaml", "link-local-groups.yaml",
+        "reflection.yaml",
     ]
 
     /// Parses `text`, expecting an error.
@@ -54,6 +55,8 @@ struct ScenarioFileTests {
         let adversarial = try load("adversarial-20pct.yaml")
         #expect(adversarial.attackers == AttackPlan(fraction: 0.2, behaviour: .forge))
         #expect(try load("steering-20pct.yaml").attackers == AttackPlan(fraction: 0.2, behaviour: .stale))
+        #expect(try load("reflection.yaml").attackers == AttackPlan(fraction: 0.02, behaviour: .reflect))
+        #expect(try load("reflection.yaml").network.sourceGuard)
         let churn = try load("churn-pareto.yaml").churn
         guard case .pareto(let shape, let scale)? = churn.session else {
             Issue.record("churn-pareto has no Pareto sessions")
@@ -210,9 +213,9 @@ struct ScenarioFileTests {
         }
         #expect(at.line == 4 && at.column == 3)
         #expect(path == "network.latncy")
-        #expect(allowed == ["latency", "loss", "nat", "natKinds", "natTraversal", "relaySlots", "linkLocalGroupSize"])
+        #expect(allowed == ["latency", "loss", "nat", "natKinds", "natTraversal", "relaySlots", "linkLocalGroupSize", "sourceGuard"])
         #expect(suggestion == "latency")
-        #expect(e?.description == "t.yaml:4:3: network.latncy: unknown key \"latncy\"; did you mean \"latency\"? (allowed here: latency, loss, nat, natKinds, natTraversal, relaySlots, linkLocalGroupSize)")
+        #expect(e?.description == "t.yaml:4:3: network.latncy: unknown key \"latncy\"; did you mean \"latency\"? (allowed here: latency, loss, nat, natKinds, natTraversal, relaySlots, linkLocalGroupSize, sourceGuard)")
     }
 
     @Test func unknownKeyWithoutSuggestionAndAtTheTop() {
@@ -363,7 +366,7 @@ struct ScenarioFileTests {
                                    allowed: ["constant", "uniform", "coordinates"], found: "\"gaussian\""))
         #expect(e?.description == "t.yaml:5:12: network.latency.model: expected one of constant, uniform, coordinates, found \"gaussian\"")
         #expect(failure("name: a\nnodes: 10\nattackers: {behaviour: lie}\n")
-                == .badEnumValue(.init(file: "t.yaml", line: 3, column: 24), path: "attackers.behaviour", allowed: ["drop", "forge", "steer", "stale", "eclipse"], found: "\"lie\""))
+                == .badEnumValue(.init(file: "t.yaml", line: 3, column: 24), path: "attackers.behaviour", allowed: ["drop", "forge", "steer", "stale", "eclipse", "reflect"], found: "\"lie\""))
         #expect(failure("name: a\nnodes: 10\nchurn: {model: sometimes}\n")?.keyPath == "churn.model")
         #expect(failure("name: a\nnodes: 10\nchurn:\n  session: {model: lognormal, mean: 1m}\n  downtime: {model: constant, value: 1m}\n")
                 == .badEnumValue(.init(file: "t.yaml", line: 4, column: 20), path: "churn.session.model",

@@ -97,6 +97,30 @@ import Testing
         #expect(again == r.summaryJSON())
     }
 
+    @Test("reflection: without the guard of real sockets the cloud sends the forged victim several bytes per byte forged; with it, at most one; honest resolutions succeed either way")
+    func reflectionAttack() {
+        var figures: [Bool: ReflectionFigures] = [:]
+        for guarded in [false, true] {
+            var s = Self.small("reflect", nodes: 100)
+            s.attackers = AttackPlan(fraction: 0.05, behaviour: .reflect)
+            s.network.sourceGuard = guarded
+            var run = SimulationRun(scenario: s)
+            let r = run.run()
+            #expect((r.successRate ?? 0) > 0.99, "guarded \(guarded): failures \(r.failures)")
+            guard let f = r.reflection else {
+                Issue.record("a reflect run reported no reflection")
+                continue
+            }
+            // Five attackers × 5 a second for 60 s, about 1,500 forged INQUIREs.
+            #expect(f.forgedDatagrams > 1_000)
+            figures[guarded] = f
+        }
+        let open = figures[false]?.amplification ?? 0, guarded = figures[true]?.amplification ?? .infinity
+        print(String(format: "reflection in 100 nodes: %.2f B reached the victim per B forged without the guard, %.3f with it", open, guarded))
+        #expect(open > 3)
+        #expect(guarded <= 1)
+    }
+
     @Test("a replaying colluder answers for IDs it does not hold with a recorded CPA, and for its own IDs honestly")
     func replayOnlyForOthersIDs() throws {
         let key = try PeerCrypto.Ed25519PrivateKey(seed: [UInt8](repeating: 0x33, count: 32))

@@ -28,7 +28,7 @@ import Testing
     /// LOOKUPs for the resolution's target among `effects` (the node's own cache maintenance sends others).
     static func lookups(_ effects: [NodeEffect]) -> Int {
         effects.filter { effect in
-            guard case .send(let bytes, _) = effect, let message = try? PNRPMessage(decoding: bytes),
+            guard case .send(let bytes, _, _) = effect, let message = try? PNRPMessage(decoding: bytes),
                 case .lookup(let lookup) = message.body
             else { return false }
             return lookup.target == target

@@ -36,7 +36,7 @@ private struct Hosts {
                 let local = tables[h]
                 for effect in tables[h].takeEffects() {
                     switch effect.effect {
-                    case .send(let d, let to):
+                    case .send(let d, let to, _):
                         let from = local.node(effect.cloud)!.localEndpoint
                         queue.append((now + .milliseconds(10), d, from, to))
                     case .sendFrom:

@@ -184,7 +184,7 @@ struct ScriptedNode {
     mutating func collect() throws {
         for effect in node.takeEffects() {
             switch effect {
-            case .send(let bytes, let to): sent.append((try PNRPMessage(decoding: bytes), to))
+            case .send(let bytes, let to, _): sent.append((try PNRPMessage(decoding: bytes), to))
             case .sendFrom: Issue.record("this node has no other endpoints")
             case .event(let e): events.append(e)
             }

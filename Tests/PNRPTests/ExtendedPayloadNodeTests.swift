@@ -29,7 +29,7 @@ import Testing
         var datagrams: [[UInt8]] = []
         var complete: [UInt8]?
         for effect in node.takeEffects() {
-            guard case .send(let bytes, let to) = effect, to == askerEndpoint else { continue }
+            guard case .send(let bytes, let to, _) = effect, to == askerEndpoint else { continue }
             datagrams.append(bytes)
             let message = try PNRPMessage(decoding: bytes)
             guard case .authority(let fragment) = message.body else { continue }

@@ -29,11 +29,11 @@ import Testing
         var events: [NodeEvent] = []
         for _ in 0..<rounds {
             for effect in node.takeEffects() {
-                if case .send(let bytes, let to) = effect, to == M.relayMain { relay.handle(datagram: bytes, from: M.client, now: now) }
+                if case .send(let bytes, let to, _) = effect, to == M.relayMain { relay.handle(datagram: bytes, from: M.client, now: now) }
                 if case .event(let e) = effect { events.append(e) }
             }
             for effect in relay.takeEffects() {
-                if case .send(let bytes, let to) = effect, to == M.client { node.handle(datagram: bytes, from: M.relayMain, now: now) }
+                if case .send(let bytes, let to, _) = effect, to == M.client { node.handle(datagram: bytes, from: M.relayMain, now: now) }
             }
         }
         return events
@@ -93,7 +93,7 @@ import Testing
         node.traversal!.value.reachability = .behindNAT(observed: Self.mapping, mappingVaries: false)
         node.reachabilityChanged(now: M.epoch + .seconds(1))
         let reaches = node.takeEffects().compactMap { effect -> IPv6Endpoint? in
-            guard case .send(let bytes, let to) = effect, let m = try? TraversalMessage.decode(bytes), case .reach = m.message else { return nil }
+            guard case .send(let bytes, let to, _) = effect, let m = try? TraversalMessage.decode(bytes), case .reach = m.message else { return nil }
             return to
         }
         #expect(reaches == [endpoint], "a REACH through the relay endpoint, to publish it once it returns")

@@ -89,7 +89,7 @@ import Testing
         func answer(_ n: inout PNRPNode) -> TraversalMessage.RelayStatus? {
             _ = n.takeEffects()
             n.handle(datagram: request, from: asker, now: Self.start)
-            for case .send(let bytes, let to) in n.takeEffects() where to == asker {
+            for case .send(let bytes, let to, _) in n.takeEffects() where to == asker {
                 if case (_, .relayAnswer(let a))? = try? TraversalMessage.decode(bytes) { return a.status }
             }
             return nil

@@ -37,7 +37,7 @@ import Testing
     /// The REACHes among `effects`: destination, Message ID, nonce.
     static func reaches(_ effects: [NodeEffect]) -> [(to: IPv6Endpoint, id: UInt32, nonce: [UInt8])] {
         effects.compactMap { effect in
-            guard case .send(let bytes, let to) = effect, case (let id, .reach(let nonce, _))? = try? TraversalMessage.decode(bytes) else { return nil }
+            guard case .send(let bytes, let to, _) = effect, case (let id, .reach(let nonce, _))? = try? TraversalMessage.decode(bytes) else { return nil }
             return (to, id, nonce)
         }
     }

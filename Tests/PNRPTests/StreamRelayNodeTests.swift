@@ -48,7 +48,7 @@ import Testing
             case .event(.streamTokenGranted(let g)):
                 grants.append(g)
                 order.append("grant")
-            case .send(let bytes, let to):
+            case .send(let bytes, let to, _):
                 if to == source, let m = try? TraversalMessage.decode(bytes), case .streamAnswer(let a) = m.message {
                     #expect(bytes.count == 56)
                     answers.append(a)
@@ -147,7 +147,7 @@ import Testing
 
     static func sentStreamRequests(_ node: inout PNRPNode) -> [(messageID: UInt32, cookie: [UInt8], to: IPv6Endpoint)] {
         node.takeEffects().compactMap { effect in
-            guard case .send(let bytes, let to) = effect, let m = try? TraversalMessage.decode(bytes), case .streamRequest(let cookie) = m.message else { return nil }
+            guard case .send(let bytes, let to, _) = effect, let m = try? TraversalMessage.decode(bytes), case .streamRequest(let cookie) = m.message else { return nil }
             return (m.messageID, cookie, to)
         }
     }
@@ -222,7 +222,7 @@ import Testing
             now = now + .seconds(1)
             node.poll(now: now)
             for effect in node.takeEffects() {
-                if case .send(let bytes, _) = effect, let m = try? TraversalMessage.decode(bytes), case .streamRequest = m.message { resent.append(m.messageID) }
+                if case .send(let bytes, _, _) = effect, let m = try? TraversalMessage.decode(bytes), case .streamRequest = m.message { resent.append(m.messageID) }
                 if case .event(let e) = effect { failures.append(e) }
             }
         }
@@ -241,11 +241,11 @@ import Testing
         // Deliver whatever each sends to the other, a few rounds.
         for _ in 0..<3 {
             for effect in node.takeEffects() {
-                if case .send(let bytes, let to) = effect, to == Self.relayMain { relay.handle(datagram: bytes, from: Self.client, now: Self.epoch) }
+                if case .send(let bytes, let to, _) = effect, to == Self.relayMain { relay.handle(datagram: bytes, from: Self.client, now: Self.epoch) }
                 if case .event(.streamRelayAllocated(let got, let allocation)) = effect, got == id { allocations.append(allocation) }
             }
             for effect in relay.takeEffects() {
-                if case .send(let bytes, let to) = effect, to == Self.client { node.handle(datagram: bytes, from: Self.relayMain, now: Self.epoch) }
+                if case .send(let bytes, let to, _) = effect, to == Self.client { node.handle(datagram: bytes, from: Self.relayMain, now: Self.epoch) }
                 if case .event(.streamTokenGranted(let g)) = effect { grants.append(g) }
             }
         }

@@ -137,7 +137,7 @@ struct XoshiroPredictor {
             let entry = RouteEntry(id: PNRPID(0x1000_0000_0000_0000 &* UInt64(k + 1), 0, 0, UInt64(k)), port: 3540, address: peer.address)
             let flood = try PNRPMessage(messageID: 1000 + UInt32(k), body: .flood(Flood(doNotAck: true, validateID: .zero, routeEntry: entry, alreadyFlooded: []))).encoded()
             node.handle(datagram: flood, from: peer, now: t0)
-            for case .send(let bytes, let to) in node.takeEffects() where to == peer {
+            for case .send(let bytes, let to, _) in node.takeEffects() where to == peer {
                 let message = try PNRPMessage(decoding: bytes)
                 if case .inquire(let q) = message.body, let nonce = q.nonce { out.append(Observed(messageID: message.messageID, nonce: nonce)) }
             }

@@ -121,18 +121,18 @@ extension PNRPNode {
     /// to its sender goes back through the relay, so that it comes from the endpoint the sender wrote to.
     mutating func output(_ bytes: [UInt8], to destination: IPv6Endpoint, now: NodeInstant) {
         guard traversal != nil else {
-            outbox.append(.send(datagram: bytes, to: destination))
+            outbox.append(.send(datagram: bytes, to: destination, kind: .of(bytes, to: destination, answering: answering)))
             return
         }
         if let peer = traversal!.value.replyingTo, peer == destination, let server = traversal!.value.relay?.server,
             let wrapped = try? TraversalMessage.relayed(peer: peer, fromClient: true, inner: bytes).encoded(messageID: freshMessageID())
         {
             countSent(wrapped)
-            outbox.append(.send(datagram: wrapped, to: server))
+            outbox.append(.send(datagram: wrapped, to: server, kind: .of(wrapped, to: server, answering: answering)))
             noteSent(to: server, now: now)
             return
         }
-        outbox.append(.send(datagram: bytes, to: destination))
+        outbox.append(.send(datagram: bytes, to: destination, kind: .of(bytes, to: destination, answering: answering)))
         noteSent(to: destination, now: now)
     }
 
@@ -174,10 +174,12 @@ extension PNRPNode {
         return id
     }
 
-    /// Sends `bytes` from one of the node's other endpoints.
+    /// Sends `bytes` from one of the node's other endpoints. What leaves a relay endpoint answers the peer
+    /// that wrote there (a relayed node's answer, or the relay's own "not found"), whatever datagram the node
+    /// is handling.
     private mutating func sendFrom(_ source: IPv6Endpoint, _ bytes: [UInt8], to destination: IPv6Endpoint) {
         countSent(bytes)
-        outbox.append(.sendFrom(datagram: bytes, source: source, to: destination))
+        outbox.append(.sendFrom(datagram: bytes, source: source, to: destination, kind: .of(bytes, to: destination, answering: destination)))
     }
 
     // MARK: - Input

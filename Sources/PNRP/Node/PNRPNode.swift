@@ -42,6 +42,8 @@ public struct PNRPNode: Sendable {
     /// While an unsolicited datagram is handled: its source and the bytes it still allows the node to send to
     /// other endpoints not known to answer (`docs/deviations.md`, item N27).
     var thirdPartyAllowance: ThirdPartyAllowance?
+    /// While a datagram is handled: its source, to which answers go (`OutgoingKind.Role.answer`).
+    var answering: IPv6Endpoint?
     var reassembler = AuthorityReassembler()
     /// Round trips of the requests answered at their first transmission (`docs/deviations.md`, item N29).
     var roundTrip = RoundTripEstimate()
@@ -209,6 +211,9 @@ public struct PNRPNode: Sendable {
             statistics.dropped += 1
             return
         }
+        let outer = answering  // a relayed datagram is handled inside the RELAYED that carried it
+        answering = source
+        defer { answering = outer }
         if traversal != nil, TraversalMessage.isTraversal(datagram) {
             receiveTraversal(datagram, from: source, now: now)
             return

@@ -101,7 +101,7 @@ final class HostEngine {
         self.identity = identity
         self.logger = logger
         self.events = events
-        self.sourceGuard = SourceGuard(limits: configuration.guardLimits)
+        self.sourceGuard = SourceGuard(limits: configuration.guardLimits, random: Self.guardRandom())
         self.keying = NodeKeying(configuration)
         self.lastSave = HostClock.now()
     }
@@ -132,7 +132,7 @@ final class HostEngine {
         var driver = CloudDriver(socket: channel, zone: zone, interface: interface, gauges: HostMetrics.CloudGauges(cloud))
         for (e, c) in relays + (dialBack.map { [$0] } ?? []) {
             driver.otherSockets[e] = c
-            driver.otherGuards[e] = SourceGuard(limits: configuration.guardLimits)
+            driver.otherGuards[e] = SourceGuard(limits: configuration.guardLimits, random: Self.guardRandom())
         }
         drivers[cloud] = driver
     }
@@ -145,27 +145,10 @@ final class HostEngine {
         let local = IPv6Endpoint(address: main.address, port: port)
         let now = HostClock.now()
         guard countIn(bytes, from: source, cloud: cloud) else { return }
-        guard let channel = drivers[cloud]?.otherSockets[local], let admission = drivers[cloud]?.otherGuards[local]?.admit(bytes, from: source, now: now) else {
+        guard let channel = drivers[cloud]?.otherSockets[local], let reception = drivers[cloud]?.otherGuards[local]?.receive(bytes, from: source, now: now) else {
             return
         }
-        let destination = source.socketAddress(zone: drivers[cloud]?.zone ?? 0)
-        switch admission {
-        case .drop:
-            counters.rateLimited += 1
-            metrics.rateLimited.increment()
-            return
-        case .probeAnswered(let release):
-            for d in release { write(d, to: destination, on: channel) }
-            channel.flush()
-            return
-        case .answerProbe(let answer):
-            write(answer, to: destination, on: channel)
-            channel.flush()
-            return
-        case .deliver(let release):
-            for d in release { write(d, to: destination, on: channel) }
-            if let probe = drivers[cloud]?.otherGuards[local]?.probeIfDue(for: source, now: now) { write(probe, to: destination, on: channel) }
-        }
+        guard carryOut(reception, to: source.socketAddress(zone: drivers[cloud]?.zone ?? 0), on: channel) else { return }
         try? table.withNode(cloud) { $0.handle(datagram: bytes, from: source, to: local, now: now) }
         flush(now: now)
     }
@@ -258,34 +241,13 @@ final class HostEngine {
         }
         if cloud == .global, let news = seedWatch?.heard(from: source) { logger.info("\(news)") }
         let zone = (drivers[cloud]?.zone ?? 0)
-        switch sourceGuard.admit(bytes, from: source, now: now) {
-        case .drop:
-            counters.rateLimited += 1
-            metrics.rateLimited.increment()
-            return
-        case .probeAnswered(let release):
-            if let channel = drivers[cloud]?.socket {
-                for d in release { write(d, to: source.socketAddress(zone: zone), on: channel) }
-                channel.flush()
-            }
-            return
-        case .answerProbe(let answer):
-            if let channel = drivers[cloud]?.socket {
-                write(answer, to: source.socketAddress(zone: zone), on: channel)
-                channel.flush()
-            }
-            return
-        case .deliver(let release):
-            if let channel = drivers[cloud]?.socket {
-                for d in release { write(d, to: source.socketAddress(zone: zone), on: channel) }
-                if let probe = sourceGuard.probeIfDue(for: source, now: now) { write(probe, to: source.socketAddress(zone: zone), on: channel) }
-            }
-        }
+        guard let channel = drivers[cloud]?.socket else { return }
+        guard carryOut(sourceGuard.receive(bytes, from: source, now: now), to: source.socketAddress(zone: zone), on: channel) else { return }
         if let t = DatagramPeek.type(of: bytes) { metrics.received[t]?.increment() }
         let before = table.node(cloud)?.statistics.malformed ?? 0
         try? table.withNode(cloud) { $0.handle(datagram: bytes, from: source, now: now) }
         if (table.node(cloud)?.statistics.malformed ?? 0) > before { metrics.malformed.increment() }
-        flush(now: now, replyTo: (cloud, source))
+        flush(now: now)
     }
 
     /// [MS-PNRP] 3.1.5.1: synchronise with the first five members that answer a search.
@@ -364,12 +326,12 @@ final class HostEngine {
 
     // MARK: - Effects
 
-    /// Carries out every pending effect, then re-arms the timer. Datagrams to `replyTo` produced while
-    /// handling its datagram are replies, subject to the anti-amplification budget.
-    func flush(now: NodeInstant, replyTo: (CloudScope, IPv6Endpoint)? = nil) {
+    /// Carries out every pending effect, then re-arms the timer. What the node says answers a datagram's
+    /// source (`OutgoingKind.Role.answer`) is subject to the socket's anti-amplification budget.
+    func flush(now: NodeInstant) {
         for item in table.takeEffects() {
             switch item.effect {
-            case .send(let datagram, let destination):
+            case .send(let datagram, let destination, let kind):
                 guard let channel = drivers[item.cloud]?.socket, let local = table.node(item.cloud)?.localEndpoint else { continue }
                 guard Self.canSend(to: destination, from: local, cloud: item.cloud, broadcasts: broadcastAddresses) else {
                     counters.undeliverable += 1
@@ -380,14 +342,10 @@ final class HostEngine {
                     counters.undeliverable += 1
                     continue
                 }
-                if let (cloud, source) = replyTo, cloud == item.cloud, source == destination, Self.isAnswer(datagram) {
-                    guard passes(sourceGuard.reply(datagram, to: destination, now: now), probeTo: address, on: channel) else { continue }
-                } else {
-                    sourceGuard.initiated(datagram, to: destination, now: now)
-                }
-                if let t = DatagramPeek.type(of: datagram) { metrics.sent[t]?.increment() }
+                guard passes(sourceGuard.outgoing(datagram, kind: kind, to: destination, now: now), probeTo: address, on: channel) else { continue }
+                metrics.sent[kind.messageType]?.increment()
                 write(datagram, to: address, on: channel)
-            case .sendFrom(let datagram, let source, let destination):
+            case .sendFrom(let datagram, let source, let destination, let kind):
                 // From a relay endpoint or the dial-back endpoint, under that socket's guard: a relayed answer
                 // (an AUTHORITY, an ACK) to a peer not validated there is held while a probe goes from the same
                 // endpoint (docs/deviations.md, D1, X3).
@@ -399,13 +357,9 @@ final class HostEngine {
                     counters.undeliverable += 1
                     continue
                 }
-                if Self.isAnswer(datagram) {
-                    let verdict = drivers[item.cloud]?.otherGuards[source]?.reply(datagram, to: destination, now: now) ?? .send
-                    guard passes(verdict, probeTo: address, on: channel) else { continue }
-                } else {
-                    drivers[item.cloud]?.otherGuards[source]?.initiated(datagram, to: destination, now: now)
-                }
-                if let t = DatagramPeek.type(of: datagram) { metrics.sent[t]?.increment() }
+                let verdict = drivers[item.cloud]?.otherGuards[source]?.outgoing(datagram, kind: kind, to: destination, now: now) ?? .send
+                guard passes(verdict, probeTo: address, on: channel) else { continue }
+                metrics.sent[kind.messageType]?.increment()
                 write(datagram, to: address, on: channel)
             case .event(let event):
                 handle(event, cloud: item.cloud, now: now)
@@ -430,6 +384,21 @@ final class HostEngine {
         ssdpListener?.flush()
         armTimer(now: now)
     }
+
+    /// Carries out a guard's decision on a received datagram: sends what goes back to its source, counts a
+    /// rate-limited one; true when the node gets the datagram.
+    private func carryOut(_ reception: SourceGuard.Reception, to source: SocketAddress, on channel: any Channel) -> Bool {
+        if reception.rateLimited {
+            counters.rateLimited += 1
+            metrics.rateLimited.increment()
+        }
+        for d in reception.toSource { write(d, to: source, on: channel) }
+        if !reception.deliver, !reception.toSource.isEmpty { channel.flush() }
+        return reception.deliver
+    }
+
+    /// A generator for a guard's probe Message IDs, keyed from the system's secure source.
+    static func guardRandom() -> NodeRandom { NodeRandom(keyMaterial: SecureRandom.bytes(32)) }
 
     /// Carries out a guard's verdict on an answer: true when it goes out now; a held answer sends the guard's
     /// probe instead (from the same socket), a dropped one is counted (docs/deviations.md, D1).
@@ -465,14 +434,6 @@ final class HostEngine {
         case .linkLocal: return a.isLinkLocal
         case .global, .siteLocal: return !a.isLinkLocal && (a == .loopback) == (local.address == .loopback)
         }
-    }
-
-    /// Datagrams that answer the sender (ADVERTISE, AUTHORITY, ACK, and the FLOODs that answer a REQUEST)
-    /// are what a forged source could aim at a victim; the node's own requests (SOLICIT, REQUEST, INQUIRE,
-    /// LOOKUP) to the sender are answered by it, which validates it.
-    static func isAnswer(_ datagram: [UInt8]) -> Bool {
-        guard let t = DatagramPeek.type(of: datagram) else { return true }
-        return DatagramPeek.isReply(t) || t == MessageType.flood.rawValue
     }
 
     func write(_ bytes: [UInt8], to address: SocketAddress, on channel: any Channel) {

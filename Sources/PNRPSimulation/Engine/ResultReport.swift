@@ -28,6 +28,13 @@ extension SimulationResult {
             ("misdirectedAnswersAccepted", .integer(misdirectedAccepted)),
             ("steeredLookups", .integer(steeredLookups)),
             ("replayedCPAs", .integer(replayedCPAs)),
+            ("reflection", reflection.map { r in
+                .raw(jsonObject([
+                    ("forgedBytes", .integer(r.forgedBytes)), ("forgedDatagrams", .integer(r.forgedDatagrams)),
+                    ("victimBytes", .integer(r.victimBytes)), ("victimDatagrams", .integer(r.victimDatagrams)),
+                    ("amplification", .number(r.amplification ?? .nan)),
+                ]))
+            } ?? .raw("null")),
             ("linkLocalResolutionsStarted", .integer(linkLocalStarted)),
             ("linkLocalSuccessRate", rate(linkLocalSuccessRate)),
             ("linkLocalMeanHops", stat(linkLocalHops.mean, of: linkLocalHops.count)),

@@ -20,6 +20,8 @@ public struct SimulationResult {
     public var misdirectedAccepted = 0
     /// LOOKUP answers the attackers rewrote to steer a resolution to a colluder.
     public var steeredLookups = 0
+    /// In a `reflect` run: what the attackers forged and what reached their victim.
+    public var reflection: ReflectionFigures?
     /// INQUIREs asking for a CPA (final INQUIREs and leaf-set validations) that attackers answered with a
     /// recorded CPA of an ID they do not hold.
     public var replayedCPAs = 0
@@ -91,4 +93,15 @@ public struct SimulationResult {
             + MessageType.allCases.map { "msgs_per_node_s_\($0)" }
             + ["bytes_per_node_s", "mean_cache_entries", "estimated_cloud_size", "true_cloud_size", "registrations_lost"]
     }
+}
+
+/// The figures of a reflection (`AttackBehaviour.reflect`): bytes forged with the victim's source address, and
+/// bytes the cloud sent the victim because of them.
+public struct ReflectionFigures: Sendable, Equatable {
+    /// Forged INQUIREs, in bytes and datagrams.
+    public var forgedBytes: Int, forgedDatagrams: Int
+    /// What reached the victim, in bytes and datagrams.
+    public var victimBytes: Int, victimDatagrams: Int
+    /// Bytes that reached the victim per byte forged.
+    public var amplification: Double? { forgedBytes > 0 ? Double(victimBytes) / Double(forgedBytes) : nil }
 }

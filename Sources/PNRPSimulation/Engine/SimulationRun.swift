@@ -26,6 +26,8 @@ public struct SimulationRun {
     private var linkOutstanding: [OutstandingKey: Pending] = [:]
     /// The attackers' hands on the wire, in `steer` and `stale` runs.
     private var steeringAttackers: SteeringAttackers?
+    /// The reflection and its victim, in `reflect` runs.
+    private var reflection: ReflectionAttack?
     /// Positions in `names` of the names found lost (see `SimulationResult.registrationsLost`).
     private var lostNames = Set<Int>()
     /// Positions in `names` of the secured names.
@@ -61,6 +63,7 @@ public struct SimulationRun {
         case resolution
         case down(Int)
         case up(Int)
+        case forgery
 
         private var rank: (Int, Int) {
             switch self {
@@ -68,6 +71,7 @@ public struct SimulationRun {
             case .down(let i): (1, i)
             case .up(let i): (2, i)
             case .resolution: (3, 0)
+            case .forgery: (4, 0)
             }
         }
 
@@ -102,6 +106,7 @@ public struct SimulationRun {
         }
         var cloudConfiguration = InMemoryCloudConfiguration(seed: scenario.seed, lossRate: scenario.network.loss, latency: latency, node: node)
         cloudConfiguration.relaySlots = scenario.network.relaySlots
+        cloudConfiguration.sourceGuard = scenario.network.sourceGuard ? SourceGuard.Limits() : nil
         self.cloud = InMemoryCloud(configuration: cloudConfiguration)
         let groupSize = scenario.network.linkLocalGroupSize
         if groupSize >= 2 {
@@ -297,6 +302,14 @@ public struct SimulationRun {
         if let session = scenario.churn.session, scenario.churn.downtime != nil {
             for i in 0..<scenario.nodes where !attacker[i] { schedule(.down(i), at: start + session.sample(using: &random)) }
         }
+        let forgeryRate = Double(attacker.filter { $0 }.count) * ReflectionAttack.forgedPerSecondPerAttacker
+        if scenario.attackers.behaviour == .reflect, forgeryRate > 0 {
+            let victim = cloud.addNode()  // joins nobody: no node ever sent to it
+            let attack = ReflectionAttack(victim: victim)
+            cloud.setTamperer(attack, misbehaving: [victim])
+            reflection = attack
+            schedule(.forgery, at: start + random.poissonGap(ratePerSecond: forgeryRate))
+        }
         var interval = IntervalCounters(traffic: cloud.traffic, since: start)
         // Progress also between report rows, at least every hundredth of the phase.
         let progressStep = Swift.max(NodeDuration.milliseconds(1), NodeDuration(nanoseconds: scenario.duration.nanoseconds / 100))
@@ -332,6 +345,9 @@ public struct SimulationRun {
                 cloud.revive(i)
                 linkLocal?.revive(i)
                 if let session = scenario.churn.session { schedule(.down(i), at: cloud.now + session.sample(using: &random)) }
+            case .forgery:
+                forgeInquiry()
+                schedule(.forgery, at: cloud.now + random.poissonGap(ratePerSecond: forgeryRate))
             }
         }
         advance(until: end)
@@ -347,10 +363,24 @@ public struct SimulationRun {
         result.unanswered = outstanding.count
         result.publisherLeft += outstanding.values.filter { publisherLeft(during: $0) }.count
         result.steeredLookups = steeringAttackers?.steered ?? 0
+        if let reflection {
+            result.reflection = ReflectionFigures(
+                forgedBytes: reflection.forgedBytes, forgedDatagrams: reflection.forgedDatagrams, victimBytes: reflection.victimBytes,
+                victimDatagrams: reflection.victimDatagrams)
+        }
         result.replayedCPAs = steeringAttackers?.replayed ?? 0
         result.registrationsLost = lostNames.count
         result.unlinkedNeighboursAtEnd = unlinkedNeighbours()
         progress("running", 1)
+    }
+
+    /// One forged INQUIRE of a `reflect` run: for a random online publisher's ID, "from" the victim.
+    private mutating func forgeInquiry() {
+        guard let reflection, !names.isEmpty else { return }
+        let target = names[Int(random.next() % UInt64(names.count))]
+        guard cloud.isAlive(target.node) else { return }
+        let datagram = reflection.forge(for: target.id, messageID: UInt32(truncatingIfNeeded: random.next()), nonce: random.bytes(16))
+        cloud.inject(datagram, spoofing: reflection.victim, to: target.node)
     }
 
     private mutating func startResolution(_ interval: inout IntervalCounters) {
@@ -366,10 +396,10 @@ public struct SimulationRun {
             targetTries += 1
         }
         guard cloud.isAlive(names[target].node) else { return }
-        var from = Int(random.next() % UInt64(cloud.nodes.count))
+        var from = Int(random.next() % UInt64(scenario.nodes))
         var tries = 0
         while (!cloud.isAlive(from) || attacker[from] || from == names[target].node) && tries < 32 {
-            from = Int(random.next() % UInt64(cloud.nodes.count))
+            from = Int(random.next() % UInt64(scenario.nodes))
             tries += 1
         }
         guard cloud.isAlive(from), !attacker[from] else { return }
@@ -507,7 +537,7 @@ public struct SimulationRun {
     /// are over the interval's own length (shorter than `report.interval` for the last one).
     private mutating func takeReport(_ interval: inout IntervalCounters, elapsed: NodeDuration) {
         let seconds = Double((cloud.now - interval.since).nanoseconds) / 1e9
-        let aliveNodes = (0..<cloud.nodes.count).filter { cloud.isAlive($0) }
+        let aliveNodes = (0..<scenario.nodes).filter { cloud.isAlive($0) }
         let aliveCount = Double(Swift.max(1, aliveNodes.count))
         var row: [String: Double] = [:]
         row["time_s"] = Double(elapsed.nanoseconds) / 1e9

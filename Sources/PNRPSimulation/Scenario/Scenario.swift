@@ -98,6 +98,9 @@ public struct NetworkPlan: Sendable, Equatable {
     public var relaySlots: Int
     /// Nodes sharing a link are grouped this many to a link for link-local clouds (0: none).
     public var linkLocalGroupSize: Int
+    /// Whether every node endpoint sits behind the anti-abuse guard of real sockets (`SourceGuard`: a rate
+    /// limit per source, no amplification towards unvalidated sources). Off by default: memory per node.
+    public var sourceGuard = false
 
     /// Defaults: 1–20 ms uniform latency, no loss, no NAT, no link-local groups.
     public init(latency: LatencyModel = .uniform(min: .milliseconds(1), max: .milliseconds(20)), loss: Double = 0, natFraction: Double = 0, linkLocalGroupSize: Int = 0) {
@@ -202,6 +205,10 @@ public enum AttackBehaviour: String, Sendable, Equatable, CaseIterable {
     /// they fill its neighbours' leaf sets; all attackers then steer like `steer`. Half the
     /// resolutions target the victim.
     case eclipse
+    /// Forge INQUIREs asking publishers for their CPA, with the source address of a victim outside the cloud
+    /// (`ReflectionAttack`): a reflection whose amplification `network.sourceGuard` bounds. The attackers'
+    /// nodes are otherwise honest.
+    case reflect
 }
 
 /// Misbehaving nodes.

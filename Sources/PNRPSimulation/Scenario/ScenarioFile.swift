@@ -140,7 +140,7 @@ struct ScenarioFileReader {
     static let rootKeys = ["name", "description", "seed", "nodes", "duration", "join", "network", "churn", "workload", "attackers", "report", "protocol"]
     static let protocolKeys = ["leafSetValidationNonce"]
     static let joinKeys = ["interval", "settle"]
-    static let networkKeys = ["latency", "loss", "nat", "natKinds", "natTraversal", "relaySlots", "linkLocalGroupSize"]
+    static let networkKeys = ["latency", "loss", "nat", "natKinds", "natTraversal", "relaySlots", "linkLocalGroupSize", "sourceGuard"]
     static let latencyModels = ["constant", "uniform", "coordinates"]
     static let churnModels = ["none", "alternating"]
     static let distributionModels = ["constant", "exponential", "pareto", "weibull"]
@@ -274,6 +274,9 @@ struct ScenarioFileReader {
         }
         if let node = n["natTraversal"], let b = attempt({ () throws(ScenarioError) in try boolean(node, path: n.path("natTraversal")) }) {
             plan.natTraversal = b
+        }
+        if let node = n["sourceGuard"], let b = attempt({ () throws(ScenarioError) in try boolean(node, path: n.path("sourceGuard")) }) {
+            plan.sourceGuard = b
         }
         if let node = n["relaySlots"], let slots = attempt({ () throws(ScenarioError) in
             try integer(node, path: n.path("relaySlots"), in: 0...NodeConfiguration.maximumRelayEndpoints, expected: "a whole number from 0 to \(NodeConfiguration.maximumRelayEndpoints)")
@@ -775,6 +778,7 @@ extension Scenario {
         add(1, "natTraversal", network.natTraversal ? "true" : "false")
         add(1, "relaySlots", "\(network.relaySlots)")
         add(1, "linkLocalGroupSize", "\(network.linkLocalGroupSize)")
+        add(1, "sourceGuard", network.sourceGuard ? "true" : "false")
         add(0, "churn")
         if let session = churn.session {
             add(1, "model", "alternating")

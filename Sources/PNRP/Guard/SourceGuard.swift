@@ -1,7 +1,6 @@
-import PNRP
-import PeerCrypto
-
-/// Anti-abuse bookkeeping of one socket, as a value type driven by the host (no I/O, time as input):
+/// Anti-abuse bookkeeping of one socket, as a value type driven by whoever carries a node's datagrams (no
+/// I/O, time and randomness as inputs): the network driver for real sockets, `InMemoryCloud` for the
+/// simulator when a scenario turns it on, so that both run the same decisions:
 ///
 /// - **Rate limit.** Each source address gets a token bucket (`ratePerSecond`, `burst`); datagrams beyond
 ///   it are dropped before decoding.
@@ -90,11 +89,14 @@ public struct SourceGuard: Sendable {
 
     /// The settings in force.
     public let limits: Limits
+    /// Where probe Message IDs come from: on a real network a generator keyed from the system's secure source
+    /// (the ID is the return-routability secret), in a simulation one seeded from the scenario.
     private var sources: [IPv6Endpoint: Source] = [:]
     private var probes: [IPv6Endpoint: Probe] = [:]
     /// The instant the guard's millisecond clock counts from.
     private var epoch: NodeInstant?
     private var latest = NodeInstant(nanoseconds: 0)
+    private var random: NodeRandom
 
     /// Milliseconds since the epoch, modulo 2^32.
     private mutating func tick(_ now: NodeInstant) -> UInt32 {
@@ -118,9 +120,11 @@ public struct SourceGuard: Sendable {
     /// Probes sent.
     public private(set) var probesSent = 0
 
-    /// A guard with `limits`.
-    public init(limits: Limits = Limits()) {
+    /// A guard with `limits`, drawing probe Message IDs from `random` (key it from a secure source on a real
+    /// network: an attacker who predicts a probe's ID can forge its answer from a victim's address).
+    public init(limits: Limits = Limits(), random: NodeRandom) {
         self.limits = limits
+        self.random = random
     }
 
     /// Number of sources tracked.
@@ -182,16 +186,46 @@ public struct SourceGuard: Sendable {
         return result
     }
 
-    /// Accounts a datagram the node sends on its own initiative (a request, a flood, a retransmission):
-    /// always sent, and not charged to the reply budget (the node chose the address; nobody can make it
-    /// send these by forging a source); requests remember their Message ID for the validating echo.
-    public mutating func initiated(_ datagram: [UInt8], to destination: IPv6Endpoint, now: NodeInstant) {
+    /// What a driver does with a received datagram: send `toSource` back to its source now (replies held until
+    /// it was validated, a probe's answer, a probe that became due), and hand it to the node when `deliver`.
+    public struct Reception: Equatable, Sendable {
+        /// Whether the node gets the datagram.
+        public var deliver: Bool
+        /// Datagrams for the source, to send from the socket the datagram arrived at.
+        public var toSource: [[UInt8]]
+        /// True when the source was over its rate (the datagram is dropped).
+        public var rateLimited: Bool
+    }
+
+    /// Admits one datagram from `source` and says what to do, in the terms both drivers act on (`admit`, then
+    /// the probe that more bytes from the source may have made affordable).
+    public mutating func receive(_ datagram: [UInt8], from source: IPv6Endpoint, now: NodeInstant) -> Reception {
+        switch admit(datagram, from: source, now: now) {
+        case .drop:
+            return Reception(deliver: false, toSource: [], rateLimited: true)
+        case .probeAnswered(let release):
+            return Reception(deliver: false, toSource: release, rateLimited: false)
+        case .answerProbe(let answer):
+            return Reception(deliver: false, toSource: [answer], rateLimited: false)
+        case .deliver(let release):
+            var out = release
+            if let probe = probeIfDue(for: source, now: now) { out.append(probe) }
+            return Reception(deliver: true, toSource: out, rateLimited: false)
+        }
+    }
+
+    /// Decides on a datagram a node sends, by what the node says it is (`NodeEffect.send`'s kind): an answer to
+    /// the datagram's source is held to the reply budget (`reply`); anything else the node chose to send (a
+    /// request, a flood, a retransmission, a probe) goes out, not charged to the budget (the node chose the
+    /// address: nobody can make it send these by forging a source), a request's Message ID remembered for the
+    /// echo that validates its destination.
+    public mutating func outgoing(_ datagram: [UInt8], kind: OutgoingKind, to destination: IPv6Endpoint, now: NodeInstant) -> Verdict {
+        if kind.role == .answer { return reply(datagram, to: destination, now: now) }
         let t = tick(now)
         var s = sources[destination] ?? Source(tokens: limits.burst, now: t)
-        if let t = DatagramPeek.type(of: datagram), !DatagramPeek.isReply(t), let id = DatagramPeek.messageID(of: datagram) {
-            s.rememberRequest(id)
-        }
+        if kind.role == .request, let id = DatagramPeek.messageID(of: datagram) { s.rememberRequest(id) }
         store(destination, s)
+        return .send
     }
 
     /// Decides on a datagram produced in answer to one from `destination`.
@@ -233,9 +267,9 @@ public struct SourceGuard: Sendable {
         // One probe per hold time, and only when the probe itself fits the budget.
         let probeDue = probe.sentAt.map { now - $0 >= limits.holdTime } ?? true
         guard probeDue, UInt64(s.bytesOut) + UInt64(Self.probeLength) <= UInt64(s.bytesIn) else { return nil }
-        // The probe's Message ID is the return-routability secret: drawn from the system's secure generator,
-        // so an attacker cannot predict it and forge the answer from a victim's address.
-        var id = UInt32(truncatingIfNeeded: SecureRandom.uint64())
+        // The probe's Message ID is the return-routability secret: drawn from a generator keyed from the
+        // system's secure source on a real network, so an attacker cannot predict it and forge the answer.
+        var id = UInt32(truncatingIfNeeded: random.next())
         if id == 0 { id = 1 }
         probe.id = id
         probe.sentAt = now
