@@ -45,8 +45,8 @@ report:
   interval: 1s
 YAML
 
-echo "| nodes | mean estimate | estimate / truth | wall time |"
-echo "|---|---|---|---|"
+echo "| nodes | mean estimate | estimate / truth | nodes within 1.5x | wall time |"
+echo "|---|---|---|---|---|"
 for n in "${sizes[@]}"; do
   "$sim" run "$scenario" --nodes "$n" --out "$out/n$n" > "$out/n$n.txt" 2> "$out/n$n.log"
   python3 - "$out/n$n/timeseries.csv" "$out/n$n.log" <<'PY'
@@ -54,6 +54,7 @@ import csv, re, sys
 row = list(csv.DictReader(open(sys.argv[1])))[-1]
 wall = re.search(r"wall time ([0-9.]+) s", open(sys.argv[2]).read())
 est, true = float(row["estimated_cloud_size"]), float(row["true_cloud_size"])
-print(f"| {int(true):,} | {est:,.0f} | {est / true:.3f} | {float(wall.group(1)):.0f} s |")
+close = float(row["estimates_within_1_5x"])
+print(f"| {int(true):,} | {est:,.0f} | {est / true:.3f} | {close:.1%} | {float(wall.group(1)):.0f} s |")
 PY
 done

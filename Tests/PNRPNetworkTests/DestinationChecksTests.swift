@@ -49,6 +49,18 @@ struct DestinationChecksTests {
         #expect(later && routes.lookups == 2)
     }
 
+    @Test("A link-local address is asked about once per zone: the route of one interface says nothing of another's")
+    func linkLocalRoutePerZone() {
+        var routes = RouteCheck()
+        let now = NodeInstant(nanoseconds: 1_000_000_000_000)
+        let endpoint = IPv6Endpoint(address: IPv6Address(high: 0xFE80_0000_0000_0000, low: 1), port: 3540)
+        _ = routes.routable(endpoint.address, endpoint.socketAddress(zone: 1), now: now)
+        _ = routes.routable(endpoint.address, endpoint.socketAddress(zone: 1), now: now)
+        #expect(routes.lookups == 1)
+        _ = routes.routable(endpoint.address, endpoint.socketAddress(zone: 2), now: now)
+        #expect(routes.lookups == 2, "the verdict for zone 1 was taken for zone 2")
+    }
+
     #if os(Linux)
         @Test(
             "On a host without a default route there is a route to its own segment and to loopback, none to a private address behind some NAT",

@@ -168,9 +168,7 @@ extension PNRPNode {
         }
         countSent(bytes)
         output(bytes, to: destination, now: now)
-        if let kind {
-            pending.add(id, .init(datagram: bytes, destination: destination, retriesLeft: configuration.retryCount, deadline: now + configuration.retransmitInterval, kind: kind, sentAt: now, interval: configuration.retransmitInterval))
-        }
+        if let kind { awaitAnswer(id, to: bytes, sentTo: destination, as: kind, now: now) }
         return id
     }
 

@@ -165,14 +165,19 @@ public struct PNRPNode: Sendable {
         statistics.bytesSentByType[message.type.rawValue, default: 0] += bytes.count
         if case .lookup(let l) = body { statistics.lookupBytesByReason[l.reasonCode, default: 0] += bytes.count }
         output(bytes, to: destination, now: now)
-        if let kind {
-            let interval = followsRoundTripEstimate(kind)
-                ? roundTrip.retransmissionTimeout(minimum: configuration.minimumRetransmitInterval, maximum: configuration.retransmitInterval)
-                : configuration.retransmitInterval
-            pending.add(
-                id, .init(datagram: bytes, destination: destination, retriesLeft: transmissions ?? configuration.retryCount, deadline: now + interval, kind: kind, sentAt: now, interval: interval))
-        }
+        if let kind { awaitAnswer(id, to: bytes, sentTo: destination, as: kind, transmissions: transmissions, now: now) }
         return id
+    }
+
+    /// Puts a request just sent in the Pending List ([MS-PNRP] 3.1.6.3): retransmitted when its timer (the
+    /// round-trip estimate's or the fixed one, `followsRoundTripEstimate`) runs out, until `transmissions`
+    /// (`retryCount` by default) were sent, then failed.
+    mutating func awaitAnswer(_ id: UInt32, to bytes: [UInt8], sentTo destination: IPv6Endpoint, as kind: PendingList.Kind, transmissions: Int? = nil, now: NodeInstant) {
+        let interval = followsRoundTripEstimate(kind)
+            ? roundTrip.retransmissionTimeout(minimum: configuration.minimumRetransmitInterval, maximum: configuration.retransmitInterval)
+            : configuration.retransmitInterval
+        pending.add(
+            id, .init(datagram: bytes, destination: destination, retriesLeft: transmissions ?? configuration.retryCount, deadline: now + interval, kind: kind, sentAt: now, interval: interval))
     }
 
     /// Sends a request that the datagram being handled made necessary (a route entry it carried, validated

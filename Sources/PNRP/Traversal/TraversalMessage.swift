@@ -190,10 +190,7 @@ public enum TraversalMessage: Hashable, Sendable {
             w.writeZeros(Self.relayRequestBytes - 32)
         case .relayAnswer(let a):
             try Self.check(a.cookie, Self.cookieLength, "RELAY_ANSWER cookie")
-            w.writeUInt8(a.status.rawValue)
-            w.writeUInt8(0)
-            w.writeUInt16(a.lifetimeSeconds)
-            w.writeUInt32(a.ackedMessageID)
+            Self.writeAnswerHead(status: a.status.rawValue, lifetime: a.lifetimeSeconds, acked: a.ackedMessageID, into: &w)
             Self.write(a.relayEndpoint, into: &w)
             Self.write(a.observed, into: &w)
             w.writeBytes(a.cookie)
@@ -212,14 +209,35 @@ public enum TraversalMessage: Hashable, Sendable {
             w.writeZeros(Self.streamRequestBytes - 32)
         case .streamAnswer(let a):
             try Self.check(a.token, Self.tokenLength, "STREAM_ANSWER token")
-            w.writeUInt8(a.status.rawValue)
-            w.writeUInt8(0)
-            w.writeUInt16(a.lifetimeSeconds)
-            w.writeUInt32(a.ackedMessageID)
+            Self.writeAnswerHead(status: a.status.rawValue, lifetime: a.lifetimeSeconds, acked: a.ackedMessageID, into: &w)
             Self.write(a.streamEndpoint, into: &w)
             w.writeBytes(a.token)
         }
         return w.bytes
+    }
+
+    /// The head RELAY_ANSWER and STREAM_ANSWER share: status (1), reserved (1), lifetime in seconds (2), the
+    /// acknowledged Message ID (4).
+    static func writeAnswerHead(status: UInt8, lifetime: UInt16, acked: UInt32, into w: inout WireWriter) {
+        w.writeUInt8(status)
+        w.writeUInt8(0)
+        w.writeUInt16(lifetime)
+        w.writeUInt32(acked)
+    }
+
+    /// Reads the head `writeAnswerHead` writes, for the answer `name` whose statuses are `Status` (`statuses`
+    /// names the defined range, for the error).
+    static func readAnswerHead<Status: RawRepresentable<UInt8>>(
+        _ r: inout WireReader, _: Status.Type, _ name: String, statuses: String
+    ) throws(WireError) -> (Status, UInt16, UInt32) {
+        let rawStatus = try r.readUInt8("\(name) status")
+        guard let status = Status(rawValue: rawStatus) else {
+            throw .badValue(field: "\(name) status", reason: "\(rawStatus) is not a defined status (\(statuses))")
+        }
+        try r.skip(1, "\(name) reserved")
+        let lifetime = try r.readUInt16("\(name) lifetime")
+        let acked = try r.readUInt32("\(name) acked Message ID")
+        return (status, lifetime, acked)
     }
 
     /// Decodes a datagram whose MessageType is one of the extension's codes, with its header's Message ID.
@@ -272,13 +290,7 @@ public enum TraversalMessage: Hashable, Sendable {
             message = .relayRequest(cookie: try r.readBytes(cookieLength, "RELAY_REQUEST cookie"), release: flags & 1 != 0)
         case .relayAnswer:
             try exact(relayAnswerBytes, "RELAY_ANSWER")
-            let rawStatus = try r.readUInt8("RELAY_ANSWER status")
-            guard let status = RelayStatus(rawValue: rawStatus) else {
-                throw .badValue(field: "RELAY_ANSWER status", reason: "\(rawStatus) is not a defined status (0-4)")
-            }
-            try r.skip(1, "RELAY_ANSWER reserved")
-            let lifetime = try r.readUInt16("RELAY_ANSWER lifetime")
-            let acked = try r.readUInt32("RELAY_ANSWER acked Message ID")
+            let (status, lifetime, acked) = try readAnswerHead(&r, RelayStatus.self, "RELAY_ANSWER", statuses: "0-4")
             let relayEndpoint = try readEndpoint(&r, "RELAY_ANSWER relay endpoint")
             let observed = try readEndpoint(&r, "RELAY_ANSWER observed endpoint")
             let cookie = try r.readBytes(cookieLength, "RELAY_ANSWER cookie")
@@ -297,13 +309,7 @@ public enum TraversalMessage: Hashable, Sendable {
             message = .streamRequest(cookie: try r.readBytes(cookieLength, "STREAM_REQUEST cookie"))
         case .streamAnswer:
             try exact(streamAnswerBytes, "STREAM_ANSWER")
-            let rawStatus = try r.readUInt8("STREAM_ANSWER status")
-            guard let status = StreamStatus(rawValue: rawStatus) else {
-                throw .badValue(field: "STREAM_ANSWER status", reason: "\(rawStatus) is not a defined status (0-3)")
-            }
-            try r.skip(1, "STREAM_ANSWER reserved")
-            let lifetime = try r.readUInt16("STREAM_ANSWER lifetime")
-            let acked = try r.readUInt32("STREAM_ANSWER acked Message ID")
+            let (status, lifetime, acked) = try readAnswerHead(&r, StreamStatus.self, "STREAM_ANSWER", statuses: "0-3")
             let endpoint = try readEndpoint(&r, "STREAM_ANSWER stream relay endpoint")
             let token = try r.readBytes(tokenLength, "STREAM_ANSWER token")
             message = .streamAnswer(StreamAnswer(status: status, ackedMessageID: acked, lifetimeSeconds: lifetime, streamEndpoint: endpoint, token: token))

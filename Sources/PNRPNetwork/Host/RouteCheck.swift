@@ -22,20 +22,30 @@ struct RouteCheck {
     /// Addresses remembered at most; the expired ones are forgotten first, then all.
     static let maximumEntries = 4096
 
-    private var verdicts: [IPv6Address: (routable: Bool, until: NodeInstant)] = [:]
+    /// A destination as the system routes it: a link-local address is a different destination on each
+    /// interface (its zone), where one may have a route and another none.
+    private struct Destination: Hashable {
+        var address: IPv6Address
+        var zone: UInt32
+    }
+
+    private var verdicts: [Destination: (routable: Bool, until: NodeInstant)] = [:]
     /// Lookups made (for tests).
     private(set) var lookups = 0
 
-    /// Whether `address` (the destination's socket address, `socketAddress` for the zone) can be sent to now.
+    /// Whether `address` (the destination's socket address, `socketAddress`, gives the zone) can be sent to now.
     mutating func routable(_ address: IPv6Address, _ socketAddress: SocketAddress, now: NodeInstant) -> Bool {
-        if let v = verdicts[address], v.until > now { return v.routable }
+        var zone: UInt32 = 0
+        if case .v6(let v6) = socketAddress { zone = v6.address.sin6_scope_id }
+        let key = Destination(address: address, zone: zone)
+        if let v = verdicts[key], v.until > now { return v.routable }
         if verdicts.count >= Self.maximumEntries {
             verdicts = verdicts.filter { $0.value.until > now }
             if verdicts.count >= Self.maximumEntries { verdicts.removeAll(keepingCapacity: true) }
         }
         lookups += 1
         let routable = Self.hasRoute(to: socketAddress)
-        verdicts[address] = (routable, now + Self.lifetime)
+        verdicts[key] = (routable, now + Self.lifetime)
         return routable
     }
 
