@@ -5,7 +5,7 @@
 # cover 10 to 10,000 nodes; this covers the large clouds:
 #
 #   bash scripts/sim-size-estimate.sh                 # 100,000 nodes: about 2 minutes after the build
-#   bash scripts/sim-size-estimate.sh --full          # adds 1,000,000 nodes: about 20 minutes, 7 GB
+#   bash scripts/sim-size-estimate.sh --full          # adds 1,000,000 nodes: about half an hour, 7.2 GB
 #   bash scripts/sim-size-estimate.sh 1000 10000      # any sizes
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -306,13 +306,13 @@ public struct InMemoryCloud {
         return keys.map { outcomes[$0] ?? .failure(.timedOut) }
     }
 
-    /// A resolution being waited for by `resolve(from:name:criteria:limit:)`.
     /// A node endpoint: the node's own port or one of its relay endpoints'.
     private struct GuardKey: Hashable {
         var node: Int
         var port: UInt16
     }
 
+    /// A resolution being waited for by `resolve(from:name:criteria:limit:)`.
     private struct OutcomeKey: Hashable {
         var node: Int
         var id: ResolveID
