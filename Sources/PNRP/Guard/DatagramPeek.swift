@@ -14,15 +14,12 @@ public enum DatagramPeek {
         return uint32(d, at: 8)
     }
 
-    /// The acknowledged Message ID of a reply (ADVERTISE, AUTHORITY, ACK), or nil for a request.
+    /// The acknowledged Message ID of an answer (ADVERTISE, AUTHORITY, ACK, and the NAT traversal extension's
+    /// answers, which carry it at offset 16 as well: `docs/deviations.md` X1, X6), or nil for a request.
     public static func ackedMessageID(of d: [UInt8]) -> UInt32? {
-        guard let t = type(of: d), isReply(t), d.count >= 20 else { return nil }
+        guard let t = type(of: d), OutgoingKind.isAnswerType(t), d.count >= 20 else { return nil }
         return uint32(d, at: 16)
     }
-
-    /// True for the message types that answer a request (`OutgoingKind.isAnswerType`: the NAT traversal
-    /// extension's answers carry their acknowledged Message ID at offset 16 as well, `docs/deviations.md` X1, X6).
-    public static func isReply(_ type: UInt8) -> Bool { OutgoingKind.isAnswerType(type) }
 
     private static func uint32(_ d: [UInt8], at i: Int) -> UInt32 {
         UInt32(d[i]) << 24 | UInt32(d[i + 1]) << 16 | UInt32(d[i + 2]) << 8 | UInt32(d[i + 3])

@@ -89,13 +89,13 @@ public struct SourceGuard: Sendable {
 
     /// The settings in force.
     public let limits: Limits
-    /// Where probe Message IDs come from: on a real network a generator keyed from the system's secure source
-    /// (the ID is the return-routability secret), in a simulation one seeded from the scenario.
     private var sources: [IPv6Endpoint: Source] = [:]
     private var probes: [IPv6Endpoint: Probe] = [:]
     /// The instant the guard's millisecond clock counts from.
     private var epoch: NodeInstant?
     private var latest = NodeInstant(nanoseconds: 0)
+    /// Where probe Message IDs come from: on a real network a generator keyed from the system's secure source
+    /// (the ID is the return-routability secret), in a simulation one seeded from the scenario.
     private var random: NodeRandom
 
     /// Milliseconds since the epoch, modulo 2^32.

@@ -352,12 +352,18 @@ extension PNRPNode {
         traversal!.value = t
     }
 
+    /// The endpoint of a cached entry drawn at random (one draw of `random` when the cache is not empty), unless
+    /// the entry has none or it is this node's own.
+    mutating func randomCachedPeer() -> IPv6Endpoint? {
+        guard cache.count > 0, let ep = cache.entries[Int(random.next() % UInt64(cache.count))].primaryEndpoint, ep != localEndpoint else { return nil }
+        return ep
+    }
+
     /// Starts a reachability check: REACH with dial-back to two peers.
     mutating func startReachabilityCheck(now: NodeInstant) {
         var peers: [IPv6Endpoint] = []
         for _ in 0..<8 where peers.count < 2 {
-            let pick = cache.entries[Int(random.next() % UInt64(cache.count))]
-            if let ep = pick.primaryEndpoint, ep != localEndpoint, !peers.contains(ep) { peers.append(ep) }
+            if let ep = randomCachedPeer(), !peers.contains(ep) { peers.append(ep) }
         }
         guard !peers.isEmpty else {
             traversal!.value.nextCheck = now + waitForPeersToCheck
@@ -405,8 +411,8 @@ extension PNRPNode {
         if !alive.isEmpty {
             peer = alive[Int(random.next() % UInt64(alive.count))]
         } else {
-            for _ in 0..<8 where peer == nil && cache.count > 0 {
-                if let ep = cache.entries[Int(random.next() % UInt64(cache.count))].primaryEndpoint, ep != localEndpoint, !asked.contains(ep) { peer = ep }
+            for _ in 0..<8 where peer == nil {
+                if let ep = randomCachedPeer(), !asked.contains(ep) { peer = ep }
             }
         }
         guard let peer else { return }
@@ -527,8 +533,7 @@ extension PNRPNode {
         }
         if candidate == nil, cache.count > 0, t.relayAttempts < Self.maximumRelayAttempts {
             for _ in 0..<8 {
-                let pick = cache.entries[Int(random.next() % UInt64(cache.count))]
-                if let ep = pick.primaryEndpoint, ep != localEndpoint, ep != t.advertised, t.refusedRelays[ep] == nil {
+                if let ep = randomCachedPeer(), ep != t.advertised, t.refusedRelays[ep] == nil {
                     candidate = ep
                     break
                 }
@@ -783,8 +788,7 @@ extension PNRPNode {
             seekRelay(now: now)
         }
         if traversal!.value.reachability.isReachable, traversal!.value.lastSent + Self.keepaliveInterval <= now, cache.count > 0 {
-            let pick = cache.entries[Int(random.next() % UInt64(cache.count))]
-            if let ep = pick.primaryEndpoint, ep != localEndpoint {
+            if let ep = randomCachedPeer() {
                 sendTraversal(.reach(nonce: random.bytes(WireFormat.nonceLength), dialBack: false), to: ep, pendingAs: .reach, now: now)
             } else {
                 traversal!.value.lastSent = now

@@ -363,11 +363,7 @@ public struct SimulationRun {
         result.unanswered = outstanding.count
         result.publisherLeft += outstanding.values.filter { publisherLeft(during: $0) }.count
         result.steeredLookups = steeringAttackers?.steered ?? 0
-        if let reflection {
-            result.reflection = ReflectionFigures(
-                forgedBytes: reflection.forgedBytes, forgedDatagrams: reflection.forgedDatagrams, victimBytes: reflection.victimBytes,
-                victimDatagrams: reflection.victimDatagrams)
-        }
+        result.reflection = reflection?.figures
         result.replayedCPAs = steeringAttackers?.replayed ?? 0
         result.registrationsLost = lostNames.count
         result.unlinkedNeighboursAtEnd = unlinkedNeighbours()

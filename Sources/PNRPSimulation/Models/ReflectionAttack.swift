@@ -13,10 +13,8 @@ final class ReflectionAttack: DatagramTamperer, @unchecked Sendable {
 
     /// The victim's node index.
     let victim: Int
-    /// Bytes the attackers forged, and datagrams.
-    private(set) var forgedBytes = 0, forgedDatagrams = 0
-    /// Bytes and datagrams that reached the victim.
-    private(set) var victimBytes = 0, victimDatagrams = 0
+    /// What was forged and what reached the victim so far.
+    private(set) var figures = ReflectionFigures(forgedBytes: 0, forgedDatagrams: 0, victimBytes: 0, victimDatagrams: 0)
 
     init(victim: Int) { self.victim = victim }
 
@@ -25,14 +23,14 @@ final class ReflectionAttack: DatagramTamperer, @unchecked Sendable {
     func forge(for id: PNRPID, messageID: UInt32, nonce: [UInt8]) -> [UInt8] {
         let inquire = Inquire(flags: [.wantCPA, .wantCertificateChain], validateID: id, nonce: nonce)
         let bytes = (try? PNRPMessage(messageID: messageID, body: .inquire(inquire)).encoded()) ?? []
-        forgedBytes += bytes.count
-        forgedDatagrams += 1
+        figures.forgedBytes += bytes.count
+        figures.forgedDatagrams += 1
         return bytes
     }
 
     func observe(_ datagram: [UInt8], to node: Int, from source: IPv6Endpoint, now: NodeInstant) {
-        victimBytes += datagram.count
-        victimDatagrams += 1
+        figures.victimBytes += datagram.count
+        figures.victimDatagrams += 1
     }
 
     /// The victim sends nothing: it is no PNRP node.
