@@ -146,7 +146,9 @@
                     // address-restricted NAT as well as a full cone, so it proves nothing there. In a cloud this small
                     // a node has sent to nearly every address a probe can come from: a full cone is judged reachable
                     // (at its mapping, which it publishes) only when a stranger's probe came, else it is relayed like
-                    // an address-restricted NAT, whose filter no stranger's probe passes.
+                    // an address-restricted NAT, whose filter no stranger's probe passes. And in a node's first two
+                    // minutes no probe counts behind a NAT (the filter may be an earlier process's), so a full cone
+                    // is relayed at first whatever came.
                     let direct = reachability == "reachable at \(node.mappedEndpoint)" && s.publishedEndpoint == node.mappedEndpoint
                     let relayed = reachability == "behind a NAT (seen at \(node.mappedEndpoint))" && s.publishedEndpoint.map(cloud.isRelayEndpoint) == true
                     if node.kind == .fullCone {
@@ -154,7 +156,7 @@
                     } else {
                         #expect(relayed, "\(node.label): \(reachability), published at \(s.publishedEndpoint ?? "its own endpoint")")
                     }
-                    print("\(node.label): \(direct ? "reachable at its mapping (a probe from an address it never sent to came in)" : "behind a NAT, relayed (no probe from an address it never sent to came in)")")
+                    print("\(node.label): \(direct ? "reachable at its mapping (a probe from an address it never sent to came in)" : "behind a NAT, relayed (no probe from an address it never sent to counted)")")
                 case .portRestricted:
                     #expect(reachability == "behind a NAT (seen at \(node.mappedEndpoint))", "\(node.label): \(reachability)")
                 case .symmetric:
@@ -315,6 +317,43 @@
             print("phases (s): \(phases.report)")
             Self.expectSocketsStayedOpen(cloud)
         }
+
+        @Test(
+            "A node behind an address-restricted NAT restarted on its port: the NAT still admits every peer of the process before, strangers to the new one, and their probes do not make the new one take itself for reachable"
+        )
+        func restartBehindAddressRestrictedNAT() async throws {
+            let phases = Phases()
+            let cloud = try await NATCloud(publicHosts: Self.restartCloudSize, sites: [.addressRestricted], tag: "natrestart")
+            defer { cloud.cleanup() }
+            for node in cloud.nodes { try await cloud.register(node) }
+            let site = cloud.siteNodes[0]
+            let behind = "behind a NAT (seen at \(site.mappedEndpoint))"
+            let (before, settled) = try await Self.waitForStatuses(cloud, seconds: 60) { Self.settled(cloud, $0) }
+            try #require(settled, "not every node settled within 60 s:\n\(Self.reachabilityTable(cloud, before))\n\(Self.logs(cloud, cloud.nodes))")
+            #expect(before[site.label]?.reachability == behind)
+            // The node writes to every public host (a resolution ends with an INQUIRE to the publisher): its NAT
+            // now admits all of them, until two minutes after the last datagram out.
+            for publisher in cloud.publicNodes {
+                let outcome = await Self.resolve(cloud, publisher, from: site)
+                #expect(outcome.record != nil, "\(site.label) cannot resolve \(publisher.name): \(outcome.failure ?? "")")
+            }
+            phases.mark("settled, every public host contacted")
+
+            // Started again without its cache, as an embedded node starts: it knows only its seed, and in its first
+            // seconds most public hosts are strangers to it, though not to its NAT.
+            let again = try await cloud.restart(site, forgettingCache: true)
+            phases.mark("restarted")
+            let (after, decided) = try await Self.waitForStatuses(cloud, nodes: [again], seconds: 45) { Self.settled($0[again.label]) }
+            phases.mark("first verdict")
+            print("restarted behind an address-restricted NAT, after \(phases.report):\n" + Self.reachabilityTable(cloud, after, nodes: [again]))
+            try #require(decided, "the restarted node did not settle within 45 s:\n\(Self.logs(cloud, [again]))")
+            #expect(after[again.label]?.reachability == behind, "the restarted node: \(after[again.label]?.reachability ?? "?")")
+            #expect(after[again.label]?.publishedEndpoint.map(cloud.isRelayEndpoint) == true, "it publishes \(after[again.label]?.publishedEndpoint ?? "its own endpoint")")
+            Self.expectSocketsStayedOpen(cloud)
+        }
+
+        /// Public hosts of the restart test: enough that a node that has just started has not yet written to most.
+        static let restartCloudSize = 16
 
         /// No daemon's socket closed under it (a send the system refuses, to an address without a route, used to
         /// close it).

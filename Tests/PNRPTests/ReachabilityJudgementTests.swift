@@ -28,13 +28,18 @@ import Testing
         return node
     }
 
+    /// Long enough after the node started that no filter state of an earlier process on its port is left in its NAT.
+    static let settled = start + PNRPNode.assumedMappingLifetime + .seconds(1)
+
     /// The verdict of a check whose two answers saw `observed`, whose probers were `probers`, and whose probes
-    /// came from `probesFrom`.
-    static func judge(at local: IPv6Endpoint, observed: [IPv6Endpoint], probers: [IPv6Address], probesFrom: [IPv6Endpoint]) -> PNRPNode {
+    /// came from `probesFrom`, ending at `end`.
+    static func judge(
+        at local: IPv6Endpoint, observed: [IPv6Endpoint], probers: [IPv6Address], probesFrom: [IPv6Endpoint], end: NodeInstant = settled
+    ) -> PNRPNode {
         var n = node(at: local)
         n.traversal!.value.check = ReachabilityCheck(
-            nonce: Array(repeating: 1, count: 16), asked: [:], observed: observed, probers: probers, probesFrom: probesFrom, deadline: start)
-        n.finishReachabilityCheck(now: start)
+            nonce: Array(repeating: 1, count: 16), asked: [:], observed: observed, probers: probers, probesFrom: probesFrom, deadline: end)
+        n.finishReachabilityCheck(now: end)
         return n
     }
 
@@ -51,6 +56,22 @@ import Testing
         #expect(named.advertisedEndpoint == Self.mapped)
         let unnamed = Self.judge(at: Self.own, observed: [Self.mapped, Self.mapped], probers: [Self.peerA.address], probesFrom: [Self.stranger])
         #expect(unnamed.reachability == .reachable(observed: Self.mapped))
+    }
+
+    @Test("behind a NAT, a stranger's probe in the node's first mapping lifetime proves nothing (the NAT may still admit the peers of an earlier process on its port); the check after that lifetime decides")
+    func strangerProbeWhileAnEarlierProcessFilterMayLast() {
+        var n = Self.judge(at: Self.own, observed: [Self.mapped, Self.mapped], probers: [Self.stranger.address], probesFrom: [Self.stranger], end: Self.start + .seconds(6))
+        #expect(n.reachability == .behindNAT(observed: Self.mapped, mappingVaries: false))
+        let next = n.traversal!.value.nextCheck
+        #expect(next > Self.start + PNRPNode.assumedMappingLifetime && next <= Self.start + PNRPNode.assumedMappingLifetime + PNRPNode.reachabilityCheckTime)
+        n.traversal!.value.check = ReachabilityCheck(
+            nonce: Array(repeating: 2, count: 16), asked: [:], observed: [Self.mapped, Self.mapped], probers: [Self.stranger.address], probesFrom: [Self.stranger], deadline: next)
+        n.finishReachabilityCheck(now: next)
+        #expect(n.reachability == .reachable(observed: Self.mapped))
+        #expect(n.advertisedEndpoint == Self.mapped)
+        // Without a NAT the probe counts at once: no earlier process's filter stands in front of the node.
+        let open = Self.judge(at: Self.publicOwn, observed: [Self.publicOwn, Self.publicOwn], probers: [Self.stranger.address], probesFrom: [Self.stranger], end: Self.start + .seconds(6))
+        #expect(open.reachability == .reachable(observed: Self.publicOwn))
     }
 
     @Test("without a NAT (peers see the node's own address), a probe from a contacted address at a port never sent to is enough in a small cloud, once two checks in a row found no stranger")

@@ -444,10 +444,16 @@ extension PNRPNode {
             // Behind a NAT (peers see another address than ours) a probe from an address we sent to does not
             // settle it: an address-restricted NAT lets it in and still drops strangers, so only a probe from an
             // address we never sent to (a named prober's or any other with the check's nonce) counts there.
+            //
+            // A NAT may also still hold the filter state an earlier process on this port left (one that ran here
+            // less than a mapping's lifetime ago): it lets in that process's peers, strangers to this one. So
+            // behind a NAT no probe counts until the node has run for `assumedMappingLifetime`, and the check
+            // after that comes as soon as the NAT has forgotten (`docs/deviations.md`, X2).
             let sentTo = Set(t.recentDestinations.keys.map(\.address))
-            let known = t.destinationsOverflowed == nil
-            let strangers = check.probers.filter { !sentTo.contains($0) }
             let behindNAT = distinct.contains { $0.address != localEndpoint.address } && localEndpoint.address != .unspecified
+            let inheritedFilter = behindNAT && now - t.started <= Self.assumedMappingLifetime
+            let known = t.destinationsOverflowed == nil && !inheritedFilter
+            let strangers = check.probers.filter { !sentTo.contains($0) }
             let judged = known ? (strangers.isEmpty && !behindNAT ? check.probers : strangers) : []
             let fromStranger = known && check.probesFrom.contains { !sentTo.contains($0.address) }
             let arrived = judged.contains { a in check.probesFrom.contains { $0.address == a } } || fromStranger
@@ -475,6 +481,10 @@ extension PNRPNode {
                 t.reachability = .behindNAT(observed: varies ? nil : distinct.first, mappingVaries: varies)
             }
             t.nextCheck = now + configuration.reachabilityInterval
+            if inheritedFilter, !varies, !check.probesFrom.isEmpty {
+                // A probe came in that may have passed only an earlier process's filter: look again once it is gone.
+                t.nextCheck = Swift.min(t.nextCheck, t.started + Self.assumedMappingLifetime + Self.reachabilityCheckTime)
+            }
         }
         traversal!.value = t
         if t.reachability != before { reachabilityChanged(now: now) }

@@ -32,6 +32,8 @@
             /// The unsecured name it publishes.
             var name: String
             var process: Process
+            /// Its log file (a restarted daemon writes a new one).
+            var logPath: String
             var isPublic: Bool { site == nil }
             /// Its own endpoint (`pnrp clouds` shows it as the cloud's endpoint).
             var endpoint: String { "\(address):\(NATCloud.port)" }
@@ -96,18 +98,20 @@
         }
 
         private func start(
-            label: String, kind: NATKind, site: Int?, namespace: String, address: String, publicAddress: String, seeds: [String], extra: [String]
+            label: String, kind: NATKind, site: Int?, namespace: String, address: String, publicAddress: String, seeds: [String], extra: [String],
+            logSuffix: String = ""
         ) throws {
             let directory = root + "/" + label
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let arguments =
                 ["node", "--nat-traversal", "--no-link-local", "--no-multicast", "--address", address, "--state-dir", directory, "--log-level", logLevel]
                 + seeds.flatMap { ["--seed", $0] } + extra
-            let process = try lab.launch(in: namespace, binary.path, arguments, log: root + "/\(label).log")
+            let logPath = root + "/\(label)\(logSuffix).log"
+            let process = try lab.launch(in: namespace, binary.path, arguments, log: logPath)
             nodes.append(
                 Node(
                     label: label, kind: kind, site: site, namespace: namespace, address: address, publicAddress: publicAddress, directory: directory,
-                    name: "0.nat-\(label.lowercased())", process: process))
+                    name: "0.nat-\(label.lowercased())", process: process, logPath: logPath))
         }
 
         private func waitReady(seconds: Double) async throws {
@@ -129,7 +133,7 @@
 
         /// The node's log (the last `limit` characters).
         func log(_ node: Node, limit: Int = 100_000) -> String {
-            let text = (try? String(contentsOfFile: root + "/\(node.label).log", encoding: .utf8)) ?? "(no log)"
+            let text = (try? String(contentsOfFile: node.logPath, encoding: .utf8)) ?? "(no log)"
             return String(text.suffix(limit))
         }
 
@@ -268,6 +272,22 @@
                 if Date() > end { throw HarnessError("\(node.label) still runs 10 s after SIGKILL") }
                 try await Task.sleep(for: .milliseconds(20))
             }
+        }
+
+        /// SIGKILL, then the daemon started again at once on the same host, port and state directory: its identity
+        /// as it left it, and its cache too unless `forgettingCache`, which makes it start as an embedded node
+        /// does, knowing only its seed. Returns the new daemon, which replaces the old in `nodes`, once it is ready.
+        @discardableResult
+        func restart(_ node: Node, forgettingCache: Bool = false) async throws -> Node {
+            try await kill9(node)
+            if forgettingCache { try? FileManager.default.removeItem(atPath: node.directory + "/" + CacheSnapshot.fileName) }
+            nodes.removeAll { $0.label == node.label }
+            let seeds = node.label == "public0" ? [] : ["\(lab.publicHosts[0].address):\(Self.port)"]
+            try start(
+                label: node.label, kind: node.kind, site: node.site, namespace: node.namespace, address: node.address, publicAddress: node.publicAddress,
+                seeds: seeds, extra: [], logSuffix: ".restarted")
+            try await waitReady(seconds: 20)
+            return self.node(node.label)!
         }
 
         /// What is wrong with a node's state directory: a temporary file left by a write that never finished, a
