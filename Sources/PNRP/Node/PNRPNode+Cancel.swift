@@ -7,11 +7,7 @@ extension PNRPNode {
     public mutating func cancelResolve(_ id: ResolveID) -> Bool {
         guard let r = resolutions.removeValue(forKey: id) else { return false }
         resolutions.releaseStorageIfEmpty()
-        switch r.outstanding {
-        case .lookup(let mid, _), .inquire(let mid, _, _, _):
-            pending.remove(mid)
-        case .none: break
-        }
+        if let mid = r.outstandingMessageID { pending.remove(mid) }
         // Any other request sent for it (none is expected: a resolution has one outstanding at a time).
         for (mid, entry) in pending.entries where entry.kind == .lookup(id) || entry.kind == .inquireForResolve(id) {
             pending.remove(mid)

@@ -46,106 +46,40 @@ extension PNRPNode {
         return rid
     }
 
-    /// Steps 7–9 of [MS-PNRP] 3.1.4.4.2: INQUIRE a sufficiently close best match, else LOOKUP the next hop,
-    /// else finish.
+    /// Steps 7–9 of [MS-PNRP] 3.1.4.4.2: sends what the resolution asks for next (`Resolution.next(host:)`), or
+    /// finishes it.
     mutating func advance(_ rid: ResolveID, now: NodeInstant) {
         guard var r = resolutions[rid] else { return }
-        if let best = r.currentBestMatch, r.isSufficientlyClose(best.id), !cache.isLocal(best.id), let to = best.primaryEndpoint {
+        switch r.next(host: self) {
+        case .inquire(let best, let to):
             let nonce = random.bytes(16)
             let inquire = Inquire(flags: [.wantCPA, .wantCertificateChain, .wantExtendedPayload], validateID: best.id, nonce: nonce)
             let mid = send(.inquire(inquire), to: to, pendingAs: .inquireForResolve(rid), now: now)
-            r.outstanding = .inquire(messageID: mid, to: to, nonce: nonce, target: best)
+            r.inquireSent(messageID: mid, to: to, nonce: nonce, target: best)
             resolutions[rid] = r
-            return
+        case .lookup(let lookup, let to):
+            let mid = send(.lookup(lookup), to: to, pendingAs: .lookup(rid), now: now)
+            r.lookupSent(messageID: mid, to: to)
+            resolutions[rid] = r
+        case .wait:
+            resolutions[rid] = r
+        case .finished(let failure):
+            resolutions[rid] = r
+            finish(rid, failure: failure, now: now)
         }
-        // An application's walk with no next hop left starts again from the closest cached entry it has not
-        // asked yet (`docs/deviations.md`, item N30; N11 does the same after a silent hop).
-        if r.nextHopStack.isEmpty, r.reason == .applicationRequest, r.restarts < Resolution.maximumRestarts,
-            let alternative = cache.closest(to: r.target, excluding: Set(r.resolvePath + r.unreachable))
-        {
-            r.restarts += 1
-            r.nextHopStack.append(.init(entry: alternative, useCount: 0))
-        }
-        guard var hop = r.nextHopStack.popLast(), r.suspiciousCount <= Resolution.maximumSuspicious,
-            r.totalUsefulHops <= Resolution.maximumUsefulHops, let to = hop.entry.primaryEndpoint
-        else {
-            finish(rid, failure: r.rejectedCPAs > 0 ? .noValidCPA : .notFound, now: now)
-            return
-        }
-        let lookup = Lookup(
-            flags: cache.count < 8 ? .acceptNotCloser : [], precision: r.precision, criteria: r.criteria,
-            reasonCode: r.reason.rawValue, target: r.target, validateID: hop.entry.id, bestMatch: r.currentBestMatch,
-            flaggedPath: r.flaggedPath)
-        let mid = send(.lookup(lookup), to: to, pendingAs: .lookup(rid), now: now)
-        hop.useCount += 1
-        r.currentNextHop = hop
-        r.outstanding = .lookup(messageID: mid, to: to)
-        resolutions[rid] = r
     }
 
     /// [MS-PNRP] 3.1.5.6.1: the answer to a LOOKUP.
     mutating func lookupAnswered(_ rid: ResolveID, messageID: UInt32, buffer: AuthorityBuffer, from source: IPv6Endpoint, now: NodeInstant) {
-        guard var r = resolutions[rid], case .lookup(messageID, let sentTo) = r.outstanding else { return }
-        r.outstanding = .none
-        r.recordVisited(sentTo)
-        r.totalUsefulHops += 1
-        if buffer.flags.contains(.leafSet) { r.suspiciousCount += 1 }
-        var current = r.currentNextHop
-        r.currentNextHop = nil
-        if buffer.flags.contains(.notFound), let hop = current {
-            evict(hop.entry.id, at: source, reason: .notRegistered)
-            current = nil
-        }
-        let responderID = lookupValidateID(of: current, fallback: source, in: r)
-        if let hop = current, hop.entry.id != .zero, r.currentBestMatch.map({ r.target.isCloser(hop.entry.id, than: $0.id) }) ?? true {
-            r.promoteBestMatch(hop.entry)
-        }
-        // A seed asked without knowing its ID (split detection) is asked once.
-        if let hop = current, hop.useCount >= Resolution.maximumUseCount || hop.entry.id == .zero { current = nil }
-        // A node that had nothing closer to offer is not asked again: its answer could only shrink
-        // (`docs/deviations.md`, item N2).
-        if buffer.routeEntry == nil { current = nil }
-        var pushedBack = false
-        var closerHopOffered = false
-        if let hop = current {
-            r.nextHopStack.append(hop)
-            pushedBack = true
-        }
-        if var next = buffer.routeEntry {
-            let earlier = Set(r.resolvePath.dropLast() + r.flaggedSilent)
-            if next.hasEndpoint(in: earlier) || next.port <= 1024 || next.hasEndpoint(advertisedEndpoint) || r.nextHopStack.contains(where: { $0.entry.id == next.id }) {
-                // Already asked, or already queued.
-            } else {
-                next.addresses = Array(next.addresses.prefix(RouteEntry.maximumAddresses))
-                if responderID.map({ r.target.isCloser(next.id, than: $0) }) ?? true || cache.count < 8 {
-                    r.nextHopStack.append(.init(entry: next, useCount: 0))
-                    closerHopOffered = true
-                    consider(next, learnedFrom: source, now: now)
-                } else if pushedBack {
-                    r.nextHopStack.removeLast()
-                }
-            }
-        }
+        guard var r = resolutions[rid] else { return }
+        let outcome = r.lookupAnswered(messageID: messageID, buffer: buffer, from: source, host: &self, now: now)
+        guard outcome != .ignored else { return }
         resolutions[rid] = r
-        // A cache-maintenance resolve has done its job once an answer lands in the slot it was filling
-        // (`docs/deviations.md`, item N19).
-        if r.reason == .cacheMaintenance, let next = buffer.routeEntry, cache.slotKey(of: next.id) == cache.slotKey(of: r.target) {
+        if outcome == .done {
             finish(rid, now: now)
-            return
+        } else {
+            advance(rid, now: now)
         }
-        // A maintenance walk ends where the greedy descent ends (`docs/deviations.md`, item N20).
-        if r.reason.endsAtClosestNode, !closerHopOffered {
-            finish(rid, now: now)
-            return
-        }
-        advance(rid, now: now)
-    }
-
-    /// The ID of the node that answered (the Validate PNRP ID the LOOKUP carried).
-    private func lookupValidateID(of hop: Resolution.Hop?, fallback source: IPv6Endpoint, in r: Resolution) -> PNRPID? {
-        if let hop { return hop.entry.id == .zero ? nil : hop.entry.id }
-        if let best = r.currentBestMatch, best.hasEndpoint(source) { return best.id }
-        return cache.id(at: source)
     }
 
     /// [MS-PNRP] 3.1.5.6.1.1: the publisher's answer to the final INQUIRE; its CPA must verify (3.1.5.7), and
@@ -155,8 +89,7 @@ extension PNRPNode {
     /// PNRP ID (`docs/deviations.md`, item N22); the cached entry stays. Signatures are checked last, once the
     /// cheaper checks have passed (item N26).
     mutating func inquireAnswered(_ rid: ResolveID, messageID: UInt32, buffer: AuthorityBuffer, from source: IPv6Endpoint, now: NodeInstant) {
-        guard var r = resolutions[rid], case .inquire(messageID, let sentTo, let nonce, let target) = r.outstanding else { return }
-        r.outstanding = .none
+        guard var r = resolutions[rid], let (sentTo, nonce, target) = r.takeInquiry(messageID: messageID) else { return }
         // Cheap checks before any signature check (`docs/deviations.md`, item N26): the CPA must speak for the ID
         // and the nonce asked about and be in date, and bear the key already verified for the ID, if any.
         let claim = buffer.validateCPA.flatMap { cpa in
@@ -166,8 +99,7 @@ extension PNRPNode {
         if let claim, let known = cache.verifiedKey(of: target.id), known != claim.publicKey {
             statistics.cpaRejected += 1
             statistics.keyConflicts += 1
-            r.rejectedCPAs += 1
-            r.demoteBestMatch()
+            r.inquiryRejected()
             resolutions[rid] = r
             advance(rid, now: now)
             return
@@ -185,9 +117,8 @@ extension PNRPNode {
             return
         }
         statistics.cpaRejected += 1
-        r.rejectedCPAs += 1
         evict(target.id, at: sentTo, reason: .invalidCPA)
-        r.demoteBestMatch()
+        r.inquiryRejected()
         resolutions[rid] = r
         advance(rid, now: now)
     }
@@ -217,11 +148,7 @@ extension PNRPNode {
     mutating func finish(_ rid: ResolveID, result: ResolveResult? = nil, failure: ResolveFailure = .notFound, now: NodeInstant) {
         guard let r = resolutions.removeValue(forKey: rid) else { return }
         resolutions.releaseStorageIfEmpty()
-        switch r.outstanding {
-        case .lookup(let mid, _), .inquire(let mid, _, _, _):
-            pending.remove(mid)
-        case .none: break
-        }
+        if let mid = r.outstandingMessageID { pending.remove(mid) }
         switch r.reason {
         case .registration:
             let id = r.target.subtracting(PNRPID(0, 0, 0, 1))

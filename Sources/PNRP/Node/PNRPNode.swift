@@ -360,39 +360,15 @@ public struct PNRPNode: Sendable {
             if id != .zero { evict(id, at: entry.destination, reason: .unreachable) }
             for e in cache.entries where e.primaryEndpoint == entry.destination { evict(e.id, reason: .unreachable) }
         case .lookup(let rid):
-            // [MS-PNRP] 3.1.6.3: the hop is given up. The node is checked with one INQUIRE and removed from
-            // the cache only if that fails too (`docs/deviations.md`, item N13).
+            // [MS-PNRP] 3.1.6.3 (`Resolution.lookupFailed`).
             guard var r = resolutions[rid] else { return }
-            r.outstanding = .none
-            r.unreachable.append(entry.destination)
-            if let hop = r.currentNextHop { checkLiveness(of: entry.destination, id: hop.entry.id, now: now) }
-            // A silent hop is flagged for the rest of the walk unless it matches the target: two lost datagrams
-            // must not lose the publisher (`docs/deviations.md`, item N30).
-            if let hop = r.currentNextHop, !(hop.entry.id != .zero && r.isSufficientlyClose(hop.entry.id)) {
-                r.flaggedSilent.append(entry.destination)
-            }
-            r.currentNextHop = nil
-            // With nothing left to try, fall back on the next-closest entry we know
-            // (`docs/deviations.md`, item N11).
-            if r.nextHopStack.isEmpty, let alternative = cache.closest(to: r.target, excluding: Set(r.resolvePath + r.unreachable)) {
-                r.nextHopStack.append(.init(entry: alternative, useCount: 0))
-            }
+            r.lookupFailed(to: entry.destination, host: &self, now: now)
             resolutions[rid] = r
             advance(rid, now: now)
         case .inquireForResolve(let rid):
+            // [MS-PNRP] 3.1.4.4.2 step 7 (`Resolution.inquireFailed`).
             guard var r = resolutions[rid] else { return }
-            // [MS-PNRP] 3.1.4.4.2 step 7: INQUIRE the best match again; after `maximumInquiryRounds`
-            // unanswered rounds it is given up for the previous one.
-            r.inquiryRounds += 1
-            if r.inquiryRounds >= Resolution.maximumInquiryRounds {
-                // Every INQUIRE of both rounds went unanswered: the entry at that endpoint is stale (its node
-                // left, or moved behind another relay), and keeping it would send the next resolution there
-                // too (`docs/deviations.md`, item X5).
-                if let best = r.currentBestMatch { evict(best.id, at: entry.destination, reason: .unreachable) }
-                r.demoteBestMatch()
-                r.inquiryRounds = 0
-            }
-            r.outstanding = .none
+            r.inquireFailed(to: entry.destination, host: &self)
             resolutions[rid] = r
             advance(rid, now: now)
         case .reach:

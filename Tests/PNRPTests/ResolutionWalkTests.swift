@@ -1,0 +1,166 @@
+import struct NetworkLab.ComputeThreadTrait
+import Testing
+
+@testable import PNRP
+
+/// The resolution as an iterator on its own ([MS-PNRP] 3.1.4.4.2, 3.1.5.6.1), message by message: what it
+/// asks to send, what it makes of answers and silences, and the state of each peer, against a real route
+/// entry cache and a host that records what the node would do.
+@Suite(.onComputeThread) struct ResolutionWalkTests {
+    /// The node side of a walk: a real cache; evictions, learned entries and liveness checks recorded.
+    struct RecordingHost: ResolutionHost {
+        var cache: RouteEntryCache
+        var advertisedEndpoint: IPv6Endpoint
+        var evicted: [(id: PNRPID, at: IPv6Endpoint, reason: PNRPNode.EvictionReason)] = []
+        var learned: [RouteEntry] = []
+        var checked: [IPv6Endpoint] = []
+
+        mutating func evict(_ id: PNRPID, at endpoint: IPv6Endpoint, reason: PNRPNode.EvictionReason) {
+            evicted.append((id, endpoint, reason))
+            if cache.entry(id)?.primaryEndpoint == endpoint { cache.remove(id) }
+        }
+        mutating func learn(_ entry: RouteEntry, from source: IPv6Endpoint, now: NodeInstant) { learned.append(entry) }
+        mutating func checkLiveness(of endpoint: IPv6Endpoint, id: PNRPID, now: NodeInstant) { checked.append(endpoint) }
+    }
+
+    static let own = IPv6Endpoint(address: IPv6Address(ipv4: 10, 0, 0, 1), port: 3540)
+    static let local = PNRPID(0x1000_0000_0000_0000, 0, 0, 1)
+    static let target = PNRPID(0x8000_0000_0000_0000, 0, 0, 0)
+    static let now = NodeInstant(nanoseconds: 1_000_000_000)
+
+    static func entry(_ high: UInt64, _ host: UInt8) -> RouteEntry {
+        RouteEntry(id: PNRPID(high, 0, 0, 0), port: 3540, address: IPv6Address(ipv4: 10, 0, 0, host))
+    }
+    /// Far from the target, the only entry cached at first.
+    static let far = entry(0x4000_0000_0000_0000, 2)
+    /// Closer, offered by `far`.
+    static let closer = entry(0x7000_0000_0000_0000, 3)
+    /// The target's own node.
+    static let publisher = RouteEntry(id: target, port: 3540, address: IPv6Address(ipv4: 10, 0, 0, 4))
+
+    static func host() -> RecordingHost {
+        var cache = RouteEntryCache(center: local)
+        cache.addLocal(local)
+        _ = cache.add(far)
+        return RecordingHost(cache: cache, advertisedEndpoint: own)
+    }
+
+    /// A resolution for `target` with `far` as its first next hop, as `PNRPNode.startResolve` builds it.
+    static func resolution(reason: ResolveReason = .applicationRequest) -> Resolution {
+        var r = Resolution(id: ResolveID(rawValue: 1), target: target, criteria: .exact, precision: 0, reason: reason, localEndpoint: own)
+        r.nextHopStack.append(.init(entry: far, useCount: 0))
+        return r
+    }
+
+    /// Sends what `next` asks for with `messageID`; returns the step.
+    static func step(_ r: inout Resolution, _ host: RecordingHost, messageID: UInt32) -> ResolutionStep {
+        let step = r.next(host: host)
+        switch step {
+        case .lookup(_, let to): r.lookupSent(messageID: messageID, to: to)
+        case .inquire(let target, let to): r.inquireSent(messageID: messageID, to: to, nonce: Array(repeating: UInt8(messageID), count: 16), target: target)
+        case .wait, .finished: break
+        }
+        return step
+    }
+
+    @Test("a walk to the publisher: LOOKUPs down the offered hops with the Flagged Path growing, a silent hop flagged and checked, the previous hop asked again, then the final INQUIRE")
+    func walkToThePublisher() throws {
+        var host = Self.host()
+        var r = Self.resolution()
+        let farEP = try #require(Self.far.primaryEndpoint), closerEP = try #require(Self.closer.primaryEndpoint)
+        let publisherEP = try #require(Self.publisher.primaryEndpoint)
+
+        // 1. LOOKUP to the first hop, which names itself in Validate PNRP ID; only our own endpoint is flagged.
+        guard case .lookup(let first, farEP) = Self.step(&r, host, messageID: 10) else { Issue.record("no LOOKUP to the first hop"); return }
+        #expect(first.validateID == Self.far.id && first.target == Self.target && first.flaggedPath == [Self.own] && first.bestMatch == nil)
+        #expect(r.state(of: farEP) == .waiting(messageID: 10))
+        #expect(r.next(host: host) == .wait, "one request at a time")
+        // An answer with another Message ID changes nothing.
+        #expect(r.lookupAnswered(messageID: 11, buffer: AuthorityBuffer(flags: [], routeEntry: Self.closer), from: farEP, host: &host, now: Self.now) == .ignored)
+
+        // 2. It offers a closer node: learned, queued, and the answering hop becomes the best match.
+        #expect(r.lookupAnswered(messageID: 10, buffer: AuthorityBuffer(flags: [], routeEntry: Self.closer), from: farEP, host: &host, now: Self.now) == .proceed)
+        #expect(host.learned == [Self.closer])
+        #expect(r.state(of: farEP) == .answered && r.state(of: closerEP) == .queued)
+        #expect(r.currentBestMatch == Self.far && r.totalUsefulHops == 1)
+
+        // 3. The closer node is asked, with the first on the Flagged Path, and stays silent: it is checked, flagged,
+        // and the walk backtracks to the first hop, asked again for another.
+        guard case .lookup(let second, closerEP) = Self.step(&r, host, messageID: 12) else { Issue.record("no LOOKUP to the closer hop"); return }
+        #expect(second.flaggedPath == [Self.own, farEP] && second.bestMatch == Self.far)
+        r.lookupFailed(to: closerEP, host: &host, now: Self.now)
+        #expect(host.checked == [closerEP] && r.state(of: closerEP) == .silent)
+        guard case .lookup(let third, farEP) = Self.step(&r, host, messageID: 13) else { Issue.record("the first hop was not asked again"); return }
+        #expect(third.flaggedPath == [Self.own, farEP, closerEP], "the silent hop is flagged so that it is not offered again")
+
+        // 4. It now offers the publisher; its answer to the LOOKUP makes it the best match, which matches: INQUIRE.
+        #expect(r.lookupAnswered(messageID: 13, buffer: AuthorityBuffer(flags: [], routeEntry: Self.publisher), from: farEP, host: &host, now: Self.now) == .proceed)
+        guard case .lookup(_, publisherEP) = Self.step(&r, host, messageID: 14) else { Issue.record("no LOOKUP to the publisher"); return }
+        #expect(r.lookupAnswered(messageID: 14, buffer: AuthorityBuffer(flags: []), from: publisherEP, host: &host, now: Self.now) == .proceed)
+        #expect(Self.step(&r, host, messageID: 15) == .inquire(target: Self.publisher, to: publisherEP))
+        #expect(r.takeInquiry(messageID: 99) == nil)
+        let taken = r.takeInquiry(messageID: 15)
+        let asked = try #require(taken)
+        #expect(asked.to == publisherEP && asked.target == Self.publisher && asked.nonce == Array(repeating: 15, count: 16))
+        #expect(r.totalUsefulHops == 3 && r.resolvePath == [Self.own, farEP, publisherEP])
+    }
+
+    @Test("a best match that never answers the INQUIRE: asked again, then dropped from the cache and replaced by the previous best match")
+    func silentBestMatch() throws {
+        var host = Self.host()
+        var r = Self.resolution()
+        let publisherEP = try #require(Self.publisher.primaryEndpoint)
+        _ = host.cache.add(Self.publisher)
+        r.promoteBestMatch(Self.far)
+        r.promoteBestMatch(Self.publisher)
+        #expect(Self.step(&r, host, messageID: 20) == .inquire(target: Self.publisher, to: publisherEP))
+        r.inquireFailed(to: publisherEP, host: &host)
+        #expect(host.evicted.isEmpty && r.currentBestMatch == Self.publisher)
+        #expect(Self.step(&r, host, messageID: 21) == .inquire(target: Self.publisher, to: publisherEP), "a second round")
+        r.inquireFailed(to: publisherEP, host: &host)
+        #expect(host.evicted.map(\.id) == [Self.target] && host.evicted.first?.reason == .unreachable)
+        #expect(host.cache.entry(Self.target) == nil && r.currentBestMatch == Self.far)
+        guard case .lookup(_, _) = Self.step(&r, host, messageID: 22) else { Issue.record("the walk did not go on"); return }
+    }
+
+    @Test("an answer with flag N drops the asked node's entry (at that endpoint only) and does not make it the best match; a CPA refused demotes the best match and the walk ends with 'no valid CPA'")
+    func notFoundAndRejected() throws {
+        var host = Self.host()
+        var r = Self.resolution(reason: .splitDetection)
+        let farEP = try #require(Self.far.primaryEndpoint)
+        guard case .lookup = Self.step(&r, host, messageID: 30) else { Issue.record("no LOOKUP"); return }
+        #expect(r.lookupAnswered(messageID: 30, buffer: AuthorityBuffer(flags: [.notFound]), from: farEP, host: &host, now: Self.now) == .done)
+        #expect(host.evicted.map(\.id) == [Self.far.id] && host.evicted.first?.reason == .notRegistered)
+        #expect(r.currentBestMatch == nil)
+
+        var s = Self.resolution(reason: .splitDetection)
+        s.nextHopStack = []
+        s.promoteBestMatch(Self.far)
+        s.inquiryRejected()
+        #expect(s.currentBestMatch == nil && s.rejectedCPAs == 1)
+        #expect(s.next(host: host) == .finished(.noValidCPA), "nothing left to ask, and a CPA was refused")
+        var t = Self.resolution(reason: .splitDetection)
+        t.nextHopStack = []
+        #expect(t.next(host: host) == .finished(.notFound))
+    }
+
+    @Test("an application's walk with no hop left starts again from the closest cached entry not asked yet, at most four times; a maintenance walk ends at the first answer that offers nothing closer")
+    func restartsAndMaintenanceEnd() throws {
+        var host = Self.host()
+        _ = host.cache.add(Self.closer)
+        var r = Self.resolution()
+        r.nextHopStack = []
+        guard case .lookup(let lookup, let to) = Self.step(&r, host, messageID: 40) else { Issue.record("no restart"); return }
+        #expect(to == Self.closer.primaryEndpoint && lookup.validateID == Self.closer.id && r.restarts == 1)
+
+        var m = Self.resolution(reason: .registration)
+        let farEP = try #require(Self.far.primaryEndpoint)
+        guard case .lookup = Self.step(&m, host, messageID: 41) else { Issue.record("no LOOKUP"); return }
+        // `far` offers a node farther from the target than itself: the descent is over.
+        let fartherStill = Self.entry(0x2000_0000_0000_0000, 9)
+        // (With fewer than eight entries cached, a node takes every hop offered: [MS-PNRP] 3.1.5.6.1.)
+        for i in 0..<16 { _ = host.cache.add(Self.entry(UInt64(i) << 60 | 0x0123_4567_89AB, UInt8(20 + i))) }
+        try #require(host.cache.count >= 8, "\(host.cache.count) entries cached")
+        #expect(m.lookupAnswered(messageID: 41, buffer: AuthorityBuffer(flags: [], routeEntry: fartherStill), from: farEP, host: &host, now: Self.now) == .done)
+    }
+}
