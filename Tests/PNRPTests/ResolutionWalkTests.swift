@@ -88,7 +88,7 @@ import Testing
         // and the walk backtracks to the first hop, asked again for another.
         guard case .lookup(let second, closerEP) = Self.step(&r, host, messageID: 12) else { Issue.record("no LOOKUP to the closer hop"); return }
         #expect(second.flaggedPath == [Self.own, farEP] && second.bestMatch == Self.far)
-        r.lookupFailed(to: closerEP, host: &host, now: Self.now)
+        r.lookupFailed(messageID: 12, to: closerEP, host: &host, now: Self.now)
         #expect(host.checked == [closerEP] && r.state(of: closerEP) == .silent)
         guard case .lookup(let third, farEP) = Self.step(&r, host, messageID: 13) else { Issue.record("the first hop was not asked again"); return }
         #expect(third.flaggedPath == [Self.own, farEP, closerEP], "the silent hop is flagged so that it is not offered again")
@@ -103,6 +103,59 @@ import Testing
         let asked = try #require(taken)
         #expect(asked.to == publisherEP && asked.target == Self.publisher && asked.nonce == Array(repeating: 15, count: 16))
         #expect(r.totalUsefulHops == 3 && r.resolvePath == [Self.own, farEP, publisherEP])
+    }
+
+    @Test("an application's LOOKUP overdue after its first transmission: a second hop is asked at once, the overdue one on the Flagged Path, and either answer is taken; maintenance walks keep one LOOKUP in flight")
+    func overdueLookupIsHedged() throws {
+        var host = Self.host()
+        var r = Self.resolution()
+        r.nextHopStack.insert(.init(entry: Self.closer, useCount: 0), at: 0)
+        let farEP = try #require(Self.far.primaryEndpoint), closerEP = try #require(Self.closer.primaryEndpoint)
+        guard case .lookup(_, farEP) = Self.step(&r, host, messageID: 50) else { Issue.record("no LOOKUP"); return }
+        #expect(r.next(host: host) == .wait)
+        let overdue = r.lookupOverdue(messageID: 50), again = r.lookupOverdue(messageID: 50)
+        #expect(overdue && !again, "overdue once")
+        guard case .lookup(let hedge, closerEP) = Self.step(&r, host, messageID: 51) else { Issue.record("no second LOOKUP"); return }
+        #expect(hedge.flaggedPath == [Self.own, farEP])
+        #expect(r.state(of: farEP) == .waiting(messageID: 50) && r.state(of: closerEP) == .waiting(messageID: 51))
+        #expect(r.next(host: host) == .wait, "two in flight at most")
+        // The overdue one answers after all: taken like any answer.
+        #expect(r.lookupAnswered(messageID: 50, buffer: AuthorityBuffer(flags: [], routeEntry: Self.publisher), from: farEP, host: &host, now: Self.now) == .proceed)
+        #expect(r.state(of: farEP) == .answered && r.outstandingMessageIDs == [51])
+
+        var m = Self.resolution(reason: .registration)
+        guard case .lookup = Self.step(&m, host, messageID: 52) else { Issue.record("no LOOKUP"); return }
+        let maintenanceOverdue = m.lookupOverdue(messageID: 52)
+        #expect(!maintenanceOverdue && m.next(host: host) == .wait)
+    }
+
+    @Test("with two lines in flight, a farther hop offered last goes below the publisher's, which is asked next; a late answer while the INQUIRE is out leaves the best match alone")
+    func hedgedWalkKeepsTheClosestHopOnTop() throws {
+        var host = Self.host()
+        var r = Self.resolution()
+        r.nextHopStack.insert(.init(entry: Self.closer, useCount: 0), at: 0)
+        let farEP = try #require(Self.far.primaryEndpoint), closerEP = try #require(Self.closer.primaryEndpoint)
+        let publisherEP = try #require(Self.publisher.primaryEndpoint)
+        guard case .lookup = Self.step(&r, host, messageID: 60) else { Issue.record("no LOOKUP"); return }
+        _ = r.lookupOverdue(messageID: 60)
+        guard case .lookup(_, closerEP) = Self.step(&r, host, messageID: 61) else { Issue.record("no second LOOKUP"); return }
+        #expect(r.hedged)
+        // `far` (overdue) answers first with the publisher, then `closer` with a node farther from the target.
+        let fartherAway = Self.entry(0x6000_0000_0000_0000, 7)
+        #expect(r.lookupAnswered(messageID: 60, buffer: AuthorityBuffer(flags: [], routeEntry: Self.publisher), from: farEP, host: &host, now: Self.now) == .proceed)
+        #expect(r.lookupAnswered(messageID: 61, buffer: AuthorityBuffer(flags: [], routeEntry: fartherAway), from: closerEP, host: &host, now: Self.now) == .proceed)
+        guard case .lookup(_, publisherEP) = Self.step(&r, host, messageID: 62) else {
+            Issue.record("the publisher's hop is not next: \(r.nextHopStack.map(\.entry.id))")
+            return
+        }
+        // The publisher answers its LOOKUP: best match, INQUIRE. A late answer meanwhile (the node farther away,
+        // asked as a second line) queues its hop but leaves the best match the INQUIRE asks about.
+        #expect(r.lookupAnswered(messageID: 62, buffer: AuthorityBuffer(flags: []), from: publisherEP, host: &host, now: Self.now) == .proceed)
+        #expect(Self.step(&r, host, messageID: 63) == .inquire(target: Self.publisher, to: publisherEP))
+        r.lookups.append(.init(messageID: 64, to: try #require(fartherAway.primaryEndpoint), hop: .init(entry: fartherAway, useCount: 1), overdue: true))
+        _ = r.lookupAnswered(messageID: 64, buffer: AuthorityBuffer(flags: [], routeEntry: Self.entry(0x7F00_0000_0000_0000, 8)), from: try #require(fartherAway.primaryEndpoint), host: &host, now: Self.now)
+        #expect(r.currentBestMatch == Self.publisher && r.next(host: host) == .wait)
+        #expect(r.takeInquiry(messageID: 63)?.target == Self.publisher)
     }
 
     @Test("a best match that never answers the INQUIRE: asked again, then dropped from the cache and replaced by the previous best match")

@@ -7,8 +7,8 @@ extension PNRPNode {
     public mutating func cancelResolve(_ id: ResolveID) -> Bool {
         guard let r = resolutions.removeValue(forKey: id) else { return false }
         resolutions.releaseStorageIfEmpty()
-        if let mid = r.outstandingMessageID { pending.remove(mid) }
-        // Any other request sent for it (none is expected: a resolution has one outstanding at a time).
+        for mid in r.outstandingMessageIDs { pending.remove(mid) }
+        // Any other request sent for it (none is expected: the resolution lists every one in flight).
         for (mid, entry) in pending.entries where entry.kind == .lookup(id) || entry.kind == .inquireForResolve(id) {
             pending.remove(mid)
         }

@@ -148,7 +148,7 @@ extension PNRPNode {
     mutating func finish(_ rid: ResolveID, result: ResolveResult? = nil, failure: ResolveFailure = .notFound, now: NodeInstant) {
         guard let r = resolutions.removeValue(forKey: rid) else { return }
         resolutions.releaseStorageIfEmpty()
-        if let mid = r.outstandingMessageID { pending.remove(mid) }
+        for mid in r.outstandingMessageIDs { pending.remove(mid) }
         switch r.reason {
         case .registration:
             let id = r.target.subtracting(PNRPID(0, 0, 0, 1))

@@ -289,6 +289,11 @@ public struct PNRPNode: Sendable {
                     statistics.lookupBytesByReason[reason.rawValue, default: 0] += entry.datagram.count
                 }
                 output(entry.datagram, to: entry.destination, now: now)
+                // An application's walk stops waiting for an overdue hop (`docs/deviations.md`, item N31).
+                if case .lookup(let rid) = entry.kind, var r = resolutions[rid], r.lookupOverdue(messageID: messageID) {
+                    resolutions[rid] = r
+                    advance(rid, now: now)
+                }
             } else {
                 pending.remove(messageID)
                 requestFailed(messageID: messageID, entry: entry, now: now)
@@ -362,7 +367,7 @@ public struct PNRPNode: Sendable {
         case .lookup(let rid):
             // [MS-PNRP] 3.1.6.3 (`Resolution.lookupFailed`).
             guard var r = resolutions[rid] else { return }
-            r.lookupFailed(to: entry.destination, host: &self, now: now)
+            r.lookupFailed(messageID: messageID, to: entry.destination, host: &self, now: now)
             resolutions[rid] = r
             advance(rid, now: now)
         case .inquireForResolve(let rid):

@@ -19,44 +19,53 @@ extension Resolution {
 
     /// The state of the peer at `endpoint`.
     func state(of endpoint: IPv6Endpoint) -> PeerState {
-        switch outstanding {
-        case .lookup(let mid, endpoint), .inquire(let mid, endpoint, _, _): return .waiting(messageID: mid)
-        default: break
-        }
+        if let l = lookups.first(where: { $0.to == endpoint }) { return .waiting(messageID: l.messageID) }
+        if let i = inquiry, i.to == endpoint { return .waiting(messageID: i.messageID) }
         if resolvePath.dropFirst().contains(endpoint) { return .answered }
         if unreachable.contains(endpoint) { return .silent }
         if nextHopStack.contains(where: { $0.entry.primaryEndpoint == endpoint }) { return .queued }
         return .unknown
     }
 
-    /// The Message ID of the request outstanding, if any.
-    var outstandingMessageID: UInt32? {
-        switch outstanding {
-        case .lookup(let mid, _), .inquire(let mid, _, _, _): mid
-        case .none: nil
-        }
+    /// The Message IDs of the requests in flight.
+    var outstandingMessageIDs: [UInt32] { lookups.map(\.messageID) + (inquiry.map { [$0.messageID] } ?? []) }
+
+    /// The first transmission of LOOKUP `messageID` went unanswered. An application's walk then stops
+    /// waiting for it: `next(host:)` may send one more LOOKUP, and either answer is taken
+    /// (`docs/deviations.md`, item N31). Returns true when the walk may go on.
+    mutating func lookupOverdue(messageID: UInt32) -> Bool {
+        guard reason == .applicationRequest, let i = lookups.firstIndex(where: { $0.messageID == messageID }), !lookups[i].overdue else { return false }
+        lookups[i].overdue = true
+        return true
     }
 
     /// Steps 7–9 of [MS-PNRP] 3.1.4.4.2: INQUIRE a sufficiently close best match, else LOOKUP the next hop,
-    /// else finish. Pops the next hop it returns.
+    /// else finish (or wait, while an overdue LOOKUP may still answer). Takes the hop it returns off the
+    /// NextHopStack.
     mutating func next(host: some ResolutionHost) -> ResolutionStep {
-        guard case .none = outstanding else { return .wait }
+        // One request in flight, or a second LOOKUP while the first is overdue (N31).
+        guard inquiry == nil, !lookups.contains(where: { !$0.overdue }), lookups.count < Self.maximumLookupsInFlight else { return .wait }
         let cache = host.cache
         if let best = currentBestMatch, isSufficientlyClose(best.id), !cache.isLocal(best.id), let to = best.primaryEndpoint {
             return .inquire(target: best, to: to)
         }
         // An application's walk with no next hop left starts again from the closest cached entry it has not
         // asked yet (`docs/deviations.md`, item N30; N11 does the same after a silent hop).
-        if nextHopStack.isEmpty, reason == .applicationRequest, restarts < Self.maximumRestarts,
-            let alternative = cache.closest(to: target, excluding: Set(resolvePath + unreachable))
+        let asking = lookups.map(\.to)
+        if !nextHopStack.contains(where: { hop in !asking.contains { hop.entry.hasEndpoint($0) } }), reason == .applicationRequest,
+            restarts < Self.maximumRestarts, let alternative = cache.closest(to: target, excluding: Set(resolvePath + unreachable + asking))
         {
             restarts += 1
             nextHopStack.append(.init(entry: alternative, useCount: 0))
         }
-        guard var hop = nextHopStack.popLast(), suspiciousCount <= Self.maximumSuspicious, totalUsefulHops <= Self.maximumUsefulHops,
+        // The newest hop not being asked already (a node re-offered while its LOOKUP is in flight waits: N31).
+        let top = nextHopStack.lastIndex { hop in !asking.contains { hop.entry.hasEndpoint($0) } }
+        let usefulHops = hedged ? Self.maximumUsefulHopsHedged : Self.maximumUsefulHops
+        guard let top, case var hop = nextHopStack.remove(at: top), suspiciousCount <= Self.maximumSuspicious, totalUsefulHops <= usefulHops,
             let to = hop.entry.primaryEndpoint
         else {
-            return .finished(rejectedCPAs > 0 ? .noValidCPA : .notFound)
+            // An overdue LOOKUP may still answer with a way on.
+            return lookups.isEmpty ? .finished(rejectedCPAs > 0 ? .noValidCPA : .notFound) : .wait
         }
         let lookup = Lookup(
             flags: cache.count < 8 ? .acceptNotCloser : [], precision: precision, criteria: criteria, reasonCode: reason.rawValue, target: target,
@@ -66,31 +75,46 @@ extension Resolution {
         return .lookup(lookup, to: to)
     }
 
+    /// Puts `hop` on the NextHopStack: on top, as [MS-PNRP] 3.1.5.6.1 does; in a walk that has had two LOOKUPs
+    /// in flight, below the queued hops closer to the target than it. Answers from two lines of the walk then
+    /// come in any order, and the latest one's hop is not always the best (N31).
+    mutating func queue(_ hop: Hop) {
+        if hedged, let i = nextHopStack.lastIndex(where: { target.isCloser($0.entry.id, than: hop.entry.id) }) {
+            nextHopStack.insert(hop, at: i)
+        } else {
+            nextHopStack.append(hop)
+        }
+    }
+
     /// The LOOKUP `next` asked for went out as `messageID`.
     mutating func lookupSent(messageID: UInt32, to: IPv6Endpoint) {
-        outstanding = .lookup(messageID: messageID, to: to)
+        if !lookups.isEmpty { hedged = true }
+        guard let hop = currentNextHop else { return }
+        currentNextHop = nil
+        lookups.append(InFlightLookup(messageID: messageID, to: to, hop: hop))
     }
 
     /// The INQUIRE `next` asked for went out as `messageID`, with `nonce`.
     mutating func inquireSent(messageID: UInt32, to: IPv6Endpoint, nonce: [UInt8], target: RouteEntry) {
-        outstanding = .inquire(messageID: messageID, to: to, nonce: nonce, target: target)
+        inquiry = InFlightInquiry(messageID: messageID, to: to, nonce: nonce, target: target)
     }
 
     /// [MS-PNRP] 3.1.5.6.1: the answer to the outstanding LOOKUP, from `source`.
     mutating func lookupAnswered(messageID: UInt32, buffer: AuthorityBuffer, from source: IPv6Endpoint, host: inout some ResolutionHost, now: NodeInstant) -> LookupOutcome {
-        guard case .lookup(messageID, let sentTo) = outstanding else { return .ignored }
-        outstanding = .none
+        guard let index = lookups.firstIndex(where: { $0.messageID == messageID }) else { return .ignored }
+        let answered = lookups.remove(at: index)
+        let sentTo = answered.to
         recordVisited(sentTo)
         totalUsefulHops += 1
         if buffer.flags.contains(.leafSet) { suspiciousCount += 1 }
-        var current = currentNextHop
-        currentNextHop = nil
+        var current: Hop? = answered.hop
         if buffer.flags.contains(.notFound), let hop = current {
             host.evict(hop.entry.id, at: source, reason: .notRegistered)
             current = nil
         }
         let responderID = validateID(of: current, fallback: source, cache: host.cache)
-        if let hop = current, hop.entry.id != .zero, currentBestMatch.map({ target.isCloser(hop.entry.id, than: $0.id) }) ?? true {
+        // While the final INQUIRE is out, the best match it asks about stays (a late answer of an overdue hop: N31).
+        if inquiry == nil, let hop = current, hop.entry.id != .zero, currentBestMatch.map({ target.isCloser(hop.entry.id, than: $0.id) }) ?? true {
             promoteBestMatch(hop.entry)
         }
         // A seed asked without knowing its ID (split detection) is asked once.
@@ -101,7 +125,9 @@ extension Resolution {
         var pushedBack = false
         var closerHopOffered = false
         if let hop = current {
-            nextHopStack.append(hop)
+            // (A copy queued while its LOOKUP was in flight gives way: N31.)
+            if hedged { nextHopStack.removeAll { $0.entry.id == hop.entry.id } }
+            queue(hop)
             pushedBack = true
         }
         if var offered = buffer.routeEntry {
@@ -113,11 +139,15 @@ extension Resolution {
             } else {
                 offered.addresses = Array(offered.addresses.prefix(RouteEntry.maximumAddresses))
                 if responderID.map({ target.isCloser(offered.id, than: $0) }) ?? true || host.cache.count < 8 {
-                    nextHopStack.append(.init(entry: offered, useCount: 0))
+                    queue(.init(entry: offered, useCount: 0))
                     closerHopOffered = true
                     host.learn(offered, from: source, now: now)
-                } else if pushedBack {
-                    nextHopStack.removeLast()
+                } else if pushedBack, let hop = current {
+                    if hedged {
+                        if let i = nextHopStack.lastIndex(where: { $0.entry.id == hop.entry.id }) { nextHopStack.remove(at: i) }
+                    } else {
+                        nextHopStack.removeLast()
+                    }
                 }
             }
         }
@@ -140,18 +170,17 @@ extension Resolution {
 
     /// [MS-PNRP] 3.1.6.3: the outstanding LOOKUP, to `destination`, went unanswered; the hop is given up. The
     /// node is checked with one INQUIRE and dropped from the cache only if that fails too (item N13).
-    mutating func lookupFailed(to destination: IPv6Endpoint, host: inout some ResolutionHost, now: NodeInstant) {
-        outstanding = .none
+    mutating func lookupFailed(messageID: UInt32, to destination: IPv6Endpoint, host: inout some ResolutionHost, now: NodeInstant) {
+        let hop = lookups.firstIndex { $0.messageID == messageID }.map { lookups.remove(at: $0).hop }
         unreachable.append(destination)
-        if let hop = currentNextHop { host.checkLiveness(of: destination, id: hop.entry.id, now: now) }
+        if let hop { host.checkLiveness(of: destination, id: hop.entry.id, now: now) }
         // A silent hop is flagged for the rest of the walk unless it matches the target: two lost datagrams
         // must not lose the publisher (`docs/deviations.md`, item N30).
-        if let hop = currentNextHop, !(hop.entry.id != .zero && isSufficientlyClose(hop.entry.id)) {
+        if let hop, !(hop.entry.id != .zero && isSufficientlyClose(hop.entry.id)) {
             flaggedSilent.append(destination)
         }
-        currentNextHop = nil
         // With nothing left to try, fall back on the next-closest entry we know (`docs/deviations.md`, item N11).
-        if nextHopStack.isEmpty, let alternative = host.cache.closest(to: target, excluding: Set(resolvePath + unreachable)) {
+        if nextHopStack.isEmpty, let alternative = host.cache.closest(to: target, excluding: Set(resolvePath + unreachable + lookups.map(\.to))) {
             nextHopStack.append(.init(entry: alternative, useCount: 0))
         }
     }
@@ -159,9 +188,9 @@ extension Resolution {
     /// Takes the answer to the outstanding INQUIRE ([MS-PNRP] 3.1.5.6.1.1): what was asked, to be checked
     /// against the CPA; nil when `messageID` is not the outstanding INQUIRE's.
     mutating func takeInquiry(messageID: UInt32) -> (to: IPv6Endpoint, nonce: [UInt8], target: RouteEntry)? {
-        guard case .inquire(messageID, let to, let nonce, let target) = outstanding else { return nil }
-        outstanding = .none
-        return (to, nonce, target)
+        guard let i = inquiry, i.messageID == messageID else { return nil }
+        inquiry = nil
+        return (i.to, i.nonce, i.target)
     }
 
     /// The best match's answer did not hold (no valid CPA, or another key's): the previous best match takes
@@ -181,6 +210,6 @@ extension Resolution {
             demoteBestMatch()
             inquiryRounds = 0
         }
-        outstanding = .none
+        inquiry = nil
     }
 }

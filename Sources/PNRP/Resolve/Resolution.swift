@@ -8,11 +8,21 @@ struct Resolution: Sendable {
         var useCount: Int
     }
 
-    /// What was last sent.
-    enum Outstanding: Sendable {
-        case none
-        case lookup(messageID: UInt32, to: IPv6Endpoint)
-        case inquire(messageID: UInt32, to: IPv6Endpoint, nonce: [UInt8], target: RouteEntry)
+    /// A LOOKUP sent and not yet answered.
+    struct InFlightLookup: Sendable {
+        var messageID: UInt32
+        var to: IPv6Endpoint
+        var hop: Hop
+        /// Its first transmission went unanswered: the walk no longer waits for it (`docs/deviations.md`, N31).
+        var overdue = false
+    }
+
+    /// The final INQUIRE sent and not yet answered.
+    struct InFlightInquiry: Sendable {
+        var messageID: UInt32
+        var to: IPv6Endpoint
+        var nonce: [UInt8]
+        var target: RouteEntry
     }
 
     let id: ResolveID
@@ -25,10 +35,15 @@ struct Resolution: Sendable {
     var nextHopStack: [Hop] = []
     var bestMatchStack: [RouteEntry] = []
     var currentBestMatch: RouteEntry?
+    /// The hop `next(host:)` popped, until `lookupSent` records its LOOKUP.
     var currentNextHop: Hop?
     var suspiciousCount = 0
     var totalUsefulHops = 0
-    var outstanding: Outstanding = .none
+    /// LOOKUPs in flight: one, or two while the first is overdue (`maximumLookupsInFlight`).
+    var lookups: [InFlightLookup] = []
+    /// Set once a second LOOKUP went out while one was in flight: the walk then orders its NextHopStack (N31).
+    var hedged = false
+    var inquiry: InFlightInquiry?
     /// When the resolution gives up.
     var deadline = NodeInstant(nanoseconds: .max)
     /// Unanswered INQUIRE rounds sent to the current best match.
@@ -52,12 +67,18 @@ struct Resolution: Sendable {
     /// cloud where half the cached nodes have left used up (`docs/deviations.md`, item N30).
     static let maximumSuspicious = 6
     static let maximumUsefulHops = 44
+    /// The useful hops of a walk that has had two LOOKUPs in flight: both lines' answers count, so half as many
+    /// again (`docs/deviations.md`, item N31).
+    static let maximumUsefulHopsHedged = 66
     /// Restarts from our own cache of an application's resolution that ran out of next hops (item N30).
     static let maximumRestarts = 4
     /// Unanswered INQUIRE rounds (each of `retryCount` transmissions) before a best match is given up.
     static let maximumInquiryRounds = 2
     /// A node is asked at most this many times ([MS-PNRP] 3.1.5.6.1).
     static let maximumUseCount = 3
+    /// LOOKUPs an application's resolution keeps in flight at most: a second goes out when the first is
+    /// overdue (`docs/deviations.md`, item N31).
+    static let maximumLookupsInFlight = 2
 
     init(id: ResolveID, target: PNRPID, criteria: ResolveCriteria, precision: UInt16, reason: ResolveReason, localEndpoint: IPv6Endpoint) {
         self.id = id
@@ -89,7 +110,9 @@ struct Resolution: Sendable {
     /// rather than the silent one again (`docs/deviations.md`, item N30).
     var flaggedPath: [IPv6Endpoint] {
         let limit = 22
-        let path = flaggedSilent.isEmpty ? resolvePath : resolvePath + flaggedSilent
+        var path = flaggedSilent.isEmpty ? resolvePath : resolvePath + flaggedSilent
+        // A node being asked is not to be offered again by another (N31).
+        for l in lookups where !path.contains(l.to) { path.append(l.to) }
         if path.count <= limit { return path }
         return [path[0]] + path.suffix(limit - 1)
     }
