@@ -52,6 +52,13 @@ import Testing
         return r
     }
 
+    /// A resolution with two hops queued: `far` on top, `closer` below it (the second LOOKUP of a hedged walk).
+    static func resolutionWithTwoHops() -> Resolution {
+        var r = resolution()
+        r.nextHopStack.insert(.init(entry: closer, useCount: 0), at: 0)
+        return r
+    }
+
     /// Sends what `next` asks for with `messageID`; returns the step.
     static func step(_ r: inout Resolution, _ host: RecordingHost, messageID: UInt32) -> ResolutionStep {
         let step = r.next(host: host)
@@ -108,8 +115,7 @@ import Testing
     @Test("an application's LOOKUP overdue after its first transmission: a second hop is asked at once, the overdue one on the Flagged Path, and either answer is taken; maintenance walks keep one LOOKUP in flight")
     func overdueLookupIsHedged() throws {
         var host = Self.host()
-        var r = Self.resolution()
-        r.nextHopStack.insert(.init(entry: Self.closer, useCount: 0), at: 0)
+        var r = Self.resolutionWithTwoHops()
         let farEP = try #require(Self.far.primaryEndpoint), closerEP = try #require(Self.closer.primaryEndpoint)
         guard case .lookup(_, farEP) = Self.step(&r, host, messageID: 50) else { Issue.record("no LOOKUP"); return }
         #expect(r.next(host: host) == .wait)
@@ -132,8 +138,7 @@ import Testing
     @Test("with two lines in flight, a farther hop offered last goes below the publisher's, which is asked next; a late answer while the INQUIRE is out leaves the best match alone")
     func hedgedWalkKeepsTheClosestHopOnTop() throws {
         var host = Self.host()
-        var r = Self.resolution()
-        r.nextHopStack.insert(.init(entry: Self.closer, useCount: 0), at: 0)
+        var r = Self.resolutionWithTwoHops()
         let farEP = try #require(Self.far.primaryEndpoint), closerEP = try #require(Self.closer.primaryEndpoint)
         let publisherEP = try #require(Self.publisher.primaryEndpoint)
         guard case .lookup = Self.step(&r, host, messageID: 60) else { Issue.record("no LOOKUP"); return }
