@@ -163,6 +163,30 @@ import Testing
         #expect(r.takeInquiry(messageID: 63)?.target == Self.publisher)
     }
 
+    @Test("any registration of the name will do: the publisher answers its overdue LOOKUP late, while the INQUIRE is out to a stale registration; when that INQUIRE fails, the publisher is asked next")
+    func lateAnswerBecomesTheNextBestMatch() throws {
+        var host = Self.host()
+        let p2pHigh: UInt64 = 0x8000_0000_0000_0000
+        let target = PNRPID(p2pHigh, 0, 0x8000_0000_0000_0000, 0)
+        let live = RouteEntry(id: PNRPID(p2pHigh, 0, 0x8000_0000_0000_0000, 5), port: 3540, address: IPv6Address(ipv4: 10, 0, 0, 30))
+        let stale = RouteEntry(id: PNRPID(p2pHigh, 0, 0x1000_0000_0000_0000, 0), port: 3540, address: IPv6Address(ipv4: 10, 0, 0, 31))
+        let liveEP = try #require(live.primaryEndpoint), staleEP = try #require(stale.primaryEndpoint)
+        var r = Resolution(id: ResolveID(rawValue: 2), target: target, criteria: .anyPeerName, precision: 0, reason: .applicationRequest, localEndpoint: Self.own)
+        r.nextHopStack = [.init(entry: stale, useCount: 0), .init(entry: live, useCount: 0)]
+        guard case .lookup(_, liveEP) = Self.step(&r, host, messageID: 70) else { Issue.record("no LOOKUP to the publisher"); return }
+        _ = r.lookupOverdue(messageID: 70)
+        guard case .lookup(_, staleEP) = Self.step(&r, host, messageID: 71) else { Issue.record("no second LOOKUP"); return }
+        #expect(r.lookupAnswered(messageID: 71, buffer: AuthorityBuffer(flags: []), from: staleEP, host: &host, now: Self.now) == .proceed)
+        #expect(Self.step(&r, host, messageID: 72) == .inquire(target: stale, to: staleEP))
+        // The publisher's answer comes now: the INQUIRE's best match stays, the publisher is next in line.
+        #expect(r.lookupAnswered(messageID: 70, buffer: AuthorityBuffer(flags: []), from: liveEP, host: &host, now: Self.now) == .proceed)
+        #expect(r.currentBestMatch == stale && r.next(host: host) == .wait)
+        r.inquireFailed(to: staleEP, host: &host)
+        #expect(Self.step(&r, host, messageID: 73) == .inquire(target: stale, to: staleEP), "a second round")
+        r.inquireFailed(to: staleEP, host: &host)
+        #expect(Self.step(&r, host, messageID: 74) == .inquire(target: live, to: liveEP))
+    }
+
     @Test("a best match that never answers the INQUIRE: asked again, then dropped from the cache and replaced by the previous best match")
     func silentBestMatch() throws {
         var host = Self.host()

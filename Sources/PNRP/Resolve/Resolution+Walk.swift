@@ -41,9 +41,11 @@ extension Resolution {
 
     /// Steps 7–9 of [MS-PNRP] 3.1.4.4.2: INQUIRE a sufficiently close best match, else LOOKUP the next hop,
     /// else finish (or wait, while an overdue LOOKUP may still answer). Takes the hop it returns off the
-    /// NextHopStack.
+    /// NextHopStack (and, in a walk with a LOOKUP overdue, drops a hop past the limits or without an endpoint
+    /// while it waits).
     mutating func next(host: some ResolutionHost) -> ResolutionStep {
-        // One request in flight, or a second LOOKUP while the first is overdue (N31).
+        // Nothing goes out while the final INQUIRE or a LOOKUP that is not overdue is in flight; a second LOOKUP
+        // may go out while the first is overdue (N31), and an INQUIRE while an overdue LOOKUP is still out.
         guard inquiry == nil, !lookups.contains(where: { !$0.overdue }), lookups.count < Self.maximumLookupsInFlight else { return .wait }
         let cache = host.cache
         if let best = currentBestMatch, isSufficientlyClose(best.id), !cache.isLocal(best.id), let to = best.primaryEndpoint {
@@ -76,8 +78,9 @@ extension Resolution {
     }
 
     /// Puts `hop` on the NextHopStack: on top, as [MS-PNRP] 3.1.5.6.1 does; in a walk that has had two LOOKUPs
-    /// in flight, below the queued hops closer to the target than it. Answers from two lines of the walk then
-    /// come in any order, and the latest one's hop is not always the best (N31).
+    /// in flight, never above a queued hop closer to the target than it: just below the topmost such hop.
+    /// Answers from two lines of the walk come in any order, and the latest one's hop is not always the best
+    /// (N31).
     mutating func queue(_ hop: Hop) {
         if hedged, let i = nextHopStack.lastIndex(where: { target.isCloser($0.entry.id, than: hop.entry.id) }) {
             nextHopStack.insert(hop, at: i)
@@ -99,11 +102,14 @@ extension Resolution {
         inquiry = InFlightInquiry(messageID: messageID, to: to, nonce: nonce, target: target)
     }
 
-    /// [MS-PNRP] 3.1.5.6.1: the answer to the outstanding LOOKUP, from `source`.
+    /// [MS-PNRP] 3.1.5.6.1: the answer to a LOOKUP in flight (`messageID`), from `source`.
     mutating func lookupAnswered(messageID: UInt32, buffer: AuthorityBuffer, from source: IPv6Endpoint, host: inout some ResolutionHost, now: NodeInstant) -> LookupOutcome {
         guard let index = lookups.firstIndex(where: { $0.messageID == messageID }) else { return .ignored }
         let answered = lookups.remove(at: index)
         let sentTo = answered.to
+        // A copy queued while its LOOKUP was in flight (another line offered it) goes: the node has answered, and
+        // is asked again, if at all, as N2 and the use count allow (N31).
+        if hedged { nextHopStack.removeAll { $0.entry.hasEndpoint(sentTo) } }
         recordVisited(sentTo)
         totalUsefulHops += 1
         if buffer.flags.contains(.leafSet) { suspiciousCount += 1 }
@@ -113,9 +119,14 @@ extension Resolution {
             current = nil
         }
         let responderID = validateID(of: current, fallback: source, cache: host.cache)
-        // While the final INQUIRE is out, the best match it asks about stays (a late answer of an overdue hop: N31).
-        if inquiry == nil, let hop = current, hop.entry.id != .zero, currentBestMatch.map({ target.isCloser(hop.entry.id, than: $0.id) }) ?? true {
-            promoteBestMatch(hop.entry)
+        if let hop = current, hop.entry.id != .zero, currentBestMatch.map({ target.isCloser(hop.entry.id, than: $0.id) }) ?? true {
+            if inquiry == nil {
+                promoteBestMatch(hop.entry)
+            } else {
+                // The late answer of an overdue hop while the final INQUIRE is out: the best match it asks about
+                // stays, and this one comes next should it fail (N31).
+                bestMatchStack.append(hop.entry)
+            }
         }
         // A seed asked without knowing its ID (split detection) is asked once.
         if let hop = current, hop.useCount >= Self.maximumUseCount || hop.entry.id == .zero { current = nil }
@@ -125,8 +136,6 @@ extension Resolution {
         var pushedBack = false
         var closerHopOffered = false
         if let hop = current {
-            // (A copy queued while its LOOKUP was in flight gives way: N31.)
-            if hedged { nextHopStack.removeAll { $0.entry.id == hop.entry.id } }
             queue(hop)
             pushedBack = true
         }
@@ -168,7 +177,7 @@ extension Resolution {
         return cache.id(at: source)
     }
 
-    /// [MS-PNRP] 3.1.6.3: the outstanding LOOKUP, to `destination`, went unanswered; the hop is given up. The
+    /// [MS-PNRP] 3.1.6.3: LOOKUP `messageID`, to `destination`, went unanswered; the hop is given up. The
     /// node is checked with one INQUIRE and dropped from the cache only if that fails too (item N13).
     mutating func lookupFailed(messageID: UInt32, to destination: IPv6Endpoint, host: inout some ResolutionHost, now: NodeInstant) {
         let hop = lookups.firstIndex { $0.messageID == messageID }.map { lookups.remove(at: $0).hop }
@@ -178,6 +187,8 @@ extension Resolution {
         // must not lose the publisher (`docs/deviations.md`, item N30).
         if let hop, !(hop.entry.id != .zero && isSufficientlyClose(hop.entry.id)) {
             flaggedSilent.append(destination)
+            // A copy another line offered while it was being asked goes too (N31).
+            if hedged { nextHopStack.removeAll { $0.entry.hasEndpoint(destination) } }
         }
         // With nothing left to try, fall back on the next-closest entry we know (`docs/deviations.md`, item N11).
         if nextHopStack.isEmpty, let alternative = host.cache.closest(to: target, excluding: Set(resolvePath + unreachable + lookups.map(\.to))) {

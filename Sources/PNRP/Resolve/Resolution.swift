@@ -39,7 +39,8 @@ struct Resolution: Sendable {
     var currentNextHop: Hop?
     var suspiciousCount = 0
     var totalUsefulHops = 0
-    /// LOOKUPs in flight: one, or two while the first is overdue (`maximumLookupsInFlight`).
+    /// LOOKUPs in flight: none, one, or two while the first is overdue (`maximumLookupsInFlight`); an overdue one
+    /// may also be out beside the final INQUIRE.
     var lookups: [InFlightLookup] = []
     /// Set once a second LOOKUP went out while one was in flight: the walk then orders its NextHopStack (N31).
     var hedged = false
@@ -104,10 +105,10 @@ struct Resolution: Sendable {
         }
     }
 
-    /// The Flagged Path for the next LOOKUP: the resolve path and the endpoints that did not answer (but for
-    /// hops matching the target), at most
-    /// 22 endpoints (our own kept first, then the most recent). A node asked again then offers the next entry
-    /// rather than the silent one again (`docs/deviations.md`, item N30).
+    /// The Flagged Path for the next LOOKUP: the resolve path, the endpoints that did not answer (but for hops
+    /// matching the target) and a node still being asked (item N31), at most 22 endpoints (our own kept first,
+    /// then the most recent). A node asked again then offers the next entry rather than the silent one again
+    /// (`docs/deviations.md`, item N30).
     var flaggedPath: [IPv6Endpoint] {
         let limit = 22
         var path = flaggedSilent.isEmpty ? resolvePath : resolvePath + flaggedSilent

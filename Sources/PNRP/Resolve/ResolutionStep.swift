@@ -14,7 +14,7 @@ enum ResolutionStep: Sendable, Equatable {
 
 /// What a resolution makes of an answer to its LOOKUP (`Resolution.lookupAnswered`).
 enum LookupOutcome: Sendable, Equatable {
-    /// Not the outstanding LOOKUP's answer: nothing changed.
+    /// Not the answer of a LOOKUP in flight: nothing changed.
     case ignored
     /// Go on: ask `Resolution.next(host:)` for the next step.
     case proceed
