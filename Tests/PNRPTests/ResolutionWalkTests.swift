@@ -31,6 +31,10 @@ import Testing
     static func entry(_ high: UInt64, _ host: UInt8) -> RouteEntry {
         RouteEntry(id: PNRPID(high, 0, 0, 0), port: 3540, address: IPv6Address(ipv4: 10, 0, 0, host))
     }
+    /// The endpoints of `far`, `closer` and `publisher`.
+    static let farEP = IPv6Endpoint(address: IPv6Address(ipv4: 10, 0, 0, 2), port: 3540)
+    static let closerEP = IPv6Endpoint(address: IPv6Address(ipv4: 10, 0, 0, 3), port: 3540)
+    static let publisherEP = IPv6Endpoint(address: IPv6Address(ipv4: 10, 0, 0, 4), port: 3540)
     /// Far from the target, the only entry cached at first.
     static let far = entry(0x4000_0000_0000_0000, 2)
     /// Closer, offered by `far`.
@@ -74,60 +78,57 @@ import Testing
     func walkToThePublisher() throws {
         var host = Self.host()
         var r = Self.resolution()
-        let farEP = try #require(Self.far.primaryEndpoint), closerEP = try #require(Self.closer.primaryEndpoint)
-        let publisherEP = try #require(Self.publisher.primaryEndpoint)
 
         // 1. LOOKUP to the first hop, which names itself in Validate PNRP ID; only our own endpoint is flagged.
-        guard case .lookup(let first, farEP) = Self.step(&r, host, messageID: 10) else { Issue.record("no LOOKUP to the first hop"); return }
+        guard case .lookup(let first, Self.farEP) = Self.step(&r, host, messageID: 10) else { Issue.record("no LOOKUP to the first hop"); return }
         #expect(first.validateID == Self.far.id && first.target == Self.target && first.flaggedPath == [Self.own] && first.bestMatch == nil)
-        #expect(r.state(of: farEP) == .waiting(messageID: 10))
+        #expect(r.state(of: Self.farEP) == .waiting(messageID: 10))
         #expect(r.next(host: host) == .wait, "one request at a time")
         // An answer with another Message ID changes nothing.
-        #expect(r.lookupAnswered(messageID: 11, buffer: AuthorityBuffer(flags: [], routeEntry: Self.closer), from: farEP, host: &host, now: Self.now) == .ignored)
+        #expect(r.lookupAnswered(messageID: 11, buffer: AuthorityBuffer(flags: [], routeEntry: Self.closer), from: Self.farEP, host: &host, now: Self.now) == .ignored)
 
         // 2. It offers a closer node: learned, queued, and the answering hop becomes the best match.
-        #expect(r.lookupAnswered(messageID: 10, buffer: AuthorityBuffer(flags: [], routeEntry: Self.closer), from: farEP, host: &host, now: Self.now) == .proceed)
+        #expect(r.lookupAnswered(messageID: 10, buffer: AuthorityBuffer(flags: [], routeEntry: Self.closer), from: Self.farEP, host: &host, now: Self.now) == .proceed)
         #expect(host.learned == [Self.closer])
-        #expect(r.state(of: farEP) == .answered && r.state(of: closerEP) == .queued)
+        #expect(r.state(of: Self.farEP) == .answered && r.state(of: Self.closerEP) == .queued)
         #expect(r.currentBestMatch == Self.far && r.totalUsefulHops == 1)
 
         // 3. The closer node is asked, with the first on the Flagged Path, and stays silent: it is checked, flagged,
         // and the walk backtracks to the first hop, asked again for another.
-        guard case .lookup(let second, closerEP) = Self.step(&r, host, messageID: 12) else { Issue.record("no LOOKUP to the closer hop"); return }
-        #expect(second.flaggedPath == [Self.own, farEP] && second.bestMatch == Self.far)
-        r.lookupFailed(messageID: 12, to: closerEP, host: &host, now: Self.now)
-        #expect(host.checked == [closerEP] && r.state(of: closerEP) == .silent)
-        guard case .lookup(let third, farEP) = Self.step(&r, host, messageID: 13) else { Issue.record("the first hop was not asked again"); return }
-        #expect(third.flaggedPath == [Self.own, farEP, closerEP], "the silent hop is flagged so that it is not offered again")
+        guard case .lookup(let second, Self.closerEP) = Self.step(&r, host, messageID: 12) else { Issue.record("no LOOKUP to the closer hop"); return }
+        #expect(second.flaggedPath == [Self.own, Self.farEP] && second.bestMatch == Self.far)
+        r.lookupFailed(messageID: 12, to: Self.closerEP, host: &host, now: Self.now)
+        #expect(host.checked == [Self.closerEP] && r.state(of: Self.closerEP) == .silent)
+        guard case .lookup(let third, Self.farEP) = Self.step(&r, host, messageID: 13) else { Issue.record("the first hop was not asked again"); return }
+        #expect(third.flaggedPath == [Self.own, Self.farEP, Self.closerEP], "the silent hop is flagged so that it is not offered again")
 
         // 4. It now offers the publisher; its answer to the LOOKUP makes it the best match, which matches: INQUIRE.
-        #expect(r.lookupAnswered(messageID: 13, buffer: AuthorityBuffer(flags: [], routeEntry: Self.publisher), from: farEP, host: &host, now: Self.now) == .proceed)
-        guard case .lookup(_, publisherEP) = Self.step(&r, host, messageID: 14) else { Issue.record("no LOOKUP to the publisher"); return }
-        #expect(r.lookupAnswered(messageID: 14, buffer: AuthorityBuffer(flags: []), from: publisherEP, host: &host, now: Self.now) == .proceed)
-        #expect(Self.step(&r, host, messageID: 15) == .inquire(target: Self.publisher, to: publisherEP))
+        #expect(r.lookupAnswered(messageID: 13, buffer: AuthorityBuffer(flags: [], routeEntry: Self.publisher), from: Self.farEP, host: &host, now: Self.now) == .proceed)
+        guard case .lookup(_, Self.publisherEP) = Self.step(&r, host, messageID: 14) else { Issue.record("no LOOKUP to the publisher"); return }
+        #expect(r.lookupAnswered(messageID: 14, buffer: AuthorityBuffer(flags: []), from: Self.publisherEP, host: &host, now: Self.now) == .proceed)
+        #expect(Self.step(&r, host, messageID: 15) == .inquire(target: Self.publisher, to: Self.publisherEP))
         #expect(r.takeInquiry(messageID: 99) == nil)
         let taken = r.takeInquiry(messageID: 15)
         let asked = try #require(taken)
-        #expect(asked.to == publisherEP && asked.target == Self.publisher && asked.nonce == Array(repeating: 15, count: 16))
-        #expect(r.totalUsefulHops == 3 && r.resolvePath == [Self.own, farEP, publisherEP])
+        #expect(asked.to == Self.publisherEP && asked.target == Self.publisher && asked.nonce == Array(repeating: 15, count: 16))
+        #expect(r.totalUsefulHops == 3 && r.resolvePath == [Self.own, Self.farEP, Self.publisherEP])
     }
 
     @Test("an application's LOOKUP overdue after its first transmission: a second hop is asked at once, the overdue one on the Flagged Path, and either answer is taken; maintenance walks keep one LOOKUP in flight")
     func overdueLookupIsHedged() throws {
         var host = Self.host()
         var r = Self.resolutionWithTwoHops()
-        let farEP = try #require(Self.far.primaryEndpoint), closerEP = try #require(Self.closer.primaryEndpoint)
-        guard case .lookup(_, farEP) = Self.step(&r, host, messageID: 50) else { Issue.record("no LOOKUP"); return }
+        guard case .lookup(_, Self.farEP) = Self.step(&r, host, messageID: 50) else { Issue.record("no LOOKUP"); return }
         #expect(r.next(host: host) == .wait)
         let overdue = r.lookupOverdue(messageID: 50), again = r.lookupOverdue(messageID: 50)
         #expect(overdue && !again, "overdue once")
-        guard case .lookup(let hedge, closerEP) = Self.step(&r, host, messageID: 51) else { Issue.record("no second LOOKUP"); return }
-        #expect(hedge.flaggedPath == [Self.own, farEP])
-        #expect(r.state(of: farEP) == .waiting(messageID: 50) && r.state(of: closerEP) == .waiting(messageID: 51))
+        guard case .lookup(let hedge, Self.closerEP) = Self.step(&r, host, messageID: 51) else { Issue.record("no second LOOKUP"); return }
+        #expect(hedge.flaggedPath == [Self.own, Self.farEP])
+        #expect(r.state(of: Self.farEP) == .waiting(messageID: 50) && r.state(of: Self.closerEP) == .waiting(messageID: 51))
         #expect(r.next(host: host) == .wait, "two in flight at most")
         // The overdue one answers after all: taken like any answer.
-        #expect(r.lookupAnswered(messageID: 50, buffer: AuthorityBuffer(flags: [], routeEntry: Self.publisher), from: farEP, host: &host, now: Self.now) == .proceed)
-        #expect(r.state(of: farEP) == .answered && r.outstandingMessageIDs == [51])
+        #expect(r.lookupAnswered(messageID: 50, buffer: AuthorityBuffer(flags: [], routeEntry: Self.publisher), from: Self.farEP, host: &host, now: Self.now) == .proceed)
+        #expect(r.state(of: Self.farEP) == .answered && r.outstandingMessageIDs == [51])
 
         var m = Self.resolution(reason: .registration)
         guard case .lookup = Self.step(&m, host, messageID: 52) else { Issue.record("no LOOKUP"); return }
@@ -139,24 +140,22 @@ import Testing
     func hedgedWalkKeepsTheClosestHopOnTop() throws {
         var host = Self.host()
         var r = Self.resolutionWithTwoHops()
-        let farEP = try #require(Self.far.primaryEndpoint), closerEP = try #require(Self.closer.primaryEndpoint)
-        let publisherEP = try #require(Self.publisher.primaryEndpoint)
         guard case .lookup = Self.step(&r, host, messageID: 60) else { Issue.record("no LOOKUP"); return }
         _ = r.lookupOverdue(messageID: 60)
-        guard case .lookup(_, closerEP) = Self.step(&r, host, messageID: 61) else { Issue.record("no second LOOKUP"); return }
+        guard case .lookup(_, Self.closerEP) = Self.step(&r, host, messageID: 61) else { Issue.record("no second LOOKUP"); return }
         #expect(r.hedged)
         // `far` (overdue) answers first with the publisher, then `closer` with a node farther from the target.
         let fartherAway = Self.entry(0x6000_0000_0000_0000, 7)
-        #expect(r.lookupAnswered(messageID: 60, buffer: AuthorityBuffer(flags: [], routeEntry: Self.publisher), from: farEP, host: &host, now: Self.now) == .proceed)
-        #expect(r.lookupAnswered(messageID: 61, buffer: AuthorityBuffer(flags: [], routeEntry: fartherAway), from: closerEP, host: &host, now: Self.now) == .proceed)
-        guard case .lookup(_, publisherEP) = Self.step(&r, host, messageID: 62) else {
+        #expect(r.lookupAnswered(messageID: 60, buffer: AuthorityBuffer(flags: [], routeEntry: Self.publisher), from: Self.farEP, host: &host, now: Self.now) == .proceed)
+        #expect(r.lookupAnswered(messageID: 61, buffer: AuthorityBuffer(flags: [], routeEntry: fartherAway), from: Self.closerEP, host: &host, now: Self.now) == .proceed)
+        guard case .lookup(_, Self.publisherEP) = Self.step(&r, host, messageID: 62) else {
             Issue.record("the publisher's hop is not next: \(r.nextHopStack.map(\.entry.id))")
             return
         }
         // The publisher answers its LOOKUP: best match, INQUIRE. A late answer meanwhile (the node farther away,
         // asked as a second line) queues its hop but leaves the best match the INQUIRE asks about.
-        #expect(r.lookupAnswered(messageID: 62, buffer: AuthorityBuffer(flags: []), from: publisherEP, host: &host, now: Self.now) == .proceed)
-        #expect(Self.step(&r, host, messageID: 63) == .inquire(target: Self.publisher, to: publisherEP))
+        #expect(r.lookupAnswered(messageID: 62, buffer: AuthorityBuffer(flags: []), from: Self.publisherEP, host: &host, now: Self.now) == .proceed)
+        #expect(Self.step(&r, host, messageID: 63) == .inquire(target: Self.publisher, to: Self.publisherEP))
         r.lookups.append(.init(messageID: 64, to: try #require(fartherAway.primaryEndpoint), hop: .init(entry: fartherAway, useCount: 1), overdue: true))
         _ = r.lookupAnswered(messageID: 64, buffer: AuthorityBuffer(flags: [], routeEntry: Self.entry(0x7F00_0000_0000_0000, 8)), from: try #require(fartherAway.primaryEndpoint), host: &host, now: Self.now)
         #expect(r.currentBestMatch == Self.publisher && r.next(host: host) == .wait)
@@ -191,15 +190,14 @@ import Testing
     func silentBestMatch() throws {
         var host = Self.host()
         var r = Self.resolution()
-        let publisherEP = try #require(Self.publisher.primaryEndpoint)
         _ = host.cache.add(Self.publisher)
         r.promoteBestMatch(Self.far)
         r.promoteBestMatch(Self.publisher)
-        #expect(Self.step(&r, host, messageID: 20) == .inquire(target: Self.publisher, to: publisherEP))
-        r.inquireFailed(to: publisherEP, host: &host)
+        #expect(Self.step(&r, host, messageID: 20) == .inquire(target: Self.publisher, to: Self.publisherEP))
+        r.inquireFailed(to: Self.publisherEP, host: &host)
         #expect(host.evicted.isEmpty && r.currentBestMatch == Self.publisher)
-        #expect(Self.step(&r, host, messageID: 21) == .inquire(target: Self.publisher, to: publisherEP), "a second round")
-        r.inquireFailed(to: publisherEP, host: &host)
+        #expect(Self.step(&r, host, messageID: 21) == .inquire(target: Self.publisher, to: Self.publisherEP), "a second round")
+        r.inquireFailed(to: Self.publisherEP, host: &host)
         #expect(host.evicted.map(\.id) == [Self.target] && host.evicted.first?.reason == .unreachable)
         #expect(host.cache.entry(Self.target) == nil && r.currentBestMatch == Self.far)
         guard case .lookup(_, _) = Self.step(&r, host, messageID: 22) else { Issue.record("the walk did not go on"); return }
@@ -209,9 +207,8 @@ import Testing
     func notFoundAndRejected() throws {
         var host = Self.host()
         var r = Self.resolution(reason: .splitDetection)
-        let farEP = try #require(Self.far.primaryEndpoint)
         guard case .lookup = Self.step(&r, host, messageID: 30) else { Issue.record("no LOOKUP"); return }
-        #expect(r.lookupAnswered(messageID: 30, buffer: AuthorityBuffer(flags: [.notFound]), from: farEP, host: &host, now: Self.now) == .done)
+        #expect(r.lookupAnswered(messageID: 30, buffer: AuthorityBuffer(flags: [.notFound]), from: Self.farEP, host: &host, now: Self.now) == .done)
         #expect(host.evicted.map(\.id) == [Self.far.id] && host.evicted.first?.reason == .notRegistered)
         #expect(r.currentBestMatch == nil)
 
@@ -236,13 +233,12 @@ import Testing
         #expect(to == Self.closer.primaryEndpoint && lookup.validateID == Self.closer.id && r.restarts == 1)
 
         var m = Self.resolution(reason: .registration)
-        let farEP = try #require(Self.far.primaryEndpoint)
         guard case .lookup = Self.step(&m, host, messageID: 41) else { Issue.record("no LOOKUP"); return }
         // `far` offers a node farther from the target than itself: the descent is over.
         let fartherStill = Self.entry(0x2000_0000_0000_0000, 9)
         // (With fewer than eight entries cached, a node takes every hop offered: [MS-PNRP] 3.1.5.6.1.)
         for i in 0..<16 { _ = host.cache.add(Self.entry(UInt64(i) << 60 | 0x0123_4567_89AB, UInt8(20 + i))) }
         try #require(host.cache.count >= 8, "\(host.cache.count) entries cached")
-        #expect(m.lookupAnswered(messageID: 41, buffer: AuthorityBuffer(flags: [], routeEntry: fartherStill), from: farEP, host: &host, now: Self.now) == .done)
+        #expect(m.lookupAnswered(messageID: 41, buffer: AuthorityBuffer(flags: [], routeEntry: fartherStill), from: Self.farEP, host: &host, now: Self.now) == .done)
     }
 }

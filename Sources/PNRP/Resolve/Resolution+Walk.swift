@@ -27,6 +27,13 @@ extension Resolution {
         return .unknown
     }
 
+    /// Whether the node `hop` names is being asked already (N31).
+    private func isBeingAsked(_ hop: Hop) -> Bool { lookups.contains { hop.entry.hasEndpoint($0.to) } }
+
+    /// The endpoints this walk has had answers from, found silent, or is asking: never where it starts again
+    /// (`docs/deviations.md`, items N11, N30).
+    private var contacted: Set<IPv6Endpoint> { Set(resolvePath + unreachable + lookups.map(\.to)) }
+
     /// The Message IDs of the requests in flight.
     var outstandingMessageIDs: [UInt32] { lookups.map(\.messageID) + (inquiry.map { [$0.messageID] } ?? []) }
 
@@ -53,15 +60,14 @@ extension Resolution {
         }
         // An application's walk with no next hop left starts again from the closest cached entry it has not
         // asked yet (`docs/deviations.md`, item N30; N11 does the same after a silent hop).
-        let asking = lookups.map(\.to)
-        if !nextHopStack.contains(where: { hop in !asking.contains { hop.entry.hasEndpoint($0) } }), reason == .applicationRequest,
-            restarts < Self.maximumRestarts, let alternative = cache.closest(to: target, excluding: Set(resolvePath + unreachable + asking))
+        if !nextHopStack.contains(where: { !isBeingAsked($0) }), reason == .applicationRequest, restarts < Self.maximumRestarts,
+            let alternative = cache.closest(to: target, excluding: contacted)
         {
             restarts += 1
             nextHopStack.append(.init(entry: alternative, useCount: 0))
         }
         // The newest hop not being asked already (a node re-offered while its LOOKUP is in flight waits: N31).
-        let top = nextHopStack.lastIndex { hop in !asking.contains { hop.entry.hasEndpoint($0) } }
+        let top = nextHopStack.lastIndex { !isBeingAsked($0) }
         let usefulHops = hedged ? Self.maximumUsefulHopsHedged : Self.maximumUsefulHops
         guard let top, case var hop = nextHopStack.remove(at: top), suspiciousCount <= Self.maximumSuspicious, totalUsefulHops <= usefulHops,
             let to = hop.entry.primaryEndpoint
@@ -151,12 +157,9 @@ extension Resolution {
                     queue(.init(entry: offered, useCount: 0))
                     closerHopOffered = true
                     host.learn(offered, from: source, now: now)
-                } else if pushedBack, let hop = current {
-                    if hedged {
-                        if let i = nextHopStack.lastIndex(where: { $0.entry.id == hop.entry.id }) { nextHopStack.remove(at: i) }
-                    } else {
-                        nextHopStack.removeLast()
-                    }
+                } else if pushedBack, let hop = current, let i = nextHopStack.lastIndex(where: { $0.entry.id == hop.entry.id }) {
+                    // The hop pushed back just now (on top, unless a closer one is queued: `queue`).
+                    nextHopStack.remove(at: i)
                 }
             }
         }
@@ -191,7 +194,7 @@ extension Resolution {
             if hedged { nextHopStack.removeAll { $0.entry.hasEndpoint(destination) } }
         }
         // With nothing left to try, fall back on the next-closest entry we know (`docs/deviations.md`, item N11).
-        if nextHopStack.isEmpty, let alternative = host.cache.closest(to: target, excluding: Set(resolvePath + unreachable + lookups.map(\.to))) {
+        if nextHopStack.isEmpty, let alternative = host.cache.closest(to: target, excluding: contacted) {
             nextHopStack.append(.init(entry: alternative, useCount: 0))
         }
     }

@@ -68,7 +68,6 @@
             }
             root = String(decoding: bytes.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
             do {
-                let seed = "\(lab.publicHosts[0].address):\(Self.port)"
                 for (i, host) in lab.publicHosts.enumerated() {
                     try start(
                         label: "public\(i)", kind: .none, site: nil, namespace: host.namespace, address: host.address, publicAddress: host.address,
@@ -89,7 +88,6 @@
         }
 
         private func startSiteDaemons() throws {
-            let seed = "\(lab.publicHosts[0].address):\(Self.port)"
             for s in lab.sites where node("\(s.kind)\(s.index)") == nil {
                 try start(
                     label: "\(s.kind)\(s.index)", kind: s.kind, site: s.index, namespace: s.host, address: s.hostAddress, publicAddress: s.publicAddress,
@@ -124,6 +122,9 @@
                 }
             }
         }
+
+        /// The first public host's endpoint, every other daemon's seed.
+        var seed: String { "\(lab.publicHosts[0].address):\(Self.port)" }
 
         /// The public hosts' daemons, then the sites' in site order.
         var publicNodes: [Node] { nodes.filter(\.isPublic) }
@@ -282,7 +283,7 @@
             try await kill9(node)
             if forgettingCache { try? FileManager.default.removeItem(atPath: node.directory + "/" + CacheSnapshot.fileName) }
             nodes.removeAll { $0.label == node.label }
-            let seeds = node.label == "public0" ? [] : ["\(lab.publicHosts[0].address):\(Self.port)"]
+            let seeds = node.label == "public0" ? [] : [seed]
             try start(
                 label: node.label, kind: node.kind, site: node.site, namespace: node.namespace, address: node.address, publicAddress: node.publicAddress,
                 seeds: seeds, extra: [], logSuffix: ".restarted")
