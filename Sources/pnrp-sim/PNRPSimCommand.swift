@@ -216,8 +216,20 @@ struct RunCommand: ParsableCommand {
             print("link-local: \(r.linkLocalStarted) resolutions on their link, \(percent(r.linkLocalSuccessRate)) succeeded, mean hops \(hops)")
             for (reason, n) in r.linkLocalFailures.sorted(by: { $0.key < $1.key }) { print("  failed on the link: \(n) × \(reason)") }
         }
-        if s.attackers.behaviour == .eclipse, r.victimStarted > 0 {
-            print("eclipse victim: \(r.victimStarted) resolutions of its name, \(percent(r.firstNameSuccessRate)) succeeded")
+        if s.attackers.behaviour.targetsFirstName, r.victimStarted > 0 {
+            print("\(s.attackers.behaviour.rawValue) victim: \(r.victimStarted) resolutions of its name, \(percent(r.firstNameSuccessRate)) succeeded")
+        }
+        if let publisher = r.victimCachedAtPublisher, let attacker = r.victimCachedAtAttacker {
+            print("victim's ID in honest caches at the end: \(publisher) at its publisher, \(attacker) at an attacker (\(r.attackerClaims) lies told)")
+        }
+        if r.forgedDatagrams > 0 {
+            print("forged by the attackers: \(r.forgedDatagrams) datagrams (\(r.forgedBytes) B)")
+        }
+        if let alone = r.aloneAfterJoin {
+            print("nodes that knew no other node when measuring started: \(alone)")
+        }
+        if let made = r.signaturesMade, let checks = r.signatureChecks {
+            print("honest nodes' Ed25519 work while measuring: \(made) signatures made, \(checks) signature checks")
         }
         if let f = r.reflection {
             let guarded = s.network.sourceGuard ? "with" : "without"

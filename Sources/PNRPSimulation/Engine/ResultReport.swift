@@ -10,6 +10,8 @@ extension SimulationResult {
         func rate(_ r: Double?) -> JSONItem { .number(r ?? .nan) }
         /// A statistic of hop counts or latencies, null when nothing was recorded.
         func stat(_ value: Double, of count: Int) -> JSONItem { .number(count > 0 ? value : .nan) }
+        /// A count this run did not measure is null.
+        func optional(_ count: Int?) -> JSONItem { count.map { .integer($0) } ?? .raw("null") }
         let failureItems = failures.sorted { $0.key < $1.key }.map { ($0.key, JSONItem.integer($0.value)) }
         let hopHistogram = jsonArray(hops.buckets.map { .raw(jsonArray([.integer($0.value), .integer($0.count)])) })
         return jsonObject([
@@ -35,6 +37,14 @@ extension SimulationResult {
                     ("amplification", .number(r.amplification ?? .nan)),
                 ]))
             } ?? .raw("null")),
+            ("forgedDatagrams", .integer(forgedDatagrams)),
+            ("forgedBytes", .integer(forgedBytes)),
+            ("attackerClaims", .integer(attackerClaims)),
+            ("victimCachedAtPublisher", optional(victimCachedAtPublisher)),
+            ("victimCachedAtAttacker", optional(victimCachedAtAttacker)),
+            ("aloneAfterJoin", optional(aloneAfterJoin)),
+            ("signaturesMade", optional(signaturesMade)),
+            ("signatureChecks", optional(signatureChecks)),
             ("linkLocalResolutionsStarted", .integer(linkLocalStarted)),
             ("linkLocalSuccessRate", rate(linkLocalSuccessRate)),
             ("linkLocalMeanHops", stat(linkLocalHops.mean, of: linkLocalHops.count)),
@@ -43,8 +53,8 @@ extension SimulationResult {
             ("otherRegistrationAnswers", .integer(otherRegistration)),
             ("unanswered", .integer(unanswered)),
             ("registrationsLost", .integer(registrationsLost)),
-            ("unlinkedNeighboursAfterJoin", unlinkedNeighboursAfterJoin.map { .integer($0) } ?? .raw("null")),
-            ("unlinkedNeighboursAtEnd", unlinkedNeighboursAtEnd.map { .integer($0) } ?? .raw("null")),
+            ("unlinkedNeighboursAfterJoin", optional(unlinkedNeighboursAfterJoin)),
+            ("unlinkedNeighboursAtEnd", optional(unlinkedNeighboursAtEnd)),
             ("failures", .raw(jsonObject(failureItems))),
             ("hops", .raw(jsonObject([
                 ("mean", stat(hops.mean, of: hops.count)), ("p50", stat(hopsP.p50, of: hops.count)), ("p90", stat(hopsP.p90, of: hops.count)),

@@ -25,6 +25,20 @@ public struct SimulationResult {
     /// INQUIREs asking for a CPA (final INQUIREs and leaf-set validations) that attackers answered with a
     /// recorded CPA of an ID they do not hold.
     public var replayedCPAs = 0
+    /// Datagrams the attackers forged and put on the wire themselves (`solicit-flood`, `signature-flood`, and
+    /// the FLOODs of `displace`), in datagrams and bytes.
+    public var forgedDatagrams = 0, forgedBytes = 0
+    /// LOOKUP answers rewritten to offer the victim's ID at the attacker (`evict`), or INQUIREs about the
+    /// victim's ID answered with an attacker's CPA for it (`displace`).
+    public var attackerClaims = 0
+    /// In `evict` and `displace` runs, when the run ended: honest online nodes whose cache holds the victim's
+    /// ID at the victim's endpoint, and at an attacker's.
+    public var victimCachedAtPublisher: Int?, victimCachedAtAttacker: Int?
+    /// In `solicit-flood` runs: honest nodes that knew no other node when measuring started.
+    public var aloneAfterJoin: Int?
+    /// In `signature-flood` runs: Ed25519 signatures made and signature checks started by honest nodes during
+    /// the measured phase (`NodeStatistics.signaturesMade`, `signatureChecks`).
+    public var signaturesMade: Int?, signatureChecks: Int?
     /// Resolutions inside a link-local cloud (scenarios with `linkLocalGroupSize`), their successes and hops.
     public var linkLocalStarted = 0, linkLocalSucceeded = 0
     /// Hop counts of the successful link-local resolutions.

@@ -28,6 +28,14 @@ public struct SimulationRun {
     private var steeringAttackers: SteeringAttackers?
     /// The reflection and its victim, in `reflect` runs.
     private var reflection: ReflectionAttack?
+    /// The liars of `evict` runs.
+    private var evictionLiars: EvictionLiars?
+    /// The claimants of `displace` runs.
+    private var displacement: IDDisplacement?
+    /// The flood of `signature-flood` runs.
+    private var signatureFlood: SignatureFlood?
+    /// The attack forging datagrams of its own, and when it forges the next one.
+    private var forging: (attack: any ForgingAttack, next: NodeInstant)?
     /// Positions in `names` of the names found lost (see `SimulationResult.registrationsLost`).
     private var lostNames = Set<Int>()
     /// Positions in `names` of the secured names.
@@ -130,8 +138,23 @@ public struct SimulationRun {
 
     /// Runs every cloud (global and link-local) until `time`.
     private mutating func advance(until time: NodeInstant) {
+        while let (attack, next) = forging, next <= time {
+            cloud.run(until: next)
+            linkLocal?.run(until: next)
+            if let d = attack.forge(in: cloud, random: &random, now: cloud.now) {
+                cloud.inject(d.bytes, spoofing: d.source, to: d.target)
+                result.forgedDatagrams += 1
+                result.forgedBytes += d.bytes.count
+            }
+            forging = (attack, cloud.now + random.poissonGap(ratePerSecond: attack.ratePerSecond))
+        }
         cloud.run(until: time)
         linkLocal?.run(until: time)
+    }
+
+    /// Starts `attack`'s forgeries now.
+    private mutating func startForging(_ attack: any ForgingAttack) {
+        forging = (attack, cloud.now + random.poissonGap(ratePerSecond: attack.ratePerSecond))
     }
 
     /// How long after joining (the synchronisation with its seed) a node registers its name.
@@ -147,12 +170,15 @@ public struct SimulationRun {
 
     private mutating func formCloud(progress: (String, Double) -> Void) {
         let n = scenario.nodes
-        let attackers = Swift.min(Int((Double(n) * scenario.attackers.fraction).rounded()), n - 1)  // node 0 is honest
-        // Attackers are spread over the join order, never node 0 (the cloud's first node).
+        let behaviour = scenario.attackers.behaviour
+        // Attackers are spread over the join order, never node 0 (the cloud's first node) nor, when joins go
+        // through well-known seeds, a seed.
+        let firstEligible = behaviour == .solicitFlood ? Swift.min(SolicitFlood.seedCount, n - 1) : 1
+        let attackers = Swift.min(Int((Double(n) * scenario.attackers.fraction).rounded()), n - firstEligible)
         var isAttacker = [Bool](repeating: false, count: n)
         var chosen = 0
-        while chosen < attackers && n > 1 {
-            let i = 1 + Int(random.next() % UInt64(n - 1))
+        while chosen < attackers && n > firstEligible {
+            let i = firstEligible + Int(random.next() % UInt64(n - firstEligible))
             if !isAttacker[i] { isAttacker[i] = true; chosen += 1 }
         }
         attacker = isAttacker
@@ -162,6 +188,21 @@ public struct SimulationRun {
             let steering = SteeringAttackers(colluders: colluders, replayCPAs: scenario.attackers.behaviour == .stale, seed: random.next())
             cloud.setTamperer(steering, misbehaving: colluders)
             steeringAttackers = steering
+        }
+        let attackerNodes = (0..<n).filter { isAttacker[$0] }
+        switch behaviour {
+        case .evict:
+            let liars = EvictionLiars()
+            cloud.setTamperer(liars, misbehaving: attackerNodes)
+            evictionLiars = liars
+        case .displace:
+            let claimants = IDDisplacement(attackers: attackerNodes, seed: random.next())
+            cloud.setTamperer(claimants, misbehaving: attackerNodes)
+            displacement = claimants
+        case .solicitFlood where !attackerNodes.isEmpty:
+            startForging(SolicitFlood(attackers: attackerNodes.count))
+        default:
+            break
         }
         // Node i joins at start + i × interval and registers `registrationDelay` later; joins overlap
         // when the interval is shorter than that. Seeds are nodes that registered already, so the others
@@ -180,7 +221,7 @@ public struct SimulationRun {
             }
             advance(until: joinAt)
             // Seeds are reachable nodes: a node behind NAT cannot answer a stranger's SOLICIT.
-            let pool = registered
+            let pool = behaviour == .solicitFlood ? Swift.min(registered, SolicitFlood.seedCount) : registered
             var seed = pool == 0 ? nil : Int(random.next() % UInt64(pool))
             var tries = 0
             while let s = seed, cloud.isBehindNAT(s), tries < 32 {
@@ -201,7 +242,8 @@ public struct SimulationRun {
                 cloud.placeBehindNAT(index, kind: scenario.network.natKinds.pick(random.unitInterval()))
             }
             let key = try! Ed25519PrivateKey(seed: random.bytes(32))  // 32 bytes by construction
-            let secured = random.unitInterval() < scenario.workload.securedFraction
+            // The victim of a displacement holds an unsecured name: a secured one binds its key.
+            let secured = random.unitInterval() < scenario.workload.securedFraction && !(behaviour == .displace && index == 0)
             let authority: Authority = secured ? .of(publicKey: key.publicKey.bytes) : .unsecured
             var name = try! PeerName(authority: authority, classifier: "node-\(index)")  // valid by construction
             if scenario.attackers.behaviour == .eclipse, isAttacker[index], eclipseColluders < EclipseAttack.maximumColluders,
@@ -236,6 +278,9 @@ public struct SimulationRun {
         _ = linkLocal?.takeEvents()
         progress("settling", 1)
         result.unlinkedNeighboursAfterJoin = unlinkedNeighbours()
+        if behaviour == .solicitFlood {
+            result.aloneAfterJoin = (0..<cloud.nodes.count).filter { !attacker[$0] && cloud.isAlive($0) && cloud.nodes[$0].cache.count == 0 }.count
+        }
     }
 
     /// Neighbouring registered IDs of honest, online publishers, in ID order around the circle, that do not
@@ -261,6 +306,10 @@ public struct SimulationRun {
             if !attacker[index] {
                 names.append(RegisteredName(name: r.name, id: id, node: index))
                 if r.name.isSecured { securedNames.append(names.count - 1) }
+                if names.count == 1 {
+                    evictionLiars?.victimID = id
+                    displacement?.victim = (r.name, id)
+                }
             }
         }
         if linkLocal != nil, let id = try? linkLocal!.withNode(index, { node, now in try node.register(name: r.name, key: r.key, now: now) }) {
@@ -310,6 +359,21 @@ public struct SimulationRun {
             reflection = attack
             schedule(.forgery, at: start + random.poissonGap(ratePerSecond: forgeryRate))
         }
+        if let displacement, !names.isEmpty {
+            displacement.neighbours = nearestHonestPublishers(to: names[0], count: 8)
+            startForging(displacement)
+        }
+        let attackerCount = attacker.filter { $0 }.count
+        var signaturesAtStart = (made: 0, checks: 0)
+        if scenario.attackers.behaviour == .signatureFlood {
+            signaturesAtStart = honestSignatureOperations()
+            if attackerCount > 0 {
+                let flood = SignatureFlood(attackers: attackerCount, seed: random.next())
+                flood.publishers = names.prefix(SignatureFlood.targetCount).map { ($0.node, $0.id) }
+                signatureFlood = flood
+                startForging(flood)
+            }
+        }
         var interval = IntervalCounters(traffic: cloud.traffic, since: start)
         // Progress also between report rows, at least every hundredth of the phase.
         let progressStep = Swift.max(NodeDuration.milliseconds(1), NodeDuration(nanoseconds: scenario.duration.nanoseconds / 100))
@@ -351,6 +415,7 @@ public struct SimulationRun {
             }
         }
         advance(until: end)
+        forging = nil  // attacks end with the measured phase
         collectOutcomes(into: &interval)
         // A last interval cut short by the end: a row of its own, its rates over its own length.
         if end > interval.since { takeReport(&interval, elapsed: end - start) }
@@ -367,7 +432,39 @@ public struct SimulationRun {
         result.replayedCPAs = steeringAttackers?.replayed ?? 0
         result.registrationsLost = lostNames.count
         result.unlinkedNeighboursAtEnd = unlinkedNeighbours()
+        result.attackerClaims = (evictionLiars?.lies ?? 0) + (displacement?.claimsSent ?? 0)
+        if (evictionLiars != nil || displacement != nil), let victim = names.first {
+            let publisher = InMemoryCloud.endpoint(ofNode: victim.node)
+            var atPublisher = 0, atAttacker = 0
+            for i in 0..<cloud.nodes.count where !attacker[i] && cloud.isAlive(i) && i != victim.node {
+                guard let entry = cloud.nodes[i].cache.entry(victim.id) else { continue }
+                if entry.endpoints.contains(publisher) { atPublisher += 1 }
+                if entry.endpoints.contains(where: { cloud.nodeIndex(at: $0).map { attacker[$0] } ?? false }) { atAttacker += 1 }
+            }
+            (result.victimCachedAtPublisher, result.victimCachedAtAttacker) = (atPublisher, atAttacker)
+        }
+        if scenario.attackers.behaviour == .signatureFlood {
+            let atEnd = honestSignatureOperations()
+            (result.signaturesMade, result.signatureChecks) = (atEnd.made - signaturesAtStart.made, atEnd.checks - signaturesAtStart.checks)
+        }
         progress("running", 1)
+    }
+
+    /// Signatures made and signature checks started so far by the honest nodes.
+    private func honestSignatureOperations() -> (made: Int, checks: Int) {
+        var made = 0, checks = 0
+        for i in 0..<cloud.nodes.count where !attacker[i] {
+            made += cloud.nodes[i].statistics.signaturesMade
+            checks += cloud.nodes[i].statistics.signatureChecks
+        }
+        return (made, checks)
+    }
+
+    /// The nodes of the `count` honest registrations whose IDs lie nearest `victim`'s, half on each side
+    /// where there are enough.
+    private func nearestHonestPublishers(to victim: RegisteredName, count: Int) -> [Int] {
+        let ring = names.filter { $0.node != victim.node }.map { (distance: $0.id.distance(to: victim.id), node: $0.node) }
+        return ring.sorted { ($0.distance, $0.node) < ($1.distance, $1.node) }.prefix(count).map(\.node)
     }
 
     /// One forged INQUIRE of a `reflect` run: for a random online publisher's ID, "from" the victim.
@@ -384,8 +481,8 @@ public struct SimulationRun {
         // Names whose publisher is online: a name whose only publisher is down cannot resolve, and
         // measuring that would only measure the churn model.
         var target = Int(random.next() % UInt64(names.count))
-        // In an eclipse run every other resolution is for the victim's name (the first registered).
-        if scenario.attackers.behaviour == .eclipse, random.next() & 1 == 0 { target = 0 }
+        // In eclipse, evict and displace runs every other resolution is for the victim's name (the first registered).
+        if scenario.attackers.behaviour.targetsFirstName, random.next() & 1 == 0 { target = 0 }
         var targetTries = 0
         while !cloud.isAlive(names[target].node) && targetTries < 32 {
             target = Int(random.next() % UInt64(names.count))

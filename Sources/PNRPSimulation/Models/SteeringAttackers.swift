@@ -13,10 +13,10 @@ final class SteeringAttackers: DatagramTamperer {
     private let colluders: [Int]
     private let replayCPAs: Bool
     private var random: RandomSource
-    /// Targets of LOOKUPs received by attackers, by (attacker, message ID).
-    private var lookupTargets: [LookupKey: PNRPID] = [:]
-    /// IDs asked for by INQUIREs received by attackers, by (attacker, message ID), and whether a CPA was asked for.
-    private var inquiredIDs: [LookupKey: (id: PNRPID, wantsCPA: Bool)] = [:]
+    /// Targets of LOOKUPs received by attackers.
+    private var lookupTargets: [ReceivedRequest: PNRPID] = [:]
+    /// IDs asked for by INQUIREs received by attackers, and whether a CPA was asked for.
+    private var inquiredIDs: [ReceivedRequest: (id: PNRPID, wantsCPA: Bool)] = [:]
     /// CPAs the attackers saw, by the ID they speak for (shared among colluders).
     private var recorded: [PNRPID: CPA] = [:]
     /// The ID of a recorded CPA for each peer name (its P2P ID) seen.
@@ -28,13 +28,6 @@ final class SteeringAttackers: DatagramTamperer {
     /// Signatures of the CPAs replayed: an answer carrying one was a replay, whatever its addresses say.
     private(set) var replayedSignatures = Set<[UInt8]>()
 
-    /// A request received by an attacker: which attacker, from whom, with which message ID.
-    private struct LookupKey: Hashable {
-        var node: Int
-        var peer: IPv6Endpoint
-        var messageID: UInt32
-    }
-
     init(colluders: [Int], replayCPAs: Bool, seed: UInt64) {
         self.colluders = colluders
         self.replayCPAs = replayCPAs
@@ -45,11 +38,11 @@ final class SteeringAttackers: DatagramTamperer {
         guard let message = try? PNRPMessage(decoding: datagram) else { return }
         switch message.body {
         case .lookup(let lookup):
-            lookupTargets[LookupKey(node: node, peer: source, messageID: message.messageID)] = lookup.target
+            lookupTargets[ReceivedRequest(node: node, peer: source, messageID: message.messageID)] = lookup.target
         case .inquire(let inquire):
-            inquiredIDs[LookupKey(node: node, peer: source, messageID: message.messageID)] = (inquire.validateID, inquire.flags.contains(.wantCPA))
+            inquiredIDs[ReceivedRequest(node: node, peer: source, messageID: message.messageID)] = (inquire.validateID, inquire.flags.contains(.wantCPA))
         case .authority(let fragment):
-            guard replayCPAs, let buffer = Self.wholeBuffer(fragment), let cpa = buffer.validateCPA, !cpa.isRevocation,
+            guard replayCPAs, let buffer = AuthorityAnswer.wholeBuffer(fragment), let cpa = buffer.validateCPA, !cpa.isRevocation,
                 let id = cpa.pnrpID
             else { return }
             recorded[id] = cpa
@@ -61,9 +54,9 @@ final class SteeringAttackers: DatagramTamperer {
 
     func tamper(_ datagram: [UInt8], from node: Int, to destination: IPv6Endpoint, now: NodeInstant) -> [UInt8]? {
         guard let message = try? PNRPMessage(decoding: datagram), case .authority(let fragment) = message.body else { return datagram }
-        let key = LookupKey(node: node, peer: destination, messageID: fragment.ackedMessageID)
+        let key = ReceivedRequest(node: node, peer: destination, messageID: fragment.ackedMessageID)
         let target = lookupTargets.removeValue(forKey: key), inquired = inquiredIDs.removeValue(forKey: key)
-        guard var buffer = Self.wholeBuffer(fragment) else { return datagram }
+        guard var buffer = AuthorityAnswer.wholeBuffer(fragment) else { return datagram }
         enum Rewrite { case steered, replayed(CPA), claimedReachable(CPA) }
         let rewrite: Rewrite
         if let target {
@@ -86,9 +79,7 @@ final class SteeringAttackers: DatagramTamperer {
         } else {
             return datagram
         }
-        guard let bytes = try? buffer.encoded(), let fragments = try? AuthorityFragment.fragments(of: bytes, ackedMessageID: fragment.ackedMessageID),
-            fragments.count == 1, let out = try? PNRPMessage(messageID: message.messageID, body: .authority(fragments[0])).encoded()
-        else { return datagram }
+        guard let out = AuthorityAnswer.encoded(buffer, messageID: message.messageID, ackedMessageID: fragment.ackedMessageID) else { return datagram }
         switch rewrite {
         case .steered: steered += 1
         case .replayed(let cpa):
@@ -97,11 +88,5 @@ final class SteeringAttackers: DatagramTamperer {
         case .claimedReachable(let cpa): replayedSignatures.insert(cpa.signature)
         }
         return out
-    }
-
-    /// The AUTHORITY_BUFFER of an AUTHORITY that carries all of it in one fragment.
-    private static func wholeBuffer(_ fragment: AuthorityFragment) -> AuthorityBuffer? {
-        guard fragment.isWholeBuffer else { return nil }
-        return try? AuthorityBuffer(decoding: fragment.fragment)
     }
 }

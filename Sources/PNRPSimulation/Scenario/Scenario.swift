@@ -209,6 +209,24 @@ public enum AttackBehaviour: String, Sendable, Equatable, CaseIterable {
     /// (`ReflectionAttack`): a reflection whose amplification `network.sourceGuard` bounds. The attackers'
     /// nodes are otherwise honest.
     case reflect
+    /// Eviction by lying (`EvictionLiars`): every LOOKUP an attacker answers offers the first registered
+    /// name's ID at the attacker's own endpoint, which the attacker then says it does not hold. Half the
+    /// resolutions target that name.
+    case evict
+    /// ID displacement (`IDDisplacement`): the first registered name is unsecured; the attackers FLOOD its
+    /// nearest neighbours with its ID at their own endpoints and answer INQUIREs about it with CPAs signed
+    /// with their own keys. Half the resolutions target that name.
+    case displace
+    /// Join flooding (`SolicitFlood`): nodes join through the first `SolicitFlood.seedCount` nodes, and each
+    /// attacker sends them 20 SOLICITs a second with fresh nonces from spoofed sources, from the first join on.
+    case solicitFlood = "solicit-flood"
+    /// CPU by spoofed datagrams (`SignatureFlood`): each attacker sends the publishers of the first two names
+    /// 500 datagrams a second from spoofed sources, INQUIREs with nonces and FLOODs carrying a revocation for
+    /// an ID the receiver does not cache; the report counts the honest nodes' signatures and signature checks.
+    case signatureFlood = "signature-flood"
+
+    /// Whether half the resolutions target the first registered name (the victim).
+    public var targetsFirstName: Bool { [.eclipse, .evict, .displace].contains(self) }
 }
 
 /// Misbehaving nodes.

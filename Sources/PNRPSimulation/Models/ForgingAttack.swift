@@ -1,0 +1,19 @@
+import PNRP
+import PNRPInMemory
+
+/// An attack that puts datagrams of its own making on the wire, at a steady average rate (a Poisson process
+/// the run draws from the scenario's generator), with whatever source address it claims. The run injects each
+/// one (`InMemoryCloud.inject`) and counts it in `SimulationResult.forged`.
+protocol ForgingAttack: AnyObject {
+    /// Datagrams forged per second, all attackers together.
+    var ratePerSecond: Double { get }
+    /// The next forged datagram, or nil when there is nobody to send it to at the moment.
+    func forge(in cloud: InMemoryCloud, random: inout RandomSource, now: NodeInstant) -> ForgedDatagram?
+}
+
+/// One datagram an attack forged: its bytes, the node whose PNRP endpoint it claims as source, and its target.
+struct ForgedDatagram {
+    var bytes: [UInt8]
+    var source: Int
+    var target: Int
+}
