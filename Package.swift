@@ -183,7 +183,7 @@ let package = Package(
         .testTarget(
             name: "PNRPTests",
             dependencies: [
-                "PNRP", "PNRPInMemory", "NetworkLab",
+                "PNRP", "PNRPInMemory", "PNRPSimulation", "NetworkLab",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["Oracle"]  // Python script that produced the P2P ID vectors; documentation only

@@ -220,9 +220,12 @@ public struct InMemoryCloud {
 
     /// Delivers `datagram` to node `target` as if node `spoofed` had sent it from its PNRP endpoint: what an
     /// attacker who forges source addresses does (a reflection aimed at `spoofed`). It arrives after the usual
-    /// latency, past `target`'s NAT and guard like any other datagram, and is not counted as sent by anyone.
-    public mutating func inject(_ datagram: [UInt8], spoofing spoofed: Int, to target: Int) {
-        queue.deliver(datagram, from: spoofed, fromPort: Self.endpoint(ofNode: spoofed).port, to: target, toPort: Self.endpoint(ofNode: target).port, at: now + delay(from: spoofed, to: target))
+    /// latency (sent `after` from now), past `target`'s NAT and guard like any other datagram, and is not counted
+    /// as sent by anyone.
+    public mutating func inject(_ datagram: [UInt8], spoofing spoofed: Int, to target: Int, after: NodeDuration = .zero) {
+        queue.deliver(
+            datagram, from: spoofed, fromPort: Self.endpoint(ofNode: spoofed).port, to: target, toPort: Self.endpoint(ofNode: target).port,
+            at: now + after + delay(from: spoofed, to: target))
     }
 
     /// True unless the node crashed.

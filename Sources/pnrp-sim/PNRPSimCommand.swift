@@ -228,6 +228,9 @@ struct RunCommand: ParsableCommand {
         if let alone = r.aloneAfterJoin {
             print("nodes that knew no other node when measuring started: \(alone)")
         }
+        if let attempts = r.predictionAttempts, let confirmed = r.predictionsConfirmed {
+            print("nonce prediction: \(confirmed) of \(attempts) bursts had their fourth nonce and Message ID predicted from the first three")
+        }
         if let made = r.signaturesMade, let checks = r.signatureChecks {
             print("honest nodes' Ed25519 work while measuring: \(made) signatures made, \(checks) signature checks")
         }

@@ -64,4 +64,52 @@ import Testing
         #expect(checks <= r.forgedDatagrams / 1_000, "\(checks) signature checks for \(r.forgedDatagrams) forged datagrams")
         #expect((r.successRate ?? 0) >= 0.98, "failures: \(r.failures)")
     }
+
+    @Test("predict: nodes validating leaf-set candidates with a nonce send the attackers bursts of INQUIREs; none is predicted")
+    func noncePrediction() {
+        var s = SimulationRunTests.small("predict", nodes: 100)
+        s.attackers = AttackPlan(fraction: 0.05, behaviour: .predict)
+        s.protocolChoices.leafSetValidationNonce = true
+        var run = SimulationRun(scenario: s)
+        let r = run.run()
+        // Five attackers, a burst every 20 s each, for the measured minute.
+        #expect((r.predictionAttempts ?? 0) >= 8, "bursts whose four INQUIREs came back")
+        #expect(r.predictionsConfirmed == 0)
+        #expect((r.successRate ?? 0) >= 0.99, "failures: \(r.failures)")
+    }
+
+    /// Runs `NoncePrediction` on one burst whose four INQUIREs carry the nonces and Message IDs `draws` gives
+    /// (two words for a nonce, then one for the ID, per INQUIRE, with `gap` other draws before the second);
+    /// true when the model predicted the fourth.
+    static func predictsBurst(gap: Int, draws next: () -> UInt64) throws -> Bool {
+        var cloud = InMemoryCloud(configuration: InMemoryCloudConfiguration(seed: 5))
+        let victim = cloud.addNode(), attacker = cloud.addNode()
+        let model = NoncePrediction(attackers: [attacker])
+        let victimID = PNRPID(1, 2, 3, 4)
+        model.publishers = [(victim, victimID)]
+        var random = RandomSource(seed: 9)
+        let floods = model.forge(in: cloud, random: &random, now: cloud.now)
+        #expect(floods.count == NoncePrediction.burstSize)
+        func bytes(_ w: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: w >> UInt64(8 * $0)) } }
+        for k in 1...UInt64(NoncePrediction.burstSize) {
+            if k == 2 { for _ in 0..<gap { _ = next() } }
+            let nonce = bytes(next()) + bytes(next())
+            let messageID = UInt32(truncatingIfNeeded: next())
+            let inquire = Inquire(flags: [.wantCPA], validateID: PNRPID(1, 2, 3, 4 + k), nonce: nonce)
+            let datagram = try PNRPMessage(messageID: messageID, body: .inquire(inquire)).encoded()
+            model.observe(datagram, to: attacker, from: InMemoryCloud.endpoint(ofNode: victim), now: cloud.now)
+        }
+        #expect(model.attempts == 1)
+        return model.predicted == 1
+    }
+
+    @Test("the prediction model does predict a xoshiro256** node (with a gap of other draws or none), and not a ChaCha20 one")
+    func predictionModelWorks() throws {
+        for gap in [0, 2] {
+            var xoshiro = RandomSource(seed: 77)
+            #expect(try Self.predictsBurst(gap: gap, draws: { xoshiro.next() }), "gap \(gap)")
+        }
+        var chacha = NodeRandom(keyMaterial: Array("prediction".utf8))
+        #expect(try !Self.predictsBurst(gap: 0, draws: { chacha.next() }))
+    }
 }

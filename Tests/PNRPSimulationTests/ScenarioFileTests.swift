@@ -12,7 +12,7 @@ struct ScenarioFileTests {
     static let shippedFiles = [
         "quickstart.yaml", "scale-100k.yaml", "scale-1m.yaml", "churn-pareto.yaml", "churn-heavy.yaml", "lossy-network.yaml",
         "nat-mix.yaml", "nat-home.yaml", "adversarial-20pct.yaml", "steering-20pct.yaml", "eclipse-victim.yaml", "link-local-groups.yaml",
-        "reflection.yaml", "evict.yaml", "displace.yaml", "solicit-flood.yaml", "signature-flood.yaml",
+        "reflection.yaml", "evict.yaml", "displace.yaml", "solicit-flood.yaml", "signature-flood.yaml", "predict.yaml",
     ]
 
     /// Parses `text`, expecting an error.
@@ -366,7 +366,7 @@ struct ScenarioFileTests {
                                    allowed: ["constant", "uniform", "coordinates"], found: "\"gaussian\""))
         #expect(e?.description == "t.yaml:5:12: network.latency.model: expected one of constant, uniform, coordinates, found \"gaussian\"")
         #expect(failure("name: a\nnodes: 10\nattackers: {behaviour: lie}\n")
-                == .badEnumValue(.init(file: "t.yaml", line: 3, column: 24), path: "attackers.behaviour", allowed: ["drop", "forge", "steer", "stale", "eclipse", "reflect", "evict", "displace", "solicit-flood", "signature-flood"], found: "\"lie\""))
+                == .badEnumValue(.init(file: "t.yaml", line: 3, column: 24), path: "attackers.behaviour", allowed: ["drop", "forge", "steer", "stale", "eclipse", "reflect", "evict", "displace", "solicit-flood", "signature-flood", "predict"], found: "\"lie\""))
         #expect(failure("name: a\nnodes: 10\nchurn: {model: sometimes}\n")?.keyPath == "churn.model")
         #expect(failure("name: a\nnodes: 10\nchurn:\n  session: {model: lognormal, mean: 1m}\n  downtime: {model: constant, value: 1m}\n")
                 == .badEnumValue(.init(file: "t.yaml", line: 4, column: 20), path: "churn.session.model",

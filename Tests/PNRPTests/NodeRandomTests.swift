@@ -3,6 +3,7 @@ import NetworkLab
 import Testing
 
 @testable import PNRP
+@testable import PNRPSimulation
 
 /// The node's generator: ChaCha20's keystream, replayable from a seed or a key, not from its outputs.
 @Suite(.onComputeThread) struct NodeRandomTests {

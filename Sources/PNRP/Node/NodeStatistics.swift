@@ -41,6 +41,11 @@ public struct NodeStatistics: Sendable, Hashable {
     /// INQUIREs left unanswered ([MS-PNRP] 3.2.5.6) because answering them would have taken signatures beyond
     /// the signing budget (`NodeConfiguration.signaturesPerSecond`; `docs/deviations.md`, item N26).
     public var inquiriesOverSigningBudget = 0
+    /// Busy AUTHORITYs carrying a SIGNING_COOKIE sent to INQUIREs that found the signing budget spent
+    /// (`docs/deviations.md`, item N32).
+    public var signingCookiesSent = 0
+    /// INQUIREs whose SIGNING_COOKIE was not the one made for their source, nonce and period (N32).
+    public var signingCookiesRefused = 0
     /// Requests not sent, such as the INQUIRE validating a route entry ([MS-PNRP] 3.1.5.11), because the
     /// datagram that made them necessary could not pay for one transmission to an endpoint other than its
     /// source (`docs/deviations.md`, item N27).

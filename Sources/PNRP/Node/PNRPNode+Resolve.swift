@@ -53,7 +53,7 @@ extension PNRPNode {
         switch r.next(host: self) {
         case .inquire(let best, let to):
             let nonce = random.bytes(16)
-            let inquire = Inquire(flags: [.wantCPA, .wantCertificateChain, .wantExtendedPayload], validateID: best.id, nonce: nonce)
+            let inquire = Inquire(flags: Self.finalInquiryFlags, validateID: best.id, nonce: nonce)
             let mid = send(.inquire(inquire), to: to, pendingAs: .inquireForResolve(rid), now: now)
             r.inquireSent(messageID: mid, to: to, nonce: nonce, target: best)
             resolutions[rid] = r
@@ -88,8 +88,24 @@ extension PNRPNode {
     /// under another key than the one already verified for the ID in our cache: someone else's CPA for that
     /// PNRP ID (`docs/deviations.md`, item N22); the cached entry stays. Signatures are checked last, once the
     /// cheaper checks have passed (item N26).
+    ///
+    /// A busy answer without a CPA is the publisher short of signing time, not a refusal: with a SIGNING_COOKIE
+    /// the same INQUIRE goes again at once with the cookie (item N32); without one, or to a cookie already
+    /// echoed, it counts as an unanswered round (`Resolution.inquireFailed`).
     mutating func inquireAnswered(_ rid: ResolveID, messageID: UInt32, buffer: AuthorityBuffer, from source: IPv6Endpoint, now: NodeInstant) {
-        guard var r = resolutions[rid], let (sentTo, nonce, target) = r.takeInquiry(messageID: messageID) else { return }
+        guard var r = resolutions[rid], let (sentTo, nonce, target, echoed) = r.takeInquiry(messageID: messageID) else { return }
+        if buffer.flags.contains(.busy), !buffer.flags.contains(.notFound), buffer.validateCPA == nil {
+            if echoed == nil, let cookie = buffer.signingCookie {
+                let inquire = Inquire(flags: Self.finalInquiryFlags, validateID: target.id, nonce: nonce, signingCookie: cookie)
+                let mid = send(.inquire(inquire), to: sentTo, pendingAs: .inquireForResolve(rid), now: now)
+                r.inquireSent(messageID: mid, to: sentTo, nonce: nonce, target: target, signingCookie: cookie)
+            } else {
+                r.inquireFailed(to: sentTo, host: &self)
+            }
+            resolutions[rid] = r
+            advance(rid, now: now)
+            return
+        }
         // Cheap checks before any signature check (`docs/deviations.md`, item N26): the CPA must speak for the ID
         // and the nonce asked about and be in date, and bear the key already verified for the ID, if any.
         let claim = buffer.validateCPA.flatMap { cpa in
@@ -122,6 +138,10 @@ extension PNRPNode {
         resolutions[rid] = r
         advance(rid, now: now)
     }
+
+    /// What a resolution's final INQUIRE asks for: the CPA, the certificate chain and the extended payload
+    /// ([MS-PNRP] 3.1.4.4.2 step 9).
+    static let finalInquiryFlags: InquireFlags = [.wantCPA, .wantCertificateChain, .wantExtendedPayload]
 
     /// Counts a signature check about to start (`NodeStatistics.signatureChecks`) when `condition` holds;
     /// always true, so that it can sit in a condition list just before the check it counts.

@@ -48,10 +48,12 @@ extension PNRPNode {
     /// INQUIRE asks for the extended payload (flag X) and the registration has one, the buffer carries an
     /// EXTENDED_PAYLOAD signed for the same nonce (3.2.5.8), cached the same way for the zero nonce.
     ///
-    /// Signatures come out of the signing budget (`NodeConfiguration.signaturesPerSecond`): an INQUIRE whose
-    /// answer would need more than is left goes unanswered, and its sender asks again (`docs/deviations.md`,
-    /// item N26). Answering it with a CPA that was not signed for its nonce would only get our entry removed
-    /// from the asker's cache as an invalid CPA (3.1.5.6.1.1).
+    /// Signatures come out of the signing budget (`NodeConfiguration.signaturesPerSecond`; `docs/deviations.md`,
+    /// item N26). Answering with a CPA that was not signed for the INQUIRE's nonce would only get our entry
+    /// removed from the asker's cache as an invalid CPA (3.1.5.6.1.1), so an INQUIRE whose answer would need
+    /// more than is left gets a busy AUTHORITY carrying a SIGNING_COOKIE for its source instead (N32): sent
+    /// again with it, the INQUIRE is answered from time kept for senders that receive at their address, which
+    /// forged INQUIREs cannot take.
     mutating func receiveInquire(_ m: Inquire, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
         guard var reg = registrations[m.validateID] else {
             sendAuthority(AuthorityBuffer(flags: .notFound), answering: messageID, to: source, now: now)
@@ -64,8 +66,14 @@ extension PNRPNode {
         let cachedPayload = nonce == CPA.zeroNonce ? reg.cachedExtendedPayload.flatMap { $0.notAfter > freshAfter ? $0 : nil } : nil
         let wantsPayload = m.flags.contains(.wantExtendedPayload) && reg.extendedPayload != nil
         let signatures = (m.flags.contains(.wantCPA) && cachedCPA == nil ? 1 : 0) + (wantsPayload && cachedPayload == nil ? 1 : 0)
-        guard signatures == 0 || spendSigningBudget(signatures, now: now) else {
+        guard signatures == 0 || spendSigningTime(signatures, for: m, from: source, now: now) else {
             statistics.inquiriesOverSigningBudget += 1
+            if m.signingCookie == nil, let nonce = m.nonce {
+                sendAuthority(
+                    AuthorityBuffer(flags: .busy, signingCookie: signingCookie(for: source, nonce: nonce, period: signingCookiePeriod(at: now))),
+                    answering: messageID, to: source, now: now)
+                statistics.signingCookiesSent += 1
+            }
             return
         }
         var cacheChanged = false
@@ -102,14 +110,20 @@ extension PNRPNode {
     /// passed (at `NodeConfiguration.signaturesPerSecond`, never beyond one second's worth); false, taking
     /// nothing, when not that much is left (`docs/deviations.md`, item N26).
     mutating func spendSigningBudget(_ count: Int, now: NodeInstant) -> Bool {
-        if now > signingCreditAt {
-            let elapsed = Swift.min((now - signingCreditAt).nanoseconds, Self.signingWindow)
-            signingCredit = Swift.min(Self.signingWindow, signingCredit + elapsed)
-            signingCreditAt = now
+        Self.spend(count, signaturesPerSecond: configuration.signaturesPerSecond, from: &signingCredit, toppedUpAt: &signingCreditAt, now: now)
+    }
+
+    /// Takes the time of `count` signatures out of `credit`, topped up since `toppedUpAt` at `signaturesPerSecond`
+    /// and never beyond `signingWindow`; false, taking nothing, when not that much is left.
+    static func spend(_ count: Int, signaturesPerSecond: Double, from credit: inout UInt64, toppedUpAt: inout NodeInstant, now: NodeInstant) -> Bool {
+        if now > toppedUpAt {
+            let elapsed = Swift.min((now - toppedUpAt).nanoseconds, signingWindow)
+            credit = Swift.min(signingWindow, credit + elapsed)
+            toppedUpAt = now
         }
-        let cost = UInt64((1e9 / configuration.signaturesPerSecond).rounded(.up)) * UInt64(Swift.max(count, 0))
-        guard signingCredit >= cost else { return false }
-        signingCredit -= cost
+        let cost = UInt64((1e9 / signaturesPerSecond).rounded(.up)) * UInt64(Swift.max(count, 0))
+        guard credit >= cost else { return false }
+        credit -= cost
         return true
     }
 

@@ -39,6 +39,11 @@ public struct PNRPNode: Sendable {
     var signingCredit: UInt64
     /// When `signingCredit` was last topped up.
     var signingCreditAt: NodeInstant
+    /// Signing time kept for INQUIREs that echo a valid SIGNING_COOKIE, as `signingCredit` is for the others
+    /// (`docs/deviations.md`, item N32).
+    var cookieSigningCredit: UInt64
+    /// When `cookieSigningCredit` was last topped up.
+    var cookieSigningCreditAt: NodeInstant
     /// While an unsolicited datagram is handled: its source and the bytes it still allows the node to send to
     /// other endpoints not known to answer (`docs/deviations.md`, item N27).
     var thirdPartyAllowance: ThirdPartyAllowance?
@@ -102,6 +107,8 @@ public struct PNRPNode: Sendable {
         self.conversationKey = (random.next(), random.next(), random.next(), random.next())
         self.signingCredit = Self.signingWindow
         self.signingCreditAt = now
+        self.cookieSigningCredit = Self.signingWindow
+        self.cookieSigningCreditAt = now
         self.traversal = Self.makeTraversal(configuration, random: &random, now: now)
         self.random = random
     }

@@ -104,8 +104,8 @@ extension Resolution {
     }
 
     /// The INQUIRE `next` asked for went out as `messageID`, with `nonce`.
-    mutating func inquireSent(messageID: UInt32, to: IPv6Endpoint, nonce: [UInt8], target: RouteEntry) {
-        inquiry = InFlightInquiry(messageID: messageID, to: to, nonce: nonce, target: target)
+    mutating func inquireSent(messageID: UInt32, to: IPv6Endpoint, nonce: [UInt8], target: RouteEntry, signingCookie: [UInt8]? = nil) {
+        inquiry = InFlightInquiry(messageID: messageID, to: to, nonce: nonce, target: target, signingCookie: signingCookie)
     }
 
     /// [MS-PNRP] 3.1.5.6.1: the answer to a LOOKUP in flight (`messageID`), from `source`.
@@ -201,10 +201,10 @@ extension Resolution {
 
     /// Takes the answer to the outstanding INQUIRE ([MS-PNRP] 3.1.5.6.1.1): what was asked, to be checked
     /// against the CPA; nil when `messageID` is not the outstanding INQUIRE's.
-    mutating func takeInquiry(messageID: UInt32) -> (to: IPv6Endpoint, nonce: [UInt8], target: RouteEntry)? {
+    mutating func takeInquiry(messageID: UInt32) -> (to: IPv6Endpoint, nonce: [UInt8], target: RouteEntry, signingCookie: [UInt8]?)? {
         guard let i = inquiry, i.messageID == messageID else { return nil }
         inquiry = nil
-        return (i.to, i.nonce, i.target)
+        return (i.to, i.nonce, i.target, i.signingCookie)
     }
 
     /// The best match's answer did not hold (no valid CPA, or another key's): the previous best match takes

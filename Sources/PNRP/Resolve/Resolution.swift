@@ -23,6 +23,8 @@ struct Resolution: Sendable {
         var to: IPv6Endpoint
         var nonce: [UInt8]
         var target: RouteEntry
+        /// The SIGNING_COOKIE it echoes, when the publisher had handed one out (`docs/deviations.md`, N32).
+        var signingCookie: [UInt8]?
     }
 
     let id: ResolveID

@@ -1,5 +1,5 @@
 /// AUTHORITY_BUFFER codec ([MS-PNRP] 2.2.2.6.1): FLAGS_FIELD [CERT_CHAIN] [CLASSIFIER] [EXTENDED_PAYLOAD]
-/// [ROUTING_ENTRY] [VALIDATE_CPA], aligned from the buffer's own start (which lies at datagram offset 28, so
+/// [ROUTING_ENTRY] [VALIDATE_CPA | SIGNING_COOKIE] (the cookie is an extension, `docs/deviations.md` N32), aligned from the buffer's own start (which lies at datagram offset 28, so
 /// both alignments agree). Every element but VALIDATE_CPA is padded, even when it is the last one present.
 ///
 /// Decisions on points the spec leaves open (see `docs/deviations.md`):
@@ -36,6 +36,10 @@ extension AuthorityBuffer {
         }
         if let routeEntry { try w.writeRoutingEntryElement(routeEntry) }
         if let validateCPA { try w.writeCPAElement(.validateCPA, validateCPA, padded: false) }
+        if let signingCookie {
+            guard validateCPA == nil else { throw .unencodable("SIGNING_COOKIE with a VALIDATE_CPA") }
+            try w.writeFixedBytesElement(.signingCookie, signingCookie, length: WireFormat.signingCookieLength)
+        }
         guard w.count <= WireFormat.maximumAuthorityBufferSize else {
             throw .unencodable("AUTHORITY_BUFFER of \(w.count) bytes exceeds \(WireFormat.maximumAuthorityBufferSize)")
         }
@@ -67,10 +71,15 @@ extension AuthorityBuffer {
         if r.isNext(.routingEntry) { routeEntry = try r.readRoutingEntryElement() }
         var validateCPA: CPA?
         if r.isNext(.validateCPA) { validateCPA = try r.readCPAElement(.validateCPA, padded: false) }
+        var signingCookie: [UInt8]?
+        if validateCPA == nil, r.isNext(.signingCookie) {
+            signingCookie = try r.readFixedBytesElement(.signingCookie, length: WireFormat.signingCookieLength)
+        }
         try r.expectNoMoreElements(in: "AUTHORITY_BUFFER")
         self.init(
             flags: AuthorityFlags(rawValue: rawFlags & Self.definedFlags), certificateChain: certificateChain,
-            classifier: classifier, extendedPayload: extendedPayload, routeEntry: routeEntry, validateCPA: validateCPA)
+            classifier: classifier, extendedPayload: extendedPayload, routeEntry: routeEntry, validateCPA: validateCPA,
+            signingCookie: signingCookie)
     }
 }
 

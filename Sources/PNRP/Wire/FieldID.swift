@@ -49,6 +49,9 @@ public enum FieldID: UInt16, Sendable, CaseIterable, CustomStringConvertible {
     case ipv6Endpoint = 0x009D
     /// IPV6_ENDPOINT_ARRAY ([MS-PNRP] 2.2.2.4, 2.2.2.8).
     case ipv6EndpointArray = 0x009E
+    /// SIGNING_COOKIE: 16 bytes a publisher short of signing time hands out in a busy AUTHORITY, and a resolver
+    /// echoes in its INQUIRE (not in [MS-PNRP]: `docs/deviations.md`, item N32).
+    case signingCookie = 0x00B0
 
     /// The spec's name for the code, e.g. `ROUTING_ENTRY` ([MS-PNRP] 2.2).
     public var description: String {
@@ -75,6 +78,7 @@ public enum FieldID: UInt16, Sendable, CaseIterable, CustomStringConvertible {
         case .revokeCPA: "REVOKE_CPA"
         case .ipv6Endpoint: "IPV6_ENDPOINT"
         case .ipv6EndpointArray: "IPV6_ENDPOINT_ARRAY"
+        case .signingCookie: "SIGNING_COOKIE"
         }
     }
 }

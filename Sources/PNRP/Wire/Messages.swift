@@ -181,10 +181,13 @@ public struct Inquire: Hashable, Sendable {
     public var validateID: PNRPID
     /// 16 bytes copied into the signed CPA (anti-replay), when present.
     public var nonce: [UInt8]?
+    /// The SIGNING_COOKIE the publisher handed this sender when it was short of signing time, echoed after the
+    /// nonce (an extension: `docs/deviations.md`, item N32).
+    public var signingCookie: [UInt8]?
 
     /// Builds an INQUIRE.
-    public init(flags: InquireFlags, validateID: PNRPID, nonce: [UInt8]? = nil) {
-        (self.flags, self.validateID, self.nonce) = (flags, validateID, nonce)
+    public init(flags: InquireFlags, validateID: PNRPID, nonce: [UInt8]? = nil, signingCookie: [UInt8]? = nil) {
+        (self.flags, self.validateID, self.nonce, self.signingCookie) = (flags, validateID, nonce, signingCookie)
     }
 }
 
@@ -235,15 +238,20 @@ public struct AuthorityBuffer: Hashable, Sendable {
     public var routeEntry: RouteEntry?
     /// VALIDATE_CPA: the CPA asked for.
     public var validateCPA: CPA?
+    /// SIGNING_COOKIE, in a busy answer to an INQUIRE the publisher had no signing time for: the INQUIRE sent
+    /// again with it is answered from time kept for such senders (an extension: `docs/deviations.md`, N32).
+    /// Never with a VALIDATE_CPA.
+    public var signingCookie: [UInt8]?
 
     /// Builds a buffer.
-    public init(flags: AuthorityFlags, certificateChain: [UInt8]? = nil, classifier: String? = nil, extendedPayload: [UInt8]? = nil, routeEntry: RouteEntry? = nil, validateCPA: CPA? = nil) {
+    public init(flags: AuthorityFlags, certificateChain: [UInt8]? = nil, classifier: String? = nil, extendedPayload: [UInt8]? = nil, routeEntry: RouteEntry? = nil, validateCPA: CPA? = nil, signingCookie: [UInt8]? = nil) {
         self.flags = flags
         self.certificateChain = certificateChain
         self.classifier = classifier
         self.extendedPayload = extendedPayload
         self.routeEntry = routeEntry
         self.validateCPA = validateCPA
+        self.signingCookie = signingCookie
     }
 }
 

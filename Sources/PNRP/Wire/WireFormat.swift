@@ -16,6 +16,8 @@ public enum WireFormat {
     public static let hashedNonceLength = 20
     /// Bytes of a NONCE value ([MS-PNRP] 2.2.2.3, 2.2.2.5).
     public static let nonceLength = 16
+    /// Bytes of a SIGNING_COOKIE (`docs/deviations.md`, item N32).
+    public static let signingCookieLength = 16
 
     /// Lowest port a ROUTE_ENTRY or IPV6_ENDPOINT may carry: ports MUST be greater than 1024
     /// ([MS-PNRP] 2.2.3.4, 2.2.3.6).

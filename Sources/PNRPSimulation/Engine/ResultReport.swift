@@ -45,6 +45,8 @@ extension SimulationResult {
             ("aloneAfterJoin", optional(aloneAfterJoin)),
             ("signaturesMade", optional(signaturesMade)),
             ("signatureChecks", optional(signatureChecks)),
+            ("predictionAttempts", optional(predictionAttempts)),
+            ("predictionsConfirmed", optional(predictionsConfirmed)),
             ("linkLocalResolutionsStarted", .integer(linkLocalStarted)),
             ("linkLocalSuccessRate", rate(linkLocalSuccessRate)),
             ("linkLocalMeanHops", stat(linkLocalHops.mean, of: linkLocalHops.count)),

@@ -39,6 +39,9 @@ public struct SimulationResult {
     /// In `signature-flood` runs: Ed25519 signatures made and signature checks started by honest nodes during
     /// the measured phase (`NodeStatistics.signaturesMade`, `signatureChecks`).
     public var signaturesMade: Int?, signatureChecks: Int?
+    /// In `predict` runs: bursts whose four validation INQUIREs reached the attacker, and those whose fourth
+    /// nonce and Message ID the attacker predicted from the first three.
+    public var predictionAttempts: Int?, predictionsConfirmed: Int?
     /// Resolutions inside a link-local cloud (scenarios with `linkLocalGroupSize`), their successes and hops.
     public var linkLocalStarted = 0, linkLocalSucceeded = 0
     /// Hop counts of the successful link-local resolutions.

@@ -34,6 +34,8 @@ public struct SimulationRun {
     private var displacement: IDDisplacement?
     /// The flood of `signature-flood` runs.
     private var signatureFlood: SignatureFlood?
+    /// The predictors of `predict` runs.
+    private var noncePrediction: NoncePrediction?
     /// The attack forging datagrams of its own, and when it forges the next one.
     private var forging: (attack: any ForgingAttack, next: NodeInstant)?
     /// Positions in `names` of the names found lost (see `SimulationResult.registrationsLost`).
@@ -141,8 +143,8 @@ public struct SimulationRun {
         while let (attack, next) = forging, next <= time {
             cloud.run(until: next)
             linkLocal?.run(until: next)
-            if let d = attack.forge(in: cloud, random: &random, now: cloud.now) {
-                cloud.inject(d.bytes, spoofing: d.source, to: d.target)
+            for d in attack.forge(in: cloud, random: &random, now: cloud.now) {
+                cloud.inject(d.bytes, spoofing: d.source, to: d.target, after: d.delay)
                 result.forgedDatagrams += 1
                 result.forgedBytes += d.bytes.count
             }
@@ -199,6 +201,10 @@ public struct SimulationRun {
             let claimants = IDDisplacement(attackers: attackerNodes, seed: random.next())
             cloud.setTamperer(claimants, misbehaving: attackerNodes)
             displacement = claimants
+        case .predict:
+            let predictors = NoncePrediction(attackers: attackerNodes)
+            cloud.setTamperer(predictors, misbehaving: attackerNodes)
+            noncePrediction = predictors
         case .solicitFlood where !attackerNodes.isEmpty:
             startForging(SolicitFlood(attackers: attackerNodes.count))
         default:
@@ -363,6 +369,10 @@ public struct SimulationRun {
             displacement.neighbours = nearestHonestPublishers(to: names[0], count: 8)
             startForging(displacement)
         }
+        if let noncePrediction {
+            noncePrediction.publishers = names.map { ($0.node, $0.id) }
+            startForging(noncePrediction)
+        }
         let attackerCount = attacker.filter { $0 }.count
         var signaturesAtStart = (made: 0, checks: 0)
         if scenario.attackers.behaviour == .signatureFlood {
@@ -433,6 +443,7 @@ public struct SimulationRun {
         result.registrationsLost = lostNames.count
         result.unlinkedNeighboursAtEnd = unlinkedNeighbours()
         result.attackerClaims = (evictionLiars?.lies ?? 0) + (displacement?.claimsSent ?? 0)
+        if let noncePrediction { (result.predictionAttempts, result.predictionsConfirmed) = (noncePrediction.attempts, noncePrediction.predicted) }
         if (evictionLiars != nil || displacement != nil), let victim = names.first {
             let publisher = InMemoryCloud.endpoint(ofNode: victim.node)
             var atPublisher = 0, atAttacker = 0
@@ -481,7 +492,7 @@ public struct SimulationRun {
         // Names whose publisher is online: a name whose only publisher is down cannot resolve, and
         // measuring that would only measure the churn model.
         var target = Int(random.next() % UInt64(names.count))
-        // In eclipse, evict and displace runs every other resolution is for the victim's name (the first registered).
+        // In eclipse, evict, displace and signature-flood runs every other resolution is for the victim's name (the first registered).
         if scenario.attackers.behaviour.targetsFirstName, random.next() & 1 == 0 { target = 0 }
         var targetTries = 0
         while !cloud.isAlive(names[target].node) && targetTries < 32 {

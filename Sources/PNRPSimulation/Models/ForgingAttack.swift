@@ -7,13 +7,16 @@ import PNRPInMemory
 protocol ForgingAttack: AnyObject {
     /// Datagrams forged per second, all attackers together.
     var ratePerSecond: Double { get }
-    /// The next forged datagram, or nil when there is nobody to send it to at the moment.
-    func forge(in cloud: InMemoryCloud, random: inout RandomSource, now: NodeInstant) -> ForgedDatagram?
+    /// The next forgery: one datagram, or a burst sent at once, or nothing when there is nobody to send it to
+    /// at the moment.
+    func forge(in cloud: InMemoryCloud, random: inout RandomSource, now: NodeInstant) -> [ForgedDatagram]
 }
 
-/// One datagram an attack forged: its bytes, the node whose PNRP endpoint it claims as source, and its target.
+/// One datagram an attack forged: its bytes, the node whose PNRP endpoint it claims as source, its target, and
+/// how long after the forgery it is sent.
 struct ForgedDatagram {
     var bytes: [UInt8]
     var source: Int
     var target: Int
+    var delay = NodeDuration.zero
 }

@@ -52,14 +52,14 @@ final class IDDisplacement: DatagramTamperer, ForgingAttack {
         return key
     }
 
-    func forge(in cloud: InMemoryCloud, random: inout RandomSource, now: NodeInstant) -> ForgedDatagram? {
-        guard let victim, !attackers.isEmpty, !neighbours.isEmpty else { return nil }
+    func forge(in cloud: InMemoryCloud, random: inout RandomSource, now: NodeInstant) -> [ForgedDatagram] {
+        guard let victim, !attackers.isEmpty, !neighbours.isEmpty else { return [] }
         let attacker = attackers[Int(random.next() % UInt64(attackers.count))]
         let target = neighbours[Int(random.next() % UInt64(neighbours.count))]
-        guard cloud.isAlive(attacker), cloud.isAlive(target) else { return nil }
+        guard cloud.isAlive(attacker), cloud.isAlive(target) else { return [] }
         let flood = Flood(doNotAck: false, validateID: .zero, routeEntry: claim(by: attacker, id: victim.id), alreadyFlooded: [])
-        guard let bytes = try? PNRPMessage(messageID: UInt32(truncatingIfNeeded: random.next()), body: .flood(flood)).encoded() else { return nil }
-        return ForgedDatagram(bytes: bytes, source: attacker, target: target)
+        guard let bytes = try? PNRPMessage(messageID: UInt32(truncatingIfNeeded: random.next()), body: .flood(flood)).encoded() else { return [] }
+        return [ForgedDatagram(bytes: bytes, source: attacker, target: target)]
     }
 
     func observe(_ datagram: [UInt8], to node: Int, from source: IPv6Endpoint, now: NodeInstant) {

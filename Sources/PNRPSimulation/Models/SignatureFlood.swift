@@ -43,8 +43,8 @@ final class SignatureFlood: ForgingAttack {
         return revocation
     }
 
-    func forge(in cloud: InMemoryCloud, random: inout RandomSource, now: NodeInstant) -> ForgedDatagram? {
-        guard !publishers.isEmpty, cloud.nodes.count > 1 else { return nil }
+    func forge(in cloud: InMemoryCloud, random: inout RandomSource, now: NodeInstant) -> [ForgedDatagram] {
+        guard !publishers.isEmpty, cloud.nodes.count > 1 else { return [] }
         let target = publishers[Int(random.next() % UInt64(publishers.count))]
         var source = Int(random.next() % UInt64(cloud.nodes.count))
         if source == target.node { source = (source + 1) % cloud.nodes.count }
@@ -52,11 +52,11 @@ final class SignatureFlood: ForgingAttack {
         if random.next() & 1 == 0 {
             body = .inquire(Inquire(flags: [.wantCPA], validateID: target.id, nonce: random.bytes(16)))
         } else {
-            guard let revocation = signedRevocation(now: now) else { return nil }
+            guard let revocation = signedRevocation(now: now) else { return [] }
             body = .flood(Flood(doNotAck: false, validateID: target.id, revokeCPA: revocation, alreadyFlooded: []))
         }
         guard cloud.isAlive(target.node), let bytes = try? PNRPMessage(messageID: UInt32(truncatingIfNeeded: random.next()), body: body).encoded()
-        else { return nil }
-        return ForgedDatagram(bytes: bytes, source: source, target: target.node)
+        else { return [] }
+        return [ForgedDatagram(bytes: bytes, source: source, target: target.node)]
     }
 }

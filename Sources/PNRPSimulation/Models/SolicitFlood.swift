@@ -19,15 +19,15 @@ final class SolicitFlood: ForgingAttack {
 
     init(attackers: Int) { ratePerSecond = Double(attackers) * Self.solicitsPerSecondPerAttacker }
 
-    func forge(in cloud: InMemoryCloud, random: inout RandomSource, now: NodeInstant) -> ForgedDatagram? {
+    func forge(in cloud: InMemoryCloud, random: inout RandomSource, now: NodeInstant) -> [ForgedDatagram] {
         let seeds = Swift.min(Self.seedCount, cloud.nodes.count)
-        guard seeds > 0, cloud.nodes.count > 1 else { return nil }
+        guard seeds > 0, cloud.nodes.count > 1 else { return [] }
         let target = Int(random.next() % UInt64(seeds))
         var source = Int(random.next() % UInt64(cloud.nodes.count))
         if source == target { source = (source + 1) % cloud.nodes.count }
         let solicit = Solicit(hashedNonce: random.bytes(20))
         guard cloud.isAlive(target), let bytes = try? PNRPMessage(messageID: UInt32(truncatingIfNeeded: random.next()), body: .solicit(solicit)).encoded()
-        else { return nil }
-        return ForgedDatagram(bytes: bytes, source: source, target: target)
+        else { return [] }
+        return [ForgedDatagram(bytes: bytes, source: source, target: target)]
     }
 }

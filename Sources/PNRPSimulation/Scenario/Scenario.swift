@@ -223,10 +223,16 @@ public enum AttackBehaviour: String, Sendable, Equatable, CaseIterable {
     /// CPU by spoofed datagrams (`SignatureFlood`): each attacker sends the publishers of the first two names
     /// 500 datagrams a second from spoofed sources, INQUIREs with nonces and FLOODs carrying a revocation for
     /// an ID the receiver does not cache; the report counts the honest nodes' signatures and signature checks.
+    /// Half the resolutions target the first name.
     case signatureFlood = "signature-flood"
+    /// Predicting nonces (`NoncePrediction`): each attacker, every 20 s, makes one publisher validate four
+    /// FLOODed IDs next to its own and tries to predict the fourth INQUIRE's nonce and Message ID from the first
+    /// three. Shows something only with `protocol.leafSetValidationNonce` (otherwise those INQUIREs carry no
+    /// nonce).
+    case predict
 
     /// Whether half the resolutions target the first registered name (the victim).
-    public var targetsFirstName: Bool { [.eclipse, .evict, .displace].contains(self) }
+    public var targetsFirstName: Bool { [.eclipse, .evict, .displace, .signatureFlood].contains(self) }
 }
 
 /// Misbehaving nodes.
