@@ -86,7 +86,9 @@ struct PasswordAttemptTests {
             // A cache that saw the record before it expired.
             let stale = StaleNameService(cloud.helperHost)
             let publisher = RecordingNameService(cloud.userHost, into: stale)
-            let user = EventRecorder(try await EasyConnectSession.invite(options: Sessions.invite(downloads: try scratch.directory("u"), lifetime: .seconds(2)), nameService: publisher))
+            // Long enough for the invitation to be published first on a loaded machine: an invitation that
+            // expires while it is being published never shows its password.
+            let user = EventRecorder(try await EasyConnectSession.invite(options: Sessions.invite(downloads: try scratch.directory("u"), lifetime: .seconds(5)), nameService: publisher))
             let password = try EasyConnectPassword(parsing: try #require(await user.wait { $0.password }))
             let userOutcome = try #require(await user.outcome(10))
             #expect(userOutcome.kind == .timedOut)

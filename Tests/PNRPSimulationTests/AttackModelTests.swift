@@ -31,7 +31,6 @@ import Testing
     @Test("displace: claimants FLOOD the victim's neighbours and answer with their own CPAs for its ID; no cache moves to them")
     func displacement() {
         let r = Self.run(.displace, fraction: 0.05)
-        #expect(r.scenario.attackers.behaviour.targetsFirstName)
         #expect(r.forgedDatagrams > 30, "five claimants, one FLOOD each every 5 s for 60 s")
         #expect(r.attackerClaims > 0, "the neighbours asked a claimant about the ID")
         #expect(r.victimCachedAtAttacker == 0)
@@ -58,9 +57,10 @@ import Testing
         #expect(r.forgedDatagrams > 50_000)
         let made = (r.signaturesMade ?? 0) - (quiet.signaturesMade ?? 0)
         let checks = (r.signatureChecks ?? 0) - (quiet.signatureChecks ?? 0)
-        // The flood lasts the measured minute; each target signs within its budget (one second's credit ahead).
+        // The flood lasts the measured minute; each target signs within its budget (one second's credit ahead)
+        // and, for resolvers that echo a signing cookie, within the time kept for them (N32).
         let budget = NodeConfiguration().signaturesPerSecond * Double(SignatureFlood.targetCount) * 61
-        #expect(Double(made) <= budget, "\(made) signatures for \(r.forgedDatagrams) forged datagrams")
+        #expect(Double(made) <= 2 * budget, "\(made) signatures for \(r.forgedDatagrams) forged datagrams")
         #expect(checks <= r.forgedDatagrams / 1_000, "\(checks) signature checks for \(r.forgedDatagrams) forged datagrams")
         #expect((r.successRate ?? 0) >= 0.98, "failures: \(r.failures)")
     }

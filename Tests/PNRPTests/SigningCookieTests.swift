@@ -46,13 +46,17 @@ import Testing
         #expect(busy.bytes <= inquireBytes)
         #expect(p.node.statistics.signingCookiesSent >= 1)
 
-        // Another source cannot use that cookie, nor can the asker for another nonce.
+        // Another source cannot use that cookie, nor can the asker for another nonce, or other flags.
         let thief = HostileDatagramTests.endpoint(8)
-        try p.deliver(.inquire(Inquire(flags: [.wantCPA], validateID: id, nonce: nonce, signingCookie: cookie)), messageID: 0x1002, from: thief)
+        var stolen = inquire
+        stolen.signingCookie = cookie
+        try p.deliver(.inquire(stolen), messageID: 0x1002, from: thief)
         #expect(try Self.answer(of: p, acking: 0x1002, to: thief) == nil)
-        try p.deliver(.inquire(Inquire(flags: [.wantCPA], validateID: id, nonce: random.bytes(16), signingCookie: cookie)), messageID: 0x1003, from: asker)
+        try p.deliver(.inquire(Inquire(flags: inquire.flags, validateID: id, nonce: random.bytes(16), signingCookie: cookie)), messageID: 0x1003, from: asker)
         #expect(try Self.answer(of: p, acking: 0x1003, to: asker) == nil)
-        #expect(p.node.statistics.signingCookiesRefused == 2)
+        try p.deliver(.inquire(Inquire(flags: [.wantCPA, .wantExtendedPayload], validateID: id, nonce: nonce, signingCookie: cookie)), messageID: 0x1006, from: asker)
+        #expect(try Self.answer(of: p, acking: 0x1006, to: asker) == nil)
+        #expect(p.node.statistics.signingCookiesRefused == 3)
 
         // The asker, with its cookie and its nonce, gets the CPA signed for that nonce.
         var again = inquire
@@ -62,10 +66,42 @@ import Testing
         #expect(signed.buffer.validateCPA?.nonce == nonce)
 
         // A cookie lasts its period and the next (15 s each), not longer.
-        p.now = p.now + .seconds(31)
-        try Self.flood(&p, id: id, random: &random)
+        p.now = p.now + .seconds(16)
+        try p.deliver(.inquire(again), messageID: 0x1007, from: asker)
+        #expect(try Self.answer(of: p, acking: 0x1007, to: asker)?.buffer.validateCPA?.nonce == nonce, "a cookie of the previous period")
+        p.now = p.now + .seconds(15)
         try p.deliver(.inquire(again), messageID: 0x1005, from: asker)
         #expect(try Self.answer(of: p, acking: 0x1005, to: asker) == nil)
+        #expect(p.node.statistics.signingCookiesRefused == 4)
+    }
+
+    @Test("the time kept for cookie holders is shared among source addresses: one address with valid cookies gets its share, then busy answers, while another still gets signed for")
+    func cookieTimeIsShared() throws {
+        var (p, id) = try HostileDatagramTests.publisher(seed: 33)
+        var random = RandomSource(seed: 8)
+        try Self.flood(&p, id: id, random: &random)
+        let greedy = HostileDatagramTests.endpoint(7)
+        let bucket = p.node.signingCookieBucket(of: greedy.address)
+        let other = try #require((8..<200).lazy.map { HostileDatagramTests.endpoint($0) }.first { p.node.signingCookieBucket(of: $0.address) != bucket })
+        /// Sends an INQUIRE from `source`, then again with the cookie of its busy answer: what the second got.
+        func askWithCookie(from source: IPv6Endpoint, messageID: UInt32) throws -> AuthorityBuffer? {
+            let inquire = Inquire(flags: [.wantCPA], validateID: id, nonce: random.bytes(16))
+            try p.deliver(.inquire(inquire), messageID: messageID, from: source)
+            guard let cookie = try Self.answer(of: p, acking: messageID, to: source)?.buffer.signingCookie else { return nil }
+            var again = inquire
+            again.signingCookie = cookie
+            try p.deliver(.inquire(again), messageID: messageID + 1, from: source)
+            return try Self.answer(of: p, acking: messageID + 1, to: source)?.buffer
+        }
+        var signed = 0, busy = 0
+        for k in 0..<40 {
+            guard let answer = try askWithCookie(from: greedy, messageID: 0x2000 + 2 * UInt32(k)) else { continue }
+            if answer.validateCPA != nil { signed += 1 } else if answer.flags.contains(.busy) { busy += 1 }
+        }
+        // One sixteenth of 200 signatures a second, one second's worth at most: 12.
+        print("one address with cookies, 40 INQUIREs at once: \(signed) signed for, \(busy) busy")
+        #expect(signed == 12 && busy == 28)
+        #expect(try askWithCookie(from: other, messageID: 0x3000)?.validateCPA != nil)
     }
 
     @Test("a publisher flooded with 2,500 forged INQUIREs a second stays resolvable: every resolution gets its CPA")
@@ -94,9 +130,12 @@ import Testing
             cloud.run(for: .seconds(8))
         }
         signedForFlood = cloud.nodes[publisher].statistics.signaturesMade - signaturesBefore
-        print("flooded publisher: \(successes) of 5 resolutions, \(signedForFlood) signatures over the flood, \(cloud.nodes[publisher].statistics.signingCookiesSent) cookies sent")
+        let cookiesSent = cloud.nodes[publisher].statistics.signingCookiesSent
+        print("flooded publisher: \(successes) of 5 resolutions, \(signedForFlood) signatures over the flood, \(cookiesSent) cookies sent")
+        #expect(cookiesSent > 50_000, "the flood spent the signing budget")
         #expect(successes == 5)
-        // Two budgets of 200 a second at most, over the 80 virtual seconds.
+        // Two budgets of 200 a second at most, over the 80 virtual seconds (without cookies, the same flood left
+        // 2 of the 5 resolutions their CPA).
         #expect(signedForFlood <= 2 * 200 * 81)
     }
 
@@ -121,6 +160,11 @@ import Testing
             name: try PeerName("0.wire"), serviceLocation: ServiceLocation(high: 0, low: 1), serviceAddresses: [HostileDatagramTests.endpoint(1)],
             payload: nil, friendlyName: nil, notAfter: (Self.t0 + .hours(1)).fileTime, nonce: nonce, key: key)
         #expect(throws: WireError.self) { try AuthorityBuffer(flags: .busy, validateCPA: cpa, signingCookie: cookie).encoded() }
+        #expect(throws: WireError.self) { try AuthorityBuffer(flags: [], signingCookie: cookie).encoded() }
+        // Read only in a busy answer: without flag B the element is one too many.
+        var notBusy = try busy.encoded()
+        notBusy[5] = 0  // FLAGS_FIELD's flags, low byte (B is 0x0008)
+        #expect(throws: WireError.self) { try AuthorityBuffer(decoding: notBusy) }
         var short = bytes
         short[short.count - 17] = 0x10  // the SIGNING_COOKIE's Length: 16, twelve bytes of cookie
         short.removeLast(4)
@@ -128,5 +172,48 @@ import Testing
         let withCPA = try AuthorityBuffer(flags: [], validateCPA: cpa).encoded()
         #expect(throws: WireError.self) { try AuthorityBuffer(decoding: withCPA + [0x00, 0xB0, 0x00, 0x14] + cookie) }
     }
-}
 
+    @Test("a resolver sends the same INQUIRE once more with a busy answer's cookie; busy again counts as an unanswered round, and the walk asks anew")
+    func resolverEchoesTheCookieOnce() throws {
+        let resolverEP = HostileDatagramTests.endpoint(1), publisherEP = HostileDatagramTests.endpoint(2)
+        let key = try Ed25519PrivateKey(seed: [UInt8](repeating: 0x57, count: 32))
+        let name = try PeerName(authority: .of(publicKey: key.publicKey.bytes), classifier: "busy-publisher")
+        let id = PNRPID(p2pID: name.p2pID, serviceLocation: ServiceLocation(high: 0xFD00_0000_0000_0000, low: 0x55))
+        let atPublisher = RouteEntry(id: id, port: 3540, address: publisherEP.address)
+        var r = ScriptedNode(endpoint: resolverEP, seed: 23, now: Self.t0)
+        try r.deliver(.flood(Flood(doNotAck: true, validateID: .zero, routeEntry: atPublisher, alreadyFlooded: [])), from: publisherEP)
+        try r.answer(try r.inquire(about: id, to: publisherEP), with: AuthorityBuffer(flags: [], routeEntry: atPublisher))
+        let before = r.sent.count
+        let rid = r.node.resolve(name: name, now: r.now)
+        try r.collect()
+        if let lookup = try? r.lookup(validating: id, to: publisherEP) {
+            try r.answer(lookup, with: AuthorityBuffer(flags: [], routeEntry: atPublisher))
+        }
+        /// The final INQUIREs sent to the publisher since the resolution started.
+        func finalInquiries() -> [(message: PNRPMessage, inquire: Inquire)] {
+            r.sent[before...].compactMap { sent in
+                guard sent.to == publisherEP, case .inquire(let q) = sent.message.body, q.validateID == id, q.nonce != nil else { return nil }
+                return (sent.message, q)
+            }
+        }
+        let first = try #require(finalInquiries().last)
+        #expect(first.inquire.signingCookie == nil)
+        let cookie = [UInt8](repeating: 0xC0, count: 16)
+        try r.answer((first.message, publisherEP), with: AuthorityBuffer(flags: .busy, signingCookie: cookie))
+        let echoed = try #require(finalInquiries().last)
+        #expect(finalInquiries().count == 2)
+        #expect(echoed.inquire.nonce == first.inquire.nonce && echoed.inquire.signingCookie == cookie && echoed.inquire.flags == first.inquire.flags)
+        // Busy again, with another cookie: not echoed; an unanswered round, after which the walk asks anew.
+        try r.answer((echoed.message, publisherEP), with: AuthorityBuffer(flags: .busy, signingCookie: [UInt8](repeating: 0xC1, count: 16)))
+        let anew = try #require(finalInquiries().last)
+        #expect(finalInquiries().count == 3)
+        #expect(anew.inquire.signingCookie == nil && anew.inquire.nonce != first.inquire.nonce)
+        #expect(r.node.cache.entry(id) != nil, "a busy publisher is not a refused CPA")
+        // The publisher, with time again, answers with its CPA: resolved.
+        let cpa = try CPA.signed(
+            name: name, serviceLocation: id.serviceLocation, serviceAddresses: [publisherEP], payload: nil, friendlyName: nil,
+            notAfter: (Self.t0 + .hours(24)).fileTime, nonce: try #require(anew.inquire.nonce), key: key)
+        try r.answer((anew.message, publisherEP), with: AuthorityBuffer(flags: [], routeEntry: atPublisher, validateCPA: cpa))
+        #expect(r.events.contains { if case .resolved(rid, let result) = $0 { result.id == id } else { false } })
+    }
+}

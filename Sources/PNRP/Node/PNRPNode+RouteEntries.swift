@@ -53,7 +53,8 @@ extension PNRPNode {
     /// removed from the asker's cache as an invalid CPA (3.1.5.6.1.1), so an INQUIRE whose answer would need
     /// more than is left gets a busy AUTHORITY carrying a SIGNING_COOKIE for its source instead (N32): sent
     /// again with it, the INQUIRE is answered from time kept for senders that receive at their address, which
-    /// forged INQUIREs cannot take.
+    /// forged INQUIREs cannot take, each source address spending from its bucket's share (busy without a
+    /// cookie when that is spent; nothing for a cookie that is not valid).
     mutating func receiveInquire(_ m: Inquire, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
         guard var reg = registrations[m.validateID] else {
             sendAuthority(AuthorityBuffer(flags: .notFound), answering: messageID, to: source, now: now)
@@ -66,15 +67,26 @@ extension PNRPNode {
         let cachedPayload = nonce == CPA.zeroNonce ? reg.cachedExtendedPayload.flatMap { $0.notAfter > freshAfter ? $0 : nil } : nil
         let wantsPayload = m.flags.contains(.wantExtendedPayload) && reg.extendedPayload != nil
         let signatures = (m.flags.contains(.wantCPA) && cachedCPA == nil ? 1 : 0) + (wantsPayload && cachedPayload == nil ? 1 : 0)
-        guard signatures == 0 || spendSigningTime(signatures, for: m, from: source, now: now) else {
-            statistics.inquiriesOverSigningBudget += 1
-            if m.signingCookie == nil, let nonce = m.nonce {
-                sendAuthority(
-                    AuthorityBuffer(flags: .busy, signingCookie: signingCookie(for: source, nonce: nonce, period: signingCookiePeriod(at: now))),
-                    answering: messageID, to: source, now: now)
-                statistics.signingCookiesSent += 1
+        if signatures > 0 {
+            switch signingTime(signatures, for: m, from: source, now: now) {
+            case .granted:
+                break
+            case .budgetSpent:
+                statistics.inquiriesOverSigningBudget += 1
+                if let nonce = m.nonce {
+                    let cookie = signingCookie(for: source, inquiring: m.validateID, flags: m.flags, nonce: nonce, period: signingCookiePeriod(at: now))
+                    sendAuthority(AuthorityBuffer(flags: .busy, signingCookie: cookie), answering: messageID, to: source, now: now)
+                    statistics.signingCookiesSent += 1
+                }
+                return
+            case .shareSpent:
+                statistics.inquiriesOverSigningBudget += 1
+                sendAuthority(AuthorityBuffer(flags: .busy), answering: messageID, to: source, now: now)
+                return
+            case .cookieRefused:
+                statistics.signingCookiesRefused += 1
+                return
             }
-            return
         }
         var cacheChanged = false
         if m.flags.contains(.wantCPA) {
@@ -110,20 +122,14 @@ extension PNRPNode {
     /// passed (at `NodeConfiguration.signaturesPerSecond`, never beyond one second's worth); false, taking
     /// nothing, when not that much is left (`docs/deviations.md`, item N26).
     mutating func spendSigningBudget(_ count: Int, now: NodeInstant) -> Bool {
-        Self.spend(count, signaturesPerSecond: configuration.signaturesPerSecond, from: &signingCredit, toppedUpAt: &signingCreditAt, now: now)
-    }
-
-    /// Takes the time of `count` signatures out of `credit`, topped up since `toppedUpAt` at `signaturesPerSecond`
-    /// and never beyond `signingWindow`; false, taking nothing, when not that much is left.
-    static func spend(_ count: Int, signaturesPerSecond: Double, from credit: inout UInt64, toppedUpAt: inout NodeInstant, now: NodeInstant) -> Bool {
-        if now > toppedUpAt {
-            let elapsed = Swift.min((now - toppedUpAt).nanoseconds, signingWindow)
-            credit = Swift.min(signingWindow, credit + elapsed)
-            toppedUpAt = now
+        if now > signingCreditAt {
+            let elapsed = Swift.min((now - signingCreditAt).nanoseconds, Self.signingWindow)
+            signingCredit = Swift.min(Self.signingWindow, signingCredit + elapsed)
+            signingCreditAt = now
         }
-        let cost = UInt64((1e9 / signaturesPerSecond).rounded(.up)) * UInt64(Swift.max(count, 0))
-        guard credit >= cost else { return false }
-        credit -= cost
+        let cost = UInt64((1e9 / configuration.signaturesPerSecond).rounded(.up)) * UInt64(Swift.max(count, 0))
+        guard signingCredit >= cost else { return false }
+        signingCredit -= cost
         return true
     }
 
@@ -220,6 +226,19 @@ extension PNRPNode {
         pendingAddIDs.releaseStorageIfEmpty()
         if buffer.flags.contains(.notFound) {
             if add.incumbent { evict(add.entry.id, at: source, reason: .notRegistered) }
+            return
+        }
+        if add.needCPA, buffer.flags.contains(.busy), buffer.validateCPA == nil {
+            // The node had no signing time for our nonce (`docs/deviations.md`, item N32): once, the same INQUIRE
+            // again with its cookie. Otherwise the candidate is dropped and an incumbent stays: its node answered.
+            if !add.echoedCookie, let cookie = buffer.signingCookie, let nonce = add.nonce {
+                let inquire = Inquire(flags: [.wantCPA, .wantCertificateChain], validateID: add.entry.id, nonce: nonce, signingCookie: cookie)
+                let id = send(.inquire(inquire), to: source, pendingAs: .inquireForAdd, now: now)
+                var again = add
+                again.echoedCookie = true
+                pendingAdds[id] = again
+                pendingAddIDs.insert(add.entry.id)
+            }
             return
         }
         var verifiedKey: [UInt8]?

@@ -1,48 +1,94 @@
 import PeerCrypto
 
 /// Signing cookies (`docs/deviations.md`, item N32): when the signing budget (N26) is spent, an INQUIRE that
-/// needs a signature gets a busy AUTHORITY with a SIGNING_COOKIE bound to its source endpoint, its nonce and
-/// the period; the same INQUIRE sent again with that cookie is answered from signing time kept apart for such
-/// senders. A host that forges source addresses never sees the cookies, so a flood of forged INQUIREs can
-/// spend the first budget but not the second.
+/// needs a signature gets a busy AUTHORITY with a SIGNING_COOKIE bound to its source endpoint, the ID and flags
+/// it asks about, its nonce and the period; the same INQUIRE sent again with that cookie is answered from
+/// signing time kept apart for such senders, shared fairly among source addresses. A host that forges source
+/// addresses never sees the cookies, so a flood of forged INQUIREs can spend the first budget but not the
+/// second.
 extension PNRPNode {
+    /// How an INQUIRE needing signatures fares (`signingTime(_:for:from:now:)`).
+    enum SigningTime {
+        /// Signed for: the time was taken.
+        case granted
+        /// No cookie, and the signing budget is spent: the sender gets a cookie.
+        case budgetSpent
+        /// A valid cookie, but its source's share of the time kept for cookies is spent.
+        case shareSpent
+        /// A cookie that is not the one made for this source, ID, flags, nonce and period.
+        case cookieRefused
+    }
+
+    /// Buckets of source addresses sharing the signing time kept for cookie holders: one address takes at most
+    /// this fraction of it.
+    static let signingCookieBuckets = 16
+
     /// The period a signing cookie is made in: conversation periods (N25), 15 s by default. A cookie is valid
     /// in its own period and the next.
     func signingCookiePeriod(at now: NodeInstant) -> UInt64 { conversationPeriod(at: now) }
 
-    /// The SIGNING_COOKIE for an INQUIRE from `source` with `nonce` in `period`: the first 16 bytes of
-    /// HMAC-SHA-512, under the node's conversation key, of a label, the source, the period and the nonce.
-    func signingCookie(for source: IPv6Endpoint, nonce: [UInt8], period: UInt64) -> [UInt8] {
+    /// The SIGNING_COOKIE for an INQUIRE from `source` about `id` with `flags` and `nonce` in `period`: the
+    /// first 16 bytes of HMAC-SHA-512, under the node's conversation key, of the label `PNRP signing cookie`,
+    /// the source address (high, low), the period, the source port, the ID, the flags and the nonce, numbers
+    /// big-endian.
+    func signingCookie(for source: IPv6Endpoint, inquiring id: PNRPID, flags: InquireFlags, nonce: [UInt8], period: UInt64) -> [UInt8] {
         var message = Array("PNRP signing cookie".utf8)
-        message.reserveCapacity(message.count + 26 + nonce.count)
+        message.reserveCapacity(message.count + 60 + nonce.count)
         for word in [source.address.high, source.address.low, period] { withUnsafeBytes(of: word.bigEndian) { message += $0 } }
         withUnsafeBytes(of: source.port.bigEndian) { message += $0 }
+        for word in [id.w0, id.w1, id.w2, id.w3] { withUnsafeBytes(of: word.bigEndian) { message += $0 } }
+        withUnsafeBytes(of: flags.rawValue.bigEndian) { message += $0 }
         message += nonce
         var key = withUnsafeBytes(of: conversationKey) { Array($0) }
         defer { ConstantTime.wipe(&key) }
         return Array(HMACSHA512.authenticationCode(key: key, message: message).prefix(WireFormat.signingCookieLength))
     }
 
-    /// True when `cookie` is the one this node made for `source` and `nonce` in this period or the previous one
-    /// (compared in constant time).
-    func isValidSigningCookie(_ cookie: [UInt8], from source: IPv6Endpoint, nonce: [UInt8], now: NodeInstant) -> Bool {
+    /// True when `m`'s cookie is the one this node made for `source` and `m`'s ID, flags and nonce in this
+    /// period or the previous one (compared in constant time).
+    func hasValidSigningCookie(_ m: Inquire, from source: IPv6Endpoint, now: NodeInstant) -> Bool {
+        guard let cookie = m.signingCookie, let nonce = m.nonce else { return false }
         let period = signingCookiePeriod(at: now)
-        let periods = period > 0 ? [period, period - 1] : [period]
         var valid = false
-        for p in periods where ConstantTime.equal(cookie, signingCookie(for: source, nonce: nonce, period: p)) { valid = true }
+        for p in period > 0 ? [period, period - 1] : [period]
+        where ConstantTime.equal(cookie, signingCookie(for: source, inquiring: m.validateID, flags: m.flags, nonce: nonce, period: p)) {
+            valid = true
+        }
         return valid
     }
 
-    /// Takes the time of `count` signatures for INQUIRE `m` from `source`: from the time kept for cookie
-    /// holders when it echoes a valid SIGNING_COOKIE, from the signing budget when it echoes none; false, taking
-    /// nothing, when that is spent or the cookie is not valid.
-    mutating func spendSigningTime(_ count: Int, for m: Inquire, from source: IPv6Endpoint, now: NodeInstant) -> Bool {
-        guard let cookie = m.signingCookie else { return spendSigningBudget(count, now: now) }
-        guard let nonce = m.nonce, isValidSigningCookie(cookie, from: source, nonce: nonce, now: now) else {
-            statistics.signingCookiesRefused += 1
-            return false
+    /// The bucket of the time kept for cookie holders that `address` spends from: a keyed mix of the address
+    /// (an attacker cannot choose addresses that share a bucket with a given one, nor predict them).
+    func signingCookieBucket(of address: IPv6Address) -> Int {
+        func mix(_ x: UInt64) -> UInt64 {
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
         }
-        return Self.spend(
-            count, signaturesPerSecond: configuration.signaturesPerSecond, from: &cookieSigningCredit, toppedUpAt: &cookieSigningCreditAt, now: now)
+        let h = mix(mix(address.high ^ conversationKey.2) ^ address.low ^ conversationKey.3)
+        return Int(h % UInt64(Self.signingCookieBuckets))
+    }
+
+    /// Takes the time of `count` signatures for INQUIRE `m` from `source`: from the signing budget when it
+    /// echoes no cookie; from its address's share of the time kept for cookie holders when it echoes a valid one.
+    mutating func signingTime(_ count: Int, for m: Inquire, from source: IPv6Endpoint, now: NodeInstant) -> SigningTime {
+        guard m.signingCookie != nil else { return spendSigningBudget(count, now: now) ? .granted : .budgetSpent }
+        guard hasValidSigningCookie(m, from: source, now: now) else { return .cookieRefused }
+        let buckets = Self.signingCookieBuckets
+        if cookieSigningCredits.isEmpty {
+            cookieSigningCredits = Array(repeating: Self.signingWindow, count: buckets)
+            cookieSigningCreditsAt = now
+        }
+        if now > cookieSigningCreditsAt {
+            let elapsed = Swift.min((now - cookieSigningCreditsAt).nanoseconds, Self.signingWindow)
+            for i in cookieSigningCredits.indices { cookieSigningCredits[i] = Swift.min(Self.signingWindow, cookieSigningCredits[i] + elapsed) }
+            cookieSigningCreditsAt = now
+        }
+        let bucket = signingCookieBucket(of: source.address)
+        let cost = UInt64((1e9 * Double(buckets) / configuration.signaturesPerSecond).rounded(.up)) * UInt64(Swift.max(count, 0))
+        guard cookieSigningCredits[bucket] >= cost else { return .shareSpent }
+        cookieSigningCredits[bucket] -= cost
+        return .granted
     }
 }

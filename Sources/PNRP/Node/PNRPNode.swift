@@ -39,11 +39,11 @@ public struct PNRPNode: Sendable {
     var signingCredit: UInt64
     /// When `signingCredit` was last topped up.
     var signingCreditAt: NodeInstant
-    /// Signing time kept for INQUIREs that echo a valid SIGNING_COOKIE, as `signingCredit` is for the others
-    /// (`docs/deviations.md`, item N32).
-    var cookieSigningCredit: UInt64
-    /// When `cookieSigningCredit` was last topped up.
-    var cookieSigningCreditAt: NodeInstant
+    /// Signing time kept for INQUIREs that echo a valid SIGNING_COOKIE, one share per bucket of source
+    /// addresses (`signingCookieBuckets`); empty until the first such INQUIRE (`docs/deviations.md`, item N32).
+    var cookieSigningCredits: [UInt64] = []
+    /// When `cookieSigningCredits` were last topped up.
+    var cookieSigningCreditsAt: NodeInstant
     /// While an unsolicited datagram is handled: its source and the bytes it still allows the node to send to
     /// other endpoints not known to answer (`docs/deviations.md`, item N27).
     var thirdPartyAllowance: ThirdPartyAllowance?
@@ -78,6 +78,8 @@ public struct PNRPNode: Sendable {
         /// True when this validates an entry already cached without a CPA, because another route entry named
         /// its ID at other addresses: the entry goes if its node cannot show a CPA (`docs/deviations.md`, N22).
         var incumbent = false
+        /// True once the INQUIRE went again with the SIGNING_COOKIE of a busy answer (`docs/deviations.md`, N32).
+        var echoedCookie = false
     }
 
     struct OutgoingConversation: Sendable {
@@ -107,8 +109,7 @@ public struct PNRPNode: Sendable {
         self.conversationKey = (random.next(), random.next(), random.next(), random.next())
         self.signingCredit = Self.signingWindow
         self.signingCreditAt = now
-        self.cookieSigningCredit = Self.signingWindow
-        self.cookieSigningCreditAt = now
+        self.cookieSigningCreditsAt = now
         self.traversal = Self.makeTraversal(configuration, random: &random, now: now)
         self.random = random
     }

@@ -37,7 +37,7 @@ extension AuthorityBuffer {
         if let routeEntry { try w.writeRoutingEntryElement(routeEntry) }
         if let validateCPA { try w.writeCPAElement(.validateCPA, validateCPA, padded: false) }
         if let signingCookie {
-            guard validateCPA == nil else { throw .unencodable("SIGNING_COOKIE with a VALIDATE_CPA") }
+            guard validateCPA == nil, flags.contains(.busy) else { throw .unencodable("SIGNING_COOKIE outside a busy answer without VALIDATE_CPA") }
             try w.writeFixedBytesElement(.signingCookie, signingCookie, length: WireFormat.signingCookieLength)
         }
         guard w.count <= WireFormat.maximumAuthorityBufferSize else {
@@ -72,7 +72,7 @@ extension AuthorityBuffer {
         var validateCPA: CPA?
         if r.isNext(.validateCPA) { validateCPA = try r.readCPAElement(.validateCPA, padded: false) }
         var signingCookie: [UInt8]?
-        if validateCPA == nil, r.isNext(.signingCookie) {
+        if validateCPA == nil, rawFlags & AuthorityFlags.busy.rawValue != 0, r.isNext(.signingCookie) {
             signingCookie = try r.readFixedBytesElement(.signingCookie, length: WireFormat.signingCookieLength)
         }
         try r.expectNoMoreElements(in: "AUTHORITY_BUFFER")

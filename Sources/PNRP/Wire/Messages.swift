@@ -240,7 +240,7 @@ public struct AuthorityBuffer: Hashable, Sendable {
     public var validateCPA: CPA?
     /// SIGNING_COOKIE, in a busy answer to an INQUIRE the publisher had no signing time for: the INQUIRE sent
     /// again with it is answered from time kept for such senders (an extension: `docs/deviations.md`, N32).
-    /// Never with a VALIDATE_CPA.
+    /// Only with flag B, never with a VALIDATE_CPA.
     public var signingCookie: [UInt8]?
 
     /// Builds a buffer.

@@ -25,8 +25,8 @@ public struct SimulationResult {
     /// INQUIREs asking for a CPA (final INQUIREs and leaf-set validations) that attackers answered with a
     /// recorded CPA of an ID they do not hold.
     public var replayedCPAs = 0
-    /// Datagrams the attackers forged and put on the wire themselves (`solicit-flood`, `signature-flood`, and
-    /// the FLOODs of `displace`), in datagrams and bytes.
+    /// Datagrams the attackers forged and put on the wire themselves (`solicit-flood`, `signature-flood`, the
+    /// FLOODs of `displace` and `predict`), in datagrams and bytes.
     public var forgedDatagrams = 0, forgedBytes = 0
     /// LOOKUP answers rewritten to offer the victim's ID at the attacker (`evict`), or INQUIREs about the
     /// victim's ID answered with an attacker's CPA for it (`displace`).

@@ -175,8 +175,8 @@ public struct SimulationRun {
         let behaviour = scenario.attackers.behaviour
         // Attackers are spread over the join order, never node 0 (the cloud's first node) nor, when joins go
         // through well-known seeds, a seed.
-        let firstEligible = behaviour == .solicitFlood ? Swift.min(SolicitFlood.seedCount, n - 1) : 1
-        let attackers = Swift.min(Int((Double(n) * scenario.attackers.fraction).rounded()), n - firstEligible)
+        let firstEligible = behaviour == .solicitFlood ? SolicitFlood.seedCount : 1
+        let attackers = Swift.max(0, Swift.min(Int((Double(n) * scenario.attackers.fraction).rounded()), n - firstEligible))
         var isAttacker = [Bool](repeating: false, count: n)
         var chosen = 0
         while chosen < attackers && n > firstEligible {
@@ -471,8 +471,8 @@ public struct SimulationRun {
         return (made, checks)
     }
 
-    /// The nodes of the `count` honest registrations whose IDs lie nearest `victim`'s, half on each side
-    /// where there are enough.
+    /// The nodes of the `count` honest registrations whose IDs lie nearest `victim`'s (by distance on the
+    /// ring, whichever side).
     private func nearestHonestPublishers(to victim: RegisteredName, count: Int) -> [Int] {
         let ring = names.filter { $0.node != victim.node }.map { (distance: $0.id.distance(to: victim.id), node: $0.node) }
         return ring.sorted { ($0.distance, $0.node) < ($1.distance, $1.node) }.prefix(count).map(\.node)

@@ -3,7 +3,7 @@ import PNRPInMemory
 
 /// An attack that puts datagrams of its own making on the wire, at a steady average rate (a Poisson process
 /// the run draws from the scenario's generator), with whatever source address it claims. The run injects each
-/// one (`InMemoryCloud.inject`) and counts it in `SimulationResult.forged`.
+/// one (`InMemoryCloud.inject`) and counts it in `SimulationResult.forgedDatagrams` and `forgedBytes`.
 protocol ForgingAttack: AnyObject {
     /// Datagrams forged per second, all attackers together.
     var ratePerSecond: Double { get }

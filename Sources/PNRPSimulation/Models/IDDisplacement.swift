@@ -5,7 +5,8 @@ import PeerCrypto
 /// ID displacement: the attackers claim the exact PNRP ID of one victim's unsecured registration (the first
 /// registered name, unsecured in these runs). An unsecured name binds no key ([MS-PNRP] 3.1.5.7), so a CPA
 /// for that ID signed with an attacker's own key and listing its own endpoint verifies. Each attacker FLOODs
-/// a route entry naming the ID at its endpoint to the victim's nearest neighbours, now and then, and answers
+/// a route entry naming the ID at its endpoint to one of the victim's nearest neighbours every 5 s on
+/// average, and answers
 /// every INQUIRE about the ID — the neighbours' validation of that entry, or a resolver's final INQUIRE — with
 /// such a CPA (for the INQUIRE's nonce). A node that moves a cached entry, and replaces its key, on any CPA
 /// that verifies sends the victim's resolvers to an attacker and then refuses the victim's own revocation.
@@ -32,6 +33,7 @@ final class IDDisplacement: DatagramTamperer, ForgingAttack {
     /// CPAs for the victim's ID signed with an attacker's key and sent.
     private(set) var claimsSent = 0
 
+    /// Claimants `attackers`, whose signing keys are drawn from `seed`.
     init(attackers: [Int], seed: UInt64) {
         self.attackers = attackers
         self.random = RandomSource(seed: seed)
@@ -45,6 +47,7 @@ final class IDDisplacement: DatagramTamperer, ForgingAttack {
         return RouteEntry(id: id, port: endpoint.port, address: endpoint.address)
     }
 
+    /// Attacker `node`'s signing key, drawn when first needed.
     private func key(of node: Int) -> Ed25519PrivateKey {
         if let key = keys[node] { return key }
         let key = try! Ed25519PrivateKey(seed: random.bytes(32))  // 32 bytes by construction

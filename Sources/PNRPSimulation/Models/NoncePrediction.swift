@@ -32,11 +32,13 @@ final class NoncePrediction: DatagramTamperer, ForgingAttack {
     /// Bursts whose four INQUIREs all came back, and those whose fourth nonce and Message ID were predicted.
     private(set) var attempts = 0, predicted = 0
 
+    /// An attacker and the endpoint of the node it probes.
     private struct Pair: Hashable {
         var attacker: Int
         var victim: IPv6Endpoint
     }
 
+    /// Predictors `attackers`.
     init(attackers: [Int]) { self.attackers = attackers }
 
     var ratePerSecond: Double { Double(attackers.count) * Self.burstsPerSecondPerAttacker }

@@ -25,6 +25,7 @@ final class SignatureFlood: ForgingAttack {
     /// day), for an unsecured name the attackers registered nowhere.
     private var revocation: CPA?
 
+    /// A flood by `attackers` attackers, whose key is drawn from `seed`.
     init(attackers: Int, seed: UInt64) {
         ratePerSecond = Double(attackers) * Self.datagramsPerSecondPerAttacker
         var random = RandomSource(seed: seed)

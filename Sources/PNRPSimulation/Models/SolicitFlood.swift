@@ -2,7 +2,7 @@ import PNRP
 import PNRPInMemory
 
 /// Join flooding: the attackers send the cloud's seed nodes SOLICITs ([MS-PNRP] 2.2.2.1) with fresh hashed
-/// nonces and source addresses of other nodes (spoofed), from the first join to the end of the run. A seed
+/// nonces and source addresses of other nodes (spoofed), from the first join to the end of the measured phase. A seed
 /// that keeps a conversation per SOLICIT until it expires fills its table and answers real joiners "too
 /// busy" (an empty ADVERTISE), so they stay alone. The defence is `docs/deviations.md` N25: inbound
 /// synchronisation conversations keep no state.
@@ -12,11 +12,12 @@ import PNRPInMemory
 final class SolicitFlood: ForgingAttack {
     /// The seeds: nodes 0..<seedCount.
     static let seedCount = 4
-    /// SOLICITs each attacker sends per second (about 1 kB/s).
+    /// SOLICITs each attacker sends per second (36 bytes each: about 720 B/s).
     static let solicitsPerSecondPerAttacker = 20.0
 
     let ratePerSecond: Double
 
+    /// A flood by `attackers` attackers.
     init(attackers: Int) { ratePerSecond = Double(attackers) * Self.solicitsPerSecondPerAttacker }
 
     func forge(in cloud: InMemoryCloud, random: inout RandomSource, now: NodeInstant) -> [ForgedDatagram] {

@@ -9,21 +9,28 @@ import PNRP
 struct XoshiroPredictor {
     /// 256 coefficients over GF(2): bit j stands for bit j of the state (s0 bits 0...63, then s1, s2, s3).
     struct Bits: Equatable {
+        /// The 256 coefficients, 64 to a word.
         var w: [UInt64] = [0, 0, 0, 0]
+        /// The form of state bit `j` alone.
         static func unit(_ j: Int) -> Bits {
             var b = Bits()
             b.w[j / 64] = 1 << UInt64(j % 64)
             return b
         }
+        /// Whether state bit `j` takes part.
         func has(_ j: Int) -> Bool { w[j / 64] >> UInt64(j % 64) & 1 == 1 }
+        /// The sum of two forms over GF(2).
         static func ^ (a: Bits, b: Bits) -> Bits { Bits(w: [a.w[0] ^ b.w[0], a.w[1] ^ b.w[1], a.w[2] ^ b.w[2], a.w[3] ^ b.w[3]]) }
     }
 
     /// A 64-bit word as 64 linear forms, bit 0 first.
     typealias Word = [Bits]
 
+    /// `a ^ b`, bit by bit.
     static func xor(_ a: Word, _ b: Word) -> Word { zip(a, b).map { $0 ^ $1 } }
+    /// `a << k`.
     static func shiftedLeft(_ a: Word, _ k: Int) -> Word { (0..<64).map { $0 >= k ? a[$0 - k] : Bits() } }
+    /// `a` rotated left by `k`.
     static func rotatedLeft(_ a: Word, _ k: Int) -> Word { (0..<64).map { a[($0 - k + 64) % 64] } }
 
     /// One xoshiro256** state update, on linear forms.
