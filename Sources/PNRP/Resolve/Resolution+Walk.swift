@@ -59,8 +59,10 @@ extension Resolution {
             return .inquire(target: best, to: to)
         }
         // An application's walk with no next hop left starts again from the closest cached entry it has not
-        // asked yet (`docs/deviations.md`, item N30; N11 does the same after a silent hop).
-        if !nextHopStack.contains(where: { !isBeingAsked($0) }), reason == .applicationRequest, restarts < Self.maximumRestarts,
+        // asked yet (`docs/deviations.md`, item N30; N11 does the same after a silent hop): four times, and
+        // four more when no LOOKUP of it is in flight (N33).
+        if !nextHopStack.contains(where: { !isBeingAsked($0) }), reason == .applicationRequest,
+            restarts < Self.maximumRestarts || (restarts < Self.maximumRestartsWhenIdle && lookups.isEmpty),
             let alternative = cache.closest(to: target, excluding: contacted)
         {
             restarts += 1

@@ -70,11 +70,13 @@ struct Resolution: Sendable {
     /// cloud where half the cached nodes have left used up (`docs/deviations.md`, item N30).
     static let maximumSuspicious = 6
     static let maximumUsefulHops = 44
-    /// The useful hops of a walk that has had two LOOKUPs in flight: both lines' answers count, so half as many
-    /// again (`docs/deviations.md`, item N31).
-    static let maximumUsefulHopsHedged = 66
+    /// The useful hops of a walk that has had two LOOKUPs in flight: both lines' answers count, and such a walk
+    /// met silent nodes, so 99 (`docs/deviations.md`, items N31, N33).
+    static let maximumUsefulHopsHedged = 99
     /// Restarts from our own cache of an application's resolution that ran out of next hops (item N30).
     static let maximumRestarts = 4
+    /// Restarts allowed in all when no LOOKUP of the walk is in flight (`docs/deviations.md`, item N33).
+    static let maximumRestartsWhenIdle = 8
     /// Unanswered INQUIRE rounds (each of `retryCount` transmissions) before a best match is given up.
     static let maximumInquiryRounds = 2
     /// A node is asked at most this many times ([MS-PNRP] 3.1.5.6.1).
