@@ -135,6 +135,12 @@ extension Resolution {
                 // stays, and this one comes next should it fail (N31).
                 bestMatchStack.append(hop.entry)
             }
+        } else if let hop = current, let best = currentBestMatch, hop.entry.id == best.id, !hop.entry.sameLocation(as: best),
+            !bestMatchStack.contains(where: { $0.id == hop.entry.id && $0.sameLocation(as: hop.entry) })
+        {
+            // The best match's ID at another node, which answered: next should the best match fail. Someone else's
+            // claim of the exact ID must not hide the node that holds it (`docs/deviations.md`, item N34).
+            bestMatchStack.append(hop.entry)
         }
         // A seed asked without knowing its ID (split detection) is asked once.
         if let hop = current, hop.useCount >= Self.maximumUseCount || hop.entry.id == .zero { current = nil }
@@ -150,7 +156,7 @@ extension Resolution {
         if var offered = buffer.routeEntry {
             let earlier = Set(resolvePath.dropLast() + flaggedSilent)
             if offered.hasEndpoint(in: earlier) || offered.port <= 1024 || offered.hasEndpoint(host.advertisedEndpoint)
-                || nextHopStack.contains(where: { $0.entry.id == offered.id })
+                || nextHopStack.contains(where: { $0.entry.id == offered.id && $0.entry.sameLocation(as: offered) })
             {
                 // Already asked, or already queued.
             } else {
