@@ -241,4 +241,47 @@ import Testing
         try #require(host.cache.count >= 8, "\(host.cache.count) entries cached")
         #expect(m.lookupAnswered(messageID: 41, buffer: AuthorityBuffer(flags: [], routeEntry: fartherStill), from: Self.farEP, host: &host, now: Self.now) == .done)
     }
+
+    /// A colluder's claim of the target's exact ID at its own endpoint.
+    static let liarEP = IPv6Endpoint(address: IPv6Address(ipv4: 10, 0, 0, 9), port: 3540)
+    static let claim = RouteEntry(id: target, port: 3540, address: IPv6Address(ipv4: 10, 0, 0, 9))
+
+    @Test("an entry for a queued ID at other endpoints is queued too: a claim of the exact ID does not hide its holder")
+    func claimDoesNotHideTheHolderWhenOffered() {
+        var host = Self.host()
+        var r = Self.resolutionWithTwoHops()
+        // Two lines: far is asked, goes overdue, and closer is asked too.
+        guard case .lookup = Self.step(&r, host, messageID: 10) else { Issue.record("no LOOKUP to far"); return }
+        let overdue10 = r.lookupOverdue(messageID: 10)
+        #expect(overdue10)
+        guard case .lookup(_, Self.closerEP) = Self.step(&r, host, messageID: 11) else { Issue.record("no LOOKUP to closer"); return }
+        // far offers the claim, closer the real holder: both are queued.
+        _ = r.lookupAnswered(messageID: 10, buffer: AuthorityBuffer(flags: [], routeEntry: Self.claim), from: Self.farEP, host: &host, now: Self.now)
+        _ = r.lookupAnswered(messageID: 11, buffer: AuthorityBuffer(flags: [], routeEntry: Self.publisher), from: Self.closerEP, host: &host, now: Self.now)
+        #expect(r.state(of: Self.liarEP) == .queued)
+        #expect(r.state(of: Self.publisherEP) == .queued, "the holder's entry was dropped as already queued")
+    }
+
+    @Test("a node that answered with the best match's ID at another endpoint is asked next when the best match's CPA is refused")
+    func claimDoesNotHideTheHolderWhenItAnswers() {
+        var host = Self.host()
+        var r = Self.resolution()
+        r.nextHopStack = [.init(entry: Self.publisher, useCount: 0), .init(entry: Self.claim, useCount: 0)]
+        // The claimant is asked, goes overdue; the holder is asked too; both answer with nothing closer, the
+        // claimant first: its entry is the best match, the holder's the next.
+        guard case .lookup(_, Self.liarEP) = Self.step(&r, host, messageID: 20) else { Issue.record("no LOOKUP to the claimant"); return }
+        let overdue20 = r.lookupOverdue(messageID: 20)
+        #expect(overdue20)
+        guard case .lookup(_, Self.publisherEP) = Self.step(&r, host, messageID: 21) else { Issue.record("no LOOKUP to the holder"); return }
+        _ = r.lookupAnswered(messageID: 20, buffer: AuthorityBuffer(flags: []), from: Self.liarEP, host: &host, now: Self.now)
+        _ = r.lookupAnswered(messageID: 21, buffer: AuthorityBuffer(flags: []), from: Self.publisherEP, host: &host, now: Self.now)
+        #expect(r.currentBestMatch == Self.claim)
+        // The claimant's final INQUIRE gets no valid CPA: the holder is asked next.
+        guard case .inquire(Self.claim, Self.liarEP) = Self.step(&r, host, messageID: 22) else { Issue.record("no INQUIRE to the claimant"); return }
+        let taken = r.takeInquiry(messageID: 22)
+        #expect(taken?.target == Self.claim)
+        r.inquiryRejected()
+        #expect(Self.step(&r, host, messageID: 23) == .inquire(target: Self.publisher, to: Self.publisherEP))
+    }
 }
+
