@@ -15,8 +15,7 @@ import Testing
         var messageID: UInt32
         var nonce: [UInt8]
         var words: (UInt64, UInt64) {
-            func word(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(nonce[at + $1]) << UInt64(8 * $1) } }
-            return (word(0), word(8))
+            (NoncePrediction.word(nonce, 0), NoncePrediction.word(nonce, 8))
         }
     }
 

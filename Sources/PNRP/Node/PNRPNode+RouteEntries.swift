@@ -22,13 +22,17 @@ extension PNRPNode {
         }
         let needCPA = cache.needsCPA(entry)
         let nonce: [UInt8]? = needCPA && configuration.leafSetValidationNonce ? random.bytes(16) : nil
-        let inquire = Inquire(flags: needCPA ? [.wantCPA, .wantCertificateChain] : [], validateID: entry.id, nonce: nonce)
+        let inquire = Inquire(flags: needCPA ? Self.validationInquiryFlags : [], validateID: entry.id, nonce: nonce)
         // A route entry naming another node than the one that sent it is validated only within the bytes
         // the datagram carried (`docs/deviations.md`, item N27).
         guard let id = sendCausedByDatagram(.inquire(inquire), to: destination, pendingAs: .inquireForAdd, now: now) else { return }
         pendingAdds[id] = PendingAdd(entry: entry, needCPA: needCPA, nonce: nonce, alreadyFlooded: alreadyFlooded, floodSource: viaFlood ? source : nil)
         pendingAddIDs.insert(entry.id)
     }
+
+    /// What an INQUIRE validating a route entry asks for when it needs the CPA: the CPA and the certificate
+    /// chain ([MS-PNRP] 3.1.5.11, 3.2.5.1).
+    static let validationInquiryFlags: InquireFlags = [.wantCPA, .wantCertificateChain]
 
     /// Asks the node of an entry cached without a CPA for one (as 3.2.5.1 asks a leaf-set entry for it), because
     /// another route entry named its ID at other addresses. The entry then holds the key its CPA verifies
@@ -37,7 +41,7 @@ extension PNRPNode {
     mutating func validateIncumbent(_ cached: RouteEntry, now: NodeInstant) {
         guard let destination = cached.primaryEndpoint, destination != localEndpoint else { return }
         let nonce: [UInt8]? = configuration.leafSetValidationNonce ? random.bytes(16) : nil
-        let inquire = Inquire(flags: [.wantCPA, .wantCertificateChain], validateID: cached.id, nonce: nonce)
+        let inquire = Inquire(flags: Self.validationInquiryFlags, validateID: cached.id, nonce: nonce)
         let id = send(.inquire(inquire), to: destination, pendingAs: .inquireForAdd, now: now)
         pendingAdds[id] = PendingAdd(entry: cached, needCPA: true, nonce: nonce, alreadyFlooded: nil, floodSource: nil, incumbent: true)
         pendingAddIDs.insert(cached.id)
@@ -123,14 +127,22 @@ extension PNRPNode {
     /// nothing, when not that much is left (`docs/deviations.md`, item N26).
     mutating func spendSigningBudget(_ count: Int, now: NodeInstant) -> Bool {
         if now > signingCreditAt {
-            let elapsed = Swift.min((now - signingCreditAt).nanoseconds, Self.signingWindow)
-            signingCredit = Swift.min(Self.signingWindow, signingCredit + elapsed)
+            signingCredit = Swift.min(Self.signingWindow, signingCredit + Self.signingTimeElapsed(since: signingCreditAt, now: now))
             signingCreditAt = now
         }
-        let cost = UInt64((1e9 / configuration.signaturesPerSecond).rounded(.up)) * UInt64(Swift.max(count, 0))
+        let cost = Self.signingCost(count, signaturesPerSecond: configuration.signaturesPerSecond)
         guard signingCredit >= cost else { return false }
         signingCredit -= cost
         return true
+    }
+
+    /// The signing time earned from `since` to `now` (nanoseconds, at most `signingWindow`).
+    static func signingTimeElapsed(since: NodeInstant, now: NodeInstant) -> UInt64 { Swift.min((now - since).nanoseconds, signingWindow) }
+
+    /// The signing time `count` signatures take from one of `shares` equal shares of `signaturesPerSecond`
+    /// (nanoseconds).
+    static func signingCost(_ count: Int, signaturesPerSecond: Double, shares: Int = 1) -> UInt64 {
+        UInt64((1e9 * Double(shares) / signaturesPerSecond).rounded(.up)) * UInt64(Swift.max(count, 0))
     }
 
     /// Builds and signs the EXTENDED_PAYLOAD of a registration for `nonce` ([MS-PNRP] 3.2.5.8), with the key
@@ -232,7 +244,7 @@ extension PNRPNode {
             // The node had no signing time for our nonce (`docs/deviations.md`, item N32): once, the same INQUIRE
             // again with its cookie. Otherwise the candidate is dropped and an incumbent stays: its node answered.
             if !add.echoedCookie, let cookie = buffer.signingCookie, let nonce = add.nonce {
-                let inquire = Inquire(flags: [.wantCPA, .wantCertificateChain], validateID: add.entry.id, nonce: nonce, signingCookie: cookie)
+                let inquire = Inquire(flags: Self.validationInquiryFlags, validateID: add.entry.id, nonce: nonce, signingCookie: cookie)
                 let id = send(.inquire(inquire), to: source, pendingAs: .inquireForAdd, now: now)
                 var again = add
                 again.echoedCookie = true

@@ -34,14 +34,11 @@ extension PNRPNode {
     func signingCookie(for source: IPv6Endpoint, inquiring id: PNRPID, flags: InquireFlags, nonce: [UInt8], period: UInt64) -> [UInt8] {
         var message = Array("PNRP signing cookie".utf8)
         message.reserveCapacity(message.count + 60 + nonce.count)
-        for word in [source.address.high, source.address.low, period] { withUnsafeBytes(of: word.bigEndian) { message += $0 } }
-        withUnsafeBytes(of: source.port.bigEndian) { message += $0 }
+        Self.append(source, period: period, to: &message)
         for word in [id.w0, id.w1, id.w2, id.w3] { withUnsafeBytes(of: word.bigEndian) { message += $0 } }
         withUnsafeBytes(of: flags.rawValue.bigEndian) { message += $0 }
         message += nonce
-        var key = withUnsafeBytes(of: conversationKey) { Array($0) }
-        defer { ConstantTime.wipe(&key) }
-        return Array(HMACSHA512.authenticationCode(key: key, message: message).prefix(WireFormat.signingCookieLength))
+        return Array(conversationMAC(message).prefix(WireFormat.signingCookieLength))
     }
 
     /// True when `m`'s cookie is the one this node made for `source` and `m`'s ID, flags and nonce in this
@@ -60,13 +57,7 @@ extension PNRPNode {
     /// The bucket of the time kept for cookie holders that `address` spends from: a keyed mix of the address
     /// (an attacker cannot choose addresses that share a bucket with a given one, nor predict them).
     func signingCookieBucket(of address: IPv6Address) -> Int {
-        func mix(_ x: UInt64) -> UInt64 {
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        let h = mix(mix(address.high ^ conversationKey.2) ^ address.low ^ conversationKey.3)
+        let h = SplitMix64.mix(SplitMix64.mix(address.high ^ conversationKey.2) ^ address.low ^ conversationKey.3)
         return Int(h % UInt64(Self.signingCookieBuckets))
     }
 
@@ -81,12 +72,12 @@ extension PNRPNode {
             cookieSigningCreditsAt = now
         }
         if now > cookieSigningCreditsAt {
-            let elapsed = Swift.min((now - cookieSigningCreditsAt).nanoseconds, Self.signingWindow)
+            let elapsed = Self.signingTimeElapsed(since: cookieSigningCreditsAt, now: now)
             for i in cookieSigningCredits.indices { cookieSigningCredits[i] = Swift.min(Self.signingWindow, cookieSigningCredits[i] + elapsed) }
             cookieSigningCreditsAt = now
         }
         let bucket = signingCookieBucket(of: source.address)
-        let cost = UInt64((1e9 * Double(buckets) / configuration.signaturesPerSecond).rounded(.up)) * UInt64(Swift.max(count, 0))
+        let cost = Self.signingCost(count, signaturesPerSecond: configuration.signaturesPerSecond, shares: buckets)
         guard cookieSigningCredits[bucket] >= cost else { return .shareSpent }
         cookieSigningCredits[bucket] -= cost
         return .granted

@@ -51,6 +51,21 @@ extension PNRPNode {
         now.nanoseconds / Swift.max(configuration.conversationTimeout.nanoseconds, 1)
     }
 
+    /// HMAC-SHA-512 of `message` under the node's conversation key (the key's copy wiped after use): what
+    /// inbound conversations (N25) and signing cookies (N32) are derived from.
+    func conversationMAC(_ message: [UInt8]) -> [UInt8] {
+        var key = withUnsafeBytes(of: conversationKey) { Array($0) }
+        defer { ConstantTime.wipe(&key) }
+        return HMACSHA512.authenticationCode(key: key, message: message)
+    }
+
+    /// Appends `peer`'s address (high, low), `period` and `peer`'s port, big-endian: how a keyed hash names
+    /// its peer and period.
+    static func append(_ peer: IPv6Endpoint, period: UInt64, to message: inout [UInt8]) {
+        for word in [peer.address.high, peer.address.low, period] { withUnsafeBytes(of: word.bigEndian) { message += $0 } }
+        withUnsafeBytes(of: peer.port.bigEndian) { message += $0 }
+    }
+
     /// The IDs a SOLICIT of type ANY from `peer` with `hashedNonce` in `period` is offered, best first: the
     /// cache's spread order (`RouteEntryCache.spreadOrder`, [MS-PNRP] 3.2.5.3) under a rank keyed by
     /// HMAC-SHA-512, under the node's conversation key, of the peer, the Hashed Nonce and the period; then our
@@ -59,21 +74,12 @@ extension PNRPNode {
     func offerOrder(to peer: IPv6Endpoint, hashedNonce: [UInt8], period: UInt64) -> [PNRPID] {
         var message: [UInt8] = []
         message.reserveCapacity(26 + hashedNonce.count)
-        for word in [peer.address.high, peer.address.low, period] { withUnsafeBytes(of: word.bigEndian) { message += $0 } }
-        withUnsafeBytes(of: peer.port.bigEndian) { message += $0 }
+        Self.append(peer, period: period, to: &message)
         message += hashedNonce
-        var key = withUnsafeBytes(of: conversationKey) { Array($0) }
-        var mac = HMACSHA512.authenticationCode(key: key, message: message)
-        ConstantTime.wipe(&key)
+        var mac = conversationMAC(message)
         let k = mac.withUnsafeBytes { raw in (0..<5).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self) } }
         ConstantTime.wipe(&mac)
-        // SplitMix64's finaliser: every output bit depends on every input bit.
-        func mix(_ x: UInt64) -> UInt64 {
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        let mix = SplitMix64.mix
         let order = cache.spreadOrder { id in mix(mix(mix(mix(k[0] ^ id.w0) ^ k[1] ^ id.w1) ^ k[2] ^ id.w2) ^ k[3] ^ id.w3) ^ k[4] }
         return order + cache.localIDs
     }

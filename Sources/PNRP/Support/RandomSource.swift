@@ -12,11 +12,8 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     public init(seed: UInt64) {
         var x = seed
         func splitMix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
+            x &+= SplitMix64.increment
+            return SplitMix64.mix(x)
         }
         s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
     }

@@ -1,6 +1,7 @@
 /// AUTHORITY_BUFFER codec ([MS-PNRP] 2.2.2.6.1): FLAGS_FIELD [CERT_CHAIN] [CLASSIFIER] [EXTENDED_PAYLOAD]
-/// [ROUTING_ENTRY] [VALIDATE_CPA | SIGNING_COOKIE] (the cookie is an extension, `docs/deviations.md` N32), aligned from the buffer's own start (which lies at datagram offset 28, so
-/// both alignments agree). Every element but VALIDATE_CPA is padded, even when it is the last one present.
+/// [ROUTING_ENTRY] [VALIDATE_CPA | SIGNING_COOKIE] (the cookie is an extension, `docs/deviations.md` N32),
+/// aligned from the buffer's own start (which lies at datagram offset 28, so both alignments agree). Every
+/// element but VALIDATE_CPA is padded, even when it is the last one present.
 ///
 /// Decisions on points the spec leaves open (see `docs/deviations.md`):
 /// - CLASSIFIER code units are UTF-16 **big-endian** (network order, the 2.2 default; W4) and must be valid

@@ -148,13 +148,13 @@ public struct SimulationRun {
                 result.forgedDatagrams += 1
                 result.forgedBytes += d.bytes.count
             }
-            forging = (attack, cloud.now + random.poissonGap(ratePerSecond: attack.ratePerSecond))
+            startForging(attack)
         }
         cloud.run(until: time)
         linkLocal?.run(until: time)
     }
 
-    /// Starts `attack`'s forgeries now.
+    /// Schedules `attack`'s next forgery from now (its first, when it starts).
     private mutating func startForging(_ attack: any ForgingAttack) {
         forging = (attack, cloud.now + random.poissonGap(ratePerSecond: attack.ratePerSecond))
     }

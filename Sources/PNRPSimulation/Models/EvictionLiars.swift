@@ -26,8 +26,7 @@ final class EvictionLiars: DatagramTamperer {
             lookups.remove(ReceivedRequest(node: node, peer: destination, messageID: fragment.ackedMessageID)) != nil,
             var buffer = AuthorityAnswer.wholeBuffer(fragment)
         else { return datagram }
-        let own = InMemoryCloud.endpoint(ofNode: node)
-        buffer.routeEntry = RouteEntry(id: victimID, port: own.port, address: own.address)
+        buffer.routeEntry = RouteEntry(id: victimID, atNode: node)
         buffer.flags.remove(.notFound)
         guard let out = AuthorityAnswer.encoded(buffer, messageID: message.messageID, ackedMessageID: fragment.ackedMessageID) else { return datagram }
         lies += 1

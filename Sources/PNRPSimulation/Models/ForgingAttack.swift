@@ -12,6 +12,14 @@ protocol ForgingAttack: AnyObject {
     func forge(in cloud: InMemoryCloud, random: inout RandomSource, now: NodeInstant) -> [ForgedDatagram]
 }
 
+extension InMemoryCloud {
+    /// A node whose endpoint a forged datagram to `target` claims as its source: any node but the target.
+    func spoofedSource(towards target: Int, random: inout RandomSource) -> Int {
+        let source = Int(random.next() % UInt64(nodes.count))
+        return source == target ? (source + 1) % nodes.count : source
+    }
+}
+
 /// One datagram an attack forged: its bytes, the node whose PNRP endpoint it claims as source, its target, and
 /// how long after the forgery it is sent.
 struct ForgedDatagram {

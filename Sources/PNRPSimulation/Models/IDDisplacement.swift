@@ -41,12 +41,6 @@ final class IDDisplacement: DatagramTamperer, ForgingAttack {
 
     var ratePerSecond: Double { Double(attackers.count) * Self.floodsPerSecondPerAttacker }
 
-    /// The claim: the victim's ID at attacker `node`'s endpoint.
-    private func claim(by node: Int, id: PNRPID) -> RouteEntry {
-        let endpoint = InMemoryCloud.endpoint(ofNode: node)
-        return RouteEntry(id: id, port: endpoint.port, address: endpoint.address)
-    }
-
     /// Attacker `node`'s signing key, drawn when first needed.
     private func key(of node: Int) -> Ed25519PrivateKey {
         if let key = keys[node] { return key }
@@ -60,7 +54,7 @@ final class IDDisplacement: DatagramTamperer, ForgingAttack {
         let attacker = attackers[Int(random.next() % UInt64(attackers.count))]
         let target = neighbours[Int(random.next() % UInt64(neighbours.count))]
         guard cloud.isAlive(attacker), cloud.isAlive(target) else { return [] }
-        let flood = Flood(doNotAck: false, validateID: .zero, routeEntry: claim(by: attacker, id: victim.id), alreadyFlooded: [])
+        let flood = Flood(doNotAck: false, validateID: .zero, routeEntry: RouteEntry(id: victim.id, atNode: attacker), alreadyFlooded: [])
         guard let bytes = try? PNRPMessage(messageID: UInt32(truncatingIfNeeded: random.next()), body: .flood(flood)).encoded() else { return [] }
         return [ForgedDatagram(bytes: bytes, source: attacker, target: target)]
     }
@@ -78,7 +72,7 @@ final class IDDisplacement: DatagramTamperer, ForgingAttack {
                 name: victim.name, serviceLocation: victim.id.serviceLocation, serviceAddresses: [InMemoryCloud.endpoint(ofNode: node)],
                 payload: nil, friendlyName: nil, notAfter: (now + .hours(24)).fileTime, nonce: nonce, key: key(of: node)),
             let out = AuthorityAnswer.encoded(
-                AuthorityBuffer(flags: [], routeEntry: claim(by: node, id: victim.id), validateCPA: cpa), messageID: message.messageID,
+                AuthorityBuffer(flags: [], routeEntry: RouteEntry(id: victim.id, atNode: node), validateCPA: cpa), messageID: message.messageID,
                 ackedMessageID: fragment.ackedMessageID)
         else { return datagram }
         claimsSent += 1

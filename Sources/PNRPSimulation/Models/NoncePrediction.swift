@@ -51,11 +51,10 @@ final class NoncePrediction: DatagramTamperer, ForgingAttack {
         let pair = Pair(attacker: attacker, victim: InMemoryCloud.endpoint(ofNode: victim.node))
         seen[pair] = [:]
         probedIDs[pair] = victim.id
-        let endpoint = InMemoryCloud.endpoint(ofNode: attacker)
         return (1...Self.burstSize).compactMap { k in
             // IDs just above the victim's: closer than any leaf-set member, so the node validates each one.
             let id = PNRPID(victim.id.w0, victim.id.w1, victim.id.w2, victim.id.w3 &+ UInt64(k))
-            let flood = Flood(doNotAck: true, validateID: .zero, routeEntry: RouteEntry(id: id, port: endpoint.port, address: endpoint.address), alreadyFlooded: [])
+            let flood = Flood(doNotAck: true, validateID: .zero, routeEntry: RouteEntry(id: id, atNode: attacker), alreadyFlooded: [])
             guard let bytes = try? PNRPMessage(messageID: UInt32(truncatingIfNeeded: random.next()), body: .flood(flood)).encoded() else { return nil }
             return ForgedDatagram(bytes: bytes, source: attacker, target: victim.node, delay: Self.spacing * UInt64(k - 1))
         }
@@ -101,8 +100,8 @@ final class NoncePrediction: DatagramTamperer, ForgingAttack {
     /// Draws the node may have made between two INQUIREs of a burst, tried by the attacker.
     static let maximumGap = 2
 
-    /// The little-endian 64-bit word at `at` in `nonce`.
-    private static func word(_ nonce: [UInt8], _ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(nonce[at + $1]) << UInt64(8 * $1) } }
+    /// The little-endian 64-bit word at `at` in `nonce`: the generator output a nonce's 8 bytes there came from.
+    static func word(_ nonce: [UInt8], _ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(nonce[at + $1]) << UInt64(8 * $1) } }
 
     /// The attackers' own traffic goes out as their nodes send it.
     func tamper(_ datagram: [UInt8], from node: Int, to destination: IPv6Endpoint, now: NodeInstant) -> [UInt8]? { datagram }

@@ -47,8 +47,7 @@ final class SignatureFlood: ForgingAttack {
     func forge(in cloud: InMemoryCloud, random: inout RandomSource, now: NodeInstant) -> [ForgedDatagram] {
         guard !publishers.isEmpty, cloud.nodes.count > 1 else { return [] }
         let target = publishers[Int(random.next() % UInt64(publishers.count))]
-        var source = Int(random.next() % UInt64(cloud.nodes.count))
-        if source == target.node { source = (source + 1) % cloud.nodes.count }
+        let source = cloud.spoofedSource(towards: target.node, random: &random)
         let body: PNRPMessage.Body
         if random.next() & 1 == 0 {
             body = .inquire(Inquire(flags: [.wantCPA], validateID: target.id, nonce: random.bytes(16)))

@@ -24,8 +24,7 @@ final class SolicitFlood: ForgingAttack {
         let seeds = Swift.min(Self.seedCount, cloud.nodes.count)
         guard seeds > 0, cloud.nodes.count > 1 else { return [] }
         let target = Int(random.next() % UInt64(seeds))
-        var source = Int(random.next() % UInt64(cloud.nodes.count))
-        if source == target { source = (source + 1) % cloud.nodes.count }
+        let source = cloud.spoofedSource(towards: target, random: &random)
         let solicit = Solicit(hashedNonce: random.bytes(20))
         guard cloud.isAlive(target), let bytes = try? PNRPMessage(messageID: UInt32(truncatingIfNeeded: random.next()), body: .solicit(solicit)).encoded()
         else { return [] }

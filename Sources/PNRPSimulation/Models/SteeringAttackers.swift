@@ -63,9 +63,8 @@ final class SteeringAttackers: DatagramTamperer {
             let others = colluders.filter { $0 != node }
             guard !others.isEmpty else { return datagram }
             let colluder = others[Int(random.next() % UInt64(others.count))]
-            let endpoint = InMemoryCloud.endpoint(ofNode: colluder)
             let claimed = replayCPAs ? recordedIDs[target.p2pID] ?? target : target
-            buffer.routeEntry = RouteEntry(id: claimed, port: endpoint.port, address: endpoint.address)
+            buffer.routeEntry = RouteEntry(id: claimed, atNode: colluder)
             buffer.flags.remove(.notFound)
             rewrite = .steered
         } else if let (id, wantsCPA) = inquired, replayCPAs, buffer.flags.contains(.notFound), let cpa = recorded[id] {
@@ -73,8 +72,7 @@ final class SteeringAttackers: DatagramTamperer {
             // get the attacker refused from its neighbours' leaf sets.
             buffer.flags.remove(.notFound)
             buffer.validateCPA = cpa
-            let endpoint = InMemoryCloud.endpoint(ofNode: node)
-            buffer.routeEntry = RouteEntry(id: id, port: endpoint.port, address: endpoint.address)
+            buffer.routeEntry = RouteEntry(id: id, atNode: node)
             rewrite = wantsCPA ? .replayed(cpa) : .claimedReachable(cpa)
         } else {
             return datagram
