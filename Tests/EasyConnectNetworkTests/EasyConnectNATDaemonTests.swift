@@ -36,7 +36,13 @@
             #expect(service.string("description")?.hasPrefix("pnrp node at") == true, "\(service.text)")
             let helper = try Self.startEasyConnect(
                 lab: lab, net: net, seed: seed, role: "helper", site: helperSite, ["help", "--name", "Hector"], environment: ["EASY_CONNECT_PASSWORD": password])
-            try await user.waitFor("consent-request", seconds: 60)
+            do {
+                try await user.waitFor("consent-request", seconds: 60)
+            } catch {
+                // The User's side alone does not say why no Helper arrived: the Helper's output goes with it.
+                Issue.record("no consent request: \(error)\n--- the Helper:\n\(helper.report())")
+                throw error
+            }
             user.send("accept")
             let (connected, _) = try await helper.waitFor("connected", seconds: 30)
             #expect(connected.string("path") == "punched", "\(connected.text)\n\(user.report())\n\(helper.report())")
