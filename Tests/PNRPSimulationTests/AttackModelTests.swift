@@ -18,11 +18,11 @@ import Testing
     @Test("evict: liars offer the victim's ID at their own endpoint and deny it; honest caches keep the victim, its name resolves")
     func eviction() {
         let r = Self.run(.evict, fraction: 0.05)
-        #expect(r.attackerClaims > 100)
+        #expect(r.attackerClaims > 50, "the liars were asked and lied")
         #expect(r.victimStarted > 100)
-        // Five liars in 100 nodes still cost a few resolutions of the victim's name: a walk whose hops near the
-        // victim are liars runs out of candidates (95 % in this cloud; 100 % among 1,000 nodes, `evict.yaml`).
-        #expect((r.firstNameSuccessRate ?? 0) >= 0.9, "failures: \(r.failures)")
+        // Five liars in 100 nodes: before N35 a walk whose hops near the victim were liars could run out of
+        // candidates (95 % in this cloud); a liar refused at the final INQUIRE is no longer followed.
+        #expect((r.firstNameSuccessRate ?? 0) >= 0.99, "failures: \(r.failures)")
         #expect((r.victimCachedAtPublisher ?? 0) >= 4, "the victim's leaf-set neighbours at least hold it")
         #expect(r.victimCachedAtAttacker == 0)
         #expect(r.misdirectedAccepted == 0 && r.forgedAccepted == 0)

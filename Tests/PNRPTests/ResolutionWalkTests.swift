@@ -215,7 +215,7 @@ import Testing
         var s = Self.resolution(reason: .splitDetection)
         s.nextHopStack = []
         s.promoteBestMatch(Self.far)
-        s.inquiryRejected()
+        s.inquiryRejected(by: Self.farEP)
         #expect(s.currentBestMatch == nil && s.rejectedCPAs == 1)
         #expect(s.next(host: host) == .finished(.noValidCPA), "nothing left to ask, and a CPA was refused")
         var t = Self.resolution(reason: .splitDetection)
@@ -280,8 +280,30 @@ import Testing
         guard case .inquire(Self.claim, Self.liarEP) = Self.step(&r, host, messageID: 22) else { Issue.record("no INQUIRE to the claimant"); return }
         let taken = r.takeInquiry(messageID: 22)
         #expect(taken?.target == Self.claim)
-        r.inquiryRejected()
+        r.inquiryRejected(by: Self.liarEP)
         #expect(Self.step(&r, host, messageID: 23) == .inquire(target: Self.publisher, to: Self.publisherEP))
     }
-}
 
+    @Test("a claimant whose CPA is refused has lied: the hop it offered and the node that pointed the walk at it are dropped, and the walk goes on with the honest hop below")
+    func refusedClaimantIsNotFollowed() {
+        var host = Self.host()
+        var r = Self.resolution()
+        // An honest hop waits below `far`.
+        r.nextHopStack.insert(.init(entry: Self.closer, useCount: 0), at: 0)
+        let secondLiarEP = IPv6Endpoint(address: IPv6Address(ipv4: 10, 0, 0, 10), port: 3540)
+        let secondClaim = RouteEntry(id: Self.target, port: 3540, address: IPv6Address(ipv4: 10, 0, 0, 10))
+        // `far` points at a claim of the exact ID; the claimant, asked, points at another claimant.
+        guard case .lookup(_, Self.farEP) = Self.step(&r, host, messageID: 80) else { Issue.record("no LOOKUP to far"); return }
+        _ = r.lookupAnswered(messageID: 80, buffer: AuthorityBuffer(flags: [], routeEntry: Self.claim), from: Self.farEP, host: &host, now: Self.now)
+        guard case .lookup(_, Self.liarEP) = Self.step(&r, host, messageID: 81) else { Issue.record("no LOOKUP to the claimant"); return }
+        _ = r.lookupAnswered(messageID: 81, buffer: AuthorityBuffer(flags: [], routeEntry: secondClaim), from: Self.liarEP, host: &host, now: Self.now)
+        #expect(r.state(of: secondLiarEP) == .queued && r.state(of: Self.farEP) == .answered)
+        guard case .inquire(Self.claim, Self.liarEP) = Self.step(&r, host, messageID: 82) else { Issue.record("no INQUIRE to the claimant"); return }
+        _ = r.takeInquiry(messageID: 82)
+        r.inquiryRejected(by: Self.liarEP)
+        #expect(r.state(of: secondLiarEP) == .unknown, "the refused claimant's hop is still queued")
+        #expect(!r.nextHopStack.contains { $0.entry.hasEndpoint(Self.farEP) }, "the node that pointed at the claimant is still to be asked again")
+        guard case .lookup(let lookup, Self.closerEP) = Self.step(&r, host, messageID: 83) else { Issue.record("the honest hop was not asked next"); return }
+        #expect(lookup.validateID == Self.closer.id && lookup.flaggedPath.contains(Self.liarEP))
+    }
+}

@@ -155,14 +155,15 @@ extension Resolution {
         }
         if var offered = buffer.routeEntry {
             let earlier = Set(resolvePath.dropLast() + flaggedSilent)
-            if offered.hasEndpoint(in: earlier) || offered.port <= 1024 || offered.hasEndpoint(host.advertisedEndpoint)
+            if offered.hasEndpoint(in: earlier) || offered.port <= 1024 || offered.hasEndpoint(host.advertisedEndpoint) || refusedClaimants.contains(source)
                 || nextHopStack.contains(where: { $0.entry.id == offered.id && $0.entry.sameLocation(as: offered) })
             {
                 // Already asked, or already queued.
             } else {
                 offered.addresses = Array(offered.addresses.prefix(RouteEntry.maximumAddresses))
                 if responderID.map({ target.isCloser(offered.id, than: $0) }) ?? true || host.cache.count < 8 {
-                    queue(.init(entry: offered, useCount: 0))
+                    queue(.init(entry: offered, useCount: 0, offeredBy: source))
+                    if let e = offered.primaryEndpoint, offerers[e] == nil { offerers[e] = source }
                     closerHopOffered = true
                     host.learn(offered, from: source, now: now)
                 } else if pushedBack, let hop = current, let i = nextHopStack.lastIndex(where: { $0.entry.id == hop.entry.id }) {
@@ -215,11 +216,18 @@ extension Resolution {
         return (i.to, i.nonce, i.target, i.signingCookie)
     }
 
-    /// The best match's answer did not hold (no valid CPA, or another key's): the previous best match takes
-    /// its place ([MS-PNRP] 3.1.5.6.1.1).
-    mutating func inquiryRejected() {
+    /// The best match's answer, from `claimant`, did not hold (no valid CPA, or another key's): the previous best
+    /// match takes its place ([MS-PNRP] 3.1.5.6.1.1). A node that claimed the ID and cannot prove it has lied once:
+    /// the next hops it offered are dropped, and what it offers later is not followed (`docs/deviations.md`,
+    /// item N35).
+    mutating func inquiryRejected(by claimant: IPv6Endpoint) {
         rejectedCPAs += 1
         demoteBestMatch()
+        var refused = [claimant]
+        // The node that pointed the walk at it relayed the false claim, or made it up.
+        if let offerer = offerers[claimant] { refused.append(offerer) }
+        for e in refused where !refusedClaimants.contains(e) { refusedClaimants.append(e) }
+        nextHopStack.removeAll { hop in refused.contains { hop.offeredBy == $0 || hop.entry.hasEndpoint($0) } }
     }
 
     /// The outstanding INQUIRE, to `destination`, went unanswered ([MS-PNRP] 3.1.4.4.2 step 7): the best match

@@ -6,6 +6,8 @@ struct Resolution: Sendable {
     struct Hop: Sendable {
         var entry: RouteEntry
         var useCount: Int
+        /// The node whose LOOKUP answer offered it; nil for an entry taken from our own cache.
+        var offeredBy: IPv6Endpoint? = nil
     }
 
     /// A LOOKUP sent and not yet answered.
@@ -63,6 +65,11 @@ struct Resolution: Sendable {
     var restarts = 0
     /// CPAs that failed validation during this resolution.
     var rejectedCPAs = 0
+    /// Nodes that claimed a matching ID and then answered the final INQUIRE with a CPA that did not hold: what
+    /// they offer is not followed (`docs/deviations.md`, item N35).
+    var refusedClaimants: [IPv6Endpoint] = []
+    /// The node that first offered each endpoint queued.
+    var offerers: [IPv6Endpoint: IPv6Endpoint] = [:]
     /// True when the application asked for this resolution (an answer is reported).
     var reportsResult: Bool { reason == .applicationRequest }
 

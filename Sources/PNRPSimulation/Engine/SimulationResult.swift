@@ -31,7 +31,7 @@ public struct SimulationResult {
     /// LOOKUP answers rewritten to offer the victim's ID at the attacker (`evict`), or INQUIREs about the
     /// victim's ID answered with an attacker's CPA for it (`displace`).
     public var attackerClaims = 0
-    /// In `evict` and `displace` runs, when the run ended: honest online nodes whose cache holds the victim's
+    /// In `evict`, `displace` and `eclipse` runs, when the run ended: honest online nodes whose cache holds the victim's
     /// ID at the victim's endpoint, and at an attacker's.
     public var victimCachedAtPublisher: Int?, victimCachedAtAttacker: Int?
     /// In `solicit-flood` runs: honest nodes that knew no other node when measuring started.

@@ -444,7 +444,7 @@ public struct SimulationRun {
         result.unlinkedNeighboursAtEnd = unlinkedNeighbours()
         result.attackerClaims = (evictionLiars?.lies ?? 0) + (displacement?.claimsSent ?? 0)
         if let noncePrediction { (result.predictionAttempts, result.predictionsConfirmed) = (noncePrediction.attempts, noncePrediction.predicted) }
-        if (evictionLiars != nil || displacement != nil), let victim = names.first {
+        if evictionLiars != nil || displacement != nil || scenario.attackers.behaviour == .eclipse, let victim = names.first {
             let publisher = InMemoryCloud.endpoint(ofNode: victim.node)
             var atPublisher = 0, atAttacker = 0
             for i in 0..<cloud.nodes.count where !attacker[i] && cloud.isAlive(i) && i != victim.node {
