@@ -162,3 +162,35 @@ import Testing
         #expect(r.events.contains { if case .resolved(_, let result) = $0 { result.id == publisherID } else { false } }, "\(r.events)")
     }
 }
+
+/// A registration's nearest leaf-set neighbours are checked for liveness (`docs/deviations.md`, item N36).
+@Suite(.onComputeThread) struct NeighbourProbeTests {
+    @Test("once a nearest neighbour has left, the next one to leave without a word is found silent within a minute, the registration is announced again, and the next live node on that side and the publisher hold each other")
+    func silentNeighbourIsReplaced() throws {
+        var runner = ChurnResilienceTests.settledCloud(nodes: 30, seed: 3601)
+        let publisher = runner.names[4]
+        func nearestUpper() -> PNRPID? { runner.cloud.nodes[publisher.node].cache.leafSet(of: publisher.id)?.upper.first }
+        func registrationLookupBytes() -> Int { runner.cloud.nodes[publisher.node].statistics.lookupBytesByReason[ResolveReason.registration.rawValue, default: 0] }
+        // Quiet minutes: the registrations' leaf sets stable, announcements and checks far apart.
+        runner.cloud.run(for: .minutes(10))
+        // A first neighbour leaves; in a quiet cloud it may take up to the longest interval to notice.
+        let first = try #require(runner.names.first { $0.id == nearestUpper() })
+        runner.cloud.crash(first.node)
+        for _ in 0..<32 where nearestUpper() == first.id { runner.cloud.run(for: .minutes(1)) }
+        try #require(nearestUpper() != first.id, "the first neighbour that left is still the nearest after 32 minutes")
+        runner.cloud.run(for: .seconds(30))
+        // Now the neighbourhood has lost a node: the next to leave is noticed at once.
+        let second = try #require(runner.names.first { $0.id == nearestUpper() })
+        let crashed = [first.node, second.node]
+        let above = try #require(
+            runner.names.filter { !crashed.contains($0.node) && $0.node != publisher.node }.min {
+                $0.id.subtracting(publisher.id) < $1.id.subtracting(publisher.id)
+            })
+        let announced = registrationLookupBytes()
+        runner.cloud.crash(second.node)
+        runner.cloud.run(for: .seconds(60))
+        #expect(nearestUpper() == above.id, "the nearest upper member is \(String(describing: nearestUpper())), not the next live node \(above.id)")
+        #expect(runner.cloud.nodes[above.node].cache.leafSet(of: above.id)?.contains(publisher.id) == true)
+        #expect(registrationLookupBytes() > announced, "no announcement after the neighbour left")
+    }
+}

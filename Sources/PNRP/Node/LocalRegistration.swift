@@ -31,6 +31,16 @@ struct LocalRegistration: Sendable {
     /// True when the leaf set is to be noted again at the next maintenance tick, after the LOCAL
     /// solicitations of an announcement have been answered.
     var leafSetNoteDue = false
+    /// The nearest leaf-set member on each side as last seen (`docs/deviations.md`, item N36).
+    var probedNeighbours: [PNRPID] = []
+    /// The node's count of entries found silent (`NodeStatistics`) when last looked at.
+    var silentEvictionsSeen = 0
+    /// The leaf set's members when last looked at.
+    var neighboursSeen: [PNRPID] = []
+    /// When they are next checked for liveness: never, until the node has found a node silent or was paused.
+    var nextNeighbourProbe = NodeInstant(nanoseconds: .max)
+    /// The interval after that check; doubles up to the longest announcement interval.
+    var neighbourProbeInterval = NodeDuration.seconds(15)
 
     /// This node's route entry for the registered ID.
     func routeEntry(at endpoint: IPv6Endpoint) -> RouteEntry {

@@ -102,7 +102,7 @@ public struct NodeStatistics: Sendable, Hashable {
         }
     }
 
-    private func evictionCount(_ reason: PNRPNode.EvictionReason) -> Int {
+    func evictionCount(_ reason: PNRPNode.EvictionReason) -> Int {
         switch reason {
         case .notRegistered: evictedNotRegistered
         case .unreachable: evictedUnreachable

@@ -221,7 +221,7 @@ extension PNRPNode {
         case .lookup(let rid): lookupAnswered(rid, messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)
         case .inquireForResolve(let rid): inquireAnswered(rid, messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)
         case .inquireForAdd: completeAdd(messageID: m.ackedMessageID, buffer: buffer, from: source, now: now)
-        case .inquireForLiveness(let id): if buffer.flags.contains(.notFound) { evict(id, at: source, reason: .notRegistered) }
+        case .inquireForLiveness(let id), .neighbourProbe(let id): if buffer.flags.contains(.notFound) { evict(id, at: source, reason: .notRegistered) }
         case .solicit, .request, .flood, .reach, .relayRequest, .streamRequest: break  // excluded by the guard above
         }
     }

@@ -337,13 +337,15 @@ public struct PNRPNode: Sendable {
     /// retransmitted or given up by the same poll, which clears the entries of neighbours that left meanwhile.
     mutating func resumeAfterPause(now: NodeInstant) {
         statistics.resumes += 1
-        let interval = configuration.announcementInterval
+        let interval = configuration.announcementInterval, probeInterval = configuration.maintenanceInterval
         for i in registrations.values.indices {
             registrations.modify(at: i) {
                 $0.nextAnnouncement = now
                 $0.announcementInterval = interval
                 $0.notedLeafSet = nil
                 $0.leafSetNoteDue = false
+                $0.nextNeighbourProbe = now
+                $0.neighbourProbeInterval = probeInterval
             }
         }
         nextCacheMaintenance = now
@@ -366,6 +368,9 @@ public struct PNRPNode: Sendable {
             // [MS-PNRP] 3.2.6.3 removes the route at once; we first check the node with one INQUIRE, so two
             // lost datagrams do not cut a live neighbour out of a leaf set (`docs/deviations.md`, item N13).
             checkLiveness(of: entry.destination, id: validateID, now: now)
+        case .neighbourProbe(let id):
+            // A lost datagram must not cut a live neighbour out: checked once more first (N36, N13).
+            checkLiveness(of: entry.destination, id: id, now: now)
         case .inquireForLiveness(let id):
             // The silence of an endpoint speaks for the entries whose requests go there, that is, whose first
             // endpoint it is; an address merely listed in another entry says nothing of that entry's node
@@ -483,6 +488,7 @@ public struct PNRPNode: Sendable {
                     $0.notedLeafSet = noted
                 }
             }
+            probeNearestNeighbours(of: id, at: at, now: now)
             guard registrations.values[at].nextAnnouncement <= now || !registrations.values[at].announced, !announcementsHeld(now: now) else { continue }
             var reg = registrations.values[at]
             let target = id.adding(PNRPID(0, 0, 0, 1))

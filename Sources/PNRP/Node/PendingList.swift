@@ -11,6 +11,9 @@ struct PendingList: Sendable {
         case inquireForAdd
         /// A cached node that missed a FLOOD or a LOOKUP is asked once more before it is removed.
         case inquireForLiveness(PNRPID)
+        /// A registration's nearest leaf-set neighbour checked while nodes are leaving; unanswered, it is
+        /// checked once more (`inquireForLiveness`) before it is removed (`docs/deviations.md`, item N36).
+        case neighbourProbe(PNRPID)
         /// A REACH of a reachability check (`docs/deviations.md`, item X2).
         case reach
         /// A RELAY_REQUEST (`docs/deviations.md`, item X3).
@@ -29,7 +32,7 @@ struct PendingList: Sendable {
         /// True for the requests an AUTHORITY answers ([MS-PNRP] 3.1.5.6: LOOKUP and INQUIRE).
         var isAnsweredByAuthority: Bool {
             switch self {
-            case .lookup, .inquireForResolve, .inquireForAdd, .inquireForLiveness: true
+            case .lookup, .inquireForResolve, .inquireForAdd, .inquireForLiveness, .neighbourProbe: true
             default: false
             }
         }
