@@ -31,12 +31,12 @@ struct LocalRegistration: Sendable {
     /// True when the leaf set is to be noted again at the next maintenance tick, after the LOCAL
     /// solicitations of an announcement have been answered.
     var leafSetNoteDue = false
-    /// The nearest leaf-set member on each side as last seen (`docs/deviations.md`, item N36).
-    var probedNeighbours: [PNRPID] = []
+    /// The nearest leaf-set member above and below as last seen (`docs/deviations.md`, item N36).
+    var probedNeighbours: (upper: PNRPID?, lower: PNRPID?) = (nil, nil)
     /// The node's count of entries found silent (`NodeStatistics`) when last looked at.
     var silentEvictionsSeen = 0
-    /// The leaf set's members when last looked at.
-    var neighboursSeen: [PNRPID] = []
+    /// The leaf set when last looked at: a copy sharing the cache's storage until the set changes.
+    var neighboursSeen: LeafSet?
     /// When they are next checked for liveness: never, until the node has found a node silent or was paused.
     var nextNeighbourProbe = NodeInstant(nanoseconds: .max)
     /// The interval after that check; doubles up to the longest announcement interval.

@@ -7,20 +7,21 @@ extension PNRPNode {
     /// cloud sends no such checks.
     mutating func probeNearestNeighbours(of id: PNRPID, at index: Int, now: NodeInstant) {
         guard let set = cache.leafSet(of: id) else { return }
-        let nearest = [set.upper.first, set.lower.first].compactMap { $0 }
+        let nearest = (upper: set.upper.first, lower: set.lower.first)
         var reg = registrations.values[index]
         // Cached nodes found silent since the last tick, and a member of this leaf set gone from the cache: nodes are
         // leaving here. Check at the shortest interval while they do.
         let silent = statistics.evictionCount(.unreachable)
-        let foundSilent = silent != reg.silentEvictionsSeen && reg.neighboursSeen.contains { !cache.contains($0) }
+        let foundSilent = silent != reg.silentEvictionsSeen && (reg.neighboursSeen?.members.contains { !cache.contains($0) } ?? false)
         reg.silentEvictionsSeen = silent
-        reg.neighboursSeen = set.members
+        reg.neighboursSeen = set
         if foundSilent, reg.neighbourProbeInterval > configuration.maintenanceInterval || reg.nextNeighbourProbe == NodeInstant(nanoseconds: .max) {
             reg.neighbourProbeInterval = configuration.maintenanceInterval
             reg.nextNeighbourProbe = Swift.min(reg.nextNeighbourProbe, now + configuration.maintenanceInterval)
         }
         if nearest != reg.probedNeighbours {
-            if foundSilent, reg.probedNeighbours.contains(where: { !set.contains($0) }) {
+            let previous = [reg.probedNeighbours.upper, reg.probedNeighbours.lower].compactMap { $0 }
+            if foundSilent, previous.contains(where: { !set.contains($0) }) {
                 // A neighbour left without a word: the announcement's walk and LOCAL solicitations find the nearest
                 // live nodes, and the new nearest members are checked at once.
                 reg.nextAnnouncement = now
@@ -37,7 +38,7 @@ extension PNRPNode {
         }
         registrations.modify(at: index) { $0 = reg }
         guard due else { return }
-        for n in nearest {
+        for n in [nearest.upper, nearest.lower].compactMap({ $0 }) {
             guard let ep = cache.entry(n)?.primaryEndpoint,
                 !pending.entries.values.contains(where: { $0.kind == .neighbourProbe(n) || $0.kind == .inquireForLiveness(n) })
             else { continue }
