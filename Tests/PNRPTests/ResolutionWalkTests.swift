@@ -215,7 +215,7 @@ import Testing
         var s = Self.resolution(reason: .splitDetection)
         s.nextHopStack = []
         s.promoteBestMatch(Self.far)
-        s.inquiryRejected(by: Self.farEP)
+        s.inquiryRejected(by: Self.farEP, claim: Self.far.id)
         #expect(s.currentBestMatch == nil && s.rejectedCPAs == 1)
         #expect(s.next(host: host) == .finished(.noValidCPA), "nothing left to ask, and a CPA was refused")
         var t = Self.resolution(reason: .splitDetection)
@@ -280,7 +280,7 @@ import Testing
         guard case .inquire(Self.claim, Self.liarEP) = Self.step(&r, host, messageID: 22) else { Issue.record("no INQUIRE to the claimant"); return }
         let taken = r.takeInquiry(messageID: 22)
         #expect(taken?.target == Self.claim)
-        r.inquiryRejected(by: Self.liarEP)
+        r.inquiryRejected(by: Self.liarEP, claim: Self.target)
         #expect(Self.step(&r, host, messageID: 23) == .inquire(target: Self.publisher, to: Self.publisherEP))
     }
 
@@ -300,10 +300,36 @@ import Testing
         #expect(r.state(of: secondLiarEP) == .queued && r.state(of: Self.farEP) == .answered)
         guard case .inquire(Self.claim, Self.liarEP) = Self.step(&r, host, messageID: 82) else { Issue.record("no INQUIRE to the claimant"); return }
         _ = r.takeInquiry(messageID: 82)
-        r.inquiryRejected(by: Self.liarEP)
+        r.inquiryRejected(by: Self.liarEP, claim: Self.target)
         #expect(r.state(of: secondLiarEP) == .unknown, "the refused claimant's hop is still queued")
         #expect(!r.nextHopStack.contains { $0.entry.hasEndpoint(Self.farEP) }, "the node that pointed at the claimant is still to be asked again")
         guard case .lookup(let lookup, Self.closerEP) = Self.step(&r, host, messageID: 83) else { Issue.record("the honest hop was not asked next"); return }
         #expect(lookup.validateID == Self.closer.id && lookup.flaggedPath.contains(Self.liarEP))
+    }
+
+    @Test("a colluder that an honest node offered under its own ID, and that then claims the target itself, is refused alone: the honest node is still asked again, and a late answer from the refused node is not followed")
+    func honestOffererOfAColluderIsNotBlamed() {
+        var host = Self.host()
+        var r = Self.resolution()
+        // `far` (honest) offers the colluder at its own, real ID.
+        let colluder = RouteEntry(id: PNRPID(0x7800_0000_0000_0000, 0, 0, 0), port: 3540, address: IPv6Address(ipv4: 10, 0, 0, 9))
+        guard case .lookup(_, Self.farEP) = Self.step(&r, host, messageID: 90) else { Issue.record("no LOOKUP to far"); return }
+        _ = r.lookupAnswered(messageID: 90, buffer: AuthorityBuffer(flags: [], routeEntry: colluder), from: Self.farEP, host: &host, now: Self.now)
+        // The colluder offers itself as the target; asked again, it has nothing closer, and becomes the best match.
+        guard case .lookup(_, Self.liarEP) = Self.step(&r, host, messageID: 91) else { Issue.record("no LOOKUP to the colluder"); return }
+        _ = r.lookupAnswered(messageID: 91, buffer: AuthorityBuffer(flags: [], routeEntry: Self.claim), from: Self.liarEP, host: &host, now: Self.now)
+        guard case .lookup(_, Self.liarEP) = Self.step(&r, host, messageID: 92) else { Issue.record("the claim was not asked"); return }
+        _ = r.lookupAnswered(messageID: 92, buffer: AuthorityBuffer(flags: []), from: Self.liarEP, host: &host, now: Self.now)
+        guard case .inquire(Self.claim, Self.liarEP) = Self.step(&r, host, messageID: 93) else { Issue.record("no INQUIRE to the colluder"); return }
+        _ = r.takeInquiry(messageID: 93)
+        r.inquiryRejected(by: Self.liarEP, claim: Self.target)
+        #expect(r.refusedClaimants == [Self.liarEP], "the honest node that offered the colluder's own ID was blamed")
+        #expect(r.state(of: Self.farEP) == .answered && r.nextHopStack.contains { $0.entry.hasEndpoint(Self.farEP) }, "far is not asked again")
+        #expect(!r.nextHopStack.contains { $0.entry.hasEndpoint(Self.liarEP) } && !r.bestMatchStack.contains { $0.hasEndpoint(Self.liarEP) })
+        // An offer naming the refused node, from anyone, is not queued.
+        let before = r.nextHopStack.count
+        r.lookups.append(.init(messageID: 94, to: Self.farEP, hop: .init(entry: Self.far, useCount: 1)))
+        _ = r.lookupAnswered(messageID: 94, buffer: AuthorityBuffer(flags: [], routeEntry: Self.claim), from: Self.farEP, host: &host, now: Self.now)
+        #expect(!r.nextHopStack.contains { $0.entry.hasEndpoint(Self.liarEP) }, "an offer of the refused node was queued (\(before) hops before)")
     }
 }

@@ -102,6 +102,7 @@ public struct NodeStatistics: Sendable, Hashable {
         }
     }
 
+    /// Route entries removed for `reason` so far.
     func evictionCount(_ reason: PNRPNode.EvictionReason) -> Int {
         switch reason {
         case .notRegistered: evictedNotRegistered

@@ -115,7 +115,7 @@ extension PNRPNode {
         if let claim, let known = cache.verifiedKey(of: target.id), known != claim.publicKey {
             statistics.cpaRejected += 1
             statistics.keyConflicts += 1
-            r.inquiryRejected(by: sentTo)
+            r.inquiryRejected(by: sentTo, claim: target.id)
             resolutions[rid] = r
             advance(rid, now: now)
             return
@@ -134,7 +134,7 @@ extension PNRPNode {
         }
         statistics.cpaRejected += 1
         evict(target.id, at: sentTo, reason: .invalidCPA)
-        r.inquiryRejected(by: sentTo)
+        r.inquiryRejected(by: sentTo, claim: target.id)
         resolutions[rid] = r
         advance(rid, now: now)
     }

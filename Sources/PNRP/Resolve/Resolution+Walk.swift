@@ -121,7 +121,8 @@ extension Resolution {
         recordVisited(sentTo)
         totalUsefulHops += 1
         if buffer.flags.contains(.leafSet) { suspiciousCount += 1 }
-        var current: Hop? = answered.hop
+        // A node refused meanwhile (N35) is neither asked again nor a best match.
+        var current: Hop? = refusedClaimants.contains(sentTo) ? nil : answered.hop
         if buffer.flags.contains(.notFound), let hop = current {
             host.evict(hop.entry.id, at: source, reason: .notRegistered)
             current = nil
@@ -156,6 +157,7 @@ extension Resolution {
         if var offered = buffer.routeEntry {
             let earlier = Set(resolvePath.dropLast() + flaggedSilent)
             if offered.hasEndpoint(in: earlier) || offered.port <= 1024 || offered.hasEndpoint(host.advertisedEndpoint) || refusedClaimants.contains(source)
+                || offered.hasEndpoint(in: Set(refusedClaimants))
                 || nextHopStack.contains(where: { $0.entry.id == offered.id && $0.entry.sameLocation(as: offered) })
             {
                 // Already asked, or already queued.
@@ -163,7 +165,7 @@ extension Resolution {
                 offered.addresses = Array(offered.addresses.prefix(RouteEntry.maximumAddresses))
                 if responderID.map({ target.isCloser(offered.id, than: $0) }) ?? true || host.cache.count < 8 {
                     queue(.init(entry: offered, useCount: 0, offeredBy: source))
-                    if let e = offered.primaryEndpoint, offerers[e] == nil { offerers[e] = source }
+                    if let e = offered.primaryEndpoint, offerers[Offer(id: offered.id, endpoint: e)] == nil { offerers[Offer(id: offered.id, endpoint: e)] = source }
                     closerHopOffered = true
                     host.learn(offered, from: source, now: now)
                 } else if pushedBack, let hop = current, let i = nextHopStack.lastIndex(where: { $0.entry.id == hop.entry.id }) {
@@ -216,18 +218,19 @@ extension Resolution {
         return (i.to, i.nonce, i.target, i.signingCookie)
     }
 
-    /// The best match's answer, from `claimant`, did not hold (no valid CPA, or another key's): the previous best
-    /// match takes its place ([MS-PNRP] 3.1.5.6.1.1). A node that claimed the ID and cannot prove it has lied once:
-    /// the next hops it offered are dropped, and what it offers later is not followed (`docs/deviations.md`,
-    /// item N35).
-    mutating func inquiryRejected(by claimant: IPv6Endpoint) {
+    /// The best match's answer, from `claimant` about ID `id`, did not hold (no valid CPA, or another key's): the
+    /// previous best match takes its place ([MS-PNRP] 3.1.5.6.1.1). A node that claimed the ID and cannot prove it
+    /// has lied once, and so has, or has relayed a lie, the node that offered that claim: the hops either offered
+    /// or names are dropped, and neither is followed again in this walk (`docs/deviations.md`, item N35).
+    mutating func inquiryRejected(by claimant: IPv6Endpoint, claim id: PNRPID) {
         rejectedCPAs += 1
         demoteBestMatch()
         var refused = [claimant]
-        // The node that pointed the walk at it relayed the false claim, or made it up.
-        if let offerer = offerers[claimant] { refused.append(offerer) }
+        // The node that offered this very claim (this ID at this endpoint) relayed it, or made it up.
+        if let offerer = offerers[Offer(id: id, endpoint: claimant)] { refused.append(offerer) }
         for e in refused where !refusedClaimants.contains(e) { refusedClaimants.append(e) }
         nextHopStack.removeAll { hop in refused.contains { hop.offeredBy == $0 || hop.entry.hasEndpoint($0) } }
+        bestMatchStack.removeAll { $0.hasEndpoint(in: Set(refused)) }
     }
 
     /// The outstanding INQUIRE, to `destination`, went unanswered ([MS-PNRP] 3.1.4.4.2 step 7): the best match

@@ -68,8 +68,14 @@ struct Resolution: Sendable {
     /// Nodes that claimed a matching ID and then answered the final INQUIRE with a CPA that did not hold: what
     /// they offer is not followed (`docs/deviations.md`, item N35).
     var refusedClaimants: [IPv6Endpoint] = []
-    /// The node that first offered each endpoint queued.
-    var offerers: [IPv6Endpoint: IPv6Endpoint] = [:]
+    /// A route entry offered to the walk, as an ID at an endpoint.
+    struct Offer: Hashable, Sendable {
+        var id: PNRPID
+        var endpoint: IPv6Endpoint
+    }
+    /// The node that first offered each entry queued: the one blamed, with its claimant, when the entry's CPA
+    /// is refused (N35).
+    var offerers: [Offer: IPv6Endpoint] = [:]
     /// True when the application asked for this resolution (an answer is reported).
     var reportsResult: Bool { reason == .applicationRequest }
 
