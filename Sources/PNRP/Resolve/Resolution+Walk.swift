@@ -157,7 +157,7 @@ extension Resolution {
         if var offered = buffer.routeEntry {
             let earlier = Set(resolvePath.dropLast() + flaggedSilent)
             if offered.hasEndpoint(in: earlier) || offered.port <= 1024 || offered.hasEndpoint(host.advertisedEndpoint) || refusedClaimants.contains(source)
-                || offered.hasEndpoint(in: Set(refusedClaimants))
+                || offered.hasEndpoint(in: refusedClaimants)
                 || nextHopStack.contains(where: { $0.entry.id == offered.id && $0.entry.sameLocation(as: offered) })
             {
                 // Already asked, or already queued.
@@ -165,7 +165,7 @@ extension Resolution {
                 offered.addresses = Array(offered.addresses.prefix(RouteEntry.maximumAddresses))
                 if responderID.map({ target.isCloser(offered.id, than: $0) }) ?? true || host.cache.count < 8 {
                     queue(.init(entry: offered, useCount: 0, offeredBy: source))
-                    if let e = offered.primaryEndpoint, offerers[Offer(id: offered.id, endpoint: e)] == nil { offerers[Offer(id: offered.id, endpoint: e)] = source }
+                    if let e = offered.primaryEndpoint, case let key = Offer(id: offered.id, endpoint: e), offerers[key] == nil { offerers[key] = source }
                     closerHopOffered = true
                     host.learn(offered, from: source, now: now)
                 } else if pushedBack, let hop = current, let i = nextHopStack.lastIndex(where: { $0.entry.id == hop.entry.id }) {
@@ -225,12 +225,12 @@ extension Resolution {
     mutating func inquiryRejected(by claimant: IPv6Endpoint, claim id: PNRPID) {
         rejectedCPAs += 1
         demoteBestMatch()
-        var refused = [claimant]
+        var refused: Set = [claimant]
         // The node that offered this very claim (this ID at this endpoint) relayed it, or made it up.
-        if let offerer = offerers[Offer(id: id, endpoint: claimant)] { refused.append(offerer) }
-        for e in refused where !refusedClaimants.contains(e) { refusedClaimants.append(e) }
-        nextHopStack.removeAll { hop in refused.contains { hop.offeredBy == $0 || hop.entry.hasEndpoint($0) } }
-        bestMatchStack.removeAll { $0.hasEndpoint(in: Set(refused)) }
+        if let offerer = offerers[Offer(id: id, endpoint: claimant)] { refused.insert(offerer) }
+        refusedClaimants.formUnion(refused)
+        nextHopStack.removeAll { hop in hop.offeredBy.map(refused.contains) == true || hop.entry.hasEndpoint(in: refused) }
+        bestMatchStack.removeAll { $0.hasEndpoint(in: refused) }
     }
 
     /// The outstanding INQUIRE, to `destination`, went unanswered ([MS-PNRP] 3.1.4.4.2 step 7): the best match

@@ -67,7 +67,7 @@ struct Resolution: Sendable {
     var rejectedCPAs = 0
     /// Nodes that claimed a matching ID and then answered the final INQUIRE with a CPA that did not hold: what
     /// they offer is not followed (`docs/deviations.md`, item N35).
-    var refusedClaimants: [IPv6Endpoint] = []
+    var refusedClaimants: Set<IPv6Endpoint> = []
     /// A route entry offered to the walk, as an ID at an endpoint.
     struct Offer: Hashable, Sendable {
         var id: PNRPID
