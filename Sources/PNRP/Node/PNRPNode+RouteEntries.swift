@@ -294,6 +294,8 @@ extension PNRPNode {
             statistics.keyConflicts += 1
             return
         }
+        // An entry a seed sent: the node now knows a member of the seed's cloud (`docs/deviations.md`, N12).
+        if !hasSynchronized, let seed = add.floodSource, seedEndpoints.contains(seed) { hasSynchronized = true }
         if let local = outcome.leafSetsJoined.first {
             floodNewNeighbour(entry, joinedLeafSetOf: local, alreadyFlooded: add.alreadyFlooded ?? [], floodSource: add.floodSource, now: now)
         }

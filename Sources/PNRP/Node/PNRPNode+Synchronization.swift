@@ -131,10 +131,12 @@ extension PNRPNode {
         conversationsOut.releaseStorageIfEmpty()
         // An empty list means "too busy" ([MS-PNRP] 3.1.5.3): try again at the next maintenance.
         guard !m.ids.isEmpty else { return }
-        if !convo.local { hasSynchronized = true }
         // A LOCAL conversation refreshes leaf sets: only IDs the cache would keep are requested
         // (`docs/deviations.md`, item N14).
         let wanted = m.ids.filter { !cache.isLocal($0) && !cache.contains($0) && (!convo.local || cache.wouldAccept(id: $0)) }
+        // Joined once the node knows a member of the seed's cloud: already, or when a FLOOD answering the
+        // REQUEST is cached (`receiveFlood`); a lost FLOOD leaves the node soliciting its seeds (N12).
+        if !convo.local && m.ids.contains(where: { cache.contains($0) }) { hasSynchronized = true }
         guard !wanted.isEmpty else {
             emit(.synchronized(with: source, entries: 0))
             return
