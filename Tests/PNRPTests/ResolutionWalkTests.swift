@@ -332,4 +332,45 @@ import Testing
         _ = r.lookupAnswered(messageID: 94, buffer: AuthorityBuffer(flags: [], routeEntry: Self.claim), from: Self.farEP, host: &host, now: Self.now)
         #expect(!r.nextHopStack.contains { $0.entry.hasEndpoint(Self.liarEP) }, "an offer of the refused node was queued (\(before) hops before)")
     }
+
+    @Test("a node whose offers do not answer is asked once more for each, up to six times in all; a node whose offers answer is asked three times")
+    func nodeWhoseOffersAreSilentIsAskedAgain() {
+        var host = Self.host()
+        var r = Self.resolution()
+        var asked = 0
+        var messageID: UInt32 = 100
+        // `far` offers a node closer to the target each time; every one of them is silent (it left the cloud).
+        while case .lookup(_, let to) = Self.step(&r, host, messageID: messageID), to == Self.farEP, asked < 10 {
+            asked += 1
+            let silent = Self.entry(0x7000_0000_0000_0000 + UInt64(asked) << 32, 100 + UInt8(asked))
+            #expect(r.lookupAnswered(messageID: messageID, buffer: AuthorityBuffer(flags: [], routeEntry: silent), from: Self.farEP, host: &host, now: Self.now) == .proceed)
+            messageID += 1
+            guard case .lookup(_, let next) = Self.step(&r, host, messageID: messageID), next == silent.primaryEndpoint else {
+                Issue.record("the offered node was not asked")
+                return
+            }
+            r.lookupFailed(messageID: messageID, to: next, host: &host, now: Self.now)
+            messageID += 1
+        }
+        #expect(asked == 6, "asked \(asked) times")
+        #expect(r.next(host: host) == .finished(.notFound))
+
+        // Offers that answer (with nothing closer) earn nothing: the offering node is asked three times.
+        host = Self.host()
+        r = Self.resolution()
+        asked = 0
+        while case .lookup(_, let to) = Self.step(&r, host, messageID: messageID), to == Self.farEP, asked < 10 {
+            asked += 1
+            let answering = Self.entry(0x7000_0000_0000_0000 + UInt64(asked) << 32, 100 + UInt8(asked))
+            #expect(r.lookupAnswered(messageID: messageID, buffer: AuthorityBuffer(flags: [], routeEntry: answering), from: Self.farEP, host: &host, now: Self.now) == .proceed)
+            messageID += 1
+            guard case .lookup(_, let next) = Self.step(&r, host, messageID: messageID), let ep = answering.primaryEndpoint, next == ep else {
+                Issue.record("the offered node was not asked")
+                return
+            }
+            #expect(r.lookupAnswered(messageID: messageID, buffer: AuthorityBuffer(flags: []), from: ep, host: &host, now: Self.now) == .proceed)
+            messageID += 1
+        }
+        #expect(asked == Resolution.maximumUseCount, "asked \(asked) times")
+    }
 }

@@ -144,7 +144,7 @@ extension Resolution {
             bestMatchStack.append(hop.entry)
         }
         // A seed asked without knowing its ID (split detection) is asked once.
-        if let hop = current, hop.useCount >= Self.maximumUseCount || hop.entry.id == .zero { current = nil }
+        if let hop = current, !hop.mayBeAskedAgain || hop.entry.id == .zero { current = nil }
         // A node that had nothing closer to offer is not asked again: its answer could only shrink
         // (`docs/deviations.md`, item N2).
         if buffer.routeEntry == nil { current = nil }
@@ -197,6 +197,11 @@ extension Resolution {
         let hop = lookups.firstIndex { $0.messageID == messageID }.map { lookups.remove(at: $0).hop }
         unreachable.append(destination)
         if let hop { host.checkLiveness(of: destination, id: hop.entry.id, now: now) }
+        // The node that offered it may be asked once more: its next answer skips the silent node (N37).
+        if let offerer = hop?.offeredBy {
+            for i in nextHopStack.indices where nextHopStack[i].entry.hasEndpoint(offerer) { nextHopStack[i].silentOffers += 1 }
+            for i in lookups.indices where lookups[i].hop.entry.hasEndpoint(offerer) { lookups[i].hop.silentOffers += 1 }
+        }
         // A silent hop is flagged for the rest of the walk unless it matches the target: two lost datagrams
         // must not lose the publisher (`docs/deviations.md`, item N30).
         if let hop, !(hop.entry.id != .zero && isSufficientlyClose(hop.entry.id)) {

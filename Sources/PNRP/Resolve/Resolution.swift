@@ -8,6 +8,11 @@ struct Resolution: Sendable {
         var useCount: Int
         /// The node whose LOOKUP answer offered it; nil for an entry taken from our own cache.
         var offeredBy: IPv6Endpoint? = nil
+        /// How many of the entries this node offered did not answer: each lets it be asked once more, up to
+        /// `maximumExtraUses` (`docs/deviations.md`, item N37).
+        var silentOffers = 0
+        /// Whether the walk may ask this node again after an answer.
+        var mayBeAskedAgain: Bool { useCount < Resolution.maximumUseCount + Swift.min(silentOffers, Resolution.maximumExtraUses) }
     }
 
     /// A LOOKUP sent and not yet answered.
@@ -92,8 +97,10 @@ struct Resolution: Sendable {
     static let maximumRestartsWhenIdle = 8
     /// Unanswered INQUIRE rounds (each of `retryCount` transmissions) before a best match is given up.
     static let maximumInquiryRounds = 2
-    /// A node is asked at most this many times ([MS-PNRP] 3.1.5.6.1).
+    /// A node is asked at most this many times ([MS-PNRP] 3.1.5.6.1), plus one for each entry it offered that
+    /// did not answer, up to `maximumExtraUses` more (`docs/deviations.md`, item N37).
     static let maximumUseCount = 3
+    static let maximumExtraUses = 3
     /// LOOKUPs an application's resolution keeps in flight at most: a second goes out when the first is
     /// overdue (`docs/deviations.md`, item N31).
     static let maximumLookupsInFlight = 2
