@@ -31,8 +31,8 @@ final class FirstRequestAnswerLoss: DatagramTamperer {
 
 @Suite(.onComputeThread) struct LostBootstrapTests {
     @Test("a joiner whose seed's FLOOD was lost keeps soliciting the seed instead of starting a cloud of its own with later joiners",
-        arguments: [UInt64(1201), 7, 99, 31337])
-    func lostRequestAnswerDoesNotSplitTheCloud(seed: UInt64) throws {
+        arguments: [UInt64(1201), 7, 99, 31337], [false, true])
+    func lostRequestAnswerDoesNotSplitTheCloud(seed: UInt64, laterRegistersFirst: Bool) throws {
         var configuration = InMemoryCloudConfiguration(seed: seed)
         // Split detection would mend a split in a three-node cloud within minutes: this is about not making one.
         configuration.node.splitDetectionsPerInterval = 0
@@ -44,24 +44,36 @@ final class FirstRequestAnswerLoss: DatagramTamperer {
         let first = cloud.addNode()
         let firstID = try register(first)
         cloud.run(for: .seconds(1))
-        let loss = FirstRequestAnswerLoss(victim: InMemoryCloud.endpoint(ofNode: 1))
+        let loss = FirstRequestAnswerLoss(victim: InMemoryCloud.endpoint(ofNode: cloud.nodes.count))
         cloud.setTamperer(loss, misbehaving: [first])
         let joiner = cloud.addNode(bootstrap: [first])
         cloud.run(for: .milliseconds(300))
         #expect(loss.dropped == 1, "the seed's FLOOD to the joiner was not dropped")
-        #expect(!cloud.nodes[joiner].cache.contains(firstID))
+        #expect(!cloud.nodes[joiner].cache.contains(firstID) && !cloud.nodes[joiner].hasSynchronized)
         let joinerID = try register(joiner)
-        // A later node joins through the joiner before the joiner's next maintenance tick.
+        // A later node joins through the joiner before the joiner's next maintenance tick; registered at once, its
+        // SOLICITs carry its route entry, and the joiner, which caches it, floods its own entry back.
         let later = cloud.addNode(bootstrap: [joiner])
+        let laterRegisteredFirst = laterRegistersFirst ? try register(later) : nil
         cloud.run(for: .milliseconds(300))
         // Until the joiner knows a member of its seed's cloud, it has nothing to offer ("too busy").
-        #expect(!cloud.nodes[later].cache.contains(joinerID) || cloud.nodes[joiner].cache.contains(firstID),
-            "the later node synchronised with a joiner that had not reached its own seed")
-        let laterID = try register(later)
+        if !laterRegistersFirst {
+            #expect(!cloud.nodes[later].cache.contains(joinerID) || cloud.nodes[joiner].hasSynchronized,
+                "the later node synchronised with a joiner that had not reached its own seed")
+        }
+        let laterRegistered = try laterRegisteredFirst ?? register(later)
+        // A node joins only through a node that has joined: the later node never counts as joined while the joiner
+        // has not reached its own seed, although the joiner caches it and floods it its own entry.
+        var step = 0
+        while step < 40, !(cloud.nodes[joiner].cache.contains(firstID) && cloud.nodes[later].cache.contains(firstID)) {
+            cloud.run(for: .seconds(1))
+            step += 1
+            #expect(!cloud.nodes[later].hasSynchronized || cloud.nodes[joiner].hasSynchronized, "joined through an unjoined node at \(step) s")
+        }
         // Two maintenance intervals (15 s): the joiner solicits its seed again, then the later node the joiner.
         let joined = cloud.run(atMost: .seconds(40)) { c in
             c.nodes[joiner].cache.contains(firstID) && c.nodes[later].cache.contains(firstID)
-                && c.nodes[first].cache.contains(joinerID) && c.nodes[first].cache.contains(laterID)
+                && c.nodes[first].cache.contains(joinerID) && c.nodes[first].cache.contains(laterRegistered)
         }
         #expect(joined, "the three nodes did not form one cloud: the joiner caches \(cloud.nodes[joiner].cache.count), the first node \(cloud.nodes[first].cache.count)")
         // And the cloud answers: the first node's name from the later node, and the reverse.
@@ -69,5 +81,22 @@ final class FirstRequestAnswerLoss: DatagramTamperer {
         let backward = cloud.resolve(from: first, name: try PeerName("0.joiner-2"))
         #expect((try? forward.get()) != nil, "\(forward)")
         #expect((try? backward.get()) != nil, "\(backward)")
+    }
+
+    @Test("a seed that publishes no name and knows only the joiner has nothing more to give: the joiner counts as joined, and later nodes join through it")
+    func seedWithoutNamesStillLetsTheJoinerJoin() throws {
+        var cloud = InMemoryCloud(configuration: InMemoryCloudConfiguration(seed: 1301))
+        var random = RandomSource(seed: 1302)
+        // A daemon started without names: it answers SOLICITs with the IDs it caches, and only those.
+        let seed = cloud.addNode()
+        cloud.run(for: .seconds(1))
+        let member = cloud.addNode(bootstrap: [seed])
+        let memberID = try cloud.withNode(member) { node, now in try node.register(name: try PeerName("0.member"), key: try .init(seed: random.bytes(32)), now: now) }
+        // The member's announcement makes the seed cache it; the member's next solicitation is answered with its own ID.
+        let memberJoined = cloud.run(atMost: .seconds(40)) { $0.nodes[member].hasSynchronized }
+        #expect(memberJoined, "a member whose seed offers only the member's own ID never counts as joined")
+        let later = cloud.addNode(bootstrap: [member])
+        let learned = cloud.run(atMost: .seconds(40)) { $0.nodes[later].cache.contains(memberID) && $0.nodes[later].hasSynchronized }
+        #expect(learned, "a node joining through the member was kept waiting: the member caches \(cloud.nodes[member].cache.count)")
     }
 }

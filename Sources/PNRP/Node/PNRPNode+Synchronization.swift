@@ -29,7 +29,8 @@ extension PNRPNode {
         var ids: [PNRPID] = []
         // A node still trying to reach its own seeds answers "too busy" (an empty ADVERTISE): a joiner that
         // synchronised with it would otherwise start a separate cloud (`docs/deviations.md`, item N12).
-        if hasSynchronized || seedEndpoints.isEmpty {
+        let joined = hasSynchronized || seedEndpoints.isEmpty
+        if joined {
             if m.solicitType == .local, let center = m.routeEntry?.id {
                 ids = nearestIDs(around: center)
             } else {
@@ -37,7 +38,9 @@ extension PNRPNode {
             }
         }
         send(.advertise(Advertise(ackedMessageID: messageID, ids: ids, hashedNonce: m.hashedNonce)), to: source, now: now)
-        if let entry = m.routeEntry { consider(entry, learnedFrom: source, now: now) }
+        // Not before joining: cached, the soliciting node would be flooded our own entry, and would take us for a
+        // member of a cloud (N12).
+        if joined, let entry = m.routeEntry { consider(entry, learnedFrom: source, now: now) }
     }
 
     /// IDs offered to a SOLICIT of type ANY ([MS-PNRP] 3.2.5.3: five).
@@ -134,9 +137,13 @@ extension PNRPNode {
         // A LOCAL conversation refreshes leaf sets: only IDs the cache would keep are requested
         // (`docs/deviations.md`, item N14).
         let wanted = m.ids.filter { !cache.isLocal($0) && !cache.contains($0) && (!convo.local || cache.wouldAccept(id: $0)) }
-        // Joined once the node knows a member of the seed's cloud: already, or when a FLOOD answering the
-        // REQUEST is cached (`receiveFlood`); a lost FLOOD leaves the node soliciting its seeds (N12).
-        if !convo.local && m.ids.contains(where: { cache.contains($0) }) { hasSynchronized = true }
+        // Joined once the node knows a member of the seed's cloud: already, or when an entry the seed floods us
+        // enters the cache (`completeAdd`); a lost FLOOD leaves the node soliciting its seeds (N12). A
+        // seed that offers nothing the cache would take (our own IDs, IDs cached, places already filled) has
+        // nothing more to give: joined too.
+        if !convo.local && (m.ids.contains(where: cache.contains) || !wanted.contains(where: { cache.wouldAccept(id: $0) })) {
+            hasSynchronized = true
+        }
         guard !wanted.isEmpty else {
             emit(.synchronized(with: source, entries: 0))
             return

@@ -62,9 +62,9 @@ public struct PNRPNode: Sendable {
     var recentPeers: [IPv6Endpoint] = []
     /// Set when an eviction may have made room in a leaf set for an entry cached without a CPA.
     var leafCandidatesDue = false
-    /// True once the node knows a member of a seed's cloud (an advertised ID it caches, or a REQUESTed
-    /// one that entered its cache): until then the node keeps asking its seeds, even if other nodes have
-    /// found it meanwhile (`docs/deviations.md`, item N12).
+    /// True once the node knows a member of a seed's cloud (an advertised ID it caches, or an entry a seed
+    /// flooded it that entered its cache), or a seed offered nothing the cache would take: until then the node
+    /// keeps asking its seeds, even if other nodes have found it meanwhile (`docs/deviations.md`, item N12).
     var hasSynchronized = false
     /// The NAT traversal extension's state, nil without it (`docs/deviations.md`, items X1–X4).
     var traversal: CopyOnWriteBox<NATTraversal>?

@@ -197,17 +197,18 @@ extension Resolution {
         let hop = lookups.firstIndex { $0.messageID == messageID }.map { lookups.remove(at: $0).hop }
         unreachable.append(destination)
         if let hop { host.checkLiveness(of: destination, id: hop.entry.id, now: now) }
-        // The node that offered it may be asked once more: its next answer skips the silent node (N37).
-        if let offerer = hop?.offeredBy {
-            for i in nextHopStack.indices where nextHopStack[i].entry.hasEndpoint(offerer) { nextHopStack[i].silentOffers += 1 }
-            for i in lookups.indices where lookups[i].hop.entry.hasEndpoint(offerer) { lookups[i].hop.silentOffers += 1 }
-        }
         // A silent hop is flagged for the rest of the walk unless it matches the target: two lost datagrams
         // must not lose the publisher (`docs/deviations.md`, item N30).
         if let hop, !(hop.entry.id != .zero && isSufficientlyClose(hop.entry.id)) {
             flaggedSilent.append(destination)
             // A copy another line offered while it was being asked goes too (N31).
             if hedged { nextHopStack.removeAll { $0.entry.hasEndpoint(destination) } }
+            // The node that offered it may be asked once more: flagged, the silent node is not named again (N37).
+            // A silent hop that matches the target stays unflagged, would be named again, and earns nothing.
+            if let offerer = hop.offeredBy {
+                for i in nextHopStack.indices where nextHopStack[i].entry.hasEndpoint(offerer) { nextHopStack[i].silentOffers += 1 }
+                for i in lookups.indices where lookups[i].hop.entry.hasEndpoint(offerer) { lookups[i].hop.silentOffers += 1 }
+            }
         }
         // With nothing left to try, fall back on the next-closest entry we know (`docs/deviations.md`, item N11).
         if nextHopStack.isEmpty, let alternative = host.cache.closest(to: target, excluding: contacted) {

@@ -100,6 +100,7 @@ struct Resolution: Sendable {
     /// A node is asked at most this many times ([MS-PNRP] 3.1.5.6.1), plus one for each entry it offered that
     /// did not answer, up to `maximumExtraUses` more (`docs/deviations.md`, item N37).
     static let maximumUseCount = 3
+    /// The most asks a node's silent offers can add to `maximumUseCount` (`docs/deviations.md`, item N37).
     static let maximumExtraUses = 3
     /// LOOKUPs an application's resolution keeps in flight at most: a second goes out when the first is
     /// overdue (`docs/deviations.md`, item N31).
