@@ -294,9 +294,7 @@ extension PNRPNode {
             statistics.keyConflicts += 1
             return
         }
-        // An entry a seed sent: the node now knows a member of the seed's cloud (`docs/deviations.md`, N12). A seed
-        // that has not joined itself sends none: it answers "too busy", drops REQUESTs, and does not take the route
-        // entry of a SOLICIT, so it does not flood its own entry to its joiners either.
+        // An entry a seed flooded us: the node now knows a member of the seed's cloud (`docs/deviations.md`, N12).
         if !hasSynchronized, outcome.cached, let seed = add.floodSource, seedEndpoints.contains(seed) { hasSynchronized = true }
         if let local = outcome.leafSetsJoined.first {
             floodNewNeighbour(entry, joinedLeafSetOf: local, alreadyFlooded: add.alreadyFlooded ?? [], floodSource: add.floodSource, now: now)

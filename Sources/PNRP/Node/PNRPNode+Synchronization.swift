@@ -29,8 +29,7 @@ extension PNRPNode {
         var ids: [PNRPID] = []
         // A node still trying to reach its own seeds answers "too busy" (an empty ADVERTISE): a joiner that
         // synchronised with it would otherwise start a separate cloud (`docs/deviations.md`, item N12).
-        let joined = hasSynchronized || seedEndpoints.isEmpty
-        if joined {
+        if hasSynchronized || seedEndpoints.isEmpty {
             if m.solicitType == .local, let center = m.routeEntry?.id {
                 ids = nearestIDs(around: center)
             } else {
@@ -38,9 +37,7 @@ extension PNRPNode {
             }
         }
         send(.advertise(Advertise(ackedMessageID: messageID, ids: ids, hashedNonce: m.hashedNonce)), to: source, now: now)
-        // Not before joining: cached, the soliciting node would be flooded our own entry, and would take us for a
-        // member of a cloud (N12).
-        if joined, let entry = m.routeEntry { consider(entry, learnedFrom: source, now: now) }
+        if let entry = m.routeEntry { consider(entry, learnedFrom: source, now: now) }
     }
 
     /// IDs offered to a SOLICIT of type ANY ([MS-PNRP] 3.2.5.3: five).
