@@ -15,7 +15,7 @@ extension PNRPNode {
         let foundSilent = silent != reg.silentEvictionsSeen && (reg.neighboursSeen?.members.contains { !cache.contains($0) } ?? false)
         reg.silentEvictionsSeen = silent
         reg.neighboursSeen = set
-        if foundSilent, reg.neighbourProbeInterval > configuration.maintenanceInterval || reg.nextNeighbourProbe == NodeInstant(nanoseconds: .max) {
+        if foundSilent {
             reg.neighbourProbeInterval = configuration.maintenanceInterval
             reg.nextNeighbourProbe = Swift.min(reg.nextNeighbourProbe, now + configuration.maintenanceInterval)
         }
