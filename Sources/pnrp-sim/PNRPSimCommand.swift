@@ -206,7 +206,7 @@ struct RunCommand: ParsableCommand {
             print("  publisher went offline during \(r.publisherLeft) of them; of the others \(percent(r.stayedOnlineSuccessRate)) succeeded")
         }
         if r.unanswered > 0 { print("  unanswered at the end: \(r.unanswered)") }
-        print("registrations lost (publisher online, name not found): \(r.registrationsLost)")
+        print("registrations lost (publisher online, name not found): \(r.registrationsLost), not found again by the end: \(r.registrationsStillLost)")
         if let before = r.unlinkedNeighboursAfterJoin, let after = r.unlinkedNeighboursAtEnd {
             print("neighbouring IDs not in each other's leaf sets: \(before) when measuring started, \(after) at the end")
         }

@@ -63,6 +63,25 @@ import Testing
         #expect((r.successRate ?? 1) < 1)
     }
 
+    @Test("a name that a walk failed to find and a later one found counts as lost, not as still lost")
+    func registrationsFoundAgain() {
+        var s = Self.small("lost", nodes: 100)
+        s.churn = ChurnPlan(session: .exponential(mean: .seconds(30)), downtime: .exponential(mean: .seconds(30)))
+        s.network.loss = 0.2
+        s.duration = .seconds(180)
+        s.workload.resolutionsPerSecond = 20
+        var run = SimulationRun(scenario: s)
+        let r = run.run()
+        // 20 % loss and 30-second sessions make walks fail now and then (35 names with this seed); most of those
+        // names were found by a later walk (all but 5 here).
+        #expect(r.registrationsLost > 0, "failures: \(r.failures)")
+        #expect(r.registrationsStillLost < r.registrationsLost)
+        // Walks still running at the end count in the summary and in no row.
+        #expect(Double(r.registrationsLost) >= r.rows.compactMap { $0["registrations_lost"] }.reduce(0, +))
+        let online = run.cloud.nodes.indices.filter { run.cloud.isAlive($0) }.count
+        #expect(r.registrationsStillLost <= online)
+    }
+
     @Test("20 % forging attackers: no forged answer is ever accepted")
     func forgers() {
         var s = Self.small("forge", nodes: 100)

@@ -3,9 +3,15 @@ import PeerCrypto
 extension PNRPNode {
     /// Starts a synchronisation conversation with `peer` ([MS-PNRP] 3.1.4.3): SOLICIT → ADVERTISE →
     /// REQUEST → ACK + one FLOOD per ID. The peer is remembered as a seed for rediscovery.
+    ///
+    /// A node that has already joined a cloud and is given a seed it did not have also runs split detection
+    /// from it at once ([MS-PNRP] 3.2.6.2.1, `docs/deviations.md` N38): the new seed may belong to another
+    /// part of the cloud, which the SOLICIT alone would not join to ours.
     public mutating func synchronize(with peer: IPv6Endpoint, now: NodeInstant) {
-        if !seedEndpoints.contains(peer) { seedEndpoints.append(peer) }
+        let newSeed = !seedEndpoints.contains(peer)
+        if newSeed { seedEndpoints.append(peer) }
         solicit(peer, around: nil, now: now)
+        if newSeed, hasSynchronized, peer != localEndpoint { detectSplit(from: peer, now: now) }
     }
 
     /// Sends a SOLICIT ([MS-PNRP] 2.2.2.1, 3.1.4.3). With `around`, it is of type LOCAL and carries that

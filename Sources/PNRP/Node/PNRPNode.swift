@@ -545,6 +545,18 @@ extension PNRPNode {
             initialBestMatch: nil, initialNextHop: start, now: now)
     }
 
+    /// Split detection from `seed`, now, for every local ID (`docs/deviations.md` N38): the walks start at the
+    /// seed with a zero ID, as [MS-PNRP] 3.2.6.2.1 starts from a seed server. None when the node has no
+    /// local ID or a split detection of that ID is already under way.
+    mutating func detectSplit(from seed: IPv6Endpoint, now: NodeInstant) {
+        let start = RouteEntry(id: .zero, port: seed.port, address: seed.address)
+        for local in cache.localIDs {
+            let target = local.adding(PNRPID(0, 0, 0, 1))
+            guard !resolutions.values.contains(where: { $0.reason == .splitDetection && $0.target == target }) else { continue }
+            startResolve(target: target, criteria: .exact, precision: 0, reason: .splitDetection, initialBestMatch: nil, initialNextHop: start, now: now)
+        }
+    }
+
     /// Where a walk that must not follow our own cache starts (`docs/deviations.md`, items N10, N15): a random
     /// cached entry outside our leaf sets, a seed, or one of the last nodes that sent us a request (the last
     /// two with a zero ID, as [MS-PNRP] 3.2.6.2.1 starts from a seed). Nil when there is none.

@@ -55,6 +55,7 @@ extension SimulationResult {
             ("otherRegistrationAnswers", .integer(otherRegistration)),
             ("unanswered", .integer(unanswered)),
             ("registrationsLost", .integer(registrationsLost)),
+            ("registrationsStillLost", .integer(registrationsStillLost)),
             ("unlinkedNeighboursAfterJoin", optional(unlinkedNeighboursAfterJoin)),
             ("unlinkedNeighboursAtEnd", optional(unlinkedNeighboursAtEnd)),
             ("failures", .raw(jsonObject(failureItems))),

@@ -64,6 +64,11 @@ public struct SimulationResult {
     /// Registered names, published by a node that was online, that a resolution reported as registered
     /// nowhere: the cloud had stopped routing to them (each name counted once).
     public var registrationsLost = 0
+    /// Of those, the names whose publisher is still online at the end and that no resolution found after the
+    /// last one that reported them registered nowhere: the registrations the cloud had not found again. A
+    /// name is resolved about once every 100 s in the churn scenarios, so a name lost in the last minutes may
+    /// count here although the cloud already routes to it again.
+    public var registrationsStillLost = 0
     /// Pairs of neighbouring registered IDs (among honest names whose publisher is online, in ID order around
     /// the circle) where either does not hold the other in its leaf set, when measuring started: the places
     /// where the ring had not closed yet. Nil when the run had fewer than two such names.

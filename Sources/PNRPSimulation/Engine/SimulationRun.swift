@@ -40,6 +40,9 @@ public struct SimulationRun {
     private var forging: (attack: any ForgingAttack, next: NodeInstant)?
     /// Positions in `names` of the names found lost (see `SimulationResult.registrationsLost`).
     private var lostNames = Set<Int>()
+    /// Positions in `names` of the names whose last resolution reported them lost, and that no resolution
+    /// found since (see `SimulationResult.registrationsStillLost`).
+    private var stillLostNames = Set<Int>()
     /// Positions in `names` of the secured names.
     private var securedNames: [Int] = []
     private var attacker: [Bool] = []
@@ -441,6 +444,7 @@ public struct SimulationRun {
         result.reflection = reflection?.figures
         result.replayedCPAs = steeringAttackers?.replayed ?? 0
         result.registrationsLost = lostNames.count
+        result.registrationsStillLost = stillLostNames.filter { cloud.isAlive(names[$0].node) }.count
         result.unlinkedNeighboursAtEnd = unlinkedNeighbours()
         result.attackerClaims = (evictionLiars?.lies ?? 0) + (displacement?.claimsSent ?? 0)
         if let noncePrediction { (result.predictionAttempts, result.predictionsConfirmed) = (noncePrediction.attempts, noncePrediction.predicted) }
@@ -613,6 +617,7 @@ public struct SimulationRun {
                     interval.failed += 1
                 case .genuine:
                     if p.target == 0 { result.victimSucceeded += 1 }
+                    stillLostNames.remove(p.target)
                     if left { result.succeededAfterPublisherLeft += 1 }
                     result.succeeded += 1
                     if target.name.isSecured { result.securedSucceeded += 1 }
@@ -628,8 +633,9 @@ public struct SimulationRun {
                 let left = publisherLeft(during: p)
                 if left { result.publisherLeft += 1 }
                 // The cloud no longer routes to a name whose publisher is online: that registration is lost.
-                if failure == .notFound, !left, cloud.isAlive(names[p.target].node), lostNames.insert(p.target).inserted {
-                    interval.registrationsLost += 1
+                if failure == .notFound, !left, cloud.isAlive(names[p.target].node) {
+                    stillLostNames.insert(p.target)
+                    if lostNames.insert(p.target).inserted { interval.registrationsLost += 1 }
                 }
             default:
                 continue
