@@ -101,7 +101,7 @@ struct FileSafetyTests {
             }
             #expect(sent)
             #expect(await user.wait { if case .fileProgress(id, .incoming, let bytes, _) = $0, bytes > 0 { bytes } else { nil } } != nil)
-            #expect(await eventually(5) { scratch.listing("downloads").contains { $0.hasSuffix(".partial") } }, "the partial file exists while the file arrives")
+            #expect(await eventually(20) { scratch.listing("downloads").contains { $0.hasSuffix(".partial") } }, "the partial file exists while the file arrives")
             let (outcome, took) = try await timed {
                 scripted.raw.reset()
                 return try #require(await user.outcome(30))
@@ -110,7 +110,7 @@ struct FileSafetyTests {
             #expect(took < 30, "\(took) s")
             print("reset mid-file: the User reported the lost connection after \(String(format: "%.3f", took)) s")
             #expect(user.summary.suffix(2) == ["fileFailed(incoming)", "disconnected(connection-lost)"])
-            #expect(await eventually(5) { scratch.listing("downloads").isEmpty }, "left behind: \(scratch.listing("downloads"))")
+            #expect(await eventually(20) { scratch.listing("downloads").isEmpty }, "left behind: \(scratch.listing("downloads"))")
         }
     }
 
@@ -137,7 +137,7 @@ struct FileSafetyTests {
             try await setReading(helper.session, false)
             try await helper.session.perform(.acceptFile(id))
             #expect(await user.wait { if case .fileProgress(id, .outgoing, let bytes, _) = $0, bytes > 0 { bytes } else { nil } } != nil)
-            #expect(await eventually(5) { scratch.listing("helper-downloads").contains { $0.hasSuffix(".partial") } })
+            #expect(await eventually(20) { scratch.listing("helper-downloads").contains { $0.hasSuffix(".partial") } })
             try await Task.sleep(for: .milliseconds(200))
             // The User's side dies: its connection is closed under the engine, as when the process is killed.
             try await closeConnections(user.session)
@@ -150,7 +150,7 @@ struct FileSafetyTests {
             #expect(took < 30, "\(took) s")
             #expect(helper.summary.suffix(2) == ["fileFailed(incoming)", "disconnected(connection-lost)"], "\(helper.summary)")
             #expect(!helper.events.contains { if case .fileReceived = $0 { true } else { false } })
-            #expect(await eventually(5) { scratch.listing("helper-downloads").isEmpty }, "left behind: \(scratch.listing("helper-downloads"))")
+            #expect(await eventually(20) { scratch.listing("helper-downloads").isEmpty }, "left behind: \(scratch.listing("helper-downloads"))")
         }
     }
 }

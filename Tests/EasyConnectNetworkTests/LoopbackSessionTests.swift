@@ -92,10 +92,10 @@ struct LoopbackSessionTests {
             #expect(helperOutcome.kind == .ended)
             #expect(userOutcome.kind == .ended)
             #expect(userOutcome.message.contains("the other side ended the session"), "\(userOutcome.message)")
-            #expect(await eventually(5) { user.finished && helper.finished }, "the event streams finish after .disconnected")
+            #expect(await eventually(20) { user.finished && helper.finished }, "the event streams finish after .disconnected")
             // A program that only reads the events (and never asks for the outcome) leaks no disk thread.
             for (side, session) in [("user", user.session), ("helper", helper.session)] {
-                let stopped = await eventually(5) { (try? await session.threadPool.runIfActive { true }) == nil }
+                let stopped = await eventually(20) { (try? await session.threadPool.runIfActive { true }) == nil }
                 #expect(stopped, "the \(side)'s disk thread outlives its session")
             }
 

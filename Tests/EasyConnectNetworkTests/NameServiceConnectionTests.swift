@@ -55,7 +55,7 @@ struct NameServiceConnectionTests {
         try await user.session.perform(.accept(nil))
         #expect(await helper.wait { $0.isConnected ? true : nil } == true)
         // The session started: the invitation is revoked from the daemon.
-        #expect(await eventually(5) { (try? await daemon.client.status().registrations.count) == 1 })
+        #expect(await eventually(20) { (try? await daemon.client.status().registrations.count) == 1 })
         let id = try #require(try await user.session.perform(.sendFile(path: path)))
         try await helper.session.perform(.acceptFile(try #require(await helper.wait { $0.fileOfferID })))
         #expect(await helper.wait(20) { (e: EasyConnectEvent) -> UInt64? in if case .fileReceived(id, _, let bytes, _) = e { bytes } else { nil } } == UInt64(300_000))

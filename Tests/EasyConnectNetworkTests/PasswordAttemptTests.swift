@@ -140,6 +140,6 @@ struct UnpublishableInvitationTests {
             #expect(outcome.kind == .noCloud)
             #expect(outcome.message.contains("cannot publish the invitation") && outcome.message.contains("no cloud is open in this test"), "\(outcome.message)")
         }
-        #expect(await eventually(5) { (try? RawConnection(host: "127.0.0.2", port: port)) == nil }, "the listener is still open")
+        #expect(await eventually(20) { (try? RawConnection(host: "127.0.0.2", port: port)) == nil }, "the listener is still open")
     }
 }

@@ -191,7 +191,7 @@ struct ControlServerTests {
         defer { temp.remove() }
         let (server, task) = try await Self.serve(FixedHandler(), at: temp.socket, maximumConnections: 2)
         let held = [try Self.openConnection(temp.socket), try Self.openConnection(temp.socket)]
-        #expect(await eventually(5) { server.openConnections == 2 })
+        #expect(await eventually(20) { server.openConnections == 2 })
         let client = ControlClient(socketPath: temp.socket)
         do {
             _ = try await client.status()
@@ -201,7 +201,7 @@ struct ControlServerTests {
             #expect(error.message.contains("2 connections"))
         }
         for fd in held { close(fd) }
-        #expect(await eventually(5) { server.openConnections == 0 })
+        #expect(await eventually(20) { server.openConnections == 0 })
         #expect(try await client.status().pid == 42)
 
         // While it answers, a second server on the same path is refused.
@@ -282,7 +282,7 @@ struct ControlServerTests {
                 return error
             }
         }
-        #expect(await eventually(5) { handler.pending == 1 })
+        #expect(await eventually(20) { handler.pending == 1 })
         // Bounded: with a server that waited for its requests, `run` would not return until the release.
         let returned = Flag()
         Task {
@@ -290,7 +290,7 @@ struct ControlServerTests {
             returned.set()
         }
         server.stop()
-        #expect(await eventually(2) { returned.isSet }, "run() did not return while a request was in progress")
+        #expect(await eventually(20) { returned.isSet }, "run() did not return while a request was in progress")
         let error = await resolving.value
         #expect(error?.kind == .internal)
         #expect(!FileManager.default.fileExists(atPath: temp.socket))

@@ -126,7 +126,7 @@ struct ExtendedPayloadHostTests {
         let inquire = try PNRPMessage(messageID: 0xA1B2_C3D4, body: .inquire(Inquire(flags: [.wantCPA, .wantExtendedPayload], validateID: id, nonce: nonce))).encoded()
         #expect(inquire.count == 76)
         try await send(inquire)
-        #expect(await eventually(5) { !collector.datagrams.isEmpty })
+        #expect(await eventually(20) { !collector.datagrams.isEmpty })
         try await Task.sleep(for: .milliseconds(300))
         // Only the probe: an INQUIRE for PNRP ID 0 without nonce, smaller than what we sent.
         let before = collector.datagrams
@@ -143,7 +143,7 @@ struct ExtendedPayloadHostTests {
         let buffer = try AuthorityBuffer(flags: .notFound).encoded()
         let answer = try PNRPMessage(messageID: 77, body: .authority(try AuthorityFragment.fragments(of: buffer, ackedMessageID: probe.messageID)[0])).encoded()
         try await send(answer)
-        #expect(await eventually(5) { collector.datagrams.count >= 5 })
+        #expect(await eventually(20) { collector.datagrams.count >= 5 })
         let fragments = Array(collector.datagrams.dropFirst())
         #expect(fragments.count == 4)
         var reassembler = AuthorityReassembler()

@@ -39,7 +39,7 @@ struct LoopbackCloudTests {
         #expect(registration.ids.count == 1)
         var found = 0
         for (i, host) in hosts.enumerated() where i != 2 {
-            let ok = await eventually(5) {
+            let ok = await eventually(20) {
                 guard let record = try? await host.resolve(name, timeout: .seconds(1)) else { return false }
                 #expect(record.endpoints == [app])
                 #expect(record.comment == "second floor")

@@ -46,7 +46,7 @@ struct StateLockAndSocketKeeperTests {
 
         for round in 1...2 {
             #expect(unlink(temp.socket) == 0)
-            let back = await eventually(5) { (try? await client.status().pid) == 42 }
+            let back = await eventually(20) { (try? await client.status().pid) == 42 }
             #expect(back, "round \(round): the socket did not come back")
             #expect(keeper.recreatedCount == round)
         }
@@ -57,7 +57,7 @@ struct StateLockAndSocketKeeperTests {
 
         // A shutdown request on the recreated socket stops them all; the file is removed.
         #expect(try await client.shutdown() == 42)
-        let ended = await eventually(5) { lstat(temp.socket, &st) != 0 }
+        let ended = await eventually(20) { lstat(temp.socket, &st) != 0 }
         #expect(ended)
         _ = await task.value
     }

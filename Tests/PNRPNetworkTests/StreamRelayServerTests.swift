@@ -125,7 +125,7 @@ struct StreamRelayServerTests {
             #expect(gotSmall == small && hashSmall == sentSmall)
             waiter.close()
             joiner.close()
-            let ended = await eventually(5) { await relay.counters().activePairs == 0 }
+            let ended = await eventually(20) { await relay.counters().activePairs == 0 }
             #expect(ended)
             let counters = await relay.counters()
             #expect(counters.pairsSpliced == 1 && counters.bytesRelayed == big + small && counters.liveTokens == 0)
@@ -142,7 +142,7 @@ struct StreamRelayServerTests {
             for _ in 0..<3 { try await joiner.send(Array("answer ".utf8)) }
             joiner.shutdownWrite()
             #expect(try await waiter.receiveToEnd() == Array("answer answer answer ".utf8))
-            let ended = await eventually(5) { await relay.counters().activePairs == 0 }
+            let ended = await eventually(20) { await relay.counters().activePairs == 0 }
             #expect(ended)
         }
     }
@@ -215,7 +215,7 @@ struct StreamRelayServerTests {
             let (w, j) = try await Self.splicedPair(relay, token: token)
             w.close()
             j.close()
-            let ended = await eventually(5) { await relay.counters().activePairs == 0 }
+            let ended = await eventually(20) { await relay.counters().activePairs == 0 }
             #expect(ended)
             #expect(try await Self.connect(relay, .wait, token).1 == .unknownToken)
             // A join before anyone waits.
@@ -270,7 +270,7 @@ struct StreamRelayServerTests {
             let (first, f1) = try await Self.connect(relay, .wait, other)
             #expect(f1 == .waiting)
             first.close()
-            let freed = await eventually(5) { await relay.counters().waiting == 0 }
+            let freed = await eventually(20) { await relay.counters().waiting == 0 }
             #expect(freed)
             #expect(try await Self.connect(relay, .wait, other).1 == .waiting)
         }
@@ -300,7 +300,7 @@ struct StreamRelayServerTests {
             #expect(try await quitter.receiveToEnd() == [StreamRelayReply.badHello.rawValue])
             // Many connections that say nothing and leave.
             for _ in 0..<50 { try BlockingTCP(relay.endpoint).close() }
-            let settled = await eventually(5) { await relay.counters().waiting == 0 }
+            let settled = await eventually(20) { await relay.counters().waiting == 0 }
             #expect(settled)
             // Still serving.
             let (w, j) = try await Self.splicedPair(relay)
@@ -321,7 +321,7 @@ struct StreamRelayServerTests {
             #expect(try await Self.connect(relay, .join, second).1 == .busy)
             w1.close()
             j1.close()
-            let ended = await eventually(5) { await relay.counters().activePairs == 0 }
+            let ended = await eventually(20) { await relay.counters().activePairs == 0 }
             #expect(ended)
             let (j2, r3) = try await Self.connect(relay, .join, second)
             #expect(r3 == .ok)
@@ -373,7 +373,7 @@ struct StreamRelayServerTests {
             let third = try BlockingTCP(relay.endpoint)
             #expect(try await third.closedWithoutData())
             quiet.forEach { $0.close() }
-            let drained = await eventually(5) { (try? await BlockingTCP(relay.endpoint).closedWithoutDataWithin(0.2)) == false }
+            let drained = await eventually(20) { (try? await BlockingTCP(relay.endpoint).closedWithoutDataWithin(0.2)) == false }
             #expect(drained)
             // A waiting connection that sends more than the early-bytes bound is closed.
             let token = await Self.token(relay)
@@ -381,7 +381,7 @@ struct StreamRelayServerTests {
             #expect(r4 == .waiting)
             _ = try await chatty.sendUntilBlocked([UInt8](repeating: 7, count: 4000))
             #expect(try await chatty.closedWithoutData())
-            let freed = await eventually(5) { await relay.counters().waiting == 0 }
+            let freed = await eventually(20) { await relay.counters().waiting == 0 }
             #expect(freed)
             // Within the bound, the early bytes reach the peer.
             let (polite, r5) = try await Self.connect(relay, .wait, token)
@@ -433,23 +433,23 @@ struct StreamRelayServerTests {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             let waiterLog = ClientLog(), joinerLog = ClientLog(), refusedLog = ClientLog()
             let waiter = try await ClientLog.connect(relay.endpoint, role: .wait, token: token, log: waiterLog, group: group)
-            let waited = await eventually(5) { waiterLog.events.contains("waiting") }
+            let waited = await eventually(20) { waiterLog.events.contains("waiting") }
             #expect(waited && !waiterLog.events.contains("active"))
             let joiner = try await ClientLog.connect(relay.endpoint, role: .join, token: token, log: joinerLog, group: group)
-            let active = await eventually(5) { waiterLog.events.contains("active") && joinerLog.events.contains("active") }
+            let active = await eventually(20) { waiterLog.events.contains("active") && joinerLog.events.contains("active") }
             #expect(active)
             try await joiner.writeAndFlush(ByteBuffer(string: "hello through the relay"))
-            let arrived = await eventually(5) { waiterLog.text == "hello through the relay" }
+            let arrived = await eventually(20) { waiterLog.text == "hello through the relay" }
             #expect(arrived)
             // The relay may answer and close before the connection attempt reports success: either is fine.
             _ = try? await ClientLog.connect(relay.endpoint, role: .join, token: token, log: refusedLog, group: group)
-            let refused = await eventually(5) { refusedLog.events.contains("error: the stream relay refused: \(StreamRelayReply.busy)") }
+            let refused = await eventually(20) { refusedLog.events.contains("error: the stream relay refused: \(StreamRelayReply.busy)") }
             #expect(refused, "\(refusedLog.events)")
             #expect(!refusedLog.events.contains("active"))
             #expect(waiter.isActive && joiner.isActive, "\(waiterLog.events) \(joinerLog.events)")
             // The waiter leaves: the relay closes the joiner's connection too.
             try await waiter.close()
-            let closed = await eventually(5) { !joiner.isActive }
+            let closed = await eventually(20) { !joiner.isActive }
             #expect(closed)
             try await group.shutdownGracefully()
         }

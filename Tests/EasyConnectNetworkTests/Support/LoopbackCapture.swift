@@ -81,7 +81,7 @@
         /// Stops, and returns the IPv4 packets captured and how many the kernel dropped.
         func stop() async -> (packets: [[UInt8]], drops: UInt32, overflow: Bool) {
             state.withLock { $0.stop = true }
-            _ = await eventually(3) { state.current.done }
+            _ = await eventually(20) { state.current.done }
             var stats = (UInt32(0), UInt32(0))  // struct tpacket_stats: packets, drops
             var length = socklen_t(8)
             getsockopt(fd, Self.solPacket, Self.packetStatistics, &stats, &length)
