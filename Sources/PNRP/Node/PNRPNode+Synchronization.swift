@@ -1,6 +1,11 @@
 import PeerCrypto
 
 extension PNRPNode {
+    /// True when the node may offer its cache to a synchronising peer: it has joined the cloud of one of its
+    /// seeds, or it has none (the first node of a cloud). Until then it answers "too busy" (`docs/deviations.md`,
+    /// item N12).
+    var mayAnswerAsMember: Bool { hasSynchronized || seedEndpoints.isEmpty }
+
     /// Starts a synchronisation conversation with `peer` ([MS-PNRP] 3.1.4.3): SOLICIT → ADVERTISE →
     /// REQUEST → ACK + one FLOOD per ID. The peer is remembered as a seed for rediscovery.
     ///
@@ -35,7 +40,7 @@ extension PNRPNode {
         var ids: [PNRPID] = []
         // A node still trying to reach its own seeds answers "too busy" (an empty ADVERTISE): a joiner that
         // synchronised with it would otherwise start a separate cloud (`docs/deviations.md`, item N12).
-        if hasSynchronized || seedEndpoints.isEmpty {
+        if mayAnswerAsMember {
             if m.solicitType == .local, let center = m.routeEntry?.id {
                 ids = nearestIDs(around: center)
             } else {
@@ -166,7 +171,7 @@ extension PNRPNode {
     /// answered, each once, at most a leaf set's worth: a REQUEST cannot make us send more than a conversation
     /// could.
     mutating func receiveRequest(_ m: Request, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
-        guard hasSynchronized || seedEndpoints.isEmpty else {
+        guard mayAnswerAsMember else {
             statistics.dropped += 1
             return
         }
