@@ -151,6 +151,18 @@ public struct InMemoryCloud {
         self.random = RandomSource(seed: configuration.seed)
     }
 
+    /// Makes room for `count` nodes in all, so that adding them allocates and copies no larger arrays on the
+    /// way: a node is about a kilobyte inline, and a million-node cloud grown one node at a time would copy
+    /// its node array, at the last doubling, from half a gigabyte into a new one of twice that.
+    public mutating func reserveCapacity(nodes count: Int) {
+        nodes.reserveCapacity(count)
+        scheduledPoll.reserveCapacity(count)
+        alive.reserveCapacity(count)
+        natKinds.reserveCapacity(count)
+        tampered.reserveCapacity(count)
+        positions.reserveCapacity(count)
+    }
+
     /// The PNRP endpoint of node `index`: `fd00::<index+1>`, port 3540.
     public static func endpoint(ofNode index: Int) -> IPv6Endpoint {
         IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: UInt64(index) + 1), port: 3540)

@@ -33,6 +33,10 @@ struct LocalRegistration: Sendable {
     var leafSetNoteDue = false
     /// The nearest leaf-set member above and below as last seen (`docs/deviations.md`, item N36).
     var probedNeighbours: (upper: PNRPID?, lower: PNRPID?) = (nil, nil)
+    /// Their first endpoints, noted when they became the nearest members (`docs/deviations.md`, item N39).
+    var probedNeighbourEndpoints: (upper: IPv6Endpoint?, lower: IPv6Endpoint?) = (nil, nil)
+    /// Nearest members that left the cache while nodes were found silent, asked again later (N39).
+    var departedNeighbours: [DepartedNeighbour] = []
     /// The node's count of entries found silent (`NodeStatistics`) when last looked at.
     var silentEvictionsSeen = 0
     /// The leaf set when last looked at: a copy sharing the cache's storage until the set changes.

@@ -3,8 +3,9 @@ extension PNRPNode {
     /// list) still answers, with one INQUIRE each, while nodes are leaving: once the node has found a cached node
     /// silent and a member of this leaf set has left the cache, every maintenance interval, then at doubling
     /// intervals up to the longest announcement interval while that does not happen again. When a nearest member
-    /// has left that way, the registration is announced again at once (`docs/deviations.md`, item N36). A quiet
-    /// cloud sends no such checks.
+    /// has left that way, the registration is announced again at once (`docs/deviations.md`, item N36), and the
+    /// member that left is asked again 1, 3, 7 and 15 minutes later, in case it comes back not knowing us (N39).
+    /// A quiet cloud sends no such checks.
     mutating func probeNearestNeighbours(of id: PNRPID, at index: Int, now: NodeInstant) {
         guard let set = cache.leafSet(of: id) else { return }
         let nearest = (upper: set.upper.first, lower: set.lower.first)
@@ -28,8 +29,30 @@ extension PNRPNode {
                 reg.announcementInterval = configuration.announcementInterval
                 reg.neighbourProbeInterval = configuration.maintenanceInterval
                 reg.nextNeighbourProbe = now
+                // It is asked again later, in case it comes back not knowing us (N39).
+                // One per side, the nearest: when several leave in a row (a cut through an interleaved ring),
+                // the first to go is the one that belongs next to us.
+                let noted = [(reg.probedNeighbours.upper, reg.probedNeighbourEndpoints.upper, true), (reg.probedNeighbours.lower, reg.probedNeighbourEndpoints.lower, false)]
+                for case let (goneID?, ep?, above) in noted where !set.contains(goneID) && !cache.contains(goneID) {
+                    func distance(_ other: PNRPID) -> PNRPID { above ? other.subtracting(id) : id.subtracting(other) }
+                    if let kept = reg.departedNeighbours.first(where: { $0.above == above }), distance(kept.entry.id) < distance(goneID) { continue }
+                    reg.departedNeighbours.removeAll { $0.above == above }
+                    let wait = configuration.announcementInterval * 2
+                    let gone = RouteEntry(id: goneID, port: ep.port, address: ep.address)
+                    reg.departedNeighbours.append(DepartedNeighbour(entry: gone, above: above, departed: now, nextCheck: now + wait, interval: wait))
+                }
             }
             reg.probedNeighbours = nearest
+            reg.probedNeighbourEndpoints = (nearest.upper.flatMap { cache.entry($0)?.primaryEndpoint }, nearest.lower.flatMap { cache.entry($0)?.primaryEndpoint })
+        }
+        var recheck: [RouteEntry] = []
+        reg.departedNeighbours.removeAll { d in
+            d.departed + configuration.maximumAnnouncementInterval < now || cache.contains(d.entry.id)
+        }
+        for i in reg.departedNeighbours.indices where reg.departedNeighbours[i].nextCheck <= now {
+            recheck.append(reg.departedNeighbours[i].entry)
+            reg.departedNeighbours[i].interval = reg.departedNeighbours[i].interval * 2
+            reg.departedNeighbours[i].nextCheck = now + reg.departedNeighbours[i].interval
         }
         let due = reg.nextNeighbourProbe <= now
         if due {
@@ -37,6 +60,9 @@ extension PNRPNode {
             reg.neighbourProbeInterval = Swift.min(reg.neighbourProbeInterval * 2, configuration.maximumAnnouncementInterval)
         }
         registrations.modify(at: index) { $0 = reg }
+        // A departed member that answers with a CPA that verifies enters the leaf set again, and is flooded to
+        // the neighbours as any new member is (3.2.5.11).
+        for entry in recheck { consider(entry, learnedFrom: entry.primaryEndpoint ?? localEndpoint, now: now) }
         guard due else { return }
         for n in [nearest.upper, nearest.lower].compactMap({ $0 }) {
             guard let ep = cache.entry(n)?.primaryEndpoint,

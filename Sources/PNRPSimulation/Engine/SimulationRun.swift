@@ -121,9 +121,11 @@ public struct SimulationRun {
         cloudConfiguration.relaySlots = scenario.network.relaySlots
         cloudConfiguration.sourceGuard = scenario.network.sourceGuard ? SourceGuard.Limits() : nil
         self.cloud = InMemoryCloud(configuration: cloudConfiguration)
+        cloud.reserveCapacity(nodes: scenario.nodes)
         let groupSize = scenario.network.linkLocalGroupSize
         if groupSize >= 2 {
             self.linkLocal = InMemoryCloud(configuration: InMemoryCloudConfiguration(seed: scenario.seed ^ 0x11C4_110C, lossRate: scenario.network.loss, latency: latency, node: node))
+            linkLocal!.reserveCapacity(nodes: scenario.nodes)
             linkRegistered = Array(repeating: [], count: (scenario.nodes + groupSize - 1) / groupSize)
         }
         self.random = RandomSource(seed: scenario.seed ^ 0x51A1_0F_5CE7A410)
