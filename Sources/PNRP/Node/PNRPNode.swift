@@ -540,6 +540,11 @@ extension PNRPNode {
         guard Double(random.next() >> 11) * 0x1p-53 < chance else { return }
         let local = cache.localIDs[Int(random.next() % UInt64(cache.localIDs.count))]
         guard let start = farStartingPoint() else { return }
+        startSplitDetection(of: local, from: start, now: now)
+    }
+
+    /// Resolves `local` + 1 with REASON_SPLIT_DETECTION, the walk starting at `start` ([MS-PNRP] 3.2.6.2.1).
+    mutating func startSplitDetection(of local: PNRPID, from start: RouteEntry, now: NodeInstant) {
         startResolve(
             target: local.adding(PNRPID(0, 0, 0, 1)), criteria: .exact, precision: 0, reason: .splitDetection,
             initialBestMatch: nil, initialNextHop: start, now: now)
@@ -553,7 +558,7 @@ extension PNRPNode {
         for local in cache.localIDs {
             let target = local.adding(PNRPID(0, 0, 0, 1))
             guard !resolutions.values.contains(where: { $0.reason == .splitDetection && $0.target == target }) else { continue }
-            startResolve(target: target, criteria: .exact, precision: 0, reason: .splitDetection, initialBestMatch: nil, initialNextHop: start, now: now)
+            startSplitDetection(of: local, from: start, now: now)
         }
     }
 
