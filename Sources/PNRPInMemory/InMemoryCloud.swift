@@ -147,6 +147,9 @@ public struct InMemoryCloud {
 
     /// An empty cloud.
     public init(configuration: InMemoryCloudConfiguration) {
+        var configuration = configuration
+        // Validated once here, every node made from it shares its settings (`NodeConfiguration.validated()`).
+        configuration.node = configuration.node.validated()
         self.configuration = configuration
         self.random = RandomSource(seed: configuration.seed)
     }

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import PNRP
+import PNRPInMemory
 
 /// The compact forms of per-node state read and write like the collections they replace.
 struct CompactStorageTests {
@@ -156,5 +157,45 @@ struct CompactStorageTests {
                 #expect(cache.nearestOnEachSide(of: target, excluding: excluded) == [above, below].compactMap { $0 })
             }
         }
+    }
+}
+
+/// Nodes made from one configuration share its settings, and the configuration still behaves as a value.
+struct SharedNodeSettingsTests {
+    @Test("Copies share the settings until one is changed, and a change never reaches another copy")
+    func copiesAreValues() {
+        let original = NodeConfiguration()
+        var copy = original
+        #expect(copy.sharesSettings(with: original))
+        copy.retryCount = 7
+        copy.maintenanceInterval = .seconds(3)
+        #expect(!copy.sharesSettings(with: original))
+        #expect(original.retryCount == 2 && original.maintenanceInterval == .seconds(15))
+        #expect(copy.retryCount == 7 && copy.maintenanceInterval == .seconds(3))
+        // Per-node values live inline: changing them keeps the settings shared.
+        var other = original
+        other.localEndpoint = IPv6Endpoint(address: .loopback, port: 4000)
+        other.seed = 99
+        #expect(other.sharesSettings(with: original))
+    }
+
+    @Test("validated() brings a changed value into range even after an earlier validation")
+    func validationAfterAChange() {
+        var c = NodeConfiguration().validated()
+        #expect(c.validated().sharesSettings(with: c))
+        c.retryCount = 0
+        c.maintenanceDepth = 1_000
+        let v = c.validated()
+        #expect(v.retryCount == 1)
+        #expect(v.maintenanceDepth == RouteEntryCache.maximumLevel)
+        #expect(c.retryCount == 0)
+    }
+
+    @Test("Every node of an in-memory cloud holds the same settings")
+    func cloudNodesShareSettings() {
+        var cloud = InMemoryCloud(configuration: InMemoryCloudConfiguration(seed: 3))
+        let a = cloud.addNode(), b = cloud.addNode(bootstrap: [a])
+        #expect(cloud.nodes[a].configuration.sharesSettings(with: cloud.nodes[b].configuration))
+        #expect(cloud.nodes[a].localEndpoint != cloud.nodes[b].localEndpoint)
     }
 }
