@@ -302,4 +302,70 @@ import Testing
             Issue.record("expected the AUTHORITY back through the relay, got \(out)")
         }
     }
+
+    /// Fills both slots of `node` and returns the answer to a third requester, `requester`.
+    static func fullAnswer(_ node: inout PNRPNode, to requester: IPv6Endpoint) throws -> TraversalMessage.RelayAnswer {
+        for (i, low) in [UInt64(20), 21].enumerated() {
+            let other = IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: low), port: 3540)
+            let c = try #require(Self.answer(&node, cookie: PNRPNode.noCookie, from: other, id: UInt32(50 + i)))
+            #expect(try #require(Self.answer(&node, cookie: c.cookie, from: other, id: UInt32(60 + i))).status == .accepted)
+        }
+        let c = try #require(Self.answer(&node, cookie: PNRPNode.noCookie, from: requester, id: 70))
+        return try #require(Self.answer(&node, cookie: c.cookie, from: requester, id: 71))
+    }
+
+    @Test("a full relay names another node to ask: one that said it relays, else one that said strangers reach it; never the requester, zeros when it knows nobody")
+    func fullRelayRefers() throws {
+        let willRelay = IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: 30), port: 3540)
+        let reachable = IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: 31), port: 3540)
+        var knowsNobody = Self.relay()
+        let none = try Self.fullAnswer(&knowsNobody, to: Self.client)
+        #expect(none.status == .full && none.relayEndpoint == IPv6Endpoint(address: .unspecified, port: 0))
+
+        var knowsOne = Self.relay()
+        knowsOne.traversal!.value.knownReachable = [Self.client, reachable]
+        let second = try Self.fullAnswer(&knowsOne, to: Self.client)
+        #expect(second.status == .full && second.relayEndpoint == reachable)
+
+        var knowsBoth = Self.relay()
+        knowsBoth.traversal!.value.knownReachable = [reachable]
+        knowsBoth.traversal!.value.relayCandidates = [willRelay]
+        let first = try Self.fullAnswer(&knowsBoth, to: Self.client)
+        #expect(first.status == .full && first.relayEndpoint == willRelay)
+    }
+
+    @Test("a node told by a full relay whom to ask next asks that node, and only a plausible one")
+    func refusedNodeFollowsTheReferral() throws {
+        let full = Self.relayMain
+        let referred = IPv6Endpoint(address: IPv6Address(high: 0xFD00_0000_0000_0000, low: 40), port: 3540)
+        func seeker() -> PNRPNode {
+            var configuration = NodeConfiguration(localEndpoint: Self.client, seed: 8)
+            configuration.natTraversal = true
+            var node = PNRPNode(configuration: configuration, now: .virtualEpoch)
+            node.traversal!.value.reachability = .behindNAT(observed: Self.client, mappingVaries: false)
+            node.traversal!.value.relayCandidates = [full]
+            _ = node.takeEffects()
+            return node
+        }
+        func requestAnswered(by referral: IPv6Endpoint) throws -> [IPv6Endpoint] {
+            var node = seeker()
+            node.seekRelay(now: .virtualEpoch)
+            let asked = Self.sent(&node)
+            let id = try #require(node.traversal!.value.relayRequest?.messageID)
+            #expect(asked.count == 1 && asked.first?.1 == full)
+            let answer = TraversalMessage.RelayAnswer(status: .full, ackedMessageID: id, lifetimeSeconds: 0, relayEndpoint: referral, observed: Self.client, cookie: PNRPNode.noCookie)
+            node.handle(datagram: try TraversalMessage.relayAnswer(answer).encoded(messageID: 9), from: full, now: .virtualEpoch + .milliseconds(20))
+            return Self.sent(&node).compactMap { m, to in
+                if case .relayRequest = m { return to }
+                return nil
+            }
+        }
+        #expect(try requestAnswered(by: referred) == [referred])
+        // Itself, the relay that just refused, the unspecified address or a low port: nobody to ask (the node's
+        // cache is empty).
+        for bogus in [Self.client, full, IPv6Endpoint(address: .unspecified, port: 0), IPv6Endpoint(address: referred.address, port: 80)] {
+            #expect(try requestAnswered(by: bogus).isEmpty, "\(bogus)")
+        }
+    }
 }
+

@@ -599,6 +599,7 @@ extension PNRPNode {
             }
         case .full, .declined:
             traversal!.value.refusedRelays[source] = now + Self.declineMemory
+            if a.status == .full { takeReferral(a.relayEndpoint) }
             if traversal!.value.relay?.server == source { traversal!.value.relay = nil }
             seekRelay(now: now)
         case .released:
@@ -688,6 +689,8 @@ extension PNRPNode {
         let current = cookie(for: source, bucket: bucket)
         func answer(_ status: TraversalMessage.RelayStatus, slot: Int? = nil) {
             var endpoint = slot.map { configuration.relayEndpoints[$0] } ?? IPv6Endpoint(address: .unspecified, port: 0)
+            // A full relay names another node to ask in the relay endpoint field (`docs/deviations.md`, X3).
+            if status == .full, let referral = relayReferral(for: source) { endpoint = referral }
             // A relay endpoint bound to the wildcard address is published at the address strangers reach us at.
             if slot != nil, endpoint.address == .unspecified, case .reachable(let seen) = traversal!.value.reachability {
                 endpoint.address = seen.address
@@ -727,6 +730,31 @@ extension PNRPNode {
             traversal!.value.statistics.relayRefusals += 1
             answer(.full)
         }
+    }
+
+    /// The node a full relay names to `client` in its RELAY_ANSWER, nil when it knows none: one that said it
+    /// relays and had room (REACH_ANSWER flag R), else one that said strangers reach it, else any cached peer.
+    /// A relay that joined early is cached by most nodes and fills first; the nodes that joined late are found
+    /// through it (`docs/deviations.md`, X3).
+    mutating func relayReferral(for client: IPv6Endpoint) -> IPv6Endpoint? {
+        let t = traversal!.value
+        for list in [t.relayCandidates, t.knownReachable] {
+            let usable = list.filter { $0 != client && $0 != localEndpoint }
+            if !usable.isEmpty { return usable[Int(random.next() % UInt64(usable.count))] }
+        }
+        guard let peer = randomCachedPeer(), peer != client else { return nil }
+        return peer
+    }
+
+    /// Keeps the node a full relay named as the next relay to ask, unless it is us or was refused lately.
+    mutating func takeReferral(_ referral: IPv6Endpoint) {
+        var t = traversal!.value
+        guard referral.port > 1024, referral.address != .unspecified, referral != localEndpoint, referral != t.advertised,
+            t.refusedRelays[referral] == nil, !t.relayCandidates.contains(referral)
+        else { return }
+        if t.relayCandidates.count >= 8 { t.relayCandidates.removeFirst() }
+        t.relayCandidates.append(referral)
+        traversal!.value = t
     }
 
     /// True when `presented` is the cookie given to `source` in this minute or the one before.
