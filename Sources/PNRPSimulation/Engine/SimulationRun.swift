@@ -239,6 +239,9 @@ public struct SimulationRun {
                 seed = Int(random.next() % UInt64(pool))
                 tries += 1
             }
+            // Random draws can miss the few reachable nodes of a young cloud: then the first one (node 0 is never
+            // behind a NAT). A joiner whose only seed sits behind a NAT never joins.
+            if let s = seed, cloud.isBehindNAT(s) { seed = (0..<pool).first { !cloud.isBehindNAT($0) } }
             let index = cloud.addNode(bootstrap: seed.map { [$0] } ?? [])
             if linkLocal != nil {
                 // On its link, a node finds a member that already registered there (SSDP, in a real network),
