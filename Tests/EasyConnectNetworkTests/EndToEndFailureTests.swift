@@ -116,7 +116,8 @@ struct EndToEndFailureTests {
         let lab = try EasyConnectLab("e2e-consent")
         defer { lab.cleanup() }
         try await lab.startDaemons(2)
-        let user = try lab.invite(["--consent-timeout", "2"])
+        // Long enough for the decline below to arrive in time on a loaded machine, short enough to wait out once.
+        let user = try lab.invite(["--consent-timeout", "6"])
         let password = try await user.password()
 
         let ignored = try lab.help(password, role: "helper-1")
