@@ -58,6 +58,30 @@ import Testing
         #expect(others.allSatisfy { runner.cloud.nodes[$0].statistics.resumes == 0 })
     }
 
+    @Test("a node back from a pause, whose cache names many nodes that left meanwhile, is held again by every live member of its leaf set within a second")
+    func pausedNodeIsTakenBackByItsLeafSet() throws {
+        var runner = Self.settledCloud(nodes: 60, seed: 4001)
+        let paused = runner.names[9]
+        let set = try #require(runner.cloud.nodes[paused.node].cache.leafSet(of: paused.id))
+        let memberIDs = set.upper + set.lower
+        let members = memberIDs.compactMap { id in runner.names.first { $0.id == id } }
+        try #require(members.count == 2 * LeafSet.sideCapacity)
+        runner.cloud.crash(paused.node)
+        // Every other node outside its leaf set leaves meanwhile: the cache it comes back with is half dead.
+        let keep = Set(members.map(\.node) + [paused.node])
+        let others = (0..<runner.cloud.nodes.count).filter { !keep.contains($0) }
+        for (i, node) in others.enumerated() where i % 2 == 0 { runner.cloud.crash(node) }
+        // Its leaf-set members resolve its name while it is away, find it silent and drop it.
+        _ = runner.cloud.resolveConcurrently(members.map { ($0.node, paused.name) })
+        runner.cloud.run(for: .minutes(5))
+        func holders() -> [Int] { members.filter { runner.cloud.nodes[$0.node].cache.leafSet(of: $0.id)?.contains(paused.id) == true }.map(\.node) }
+        try #require(holders().isEmpty, "still held by \(holders())")
+        runner.cloud.revive(paused.node)
+        runner.cloud.run(for: .seconds(1))
+        #expect(runner.cloud.nodes[paused.node].statistics.resumes == 1)
+        #expect(holders().count == members.count, "held again by \(holders().count) of \(members.count) members after 1 s")
+    }
+
     @Test("a resolution hop to a node that left is given up after two round-trip timeouts (250 ms each here), not two seconds, and the walk still succeeds")
     func silentHopCostsRoundTripTimeouts() throws {
         var runner = Self.settledCloud(nodes: 60, seed: 2901)

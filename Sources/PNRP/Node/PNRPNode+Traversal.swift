@@ -664,12 +664,7 @@ extension PNRPNode {
                 $0.nextAnnouncement = now
                 $0.notedLeafSet = nil
             }
-            guard let set = cache.leafSet(of: reg.id) else { continue }
-            let mine = reg.routeEntry(at: endpoint)
-            for member in set.upper + set.lower {
-                guard let ep = cache.entry(member)?.primaryEndpoint else { continue }
-                send(.flood(Flood(doNotAck: false, validateID: member, routeEntry: mine, alreadyFlooded: [endpoint])), to: ep, pendingAs: .flood(validateID: member), now: now)
-            }
+            floodToLeafSet(reg, at: endpoint, now: now)
         }
         announceSoon(now: now)
     }

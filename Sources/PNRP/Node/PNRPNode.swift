@@ -351,6 +351,21 @@ public struct PNRPNode: Sendable {
         }
         nextCacheMaintenance = now
         cacheMaintenanceInterval = configuration.maintenanceInterval
+        // Whoever of the leaf set is still there takes us back at once, and floods us on (N40).
+        for reg in registrations.values { floodToLeafSet(reg, at: advertisedEndpoint, now: now) }
+    }
+
+    /// Sends `registration`'s route entry, at `endpoint`, to every member of its leaf set in a FLOOD
+    /// ([MS-PNRP] 3.2.5.11): each member validates it with an INQUIRE and keeps it, and one that does not
+    /// answer is checked and removed (N13). Used when the entry changed (a new published endpoint, X4) and
+    /// when the node comes back from a pause (`docs/deviations.md`, item N40).
+    mutating func floodToLeafSet(_ registration: LocalRegistration, at endpoint: IPv6Endpoint, now: NodeInstant) {
+        guard let set = cache.leafSet(of: registration.id) else { return }
+        let mine = registration.routeEntry(at: endpoint)
+        for member in set.upper + set.lower {
+            guard let ep = cache.entry(member)?.primaryEndpoint else { continue }
+            send(.flood(Flood(doNotAck: false, validateID: member, routeEntry: mine, alreadyFlooded: [endpoint])), to: ep, pendingAs: .flood(validateID: member), now: now)
+        }
     }
 
     /// Follow-up when a request got no answer after its last retransmission.
