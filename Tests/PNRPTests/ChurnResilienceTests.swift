@@ -185,6 +185,67 @@ import Testing
         try r.answer(inquire, with: AuthorityBuffer(flags: [], routeEntry: publisherEntry, validateCPA: cpa))
         #expect(r.events.contains { if case .resolved(_, let result) = $0 { result.id == publisherID } else { false } }, "\(r.events)")
     }
+
+    /// Answers every LOOKUP the resolver sent to the helper and has not had answered, with nothing closer; at most
+    /// `rounds` times, a second apart.
+    static func helperKnowsNothingMore(_ r: inout ScriptedNode, rounds: Int) throws {
+        var answered = Set<UInt32>()
+        for _ in 0..<rounds {
+            for request in r.sent where request.to == helperEP && !answered.contains(request.message.messageID) {
+                if case .lookup = request.message.body {
+                    answered.insert(request.message.messageID)
+                    try r.answer(request, with: AuthorityBuffer(flags: [], routeEntry: nil))
+                }
+            }
+            try r.wait(seconds: 1)
+        }
+    }
+
+    @Test("an application's walk that found nothing after meeting a silent node walks again 3 s later, from its own cache, and finds the name then; one that met none fails at once")
+    func walkAgainAfterSilence() throws {
+        let (helperEP, goneEP, target) = (Self.helperEP, Self.endpoint(3), Self.target)
+        let targetID = PNRPID(p2pID: target.p2pID, serviceLocation: .forResolution(prefix: Self.resolverEP.address.high))
+        let goneEntry = RouteEntry(id: targetID.adding(PNRPID(0, 1, 0, 0)), port: 3540, address: goneEP.address)
+        var (r, _) = try Self.resolverAskingHelper(seed: 32, offered: goneEntry)
+        _ = try r.lookup(validating: goneEntry.id, to: goneEP)
+        // The gone node never answers; the helper knows nobody closer. The first walk ends with nothing found...
+        try Self.helperKnowsNothingMore(&r, rounds: 3)
+        #expect(!r.events.contains { if case .resolveFailed = $0 { true } else { false } }, "the resolution failed after its first walk: \(r.events)")
+        let waiting = try #require(r.node.resolutions.values.first)
+        let due = try #require(waiting.secondWalkAt, "no second walk is due")
+        #expect(waiting.isSecondWalk && waiting.flaggedSilent.isEmpty && waiting.unreachable.isEmpty)
+        let lookupsBefore = r.sent.filter { if case .lookup = $0.message.body { true } else { false } }.count
+        // ... and the second starts 3 s after the first ended, from the resolver's own cache: the helper again.
+        while r.now < due { try r.wait(seconds: 1) }
+        let lookups = r.sent.filter { if case .lookup = $0.message.body { true } else { false } }
+        #expect(lookups.count == lookupsBefore + 1)
+        let again = try #require(lookups.last)
+        #expect(again.to == helperEP)
+        // The helper has meanwhile learned the publisher: the second walk reaches it.
+        let publisherEP = Self.endpoint(4)
+        let publisherKey = try Ed25519PrivateKey(seed: [UInt8](repeating: 0x4D, count: 32))
+        let publisherID = PNRPID(p2pID: target.p2pID, serviceLocation: ServiceLocation(high: 0xFD00_0000_0000_0000, low: 4))
+        let publisherEntry = RouteEntry(id: publisherID, port: 3540, address: publisherEP.address)
+        try r.answer(again, with: AuthorityBuffer(flags: [], routeEntry: publisherEntry))
+        let asked = try r.lookup(validating: publisherID, to: publisherEP)
+        try r.answer(asked, with: AuthorityBuffer(flags: [], routeEntry: nil))
+        let final = try #require(r.sent.last { if case .inquire(let q) = $0.message.body { q.validateID == publisherID && q.nonce != nil } else { false } })
+        guard case .inquire(let q) = final.message.body, let nonce = q.nonce else { return }
+        let cpa = try CPA.signed(
+            name: target, serviceLocation: publisherID.serviceLocation, serviceAddresses: [publisherEP], payload: nil, friendlyName: nil,
+            notAfter: (Self.t0 + .hours(24)).fileTime, nonce: nonce, key: publisherKey)
+        try r.answer(final, with: AuthorityBuffer(flags: [], routeEntry: publisherEntry, validateCPA: cpa))
+        #expect(r.events.contains { if case .resolved(_, let result) = $0 { result.id == publisherID } else { false } }, "\(r.events)")
+
+        // A walk that met no silent node: the helper alone, knowing nothing closer. It fails without a second walk.
+        var calm = ScriptedNode(endpoint: Self.resolverEP, seed: 33, now: Self.t0)
+        try calm.deliver(.flood(Flood(doNotAck: true, validateID: .zero, routeEntry: Self.helperEntry, alreadyFlooded: [])), from: helperEP)
+        try calm.answer(try calm.inquire(about: Self.helperEntry.id, to: helperEP), with: AuthorityBuffer(flags: [], routeEntry: Self.helperEntry))
+        _ = calm.node.resolve(name: target, now: calm.now)
+        try calm.collect()
+        try Self.helperKnowsNothingMore(&calm, rounds: 2)
+        #expect(calm.events.contains { if case .resolveFailed(_, .notFound) = $0 { true } else { false } }, "\(calm.events)")
+    }
 }
 
 /// A registration's nearest leaf-set neighbours are checked for liveness (`docs/deviations.md`, item N36).

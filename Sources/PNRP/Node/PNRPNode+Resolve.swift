@@ -63,9 +63,29 @@ extension PNRPNode {
             resolutions[rid] = r
         case .wait:
             resolutions[rid] = r
+        case .finished(let failure) where r.mayWalkAgain(after: failure, now: now):
+            // Nothing found after silent nodes: a second walk in a moment, from a cache that has dropped them,
+            // through neighbourhoods that have had time to mend (`docs/deviations.md`, item N41).
+            resolutions[rid] = r.secondWalk(at: now + Resolution.secondWalkDelay, localEndpoint: localEndpoint)
         case .finished(let failure):
             resolutions[rid] = r
             finish(rid, failure: failure, now: now)
+        }
+    }
+
+    /// Starts the second walks that are due (`docs/deviations.md`, item N41).
+    mutating func startSecondWalks(now: NodeInstant) {
+        for (rid, r) in resolutions.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where r.secondWalkAt.map({ $0 <= now }) ?? false {
+            var walk = r
+            walk.secondWalkAt = nil
+            guard let first = cache.closest(to: walk.target) else {
+                resolutions[rid] = walk
+                finish(rid, failure: .notFound, now: now)
+                continue
+            }
+            walk.nextHopStack.append(.init(entry: first, useCount: 0))
+            resolutions[rid] = walk
+            advance(rid, now: now)
         }
     }
 

@@ -143,7 +143,10 @@ public struct PNRPNode: Sendable {
     public var nextDeadline: NodeInstant? {
         var t = nextMaintenance
         if let p = pending.nextDeadline, p < t { t = p }
-        for r in resolutions.values where r.deadline < t { t = r.deadline }
+        for r in resolutions.values {
+            if r.deadline < t { t = r.deadline }
+            if let s = r.secondWalkAt, s < t { t = s }
+        }
         if traversal != nil, let d = traversalDeadline, d < t { t = d }
         return t
     }
@@ -308,6 +311,7 @@ public struct PNRPNode: Sendable {
                 requestFailed(messageID: messageID, entry: entry, now: now)
             }
         }
+        if resolutions.values.contains(where: { $0.secondWalkAt.map { $0 <= now } ?? false }) { startSecondWalks(now: now) }
         if resolutions.values.contains(where: { $0.deadline <= now }) {
             for (rid, r) in resolutions.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where r.deadline <= now {
                 finish(rid, failure: .timedOut, now: now)

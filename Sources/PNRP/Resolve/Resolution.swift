@@ -68,6 +68,11 @@ struct Resolution: Sendable {
     /// Times the walk started again from our own cache when it had no next hop left
     /// (`docs/deviations.md`, item N30).
     var restarts = 0
+    /// True for the second walk of an application's resolution, the first having found nothing after meeting
+    /// silent nodes (`docs/deviations.md`, item N41).
+    var isSecondWalk = false
+    /// When that second walk starts; nil once it has started, or for a first walk.
+    var secondWalkAt: NodeInstant?
     /// CPAs that failed validation during this resolution.
     var rejectedCPAs = 0
     /// Nodes that claimed a matching ID and then answered the final INQUIRE with a CPA that did not hold: what
@@ -102,6 +107,9 @@ struct Resolution: Sendable {
     static let maximumUseCount = 3
     /// The most asks a node's silent offers can add to `maximumUseCount` (`docs/deviations.md`, item N37).
     static let maximumExtraUses = 3
+    /// How long after a first walk found nothing, having met silent nodes, the second walk starts
+    /// (`docs/deviations.md`, item N41).
+    static let secondWalkDelay = NodeDuration.seconds(3)
     /// LOOKUPs an application's resolution keeps in flight at most: a second goes out when the first is
     /// overdue (`docs/deviations.md`, item N31).
     static let maximumLookupsInFlight = 2
@@ -113,6 +121,24 @@ struct Resolution: Sendable {
         self.precision = precision
         self.reason = reason
         self.resolvePath = [localEndpoint]
+    }
+
+    /// The second walk of this resolution, to start at `at`: the same target, criteria, reason and deadline,
+    /// nothing else kept (its Flagged Path, NextHopStack and counters start empty; `docs/deviations.md`, N41).
+    func secondWalk(at: NodeInstant, localEndpoint: IPv6Endpoint) -> Resolution {
+        var again = Resolution(id: id, target: target, criteria: criteria, precision: precision, reason: reason, localEndpoint: localEndpoint)
+        again.deadline = deadline
+        again.cacheCountAtStart = cacheCountAtStart
+        again.isSecondWalk = true
+        again.secondWalkAt = at
+        return again
+    }
+
+    /// True when this walk, finished with nothing found, gets a second one: an application's first walk that
+    /// met silent nodes, with time left for the delay (`docs/deviations.md`, item N41).
+    func mayWalkAgain(after failure: ResolveFailure, now: NodeInstant) -> Bool {
+        failure == .notFound && reason == .applicationRequest && !isSecondWalk && !unreachable.isEmpty
+            && now + Self.secondWalkDelay < deadline
     }
 
     /// True when `id` matches the target as far as the criteria require ([MS-PNRP] 2.2.2.8, 3.1.4.4.2).
