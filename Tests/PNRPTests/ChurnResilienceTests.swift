@@ -174,16 +174,23 @@ import Testing
         let retried = try r.lookup(validating: publisherID, to: publisherEP)
         #expect(retried.message.messageID != lost.message.messageID)
         try r.answer(retried, with: AuthorityBuffer(flags: [], routeEntry: nil))
+        try Self.publisherAnswersFinalInquiry(&r, entry: publisherEntry, key: publisherKey)
+        #expect(r.events.contains { if case .resolved(_, let result) = $0 { result.id == publisherID } else { false } }, "\(r.events)")
+    }
+
+    /// The publisher at `entry` answers the resolver's final INQUIRE (the last one with a nonce about its ID) with
+    /// a CPA for `target` signed for that nonce.
+    static func publisherAnswersFinalInquiry(_ r: inout ScriptedNode, entry: RouteEntry, key: Ed25519PrivateKey) throws {
+        let endpoint = try #require(entry.primaryEndpoint)
         let final = r.sent.last { request in
-            if case .inquire(let q) = request.message.body { q.validateID == publisherID && q.nonce != nil && request.to == publisherEP } else { false }
+            if case .inquire(let q) = request.message.body { q.validateID == entry.id && q.nonce != nil && request.to == endpoint } else { false }
         }
         let inquire = try #require(final, "no final INQUIRE reached the publisher")
         guard case .inquire(let q) = inquire.message.body, let nonce = q.nonce else { return }
         let cpa = try CPA.signed(
-            name: target, serviceLocation: publisherID.serviceLocation, serviceAddresses: [publisherEP], payload: nil, friendlyName: nil,
-            notAfter: (Self.t0 + .hours(24)).fileTime, nonce: nonce, key: publisherKey)
-        try r.answer(inquire, with: AuthorityBuffer(flags: [], routeEntry: publisherEntry, validateCPA: cpa))
-        #expect(r.events.contains { if case .resolved(_, let result) = $0 { result.id == publisherID } else { false } }, "\(r.events)")
+            name: target, serviceLocation: entry.id.serviceLocation, serviceAddresses: [endpoint], payload: nil, friendlyName: nil,
+            notAfter: (t0 + .hours(24)).fileTime, nonce: nonce, key: key)
+        try r.answer(inquire, with: AuthorityBuffer(flags: [], routeEntry: entry, validateCPA: cpa))
     }
 
     /// Answers every LOOKUP the resolver sent to the helper and has not had answered, with nothing closer; at most
@@ -229,12 +236,7 @@ import Testing
         try r.answer(again, with: AuthorityBuffer(flags: [], routeEntry: publisherEntry))
         let asked = try r.lookup(validating: publisherID, to: publisherEP)
         try r.answer(asked, with: AuthorityBuffer(flags: [], routeEntry: nil))
-        let final = try #require(r.sent.last { if case .inquire(let q) = $0.message.body { q.validateID == publisherID && q.nonce != nil } else { false } })
-        guard case .inquire(let q) = final.message.body, let nonce = q.nonce else { return }
-        let cpa = try CPA.signed(
-            name: target, serviceLocation: publisherID.serviceLocation, serviceAddresses: [publisherEP], payload: nil, friendlyName: nil,
-            notAfter: (Self.t0 + .hours(24)).fileTime, nonce: nonce, key: publisherKey)
-        try r.answer(final, with: AuthorityBuffer(flags: [], routeEntry: publisherEntry, validateCPA: cpa))
+        try Self.publisherAnswersFinalInquiry(&r, entry: publisherEntry, key: publisherKey)
         #expect(r.events.contains { if case .resolved(_, let result) = $0 { result.id == publisherID } else { false } }, "\(r.events)")
 
         // A walk that met no silent node: the helper alone, knowing nothing closer. It fails without a second walk.
