@@ -24,78 +24,78 @@ public struct NodeConfiguration: Sendable {
     /// Maintenance Timer period ([MS-PNRP] 3.1.2: 15 s).
     public var maintenanceInterval: NodeDuration {
         get { shared.value.maintenanceInterval }
-        set { shared.value.maintenanceInterval = newValue; shared.value.isValidated = false }
+        set { update(\.maintenanceInterval, to: newValue) }
     }
     /// Message Retransmission Timer period ([MS-PNRP] 3.1.2: 1 s).
     public var retransmitInterval: NodeDuration {
         get { shared.value.retransmitInterval }
-        set { shared.value.retransmitInterval = newValue; shared.value.isValidated = false }
+        set { update(\.retransmitInterval, to: newValue) }
     }
     /// Shortest Message Retransmission Timer of a resolution's hops, whose timer follows the round trips
     /// measured (`docs/deviations.md`, item N29; at most `retransmitInterval`).
     public var minimumRetransmitInterval: NodeDuration {
         get { shared.value.minimumRetransmitInterval }
-        set { shared.value.minimumRetransmitInterval = newValue; shared.value.isValidated = false }
+        set { update(\.minimumRetransmitInterval, to: newValue) }
     }
     /// Sends per request before it fails ([MS-PNRP] 3.1.4.3 and others: Retry Count 2).
     public var retryCount: Int {
         get { shared.value.retryCount }
-        set { shared.value.retryCount = newValue; shared.value.isValidated = false }
+        set { update(\.retryCount, to: newValue) }
     }
     /// Conversation Timer ([MS-PNRP] 3.2.2: 15 s).
     public var conversationTimeout: NodeDuration {
         get { shared.value.conversationTimeout }
-        set { shared.value.conversationTimeout = newValue; shared.value.isValidated = false }
+        set { update(\.conversationTimeout, to: newValue) }
     }
     /// How long a CPA this node signs stays valid ([MS-PNRP] 2.2.3.1: 12 hours to 7 days).
     public var cpaLifetime: NodeDuration {
         get { shared.value.cpaLifetime }
-        set { shared.value.cpaLifetime = newValue; shared.value.isValidated = false }
+        set { update(\.cpaLifetime, to: newValue) }
     }
     /// Cache levels that maintenance keeps filled (a cloud of n nodes needs about log10(n) + 1).
     public var maintenanceDepth: Int {
         get { shared.value.maintenanceDepth }
-        set { shared.value.maintenanceDepth = newValue; shared.value.isValidated = false }
+        set { update(\.maintenanceDepth, to: newValue) }
     }
     /// First delay before a registration is announced again ([MS-PNRP] 3.2.4.1 announces once); each
     /// announcement doubles it up to `maximumAnnouncementInterval`, and a registration whose leaf set is
     /// full and has stopped changing waits the maximum (`docs/deviations.md`, item N10).
     public var announcementInterval: NodeDuration {
         get { shared.value.announcementInterval }
-        set { shared.value.announcementInterval = newValue; shared.value.isValidated = false }
+        set { update(\.announcementInterval, to: newValue) }
     }
     /// Longest delay between two announcements of one registration.
     public var maximumAnnouncementInterval: NodeDuration {
         get { shared.value.maximumAnnouncementInterval }
-        set { shared.value.maximumAnnouncementInterval = newValue; shared.value.isValidated = false }
+        set { update(\.maximumAnnouncementInterval, to: newValue) }
     }
     /// Longest delay between cache-maintenance resolves that found nothing new (they back off from
     /// `maintenanceInterval` by doubling).
     public var maximumCacheMaintenanceInterval: NodeDuration {
         get { shared.value.maximumCacheMaintenanceInterval }
-        set { shared.value.maximumCacheMaintenanceInterval = newValue; shared.value.isValidated = false }
+        set { update(\.maximumCacheMaintenanceInterval, to: newValue) }
     }
     /// Split detections the whole cloud should run per maintenance interval ([MS-PNRP] 3.2.6.2.1: "roughly
     /// constant over the entire cloud"); each node runs one with probability this / estimated cloud size.
     /// Default 0.5: about two a minute for the whole cloud (`docs/deviations.md`, item N15).
     public var splitDetectionsPerInterval: Double {
         get { shared.value.splitDetectionsPerInterval }
-        set { shared.value.splitDetectionsPerInterval = newValue; shared.value.isValidated = false }
+        set { update(\.splitDetectionsPerInterval, to: newValue) }
     }
     /// Longest time a resolution may take before it fails with `.timedOut`.
     public var resolveTimeout: NodeDuration {
         get { shared.value.resolveTimeout }
-        set { shared.value.resolveTimeout = newValue; shared.value.isValidated = false }
+        set { update(\.resolveTimeout, to: newValue) }
     }
     /// Most resolutions in progress at once; further requests fail at once ([MS-PNRP] 3.1.4.4.2 step 1).
     public var maximumOutstandingResolves: Int {
         get { shared.value.maximumOutstandingResolves }
-        set { shared.value.maximumOutstandingResolves = newValue; shared.value.isValidated = false }
+        set { update(\.maximumOutstandingResolves, to: newValue) }
     }
     /// Most route entries awaiting validation at once ([MS-PNRP] 3.1.5.11).
     public var maximumPendingAdds: Int {
         get { shared.value.maximumPendingAdds }
-        set { shared.value.maximumPendingAdds = newValue; shared.value.isValidated = false }
+        set { update(\.maximumPendingAdds, to: newValue) }
     }
     /// Ed25519 signatures per second the node makes at most to answer INQUIREs ([MS-PNRP] 3.2.5.6: a CPA, and
     /// an extended payload, signed for the INQUIRE's nonce); up to one second's worth may be spent at once. An
@@ -104,12 +104,12 @@ public struct NodeConfiguration: Sendable {
     /// extended payload.
     public var signaturesPerSecond: Double {
         get { shared.value.signaturesPerSecond }
-        set { shared.value.signaturesPerSecond = newValue; shared.value.isValidated = false }
+        set { update(\.signaturesPerSecond, to: newValue) }
     }
     /// Checks CPA signatures and hears about the CPAs this node signs (default: `DirectCPASignatureChecker`).
     public var cpaSignatures: any CPASignatureChecker {
         get { shared.value.cpaSignatures }
-        set { shared.value.cpaSignatures = newValue; shared.value.isValidated = false }
+        set { update(\.cpaSignatures, to: newValue) }
     }
     /// Whether the INQUIRE that validates a route entry entering a leaf set carries a fresh nonce
     /// ([MS-PNRP] 2.2.2.5: optional). Off (the default), the publisher answers with the CPA it signed once
@@ -117,51 +117,51 @@ public struct NodeConfiguration: Sendable {
     /// The final INQUIRE of a resolution always carries one.
     public var leafSetValidationNonce: Bool {
         get { shared.value.leafSetValidationNonce }
-        set { shared.value.leafSetValidationNonce = newValue; shared.value.isValidated = false }
+        set { update(\.leafSetValidationNonce, to: newValue) }
     }
     /// Whether the node checks that strangers reach it and, behind a NAT, publishes a relay's endpoint
     /// instead of its own (the NAT traversal extension, `docs/deviations.md`, items X1–X4). Off by default.
     public var natTraversal: Bool {
         get { shared.value.natTraversal }
-        set { shared.value.natTraversal = newValue; shared.value.isValidated = false }
+        set { update(\.natTraversal, to: newValue) }
     }
     /// Bytes per second a relay forwards for one node, both ways together (bursts of four seconds' worth).
     public var relayBytesPerSecond: Int {
         get { shared.value.relayBytesPerSecond }
-        set { shared.value.relayBytesPerSecond = newValue; shared.value.isValidated = false }
+        set { update(\.relayBytesPerSecond, to: newValue) }
     }
     /// How often a reachable node checks its reachability again.
     public var reachabilityInterval: NodeDuration {
         get { shared.value.reachabilityInterval }
-        set { shared.value.reachabilityInterval = newValue; shared.value.isValidated = false }
+        set { update(\.reachabilityInterval, to: newValue) }
     }
     /// How often a relayed node renews its relaying; well within a NAT's mapping lifetime (30 s and up).
     public var relayRefreshInterval: NodeDuration {
         get { shared.value.relayRefreshInterval }
-        set { shared.value.relayRefreshInterval = newValue; shared.value.isValidated = false }
+        set { update(\.relayRefreshInterval, to: newValue) }
     }
     /// The TCP endpoint of the driver's stream relay, which splices two TCP connections that present the same
     /// token (`docs/deviations.md`, item X6); nil (the default): this node answers STREAM_REQUESTs with
     /// "unavailable". Tokens go only to nodes it relays for, so it matters only with `relayEndpoints`.
     public var streamRelayEndpoint: IPv6Endpoint? {
         get { shared.value.streamRelayEndpoint }
-        set { shared.value.streamRelayEndpoint = newValue; shared.value.isValidated = false }
+        set { update(\.streamRelayEndpoint, to: newValue) }
     }
     /// How long a stream relay token is accepted after it is granted (default 10 minutes).
     public var streamTokenLifetime: NodeDuration {
         get { shared.value.streamTokenLifetime }
-        set { shared.value.streamTokenLifetime = newValue; shared.value.isValidated = false }
+        set { update(\.streamTokenLifetime, to: newValue) }
     }
     /// Live (granted, not expired) stream relay tokens one relayed node may hold (default 4).
     public var streamTokensPerClient: Int {
         get { shared.value.streamTokensPerClient }
-        set { shared.value.streamTokensPerClient = newValue; shared.value.isValidated = false }
+        set { update(\.streamTokensPerClient, to: newValue) }
     }
     /// Live stream relay tokens this node hands out in all (default 64); the driver splices at most as many
     /// pairs of connections at once.
     public var maximumStreamTokens: Int {
         get { shared.value.maximumStreamTokens }
-        set { shared.value.maximumStreamTokens = newValue; shared.value.isValidated = false }
+        set { update(\.maximumStreamTokens, to: newValue) }
     }
     /// TESTING ONLY. Every reachability check concludes that the node is behind a NAT, whatever its probes
     /// showed, so that tests on loopback (where every node reaches every other) can have a node relayed and
@@ -169,7 +169,7 @@ public struct NodeConfiguration: Sendable {
     /// not need. Off by default, and no command-line option or config key sets it.
     public var assumeBehindNATForTesting: Bool {
         get { shared.value.assumeBehindNATForTesting }
-        set { shared.value.assumeBehindNATForTesting = newValue; shared.value.isValidated = false }
+        set { update(\.assumeBehindNATForTesting, to: newValue) }
     }
 
     /// This configuration with every value brought into a usable range (intervals of at least 1 ms,
@@ -216,6 +216,12 @@ public struct NodeConfiguration: Sendable {
         relayEndpoints = []
         dialBackEndpoint = nil
         shared = CopyOnWriteBox(SharedSettings())
+    }
+
+    /// Changes one shared setting: the copy of the settings this configuration holds is no longer validated.
+    private mutating func update<Value>(_ setting: WritableKeyPath<SharedSettings, Value>, to value: Value) {
+        shared.value[keyPath: setting] = value
+        shared.value.isValidated = false
     }
 
     /// True when this configuration and `other` hold one copy of their shared settings (tests of the memory a
