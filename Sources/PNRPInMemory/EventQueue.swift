@@ -1,11 +1,10 @@
-import HeapModule
 import PNRP
 
 /// The in-memory cloud's future: datagrams in flight and timer wake-ups, in (time, sequence) order.
 ///
-/// Two heaps, one per kind: nearly every node always has a wake-up waiting (its maintenance timer), so
-/// the wake-ups far outnumber the datagrams in flight; keeping the datagrams in their own, much smaller,
-/// heap makes each send and delivery cheaper. The sequence number, shared by both, keeps the order of
+/// Two heaps (`QuaternaryHeap`), one per kind: nearly every node always has a wake-up waiting (its maintenance
+/// timer), so the wake-ups far outnumber the datagrams in flight; keeping the datagrams in their own, much
+/// smaller, heap makes each send and delivery cheaper. The sequence number, shared by both, keeps the order of
 /// events at the same instant the order in which they were scheduled.
 struct EventQueue {
     /// A datagram from node `from` to node `to`, delivered at `time`; its bytes wait in `payloads` at
@@ -38,11 +37,11 @@ struct EventQueue {
         case wakeup(Wakeup)
     }
 
-    private var deliveries = Heap<Delivery>()
+    private var deliveries = QuaternaryHeap<Delivery>()
     /// Bytes of the datagrams in flight; free places are reused.
     private var payloads: [[UInt8]] = []
     private var freePayloads: [UInt32] = []
-    private var wakeups = Heap<Wakeup>()
+    private var wakeups = QuaternaryHeap<Wakeup>()
     private var sequence: UInt64 = 0
 
     /// Schedules a datagram.
@@ -60,8 +59,8 @@ struct EventQueue {
     }
 
     /// Removes the earliest delivery and takes its bytes out of `payloads`.
-    private mutating func takeDelivery() -> Event {
-        let d = deliveries.removeMin()
+    private mutating func takeDelivery() -> Event? {
+        guard let d = deliveries.popMin() else { return nil }
         var datagram: [UInt8] = []
         swap(&datagram, &payloads[Int(d.payload)])
         freePayloads.append(d.payload)
@@ -82,11 +81,11 @@ struct EventQueue {
             if (d.time, d.sequence) < (w.time, w.sequence) {
                 return d.time <= deadline ? takeDelivery() : nil
             }
-            return w.time <= deadline ? .wakeup(wakeups.removeMin()) : nil
+            return w.time <= deadline ? wakeups.popMin().map(Event.wakeup) : nil
         case (let d?, nil):
             return d.time <= deadline ? takeDelivery() : nil
         case (nil, let w?):
-            return w.time <= deadline ? .wakeup(wakeups.removeMin()) : nil
+            return w.time <= deadline ? wakeups.popMin().map(Event.wakeup) : nil
         case (nil, nil):
             return nil
         }

@@ -1,5 +1,4 @@
 import DequeModule
-import HeapModule
 import PNRP
 import PeerCrypto
 
@@ -374,7 +373,7 @@ public struct InMemoryCloud {
             scheduledPoll[index] = nil
             guard alive[index] else { return }
             // A wake-up before the node's deadline does nothing (a request it was waiting on got its answer).
-            if let due = nodes[index].deadlineInPlace(), due <= now { nodes[index].poll(now: now) }
+            if let due = nodes[index].nextDeadlineInPlace(), due <= now { nodes[index].poll(now: now) }
             flush(index)
         }
     }
@@ -399,7 +398,7 @@ public struct InMemoryCloud {
                 }
             }
         }
-        if let deadline = nodes[index].deadlineInPlace() {
+        if let deadline = nodes[index].nextDeadlineInPlace() {
             let at = Swift.max(deadline, now)
             if scheduledPoll[index].map({ at < $0 }) ?? true {
                 scheduledPoll[index] = at
@@ -539,10 +538,4 @@ public struct InMemoryCloud {
         }
         traceHash = h
     }
-}
-
-extension PNRPNode {
-    /// `nextDeadline` read through a mutating access: reading it from `nodes[index]` directly would copy the
-    /// whole node (retaining every field) on each datagram.
-    fileprivate mutating func deadlineInPlace() -> NodeInstant? { nextDeadline }
 }

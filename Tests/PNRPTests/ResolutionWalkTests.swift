@@ -65,7 +65,8 @@ import Testing
 
     /// Sends what `next` asks for with `messageID`; returns the step.
     static func step(_ r: inout Resolution, _ host: RecordingHost, messageID: UInt32) -> ResolutionStep {
-        let step = r.next(host: host)
+        var host = host
+        let step = r.next(host: &host)
         switch step {
         case .lookup(_, let to): r.lookupSent(messageID: messageID, to: to)
         case .inquire(let target, let to): r.inquireSent(messageID: messageID, to: to, nonce: Array(repeating: UInt8(messageID), count: 16), target: target)
@@ -83,7 +84,7 @@ import Testing
         guard case .lookup(let first, Self.farEP) = Self.step(&r, host, messageID: 10) else { Issue.record("no LOOKUP to the first hop"); return }
         #expect(first.validateID == Self.far.id && first.target == Self.target && first.flaggedPath == [Self.own] && first.bestMatch == nil)
         #expect(r.state(of: Self.farEP) == .waiting(messageID: 10))
-        #expect(r.next(host: host) == .wait, "one request at a time")
+        #expect(r.next(host: &host) == .wait, "one request at a time")
         // An answer with another Message ID changes nothing.
         #expect(r.lookupAnswered(messageID: 11, buffer: AuthorityBuffer(flags: [], routeEntry: Self.closer), from: Self.farEP, host: &host, now: Self.now) == .ignored)
 
@@ -119,13 +120,13 @@ import Testing
         var host = Self.host()
         var r = Self.resolutionWithTwoHops()
         guard case .lookup(_, Self.farEP) = Self.step(&r, host, messageID: 50) else { Issue.record("no LOOKUP"); return }
-        #expect(r.next(host: host) == .wait)
+        #expect(r.next(host: &host) == .wait)
         let overdue = r.lookupOverdue(messageID: 50), again = r.lookupOverdue(messageID: 50)
         #expect(overdue && !again, "overdue once")
         guard case .lookup(let hedge, Self.closerEP) = Self.step(&r, host, messageID: 51) else { Issue.record("no second LOOKUP"); return }
         #expect(hedge.flaggedPath == [Self.own, Self.farEP])
         #expect(r.state(of: Self.farEP) == .waiting(messageID: 50) && r.state(of: Self.closerEP) == .waiting(messageID: 51))
-        #expect(r.next(host: host) == .wait, "two in flight at most")
+        #expect(r.next(host: &host) == .wait, "two in flight at most")
         // The overdue one answers after all: taken like any answer.
         #expect(r.lookupAnswered(messageID: 50, buffer: AuthorityBuffer(flags: [], routeEntry: Self.publisher), from: Self.farEP, host: &host, now: Self.now) == .proceed)
         #expect(r.state(of: Self.farEP) == .answered && r.outstandingMessageIDs == [51])
@@ -133,7 +134,7 @@ import Testing
         var m = Self.resolution(reason: .registration)
         guard case .lookup = Self.step(&m, host, messageID: 52) else { Issue.record("no LOOKUP"); return }
         let maintenanceOverdue = m.lookupOverdue(messageID: 52)
-        #expect(!maintenanceOverdue && m.next(host: host) == .wait)
+        #expect(!maintenanceOverdue && m.next(host: &host) == .wait)
     }
 
     @Test("with two lines in flight, a farther hop offered last goes below the publisher's, which is asked next; a late answer while the INQUIRE is out leaves the best match alone")
@@ -158,7 +159,7 @@ import Testing
         #expect(Self.step(&r, host, messageID: 63) == .inquire(target: Self.publisher, to: Self.publisherEP))
         r.lookups.append(.init(messageID: 64, to: try #require(fartherAway.primaryEndpoint), hop: .init(entry: fartherAway, useCount: 1), overdue: true))
         _ = r.lookupAnswered(messageID: 64, buffer: AuthorityBuffer(flags: [], routeEntry: Self.entry(0x7F00_0000_0000_0000, 8)), from: try #require(fartherAway.primaryEndpoint), host: &host, now: Self.now)
-        #expect(r.currentBestMatch == Self.publisher && r.next(host: host) == .wait)
+        #expect(r.currentBestMatch == Self.publisher && r.next(host: &host) == .wait)
         #expect(r.takeInquiry(messageID: 63)?.target == Self.publisher)
     }
 
@@ -179,7 +180,7 @@ import Testing
         #expect(Self.step(&r, host, messageID: 72) == .inquire(target: stale, to: staleEP))
         // The publisher's answer comes now: the INQUIRE's best match stays, the publisher is next in line.
         #expect(r.lookupAnswered(messageID: 70, buffer: AuthorityBuffer(flags: []), from: liveEP, host: &host, now: Self.now) == .proceed)
-        #expect(r.currentBestMatch == stale && r.next(host: host) == .wait)
+        #expect(r.currentBestMatch == stale && r.next(host: &host) == .wait)
         r.inquireFailed(to: staleEP, host: &host)
         #expect(Self.step(&r, host, messageID: 73) == .inquire(target: stale, to: staleEP), "a second round")
         r.inquireFailed(to: staleEP, host: &host)
@@ -217,10 +218,10 @@ import Testing
         s.promoteBestMatch(Self.far)
         s.inquiryRejected(by: Self.farEP, claim: Self.far.id)
         #expect(s.currentBestMatch == nil && s.rejectedCPAs == 1)
-        #expect(s.next(host: host) == .finished(.noValidCPA), "nothing left to ask, and a CPA was refused")
+        #expect(s.next(host: &host) == .finished(.noValidCPA), "nothing left to ask, and a CPA was refused")
         var t = Self.resolution(reason: .splitDetection)
         t.nextHopStack = []
-        #expect(t.next(host: host) == .finished(.notFound))
+        #expect(t.next(host: &host) == .finished(.notFound))
     }
 
     @Test("an application's walk with no hop left starts again from the closest cached entry not asked yet, at most four times; a maintenance walk ends at the first answer that offers nothing closer")
@@ -353,7 +354,7 @@ import Testing
             messageID += 1
         }
         #expect(asked == 6, "asked \(asked) times")
-        #expect(r.next(host: host) == .finished(.notFound))
+        #expect(r.next(host: &host) == .finished(.notFound))
 
         // Offers that answer (with nothing closer) earn nothing: the offering node is asked three times.
         host = Self.host()

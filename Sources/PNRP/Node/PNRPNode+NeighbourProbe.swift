@@ -9,10 +9,18 @@ extension PNRPNode {
     mutating func probeNearestNeighbours(of id: PNRPID, at index: Int, now: NodeInstant) {
         guard let set = cache.leafSet(of: id) else { return }
         let nearest = (upper: set.upper.first, lower: set.lower.first)
+        let silent = statistics.evictionCount(.unreachable)
+        // The usual tick, in a cloud where nobody left: nothing but the leaf set to note (read and written in place,
+        // not through a copy of the registration).
+        if registrations.values[index].silentEvictionsSeen == silent, registrations.values[index].probedNeighbours == nearest,
+            registrations.values[index].departedNeighbours.isEmpty, registrations.values[index].nextNeighbourProbe > now
+        {
+            registrations.modify(at: index) { $0.neighboursSeen = set }
+            return
+        }
         var reg = registrations.values[index]
         // Cached nodes found silent since the last tick, and a member of this leaf set gone from the cache: nodes are
         // leaving here. Check at the shortest interval while they do.
-        let silent = statistics.evictionCount(.unreachable)
         let foundSilent = silent != reg.silentEvictionsSeen && (reg.neighboursSeen?.members.contains { !cache.contains($0) } ?? false)
         reg.silentEvictionsSeen = silent
         reg.neighboursSeen = set

@@ -50,7 +50,7 @@ extension PNRPNode {
     /// finishes it.
     mutating func advance(_ rid: ResolveID, now: NodeInstant) {
         guard var r = resolutions[rid] else { return }
-        switch r.next(host: self) {
+        switch r.next(host: &self) {
         case .inquire(let best, let to):
             let nonce = random.bytes(16)
             let inquire = Inquire(flags: Self.finalInquiryFlags, validateID: best.id, nonce: nonce)

@@ -60,16 +60,18 @@ extension PNRPNode {
     /// forged INQUIREs cannot take, each source address spending from its bucket's share (busy without a
     /// cookie when that is spent; nothing for a cookie that is not valid).
     mutating func receiveInquire(_ m: Inquire, messageID: UInt32, from source: IPv6Endpoint, now: NodeInstant) {
-        guard var reg = registrations[m.validateID] else {
+        // The registration is read field by field where it is kept: a copy of it would cost more than the answer.
+        guard let at = registrations.index(of: m.validateID) else {
             sendAuthority(AuthorityBuffer(flags: .notFound), answering: messageID, to: source, now: now)
             return
         }
-        var buffer = AuthorityBuffer(flags: [], routeEntry: reg.routeEntry(at: advertisedEndpoint))
+        var buffer = AuthorityBuffer(flags: [], routeEntry: registrations.routeEntry(of: m.validateID, at: advertisedEndpoint))
         let nonce = m.nonce ?? CPA.zeroNonce
         let freshAfter = (now + .hours(1)).fileTime
-        let cachedCPA = nonce == CPA.zeroNonce ? reg.cachedCPA.flatMap { $0.notAfter > freshAfter ? $0 : nil } : nil
-        let cachedPayload = nonce == CPA.zeroNonce ? reg.cachedExtendedPayload.flatMap { $0.notAfter > freshAfter ? $0 : nil } : nil
-        let wantsPayload = m.flags.contains(.wantExtendedPayload) && reg.extendedPayload != nil
+        let cachedCPA = nonce == CPA.zeroNonce ? registrations.values[at].cachedCPA.flatMap { $0.notAfter > freshAfter ? $0 : nil } : nil
+        let cachedPayload =
+            nonce == CPA.zeroNonce ? registrations.values[at].cachedExtendedPayload.flatMap { $0.notAfter > freshAfter ? $0 : nil } : nil
+        let wantsPayload = m.flags.contains(.wantExtendedPayload) && registrations.values[at].extendedPayload != nil
         let signatures = (m.flags.contains(.wantCPA) && cachedCPA == nil ? 1 : 0) + (wantsPayload && cachedPayload == nil ? 1 : 0)
         if signatures > 0 {
             switch signingTime(signatures, for: m, from: source, now: now) {
@@ -92,30 +94,22 @@ extension PNRPNode {
                 return
             }
         }
-        var cacheChanged = false
         if m.flags.contains(.wantCPA) {
             if let cached = cachedCPA {
                 buffer.validateCPA = cached
-            } else if let cpa = try? signedCPA(for: reg, nonce: nonce, now: now) {
+            } else if let cpa = try? signedCPA(for: registrations.values[at], nonce: nonce, now: now) {
                 buffer.validateCPA = cpa
-                if nonce == CPA.zeroNonce {
-                    reg.cachedCPA = cpa
-                    cacheChanged = true
-                }
+                if nonce == CPA.zeroNonce { registrations.modify(at: at) { $0.cachedCPA = cpa } }
             }
         }
         if wantsPayload {
             if let cached = cachedPayload {
                 buffer.extendedPayload = cached.encoded()
-            } else if let payload = signedExtendedPayload(for: reg, nonce: nonce, now: now) {
+            } else if let payload = signedExtendedPayload(for: registrations.values[at], nonce: nonce, now: now) {
                 buffer.extendedPayload = payload.encoded()
-                if nonce == CPA.zeroNonce {
-                    reg.cachedExtendedPayload = payload
-                    cacheChanged = true
-                }
+                if nonce == CPA.zeroNonce { registrations.modify(at: at) { $0.cachedExtendedPayload = payload } }
             }
         }
-        if cacheChanged { registrations[m.validateID] = reg }
         sendAuthority(buffer, answering: messageID, to: source, now: now)
     }
 

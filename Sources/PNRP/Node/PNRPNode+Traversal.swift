@@ -56,14 +56,7 @@ extension PNRPNode {
 
     /// Whether this node looks for and keeps a relay: behind a NAT; or reached through a NAT that forwards
     /// anything (a full cone) while an application wants stream relay allocations (`streamRelayWanted`).
-    var wantsRelay: Bool {
-        guard let t = traversal?.value else { return false }
-        switch t.reachability {
-        case .behindNAT: return true
-        case .reachable(let seen): return t.streamRelayWanted && seen.address != localEndpoint.address
-        case .unknown: return false
-        }
-    }
+    var wantsRelay: Bool { traversal?.value.wantsRelay(localAddress: localEndpoint.address) ?? false }
 
     /// The endpoint peers see this node at: the last check's, else the last answer of any check, one still
     /// running included (known a round trip after the first check starts, seconds before its verdict). Behind a
@@ -787,16 +780,6 @@ extension PNRPNode {
     }
 
     // MARK: - Timers
-
-    /// When the extension next needs `pollTraversal`.
-    var traversalDeadline: NodeInstant? {
-        guard let t = traversal?.value else { return nil }
-        var d = t.check?.deadline ?? t.nextCheck
-        if let r = t.relay, r.nextRefresh < d { d = r.nextRefresh }
-        if wantsRelay, t.relay == nil, t.relayRequest == nil, t.nextRelaySearch < d { d = t.nextRelaySearch }
-        if t.reachability.isReachable, t.lastSent + Self.keepaliveInterval < d { d = t.lastSent + Self.keepaliveInterval }
-        return d
-    }
 
     /// Runs the extension's timers: checks, relay renewals and searches, keep-alives, slot expiry.
     mutating func pollTraversal(now: NodeInstant) {

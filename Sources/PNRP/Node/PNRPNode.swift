@@ -141,13 +141,29 @@ public struct PNRPNode: Sendable {
 
     /// When the driver must call `poll(now:)` next.
     public var nextDeadline: NodeInstant? {
+        Self.earliestTimer(nextMaintenance: nextMaintenance, pending: pending, resolutions: resolutions, traversal: traversal, localAddress: localEndpoint.address)
+    }
+
+    /// `nextDeadline`, read in place. Called from another module on a node kept in an array
+    /// (`nodes[i].nextDeadline`), the getter is passed a copy of the whole node, about a kilobyte; a mutating
+    /// call is passed the element's address, and this is what a driver calls after every datagram.
+    public mutating func nextDeadlineInPlace() -> NodeInstant? {
+        Self.earliestTimer(nextMaintenance: nextMaintenance, pending: pending, resolutions: resolutions, traversal: traversal, localAddress: localEndpoint.address)
+    }
+
+    /// The earliest of the node's timers, from the fields that hold them (a static function: a method on `self`
+    /// would make a mutating caller copy the whole node first).
+    private static func earliestTimer(
+        nextMaintenance: NodeInstant, pending: PendingList, resolutions: [ResolveID: Resolution], traversal: CopyOnWriteBox<NATTraversal>?,
+        localAddress: IPv6Address
+    ) -> NodeInstant {
         var t = nextMaintenance
         if let p = pending.nextDeadline, p < t { t = p }
         for r in resolutions.values {
             if r.deadline < t { t = r.deadline }
             if let s = r.secondWalkAt, s < t { t = s }
         }
-        if traversal != nil, let d = traversalDeadline, d < t { t = d }
+        if let d = traversal?.value.deadline(localAddress: localAddress), d < t { t = d }
         return t
     }
 
@@ -158,7 +174,7 @@ public struct PNRPNode: Sendable {
     /// IDs and nonces it has seen (`NodeRandom`, `docs/deviations.md`, items N18, N23).
     mutating func freshMessageID() -> UInt32 {
         var id = UInt32(truncatingIfNeeded: random.next())
-        while pending[id] != nil { id = UInt32(truncatingIfNeeded: random.next()) }
+        while pending.contains(id) { id = UInt32(truncatingIfNeeded: random.next()) }
         return id
     }
 
@@ -185,7 +201,7 @@ public struct PNRPNode: Sendable {
     /// round-trip estimate's or the fixed one, `followsRoundTripEstimate`) runs out, until `transmissions`
     /// (`retryCount` by default) were sent, then failed.
     mutating func awaitAnswer(_ id: UInt32, to bytes: [UInt8], sentTo destination: IPv6Endpoint, as kind: PendingList.Kind, transmissions: Int? = nil, now: NodeInstant) {
-        let interval = followsRoundTripEstimate(kind)
+        let interval = Self.followsRoundTripEstimate(kind, resolutions: resolutions)
             ? roundTrip.retransmissionTimeout(minimum: configuration.minimumRetransmitInterval, maximum: configuration.retransmitInterval)
             : configuration.retransmitInterval
         pending.add(
@@ -327,7 +343,8 @@ public struct PNRPNode: Sendable {
     /// True for the requests whose retransmission timer follows the round-trip estimate: the LOOKUPs of a
     /// resolution an application asked for (`docs/deviations.md`, item N29). The others, whose silence removes
     /// a route entry, a best match or ends a maintenance walk, keep the fixed Message Retransmission Timer.
-    func followsRoundTripEstimate(_ kind: PendingList.Kind) -> Bool {
+    /// (A static function: a method on `self` would make its mutating callers copy the whole node first.)
+    static func followsRoundTripEstimate(_ kind: PendingList.Kind, resolutions: [ResolveID: Resolution]) -> Bool {
         guard case .lookup(let rid) = kind else { return false }
         return resolutions[rid]?.reason == .applicationRequest
     }

@@ -66,6 +66,9 @@ struct PendingList: Sendable {
 
     subscript(_ messageID: UInt32) -> Entry? { entries[messageID] }
 
+    /// Whether a request with `messageID` is pending (without copying its entry).
+    func contains(_ messageID: UInt32) -> Bool { entries.index(forKey: messageID) != nil }
+
     /// Earliest retransmission deadline.
     var nextDeadline: NodeInstant? {
         var earliest: NodeInstant?

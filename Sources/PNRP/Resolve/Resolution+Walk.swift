@@ -50,7 +50,7 @@ extension Resolution {
     /// else finish (or wait, while an overdue LOOKUP may still answer). Takes the hop it returns off the
     /// NextHopStack (and, in a walk with a LOOKUP overdue, drops a hop past the limits or without an endpoint
     /// while it waits).
-    mutating func next(host: some ResolutionHost) -> ResolutionStep {
+    mutating func next(host: inout some ResolutionHost) -> ResolutionStep {
         // Nothing goes out while the final INQUIRE or a LOOKUP that is not overdue is in flight; a second LOOKUP
         // may go out while the first is overdue (N31), and an INQUIRE while an overdue LOOKUP is still out.
         guard inquiry == nil, !lookups.contains(where: { !$0.overdue }), lookups.count < Self.maximumLookupsInFlight else { return .wait }

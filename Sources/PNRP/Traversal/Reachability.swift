@@ -134,6 +134,28 @@ struct NATTraversal: Sendable {
     var nextStreamRequestID: UInt64 = 1
     /// Counters.
     var statistics = TraversalStatistics()
+
+    /// Whether the node looks for and keeps a relay, for a node whose socket is bound to `localAddress`: behind a
+    /// NAT; or reached through a NAT that forwards anything (a full cone) while an application wants stream relay
+    /// allocations (`streamRelayWanted`).
+    func wantsRelay(localAddress: IPv6Address) -> Bool {
+        switch reachability {
+        case .behindNAT: return true
+        case .reachable(let seen): return streamRelayWanted && seen.address != localAddress
+        case .unknown: return false
+        }
+    }
+
+    /// When the extension's timers next need `PNRPNode.pollTraversal`: the running check's end or the next check,
+    /// the relay's renewal, the next relay search, the next keep-alive.
+    func deadline(localAddress: IPv6Address) -> NodeInstant {
+        var d = check?.deadline ?? nextCheck
+        if let r = relay, r.nextRefresh < d { d = r.nextRefresh }
+        if wantsRelay(localAddress: localAddress), relay == nil, relayRequest == nil, nextRelaySearch < d { d = nextRelaySearch }
+        let keepalive = lastSent + PNRPNode.keepaliveInterval
+        if reachability.isReachable, keepalive < d { d = keepalive }
+        return d
+    }
 }
 
 /// Counters of the NAT traversal extension, for metrics and tests.
