@@ -7,22 +7,10 @@ import Testing
 /// The event queue's heap against a plain model (a sorted array), and the event queue's order.
 @Suite("QuaternaryHeap")
 struct QuaternaryHeapTests {
-    /// SplitMix64, so that each property case replays from its seed.
-    struct Mix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("Any mix of inserts and pops gives the model's minimum every time, duplicates included")
     func againstTheModel() async {
         await propertyCheck(count: 200, input: Gen.uint64()) { seed in
-            var g = Mix(state: seed)
+            var g = SplitMix64(seed: seed)
             var heap = QuaternaryHeap<Int>()
             var model: [Int] = []
             let range = Int.random(in: 1...1_000, using: &g)  // small ranges make many duplicates
@@ -53,7 +41,7 @@ struct QuaternaryHeapTests {
     @Test("The event queue hands out deliveries and wake-ups by time, then by the order they were scheduled")
     func eventQueueOrder() {
         var queue = EventQueue()
-        var g = Mix(state: 42)
+        var g = SplitMix64(seed: 42)
         var expected: [(time: UInt64, label: String)] = []
         for i in 0..<2_000 {
             let t = UInt64.random(in: 0..<50, using: &g) * 1_000_000  // many events share an instant
