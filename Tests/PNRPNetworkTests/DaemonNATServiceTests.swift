@@ -7,7 +7,7 @@ import Testing
 /// stream relay allocations from the node's relay through the control socket (`reachability`, `stream-relay`):
 /// `DaemonNameService` is a `NATAwareNameService` as an embedded host is. On loopback every node reaches every
 /// other, so the daemon's host is told to believe it is behind a NAT (`assumeBehindNATForTesting`).
-@Suite("NAT traversal through a pnrp node's control socket", .serialized, .timeLimit(.minutes(2)))
+@Suite("NAT traversal through a pnrp node's control socket", .serialized, .timeLimit(.minutes(3)))
 struct DaemonNATServiceTests {
     static let relayAddress = "127.0.0.81", relayPort: UInt16 = 43_581
 
@@ -22,6 +22,10 @@ struct DaemonNATServiceTests {
             hosts.append(try await StreamRelayHostTests.start(try StreamRelayHostTests.configuration(address, port: 43_582 + UInt16(i), seeds: [seed], relaySlots: 0)))
         }
         let streamRelay = try #require(relay.streamRelay)
+        // The relay offers its slots once it knows strangers reach it; on a loaded machine its first checks take a while.
+        let reachable = await eventually(60) { (try? await StreamRelayHostTests.global(relay))?.reachability?.hasPrefix("reachable") ?? false }
+        let relayState = try await StreamRelayHostTests.global(relay)
+        try #require(reachable, "the relay never found itself reachable: \(String(describing: relayState))")
 
         let temp = try ControlServerTests.TempDirectory()
         defer { temp.remove() }
@@ -38,8 +42,9 @@ struct DaemonNATServiceTests {
         if first.verdict == "unknown" {
             await #expect(throws: HostError.streamRelay(.reachabilityUnknown)) { try await service.allocateStreamRelay(timeout: .seconds(5)) }
         }
-        let relayed = await eventually(45) { (try? await user.clouds().first { $0.name == CloudScope.global.description })??.publishedEndpoint != nil }
-        try #require(relayed, "the daemon's node was never relayed")
+        let relayed = await eventually(60) { (try? await user.clouds().first { $0.name == CloudScope.global.description })??.publishedEndpoint != nil }
+        let userState = try await StreamRelayHostTests.global(user)
+        try #require(relayed, "the daemon's node was never relayed: \(String(describing: userState))")
         let reachability = await service.globalReachability()
         guard case .behindNAT? = reachability else {
             Issue.record("the daemon's node should say it is behind a NAT: \(String(describing: reachability))")
