@@ -65,7 +65,7 @@ extension PNRPNode {
             sendAuthority(AuthorityBuffer(flags: .notFound), answering: messageID, to: source, now: now)
             return
         }
-        var buffer = AuthorityBuffer(flags: [], routeEntry: registrations.routeEntry(of: m.validateID, at: advertisedEndpoint))
+        var buffer = AuthorityBuffer(flags: [], routeEntry: registrations.values[at].routeEntry(at: advertisedEndpoint))
         let nonce = m.nonce ?? CPA.zeroNonce
         let freshAfter = (now + .hours(1)).fileTime
         let cachedCPA = nonce == CPA.zeroNonce ? registrations.values[at].cachedCPA.flatMap { $0.notAfter > freshAfter ? $0 : nil } : nil

@@ -54,8 +54,7 @@ extension PNRPNode {
     /// Whether strangers reach this node, as the last check found (`.unknown` without NAT traversal).
     public var reachability: Reachability { traversal?.value.reachability ?? .unknown }
 
-    /// Whether this node looks for and keeps a relay: behind a NAT; or reached through a NAT that forwards
-    /// anything (a full cone) while an application wants stream relay allocations (`streamRelayWanted`).
+    /// Whether this node looks for and keeps a relay (`NATTraversal.wantsRelay(localAddress:)`).
     var wantsRelay: Bool { traversal?.value.wantsRelay(localAddress: localEndpoint.address) ?? false }
 
     /// The endpoint peers see this node at: the last check's, else the last answer of any check, one still
