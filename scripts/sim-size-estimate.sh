@@ -45,8 +45,8 @@ report:
   interval: 1s
 YAML
 
-echo "| nodes | mean estimate | estimate / truth | nodes within 1.5x | wall time |"
-echo "|---|---|---|---|---|"
+echo "| nodes | mean estimate | estimate / truth | nodes within 1.5x | truth in the node's likely range | wall time |"
+echo "|---|---|---|---|---|---|"
 for n in "${sizes[@]}"; do
   "$sim" run "$scenario" --nodes "$n" --out "$out/n$n" > "$out/n$n.txt" 2> "$out/n$n.log"
   python3 - "$out/n$n/timeseries.csv" "$out/n$n.log" <<'PY'
@@ -55,6 +55,7 @@ row = list(csv.DictReader(open(sys.argv[1])))[-1]
 wall = re.search(r"wall time ([0-9.]+) s", open(sys.argv[2]).read())
 est, true = float(row["estimated_cloud_size"]), float(row["true_cloud_size"])
 close = float(row["estimates_within_1_5x"])
-print(f"| {int(true):,} | {est:,.0f} | {est / true:.3f} | {close:.1%} | {float(wall.group(1)):.0f} s |")
+in_range = float(row["estimates_in_likely_range"])
+print(f"| {int(true):,} | {est:,.0f} | {est / true:.3f} | {close:.1%} | {in_range:.1%} | {float(wall.group(1)):.0f} s |")
 PY
 done

@@ -65,6 +65,48 @@ struct CloudSizeEstimateTests {
         #expect(CloudSizeEstimate.nodes(from: Array(sets.prefix(2))) == 4)
     }
 
+    @Test("the likely range holds the truth nine times in ten, and the estimate", arguments: [100, 1000, 10_000, 100_000])
+    func likelyRange(_ count: Int) throws {
+        // At least 4,000 leaf sets: from several clouds when one holds fewer IDs.
+        let clouds = Swift.max(1, 4000 / count)
+        let sets = (0..<clouds).flatMap { Self.leafSets(count: count, sampled: 4000, seed: UInt64(count * 100 + $0)) }
+        var inside = 0
+        for set in sets {
+            let range = try #require(CloudSizeEstimate.likelyIDs(from: set))
+            let estimate = try #require(CloudSizeEstimate.ids(from: set))
+            #expect(range.contains(estimate), "\(range) around \(estimate)")
+            // Wide enough to be honest, narrow enough to say something: ten gaps give 0.60 to 1.75 times.
+            #expect(range.lowerBound >= estimate * 0.55 && range.upperBound <= estimate * 1.8, "\(range) around \(estimate)")
+            if range.contains(Double(count)) { inside += 1 }
+        }
+        let share = Double(inside) / Double(sets.count)
+        #expect(share >= 0.86 && share <= 0.95, "the range held \(count) for \(share) of \(sets.count) nodes")
+    }
+
+    @Test("in a small cloud the range is the count itself when the leaf set holds the cloud, and holds it nine times in ten otherwise")
+    func likelyRangeInSmallClouds() throws {
+        var inside = 0, judged = 0
+        for seed: UInt64 in 1...40 {
+            for count in 2...30 {
+                for set in Self.leafSets(count: count, sampled: count, seed: seed) {
+                    let range = try #require(CloudSizeEstimate.likelyIDs(from: set))
+                    if set.upper.count < LeafSet.sideCapacity && set.lower.count < LeafSet.sideCapacity {
+                        #expect(range == Double(count)...Double(count))
+                    } else {
+                        if range.contains(Double(count)) { inside += 1 }
+                        judged += 1
+                    }
+                }
+            }
+        }
+        let share = Double(inside) / Double(judged)
+        #expect(share >= 0.85, "the range held the count for \(share) of \(judged) nodes")
+        #expect(CloudSizeEstimate.likelyIDs(from: LeafSet(center: .zero)) == nil)
+        // Several local IDs: the bounds divided by their number, as the estimate is.
+        let sets = Self.leafSets(count: 8, sampled: 8, seed: 9)
+        #expect(CloudSizeEstimate.likelyNodes(from: Array(sets.prefix(2))) == 4...4)
+    }
+
     @Test("every node of a four-node cloud says four (it said ~101, then ~6)")
     func fourNodes() {
         let scenario = Scenario(
@@ -72,7 +114,10 @@ struct CloudSizeEstimateTests {
             duration: .seconds(1), workload: WorkloadPlan(resolutionsPerSecond: 0), report: ReportPlan(interval: .seconds(1)))
         var run = SimulationRun(scenario: scenario)
         _ = run.run()
-        for node in run.cloud.nodes { #expect(node.estimatedCloudSize == 4) }
+        for node in run.cloud.nodes {
+            #expect(node.estimatedCloudSize == 4)
+            #expect(node.likelyCloudSize == 4...4)
+        }
     }
 
     /// A cloud formed in the simulator, measured like its time series does (`estimated_cloud_size`).

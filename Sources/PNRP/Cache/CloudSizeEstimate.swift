@@ -63,6 +63,52 @@ public enum CloudSizeEstimate {
         return sum / Double(count) / Double(Swift.max(1, sets.count))
     }
 
+    /// Where the cloud's true number of IDs lies, nine times in ten, given `set`: the span of the gaps the
+    /// estimate counted holds a Gamma-distributed number of IDs, so the truth is between the 5 % and 95 %
+    /// quantiles of that distribution times the density seen (from 0.60 to 1.75 times the estimate, less the
+    /// node itself, with both sides full; from the IDs it counted up, with one side full, as the cloud may hold
+    /// no more). A single point when the leaf set holds the whole cloud; nil when
+    /// `ids(from:)` is nil. What `pnrp clouds` shows next to the estimate, so that one node's figure is never
+    /// read as more exact than ten gaps allow.
+    public static func likelyIDs(from set: LeafSet) -> ClosedRange<Double>? {
+        guard let estimate = ids(from: set) else { return nil }
+        let full = LeafSet.sideCapacity
+        let upper = set.upper.count, lower = set.lower.count
+        if upper < full && lower < full { return estimate...estimate }
+        // The part of the estimate that is not counted ID by ID, and the gaps its density was measured over.
+        let counted = upper == full && lower == full ? 1.0 : Double(1 + upper + lower)
+        let gaps = upper == full && lower == full ? 2 * full : full + Swift.min(upper, lower)
+        let unseen = estimate - counted
+        let q = gammaQuantiles[Swift.min(Swift.max(gaps, 4), 10) - 4]
+        let perGap = unseen / Double(gaps - 1)
+        // With one side full, the IDs counted one by one may be the whole cloud: the range starts there.
+        let low = upper == full && lower == full ? counted + q.low * perGap : counted
+        return low...(counted + q.high * perGap)
+    }
+
+    /// `likelyIDs(from:)` for the nodes of the cloud: the mean of the bounds over the local IDs whose leaf
+    /// set gives an estimate, divided by the number of local IDs, as `nodes(from:)` does. Nil when
+    /// `nodes(from:)` is nil.
+    public static func likelyNodes(from sets: [LeafSet]) -> ClosedRange<Double>? {
+        var low = 0.0, high = 0.0, count = 0
+        for set in sets {
+            guard let range = likelyIDs(from: set) else { continue }
+            low += range.lowerBound
+            high += range.upperBound
+            count += 1
+        }
+        guard count > 0 else { return nil }
+        let scale = Double(count) * Double(Swift.max(1, sets.count))
+        return (low / scale)...(high / scale)
+    }
+
+    /// The 5 % and 95 % quantiles of the Gamma distribution of shape k (a sum of k exponential gaps), for
+    /// k = 4...10.
+    static let gammaQuantiles: [(low: Double, high: Double)] = [
+        (1.3663, 7.7537), (1.9701, 9.1535), (2.6130, 10.5130), (3.2853, 11.8424), (3.9808, 13.1481),
+        (4.6952, 14.4346), (5.4254, 15.7052),
+    ]
+
     /// [MS-PNRP] 3.2.6.2.1.1 to the letter: 2·2^256 / (B − A) for the nearest members A below and B above
     /// each local ID, averaged and divided by the number of local IDs; nil when no leaf set has members on
     /// both sides. Split detection keeps using it, so that its rate stays what N15 measured; it is not
@@ -91,4 +137,8 @@ extension PNRPNode {
     /// Estimated number of nodes in the cloud ([MS-PNRP] 3.2.6.2.1.1, `docs/deviations.md` N21): see
     /// `CloudSizeEstimate`. Nil when no leaf set has a member yet.
     public var estimatedCloudSize: Double? { CloudSizeEstimate.nodes(from: cache.leafSets) }
+
+    /// Where the number of nodes lies nine times in ten, given the leaf sets (`CloudSizeEstimate.likelyNodes`):
+    /// a single point when they hold the whole cloud. Nil when `estimatedCloudSize` is.
+    public var likelyCloudSize: ClosedRange<Double>? { CloudSizeEstimate.likelyNodes(from: cache.leafSets) }
 }

@@ -678,10 +678,11 @@ final class HostEngine {
             guard let node = table.node(cloud) else { return nil }
             let traversal = node.configuration.natTraversal
             let zone = drivers[cloud]?.zone ?? 0
+            let likely = node.likelyCloudSize
             return CloudStatus(
                 name: cloud.description, interface: drivers[cloud]?.interface, endpoint: EndpointText.format(node.localEndpoint, zone: zone),
                 state: node.cloudState.rawValue, cachedEntries: node.cache.count, registrations: node.registeredIDs.count,
-                estimatedSize: node.estimatedCloudSize, reachability: traversal ? Self.describe(node.reachability, zone: zone) : nil,
+                estimatedSize: node.estimatedCloudSize, estimatedSizeLow: likely?.lowerBound, estimatedSizeHigh: likely?.upperBound, reachability: traversal ? Self.describe(node.reachability, zone: zone) : nil,
                 publishedEndpoint: traversal && node.advertisedEndpoint != node.localEndpoint ? EndpointText.format(node.advertisedEndpoint, zone: zone) : nil,
                 relayedNodes: traversal ? node.relayedNodeCount : nil, relayRefusals: traversal ? node.traversalStatistics.relayRefusals : nil,
                 relaysLost: traversal ? node.traversalStatistics.relaysLost : nil)

@@ -53,6 +53,11 @@ public struct CloudStatus: Sendable, Hashable, Codable {
     public var registrations: Int
     /// Estimated number of nodes, when the leaf sets allow an estimate.
     public var estimatedSize: Double?
+    /// Where the number of nodes lies nine times in ten, given the leaf sets (`PNRPNode.likelyCloudSize`): the
+    /// lower bound; equal to `estimatedSize` when the leaf sets hold the whole cloud.
+    public var estimatedSizeLow: Double? = nil
+    /// The upper bound of that range.
+    public var estimatedSizeHigh: Double? = nil
     /// With NAT traversal: whether strangers reach the node (`Reachability`'s description), absent without it.
     public var reachability: String?
     /// With NAT traversal: the endpoint the node publishes when it is not `endpoint` (its relay endpoint, or
@@ -64,6 +69,31 @@ public struct CloudStatus: Sendable, Hashable, Codable {
     public var relayRefusals: Int? = nil
     /// With NAT traversal: relays this node used that stopped answering (it then looked for another).
     public var relaysLost: Int? = nil
+}
+
+extension CloudStatus {
+    /// The size as one node can know it: `4 nodes` when its leaf sets hold the whole cloud (a count), else
+    /// `~1,000 nodes (likely 640-1,750)` with the range where the truth lies nine times in ten; nil without
+    /// an estimate.
+    public var sizeDescription: String? {
+        guard let size = estimatedSize, size.isFinite, size >= 0 else { return nil }
+        guard let low = estimatedSizeLow, let high = estimatedSizeHigh, low.isFinite, high.isFinite, low >= 0, high >= low else {
+            return "~\(Self.grouped(size)) nodes"
+        }
+        if Self.grouped(low) == Self.grouped(high) { return "\(Self.grouped(size)) nodes" }
+        return "~\(Self.grouped(size)) nodes (likely \(Self.grouped(low))-\(Self.grouped(high)))"
+    }
+
+    /// `x` rounded, with a comma between groups of three digits.
+    static func grouped(_ x: Double) -> String {
+        let digits = String(Int(Swift.min(x, 1e18).rounded()))
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return out
+    }
 }
 
 /// One cached route entry, as `pnrp cache` shows it.

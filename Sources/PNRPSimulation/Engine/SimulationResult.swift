@@ -113,7 +113,7 @@ public struct SimulationResult {
     public static var columns: [String] {
         ["time_s", "alive_nodes", "resolutions_started", "resolutions_finished", "success_rate"]
             + MessageType.allCases.map { "msgs_per_node_s_\($0)" }
-            + ["bytes_per_node_s", "mean_cache_entries", "estimated_cloud_size", "estimates_within_1_5x", "true_cloud_size", "registrations_lost"]
+            + ["bytes_per_node_s", "mean_cache_entries", "estimated_cloud_size", "estimates_within_1_5x", "estimates_in_likely_range", "true_cloud_size", "registrations_lost"]
     }
 }
 

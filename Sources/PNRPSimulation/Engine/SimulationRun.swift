@@ -670,7 +670,7 @@ public struct SimulationRun {
         row["bytes_per_node_s"] = Double(totalBytes) / aliveCount / seconds
         // Cache and size estimates from a deterministic sample of at most 1,000 live nodes.
         let step = Swift.max(1, aliveNodes.count / 1000)
-        var cacheSum = 0.0, estimateSum = 0.0, sampled = 0.0, estimated = 0.0, close = 0.0
+        var cacheSum = 0.0, estimateSum = 0.0, sampled = 0.0, estimated = 0.0, close = 0.0, inRange = 0.0
         let truth = Double(aliveNodes.count)
         for i in stride(from: 0, to: aliveNodes.count, by: step) {
             let node = cloud.nodes[aliveNodes[i]]
@@ -680,11 +680,13 @@ public struct SimulationRun {
                 estimateSum += e
                 estimated += 1
                 if e >= truth / 1.5 && e <= truth * 1.5 { close += 1 }
+                if node.likelyCloudSize?.contains(truth) == true { inRange += 1 }
             }
         }
         row["mean_cache_entries"] = sampled == 0 ? .nan : cacheSum / sampled
         row["estimated_cloud_size"] = estimated == 0 ? .nan : estimateSum / estimated
         row["estimates_within_1_5x"] = estimated == 0 ? .nan : close / estimated
+        row["estimates_in_likely_range"] = estimated == 0 ? .nan : inRange / estimated
         row["true_cloud_size"] = Double(aliveNodes.count)
         row["registrations_lost"] = Double(interval.registrationsLost)
         result.rows.append(row)
