@@ -67,22 +67,22 @@ public enum CloudSizeEstimate {
     /// estimate counted holds a Gamma-distributed number of IDs, so the truth is between the 5 % and 95 %
     /// quantiles of that distribution times the density seen (from 0.60 to 1.75 times the estimate, less the
     /// node itself, with both sides full; from the IDs it counted up, with one side full, as the cloud may hold
-    /// no more). A single point when the leaf set holds the whole cloud; nil when
-    /// `ids(from:)` is nil. What `pnrp clouds` shows next to the estimate, so that one node's figure is never
-    /// read as more exact than ten gaps allow.
+    /// no more). A single point when the leaf set holds the whole cloud; nil when `ids(from:)` is nil. What
+    /// `pnrp clouds` shows next to the estimate, so that one node's figure is never read as more exact than
+    /// ten gaps allow (`docs/deviations.md` N21).
     public static func likelyIDs(from set: LeafSet) -> ClosedRange<Double>? {
         guard let estimate = ids(from: set) else { return nil }
         let full = LeafSet.sideCapacity
         let upper = set.upper.count, lower = set.lower.count
         if upper < full && lower < full { return estimate...estimate }
+        let bothFull = upper == full && lower == full
         // The part of the estimate that is not counted ID by ID, and the gaps its density was measured over.
-        let counted = upper == full && lower == full ? 1.0 : Double(1 + upper + lower)
-        let gaps = upper == full && lower == full ? 2 * full : full + Swift.min(upper, lower)
-        let unseen = estimate - counted
+        let counted = bothFull ? 1.0 : Double(1 + upper + lower)
+        let gaps = bothFull ? 2 * full : full + Swift.min(upper, lower)
         let q = gammaQuantiles[Swift.min(Swift.max(gaps, 4), 10) - 4]
-        let perGap = unseen / Double(gaps - 1)
+        let perGap = (estimate - counted) / Double(gaps - 1)
         // With one side full, the IDs counted one by one may be the whole cloud: the range starts there.
-        let low = upper == full && lower == full ? counted + q.low * perGap : counted
+        let low = bothFull ? counted + q.low * perGap : counted
         return low...(counted + q.high * perGap)
     }
 
