@@ -168,7 +168,9 @@ struct MultiProcessCloudTests {
             let (record, seconds) = try await timed { try await node.client.resolve(ResolveArguments(name: target, timeoutSeconds: 2)) }
             #expect(record.endpoints == ["[::1]:7001/tcp"])
             #expect(record.path.last == "[::1]:\(base + 1)")
-            #expect(seconds < 2)
+            // Timed in the node, as the ten-daemon test does: the control socket's round trip adds this test
+            // process's own scheduling, which a loaded run stretches (2.13 s seen once), so it is only reported.
+            #expect(record.milliseconds < 2000, "resolution from node \(node.index) took \(record.milliseconds) ms in the node (\(seconds) s seen by the test)")
         }
         for node in cluster.nodes { kill(node.process.processIdentifier, SIGTERM) }
         for node in cluster.nodes {
