@@ -72,15 +72,20 @@ public struct CloudStatus: Sendable, Hashable, Codable {
 }
 
 extension CloudStatus {
-    /// The size as one node can know it: `4 nodes` when its leaf sets hold the whole cloud (a count), else
-    /// `~1,000 nodes (likely 640-1,750)` with the range where the truth lies nine times in ten; nil without
-    /// an estimate.
+    /// The size as one node can know it. What a node counts or estimates is PNRP IDs (registered names); the
+    /// number of nodes is that divided by the names registered here ([MS-PNRP] 3.2.6.2.1.1), which assumes every
+    /// node registers as many, so it is always marked as inferred: `~6 nodes (6 names counted)` when the node's
+    /// leaf sets hold the whole cloud, else `~1,003 nodes (likely 640-1,750)` with the range where the truth lies
+    /// nine times in ten; nil without an estimate.
     public var sizeDescription: String? {
         guard let size = estimatedSize, size.isFinite, size >= 0 else { return nil }
         guard let low = estimatedSizeLow, let high = estimatedSizeHigh, low.isFinite, high.isFinite, low >= 0, high >= low else {
             return "~\(Self.grouped(size)) nodes"
         }
-        if Self.grouped(low) == Self.grouped(high) { return "\(Self.grouped(size)) nodes" }
+        if Self.grouped(low) == Self.grouped(high) {
+            let names = size * Double(Swift.max(1, registrations))
+            return "~\(Self.grouped(size)) nodes (\(Self.grouped(names)) \(names.rounded() == 1 ? "name" : "names") counted)"
+        }
         return "~\(Self.grouped(size)) nodes (likely \(Self.grouped(low))-\(Self.grouped(high)))"
     }
 
