@@ -20,20 +20,35 @@ public enum CloudSizeEstimate {
 
     /// The estimated number of PNRP IDs in the cloud from `set`, the leaf set of one local ID; nil when
     /// the set is empty (the node knows no other ID) or the estimate reaches `ceiling`.
-    public static func ids(from set: LeafSet) -> Double? {
+    public static func ids(from set: LeafSet) -> Double? { measure(set)?.estimate }
+
+    /// What one leaf set says about the cloud: the estimate, the IDs in it that were counted one by one, the
+    /// gaps between neighbours the rest was estimated from (0 when everything was counted), and whether the
+    /// IDs counted may be the whole cloud (a side not full holds every ID of its half).
+    struct Measurement {
+        var estimate: Double
+        var counted: Double
+        var gaps: Int
+        var countedMayBeAll: Bool
+    }
+
+    /// The estimate of `ids(from:)` with what it was made of; nil when `ids(from:)` is nil.
+    static func measure(_ set: LeafSet) -> Measurement? {
         let full = LeafSet.sideCapacity
         let upper = set.upper, lower = set.lower
         guard !upper.isEmpty || !lower.isEmpty else { return nil }
         let half = PNRPID.half.approximateValue
-        let estimate: Double
+        let measurement: Measurement
         switch (upper.count == full, lower.count == full) {
         case (false, false):
-            estimate = Double(1 + upper.count + lower.count)
+            let count = Double(1 + upper.count + lower.count)
+            measurement = Measurement(estimate: count, counted: count, gaps: 0, countedMayBeAll: true)
         case (true, true):
             let span = upper[full - 1].subtracting(set.center).approximateValue
                 + set.center.subtracting(lower[full - 1]).approximateValue
             guard span > 0 else { return nil }
-            estimate = 1 + Double(2 * full - 1) * 2 * half / span
+            measurement = Measurement(
+                estimate: 1 + Double(2 * full - 1) * 2 * half / span, counted: 1, gaps: 2 * full, countedMayBeAll: false)
         case (true, false), (false, true):
             // A small cloud: the side that is not full holds every ID of its half. The IDs past the fifth
             // on the full side are estimated at the density seen over both (the full side's span and the
@@ -42,11 +57,13 @@ public enum CloudSizeEstimate {
             let offset = upper.count == full
                 ? fullSide[full - 1].subtracting(set.center).approximateValue
                 : set.center.subtracting(fullSide[full - 1]).approximateValue
-            let unseen = Swift.max(0, half - offset) * Double(full + others - 1) / (half + offset)
-            estimate = Double(1 + others + full) + unseen
+            let gaps = full + others
+            let unseen = Swift.max(0, half - offset) * Double(gaps - 1) / (half + offset)
+            let counted = Double(1 + others + full)
+            measurement = Measurement(estimate: counted + unseen, counted: counted, gaps: gaps, countedMayBeAll: true)
         }
-        guard estimate.isFinite, estimate < ceiling else { return nil }
-        return estimate
+        guard measurement.estimate.isFinite, measurement.estimate < ceiling else { return nil }
+        return measurement
     }
 
     /// The estimated number of nodes in the cloud from the leaf sets of all local IDs: the mean of the
@@ -71,19 +88,13 @@ public enum CloudSizeEstimate {
     /// `pnrp clouds` shows next to the estimate, so that one node's figure is never read as more exact than
     /// ten gaps allow (`docs/deviations.md` N21).
     public static func likelyIDs(from set: LeafSet) -> ClosedRange<Double>? {
-        guard let estimate = ids(from: set) else { return nil }
-        let full = LeafSet.sideCapacity
-        let upper = set.upper.count, lower = set.lower.count
-        if upper < full && lower < full { return estimate...estimate }
-        let bothFull = upper == full && lower == full
-        // The part of the estimate that is not counted ID by ID, and the gaps its density was measured over.
-        let counted = bothFull ? 1.0 : Double(1 + upper + lower)
-        let gaps = bothFull ? 2 * full : full + Swift.min(upper, lower)
-        let q = gammaQuantiles[Swift.min(Swift.max(gaps, 4), 10) - 4]
-        let perGap = (estimate - counted) / Double(gaps - 1)
-        // With one side full, the IDs counted one by one may be the whole cloud: the range starts there.
-        let low = bothFull ? counted + q.low * perGap : counted
-        return low...(counted + q.high * perGap)
+        guard let m = measure(set) else { return nil }
+        guard m.gaps > 0 else { return m.estimate...m.estimate }
+        let q = gammaQuantiles[Swift.min(Swift.max(m.gaps, 4), 10) - 4]
+        let perGap = (m.estimate - m.counted) / Double(m.gaps - 1)
+        // When the IDs counted one by one may be the whole cloud (one side full), the range starts there.
+        let low = m.countedMayBeAll ? m.counted : m.counted + q.low * perGap
+        return low...(m.counted + q.high * perGap)
     }
 
     /// `likelyIDs(from:)` for the nodes of the cloud: the mean of the bounds over the local IDs whose leaf
